@@ -1,0 +1,66 @@
+// Lint rules that carry weight here:
+// - no-floating-promises: forgetting to await an activity or a client call is a silent bug.
+// - workflow files may not import Node built-ins or anything that does I/O: the workflow sandbox
+//   is deterministic, and the bundler would reject them late (at worker start) anyway.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'test-artifacts/**', 'bench/results/**', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          patterns: [
+            { group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config'], message: 'Workflows talk to the world only through activities.' },
+            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Configuration is read once, validated, at the edge (src/config.ts); nothing else reads the environment.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config.ts', 'src/sandbox/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts.' }],
+    },
+  },
+  {
+    files: ['src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/config', '**/connectors/**', '**/workflows/**', '**/activities/**', '**/intake/**', '**/slack/**', '**/policy/**', '**/temporal/**', '**/domain/**', '**/api', '**/worker'],
+              message: "The sandbox stands in for other companies' servers: it must not import service code.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

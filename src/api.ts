@@ -1,0 +1,76 @@
+/**
+ * The HTTP API, built by a function so tests drive it in memory; `listen` happens only when this
+ * file is the entry point (or in main.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+
+export interface ApiDeps {
+  config: Config;
+  client: Client;
+  logger: Logger;
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const { client, config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await client.connection.workflowService.getSystemInfo({});
+      res.json({ status: 'ready', temporal: 'reachable' });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'readiness check failed');
+      res.status(503).json({ status: 'not_ready', temporal: 'unreachable' });
+    }
+  });
+
+  /** Walking skeleton: runs a trivial workflow through the worker and returns its result. */
+  app.post('/selftest', async (_req, res) => {
+    const nonce = randomUUID();
+    const result = await client.workflow.execute('selfTest', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `selftest-${nonce}`,
+      args: [{ nonce }],
+      workflowExecutionTimeout: '30 seconds',
+    });
+    res.json(result);
+  });
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });
+  });
+  // Express 5 forwards rejected promises here. Unknown errors are 500 with no detail leaked.
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status >= 500) logger.error({ err }, 'request failed');
+    res.status(status).json({ error: status >= 500 ? 'internal_error' : (err.type ?? 'bad_request'), message: status >= 500 ? 'Internal error.' : err.message });
+  });
+  return app;
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect(config.temporal.connect.connectionOptions);
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
+  connectClient(config)
+    .then((client) => {
+      createApp({ config, client, logger }).listen(config.http.port, () => logger.info({ port: config.http.port }, 'API listening'));
+    })
+    .catch((err) => {
+      logger.fatal({ err }, 'API failed to start');
+      process.exit(1);
+    });
+}

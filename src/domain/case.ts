@@ -1,0 +1,165 @@
+/**
+ * The shared vocabulary of a billing case: what the intake hands a workflow, and what a workflow
+ * reports. Pure types and constants; imported by intake, workflows, activities and the API alike.
+ * Everything in a CaseInput has already been validated and suppressed (product.md §6): it is safe
+ * to store in Temporal history.
+ */
+
+/** Case types of product.md §4, in the wire spelling DialNexa's `billing_intent` uses. */
+export const CASE_TYPES = [
+  'invoice_resend',
+  'renewal_failed',
+  'refund_request',
+  'billing_details_correction',
+  'payment_blocker',
+  'collections',
+  'receipt_request',
+  'charge_dispute',
+  'triage',
+] as const;
+export type CaseType = (typeof CASE_TYPES)[number];
+
+/** The Temporal workflow type that runs each case type (one file per type in src/workflows). */
+export const WORKFLOW_TYPE: Record<CaseType, string> = {
+  invoice_resend: 'invoiceResend',
+  renewal_failed: 'renewalFailed',
+  refund_request: 'refundRequest',
+  billing_details_correction: 'billingDetailsCorrection',
+  payment_blocker: 'paymentBlocker',
+  collections: 'collections',
+  receipt_request: 'receiptRequest',
+  charge_dispute: 'chargeDispute',
+  triage: 'triage',
+};
+
+/** Lifecycle of a case; also the BillingCaseStatus search attribute. */
+export const CaseStatus = {
+  Received: 'received',
+  Gathering: 'gathering',
+  AwaitingApproval: 'awaiting_approval',
+  Escalated: 'escalated',
+  Executing: 'executing',
+  WaitingForCustomer: 'waiting_for_customer',
+  Completed: 'completed',
+  Rejected: 'rejected',
+  /** Final timeout without a decision: failed closed, no money moved. */
+  Expired: 'expired',
+  /** A step failed after an earlier external write: a person must look. */
+  NeedsAttention: 'needs_attention',
+  Failed: 'failed',
+} as const;
+export type CaseStatus = (typeof CaseStatus)[keyof typeof CaseStatus];
+
+export const SENSITIVE_CATEGORIES = ['card_number', 'bank_details', 'tax_identifier', 'private_document'] as const;
+export type SensitiveCategory = (typeof SENSITIVE_CATEGORIES)[number];
+
+export const Urgency = { Low: 'low', Normal: 'normal', High: 'high', Urgent: 'urgent' } as const;
+export type Urgency = (typeof Urgency)[keyof typeof Urgency];
+
+/** Money in integer minor units (cents) with its ISO 4217 currency. Never floats. */
+export interface Money {
+  amountMinor: number;
+  currency: string;
+}
+
+export interface PostalAddress {
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2 where known. */
+  country: string;
+}
+
+/** The call itself, after suppression. Free text here has had sensitive data replaced by markers. */
+export interface CallFacts {
+  callId: string;
+  agentId?: string;
+  direction?: 'inbound' | 'outbound';
+  /** ISO timestamps. */
+  startedAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  summary?: string;
+  /** Suppressed transcript text, capped in length (the full one stays with DialNexa). */
+  transcript?: string;
+  transcriptUrl?: string;
+  recordingUrl?: string;
+}
+
+/** DialNexa's post-call analysis fields (product.md §3), parsed, coerced and suppressed. */
+export interface BillingFields {
+  customerName?: string;
+  accountId?: string;
+  customerEmail?: string;
+  customerPhone?: string;
+  invoiceNumber?: string;
+  paymentId?: string;
+  subscriptionId?: string;
+  taxRegion?: string;
+  customerTier?: string;
+  amount?: Money;
+  /** ISO date (YYYY-MM-DD). */
+  dueDate?: string;
+  paymentStatus?: string;
+  refundReason?: string;
+  disputeReason?: string;
+  /** The caller asked for a credit (CreditMemo) rather than money back. */
+  creditRequest?: boolean;
+  /** `quickbooks`, `skyfire`, ... */
+  paymentPlatform?: string;
+  /** The call's own approval threshold, minor units in `amount`'s currency. */
+  approvalThresholdMinor?: number;
+  financeOwner?: string;
+  escalationReason?: string;
+  promisedNextStep?: string;
+  /** ISO timestamp or date. */
+  followUpDeadline?: string;
+  newBillingAddress?: PostalAddress;
+  crmUrl?: string;
+  supportTicket?: string;
+  paymentPlatformUrl?: string;
+}
+
+/** Policy knobs and durations a case runs with. Inputs, so tests run in seconds what production waits days for. */
+export interface CasePolicy {
+  /** Refunds at or below this (minor units) may be automated, if everything else allows it. */
+  refundAutomationLimitMinor: number;
+  /** Above this (minor units) two different approvers are needed. */
+  twoPersonThresholdMinor: number;
+  /** Minimum intent confidence for automation (0..1). */
+  automationMinConfidence: number;
+  /** Refund reasons that may be automated. */
+  automatableRefundReasons: string[];
+  /** Slack user ids whose approval counts. */
+  approvers: string[];
+  /** Second-tier approvers, added when a request escalates. */
+  secondTierApprovers: string[];
+  /** Slack channel for finance approvals and alerts. */
+  financeChannel: string;
+  /** Durations in milliseconds. */
+  reminderIntervalMs: number;
+  escalateAfterMs: number;
+  approvalTimeoutMs: number;
+  /** Payment blocker: time to an "I'm on it" before escalation. */
+  ackSlaMs: number;
+  /** Default wait when a call names no follow-up deadline (renewals, collections). */
+  defaultFollowUpMs: number;
+}
+
+/** Everything a case workflow starts with. */
+export interface CaseInput {
+  caseType: CaseType;
+  call: CallFacts;
+  fields: BillingFields;
+  /** 0..1, when DialNexa gave one. */
+  intentConfidence?: number;
+  /** Categories suppressed at intake (DialNexa flags and our own detection). Non-empty = sensitive request. */
+  suppressed: SensitiveCategory[];
+  /** The intents DialNexa named, when this is a triage case. */
+  candidateCaseTypes?: CaseType[];
+  /** ISO timestamp the webhook arrived. */
+  receivedAt: string;
+  policy: CasePolicy;
+}

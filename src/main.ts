@@ -1,0 +1,142 @@
+/**
+ * The embedded default (`npm start`): everything on one machine with no credentials.
+ *   1. Temporal: the CLI's dev server with a SQLite file under DATA_DIR and the Web UI, unless
+ *      TEMPORAL_ADDRESS points at an existing server.
+ *   2. The worker and the HTTP API, in this process.
+ * Ctrl-C (SIGINT) or SIGTERM stops everything this process started, the dev server included.
+ */
+import net from 'node:net';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, ConfigError, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { ensureTemporalCli } from './temporal/cli';
+import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev-server';
+import { prebuiltBundlePath } from './temporal/bundle';
+import { createCaseWorker, installRuntime } from './worker';
+import { createActivities } from './activities';
+import { connectClient, createApp } from './api';
+
+async function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port });
+    sock.once('connect', () => (sock.destroy(), resolve(true)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
+async function startTemporal(config: Config, logger: Logger): Promise<DevServer | undefined> {
+  if (config.temporal.address) {
+    logger.info({ address: config.temporal.address, namespace: config.temporal.namespace }, 'using existing Temporal server');
+    const conn = await Connection.connect(config.temporal.connect.connectionOptions);
+    try {
+      await prepareNamespace(conn, config.temporal.namespace, config.temporal.dev.retentionDays);
+    } catch (err) {
+      // Managed namespaces (Temporal Cloud) register search attributes through their own tools.
+      logger.warn({ err: (err as Error).message }, 'could not register search attributes / retention; register them with your Temporal admin tools');
+    } finally {
+      await conn.close();
+    }
+    return undefined;
+  }
+  const { ip, port, uiPort } = config.temporal.dev;
+  for (const p of [port, uiPort]) {
+    if (await portInUse(ip, p)) {
+      throw new Error(`Port ${p} on ${ip} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=${ip}:${port}; otherwise choose TEMPORAL_DEV_PORT / TEMPORAL_DEV_UI_PORT.`);
+    }
+  }
+  const cliPath = ensureTemporalCli({ cliPath: config.temporal.dev.cliPath, pathVar: config.pathVar, log: (l) => logger.info(l) });
+  logger.info({ dbFile: config.temporal.dev.dbFile }, 'starting Temporal dev server');
+  return startDevServer({
+    cliPath,
+    ip,
+    port,
+    uiPort,
+    dbFile: config.temporal.dev.dbFile,
+    namespace: config.temporal.namespace,
+    retentionDays: config.temporal.dev.retentionDays,
+    logFile: path.join(config.dataDir, 'temporal.log'),
+  });
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(2);
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
+  installRuntime(config.logLevel);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down');
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'error during shutdown');
+      }
+    }
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  try {
+    const devServer = await startTemporal(config, logger);
+    if (devServer) cleanups.push(() => devServer.stop());
+
+    const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+    cleanups.push(() => workerConnection.close());
+    const worker = await createCaseWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}` }),
+      workflowBundle: { codePath: prebuiltBundlePath() },
+      shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+    });
+    const workerDone = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+    });
+    workerDone.catch((err) => {
+      logger.fatal({ err }, 'worker stopped unexpectedly');
+      void shutdown(1);
+    });
+
+    const client = await connectClient(config);
+    cleanups.push(() => client.connection.close());
+    const app = createApp({ config, client, logger });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(config.http.port, () => resolve(s));
+    });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const lines = [
+      '',
+      'DialNexa billing handoffs is running:',
+      `  API            ${config.http.publicBaseUrl}   (GET /healthz, POST /webhooks/dialnexa, POST /slack/interactions)`,
+      `  Temporal       ${devServer?.address ?? config.temporal.address}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+      `  Temporal UI    ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+      devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].filter((l) => l !== '');
+    console.log(lines.join('\n'));
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await shutdown(1);
+  }
+}
+
+void main();

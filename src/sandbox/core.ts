@@ -1,0 +1,250 @@
+/**
+ * Sandbox core: one local HTTP server standing in for the seven external APIs. Each system is a
+ * plug-in (`SandboxSystem`) mounted under `/<name>`, so a connector switches between the sandbox
+ * and the real service by base URL alone (e.g. QuickBooks base `http://localhost:4010/quickbooks`
+ * + `/v3/company/{realm}/invoice/1`). The core records every request, injects faults per system,
+ * and serves the control endpoints under `/_sandbox`.
+ *
+ * It must not import service code: it stands in for other companies' servers.
+ */
+import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
+
+export type SystemName = 'skyfire' | 'quickbooks' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive';
+
+export interface RecordedRequest {
+  seq: number;
+  system: SystemName;
+  method: string;
+  /** Path after the system prefix, e.g. `/v3/company/123/invoice/1`. */
+  path: string;
+  query: Record<string, unknown>;
+  /** Header names lower-cased; credentials replaced by `[present]`. */
+  headers: Record<string, string>;
+  /** Parsed JSON or form body, or the raw text. */
+  body: unknown;
+  status?: number;
+  /** True when the response was dropped on purpose after the handler ran. */
+  dropped?: boolean;
+  /** True when a fault answered instead of the handler (nothing was applied). */
+  faulted?: boolean;
+  at: string;
+}
+
+export interface FaultSettings {
+  /** Probability (0..1) of a 5xx answered before the handler runs. */
+  errorRate: number;
+  /** Probability of a 429 with Retry-After, before the handler runs. */
+  rateLimitRate: number;
+  retryAfterSeconds: number;
+  /** Added latency for every request, in ms. */
+  latencyMs: number;
+  /** Probability that a write (non-GET) is applied and then its response dropped (socket closed). */
+  dropResponseRate: number;
+  /** Deterministic counters for tests: the next N requests fail / are rate-limited / dropped. */
+  failNext: number;
+  rateLimitNext: number;
+  dropNext: number;
+}
+
+export const NO_FAULTS: FaultSettings = {
+  errorRate: 0,
+  rateLimitRate: 0,
+  retryAfterSeconds: 1,
+  latencyMs: 0,
+  dropResponseRate: 0,
+  failNext: 0,
+  rateLimitNext: 0,
+  dropNext: 0,
+};
+
+/** A plug-in emulating one API. */
+export interface SandboxSystem {
+  name: SystemName;
+  title: string;
+  /** Routes at the real API's paths (relative to the system's base URL). */
+  router(): Router;
+  /** The API's own error envelope for an injected fault (5xx or 429). */
+  faultBody(status: number): unknown;
+  /** Restore seed data. */
+  reset(): void;
+  /** Optional human page (HTML) at /_sandbox/ui/<name>; the core renders a request table otherwise. */
+  page?(records: RecordedRequest[]): string;
+  /** Optional extra routes under /_sandbox/<name> (e.g. the Slack page's actions). */
+  controlRouter?(): Router;
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'skyfire-api-key', 'skyfire-pay-id', 'x-slack-signature', 'cookie']);
+
+export class SandboxState {
+  private seq = 0;
+  readonly records: RecordedRequest[] = [];
+  readonly faults = new Map<SystemName, FaultSettings>();
+  /** Cap so a long benchmark does not grow memory without bound. */
+  maxRecords = 50_000;
+  random: () => number = Math.random;
+
+  record(r: Omit<RecordedRequest, 'seq' | 'at'>): RecordedRequest {
+    const rec = { ...r, seq: ++this.seq, at: new Date().toISOString() };
+    this.records.push(rec);
+    if (this.records.length > this.maxRecords) this.records.splice(0, this.records.length - this.maxRecords);
+    return rec;
+  }
+
+  faultsFor(system: SystemName): FaultSettings {
+    let f = this.faults.get(system);
+    if (!f) {
+      f = { ...NO_FAULTS };
+      this.faults.set(system, f);
+    }
+    return f;
+  }
+
+  clear(): void {
+    this.records.length = 0;
+    this.faults.clear();
+  }
+}
+
+function sanitizeHeaders(h: Request['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k] = SECRET_HEADERS.has(k) ? '[present]' : Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function faultMiddleware(system: SandboxSystem, state: SandboxState) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const f = state.faultsFor(system.name);
+    const rec = state.record({
+      system: system.name,
+      method: req.method,
+      path: req.path,
+      query: { ...req.query },
+      headers: sanitizeHeaders(req.headers),
+      body: req.body,
+    });
+    if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (f.rateLimitNext > 0 || (f.rateLimitRate > 0 && state.random() < f.rateLimitRate)) {
+      if (f.rateLimitNext > 0) f.rateLimitNext--;
+      rec.status = 429;
+      rec.faulted = true;
+      res.status(429).set('Retry-After', String(f.retryAfterSeconds)).json(system.faultBody(429));
+      return;
+    }
+    if (f.failNext > 0 || (f.errorRate > 0 && state.random() < f.errorRate)) {
+      if (f.failNext > 0) f.failNext--;
+      rec.status = 503;
+      rec.faulted = true;
+      res.status(503).json(system.faultBody(503));
+      return;
+    }
+    const drop = req.method !== 'GET' && (f.dropNext > 0 || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
+    if (drop) {
+      if (f.dropNext > 0) f.dropNext--;
+      rec.dropped = true;
+      // Let the handler apply the write, then close the connection instead of answering.
+      const origEnd = res.end.bind(res);
+      res.end = ((..._args: unknown[]) => {
+        rec.status = res.statusCode;
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+      void origEnd;
+    }
+    res.on('finish', () => {
+      rec.status = res.statusCode;
+    });
+    next();
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+function recordsTable(records: RecordedRequest[]): string {
+  const rows = records
+    .slice(-500)
+    .reverse()
+    .map(
+      (r) =>
+        `<tr><td>${r.seq}</td><td>${escapeHtml(r.at)}</td><td>${r.method}</td><td><code>${escapeHtml(r.path)}</code></td><td>${r.status ?? ''}${r.dropped ? ' (dropped)' : ''}${r.faulted ? ' (fault)' : ''}</td><td><pre>${escapeHtml(JSON.stringify(r.body ?? null, null, 1)).slice(0, 4000)}</pre></td></tr>`,
+    )
+    .join('');
+  return `<table><thead><tr><th>#</th><th>at</th><th>method</th><th>path</th><th>status</th><th>body</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1c1d}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;vertical-align:top;font-size:13px}pre{margin:0;white-space:pre-wrap;max-height:12rem;overflow:auto}nav a{margin-right:1rem}
+</style></head><body>${body}</body></html>`;
+}
+
+export function createSandboxApp(systems: SandboxSystem[], state = new SandboxState()): { app: Express; state: SandboxState } {
+  const app = express();
+  app.disable('x-powered-by');
+  const byName = new Map(systems.map((s) => [s.name, s]));
+  const nav = () => `<nav><a href="/">Sandbox</a>${systems.map((s) => `<a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>`).join('')}</nav>`;
+
+  // Control plane (tests, the browser page, the benchmark).
+  const control = express.Router();
+  control.use(express.json());
+  control.get('/records', (req, res) => {
+    const system = req.query.system as string | undefined;
+    const since = Number(req.query.since ?? 0);
+    res.json(state.records.filter((r) => (!system || r.system === system) && r.seq > since));
+  });
+  control.get('/faults', (_req, res) => {
+    res.json(Object.fromEntries(systems.map((s) => [s.name, state.faultsFor(s.name)])));
+  });
+  control.post('/faults/:system', (req, res) => {
+    const names = req.params.system === 'all' ? systems.map((s) => s.name) : [req.params.system as SystemName];
+    for (const n of names) {
+      if (!byName.has(n)) {
+        res.status(404).json({ error: `unknown system ${n}` });
+        return;
+      }
+      Object.assign(state.faultsFor(n), { ...NO_FAULTS, ...(req.body as Partial<FaultSettings>) });
+    }
+    res.json(Object.fromEntries(names.map((n) => [n, state.faultsFor(n)])));
+  });
+  control.post('/reset', (_req, res) => {
+    state.clear();
+    for (const s of systems) s.reset();
+    res.json({ reset: true });
+  });
+  control.get('/ui/:system', (req, res) => {
+    const sys = byName.get(req.params.system as SystemName);
+    if (!sys) {
+      res.status(404).send('unknown system');
+      return;
+    }
+    const recs = state.records.filter((r) => r.system === sys.name);
+    res.type('html').send(sys.page ? sys.page(recs) : htmlPage(`${sys.title} — sandbox`, `${nav()}<h1>${escapeHtml(sys.title)}</h1><p>${recs.length} requests received.</p>${recordsTable(recs)}`));
+  });
+  for (const s of systems) {
+    if (s.controlRouter) control.use(`/${s.name}`, s.controlRouter());
+  }
+  app.use('/_sandbox', control);
+
+  app.get('/', (_req, res) => {
+    const counts = systems.map((s) => `<li><a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>: ${state.records.filter((r) => r.system === s.name).length} requests</li>`).join('');
+    res.type('html').send(htmlPage('Sandbox', `${nav()}<h1>Sandbox</h1><p>Local stand-ins for the external APIs. Every request is recorded.</p><ul>${counts}</ul>`));
+  });
+
+  for (const s of systems) {
+    const mount = express.Router();
+    // Body parsers first so the recorder sees parsed bodies; each system may parse raw bodies itself
+    // (e.g. multipart uploads) since these leave unknown content types untouched.
+    mount.use(express.json({ limit: '10mb' }));
+    mount.use(express.urlencoded({ extended: true, limit: '10mb' }));
+    mount.use(faultMiddleware(s, state));
+    mount.use(s.router());
+    app.use(`/${s.name}`, mount);
+  }
+  return { app, state };
+}

@@ -1,0 +1,33 @@
+/**
+ * Workflow code is bundled once: at build time for production (`npm run build` writes
+ * dist/workflow-bundle.js), once per test run for tests. Never per worker start in production.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PROJECT_ROOT } from './cli';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+export const BUNDLE_PATH = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+/** The prebuilt bundle, or a clear error telling how to build it. */
+export function prebuiltBundlePath(): string {
+  if (!fs.existsSync(BUNDLE_PATH)) {
+    throw new Error(`Workflow bundle not found at ${BUNDLE_PATH}: run \`npm run build\` first.`);
+  }
+  return BUNDLE_PATH;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: (msg: string, meta?: unknown) => console.warn(msg, meta ?? ''),
+  error: (msg: string, meta?: unknown) => console.error(msg, meta ?? ''),
+};

@@ -1,0 +1,149 @@
+/**
+ * The embedded Temporal: the CLI's dev server (real Temporal, SQLite file, Web UI), started as a
+ * child process, awaited until it answers, and prepared for this service (search attributes,
+ * retention). Used by `npm start` and by the tests; production points TEMPORAL_ADDRESS elsewhere.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const indexedTypeOf: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+export interface DevServerOptions {
+  cliPath: string;
+  ip?: string;
+  port: number;
+  /** Web UI port; omit for a headless server (tests). */
+  uiPort?: number;
+  /** SQLite file; omit for in-memory. */
+  dbFile?: string;
+  namespace: string;
+  retentionDays: number;
+  /** Where the server's own log goes (kept out of the service's output). */
+  logFile?: string;
+  /** Temporal Web UI codec endpoint (payload decryption in the browser). */
+  uiCodecEndpoint?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const ip = opts.ip ?? '127.0.0.1';
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(opts.port), '--namespace', opts.namespace, '--log-format', 'json', '--log-level', 'warn'];
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', ip);
+  else args.push('--headless');
+  if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  // Search attributes are registered by prepareNamespace() through the operator API, not start-up
+  // flags: flags only apply to a fresh DB file, and the API path also works on an existing one.
+
+  let logFd: number | 'ignore' = 'ignore';
+  if (opts.logFile) {
+    fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+    logFd = fs.openSync(opts.logFile, 'a');
+  }
+  const child = spawn(opts.cliPath, args, { stdio: ['ignore', logFd, logFd] });
+  if (typeof logFd === 'number') fs.closeSync(logFd);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+
+  const address = `${ip}:${opts.port}`;
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exitPromise;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) {
+      throw new Error(`Temporal dev server exited during start-up (code ${exited.code}, signal ${exited.signal})${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    }
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+        await prepareNamespace(conn, opts.namespace, opts.retentionDays);
+      } finally {
+        await conn.close();
+      }
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`Temporal dev server did not become ready at ${address}: ${(err as Error).message}`);
+      }
+      await sleep(250);
+    }
+  }
+  return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, stop };
+}
+
+/**
+ * Registers the service's search attributes (idempotent) and sets the namespace's retention.
+ * Safe against any server where the caller may operate the namespace.
+ */
+export async function prepareNamespace(conn: Connection, namespace: string, retentionDays: number): Promise<void> {
+  const existing = await conn.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = Object.fromEntries(
+    ALL_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name)).map((k) => [k.name, indexedTypeOf[k.type]]),
+  );
+  if (Object.keys(missing).length > 0) {
+    await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  }
+  const ns = await conn.workflowService.describeNamespace({ namespace });
+  const wanted = retentionDays * 24 * 3600;
+  const current = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+  if (current !== wanted) {
+    await conn.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(`${retentionDays} days`) },
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The worker: configuration -> connector clients -> activities; workflows from the prebuilt bundle.
+ * `createCaseWorker` is used by the embedded default and the tests; running this file directly
+ * starts a worker against TEMPORAL_ADDRESS (production).
+ */
+import os from 'node:os';
+import { DefaultLogger, NativeConnection, Worker, Runtime, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import { loadConfig, type Config } from './config';
+import { createActivities, type Activities } from './activities';
+import { prebuiltBundlePath } from './temporal/bundle';
+import { createLogger, type Logger } from './logger';
+
+export interface CaseWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  /** In-memory bundle (tests) or path to the prebuilt one (production). */
+  workflowBundle: WorkerOptions['workflowBundle'];
+  identity?: string;
+  shutdownGraceMs?: number;
+}
+
+export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: opts.activities,
+    workflowBundle: opts.workflowBundle,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
+  });
+}
+
+/** Production-style worker: real clients from config, prebuilt bundle, runs until SIGINT/SIGTERM. */
+export async function runWorker(config: Config, logger: Logger): Promise<void> {
+  const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+  const identity = `worker@${os.hostname()}:${process.pid}`;
+  const worker = await createCaseWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ workerIdentity: identity }),
+    workflowBundle: { codePath: prebuiltBundlePath() },
+    identity,
+    shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Keep the SDK's own runtime logs at warn unless asked otherwise. */
+export function installRuntime(level: string): void {
+  const verbose = level === 'debug' || level === 'trace';
+  const coreLevel = verbose ? 'INFO' : 'WARN';
+  Runtime.install({ logger: new DefaultLogger(verbose ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: coreLevel }) } } });
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
+  installRuntime(config.logLevel);
+  runWorker(config, logger).catch((err) => {
+    logger.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

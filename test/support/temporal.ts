@@ -1,0 +1,89 @@
+/**
+ * Test access to the real Temporal server: client and worker connections, the workflow bundle
+ * (built once per run), and fresh task queues so tests never see each other's work.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ensureTemporalCli } from '../../src/temporal/cli';
+import { freePort, prepareNamespace, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { buildWorkflowBundle } from '../../src/temporal/bundle';
+import { createCaseWorker } from '../../src/worker';
+import type { Activities } from '../../src/activities';
+
+export const NAMESPACE = 'default';
+
+let server: DevServer | undefined;
+let address: string | undefined;
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let runtimeInstalled = false;
+
+export async function startTestServer(): Promise<void> {
+  if (!runtimeInstalled) {
+    // Quiet runtime logs: the SDK's core only speaks up for real problems.
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    runtimeInstalled = true;
+  }
+  if (process.env.TEMPORAL_TEST_ADDRESS) {
+    address = process.env.TEMPORAL_TEST_ADDRESS;
+    const conn = await Connection.connect({ address });
+    await prepareNamespace(conn, NAMESPACE, 1);
+    await conn.close();
+    return;
+  }
+  const cliPath = ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
+  server = await startDevServer({ cliPath, port: await freePort(), namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
+  address = server.address;
+}
+
+export async function stopTestServer(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}
+
+export function temporalAddress(): string {
+  if (!address) throw new Error('Temporal test server not started (is test/support/global-fixture.ts required by mocha?)');
+  return address;
+}
+
+/** The dev server process, for tests that stop and restart it. */
+export function testServer(): DevServer | undefined {
+  return server;
+}
+
+export async function testClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return new Client({ connection, namespace: NAMESPACE });
+}
+
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= buildWorkflowBundle();
+  return bundle;
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Starts a worker on a fresh task queue; call `stop()` in `after`. */
+export async function startTestWorker(activities: Activities, taskQueue = uniqueTaskQueue()) {
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const worker: Worker = await createCaseWorker({
+    connection,
+    namespace: NAMESPACE,
+    taskQueue,
+    activities,
+    workflowBundle: await workflowBundle(),
+    shutdownGraceMs: 1000,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    taskQueue,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
