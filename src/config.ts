@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import type { CasePolicy } from './domain/case';
 
 /** Boolean variables: true/false, 1/0, yes/no. */
 export const boolEnv = z
@@ -42,6 +43,60 @@ export const envSchema = z.object({
 
   /** Seconds the worker waits for in-flight activities on shutdown. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveSeconds.default(10),
+
+  // --- DialNexa intake ---
+  /** HMAC-SHA256 secret of DialNexa's webhook signature. Required in production. */
+  DIALNEXA_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Below this intent confidence a call goes to triage. */
+  TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+
+  // --- Policy (product.md §4-5). Amounts in minor units; durations like 30s, 15m, 4h, 3d. ---
+  REFUND_AUTOMATION_LIMIT_MINOR: z.coerce.number().int().min(0).default(5000),
+  TWO_PERSON_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(100000),
+  AUTOMATION_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.85),
+  AUTOMATABLE_REFUND_REASONS: z.string().default('duplicate_charge,billing_error,service_outage'),
+  /** Slack user ids whose approvals count (comma-separated). */
+  APPROVERS: z.string().default('U0FIN0001,U0FIN0002'),
+  SECOND_TIER_APPROVERS: z.string().default('U0CFO0001'),
+  SLACK_FINANCE_CHANNEL: z.string().default('C0FINANCE'),
+  APPROVAL_REMINDER_INTERVAL: z.string().default('4h'),
+  APPROVAL_ESCALATE_AFTER: z.string().default('24h'),
+  APPROVAL_TIMEOUT: z.string().default('72h'),
+  PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
+  DEFAULT_FOLLOW_UP: z.string().default('3d'),
+
+  // --- Connectors. A system without credentials uses the local sandbox (embedded default). ---
+  /** Port of the local sandbox (started by `npm start` for systems without credentials). */
+  SANDBOX_PORT: port.default(4010),
+  /** Base URL of an already-running sandbox (tests, benchmark); default http://127.0.0.1:SANDBOX_PORT. */
+  SANDBOX_URL: z.url().optional(),
+  SKYFIRE_API_BASE_URL: z.url().default('https://api.skyfire.xyz'),
+  SKYFIRE_BUYER_API_KEY: z.string().min(1).optional(),
+  /** Seller service that receives pay tokens for refunds paid through Skyfire. */
+  SKYFIRE_SELLER_SERVICE_ID: z.string().default('3f8b7a52-1c2d-4e5f-9a6b-7c8d9e0f1a2b'),
+  QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
+  QBO_REALM_ID: z.string().default('9130350000000001'),
+  QBO_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Bank account refunds are paid from (RefundReceipt.DepositToAccountRef). */
+  QBO_REFUND_DEPOSIT_ACCOUNT_ID: z.string().default('35'),
+  /** Item used on refund and credit memo lines. */
+  QBO_REFUND_ITEM_ID: z.string().default('1'),
+  HUBSPOT_API_BASE_URL: z.url().default('https://api.hubapi.com'),
+  HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+  GMAIL_API_BASE_URL: z.url().default('https://gmail.googleapis.com'),
+  GMAIL_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** From address (the authenticated user or a verified send-as alias). */
+  GMAIL_SENDER: z.email().default('billing@example.com'),
+  SLACK_API_BASE_URL: z.url().default('https://slack.com/api/'),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  ZENDESK_API_BASE_URL: z.url().default('https://example.zendesk.com'),
+  ZENDESK_EMAIL: z.email().optional(),
+  ZENDESK_API_TOKEN: z.string().min(1).optional(),
+  DRIVE_API_BASE_URL: z.url().default('https://www.googleapis.com'),
+  DRIVE_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Drive folder that holds one folder per case. */
+  DRIVE_FOLDER_ID: z.string().default('root'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -60,10 +115,59 @@ export interface Config {
     dev: { cliPath?: string; ip: string; port: number; uiPort: number; dbFile: string; retentionDays: number };
   };
   dataDir: string;
+  dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number };
+  policy: CasePolicy;
+  sandbox: { port: number; url: string };
+  connectors: ConnectorsConfig;
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
   worker: { shutdownGraceSeconds: number };
 }
+
+/** One external system's connection: a real base URL and credential, or the sandbox's. */
+export interface ConnectorConfig {
+  baseUrl: string;
+  /** The credential (API key / bearer token). Sandbox credentials are fixed, non-secret strings. */
+  token: string;
+  /** True when this system is served by the local sandbox (no credentials configured). */
+  sandbox: boolean;
+}
+
+export interface ConnectorsConfig {
+  skyfire: ConnectorConfig & { sellerServiceId: string };
+  quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string };
+  hubspot: ConnectorConfig;
+  gmail: ConnectorConfig & { sender: string };
+  slack: ConnectorConfig & { signingSecret?: string };
+  zendesk: ConnectorConfig & { email: string };
+  drive: ConnectorConfig & { rootFolderId: string };
+}
+
+/** Credentials the sandbox accepts (not secrets: the sandbox runs only on localhost). */
+export const SANDBOX_TOKENS = {
+  skyfire: 'sandbox-skyfire-buyer-key',
+  quickbooks: 'sandbox-qbo-access-token',
+  hubspot: 'sandbox-hubspot-token',
+  gmail: 'sandbox-google-token',
+  slack: 'sandbox-slack-bot-token',
+  zendesk: 'sandbox-zendesk-token',
+  drive: 'sandbox-google-token',
+} as const;
+export const SANDBOX_ZENDESK_EMAIL = 'agent@sandbox.example';
+
+/** Parses durations like `90s`, `15m`, `4h`, `3d`, `500ms` to milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {
   constructor(public readonly issues: string[]) {
@@ -79,6 +183,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const issues: string[] = [];
+  const duration = (name: keyof Env): number => {
+    const ms = parseDuration(String(e[name]));
+    if (ms === undefined || ms <= 0) issues.push(`${name}: expected a duration like 30s, 15m, 4h or 3d, got "${String(e[name])}"`);
+    return ms ?? 0;
+  };
+  const policy: CasePolicy = {
+    refundAutomationLimitMinor: e.REFUND_AUTOMATION_LIMIT_MINOR,
+    twoPersonThresholdMinor: e.TWO_PERSON_THRESHOLD_MINOR,
+    automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
+    automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
+    approvers: list(e.APPROVERS),
+    secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
+    financeChannel: e.SLACK_FINANCE_CHANNEL,
+    reminderIntervalMs: duration('APPROVAL_REMINDER_INTERVAL'),
+    escalateAfterMs: duration('APPROVAL_ESCALATE_AFTER'),
+    approvalTimeoutMs: duration('APPROVAL_TIMEOUT'),
+    ackSlaMs: duration('PAYMENT_BLOCKER_ACK_SLA'),
+    defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
+  };
+  if (policy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
+  if (e.NODE_ENV === 'production') {
+    if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
+    if (!e.SLACK_SIGNING_SECRET) issues.push('SLACK_SIGNING_SECRET: required in production');
+  }
+  if (e.ZENDESK_API_TOKEN && !e.ZENDESK_EMAIL) issues.push('ZENDESK_EMAIL: required with ZENDESK_API_TOKEN');
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const sandboxUrl = (e.SANDBOX_URL ?? `http://127.0.0.1:${e.SANDBOX_PORT}`).replace(/\/$/, '');
+  const conn = (system: keyof typeof SANDBOX_TOKENS, realBase: string, token: string | undefined): ConnectorConfig =>
+    token ? { baseUrl: realBase.replace(/\/$/, ''), token, sandbox: false } : { baseUrl: `${sandboxUrl}/${system}`, token: SANDBOX_TOKENS[system], sandbox: true };
+  const slack = conn('slack', e.SLACK_API_BASE_URL, e.SLACK_BOT_TOKEN);
+  const connectors: ConnectorsConfig = {
+    skyfire: { ...conn('skyfire', e.SKYFIRE_API_BASE_URL, e.SKYFIRE_BUYER_API_KEY), sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID },
+    quickbooks: {
+      ...conn('quickbooks', e.QBO_API_BASE_URL, e.QBO_ACCESS_TOKEN),
+      realmId: e.QBO_REALM_ID,
+      refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
+      refundItemId: e.QBO_REFUND_ITEM_ID,
+    },
+    hubspot: conn('hubspot', e.HUBSPOT_API_BASE_URL, e.HUBSPOT_ACCESS_TOKEN),
+    gmail: { ...conn('gmail', e.GMAIL_API_BASE_URL, e.GMAIL_ACCESS_TOKEN), sender: e.GMAIL_SENDER },
+    // Slack's base URL keeps its trailing slash (…/api/ + method name).
+    slack: { ...slack, baseUrl: slack.sandbox ? `${slack.baseUrl}/api/` : e.SLACK_API_BASE_URL, signingSecret: e.SLACK_SIGNING_SECRET },
+    zendesk: { ...conn('zendesk', e.ZENDESK_API_BASE_URL, e.ZENDESK_API_TOKEN), email: e.ZENDESK_EMAIL ?? SANDBOX_ZENDESK_EMAIL },
+    drive: { ...conn('drive', e.DRIVE_API_BASE_URL, e.DRIVE_ACCESS_TOKEN), rootFolderId: e.DRIVE_FOLDER_ID },
+  };
   const dataDir = path.resolve(e.DATA_DIR);
   const devAddress = `${e.TEMPORAL_DEV_IP}:${e.TEMPORAL_DEV_PORT}`;
   // @temporalio/envconfig understands the TEMPORAL_* conventions (address, namespace, API key, TLS
@@ -108,6 +259,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     dataDir,
+    dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
+    policy,
+    sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl },
+    connectors,
     pathVar: env.PATH,
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
   };
