@@ -7,15 +7,19 @@ import express, { type Express, type Request, type Response, type NextFunction }
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
 
 export interface ApiDeps {
   config: Config;
   client: Client;
   logger: Logger;
+  /** Webhook and Slack signing secrets, resolved by the caller (see dev-secrets.ts). */
+  secrets: ServiceSecrets;
 }
 
 export function createApp(deps: ApiDeps): Express {
   const { client, config, logger } = deps;
+  void deps.secrets;
   const app = express();
   app.disable('x-powered-by');
 
@@ -67,7 +71,7 @@ if (require.main === module) {
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
   connectClient(config)
     .then((client) => {
-      createApp({ config, client, logger }).listen(config.http.port, () => logger.info({ port: config.http.port }, 'API listening'));
+      createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () => logger.info({ port: config.http.port }, 'API listening'));
     })
     .catch((err) => {
       logger.fatal({ err }, 'API failed to start');

@@ -18,6 +18,7 @@ import { prebuiltBundlePath } from './temporal/bundle';
 import { createCaseWorker, installRuntime } from './worker';
 import { createActivities } from './activities';
 import { connectClient, createApp } from './api';
+import { resolveSecrets } from './dev-secrets';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
-    const app = createApp({ config, client, logger });
+    const app = createApp({ config, client, logger, secrets: resolveSecrets(config) });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.http.port, () => resolve(s));
     });
