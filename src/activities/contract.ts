@@ -1,0 +1,383 @@
+/**
+ * The contract between the case workflows and the outside world: every business step a workflow
+ * can take, typed, with the system it touches. Workflows import this as a type only
+ * (`proxyActivities<CaseActivities>`); `createActivities(deps)` implements it (QuickBooks, HubSpot,
+ * Gmail, Zendesk, Drive and Skyfire in one set of factories, Slack in another).
+ *
+ * Rules every implementation follows:
+ * - **Idempotency.** Every write takes a `step` string, unique within the case (e.g. `refund.record`,
+ *   `approval.1.post`). The implementation derives the external idempotency key from the workflow id
+ *   (Activity `Context.current().info.workflowExecution.workflowId`) plus `step`: QuickBooks
+ *   `requestid`, Zendesk `Idempotency-Key`, Drive pre-generated file id, Skyfire `buyerTag`
+ *   reconciliation, Gmail Message-ID. A retried activity with the same step never writes twice.
+ * - **Retries belong to Temporal.** SDK-internal retries are off; the groups in
+ *   `src/policy/activity-retry.ts` (re-exported below) say how each activity retries. Failures
+ *   are named errors (`ActivityErrorType`); the permanent ones are non-retryable.
+ * - **Small, PII-light results.** Results land in workflow history: ids, amounts, states. Emails on
+ *   file are returned only where the verified-email rule needs them.
+ * - Money is integer minor units with a currency (`Money`), never floats.
+ */
+import type { CaseType, Money, PostalAddress, Urgency } from '../domain/case';
+import type { DecisionAction, RecordRef } from '../workflows/messages';
+
+export {
+  ActivityErrorType,
+  NON_RETRYABLE_ERROR_TYPES,
+  ACTIVITY_GROUP_OF,
+  ACTIVITY_OPTIONS,
+  activityOptionsFor,
+  type ActivityGroup,
+} from '../policy/activity-retry';
+
+/** Every outward write names its step within the case; the idempotency key is workflowId + step. */
+export interface StepInput {
+  /** Unique within the case, stable across retries and replays, e.g. `refund.record`. */
+  step: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read results
+// ---------------------------------------------------------------------------------------------
+
+/** A QuickBooks invoice, as much as a case needs. */
+export interface InvoiceSummary {
+  /** QuickBooks Invoice.Id. */
+  id: string;
+  /** DocNumber: the invoice number customers see. */
+  docNumber: string;
+  /** QuickBooks Customer.Id. */
+  customerId: string;
+  total: Money;
+  balance: Money;
+  /** YYYY-MM-DD. */
+  dueDate?: string;
+  /** Invoice.BillEmail: an email on file (verified-email rule). */
+  billEmail?: string;
+  url?: string;
+}
+
+/** A QuickBooks customer. */
+export interface CustomerSummary {
+  /** QuickBooks Customer.Id. */
+  id: string;
+  /** Our account id (the HubSpot / DialNexa `account_id`), when known. */
+  accountId?: string;
+  /** PrimaryEmailAddr: an email on file (verified-email rule). */
+  primaryEmail?: string;
+  billAddress?: PostalAddress;
+  /** Current SyncToken; updates re-read it anyway (it goes stale). */
+  syncToken: string;
+  url?: string;
+}
+
+/** A HubSpot contact. */
+export interface ContactSummary {
+  /** HubSpot contact id. */
+  id: string;
+  /** The contact's email: an email on file (verified-email rule). */
+  email?: string;
+  /** hubspot_owner_id. */
+  ownerId?: string;
+  /** e.g. `vip`, from the contact/company properties, when present. */
+  tier?: string;
+  /** `quickbooks` | `skyfire` | ..., when the CRM records how the account pays. */
+  paymentPlatform?: string;
+  url?: string;
+}
+
+/** A HubSpot owner, with the Slack user to mention (resolved by email; the email is not returned). */
+export interface OwnerSummary {
+  /** HubSpot owner id. */
+  id: string;
+  /** Slack user id, when the owner has one. Used for mentions and as the case owner. */
+  slackUserId?: string;
+  /** Display name for the audit trail (no email). */
+  name?: string;
+}
+
+/** A HubSpot deal (renewal context). */
+export interface DealSummary {
+  id: string;
+  name: string;
+  stage?: string;
+  amount?: Money;
+  /** YYYY-MM-DD. */
+  closeDate?: string;
+  url?: string;
+}
+
+/** Open balance of a QuickBooks customer. */
+export interface OpenBalance {
+  total: Money;
+  openInvoices: { id: string; docNumber: string; balance: Money; dueDate?: string }[];
+}
+
+/** A QuickBooks payment (receipts). */
+export interface PaymentSummary {
+  id: string;
+  customerId: string;
+  amount: Money;
+  /** YYYY-MM-DD. */
+  date?: string;
+  /** Invoice ids the payment was applied to. */
+  invoiceIds: string[];
+}
+
+/** Skyfire buyer wallet balance (GET /api/v1/agents/balance), converted to minor units. */
+export interface WalletBalance {
+  /** Spendable now. */
+  available: Money;
+  /** Reserved by live, uncharged tokens. */
+  held: Money;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write results
+// ---------------------------------------------------------------------------------------------
+
+/** A Skyfire token. The signed JWT itself never enters workflow history (it is a bearer credential). */
+export interface SkyfireTokenRef {
+  /** The token id (JWT `jti`). Goes into the billing note. */
+  tokenId: string;
+  /** ISO timestamp. */
+  expiresAt: string;
+  /** The buyerTag the token carries: the case reference (workflow id + step). */
+  buyerTag: string;
+  /** True when an earlier attempt's token for this step was found and reused instead of creating one. */
+  reused: boolean;
+}
+
+/** A Skyfire pay token: reserves wallet funds, so at most one per case step. */
+export interface PayTokenRef extends SkyfireTokenRef {
+  amount: Money;
+}
+
+/** A Slack message (channel + ts identify it). */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** A recorded refund or credit in QuickBooks. */
+export interface RefundRecord extends RecordRef {
+  system: 'quickbooks';
+  object: 'RefundReceipt' | 'CreditMemo';
+  amount: Money;
+}
+
+/** A Zendesk ticket. */
+export interface TicketRef extends RecordRef {
+  system: 'zendesk';
+  object: 'ticket';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slack view models: rendering-neutral; the Slack activities turn them into Block Kit.
+// ---------------------------------------------------------------------------------------------
+
+/** A button on an approval request. Its Slack `value` carries workflowId + requestId + action (+ caseType). */
+export interface ApprovalActionView {
+  action: DecisionAction;
+  label: string;
+  style?: 'primary' | 'danger';
+  /** For `choose_case` buttons (triage): which case the click chooses. */
+  caseType?: CaseType;
+}
+
+/** One labelled fact on the request; `previous` shows old vs new (address changes). */
+export interface ApprovalFieldView {
+  label: string;
+  value: string;
+  previous?: string;
+}
+
+/** A vote already cast on the request. Actor is a Slack user id (render as a mention). */
+export interface ApprovalVoteView {
+  actorId: string;
+  actorName?: string;
+  action: DecisionAction;
+  /** ISO timestamp. */
+  at: string;
+  reason?: string;
+}
+
+/** Where the request stands; `open` is the only state that shows buttons. */
+export type ApprovalViewState = 'open' | 'approved' | 'rejected' | 'expired' | 'decided';
+
+/**
+ * Everything a Slack approval message shows. Built by the workflow, rendered by the Slack
+ * activities. Contains no contact details (emails, phones): the billing note lines are built for
+ * the Slack destination.
+ */
+export interface ApprovalRequestView {
+  /** The case's workflow id: goes into every button value. */
+  workflowId: string;
+  /** The approval request id (uuid4 from the workflow): goes into every button value. */
+  requestId: string;
+  caseType: CaseType;
+  /** e.g. `Refund approval: INV-1001, USD 120.00`. */
+  title: string;
+  urgency: Urgency;
+  /** The billing note (product.md §2), one line per entry, Slack destination. */
+  noteLines: string[];
+  fields: ApprovalFieldView[];
+  /** Buttons; rendered only while `state` is `open`. */
+  actions: ApprovalActionView[];
+  /** Slack user ids whose decision counts (first tier, plus second tier once escalated). */
+  eligibleApprovers: string[];
+  /** Distinct approvals needed. */
+  required: number;
+  votes: ApprovalVoteView[];
+  state: ApprovalViewState;
+  /** e.g. `Waiting for 1 more approval (1 of 2)`, `Approved by <@U1> and <@U2>`, `Expired: no money moved`. */
+  statusLine: string;
+  /** Slack user ids to mention in the message (owners, approvers on escalation). */
+  mentions: string[];
+  /** Links (transcript, recording, CRM, ticket, Temporal UI, payment platform). */
+  links: { label: string; url: string }[];
+}
+
+/** A finance alert (payment blocker, insufficient wallet balance, needs-attention). */
+export interface FinanceAlertView {
+  workflowId: string;
+  title: string;
+  urgency: Urgency;
+  noteLines: string[];
+  fields: ApprovalFieldView[];
+  /** Slack user ids mentioned in the alert (e.g. the account owner). */
+  mentions: string[];
+  links: { label: string; url: string }[];
+  /**
+   * Optional buttons (e.g. "I'm on it" for a payment blocker); needs `requestId` then.
+   * Rendered and valued exactly as on an approval request.
+   */
+  actions?: ApprovalActionView[];
+  requestId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The activities
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every business-step activity a case workflow calls. Reads have no `step`; every write has one.
+ * Which retry group each belongs to is `ACTIVITY_GROUP_OF`.
+ */
+export interface CaseActivities {
+  // --- QuickBooks (reads) ---
+  /** QuickBooks: find an invoice by DocNumber. `null` when none exists. */
+  findInvoice(input: { invoiceNumber: string }): Promise<InvoiceSummary | null>;
+  /** QuickBooks: the customer for our account id (or QuickBooks id). `null` when none exists. */
+  getCustomer(input: { accountId?: string; customerId?: string }): Promise<CustomerSummary | null>;
+  /** QuickBooks: the customer's open balance and open invoices. */
+  getOpenBalance(input: { customerId: string }): Promise<OpenBalance>;
+  /** QuickBooks: a payment by id, or the payment applied to an invoice. `null` when none. */
+  findPayment(input: { paymentId?: string; invoiceId?: string }): Promise<PaymentSummary | null>;
+  /** QuickBooks: whether a RefundReceipt or CreditMemo already references this invoice (automation rule). */
+  hasEarlierRefund(input: { customerId: string; invoiceNumber: string }): Promise<{ found: boolean; records: RecordRef[] }>;
+
+  // --- HubSpot (reads) ---
+  /** HubSpot: the contact for our account id (custom property `account_id`). `null` when none. */
+  findContact(input: { accountId: string }): Promise<ContactSummary | null>;
+  /** HubSpot: an owner, with the Slack user it maps to. `null` when unknown. */
+  getOwner(input: { ownerId: string }): Promise<OwnerSummary | null>;
+  /** HubSpot: the contact's deals (renewal context), newest first. */
+  getDeals(input: { contactId: string }): Promise<DealSummary[]>;
+
+  // --- Skyfire ---
+  /** Skyfire: the buyer wallet balance. Read before any Skyfire payment and for renewal / blocker context. */
+  getWalletBalance(input: { currency: string }): Promise<WalletBalance>;
+  /** Skyfire: a KYA token (the agent's verified identity), tagged with the case. Reused for the same step. */
+  createKyaToken(input: StepInput): Promise<SkyfireTokenRef>;
+  /**
+   * Skyfire: a pay token for `amount` to the configured seller service, `buyerTag` = case + step.
+   * Before creating, the implementation looks for a live token with that buyerTag and reuses it:
+   * pay tokens reserve funds, so a retry must never create a second one. Throws
+   * `InsufficientFundsError` (non-retryable) when the wallet cannot cover it.
+   */
+  createPayToken(input: StepInput & { amount: Money }): Promise<PayTokenRef>;
+
+  // --- QuickBooks (writes) ---
+  /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` must be an email on file. */
+  sendInvoice(input: StepInput & { invoiceId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
+  /** QuickBooks: send a payment receipt (POST /payment/{id}/send?sendTo=). `to` must be an email on file. */
+  sendReceipt(input: StepInput & { paymentId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
+  /**
+   * QuickBooks: record money back (RefundReceipt) or a credit (CreditMemo when the caller asked for
+   * credit). `privateNote` is the billing note for the QuickBooks destination. Idempotent by requestid.
+   */
+  recordRefund(
+    input: StepInput & {
+      kind: 'refund_receipt' | 'credit_memo';
+      customerId: string;
+      amount: Money;
+      invoiceNumber?: string;
+      privateNote: string;
+    },
+  ): Promise<RefundRecord>;
+  /**
+   * QuickBooks: sparse update of Customer.BillAddr. Reads the current SyncToken on every attempt; a
+   * stale SyncToken (5010) throws the retryable `StaleSyncTokenError`, so Temporal's retry re-reads.
+   */
+  updateBillingAddress(
+    input: StepInput & { customerId: string; address: PostalAddress },
+  ): Promise<{ customerId: string; syncToken: string; url?: string }>;
+
+  // --- Zendesk ---
+  /** Zendesk: open the customer-facing ticket (or reuse `existingTicketId`), with an internal note. */
+  openTicket(
+    input: StepInput & {
+      subject: string;
+      /** Public comment: what happens next, for the customer. */
+      publicComment: string;
+      /** Internal note: the billing note, Zendesk destination. */
+      internalNote: string;
+      priority: 'low' | 'normal' | 'high' | 'urgent';
+      /** Requester (customer email), when the call gave one. */
+      requesterEmail?: string;
+      existingTicketId?: string;
+      tags?: string[];
+    },
+  ): Promise<TicketRef>;
+  /** Zendesk: add a comment (internal note unless `public`). */
+  addTicketNote(input: StepInput & { ticketId: string; body: string; public: boolean }): Promise<{ ticketId: string }>;
+
+  // --- HubSpot (writes) ---
+  /** HubSpot: a note on the contact (and deal, when given). */
+  addCrmNote(input: StepInput & { contactId: string; dealId?: string; body: string }): Promise<RecordRef>;
+  /** HubSpot: a task for the owner, due at `dueAt` (ISO). */
+  createOwnerTask(
+    input: StepInput & { ownerId: string; contactId?: string; subject: string; body: string; dueAt: string },
+  ): Promise<RecordRef>;
+
+  // --- Google Drive ---
+  /**
+   * Drive: archive a document in the case folder. `invoice_pdf` / `credit_note` fetch the PDF from
+   * QuickBooks by `invoiceId` / `recordId`; `evidence` writes `text` (links, facts) as a document.
+   */
+  archiveDocument(
+    input: StepInput & {
+      kind: 'invoice_pdf' | 'credit_note' | 'evidence';
+      name: string;
+      invoiceId?: string;
+      recordId?: string;
+      text?: string;
+    },
+  ): Promise<RecordRef>;
+
+  // --- Gmail ---
+  /** Gmail: an approved follow-up / confirmation to the customer. `to` must be verified (on file). */
+  sendCustomerEmail(input: StepInput & { to: string; subject: string; body: string }): Promise<RecordRef>;
+
+  // --- Slack ---
+  /** Slack: post an approval request to `channel`. */
+  postApprovalRequest(input: StepInput & { channel: string; view: ApprovalRequestView }): Promise<SlackMessageRef>;
+  /** Slack: replace the request message (votes so far, decided / expired: buttons removed). */
+  updateApprovalMessage(input: StepInput & { message: SlackMessageRef; view: ApprovalRequestView }): Promise<SlackMessageRef>;
+  /** Slack: a reminder in the request's thread, mentioning who still needs to decide. */
+  postApprovalReminder(
+    input: StepInput & { message: SlackMessageRef; text: string; mentions: string[] },
+  ): Promise<SlackMessageRef>;
+  /** Slack: a finance alert (mentions the owner); buttons when `view.actions` is set. */
+  postFinanceAlert(input: StepInput & { channel: string; view: FinanceAlertView }): Promise<SlackMessageRef>;
+}

@@ -1,0 +1,113 @@
+/**
+ * Retry policies per activity group, written down rather than left to defaults. Pure data: the
+ * workflows pass these to `proxyActivities`, the activities name their errors with
+ * `ActivityErrorType` so the non-retryable ones stop retrying at once.
+ */
+import type { ActivityOptions } from '@temporalio/common';
+import type { CaseActivities } from '../activities/contract';
+
+/**
+ * Error type names (the `name` of the error classes activities throw). Connectors classify HTTP
+ * failures into these; the workflow branches on them via `ActivityFailure.cause.type`.
+ */
+export const ActivityErrorType = {
+  /** 400/422 and validation faults: the request itself is wrong; retrying cannot help. */
+  Validation: 'ValidationError',
+  /** 404 / QuickBooks 610: the object does not exist. */
+  NotFound: 'NotFoundError',
+  /** 401/403 after a token refresh: credentials or scopes are wrong. */
+  Auth: 'AuthError',
+  /** Skyfire 402 / balance below the amount: no token can be created. */
+  InsufficientFunds: 'InsufficientFundsError',
+  /** The recipient is not an email on file: a guard in the activity, never bypassed. */
+  UnverifiedRecipient: 'UnverifiedRecipientError',
+  /** QuickBooks 5010: re-read the SyncToken and try again (retryable). */
+  StaleSyncToken: 'StaleSyncTokenError',
+  /** 429 with Retry-After (retryable). */
+  RateLimited: 'RateLimitedError',
+  /** 5xx, timeouts, connection resets (retryable). */
+  Transient: 'TransientError',
+} as const;
+export type ActivityErrorType = (typeof ActivityErrorType)[keyof typeof ActivityErrorType];
+
+/** Errors that stop retrying immediately: permanent by nature. */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  ActivityErrorType.Validation,
+  ActivityErrorType.NotFound,
+  ActivityErrorType.Auth,
+  ActivityErrorType.InsufficientFunds,
+  ActivityErrorType.UnverifiedRecipient,
+];
+
+/** Activity groups; each has one retry policy. */
+export type ActivityGroup = 'read' | 'write' | 'money' | 'notify';
+
+/**
+ * - `read`: side-effect free lookups. Retry briskly for about ten minutes, then let the case decide.
+ * - `write`: idempotent record writes (tickets, notes, tasks, documents, emails, address update).
+ *   Keys make repeats harmless, so retry patiently (an hour) through outages and rate limits.
+ * - `money`: refunds and pay tokens. Idempotent too, but a person should look sooner: few
+ *   attempts, then the case goes to needs-attention with the ticket saying so.
+ * - `notify`: Slack. Keep trying for a while (rate limits are per channel), then carry on.
+ */
+export const ACTIVITY_OPTIONS: Record<ActivityGroup, ActivityOptions> = {
+  read: {
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  },
+  write: {
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '1 hour',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  },
+  money: {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  },
+  notify: {
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  },
+};
+
+/** Which group each CaseActivities method belongs to (the compiler checks every contract method has one). */
+export const ACTIVITY_GROUP_OF = {
+  findInvoice: 'read',
+  getCustomer: 'read',
+  getOpenBalance: 'read',
+  findPayment: 'read',
+  hasEarlierRefund: 'read',
+  findContact: 'read',
+  getOwner: 'read',
+  getDeals: 'read',
+  getWalletBalance: 'read',
+  createKyaToken: 'write',
+  createPayToken: 'money',
+  sendInvoice: 'write',
+  sendReceipt: 'write',
+  recordRefund: 'money',
+  updateBillingAddress: 'write',
+  openTicket: 'write',
+  addTicketNote: 'write',
+  addCrmNote: 'write',
+  createOwnerTask: 'write',
+  archiveDocument: 'write',
+  sendCustomerEmail: 'write',
+  postApprovalRequest: 'notify',
+  updateApprovalMessage: 'notify',
+  postApprovalReminder: 'notify',
+  postFinanceAlert: 'notify',
+} as const satisfies Record<keyof CaseActivities, ActivityGroup>;
+
+/** The options for one group, optionally tightened (tests shorten timeouts, never loosen rules). */
+export function activityOptionsFor(group: ActivityGroup, overrides: Partial<ActivityOptions> = {}): ActivityOptions {
+  return { ...ACTIVITY_OPTIONS[group], ...overrides };
+}
