@@ -19,6 +19,7 @@ import { createCaseWorker, installRuntime } from './worker';
 import { createActivities } from './activities';
 import { connectClient, createApp } from './api';
 import { resolveSecrets } from './dev-secrets';
+import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -66,8 +67,9 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    validateHandoffMapping();
   } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof HandoffMappingError ? err.message : err);
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from './config';
 import { createActivities, type Activities } from './activities';
 import { prebuiltBundlePath } from './temporal/bundle';
 import { createLogger, type Logger } from './logger';
+import { validateHandoffMapping } from './policy/handoff';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -35,6 +36,8 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
 
 /** Production-style worker: real clients from config, prebuilt bundle, runs until SIGINT/SIGTERM. */
 export async function runWorker(config: Config, logger: Logger): Promise<void> {
+  // Refuse to start, naming what is missing, before any case could run with an incomplete handoff.
+  validateHandoffMapping();
   const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
   const identity = `worker@${os.hostname()}:${process.pid}`;
   const worker = await createCaseWorker({

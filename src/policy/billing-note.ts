@@ -1,0 +1,113 @@
+/**
+ * The billing note (product.md §2): the short operational summary written wherever people read
+ * about the case. Pure and destination-aware: contact details only where the destination needs
+ * them (the Zendesk ticket), never in Slack, QuickBooks or Temporal; suppression markers always
+ * kept; at most 1,500 characters.
+ */
+import type { CaseStatus, SensitiveCategory, Urgency } from '../domain/case';
+import type { RecordRef } from '../workflows/messages';
+
+export const BILLING_NOTE_MAX_CHARS = 1500;
+
+/** Where the note is written. */
+export type NoteDestination = 'zendesk' | 'slack' | 'quickbooks' | 'temporal';
+
+/** The marker left wherever data of a category was removed. */
+export const SUPPRESSION_MARKER: Record<SensitiveCategory, string> = {
+  card_number: '[card number removed]',
+  bank_details: '[bank details removed]',
+  tax_identifier: '[tax identifier removed]',
+  private_document: '[private document removed]',
+};
+
+export interface BillingNoteInput {
+  /** What the caller asked for, in one sentence. */
+  request: string;
+  /** Key facts learned (short lines, no contact details: they are scrubbed outside Zendesk anyway). */
+  facts: string[];
+  /** The affected record. */
+  record?: RecordRef;
+  /** Owner of the next step (a name or opaque id, never an email). */
+  owner?: string;
+  nextStep?: string;
+  /** ISO date or timestamp. */
+  nextStepDeadline?: string;
+  status: CaseStatus;
+  urgency: Urgency;
+  links: {
+    callId: string;
+    transcriptUrl?: string;
+    recordingUrl?: string;
+    crmUrl?: string;
+    ticket?: string;
+    paymentPlatformUrl?: string;
+    /** Skyfire KYA token id, when one was attached. */
+    kyaTokenId?: string;
+  };
+  /** Categories suppressed at intake: each gets its marker in the note. */
+  suppressed: SensitiveCategory[];
+  /** Contact details: written only where the destination needs them (Zendesk). */
+  contact?: { name?: string; email?: string; phone?: string };
+}
+
+const EMAIL = /[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[A-Za-z]{2,}/g;
+// Phone-like runs: 7+ digits with common separators; leaves ids such as INV-1001 and amounts alone.
+const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+
+/** Removes emails and phone numbers from free text (for destinations that must not carry them). */
+export function scrubContactDetails(text: string): string {
+  return text.replace(EMAIL, '[email omitted]').replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m.trim()) ? '[phone omitted]' : m));
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** Builds the note for one destination. Never longer than BILLING_NOTE_MAX_CHARS; markers survive truncation. */
+export function buildBillingNote(input: BillingNoteInput, destination: NoteDestination): string {
+  const withContact = destination === 'zendesk';
+  const clean = (s: string) => oneLine(withContact ? s : scrubContactDetails(s));
+  const head: string[] = [`Request: ${clean(input.request)}`];
+  if (input.record) {
+    head.push(`Record: ${input.record.system} ${input.record.object} ${input.record.id}${input.record.url ? ` ${input.record.url}` : ''}`);
+  }
+  const next = input.nextStep ? `${clean(input.nextStep)}${input.nextStepDeadline ? ` (by ${input.nextStepDeadline})` : ''}` : 'none';
+  head.push(`Owner: ${input.owner ? clean(input.owner) : 'unassigned'} | Next step: ${next}`);
+  head.push(`Status: ${input.status} | Urgency: ${input.urgency}`);
+  if (withContact && input.contact) {
+    const c = [input.contact.name, input.contact.email, input.contact.phone].filter(Boolean).join(', ');
+    if (c) head.push(`Contact: ${oneLine(c)}`);
+  }
+  const l = input.links;
+  const links = [
+    `DialNexa call ${l.callId}`,
+    l.transcriptUrl && `transcript ${l.transcriptUrl}`,
+    l.recordingUrl && `recording ${l.recordingUrl}`,
+    l.crmUrl && `CRM ${l.crmUrl}`,
+    l.ticket && `ticket ${l.ticket}`,
+    l.paymentPlatformUrl && `payment ${l.paymentPlatformUrl}`,
+    l.kyaTokenId && `Skyfire KYA token ${l.kyaTokenId}`,
+  ].filter(Boolean);
+  const tail: string[] = [`Links: ${links.join(' | ')}`];
+  const markers = [...new Set(input.suppressed)].map((c) => SUPPRESSION_MARKER[c]);
+  if (markers.length > 0) tail.push(`Suppressed: ${markers.join(' ')}`);
+
+  // Facts are the only part that gives way when space runs out; the rest is what people act on.
+  const fixed = [...head, ...tail].join('\n');
+  let budget = BILLING_NOTE_MAX_CHARS - fixed.length - 1 - 'Facts:\n'.length;
+  const facts: string[] = [];
+  for (const f of input.facts.map(clean).filter(Boolean)) {
+    const line = `- ${f}`;
+    if (line.length + 1 <= budget) {
+      facts.push(line);
+      budget -= line.length + 1;
+    } else {
+      if (budget > 12) facts.push(`${line.slice(0, budget - 2)}…`);
+      break;
+    }
+  }
+  const note = [...head, ...(facts.length ? ['Facts:', ...facts] : []), ...tail].join('\n');
+  if (note.length <= BILLING_NOTE_MAX_CHARS) return note;
+  // Pathological inputs (a huge request sentence or URL): keep the markers at the end regardless.
+  const suffix = markers.length > 0 ? `\n${tail[tail.length - 1]}` : '';
+  return `${note.slice(0, BILLING_NOTE_MAX_CHARS - suffix.length - 1)}…${suffix}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * Refund automation (product.md §4 `refund_request`): a refund runs without a person only when
+ * every rule allows it. Each failed rule is named, so the Slack request and the audit trail say
+ * why a person was asked.
+ */
+import type { CaseInput } from '../domain/case';
+import { effectiveApprovalThreshold } from './thresholds';
+
+/** Why a refund could not be automated. */
+export const RefundBlocker = {
+  NoAmount: 'no_amount',
+  AboveLimit: 'above_limit',
+  Vip: 'vip_customer',
+  LowConfidence: 'low_confidence',
+  ReasonNotAllowed: 'reason_not_allowed',
+  Suppressed: 'sensitive_data',
+  EarlierRefund: 'earlier_refund',
+} as const;
+export type RefundBlocker = (typeof RefundBlocker)[keyof typeof RefundBlocker];
+
+/** Facts learned from the systems of record that the rule needs besides the call. */
+export interface RefundFacts {
+  /** The CRM or the call says VIP. */
+  vip: boolean;
+  /** A RefundReceipt/CreditMemo already references this invoice. */
+  earlierRefund: boolean;
+}
+
+export interface RefundAutomationDecision {
+  automate: boolean;
+  /** Empty when `automate` is true. */
+  blockers: RefundBlocker[];
+  /** The limit that applied (minor units): the stricter of policy and call. */
+  limitMinor: number;
+}
+
+/** The tier label DialNexa and the CRM use for high-value customers. */
+export function isVip(tier: string | undefined): boolean {
+  return tier !== undefined && tier.trim().toLowerCase() === 'vip';
+}
+
+/** Whether this refund may run without approval, and if not, every reason why not. */
+export function refundAutomation(input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed' | 'policy'>, facts: RefundFacts): RefundAutomationDecision {
+  const { fields, policy } = input;
+  const limitMinor = effectiveApprovalThreshold(policy, fields);
+  const blockers: RefundBlocker[] = [];
+  const amount = fields.amount?.amountMinor;
+  if (amount === undefined || amount <= 0) blockers.push(RefundBlocker.NoAmount);
+  else if (amount > limitMinor) blockers.push(RefundBlocker.AboveLimit);
+  if (facts.vip || isVip(fields.customerTier)) blockers.push(RefundBlocker.Vip);
+  if (input.intentConfidence === undefined || input.intentConfidence < policy.automationMinConfidence) blockers.push(RefundBlocker.LowConfidence);
+  const reason = fields.refundReason?.trim().toLowerCase();
+  if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason)) blockers.push(RefundBlocker.ReasonNotAllowed);
+  if (input.suppressed.length > 0) blockers.push(RefundBlocker.Suppressed);
+  if (facts.earlierRefund) blockers.push(RefundBlocker.EarlierRefund);
+  return { automate: blockers.length === 0, blockers, limitMinor };
+}
