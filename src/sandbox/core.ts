@@ -114,6 +114,12 @@ function sanitizeHeaders(h: Request['headers']): Record<string, string> {
   return out;
 }
 
+/** Raw bodies (uploads, MIME) are recorded as text, capped, so records stay JSON and small. */
+function recordableBody(body: unknown, contentType: string | undefined): unknown {
+  if (!Buffer.isBuffer(body)) return body;
+  return { contentType: contentType ?? null, bytes: body.length, text: body.toString('utf8', 0, Math.min(body.length, 4000)) };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function faultMiddleware(system: SandboxSystem, state: SandboxState) {
@@ -125,7 +131,7 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
       path: req.path,
       query: { ...req.query },
       headers: sanitizeHeaders(req.headers),
-      body: req.body,
+      body: recordableBody(req.body, req.headers['content-type']),
     });
     if (f.latencyMs > 0) await sleep(f.latencyMs);
     if (f.rateLimitNext > 0 || (f.rateLimitRate > 0 && state.random() < f.rateLimitRate)) {
@@ -242,6 +248,8 @@ export function createSandboxApp(systems: SandboxSystem[], state = new SandboxSt
     // (e.g. multipart uploads) since these leave unknown content types untouched.
     mount.use(express.json({ limit: '10mb' }));
     mount.use(express.urlencoded({ extended: true, limit: '10mb' }));
+    // Anything else (multipart uploads, octet-stream) arrives as a Buffer.
+    mount.use(express.raw({ type: () => true, limit: '10mb' }));
     mount.use(faultMiddleware(s, state));
     mount.use(s.router());
     app.use(`/${s.name}`, mount);

@@ -1,0 +1,330 @@
+/**
+ * QuickBooks Online Accounting API v3 stand-in, under `/v3/company/:realm/...`: read invoice,
+ * customer, payment; query; send invoice / payment / refund receipt / credit memo by email;
+ * create RefundReceipt and CreditMemo; sparse Customer update with SyncToken (5010 when stale);
+ * PDFs. Every write honours `requestid`: a repeat replays the first response and creates nothing.
+ * Errors use the real `Fault` envelope.
+ */
+import express, { type Request, type Response } from 'express';
+import type { SandboxSystem } from '../core';
+import { SANDBOX_CREDENTIALS, amountToCents, bodyHash, centsToAmount, uuid } from '../support';
+
+export const QBO_REALM = '9130350000000001';
+
+type Json = Record<string, unknown>;
+
+interface SeedCustomer {
+  Id: string;
+  DisplayName: string;
+  CompanyName: string;
+  accountId: string;
+  email: string;
+  BillAddr: Json;
+}
+
+const CUSTOMERS: SeedCustomer[] = [
+  { Id: '101', DisplayName: 'Acme Corp', CompanyName: 'Acme Corp', accountId: 'ACME-001', email: 'billing@acme.example', BillAddr: { Id: '201', Line1: '1 Market St', City: 'San Francisco', CountrySubDivisionCode: 'CA', PostalCode: '94105', Country: 'US' } },
+  { Id: '102', DisplayName: 'Globex Inc', CompanyName: 'Globex Inc', accountId: 'GLOBEX-002', email: 'ap@globex.example', BillAddr: { Id: '202', Line1: '200 Globex Way', City: 'Springfield', CountrySubDivisionCode: 'OR', PostalCode: '97477', Country: 'US' } },
+  { Id: '103', DisplayName: 'Initech LLC', CompanyName: 'Initech LLC', accountId: 'INITECH-003', email: 'finance@initech.example', BillAddr: { Id: '203', Line1: '4120 Freidrich Ln', City: 'Austin', CountrySubDivisionCode: 'TX', PostalCode: '78744', Country: 'US' } },
+  { Id: '104', DisplayName: 'Umbrella Co', CompanyName: 'Umbrella Co', accountId: 'UMBRELLA-004', email: 'accounts@umbrella.example', BillAddr: { Id: '204', Line1: '545 S Birdneck Rd', City: 'Virginia Beach', CountrySubDivisionCode: 'VA', PostalCode: '23451', Country: 'US' } },
+  { Id: '105', DisplayName: 'Hooli', CompanyName: 'Hooli', accountId: 'HOOLI-005', email: 'ar@hooli.example', BillAddr: { Id: '205', Line1: '1 Hooli Plaza', City: 'Palo Alto', CountrySubDivisionCode: 'CA', PostalCode: '94301', Country: 'US' } },
+];
+
+/** [Id, DocNumber, customer, total cents, balance cents, due, paymentId]. */
+const INVOICES: [string, string, string, number, number, string, string?][] = [
+  ['1001', 'INV-1001', '101', 12000, 12000, '2026-12-15'],
+  ['1002', 'INV-1002', '101', 45000, 0, '2026-10-01', '3001'],
+  ['2001', 'INV-2001', '102', 240000, 240000, '2026-11-20'],
+  ['3001', 'INV-3001', '103', 89900, 89900, '2026-11-01'],
+  ['4001', 'INV-4001', '104', 4000, 0, '2026-11-10', '3004'],
+  ['5001', 'INV-5001', '105', 125000, 125000, '2026-09-30'],
+];
+
+const ENTITY_PATHS: Record<string, string> = {
+  invoice: 'Invoice',
+  customer: 'Customer',
+  payment: 'Payment',
+  refundreceipt: 'RefundReceipt',
+  creditmemo: 'CreditMemo',
+};
+
+function seed(): Map<string, Map<string, Json>> {
+  const db = new Map<string, Map<string, Json>>(Object.values(ENTITY_PATHS).map((e) => [e, new Map()]));
+  const meta = () => ({ CreateTime: '2026-01-05T10:00:00-08:00', LastUpdatedTime: '2026-01-05T10:00:00-08:00' });
+  for (const c of CUSTOMERS) {
+    db.get('Customer')!.set(c.Id, {
+      Id: c.Id,
+      SyncToken: '0',
+      DisplayName: c.DisplayName,
+      CompanyName: c.CompanyName,
+      // QuickBooks has no account-id field: ours lives in the customer's Notes (documented in sandbox-seed.md).
+      Notes: `account_id:${c.accountId}`,
+      PrimaryEmailAddr: { Address: c.email },
+      BillAddr: { ...c.BillAddr },
+      Balance: 0,
+      Active: true,
+      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      MetaData: meta(),
+    });
+  }
+  for (const [Id, DocNumber, cust, total, balance, due, paymentId] of INVOICES) {
+    const c = CUSTOMERS.find((x) => x.Id === cust)!;
+    db.get('Invoice')!.set(Id, {
+      Id,
+      SyncToken: '0',
+      DocNumber,
+      TxnDate: '2026-08-01',
+      DueDate: due,
+      CustomerRef: { value: cust, name: c.DisplayName },
+      Line: [{ Id: '1', LineNum: 1, Amount: centsToAmount(total), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } }, Description: 'Subscription' }],
+      TotalAmt: centsToAmount(total),
+      Balance: centsToAmount(balance),
+      BillEmail: { Address: c.email },
+      EmailStatus: 'NotSet',
+      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      ...(paymentId ? { LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }] } : {}),
+      MetaData: meta(),
+    });
+    db.get('Customer')!.get(cust)!.Balance = centsToAmount(amountToCents(Number(db.get('Customer')!.get(cust)!.Balance)) + balance);
+    if (paymentId) {
+      db.get('Payment')!.set(paymentId, {
+        Id: paymentId,
+        SyncToken: '0',
+        TxnDate: '2026-09-15',
+        CustomerRef: { value: cust, name: c.DisplayName },
+        TotalAmt: centsToAmount(total),
+        UnappliedAmt: 0,
+        Line: [{ Amount: centsToAmount(total), LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }],
+        CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+        MetaData: meta(),
+      });
+    }
+  }
+  return db;
+}
+
+const time = () => new Date().toISOString();
+
+function fault(res: Response, status: number, type: string, code: string, message: string, detail = message, element?: string) {
+  res.status(status).set('intuit_tid', uuid()).json({ Fault: { Error: [{ Message: message, Detail: detail, code, ...(element ? { element } : {}) }], type }, time: time() });
+}
+
+/** A minimal but valid one-page PDF with a line of text (so a Drive archive holds a real PDF). */
+export function tinyPdf(text: string): Buffer {
+  const safe = text.replace(/[()\\]/g, '');
+  const stream = `BT /F1 18 Tf 72 720 Td (${safe}) Tj ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** Supports `select * from <Entity> [where <field> = '<v>' [and ...]] [maxresults n]` (fields may be dotted: CustomerRef). */
+function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: string; rows: Json[] } | string {
+  const m = /^\s*select\s+\*\s+from\s+(\w+)(?:\s+where\s+(.+?))?(?:\s+maxresults\s+(\d+))?\s*$/i.exec(q);
+  if (!m) return 'QueryParserError: Encountered an unsupported or malformed query';
+  const entity = Object.values(ENTITY_PATHS).find((e) => e.toLowerCase() === m[1].toLowerCase());
+  if (!entity) return `QueryValidationError: Invalid entity ${m[1]}`;
+  const conds: { field: string; op: string; value: string }[] = [];
+  for (const part of m[2] ? m[2].split(/\s+and\s+/i) : []) {
+    const c = /^\s*([\w.]+)\s*(=|>|<|>=|<=)\s*'([^']*)'\s*$/.exec(part);
+    if (!c) return `QueryParserError: cannot parse condition "${part}"`;
+    conds.push({ field: c[1], op: c[2], value: c[3] });
+  }
+  const get = (row: Json, field: string): unknown => {
+    const v = row[field];
+    return v && typeof v === 'object' && 'value' in (v as Json) ? (v as Json).value : v;
+  };
+  const rows = [...db.get(entity)!.values()].filter((row) =>
+    conds.every(({ field, op, value }) => {
+      const v = get(row, field);
+      if (op === '=') return String(v) === value;
+      const [a, b] = [Number(v), Number(value)];
+      return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : a <= b;
+    }),
+  );
+  return { entity, rows: rows.slice(0, m[3] ? Number(m[3]) : 100) };
+}
+
+export function createQuickBooksSystem(): SandboxSystem {
+  let db = seed();
+  /** realm:requestid -> first response. */
+  let requests = new Map<string, { hash: string; status: number; body: unknown }>();
+  /** Emails QuickBooks "sent" (for tests and the page). */
+  let outbox: { entity: string; id: string; to: string; at: string }[] = [];
+  let nextId = 9000;
+  const reset = () => {
+    db = seed();
+    requests = new Map();
+    outbox = [];
+    nextId = 9000;
+  };
+
+  const router = () => {
+    const r = express.Router();
+    r.use((req, res, next) => {
+      res.set('intuit_tid', uuid());
+      const token = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
+      if (token !== SANDBOX_CREDENTIALS.quickbooks) {
+        return fault(res, 401, 'AuthenticationFault', '3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token invalid or expired');
+      }
+      next();
+    });
+    const company = express.Router({ mergeParams: true });
+    r.use('/v3/company/:realm', (req, res, next) => {
+      if (req.params.realm !== QBO_REALM) return fault(res, 403, 'AuthorizationFault', '120', 'Authorization Failure', 'Unknown realm for this token');
+      next();
+    }, company);
+
+    // requestid replay for every write: the first response is stored and replayed verbatim.
+    company.use((req, res, next) => {
+      const rid = typeof req.query.requestid === 'string' ? req.query.requestid : undefined;
+      if (req.method !== 'POST' || !rid) return next();
+      if (rid.length > 50) return fault(res, 400, 'ValidationFault', '2050', 'requestid too long', 'requestid must be at most 50 characters');
+      const key = `${QBO_REALM}:${rid}`;
+      const seen = requests.get(key);
+      const hash = bodyHash([req.path, req.body]);
+      if (seen) {
+        if (seen.hash !== hash) return fault(res, 400, 'ValidationFault', '600', 'Duplicate Request ID', 'requestid was already used for a different request');
+        res.status(seen.status).json(seen.body);
+        return;
+      }
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        if (res.statusCode < 500) requests.set(key, { hash, status: res.statusCode, body });
+        return json(body);
+      };
+      next();
+    });
+
+    const entity = (req: Request) => ENTITY_PATHS[String(req.params.entity).toLowerCase()];
+
+    company.get('/query', (req, res) => {
+      const out = runQuery(db, String(req.query.query ?? ''));
+      if (typeof out === 'string') return fault(res, 400, 'ValidationFault', '4000', 'Error parsing query', out);
+      res.json({ QueryResponse: out.rows.length ? { [out.entity]: out.rows, startPosition: 1, maxResults: out.rows.length } : {}, time: time() });
+    });
+
+    company.get('/:entity/:id/pdf', (req, res) => {
+      const e = entity(req);
+      const row = e && db.get(e)!.get(req.params.id as string);
+      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`);
+      res.type('application/pdf').send(tinyPdf(`${e} ${String(row.DocNumber ?? row.Id)} total ${String(row.TotalAmt)}`));
+    });
+
+    company.post('/:entity/:id/send', (req, res) => {
+      const e = entity(req);
+      if (!e || !['Invoice', 'Payment', 'RefundReceipt', 'CreditMemo'].includes(e)) return fault(res, 400, 'ValidationFault', '500', 'Unsupported Operation', `send is not supported for ${req.params.entity}`);
+      // Public clients report a 500 when send carries a JSON content type; reproduce it.
+      if (String(req.headers['content-type'] ?? '').includes('json')) return fault(res, 500, 'SystemFault', '10000', 'An application error has occurred while processing your request', 'send expects application/octet-stream');
+      const row = db.get(e)!.get(req.params.id as string);
+      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `${e} ${req.params.id} is not found`);
+      const to = typeof req.query.sendTo === 'string' ? req.query.sendTo : ((row.BillEmail as Json | undefined)?.Address as string | undefined);
+      if (!to || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(to)) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Valid sendTo or BillEmail required', 'sendTo');
+      const at = time();
+      Object.assign(row, { EmailStatus: 'EmailSent', DeliveryInfo: { DeliveryType: 'Email', DeliveryTime: at }, SyncToken: String(Number(row.SyncToken) + 1) });
+      outbox.push({ entity: e, id: String(row.Id), to, at });
+      res.json({ [e]: row, time: at });
+    });
+
+    company.get('/:entity/:id', (req, res) => {
+      const e = entity(req);
+      const row = e && db.get(e)!.get(req.params.id as string);
+      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`);
+      res.json({ [e]: row, time: time() });
+    });
+
+    const createTxn = (e: 'RefundReceipt' | 'CreditMemo') => (req: Request, res: Response) => {
+      const b = (req.body ?? {}) as Json;
+      const cust = db.get('Customer')!.get(String((b.CustomerRef as Json | undefined)?.value ?? ''));
+      if (!b.CustomerRef) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter CustomerRef is missing in the request', 'CustomerRef');
+      if (!cust) return fault(res, 400, 'ValidationFault', '2500', 'Invalid Reference Id', 'Invalid Reference Id : Names element id not found', 'CustomerRef');
+      if (e === 'RefundReceipt' && !(b.DepositToAccountRef as Json | undefined)?.value) {
+        return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DepositToAccountRef is missing in the request', 'DepositToAccountRef');
+      }
+      const lines = Array.isArray(b.Line) ? (b.Line as Json[]) : [];
+      if (lines.length === 0 || lines.some((l) => l.DetailType !== 'SalesItemLineDetail' || typeof l.Amount !== 'number' || (l.Amount as number) <= 0)) {
+        return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'At least one SalesItemLineDetail line with a positive Amount is required', 'Line');
+      }
+      if (b.DocNumber && [...db.get(e)!.values()].some((x) => x.DocNumber === b.DocNumber)) {
+        return fault(res, 400, 'ValidationFault', '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${String(b.DocNumber)}`);
+      }
+      const total = lines.reduce((s, l) => s + amountToCents(l.Amount as number), 0);
+      const Id = String(++nextId);
+      const row: Json = {
+        ...b,
+        Id,
+        SyncToken: '0',
+        DocNumber: b.DocNumber ?? `${e === 'RefundReceipt' ? 'RR' : 'CM'}-${Id}`,
+        TxnDate: b.TxnDate ?? time().slice(0, 10),
+        CustomerRef: { value: cust.Id, name: cust.DisplayName },
+        Line: lines.map((l, i) => ({ ...l, Id: String(i + 1), LineNum: i + 1 })),
+        TotalAmt: centsToAmount(total),
+        ...(e === 'CreditMemo' ? { RemainingCredit: centsToAmount(total), Balance: centsToAmount(total) } : { Balance: 0 }),
+        BillEmail: cust.PrimaryEmailAddr,
+        CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+        MetaData: { CreateTime: time(), LastUpdatedTime: time() },
+      };
+      db.get(e)!.set(Id, row);
+      res.json({ [e]: row, time: time() });
+    };
+    company.post('/refundreceipt', createTxn('RefundReceipt'));
+    company.post('/creditmemo', createTxn('CreditMemo'));
+
+    company.post('/customer', (req, res) => {
+      const b = (req.body ?? {}) as Json;
+      if (!b.Id) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Customer creation is not emulated; Id is required', 'Id');
+      const row = db.get('Customer')!.get(String(b.Id));
+      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Customer ${String(b.Id)} is not found`);
+      if (b.SyncToken === undefined) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter SyncToken is missing in the request', 'SyncToken');
+      if (String(b.SyncToken) !== row.SyncToken) {
+        return fault(res, 400, 'ValidationFault', '5010', 'Stale Object Error', `Stale Object Error : You and ${'another user'} were working on the same thing. SyncToken ${String(b.SyncToken)} is stale`);
+      }
+      if (b.sparse !== true) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing', 'Only sparse updates are emulated (sparse:true)', 'sparse');
+      const { Id: _i, SyncToken: _s, sparse: _p, ...changes } = b;
+      for (const [k, v] of Object.entries(changes)) row[k] = v && typeof v === 'object' && !Array.isArray(v) && row[k] && typeof row[k] === 'object' ? { ...(row[k] as Json), ...(v as Json) } : v;
+      row.SyncToken = String(Number(row.SyncToken) + 1);
+      (row.MetaData as Json).LastUpdatedTime = time();
+      res.json({ Customer: row, time: time() });
+    });
+    return r;
+  };
+
+  return {
+    name: 'quickbooks',
+    title: 'QuickBooks Online',
+    router,
+    faultBody: (status) =>
+      status === 429
+        ? { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.', code: '003001' }], type: 'ThrottlingFault' }, time: time() }
+        : { Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error: service unavailable', code: '10000' }], type: 'SystemFault' }, time: time() },
+    reset,
+    controlRouter() {
+      const r = express.Router();
+      r.use(express.json());
+      r.get('/outbox', (_req, res) => res.json(outbox));
+      r.get('/entities/:entity', (req, res) => res.json([...(db.get(String(req.params.entity)) ?? new Map()).values()]));
+      // Tests: make someone else edit a customer so our SyncToken goes stale.
+      r.post('/customer/:id/touch', (req, res) => {
+        const row = db.get('Customer')!.get(req.params.id);
+        if (!row) return void res.status(404).json({ error: 'no such customer' });
+        row.SyncToken = String(Number(row.SyncToken) + 1);
+        res.json({ SyncToken: row.SyncToken });
+      });
+      return r;
+    },
+  };
+}

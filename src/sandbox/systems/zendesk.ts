@@ -1,0 +1,206 @@
+/**
+ * Zendesk Support stand-in: create ticket (with `Idempotency-Key`: replay with
+ * `x-idempotency-lookup: hit`, 400 `IdempotentRequestError` on another body), show / list by
+ * external_id, update with public or internal comments and tags (`tags` replaces, `additional_tags`
+ * / `remove_tags` edit), comments listing. Auth: Basic `{email}/token:{api_token}`. Errors use
+ * Zendesk's `{error, description, details}` envelope.
+ */
+import express, { type Request, type Response } from 'express';
+import type { SandboxSystem } from '../core';
+import { SANDBOX_CREDENTIALS, bodyHash } from '../support';
+
+type Json = Record<string, unknown>;
+interface Comment {
+  id: number;
+  type: 'Comment';
+  author_id: number;
+  body: string;
+  html_body: string;
+  public: boolean;
+  created_at: string;
+}
+interface Ticket {
+  id: number;
+  url: string;
+  external_id: string | null;
+  subject: string;
+  description: string;
+  status: string;
+  priority: string | null;
+  type: string | null;
+  tags: string[];
+  requester_id: number;
+  requester_email: string | null;
+  custom_fields: { id: number; value: unknown }[];
+  created_at: string;
+  updated_at: string;
+  comments: Comment[];
+}
+
+const AGENT_ID = 360000001;
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+const STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
+
+function zdError(res: Response, status: number, error: string, description: string, details?: Record<string, { description: string; error?: string }[]>) {
+  res.status(status).json({ error, description, ...(details ? { details } : {}) });
+}
+
+export function createZendeskSystem(): SandboxSystem {
+  let tickets = new Map<number, Ticket>();
+  let keys = new Map<string, { hash: string; status: number; body: unknown; at: number }>();
+  let nextTicket = 9001;
+  let nextComment = 1;
+  let requesters = new Map<string, number>();
+  const base = (req: Request) => `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+  const requesterId = (email: string) => {
+    if (!requesters.has(email)) requesters.set(email, 370000000 + requesters.size + 1);
+    return requesters.get(email)!;
+  };
+  const addComment = (t: Ticket, body: string, isPublic: boolean) => {
+    t.comments.push({ id: nextComment++, type: 'Comment', author_id: AGENT_ID, body, html_body: `<p>${body}</p>`, public: isPublic, created_at: now() });
+  };
+  const reset = () => {
+    tickets = new Map();
+    keys = new Map();
+    requesters = new Map();
+    nextComment = 1;
+    nextTicket = 9001;
+    const t: Ticket = {
+      id: nextTicket++,
+      url: '',
+      external_id: null,
+      subject: 'Invoice question',
+      description: 'Seed ticket',
+      status: 'open',
+      priority: 'normal',
+      type: 'question',
+      tags: ['billing'],
+      requester_id: requesterId('billing@acme.example'),
+      requester_email: 'billing@acme.example',
+      custom_fields: [],
+      created_at: '2026-10-01T09:00:00Z',
+      updated_at: '2026-10-01T09:00:00Z',
+      comments: [],
+    };
+    addComment(t, 'Seed ticket', true);
+    tickets.set(t.id, t);
+  };
+  reset();
+
+  const view = (req: Request, t: Ticket) => {
+    const { comments: _c, requester_email: _e, ...rest } = t;
+    return { ...rest, url: `${base(req)}/api/v2/tickets/${t.id}.json` };
+  };
+
+  const router = () => {
+    const r = express.Router();
+    r.use((req, res, next) => {
+      const h = req.headers.authorization ?? '';
+      const expected = `Basic ${Buffer.from(`${SANDBOX_CREDENTIALS.zendeskEmail}/token:${SANDBOX_CREDENTIALS.zendeskToken}`).toString('base64')}`;
+      if (h !== expected) return zdError(res, 401, "Couldn't authenticate you", "Couldn't authenticate you");
+      next();
+    });
+
+    r.post('/api/v2/tickets', (req, res) => {
+      const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+      const hash = bodyHash(req.body);
+      if (key) {
+        const seen = keys.get(key);
+        if (seen && Date.now() - seen.at < 2 * 3600_000) {
+          if (seen.hash !== hash) return zdError(res, 400, 'IdempotentRequestError', "Request parameters don't match the given idempotency key");
+          res.status(seen.status).set('x-idempotency-lookup', 'hit').json(seen.body);
+          return;
+        }
+        res.set('x-idempotency-lookup', 'miss');
+      }
+      const tk = ((req.body ?? {}) as { ticket?: Json }).ticket;
+      if (!tk || typeof tk !== 'object') return zdError(res, 400, 'InvalidEndpoint', 'Parameter ticket is required');
+      const details: Record<string, { description: string; error?: string }[]> = {};
+      const comment = (tk.comment ?? {}) as { body?: string; html_body?: string; public?: boolean };
+      if (!comment.body && !comment.html_body) details.base = [{ description: 'Description: cannot be blank', error: 'BlankValue' }];
+      const requester = (tk.requester ?? {}) as { email?: string; name?: string };
+      if (requester.email !== undefined && !EMAIL.test(requester.email)) details.requester = [{ description: `Requester: Email ${'is invalid'}`, error: 'InvalidValue' }];
+      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority))) details.priority = [{ description: 'Priority: is not valid', error: 'InvalidValue' }];
+      if (Object.keys(details).length) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', details);
+      const email = requester.email ?? null;
+      const t: Ticket = {
+        id: nextTicket++,
+        url: '',
+        external_id: typeof tk.external_id === 'string' ? tk.external_id : null,
+        subject: String(tk.subject ?? (comment.body ?? '').slice(0, 50)),
+        description: String(comment.body ?? comment.html_body),
+        status: STATUSES.includes(String(tk.status)) ? String(tk.status) : 'new',
+        priority: tk.priority ? String(tk.priority) : null,
+        type: tk.type ? String(tk.type) : null,
+        tags: Array.isArray(tk.tags) ? [...new Set((tk.tags as unknown[]).map(String))] : [],
+        requester_id: email ? requesterId(email) : AGENT_ID,
+        requester_email: email,
+        custom_fields: Array.isArray(tk.custom_fields) ? (tk.custom_fields as { id: number; value: unknown }[]) : [],
+        created_at: now(),
+        updated_at: now(),
+        comments: [],
+      };
+      addComment(t, String(comment.body ?? comment.html_body), comment.public !== false);
+      tickets.set(t.id, t);
+      const body = { ticket: view(req, t), audit: { id: Date.now(), ticket_id: t.id, created_at: t.created_at, author_id: AGENT_ID, events: [{ type: 'Create' }] } };
+      if (key) keys.set(key, { hash, status: 201, body, at: Date.now() });
+      res.status(201).set('Location', `${base(req)}/api/v2/tickets/${t.id}.json`).json(body);
+    });
+
+    r.get('/api/v2/tickets', (req, res) => {
+      const ext = typeof req.query.external_id === 'string' ? req.query.external_id : undefined;
+      const list = [...tickets.values()].filter((t) => !ext || t.external_id === ext);
+      res.json({ tickets: list.map((t) => view(req, t)), count: list.length, next_page: null, previous_page: null });
+    });
+
+    const find = (req: Request, res: Response): Ticket | undefined => {
+      const t = tickets.get(Number(String(req.params.id).replace(/\.json$/, '')));
+      if (!t) zdError(res, 404, 'RecordNotFound', 'Not found');
+      return t;
+    };
+    r.get('/api/v2/tickets/:id/comments', (req, res) => {
+      const t = find(req, res);
+      if (t) res.json({ comments: t.comments, count: t.comments.length, next_page: null, previous_page: null });
+    });
+    r.get('/api/v2/tickets/:id', (req, res) => {
+      const t = find(req, res);
+      if (t) res.json({ ticket: view(req, t) });
+    });
+    r.put('/api/v2/tickets/:id', (req, res) => {
+      const t = find(req, res);
+      if (!t) return;
+      const tk = ((req.body ?? {}) as { ticket?: Json }).ticket;
+      if (!tk || typeof tk !== 'object') return zdError(res, 400, 'InvalidEndpoint', 'Parameter ticket is required');
+      if (tk.status !== undefined && !STATUSES.includes(String(tk.status))) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { status: [{ description: 'Status: is not valid', error: 'InvalidValue' }] });
+      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority))) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { priority: [{ description: 'Priority: is not valid', error: 'InvalidValue' }] });
+      if (t.status === 'closed') return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { status: [{ description: 'Status: closed prevents ticket update', error: 'ClosedPreventsUpdate' }] });
+      if (tk.safe_update === true && tk.updated_stamp !== t.updated_at) return zdError(res, 409, 'UpdateConflict', 'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.');
+      const comment = tk.comment as { body?: string; html_body?: string; public?: boolean } | undefined;
+      if (comment && !comment.body && !comment.html_body) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { base: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }] });
+      if (comment) addComment(t, String(comment.body ?? comment.html_body), comment.public !== false);
+      if (Array.isArray(tk.tags)) t.tags = [...new Set((tk.tags as unknown[]).map(String))];
+      if (Array.isArray(tk.additional_tags)) t.tags = [...new Set([...t.tags, ...(tk.additional_tags as unknown[]).map(String)])];
+      if (Array.isArray(tk.remove_tags)) t.tags = t.tags.filter((x) => !(tk.remove_tags as unknown[]).map(String).includes(x));
+      if (tk.status) t.status = String(tk.status);
+      if (tk.priority) t.priority = String(tk.priority);
+      t.updated_at = now();
+      res.json({ ticket: view(req, t), audit: { id: Date.now(), ticket_id: t.id, created_at: t.updated_at, author_id: AGENT_ID, events: comment ? [{ type: 'Comment', public: comment.public !== false }] : [] } });
+    });
+    return r;
+  };
+
+  return {
+    name: 'zendesk',
+    title: 'Zendesk',
+    router,
+    faultBody: (status) => (status === 429 ? { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' } : { error: 'ServiceUnavailable', description: 'Zendesk is temporarily unavailable' }),
+    reset,
+    controlRouter() {
+      const r = express.Router();
+      r.get('/tickets', (_req, res) => res.json([...tickets.values()]));
+      return r;
+    },
+  };
+}
