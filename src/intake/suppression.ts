@@ -1,0 +1,333 @@
+/**
+ * Suppression of data that must never travel (product.md §6): card numbers, bank details, tax
+ * identifiers and private documents. It runs on the parsed call before anything is stored, logged
+ * or sent to Temporal, over every free-text field, and replaces each finding with a marker such as
+ * `[card number removed]` so readers know something was there.
+ *
+ * Detection uses checksums where the number has one (Luhn for cards, mod-97 for IBANs, the ABA
+ * checksum for routing numbers) so that invoice numbers, phone numbers, dates and order ids pass
+ * untouched; numbers without a checksum (bank accounts, SSNs, tax ids) are caught by their shape
+ * plus the words around them.
+ */
+import type { BillingFields, CallFacts, SensitiveCategory } from '../domain/case';
+import type { ParsedCall } from './schema';
+
+/** The marker that replaces each category in text. */
+export const MARKERS: Record<SensitiveCategory, string> = {
+  card_number: '[card number removed]',
+  bank_details: '[bank details removed]',
+  tax_identifier: '[tax identifier removed]',
+  private_document: '[private document removed]',
+};
+
+/** Stored transcripts are capped: the full one stays with DialNexa (transcript link). */
+export const TRANSCRIPT_MAX_CHARS = 20_000;
+const TRUNCATED = '\n[transcript truncated; the full transcript is at DialNexa]';
+
+// ---- checksums -----------------------------------------------------------------------------------
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+export function abaValid(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits)) return false;
+  const d = [...digits].map(Number);
+  // The first two digits of a routing number are 00-12, 21-32, 61-72 or 80.
+  const prefix = d[0] * 10 + d[1];
+  if (!((prefix >= 0 && prefix <= 12) || (prefix >= 21 && prefix <= 32) || (prefix >= 61 && prefix <= 72) || prefix === 80)) return false;
+  return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 === 0 && digits !== '000000000';
+}
+
+export function ibanValid(candidate: string): boolean {
+  const s = candidate.replace(/ /g, '');
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
+  const rearranged = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (const ch of rearranged) {
+    const v = ch >= 'A' && ch <= 'Z' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const digit of v) rem = (rem * 10 + Number(digit)) % 97;
+  }
+  return rem === 1;
+}
+
+function ssnShapeValid(area: string, group: string, serial: string): boolean {
+  if (area === '000' || area === '666' || group === '00' || serial === '0000') return false;
+  if (area.startsWith('9')) {
+    // 9xx is an ITIN, whose middle group is 50-65, 70-88, 90-92 or 94-99.
+    const g = Number(group);
+    return (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || g >= 94;
+  }
+  return true;
+}
+
+const EIN_INVALID_PREFIXES = new Set(['00', '07', '08', '09', '17', '18', '19', '28', '29', '49', '69', '70', '78', '79', '89', '96', '97']);
+
+// EU (and UK, Swiss) VAT numbers after their country prefix, without spaces, dots or dashes.
+const VAT_FORMATS: Record<string, RegExp> = {
+  AT: /^U\d{8}$/,
+  BE: /^[01]\d{9}$/,
+  BG: /^\d{9,10}$/,
+  CHE: /^\d{9}(MWST|TVA|IVA)?$/,
+  CY: /^\d{8}[A-Z]$/,
+  CZ: /^\d{8,10}$/,
+  DE: /^\d{9}$/,
+  DK: /^\d{8}$/,
+  EE: /^\d{9}$/,
+  EL: /^\d{9}$/,
+  ES: /^[A-Z0-9]\d{7}[A-Z0-9]$/,
+  FI: /^\d{8}$/,
+  FR: /^[A-HJ-NP-Z0-9]{2}\d{9}$/,
+  GB: /^(\d{9}|\d{12}|GD\d{3}|HA\d{3})$/,
+  HR: /^\d{11}$/,
+  HU: /^\d{8}$/,
+  IE: /^(\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W])$/,
+  IT: /^\d{11}$/,
+  LT: /^(\d{9}|\d{12})$/,
+  LU: /^\d{8}$/,
+  LV: /^\d{11}$/,
+  MT: /^\d{8}$/,
+  NL: /^\d{9}B\d{2}$/,
+  PL: /^\d{10}$/,
+  PT: /^\d{9}$/,
+  RO: /^\d{6,10}$/,
+  SE: /^\d{10}01$/,
+  SI: /^\d{8}$/,
+  SK: /^\d{10}$/,
+  XI: /^\d{9}$/,
+};
+
+// ---- spoken digits -------------------------------------------------------------------------------
+
+const DIGIT_WORDS: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+const DIGIT_TOKEN = '(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\\d)';
+// Nine or more spoken digits in a row ("four one one one, one one one one ..."): how a caller reads a number aloud.
+const SPOKEN_RUN = new RegExp(`\\b${DIGIT_TOKEN}(?:[\\s,.-]+${DIGIT_TOKEN}\\b){8,}`, 'gi');
+
+// ---- contexts ------------------------------------------------------------------------------------
+
+const BANK_CONTEXT = /\b(bank|banking|routing|aba|transit|checking|savings|wire|ach|direct debit|iban|swift|sort code)\b/i;
+const TAX_CONTEXT = /\b(ssn|social security|itin|ein|tin|tax\s*(?:payer\s*)?(?:id|identifier|identification|number)|taxpayer|employer identification)\b/i;
+
+function near(text: string, start: number, end: number, re: RegExp, window = 60): boolean {
+  return re.test(text.slice(Math.max(0, start - window), Math.min(text.length, end + window)));
+}
+
+// ---- the scanner ---------------------------------------------------------------------------------
+
+/** What suppression found in one text, and the text with markers in its place. */
+export interface TextSuppression {
+  text: string;
+  found: SensitiveCategory[];
+}
+
+/** `keepLead`: the match starts with the words that announce the number; only group 1 (the number) is replaced. */
+type Rule = { re: RegExp; keepLead?: boolean; check: (match: RegExpExecArray, text: string) => SensitiveCategory | undefined };
+
+const SEP_DIGITS = (min: number, max: number) => `(?<![\\w-]|\\d[ -])\\d(?:[ -]?\\d){${min - 1},${max - 1}}(?![\\w-]|[ -]\\d)`;
+
+const RULES: Rule[] = [
+  // IBAN: country, check digits, then groups of four (spaces optional). Shortened from the end until the checksum holds.
+  {
+    re: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
+    check: (m) => (ibanValid(m[0]) ? 'bank_details' : undefined),
+  },
+  // Payment card: 13-19 digits, spaces or dashes between them, Luhn-valid.
+  {
+    re: new RegExp(SEP_DIGITS(13, 19), 'g'),
+    check: (m) => {
+      const digits = m[0].replace(/[ -]/g, '');
+      return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) && !/^(\d)\1+$/.test(digits) ? 'card_number' : undefined;
+    },
+  },
+  // SSN / ITIN in their printed shape.
+  {
+    re: /(?<![\w-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\w-])/g,
+    check: (m, text) => {
+      if (!ssnShapeValid(m[1], m[2], m[3])) return undefined;
+      // With spaces the shape is common enough (e.g. "123 45 6789" in a list) that we want context.
+      return m[0].includes('-') || near(text, m.index, m.index + m[0].length, TAX_CONTEXT) ? 'tax_identifier' : undefined;
+    },
+  },
+  // EIN: NN-NNNNNNN.
+  {
+    re: /(?<![\w-])(\d{2})-(\d{7})(?![\w-])/g,
+    check: (m) => (EIN_INVALID_PREFIXES.has(m[1]) ? undefined : 'tax_identifier'),
+  },
+  // VAT ids: a country prefix followed by its national format (spaces, dots and dashes allowed).
+  {
+    re: /(?<![A-Za-z0-9])(CHE|[A-Z]{2})[ -]?([A-Z0-9+*](?:[ .-]?[A-Z0-9+*]){5,13})(?![A-Za-z0-9])/g,
+    check: (m) => {
+      const fmt = VAT_FORMATS[m[1]];
+      const body = m[2].replace(/[ .-]/g, '');
+      return fmt && /\d{3}/.test(body) && fmt.test(body) ? 'tax_identifier' : undefined;
+    },
+  },
+  // A bare 9-digit number is a tax id (SSN/EIN/ITIN) when the words around it say so.
+  {
+    re: /(?<![\w-])\d{9}(?![\w-])/g,
+    check: (m, text) => {
+      const s = m.index;
+      if (abaValid(m[0]) && near(text, s, s + 9, BANK_CONTEXT)) return 'bank_details';
+      return near(text, s, s + 9, TAX_CONTEXT, 40) ? 'tax_identifier' : undefined;
+    },
+  },
+  // Bank account numbers: digits after "bank/checking/savings account", or after "account number" when the text talks about banks.
+  {
+    keepLead: true,
+    re: /\b(?:(?:bank|checking|savings|deposit)\s+account|account|acct)(?:\s+(?:number|no\.?|num|#))?\s*(?:is|:|#|=)?\s*(\d(?:[ -]?\d){4,16})(?![\w-])/gi,
+    check: (m, text) => {
+      const lead = m[0].toLowerCase();
+      const explicit = /(bank|checking|savings|deposit)\s+account/.test(lead);
+      const numbered = /(number|no\.?|num|#)/.test(lead);
+      return explicit || (numbered && BANK_CONTEXT.test(text)) ? 'bank_details' : undefined;
+    },
+  },
+  // Tax ids announced as such ("my tax id is 12 3456 789", "VAT number GB 123 4567 89").
+  {
+    keepLead: true,
+    re: /\b(?:tax\s*(?:payer\s*)?(?:id|identifier|identification)(?:\s*number)?|tin|ein|itin|ssn|social security(?:\s*number)?|vat\s*(?:id|number|no\.?|reg(?:istration)?(?:\s*number)?)?)\s*(?:is|:|#|=)?\s*([A-Z]{0,3}[ -]?\d[\d .-]{3,16}\d[A-Z]{0,3})(?![\w])/gi,
+    check: (m) => ((m[1].match(/\d/g)?.length ?? 0) >= 5 ? 'tax_identifier' : undefined),
+  },
+];
+
+function spokenCategory(digits: string, text: string, start: number, end: number): SensitiveCategory | undefined {
+  if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return 'card_number';
+  if (near(text, start, end, BANK_CONTEXT)) return 'bank_details';
+  if (near(text, start, end, TAX_CONTEXT)) return 'tax_identifier';
+  // A long number read aloud digit by digit on a billing call is far more often a card than anything else.
+  return digits.length >= 13 ? 'card_number' : undefined;
+}
+
+/** Replaces every sensitive finding in `input` with its marker. Pure; safe on any string. */
+export function suppressText(input: string): TextSuppression {
+  const found = new Set<SensitiveCategory>();
+  let text = input.replace(SPOKEN_RUN, (run, offset: number, whole: string) => {
+    const digits = run
+      .toLowerCase()
+      .split(/[\s,.-]+/)
+      .map((w) => DIGIT_WORDS[w] ?? w)
+      .join('');
+    if (!/^\d+$/.test(digits)) return run;
+    const cat = spokenCategory(digits, whole, offset, offset + run.length);
+    if (!cat) return run;
+    found.add(cat);
+    return MARKERS[cat];
+  });
+  for (const rule of RULES) {
+    text = text.replace(rule.re, (...args: unknown[]) => {
+      // replace() hands (match, ...groups, offset, whole); rebuild an exec-style match for the rule.
+      const whole = args[args.length - 1] as string;
+      const offset = args[args.length - 2] as number;
+      const groups = args.slice(0, -2) as string[];
+      const m = Object.assign([...groups], { index: offset, input: whole }) as unknown as RegExpExecArray;
+      const cat = rule.check(m, whole);
+      if (!cat) return groups[0];
+      found.add(cat);
+      // Keep the words that introduced the number ("account number ") and remove the number only.
+      const captured = groups[1];
+      return rule.keepLead && captured && groups[0].endsWith(captured) ? groups[0].slice(0, groups[0].length - captured.length) + MARKERS[cat] : MARKERS[cat];
+    });
+  }
+  return { text, found: [...found] };
+}
+
+// ---- the call ------------------------------------------------------------------------------------
+
+/** The call after suppression: safe to store in Temporal. */
+export interface SuppressedCall {
+  call: CallFacts;
+  fields: BillingFields;
+  /** DialNexa's flags plus what detection found, each once, in a stable order. */
+  suppressed: SensitiveCategory[];
+}
+
+/** Fields that are identifiers or links: when one holds sensitive data, it is dropped, not marked. */
+const DROP_IF_SENSITIVE = new Set<keyof BillingFields>(['accountId', 'invoiceNumber', 'paymentId', 'subscriptionId', 'customerEmail', 'customerPhone', 'crmUrl', 'paymentPlatformUrl', 'supportTicket', 'taxRegion', 'customerTier', 'paymentPlatform']);
+
+const ORDER: SensitiveCategory[] = ['card_number', 'bank_details', 'tax_identifier', 'private_document'];
+
+/**
+ * Suppresses a parsed call: every string in the call facts and billing fields is scanned.
+ * DialNexa's `private_document` flag keeps only the links (transcript, recording), not the text;
+ * a flag for a category detection did not find in the transcript withholds the transcript too,
+ * because the detector missed where it was said (fail closed).
+ */
+export function suppressCall(parsed: ParsedCall, transcriptMaxChars = TRANSCRIPT_MAX_CHARS): SuppressedCall {
+  const found = new Set<SensitiveCategory>();
+  const analysis = parsed.post_call_analysis;
+  const flags = new Set(analysis?.sensitiveFlags ?? []);
+  const scan = (v: string | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    const r = suppressText(v);
+    r.found.forEach((c) => found.add(c));
+    return r.text;
+  };
+
+  const fields: BillingFields = { ...(analysis?.fields ?? {}) };
+  for (const key of Object.keys(fields) as (keyof BillingFields)[]) {
+    const value = fields[key];
+    if (typeof value !== 'string') continue;
+    const clean = scan(value);
+    if (clean === value) continue;
+    if (DROP_IF_SENSITIVE.has(key)) delete fields[key];
+    else (fields as Record<string, unknown>)[key] = clean;
+  }
+  if (fields.newBillingAddress) {
+    const a = fields.newBillingAddress;
+    fields.newBillingAddress = {
+      line1: scan(a.line1) as string,
+      line2: scan(a.line2),
+      city: scan(a.city) as string,
+      region: scan(a.region),
+      postalCode: scan(a.postalCode) as string,
+      country: scan(a.country) as string,
+    };
+    if (fields.newBillingAddress.line2 === undefined) delete fields.newBillingAddress.line2;
+    if (fields.newBillingAddress.region === undefined) delete fields.newBillingAddress.region;
+  }
+
+  const transcriptFound = new Set<SensitiveCategory>();
+  let transcript: string | undefined;
+  if (parsed.transcript !== undefined) {
+    const r = suppressText(parsed.transcript);
+    r.found.forEach((c) => (found.add(c), transcriptFound.add(c)));
+    transcript = r.text;
+  }
+  let summary = scan(parsed.summary);
+  const missed = [...flags].filter((c) => c !== 'private_document' && !transcriptFound.has(c));
+  if (flags.has('private_document')) {
+    // Only the links survive: the document's text may be anywhere in what the caller or agent said.
+    transcript = transcript === undefined ? undefined : MARKERS.private_document;
+    summary = summary === undefined ? undefined : MARKERS.private_document;
+  } else if (transcript !== undefined && missed.length > 0) {
+    transcript = `[transcript withheld: DialNexa flagged ${missed.map((c) => c.replace('_', ' ')).join(', ')}; see the transcript link]`;
+  }
+  if (transcript !== undefined && transcript.length > transcriptMaxChars) transcript = transcript.slice(0, transcriptMaxChars - TRUNCATED.length) + TRUNCATED;
+
+  const transcriptUrl = analysis?.transcriptUrl;
+  const call: CallFacts = {
+    callId: parsed.id,
+    agentId: scan(parsed.agent_id),
+    direction: parsed.direction,
+    startedAt: parsed.started_at ?? parsed.initiated_at,
+    endedAt: parsed.ended_at,
+    durationSeconds: parsed.duration,
+    summary,
+    transcript,
+    transcriptUrl: transcriptUrl && scan(transcriptUrl) === transcriptUrl ? transcriptUrl : undefined,
+    recordingUrl: parsed.recording_url && scan(parsed.recording_url) === parsed.recording_url ? parsed.recording_url : undefined,
+  };
+  for (const k of Object.keys(call) as (keyof CallFacts)[]) if (call[k] === undefined) delete call[k];
+  const all = new Set<SensitiveCategory>([...flags, ...found]);
+  return { call, fields, suppressed: ORDER.filter((c) => all.has(c)) };
+}
