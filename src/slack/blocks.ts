@@ -1,0 +1,137 @@
+/**
+ * Block Kit builders for finance approvals and alerts. Pure functions: the activities post what
+ * these return. Every message carries `text` (the notification and accessibility fallback).
+ * Text shown here has already been suppressed at intake (no card numbers, bank or tax details).
+ */
+import type { CaseType, Urgency } from '../domain/case';
+import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalVoteView, FinanceAlertView } from '../activities/contract';
+import { DecisionAction } from '../workflows/messages';
+import { encodeButtonValue, REASON_MODAL } from './interactions';
+
+/** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
+export type Block = Record<string, unknown> & { type: string };
+
+const plain = (text: string) => ({ type: 'plain_text', text: text.slice(0, 150), emoji: true });
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: text.slice(0, 3000) });
+
+/** Mentions render as @name in Slack; ids keep names out of our own data. */
+export const mention = (userId: string) => `<@${userId}>`;
+
+/** Slack renders this date token in the reader's time zone; the fallback shows UTC. */
+export function slackTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hhmm = d.toISOString().slice(11, 16);
+  return `<!date^${Math.floor(d.getTime() / 1000)}^{time}|${hhmm} UTC>`;
+}
+
+/** The action id of a button, unique within the message as Slack requires. */
+export function actionId(action: DecisionAction, caseType?: CaseType): string {
+  return caseType ? `billing_${action}_${caseType}` : `billing_${action}`;
+}
+
+/** Block id of the buttons; the route does not depend on it (the value carries everything). */
+export const ACTIONS_BLOCK_ID = 'billing_decision';
+
+const URGENCY_MARK: Record<Urgency, string> = { low: '', normal: '', high: ':warning: ', urgent: ':rotating_light: ' };
+
+function fieldText(f: ApprovalFieldView): string {
+  return f.previous !== undefined ? `*${f.label}*\nWas: ${f.previous}\nNew: ${f.value}` : `*${f.label}*\n${f.value}`;
+}
+
+function bodyBlocks(v: { title: string; urgency: Urgency; noteLines: string[]; fields: ApprovalFieldView[]; mentions: string[]; links: { label: string; url: string }[] }): Block[] {
+  const blocks: Block[] = [{ type: 'header', text: plain(`${URGENCY_MARK[v.urgency]}${v.title}`) }];
+  if (v.noteLines.length > 0) blocks.push({ type: 'section', text: mrkdwn(v.noteLines.join('\n')) });
+  // Slack allows at most 10 fields per section.
+  for (let i = 0; i < v.fields.length; i += 10) blocks.push({ type: 'section', fields: v.fields.slice(i, i + 10).map((f) => mrkdwn(fieldText(f))) });
+  const context: string[] = [];
+  if (v.mentions.length > 0) context.push(`For ${v.mentions.map(mention).join(' ')}`);
+  if (v.links.length > 0) context.push(v.links.map((l) => `<${l.url}|${l.label.replace(/[<>|]/g, '')}>`).join(' · '));
+  if (context.length > 0) blocks.push({ type: 'context', elements: context.map(mrkdwn) });
+  return blocks;
+}
+
+/** Buttons; each value carries workflow id, request id and action (and the case type for triage). */
+export function buttonElements(workflowId: string, requestId: string, actions: ApprovalActionView[]): Block[] {
+  return actions.slice(0, 25).map((a) => ({
+    type: 'button',
+    text: plain(a.label),
+    action_id: actionId(a.action, a.caseType),
+    value: encodeButtonValue({ w: workflowId, r: requestId, a: a.action, ...(a.caseType ? { c: a.caseType } : {}) }),
+    ...(a.style ? { style: a.style } : {}),
+  }));
+}
+
+/** "Approved by @Dana at 14:02, 1 of 2" (the mention renders as the user's name). */
+export function decisionLine(vote: ApprovalVoteView, position?: { approvals: number; required: number }): string {
+  const verb: Record<DecisionAction, string> = {
+    approve: 'Approved',
+    reject: 'Rejected',
+    accept: 'Accepted',
+    contest: 'Contested',
+    need_info: 'More information requested',
+    acknowledge: 'Acknowledged',
+    choose_case: 'Classified',
+    not_billing: 'Marked not billing',
+  };
+  let line = `${verb[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
+  if (vote.action === DecisionAction.Approve && position && position.required > 1) line += `, ${position.approvals} of ${position.required}`;
+  if (vote.reason) line += `\n>${vote.reason.replace(/\n/g, '\n>')}`;
+  return line;
+}
+
+/**
+ * An approval request as Block Kit: buttons only while `state` is `open`; every vote as a line
+ * ("Approved by @Dana at 14:02, 1 of 2"); the status line last. Once decided or expired no button
+ * is left, so nobody can click twice.
+ */
+export function approvalBlocks(view: ApprovalRequestView): Block[] {
+  const blocks = bodyBlocks(view);
+  if (view.state === 'open' && view.actions.length > 0) {
+    blocks.push({ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: buttonElements(view.workflowId, view.requestId, view.actions) });
+  }
+  let approvals = 0;
+  const lines = view.votes.map((vote) => {
+    if (vote.action === DecisionAction.Approve) approvals++;
+    return decisionLine(vote, { approvals, required: view.required });
+  });
+  if (lines.length > 0) blocks.push({ type: 'section', block_id: 'billing_votes', text: mrkdwn(lines.join('\n')) });
+  if (view.statusLine) blocks.push({ type: 'context', block_id: 'billing_status', elements: [mrkdwn(view.statusLine)] });
+  return blocks;
+}
+
+/** A finance alert; with buttons (e.g. "I'm on it") when the view has actions and a request id. */
+export function financeAlertBlocks(view: FinanceAlertView): Block[] {
+  const blocks = bodyBlocks(view);
+  if (view.actions && view.actions.length > 0 && view.requestId) {
+    blocks.push({ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: buttonElements(view.workflowId, view.requestId, view.actions) });
+  }
+  return blocks;
+}
+
+/** Notification / accessibility text: plain words, no Block Kit tokens. */
+export function fallbackText(title: string, statusLine?: string): string {
+  const status = statusLine?.replace(/<@([A-Z0-9]+)>/g, '@$1').replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1');
+  return status ? `${title}: ${status}` : title;
+}
+
+/** The reason modal opened on Reject / Contest. */
+export function reasonModal(opts: { action: DecisionAction; privateMetadata: string }): Record<string, unknown> {
+  const title = opts.action === DecisionAction.Contest ? 'Contest dispute' : 'Reject request';
+  return {
+    type: 'modal',
+    callback_id: REASON_MODAL.callbackId,
+    private_metadata: opts.privateMetadata,
+    title: plain(title),
+    submit: plain(opts.action === DecisionAction.Contest ? 'Contest' : 'Reject'),
+    close: plain('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: REASON_MODAL.blockId,
+        label: plain('Reason (kept in the case history)'),
+        element: { type: 'plain_text_input', action_id: REASON_MODAL.actionId, multiline: true, max_length: 1000 },
+      },
+    ],
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Slack interaction payloads (what Slack POSTs to our Request URL) and the compact ids we put into
+ * buttons and modals, parsed with zod at the edge. Pure: no I/O.
+ */
+import { z } from 'zod';
+import { CASE_TYPES, type CaseType } from '../domain/case';
+import { DecisionAction } from '../workflows/messages';
+
+const decisionActions = Object.values(DecisionAction) as [DecisionAction, ...DecisionAction[]];
+
+/**
+ * What a button carries in its `value` (compact JSON, well under Slack's 2000 chars): which case,
+ * which approval request, which decision; for triage, which case type.
+ */
+export const buttonValueSchema = z.object({
+  /** Workflow id of the case. */
+  w: z.string().min(1).max(400),
+  /** Approval request id: a click on an older request changes nothing. */
+  r: z.string().min(1).max(200),
+  a: z.enum(decisionActions),
+  c: z.enum(CASE_TYPES).optional(),
+});
+export type ButtonValue = z.infer<typeof buttonValueSchema>;
+
+export function encodeButtonValue(v: ButtonValue): string {
+  return JSON.stringify(v);
+}
+
+/** Parses a button value; undefined for anything we did not write. */
+export function decodeButtonValue(raw: string | undefined): ButtonValue | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = buttonValueSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason modal's `private_metadata`: the clicked button plus where to answer the clicker. */
+export const modalMetadataSchema = buttonValueSchema.extend({
+  /** Channel and ts of the approval message. */
+  ch: z.string().optional(),
+  ts: z.string().optional(),
+  /** The click's response_url, for a private reply after the submission. */
+  ru: z.url().optional(),
+});
+export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
+
+export function decodeModalMetadata(raw: string | undefined): ModalMetadata | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = modalMetadataSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason modal's ids (block_id / action_id of the input), shared by the builder and the parser. */
+export const REASON_MODAL = { callbackId: 'billing_decision_reason', blockId: 'reason', actionId: 'reason_input' } as const;
+
+const slackUser = z.object({
+  id: z.string().min(1),
+  username: z.string().optional(),
+  name: z.string().optional(),
+  team_id: z.string().optional(),
+});
+
+const blockAction = z.object({
+  action_id: z.string(),
+  block_id: z.string().optional(),
+  type: z.string(),
+  value: z.string().optional(),
+  selected_option: z.object({ value: z.string() }).optional(),
+  action_ts: z.string().optional(),
+});
+
+/** A button click (`type: block_actions`). Only the fields we use; Slack sends many more. */
+export const blockActionsPayloadSchema = z.object({
+  type: z.literal('block_actions'),
+  user: slackUser,
+  team: z.object({ id: z.string() }).nullish(),
+  channel: z.object({ id: z.string(), name: z.string().optional() }).nullish(),
+  container: z.object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional() }).passthrough().optional(),
+  message: z.object({ ts: z.string() }).passthrough().optional(),
+  actions: z.array(blockAction).min(1),
+  response_url: z.url().optional(),
+  trigger_id: z.string().optional(),
+});
+export type BlockActionsPayload = z.infer<typeof blockActionsPayloadSchema>;
+
+/** A modal submission (`type: view_submission`). */
+export const viewSubmissionPayloadSchema = z.object({
+  type: z.literal('view_submission'),
+  user: slackUser,
+  view: z.object({
+    id: z.string(),
+    callback_id: z.string(),
+    private_metadata: z.string().optional(),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ type: z.string(), value: z.string().nullish() }).passthrough())),
+    }),
+  }),
+});
+export type ViewSubmissionPayload = z.infer<typeof viewSubmissionPayloadSchema>;
+
+/** Any interaction; other types (shortcuts, view_closed, ...) are acknowledged and ignored. */
+export const interactionPayloadSchema = z.discriminatedUnion('type', [blockActionsPayloadSchema, viewSubmissionPayloadSchema]);
+export type InteractionPayload = z.infer<typeof interactionPayloadSchema>;
+
+/** The clicked action as a decision target, or undefined if the click is not one of ours. */
+export function actionTarget(action: BlockActionsPayload['actions'][number]): ButtonValue | undefined {
+  return decodeButtonValue(action.value ?? action.selected_option?.value);
+}
+
+/** Decisions that need a written reason (opened as a modal before anything is decided). */
+export function needsReason(action: DecisionAction): boolean {
+  return action === DecisionAction.Reject || action === DecisionAction.Contest;
+}
+
+export function isCaseType(v: string): v is CaseType {
+  return (CASE_TYPES as readonly string[]).includes(v);
+}

@@ -1,0 +1,236 @@
+/**
+ * `POST /slack/interactions`: Slack's Request URL for buttons and modals.
+ *
+ * Our own handler rather than Bolt's ExpressReceiver: Bolt brings a second app model (its own
+ * router, body parsing and listener registry) into an express 5 app for two payload types, and its
+ * `ack()` style invites acknowledging first and working later. Here the acknowledgement *is* the
+ * point: Slack never redelivers a click it got a 200 for, so we answer only after Temporal has
+ * accepted the decision (the update reached ACCEPTED) or refused it, within Slack's 3 s. A plain
+ * router with the raw body, zod schemas and our signing check keeps that visible and testable.
+ *
+ * Flow: verify the signature over the raw body -> parse `payload` -> block_actions: Reject and
+ * Contest open the reason modal (views.open, inside the 3 s trigger window); other buttons become a
+ * `decide` update -> view_submission: the reason becomes a `decide` update. Refusals (validator
+ * rejections) go privately to the clicker through `response_url`; the message itself is updated by
+ * the workflow (its Slack activity), so every path to a decision shows the same outcome.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateStage, type Client, type WorkflowUpdateHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from '../logger';
+import type { SlackApi } from '../connectors/slack';
+import { DECISION_REJECTED_ERROR_TYPE, DecisionRejection, decideUpdate, type Decision, type DecisionOutcome } from '../workflows/messages';
+import { verifySlackSignature } from './signing';
+import { reasonModal } from './blocks';
+import {
+  REASON_MODAL,
+  actionTarget,
+  blockActionsPayloadSchema,
+  decodeModalMetadata,
+  needsReason,
+  viewSubmissionPayloadSchema,
+  type ButtonValue,
+  type ModalMetadata,
+} from './interactions';
+
+export interface SlackRouteDeps {
+  client: Client;
+  signingSecret: string;
+  /** views.open for the reason modal (a client with a short timeout: the trigger lives 3 s). */
+  slack: Pick<SlackApi, 'openView'>;
+  logger: Logger;
+  /** How long Temporal may take to accept a decision before we answer 503 (Slack allows 3 s in all). */
+  acceptBudgetMs?: number;
+  /** Posts a private reply to a `response_url`; injectable for tests. */
+  respond?: (responseUrl: string, body: Record<string, unknown>) => Promise<void>;
+}
+
+/** What the clicker reads when a decision did not count. */
+export const REFUSAL_TEXT: Record<DecisionRejection, string> = {
+  not_authorized: 'You are not authorized to decide on this request. Nothing changed.',
+  already_counted: 'Already decided: your decision on this request was already recorded. Nothing changed.',
+  stale_request: 'This request was replaced by a newer one. Nothing changed; please use the latest message.',
+  case_closed: 'Already decided: this case is closed. Nothing changed.',
+  invalid_action: 'That action does not apply to this request. Nothing changed.',
+};
+
+const MAX_REASON_LENGTH = 1000;
+
+/** The refusal code in a validator rejection ("<code>: text"), or undefined for any other failure. */
+export function refusalCode(err: unknown): DecisionRejection | undefined {
+  const cause = (err as { cause?: unknown })?.cause ?? err;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== DECISION_REJECTED_ERROR_TYPE) return undefined;
+  const code = cause.message.split(':')[0].trim();
+  return (Object.values(DecisionRejection) as string[]).includes(code) ? (code as DecisionRejection) : DecisionRejection.InvalidAction;
+}
+
+async function postToResponseUrl(responseUrl: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
+  const { client, logger } = deps;
+  const budget = deps.acceptBudgetMs ?? 2500;
+  const respond = deps.respond ?? postToResponseUrl;
+  const router = express.Router();
+
+  const tellClicker = (responseUrl: string | undefined, text: string, ids: Record<string, string>) => {
+    if (!responseUrl) return;
+    respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text }).catch((err: Error) =>
+      logger.warn({ ...ids, err: err.message }, 'could not reply to the clicker'),
+    );
+  };
+
+  /**
+   * Sends the decision as an update and waits until Temporal has accepted (or refused) it.
+   * `accepted`: durable (or a known refusal, told to the clicker); `unavailable`: nothing is known, answer non-200.
+   */
+  async function submitDecision(target: ButtonValue, decision: Decision, responseUrl: string | undefined): Promise<'accepted' | 'unavailable'> {
+    const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: decision.actor.id };
+    // One update id per (request, person, action): a double click or a retried delivery is the same
+    // update, which Temporal records once.
+    const updateId = `slack:${target.r}:${decision.actor.id}:${target.a}${target.c ? `:${target.c}` : ''}`;
+    let handle: WorkflowUpdateHandle<DecisionOutcome>;
+    try {
+      handle = await client.withDeadline(Date.now() + budget, () =>
+        client.workflow.getHandle(target.w).startUpdate(decideUpdate, { args: [decision], waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        logger.info({ ...ids, code: DecisionRejection.CaseClosed }, 'slack decision refused: case not running');
+        tellClicker(responseUrl, REFUSAL_TEXT.case_closed, ids);
+        return 'accepted';
+      }
+      logger.warn({ ...ids, err: (err as Error).message }, 'slack decision not accepted in time');
+      return 'unavailable';
+    }
+    // Accepted or refused is now known to Temporal. A refusal leaves no history, so it is logged here.
+    void handle
+      .result()
+      .then((outcome) => tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids))
+      .catch((err: unknown) => {
+        const code = refusalCode(err);
+        if (code) {
+          logger.info({ ...ids, updateId, code }, 'slack decision refused');
+          tellClicker(responseUrl, REFUSAL_TEXT[code], ids);
+        } else {
+          logger.warn({ ...ids, updateId, err: (err as Error).message }, 'slack decision failed after acceptance');
+        }
+      });
+    return 'accepted';
+  }
+
+  async function onBlockActions(raw: unknown, res: Response): Promise<void> {
+    const parsed = blockActionsPayloadSchema.safeParse(raw);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'bad_payload', message: 'block_actions payload is malformed' });
+      return;
+    }
+    const p = parsed.data;
+    const target = p.actions.map(actionTarget).find((t) => t !== undefined);
+    // Not one of our decision buttons (e.g. a link button): acknowledge and do nothing.
+    if (!target) {
+      res.status(200).end();
+      return;
+    }
+    const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: p.user.id };
+    if (needsReason(target.a)) {
+      if (!p.trigger_id) {
+        res.status(400).json({ error: 'bad_payload', message: 'trigger_id missing' });
+        return;
+      }
+      const metadata: ModalMetadata = {
+        ...target,
+        ...(p.container?.channel_id ?? p.channel?.id ? { ch: p.container?.channel_id ?? p.channel?.id } : {}),
+        ...(p.container?.message_ts ?? p.message?.ts ? { ts: p.container?.message_ts ?? p.message?.ts } : {}),
+        ...(p.response_url ? { ru: p.response_url } : {}),
+      };
+      try {
+        await deps.slack.openView(p.trigger_id, reasonModal({ action: target.a, privateMetadata: JSON.stringify(metadata) }));
+      } catch (err) {
+        logger.warn({ ...ids, err: (err as Error).message }, 'could not open the reason modal');
+        tellClicker(p.response_url, 'Could not open the reason form. Please click again.', ids);
+      }
+      res.status(200).end();
+      return;
+    }
+    const decision: Decision = {
+      requestId: target.r,
+      action: target.a,
+      actor: { id: p.user.id, ...(p.user.username ?? p.user.name ? { name: p.user.username ?? p.user.name } : {}) },
+      ...(target.c ? { caseType: target.c } : {}),
+      source: 'slack',
+    };
+    const result = await submitDecision(target, decision, p.response_url);
+    if (result === 'accepted') res.status(200).end();
+    else res.status(503).json({ error: 'unavailable', message: 'The decision could not be recorded right now; nothing changed. Please try again.' });
+  }
+
+  async function onViewSubmission(raw: unknown, res: Response): Promise<void> {
+    const parsed = viewSubmissionPayloadSchema.safeParse(raw);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'bad_payload', message: 'view_submission payload is malformed' });
+      return;
+    }
+    const p = parsed.data;
+    if (p.view.callback_id !== REASON_MODAL.callbackId) {
+      res.status(200).end();
+      return;
+    }
+    const meta = decodeModalMetadata(p.view.private_metadata);
+    if (!meta) {
+      res.status(400).json({ error: 'bad_payload', message: 'modal metadata is malformed' });
+      return;
+    }
+    const reason = p.view.state.values[REASON_MODAL.blockId]?.[REASON_MODAL.actionId]?.value?.trim() ?? '';
+    if (!reason || reason.length > MAX_REASON_LENGTH) {
+      res.json({ response_action: 'errors', errors: { [REASON_MODAL.blockId]: reason ? `At most ${MAX_REASON_LENGTH} characters.` : 'Please give a reason.' } });
+      return;
+    }
+    const decision: Decision = {
+      requestId: meta.r,
+      action: meta.a,
+      actor: { id: p.user.id, ...(p.user.username ?? p.user.name ? { name: p.user.username ?? p.user.name } : {}) },
+      reason,
+      ...(meta.c ? { caseType: meta.c } : {}),
+      source: 'slack',
+    };
+    const result = await submitDecision(meta, decision, meta.ru);
+    if (result === 'accepted') res.status(200).end();
+    else res.json({ response_action: 'errors', errors: { [REASON_MODAL.blockId]: 'Could not record the decision right now. Please submit again.' } });
+  }
+
+  router.post('/interactions', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = verifySlackSignature({
+      signingSecret: deps.signingSecret,
+      rawBody,
+      signature: req.get('x-slack-signature'),
+      timestamp: req.get('x-slack-request-timestamp'),
+    });
+    if (!check.ok) {
+      logger.warn({ reason: check.reason }, 'slack interaction refused: signature');
+      res.status(401).json({ error: 'invalid_signature', message: 'Slack signature missing, stale or wrong.' });
+      return;
+    }
+    const payloadText = new URLSearchParams(rawBody.toString('utf8')).get('payload');
+    let payload: unknown;
+    try {
+      payload = payloadText ? JSON.parse(payloadText) : undefined;
+    } catch {
+      payload = undefined;
+    }
+    if (!payload || typeof payload !== 'object') {
+      res.status(400).json({ error: 'bad_payload', message: 'Expected a form field `payload` with JSON.' });
+      return;
+    }
+    const type = (payload as { type?: unknown }).type;
+    if (type === 'block_actions') return onBlockActions(payload, res);
+    if (type === 'view_submission') return onViewSubmission(payload, res);
+    // Shortcuts, view_closed and the like: acknowledged, nothing to do.
+    res.status(200).end();
+  });
+
+  return router;
+}
