@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { ApprovalRequestView } from '../../src/activities/contract';
+import { approvalBlocks, fallbackText, financeAlertBlocks, reasonModal } from '../../src/slack/blocks';
+import { decodeButtonValue, decodeModalMetadata, REASON_MODAL } from '../../src/slack/interactions';
+
+const view = (over: Partial<ApprovalRequestView> = {}): ApprovalRequestView => ({
+  workflowId: 'case-refund_request-call-1',
+  requestId: 'req-1',
+  caseType: 'refund_request',
+  title: 'Refund approval: INV-1001, USD 1,200.00',
+  urgency: 'normal',
+  noteLines: ['Caller asked for a refund of a duplicate charge.'],
+  fields: [{ label: 'Amount', value: 'USD 1,200.00' }],
+  actions: [
+    { action: 'approve', label: 'Approve', style: 'primary' },
+    { action: 'reject', label: 'Reject', style: 'danger' },
+  ],
+  eligibleApprovers: ['U0FIN0001', 'U0FIN0002'],
+  required: 2,
+  votes: [],
+  state: 'open',
+  statusLine: 'Waiting for 2 approvals',
+  mentions: [],
+  links: [],
+  ...over,
+});
+
+type AnyBlock = { type: string; elements?: { value?: string; action_id?: string }[]; text?: { text: string } };
+
+describe('Slack Block Kit builders', () => {
+  it('puts workflow id, request id and action into every button value', () => {
+    const blocks = approvalBlocks(view()) as AnyBlock[];
+    const buttons = blocks.find((b) => b.type === 'actions')?.elements ?? [];
+    assert.deepEqual(
+      buttons.map((b) => decodeButtonValue(b.value)),
+      [
+        { w: 'case-refund_request-call-1', r: 'req-1', a: 'approve' },
+        { w: 'case-refund_request-call-1', r: 'req-1', a: 'reject' },
+      ],
+    );
+    assert.equal(new Set(buttons.map((b) => b.action_id)).size, buttons.length, 'action ids are unique within the message');
+  });
+
+  it('removes the buttons once decided and says who approved when, with the count', () => {
+    const blocks = approvalBlocks(
+      view({
+        state: 'approved',
+        votes: [
+          { actorId: 'U0FIN0001', action: 'approve', at: '2026-11-26T14:02:10Z' },
+          { actorId: 'U0FIN0002', action: 'approve', at: '2026-11-26T14:05:00Z' },
+        ],
+        statusLine: 'Approved',
+      }),
+    ) as AnyBlock[];
+    assert.equal(blocks.filter((b) => b.type === 'actions').length, 0);
+    const text = JSON.stringify(blocks);
+    assert.match(text, /Approved by <@U0FIN0001> at <!date\^\d+\^\{time\}\|14:02 UTC>, 1 of 2/);
+    assert.match(text, /Approved by <@U0FIN0002> at <!date\^\d+\^\{time\}\|14:05 UTC>, 2 of 2/);
+  });
+
+  it('keeps the buttons after the first of two approvals', () => {
+    const blocks = approvalBlocks(view({ votes: [{ actorId: 'U0FIN0001', action: 'approve', at: '2026-11-26T14:02:00Z' }] })) as AnyBlock[];
+    assert.equal(blocks.filter((b) => b.type === 'actions').length, 1);
+    assert.match(JSON.stringify(blocks), /1 of 2/);
+  });
+
+  it('offers one button per case type for triage, each carrying its case type', () => {
+    const blocks = approvalBlocks(
+      view({ actions: [{ action: 'choose_case', label: 'Refund', caseType: 'refund_request' }, { action: 'choose_case', label: 'Invoice', caseType: 'invoice_resend' }, { action: 'not_billing', label: 'Not billing' }] }),
+    ) as AnyBlock[];
+    const values = (blocks.find((b) => b.type === 'actions')?.elements ?? []).map((e) => decodeButtonValue(e.value));
+    assert.deepEqual(values.map((v) => [v?.a, v?.c]), [['choose_case', 'refund_request'], ['choose_case', 'invoice_resend'], ['not_billing', undefined]]);
+  });
+
+  it('renders alert buttons only with a request id', () => {
+    const alert = { workflowId: 'w', title: 'VIP cannot pay', urgency: 'urgent' as const, noteLines: ['x'], fields: [], mentions: ['U0OWN0002'], links: [], actions: [{ action: 'acknowledge' as const, label: "I'm on it" }] };
+    assert.equal((financeAlertBlocks(alert) as AnyBlock[]).filter((b) => b.type === 'actions').length, 0);
+    assert.equal((financeAlertBlocks({ ...alert, requestId: 'ack-1' }) as AnyBlock[]).filter((b) => b.type === 'actions').length, 1);
+  });
+
+  it('writes fallback text without Block Kit tokens', () => {
+    assert.equal(fallbackText('Refund', 'Approved by <@U0FIN0001> at <!date^1795010520^{time}|14:02 UTC>'), 'Refund: Approved by @U0FIN0001 at 14:02 UTC');
+  });
+
+  it('builds a reason modal whose metadata round-trips and fits Slack limits', () => {
+    const meta = JSON.stringify({ w: 'case-x', r: 'req-1', a: 'reject', ch: 'C0FINANCE', ts: '1.000001', ru: 'http://127.0.0.1:4010/slack/hooks/actions/T/abc' });
+    const modal = reasonModal({ action: 'reject', privateMetadata: meta }) as { title: { text: string }; callback_id: string; private_metadata: string; blocks: { block_id: string }[] };
+    assert.ok(modal.title.text.length <= 24);
+    assert.equal(modal.callback_id, REASON_MODAL.callbackId);
+    assert.equal(modal.blocks[0].block_id, REASON_MODAL.blockId);
+    assert.equal(decodeModalMetadata(modal.private_metadata)?.a, 'reject');
+    assert.equal(decodeModalMetadata('{"w":"x"}'), undefined, 'incomplete metadata is refused');
+  });
+});
