@@ -146,7 +146,9 @@ function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: stri
   }
   const get = (row: Json, field: string): unknown => {
     const v = row[field];
-    return v && typeof v === 'object' && 'value' in (v as Json) ? (v as Json).value : v;
+    // Reference and email fields compare by their value (CustomerRef = '101', PrimaryEmailAddr = 'a@b').
+    if (v && typeof v === 'object') return 'value' in (v as Json) ? (v as Json).value : (v as Json).Address;
+    return v;
   };
   const rows = [...db.get(entity)!.values()].filter((row) =>
     conds.every(({ field, op, value }) => {

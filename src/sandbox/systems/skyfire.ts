@@ -122,7 +122,6 @@ export function createSkyfireSystem(): SandboxSystem {
       res.json({
         data: page.map((t) => ({
           tokenId: t.tokenId,
-          token: t.token,
           type: t.type,
           buyerTag: t.buyerTag,
           sellerServiceId: t.sellerServiceId,

@@ -1,0 +1,102 @@
+/**
+ * Zendesk Support client (our own, over the shared HTTP layer). `node-zendesk` was evaluated
+ * (docs/connectors.md): it takes a remote URI, but has its own throttling/retry behaviour and
+ * untyped results, and we use four endpoints. Ticket creation sends `Idempotency-Key` (Zendesk
+ * replays the stored response for 2 h); comments carry a `[ref:<key>]` marker and are looked up
+ * before adding, because updates accept no key.
+ */
+import type { ConnectorsConfig } from '../config';
+import { HttpClient, type ErrorDescription } from './http';
+import type { ErrorKind } from './errors';
+
+export interface ZendeskTicket {
+  id: number;
+  url: string;
+  subject?: string;
+  status: string;
+  priority?: string | null;
+  tags: string[];
+  external_id?: string | null;
+}
+
+export interface ZendeskComment {
+  id: number;
+  body: string;
+  public: boolean;
+  created_at: string;
+}
+
+export interface NewTicket {
+  subject: string;
+  comment: { body: string; public?: boolean };
+  requester?: { email: string; name?: string };
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  type?: 'problem' | 'incident' | 'question' | 'task';
+  status?: 'new' | 'open' | 'pending';
+  tags?: string[];
+  external_id?: string;
+}
+
+export interface TicketUpdate {
+  comment?: { body: string; public: boolean };
+  status?: string;
+  priority?: string;
+  additional_tags?: string[];
+  remove_tags?: string[];
+}
+
+const KIND_BY_ERROR: Record<string, ErrorKind> = {
+  RecordInvalid: 'validation',
+  RecordNotFound: 'not_found',
+  IdempotentRequestError: 'business',
+  UpdateConflict: 'business',
+};
+
+export function describeZendeskError(status: number, body: unknown): ErrorDescription {
+  if (typeof body === 'string') return { message: body.slice(0, 200) };
+  const b = (body ?? {}) as { error?: string | { title?: string; message?: string }; description?: string; details?: Record<string, { description?: string }[]> };
+  const code = typeof b.error === 'string' ? b.error : b.error?.title;
+  const fields = b.details ? ` (${Object.keys(b.details).join(', ')})` : '';
+  return { code, message: `${b.description ?? (typeof b.error === 'object' ? b.error?.message : undefined) ?? code ?? `HTTP ${status}`}${fields}`, kind: code && status < 500 && status !== 429 ? KIND_BY_ERROR[code] : undefined };
+}
+
+export class ZendeskClient {
+  private readonly http: HttpClient;
+  private readonly agentBase: string;
+  constructor(cfg: ConnectorsConfig['zendesk'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
+    const basic = Buffer.from(`${cfg.email}/token:${cfg.token}`).toString('base64');
+    this.agentBase = `${cfg.baseUrl}/agent/tickets`;
+    this.http = new HttpClient({ system: 'zendesk', baseUrl: `${cfg.baseUrl}/api/v2`, headers: () => ({ authorization: `Basic ${basic}` }), describeError: describeZendeskError, ...opts });
+  }
+
+  /** The agent UI link for a ticket. */
+  ticketUrl(id: number | string): string {
+    return `${this.agentBase}/${id}`;
+  }
+
+  /** POST /tickets with `Idempotency-Key`: a repeat with the same key and body returns the same ticket. */
+  async createTicket(ticket: NewTicket, idempotencyKey: string): Promise<{ ticket: ZendeskTicket; replayed: boolean }> {
+    const res = await this.http.request<{ ticket: ZendeskTicket }>({ method: 'POST', path: '/tickets', headers: { 'idempotency-key': idempotencyKey }, body: { ticket } });
+    return { ticket: res.body.ticket, replayed: res.headers.get('x-idempotency-lookup') === 'hit' };
+  }
+
+  async getTicket(id: number | string): Promise<ZendeskTicket> {
+    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}` })).body.ticket;
+  }
+
+  async updateTicket(id: number | string, update: TicketUpdate): Promise<ZendeskTicket> {
+    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'PUT', path: `/tickets/${encodeURIComponent(String(id))}`, body: { ticket: update } })).body.ticket;
+  }
+
+  async listComments(id: number | string): Promise<ZendeskComment[]> {
+    return (await this.http.request<{ comments: ZendeskComment[] }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}/comments` })).body.comments;
+  }
+
+  /** Adds a comment unless one carrying `marker` is already on the ticket. */
+  async addCommentOnce(id: number | string, comment: { body: string; public: boolean }, marker: string): Promise<{ added: boolean }> {
+    const existing = await this.listComments(id);
+    if (existing.some((c) => c.body.includes(marker))) return { added: false };
+    await this.updateTicket(id, { comment: { ...comment, body: `${comment.body}\n\n${marker}` } });
+    return { added: true };
+  }
+}
