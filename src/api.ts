@@ -8,6 +8,9 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
+import { mountSecurity } from './security';
+import { createCasesRouter } from './cases/routes';
+import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 
 export interface ApiDeps {
   config: Config;
@@ -22,6 +25,8 @@ export function createApp(deps: ApiDeps): Express {
   void deps.secrets;
   const app = express();
   app.disable('x-powered-by');
+  // Headers, body limit, rate limit, /codec, then deny-by-default auth (docs/security.md).
+  mountSecurity(app, { config, client, apiToken: deps.secrets.apiToken });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -49,6 +54,8 @@ export function createApp(deps: ApiDeps): Express {
     res.json(result);
   });
 
+  app.use('/cases', createCasesRouter({ client }));
+
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });
   });
@@ -63,7 +70,7 @@ export function createApp(deps: ApiDeps): Express {
 
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(config.temporal.connect.connectionOptions);
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(resolveCodecKeyring(config)) });
 }
 
 if (require.main === module) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { CasePolicy } from './domain/case';
+import { parseKeyringSpec } from './temporal/codec';
 
 /** Boolean variables: true/false, 1/0, yes/no. */
 export const boolEnv = z
@@ -97,6 +98,23 @@ export const envSchema = z.object({
   DRIVE_ACCESS_TOKEN: z.string().min(1).optional(),
   /** Drive folder that holds one folder per case. */
   DRIVE_FOLDER_ID: z.string().default('root'),
+
+  // --- Security (docs/security.md) ---
+  /** Bearer token for every endpoint except the signed webhooks and health. Required in production; a local one is created otherwise. */
+  API_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  /** Payload encryption keys, `kid:base64(32 bytes),...`. Required in production; a local key is created otherwise. */
+  CODEC_KEYS: z.string().min(1).optional(),
+  /** Key id new payloads are encrypted with (default: the last key in CODEC_KEYS). */
+  CODEC_ACTIVE_KEY_ID: z.string().min(1).optional(),
+  /** Lifetime of the codec session cookie the Temporal Web UI sends to /codec. */
+  CODEC_SESSION_TTL: z.string().default('12h'),
+  /** Largest request body accepted, in bytes (413 above). */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Per-client-IP rate limit on the public endpoints (webhooks): sustained rate and burst. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  /** Express `trust proxy` (e.g. `loopback`, `1`, a CIDR list) so rate limits see the client's IP behind a proxy. Empty = none. */
+  HTTP_TRUST_PROXY: z.string().default(''),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -122,6 +140,20 @@ export interface Config {
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
   worker: { shutdownGraceSeconds: number };
+  security: SecurityConfig;
+}
+
+/** Access control, payload encryption and HTTP hardening settings (see docs/security.md). */
+export interface SecurityConfig {
+  /** undefined outside production = use the local dev token (src/security/secrets.ts). */
+  apiToken?: string;
+  /** CODEC_KEYS as given (validated here); undefined outside production = local key. */
+  codecKeys?: string;
+  codecActiveKeyId?: string;
+  codecSessionTtlMs: number;
+  bodyLimitBytes: number;
+  rateLimit: { perMinute: number; burst: number };
+  trustProxy?: string;
 }
 
 /** One external system's connection: a real base URL and credential, or the sandbox's. */
@@ -203,10 +235,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ackSlaMs: duration('PAYMENT_BLOCKER_ACK_SLA'),
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
   };
+  const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
   if (policy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
   if (e.NODE_ENV === 'production') {
     if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
     if (!e.SLACK_SIGNING_SECRET) issues.push('SLACK_SIGNING_SECRET: required in production');
+    if (!e.API_TOKEN) issues.push('API_TOKEN: required in production');
+    if (!e.CODEC_KEYS) issues.push('CODEC_KEYS: required in production (payload encryption keys)');
+  }
+  if (e.CODEC_KEYS) {
+    try {
+      parseKeyringSpec(e.CODEC_KEYS, e.CODEC_ACTIVE_KEY_ID);
+    } catch (err) {
+      issues.push(`CODEC_KEYS: ${(err as Error).message}`);
+    }
+  } else if (e.CODEC_ACTIVE_KEY_ID) {
+    issues.push('CODEC_ACTIVE_KEY_ID: set without CODEC_KEYS');
   }
   if (e.ZENDESK_API_TOKEN && !e.ZENDESK_EMAIL) issues.push('ZENDESK_EMAIL: required with ZENDESK_API_TOKEN');
   if (issues.length > 0) throw new ConfigError(issues);
@@ -265,5 +309,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectors,
     pathVar: env.PATH,
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    security: {
+      apiToken: e.API_TOKEN,
+      codecKeys: e.CODEC_KEYS,
+      codecActiveKeyId: e.CODEC_ACTIVE_KEY_ID,
+      codecSessionTtlMs,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
+      trustProxy: e.HTTP_TRUST_PROXY || undefined,
+    },
   };
 }

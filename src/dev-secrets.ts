@@ -33,6 +33,8 @@ export function devSecret(dataDir: string, name: DevSecretName): string {
 export interface ServiceSecrets {
   dialnexaWebhookSecret: string;
   slackSigningSecret: string;
+  /** Bearer token of the protected endpoints (API_TOKEN). Absent = they all answer 401 (fail closed). */
+  apiToken?: string;
 }
 
 export function resolveSecrets(config: {
@@ -40,6 +42,7 @@ export function resolveSecrets(config: {
   dataDir: string;
   dialnexa: { webhookSecret?: string };
   connectors: { slack: { signingSecret?: string } };
+  security?: { apiToken?: string };
 }): ServiceSecrets {
   const local = (name: DevSecretName) => {
     if (config.env === 'production') throw new Error(`secret ${name} is not configured`);
@@ -48,5 +51,6 @@ export function resolveSecrets(config: {
   return {
     dialnexaWebhookSecret: config.dialnexa.webhookSecret ?? local('dialnexa-webhook'),
     slackSigningSecret: config.connectors.slack.signingSecret ?? local('slack-signing'),
+    apiToken: config.security?.apiToken ?? local('api-token'),
   };
 }

@@ -19,6 +19,8 @@ import { createCaseWorker, installRuntime } from './worker';
 import { createActivities } from './activities';
 import { connectClient, createApp } from './api';
 import { resolveSecrets } from './dev-secrets';
+import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
+import { localApiTokenFile } from './security/secrets';
 import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
@@ -60,6 +62,8 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
     namespace: config.temporal.namespace,
     retentionDays: config.temporal.dev.retentionDays,
     logFile: path.join(config.dataDir, 'temporal.log'),
+    // The Web UI decrypts payloads through this service's codec endpoint (docs/security.md).
+    uiCodecEndpoint: `${config.http.publicBaseUrl}/codec`,
   });
 }
 
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}` }),
       workflowBundle: { codePath: prebuiltBundlePath() },
+      dataConverter: createDataConverter(resolveCodecKeyring(config)),
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     });
     const workerDone = worker.run();
@@ -130,7 +135,9 @@ async function main(): Promise<void> {
       'DialNexa billing handoffs is running:',
       `  API            ${config.http.publicBaseUrl}   (GET /healthz, POST /webhooks/dialnexa, POST /slack/interactions)`,
       `  Temporal       ${devServer?.address ?? config.temporal.address}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
-      `  Temporal UI    ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+      // The configured UI URL (localhost), not the dev server's IP form: the codec endpoint admits only this origin.
+      `  Temporal UI    ${config.temporal.uiUrl}   (payloads decrypt after ${config.http.publicBaseUrl}/codec/session; see docs/security.md)`,
+      config.security.apiToken ? '  API token      from API_TOKEN' : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
       'Press Ctrl-C to stop everything.',
       '',

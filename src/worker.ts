@@ -5,9 +5,11 @@
  */
 import os from 'node:os';
 import { DefaultLogger, NativeConnection, Worker, Runtime, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
 import { createActivities, type Activities } from './activities';
 import { prebuiltBundlePath } from './temporal/bundle';
+import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createLogger, type Logger } from './logger';
 import { validateHandoffMapping } from './policy/handoff';
 
@@ -20,6 +22,8 @@ export interface CaseWorkerOptions {
   workflowBundle: WorkerOptions['workflowBundle'];
   identity?: string;
   shutdownGraceMs?: number;
+  /** Payload encryption (createDataConverter): required, so no worker runs without it by accident. */
+  dataConverter: DataConverter;
 }
 
 export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker> {
@@ -29,6 +33,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     workflowBundle: opts.workflowBundle,
+    dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
   });
@@ -46,6 +51,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ workerIdentity: identity }),
     workflowBundle: { codePath: prebuiltBundlePath() },
+    dataConverter: createDataConverter(resolveCodecKeyring(config)),
     identity,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
   });

@@ -8,6 +8,9 @@ import { createActivities } from '../../src/activities';
 import { createLogger } from '../../src/logger';
 import { startTestWorker, testClient, temporalAddress } from '../support/temporal';
 
+const API_TOKEN = 'test-api-token-0123456789abcdef0123456789';
+const auth = { authorization: `Bearer ${API_TOKEN}` };
+
 describe('walking skeleton: HTTP -> Temporal -> activity', () => {
   let client: Client;
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
@@ -18,7 +21,7 @@ describe('walking skeleton: HTTP -> Temporal -> activity', () => {
     client = await testClient();
     worker = await startTestWorker(createActivities({ workerIdentity: 'skeleton-test-worker' }));
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: worker.taskQueue, LOG_LEVEL: 'silent' });
-    const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret' };
+    const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
     const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets });
     server = app.listen(0);
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,7 +41,7 @@ describe('walking skeleton: HTTP -> Temporal -> activity', () => {
   });
 
   it('runs a workflow whose activity executes on the worker, and the history shows it', async () => {
-    const res = await fetch(`${baseUrl}/selftest`, { method: 'POST' });
+    const res = await fetch(`${baseUrl}/selftest`, { method: 'POST', headers: auth });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { nonce: string; checkedBy: string };
     assert.equal(body.checkedBy, 'skeleton-test-worker');
@@ -50,7 +53,7 @@ describe('walking skeleton: HTTP -> Temporal -> activity', () => {
   });
 
   it('answers unknown paths with a JSON 404', async () => {
-    const res = await fetch(`${baseUrl}/nope`);
+    const res = await fetch(`${baseUrl}/nope`, { headers: auth });
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: string }).error, 'not_found');
   });

@@ -2,7 +2,8 @@
  * Test access to the real Temporal server: client and worker connections, the workflow bundle
  * (built once per run), and fresh task queues so tests never see each other's work.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataConverter } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/temporal/cli';
@@ -10,6 +11,8 @@ import { freePort, prepareNamespace, startDevServer, type DevServer } from '../.
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createCaseWorker } from '../../src/worker';
 import type { Activities } from '../../src/activities';
+import { createKeyring, type CodecKeyring } from '../../src/temporal/codec';
+import { createDataConverter } from '../../src/temporal/data-converter';
 
 export const NAMESPACE = 'default';
 
@@ -51,9 +54,22 @@ export function testServer(): DevServer | undefined {
   return server;
 }
 
-export async function testClient(): Promise<Client> {
+// Every test runs encrypted, like production: one random key per run.
+const keyring = createKeyring([['test-run-key', randomBytes(32)]], 'test-run-key');
+
+/** The keyring test clients and workers encrypt payloads with. */
+export function testCodecKeyring(): CodecKeyring {
+  return keyring;
+}
+
+/** The data converter of testClient/startTestWorker; give it to any worker or client a test builds itself. */
+export function testDataConverter(): DataConverter {
+  return createDataConverter(keyring);
+}
+
+export async function testClient(dataConverter: DataConverter = testDataConverter()): Promise<Client> {
   const connection = await Connection.connect({ address: temporalAddress() });
-  return new Client({ connection, namespace: NAMESPACE });
+  return new Client({ connection, namespace: NAMESPACE, dataConverter });
 }
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
@@ -66,7 +82,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 /** Starts a worker on a fresh task queue; call `stop()` in `after`. */
-export async function startTestWorker(activities: Activities, taskQueue = uniqueTaskQueue()) {
+export async function startTestWorker(activities: Activities, taskQueue = uniqueTaskQueue(), dataConverter: DataConverter = testDataConverter()) {
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker: Worker = await createCaseWorker({
     connection,
@@ -74,6 +90,7 @@ export async function startTestWorker(activities: Activities, taskQueue = unique
     taskQueue,
     activities,
     workflowBundle: await workflowBundle(),
+    dataConverter,
     shutdownGraceMs: 1000,
   });
   const running = worker.run();
