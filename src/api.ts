@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger';
 import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
 import { mountSecurity } from './security';
 import { createCasesRouter } from './cases/routes';
+import { createDialNexaRouter } from './intake/routes';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 
 export interface ApiDeps {
@@ -55,6 +56,8 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   app.use('/cases', createCasesRouter({ client }));
+  // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
+  app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret }));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });

@@ -318,7 +318,7 @@ export const postCallAnalysisSchema = z
       fields: dropUndefined(fields),
     };
   })
-  .meta({ id: 'PostCallAnalysis', description: 'Post-call analysis keys (product.md §3). Unknown keys are ignored.' });
+  .meta({ description: 'Post-call analysis keys (product.md §3). Unknown keys are ignored.' });
 
 export type PostCallAnalysis = z.output<typeof postCallAnalysisSchema>;
 
@@ -389,7 +389,7 @@ export const callSchema = z
     ended_at: timestamp('When the call ended.'),
     post_call_analysis: postCallAnalysisSchema.nullish(),
   })
-  .meta({ id: 'DialNexaCall' });
+  .meta({ description: 'The DialNexa call object of a finished call. Keys not listed (phone numbers among them) are ignored.' });
 
 export type ParsedCall = z.output<typeof callSchema>;
 

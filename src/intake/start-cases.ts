@@ -1,0 +1,174 @@
+/**
+ * Idempotent case starts (product.md §7). One workflow per (call id, case type): the workflow id is
+ * derived from both, `USE_EXISTING` makes a repeated delivery of a running case find it, and
+ * `REJECT_DUPLICATE` keeps a finished case from running twice. Search attributes and the static
+ * summary carry ids, types and amounts only, never names, emails or phone numbers.
+ */
+import { Client, WorkflowClient, compileWorkflowOptions, isGrpcServiceError, type WorkflowOptions } from '@temporalio/client';
+import type { DataConverter, SearchAttributePair } from '@temporalio/common';
+import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CasePolicy, type CaseStatus, type CaseType } from '../domain/case';
+import { caseWorkflowId } from '../temporal/workflow-ids';
+import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, OwnerKey, UrgencyKey } from '../temporal/search-attributes';
+import { currencyExponent } from './schema';
+import type { SuppressedCall } from './suppression';
+
+/** One case in the webhook's answer. */
+export interface CaseStartResult {
+  caseType: CaseType;
+  workflowId: string;
+  /** `started`: this delivery created the workflow; `existing`: an earlier delivery did. */
+  status: 'started' | 'existing';
+  temporalUiUrl: string;
+}
+
+/** The case inputs for one call: one per case type, all sharing the suppressed call. */
+export function buildCaseInputs(args: {
+  call: SuppressedCall;
+  caseTypes: CaseType[];
+  candidateCaseTypes?: CaseType[];
+  intentConfidence?: number;
+  receivedAt: string;
+  policy: CasePolicy;
+}): CaseInput[] {
+  return args.caseTypes.map((caseType) => ({
+    caseType,
+    call: args.call.call,
+    fields: args.call.fields,
+    ...(args.intentConfidence !== undefined ? { intentConfidence: args.intentConfidence } : {}),
+    suppressed: args.call.suppressed,
+    ...(caseType === 'triage' ? { candidateCaseTypes: args.candidateCaseTypes ?? [] } : {}),
+    receivedAt: args.receivedAt,
+    policy: args.policy,
+  }));
+}
+
+/** How soon a person should look: blockers now, disputes and VIPs soon, the rest in the day. */
+export function urgencyOf(caseType: CaseType, fields: BillingFields): Urgency {
+  if (caseType === 'payment_blocker') return Urgency.Urgent;
+  if (caseType === 'charge_dispute' || fields.customerTier === 'vip') return Urgency.High;
+  return Urgency.Normal;
+}
+
+/** An owner id we may index: a Slack user id or a HubSpot owner id. Names and emails are not. */
+const OPAQUE_OWNER = /^(?:[UW][A-Z0-9]{6,20}|\d{1,12})$/;
+
+/** Audit search attributes for a case at intake. No PII: see search-attributes.ts. */
+export function searchAttributesFor(input: CaseInput): SearchAttributePair[] {
+  const status: CaseStatus = 'received';
+  const pairs: SearchAttributePair[] = [
+    { key: CaseTypeKey, value: input.caseType },
+    { key: CaseStatusKey, value: status },
+    { key: CallIdKey, value: input.call.callId },
+    { key: UrgencyKey, value: urgencyOf(input.caseType, input.fields) },
+  ];
+  if (input.fields.accountId) pairs.push({ key: AccountIdKey, value: input.fields.accountId });
+  if (input.fields.amount) {
+    pairs.push({ key: AmountMinorKey, value: input.fields.amount.amountMinor });
+    pairs.push({ key: CurrencyKey, value: input.fields.amount.currency });
+  }
+  if (input.fields.financeOwner && OPAQUE_OWNER.test(input.fields.financeOwner)) pairs.push({ key: OwnerKey, value: input.fields.financeOwner });
+  return pairs;
+}
+
+/** Formats minor units for people: 12050 USD → "120.50 USD". */
+export function formatMoney(amountMinor: number, currency: string): string {
+  const exp = currencyExponent(currency);
+  return `${(amountMinor / 10 ** exp).toFixed(exp)} ${currency}`;
+}
+
+/** The one line the Temporal Web UI shows for the case. Ids, amounts and flags; no PII. */
+export function staticSummaryFor(input: CaseInput): string {
+  const parts: string[] = [input.caseType.replace(/_/g, ' '), `call ${input.call.callId}`];
+  if (input.fields.accountId) parts.push(`account ${input.fields.accountId}`);
+  if (input.fields.invoiceNumber) parts.push(`invoice ${input.fields.invoiceNumber}`);
+  if (input.fields.amount) parts.push(formatMoney(input.fields.amount.amountMinor, input.fields.amount.currency));
+  parts.push(`urgency ${urgencyOf(input.caseType, input.fields)}`);
+  if (input.candidateCaseTypes?.length) parts.push(`candidates ${input.candidateCaseTypes.join(', ')}`);
+  if (input.suppressed.length) parts.push(`sensitive: ${input.suppressed.join(', ')} removed`);
+  return parts.join(' · ');
+}
+
+/** Links a workflow in the Temporal Web UI. */
+export function temporalUiUrl(uiUrl: string, namespace: string, workflowId: string): string {
+  return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** gRPC ALREADY_EXISTS: with REJECT_DUPLICATE, the case already ran to completion. */
+const GRPC_ALREADY_EXISTS = 6;
+
+/**
+ * `WorkflowClient.start` returns a handle but drops the server's `started` flag, which is the only
+ * reliable way to tell "this request created the workflow" from "USE_EXISTING found one" when
+ * deliveries race. This client builds the request with the SDK's own serializer (data converter,
+ * search attributes, user metadata) and keeps the flag.
+ */
+class StartReportingWorkflowClient extends WorkflowClient {
+  async startReporting(workflowType: string, options: WorkflowOptions & { args: unknown[] }): Promise<{ started: boolean }> {
+    const request = await this.createStartWorkflowRequest({ workflowType, headers: {}, options: { ...compileWorkflowOptions(options), args: options.args } });
+    try {
+      const response = await this.workflowService.startWorkflowExecution(request);
+      return { started: response.started === true };
+    } catch (err) {
+      if (isGrpcServiceError(err) && err.code === GRPC_ALREADY_EXISTS) return { started: false };
+      throw err;
+    }
+  }
+}
+
+/** Temporal did not answer in time; DialNexa should retry (the starts are idempotent). */
+export class CaseStartTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaseStartTimeoutError';
+  }
+}
+
+export interface CaseStarterOptions {
+  taskQueue: string;
+  namespace: string;
+  uiUrl: string;
+  /** DialNexa wants an answer within 5 s; the starts must finish well inside that. */
+  startDeadlineMs?: number;
+}
+
+/** Starts case workflows idempotently and reports, per case, whether this delivery created it. */
+export class CaseStarter {
+  private readonly workflows: StartReportingWorkflowClient;
+
+  constructor(
+    client: Client,
+    private readonly options: CaseStarterOptions,
+  ) {
+    this.workflows = new StartReportingWorkflowClient({
+      connection: client.connection,
+      namespace: options.namespace,
+      identity: client.options.identity,
+      // The client's loaded converter (payload codec included), as Client itself hands it on.
+      dataConverter: client.options.loadedDataConverter as unknown as DataConverter,
+    });
+  }
+
+  async start(inputs: CaseInput[]): Promise<CaseStartResult[]> {
+    const deadline = Date.now() + (this.options.startDeadlineMs ?? 4000);
+    try {
+      return await this.workflows.withDeadline(deadline, () => Promise.all(inputs.map((input) => this.startOne(input))));
+    } catch (err) {
+      if (isGrpcServiceError(err) && err.code === 4 /* DEADLINE_EXCEEDED */) throw new CaseStartTimeoutError('Temporal did not accept the case starts in time');
+      throw err;
+    }
+  }
+
+  private async startOne(input: CaseInput): Promise<CaseStartResult> {
+    const workflowId = caseWorkflowId(input.call.callId, input.caseType);
+    const { started } = await this.workflows.startReporting(WORKFLOW_TYPE[input.caseType], {
+      taskQueue: this.options.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: searchAttributesFor(input),
+      staticSummary: staticSummaryFor(input),
+    });
+    return { caseType: input.caseType, workflowId, status: started ? 'started' : 'existing', temporalUiUrl: temporalUiUrl(this.options.uiUrl, this.options.namespace, workflowId) };
+  }
+}
