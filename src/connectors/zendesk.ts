@@ -80,6 +80,11 @@ export class ZendeskClient {
     return { ticket: res.body.ticket, replayed: res.headers.get('x-idempotency-lookup') === 'hit' };
   }
 
+  /** Tickets with this external_id (our reconciliation lookup when an idempotency key has expired). */
+  async findTicketsByExternalId(externalId: string): Promise<ZendeskTicket[]> {
+    return (await this.http.request<{ tickets: ZendeskTicket[] }>({ method: 'GET', path: '/tickets', query: { external_id: externalId } })).body.tickets;
+  }
+
   async getTicket(id: number | string): Promise<ZendeskTicket> {
     return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}` })).body.ticket;
   }

@@ -297,7 +297,8 @@ export function createQuickBooksSystem(): SandboxSystem {
       }
       if (b.sparse !== true) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing', 'Only sparse updates are emulated (sparse:true)', 'sparse');
       const { Id: _i, SyncToken: _s, sparse: _p, ...changes } = b;
-      for (const [k, v] of Object.entries(changes)) row[k] = v && typeof v === 'object' && !Array.isArray(v) && row[k] && typeof row[k] === 'object' ? { ...(row[k] as Json), ...(v as Json) } : v;
+      // Sparse: only the fields sent change; a sent object (e.g. BillAddr) replaces the old one.
+      for (const [k, v] of Object.entries(changes)) row[k] = v;
       row.SyncToken = String(Number(row.SyncToken) + 1);
       (row.MetaData as Json).LastUpdatedTime = time();
       res.json({ Customer: row, time: time() });

@@ -1,0 +1,37 @@
+/**
+ * The business-step activities of the contract (`CaseActivities`), composed from one factory per
+ * system. The compiler checks the composition covers the whole contract.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { ACTIVITY_GROUP_OF, type CaseActivities } from './contract';
+import type { ConnectorClients } from './deps';
+import { createQuickBooksActivities } from './quickbooks';
+import { createHubSpotActivities } from './hubspot';
+import { createSkyfireActivities } from './skyfire';
+import { createZendeskActivities } from './zendesk';
+import { createGmailActivities } from './gmail';
+import { createDriveActivities } from './drive';
+import { createSlackActivities } from './slack';
+
+export function createCaseActivities(c: ConnectorClients): CaseActivities {
+  return {
+    ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot }),
+    ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
+    ...createSkyfireActivities({ skyfire: c.skyfire }),
+    ...createZendeskActivities({ zendesk: c.zendesk }),
+    ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
+    ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),
+    ...createSlackActivities({ slack: c.slack }),
+  };
+}
+
+/**
+ * Stand-ins when a worker was built without connectors (the walking skeleton, workflow tests that
+ * override what they use): every call fails at once, non-retryable, naming the activity.
+ */
+export function unconfiguredCaseActivities(): CaseActivities {
+  const fail = (name: string) => async () => {
+    throw ApplicationFailure.nonRetryable(`activity ${name} needs connectors: build activities with createActivities({ connectors })`, 'NotConfiguredError');
+  };
+  return Object.fromEntries(Object.keys(ACTIVITY_GROUP_OF).map((name) => [name, fail(name)])) as unknown as CaseActivities;
+}
