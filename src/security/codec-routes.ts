@@ -99,12 +99,24 @@ const loginPage = (message: string) => `<!doctype html>
 and tick "Include cross-origin credentials". See docs/security.md.</p>
 </body></html>`;
 
+/**
+ * A login form posted from another site is refused (login CSRF). Browsers say where a request comes
+ * from in Sec-Fetch-Site (and Origin); a client that sends neither is not a browser.
+ */
+function sameOriginPost(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = req.get('origin');
+  return origin === undefined || origin === `${req.protocol}://${req.get('host')}`;
+}
+
 export function createCodecRouter(opts: CodecRouterOptions): Router {
   const router = Router();
   const allowed = new Set(opts.allowedOrigins);
 
-  // CORS: only the UI's origin(s), with credentials. Requests without Origin (CLI, curl) pass to auth.
-  router.use((req, res, next) => {
+  // CORS on the codec calls: only the UI's origin(s), with credentials. Requests without Origin
+  // (CLI, curl) pass to auth. The session page is same-origin and checks that itself.
+  router.use(['/decode', '/encode'], (req, res, next) => {
     const origin = req.get('origin');
     res.vary('Origin');
     if (origin === undefined) {
@@ -164,6 +176,9 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
   router.post('/encode', authenticated, json, handle('encode'));
 
   router.get('/session', (_req, res) => {
+    // Not no-referrer here: with it, browsers send `Origin: null` on the form post and the
+    // same-origin check below could not tell this page from a sandboxed attacker's.
+    res.set('Referrer-Policy', 'same-origin');
     res.type('html').send(loginPage('Enter the API token to let this browser decode payloads in the Temporal UI.'));
   });
   router.post(
@@ -171,9 +186,7 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
     rateLimit(opts.loginRateLimit ?? { perMinute: 10, burst: 5 }),
     express.urlencoded({ extended: false, limit: 4096 }),
     (req, res) => {
-      // A login form posted from another site is refused (login CSRF).
-      const origin = req.get('origin');
-      if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+      if (!sameOriginPost(req)) {
         res.status(403).json({ error: 'origin_not_allowed', message: 'Sessions start from this service\'s own page.' });
         return;
       }

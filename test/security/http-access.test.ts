@@ -250,6 +250,12 @@ describe('codec endpoint for the Temporal Web UI', () => {
       body: `token=${API_TOKEN}`,
     });
     assert.equal(csrf.status, 403);
+    const crossSite = await fetch(`${baseUrl}/codec/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      body: `token=${API_TOKEN}`,
+    });
+    assert.equal(crossSite.status, 403);
   });
 });
 
