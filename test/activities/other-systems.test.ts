@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
+import { runOnce, runWithRetries } from './helpers';
+import { createActivities } from '../../src/activities';
+import { ACTIVITY_GROUP_OF } from '../../src/activities/contract';
+
+describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
+  let sb: TestSandbox;
+  let acts: ReturnType<typeof createActivities>;
+  before(async () => {
+    sb = await startSandbox();
+    acts = createActivities({ workerIdentity: 'test', connectors: sb.clients });
+  });
+  beforeEach(() => sb.reset());
+  after(() => sb.close());
+
+  it('implements every activity of the contract', () => {
+    for (const name of Object.keys(ACTIVITY_GROUP_OF)) assert.equal(typeof (acts as Record<string, unknown>)[name], 'function', name);
+  });
+
+  describe('Skyfire', () => {
+    it('reads the wallet balance in minor units, and refuses another currency', async () => {
+      const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
+      assert.deepEqual(b, { available: { amountMinor: 50000, currency: 'USD' }, held: { amountMinor: 0, currency: 'USD' } });
+      await rejectsWithType(runOnce(acts.getWalletBalance, { currency: 'EUR' }), 'ValidationError');
+    });
+
+    it('creates one pay token per case step even when the first response is lost (funds reserved once)', async () => {
+      await sb.faults('skyfire', { dropNext: 1 });
+      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1');
+      assert.equal(attempts, 2);
+      assert.equal(result.reused, true);
+      assert.equal(result.buyerTag, 'wf-sky-1/refund.pay');
+      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 1);
+      const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
+      assert.equal(b.held.amountMinor, 1500);
+      assert.doesNotMatch(JSON.stringify(result), /eyJ/); // no JWT in what reaches history
+    });
+
+    it('fails closed with InsufficientFundsError when the wallet is too low, creating nothing', async () => {
+      await sb.control('/skyfire/wallet', { balance: '5.00' });
+      await rejectsWithType(runOnce(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 4000, currency: 'USD' } }), 'InsufficientFundsError');
+      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 0);
+    });
+
+    it('creates a KYA token tagged with the case and reuses it for the same step', async () => {
+      const a = await runOnce(acts.createKyaToken, { step: 'kya' }, 'wf-kya');
+      const b = await runOnce(acts.createKyaToken, { step: 'kya' }, 'wf-kya');
+      assert.equal(b.tokenId, a.tokenId);
+      assert.equal(b.reused, true);
+    });
+  });
+
+  describe('HubSpot', () => {
+    it('finds the contact, its owner with the Slack user, and the renewal deal', async () => {
+      const lookups: string[] = [];
+      const withSlack = createActivities({ workerIdentity: 't', connectors: { ...sb.clients, slack: { ...sb.clients.slack, lookupUserIdByEmail: async (e: string) => (lookups.push(e), 'U0OWN0001') } } });
+      const c = await runOnce(withSlack.findContact, { accountId: 'INITECH-003' });
+      assert.deepEqual({ id: c?.id, ownerId: c?.ownerId, email: c?.email }, { id: '503', ownerId: '9001', email: 'finance@initech.example' });
+      const o = await runOnce(withSlack.getOwner, { ownerId: '9001' });
+      assert.deepEqual(o, { id: '9001', slackUserId: 'U0OWN0001', name: 'Olivia Owner' });
+      assert.deepEqual(lookups, ['olivia.owner@ourco.example']);
+      assert.equal(await runOnce(withSlack.getOwner, { ownerId: '1' }), null);
+      const deals = await runOnce(withSlack.getDeals, { contactId: '503' });
+      assert.deepEqual(deals.map((d) => [d.id, d.name, d.amount?.amountMinor, d.closeDate]), [['7001', 'Initech renewal 2027', 89900, '2026-11-01']]);
+      assert.equal((await runOnce(acts.findContact, { accountId: 'GLOBEX-002' }))?.tier, 'vip');
+    });
+
+    it('adds a note and an owner task once per step', async () => {
+      const first = await runOnce(acts.addCrmNote, { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' }, 'wf-hs');
+      const again = await runOnce(acts.addCrmNote, { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' }, 'wf-hs');
+      assert.equal(again.id, first.id);
+      const task = await runOnce(acts.createOwnerTask, { step: 'collections.task', ownerId: '9001', contactId: '505', subject: 'Follow up', body: 'Unpaid at deadline', dueAt: '2026-12-02T09:00:00Z' }, 'wf-hs');
+      assert.equal(task.object, 'task');
+      assert.equal(((await sb.control('/hubspot/objects/notes')) as unknown[]).length, 1);
+      await rejectsWithType(runOnce(acts.createOwnerTask, { step: 't', ownerId: '9001', subject: 's', body: 'b', dueAt: 'tomorrow' }), 'ValidationError');
+    });
+  });
+
+  describe('Zendesk', () => {
+    const ticket = { step: 'ticket.open', subject: 'Refund request INV-1001', publicComment: 'We received your request.', internalNote: 'Billing note: refund 25.00, owner U0FIN0001', priority: 'high' as const, requesterEmail: 'billing@acme.example', tags: ['refund'] };
+
+    it('opens one ticket with one internal note even when the create response is lost', async () => {
+      await sb.faults('zendesk', { dropNext: 1 });
+      const { result, attempts } = await runWithRetries(acts.openTicket, ticket, 'wf-zd-1');
+      assert.equal(attempts, 2);
+      const tickets = (await sb.control('/zendesk/tickets')) as { id: number; comments: { public: boolean; body: string }[] }[];
+      assert.equal(tickets.length, 2); // seed + ours
+      const ours = tickets.find((t) => String(t.id) === result.id)!;
+      assert.deepEqual(ours.comments.map((c) => c.public), [true, false]);
+      assert.ok(result.url?.endsWith(`/agent/tickets/${result.id}`));
+    });
+
+    it('reuses an existing ticket and adds notes once per step', async () => {
+      const r = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '9001' }, 'wf-zd-2');
+      assert.equal(r.id, '9001');
+      await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
+      await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
+      const comments = await sb.clients.zendesk.listComments(9001);
+      assert.equal(comments.filter((c) => c.body.startsWith('Refund recorded')).length, 1);
+      await rejectsWithType(runOnce(acts.addTicketNote, { step: 'n', ticketId: 'abc', body: 'x', public: false }), 'ValidationError');
+    });
+  });
+
+  describe('Gmail', () => {
+    it('emails only a verified address, once even when the first response is lost', async () => {
+      await rejectsWithType(runOnce(acts.sendCustomerEmail, { step: 'followup', to: 'stranger@example.net', subject: 'Hi', body: 'Hello' }), 'UnverifiedRecipientError');
+      assert.equal((await sb.records('gmail')).length, 0);
+      await sb.faults('gmail', { dropNext: 1 });
+      const { result, attempts } = await runWithRetries(acts.sendCustomerEmail, { step: 'followup', to: 'finance@initech.example', subject: 'Your renewal', body: 'Please update your payment method.' }, 'wf-gm-1');
+      assert.equal(attempts, 2);
+      assert.equal(result.system, 'gmail');
+      assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1);
+    });
+  });
+
+  describe('Drive', () => {
+    it('archives the invoice PDF in the case folder exactly once when the upload response is lost (409 -> existing)', async () => {
+      // Drop only the upload's response: the folder is created first (also a POST).
+      let uploads = 0;
+      const orig = sb.clients.drive.uploadFile.bind(sb.clients.drive);
+      sb.clients.drive.uploadFile = async (f) => {
+        if (uploads++ === 0) await sb.faults('drive', { dropNext: 1 });
+        return orig(f);
+      };
+      try {
+        const { result, attempts } = await runWithRetries(acts.archiveDocument, { step: 'archive.invoice', kind: 'invoice_pdf', name: 'INV-1001.pdf', invoiceId: '1001' }, 'wf-drive-1');
+        assert.equal(attempts, 2);
+        const files = (await sb.control('/drive/files')) as { id: string; name: string; parents: string[]; mimeType: string }[];
+        const pdfs = files.filter((f) => f.name === 'INV-1001.pdf');
+        assert.equal(pdfs.length, 1);
+        assert.equal(pdfs[0].id, result.id);
+        const folder = files.find((f) => f.id === pdfs[0].parents[0])!;
+        assert.equal(folder.name, 'wf-drive-1');
+        assert.equal(files.filter((f) => f.name === 'wf-drive-1').length, 1);
+        assert.equal((await sb.records('drive', (r) => r.status === 409)).length >= 1, true);
+        const pdf = await fetch(`${sb.url}/_sandbox/drive/files/${result.id}`);
+        assert.equal((await pdf.text()).slice(0, 5), '%PDF-');
+      } finally {
+        sb.clients.drive.uploadFile = orig;
+      }
+    });
+
+    it('archives evidence text, and refuses a document with nothing to archive', async () => {
+      const r = await runOnce(acts.archiveDocument, { step: 'evidence', kind: 'evidence', name: 'evidence.txt', text: 'Transcript: https://example/t' }, 'wf-drive-2');
+      assert.ok(r.url);
+      await rejectsWithType(runOnce(acts.archiveDocument, { step: 'x', kind: 'invoice_pdf', name: 'a.pdf' }), 'ValidationError');
+    });
+  });
+});
