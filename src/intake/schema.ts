@@ -259,24 +259,33 @@ export const postCallAnalysisSchema = z
     payment_platform_url: httpUrl('Link to the payment platform record.'),
     sensitive_data: listOf(categoryEnum, 'Sensitive data DialNexa flagged in the call: card_number, bank_details, tax_identifier, private_document.'),
   })
-  .superRefine((a, ctx) => {
-    const currency = a.amount?.currency ?? a.currency;
-    if (a.amount?.currency && a.currency && a.amount.currency !== a.currency) {
-      ctx.addIssue({ code: 'custom', path: ['currency'], message: `is ${a.currency} but amount says ${a.amount.currency}` });
-      return;
-    }
-    for (const key of ['amount', 'approval_threshold'] as const) {
-      const v = a[key];
-      if (!v) continue;
-      if (!currency) {
-        ctx.addIssue({ code: 'custom', path: ['currency'], message: `is required with ${key} (an ISO 4217 code such as USD)` });
+  // Runs even when other fields failed (`when`), so one answer names every bad field; values of
+  // failed fields may be missing or raw here, hence the defensive checks.
+  .superRefine(
+    (a, ctx) => {
+      const spoken = (v: unknown): SpokenAmount | undefined => (typeof v === 'object' && v !== null && 'whole' in v ? (v as SpokenAmount) : undefined);
+      const amount = spoken(a.amount);
+      const declared = typeof a.currency === 'string' ? a.currency : undefined;
+      if (declared !== undefined && !CURRENCIES.has(declared)) return; // already reported on currency
+      if (amount?.currency && declared && amount.currency !== declared) {
+        ctx.addIssue({ code: 'custom', path: ['currency'], message: `is ${declared} but amount says ${amount.currency}` });
         return;
       }
-      if (v.currency && v.currency !== currency) ctx.addIssue({ code: 'custom', path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
-      else if (!CURRENCIES.has(currency)) ctx.addIssue({ code: 'custom', path: [key], message: `has an unknown currency ${currency}` });
-      else if (toMinorUnits(v, currency) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})` });
-    }
-  })
+      const currency = amount?.currency ?? declared;
+      for (const key of ['amount', 'approval_threshold'] as const) {
+        const v = spoken(a[key]);
+        if (!v) continue;
+        if (!currency) {
+          ctx.addIssue({ code: 'custom', path: ['currency'], message: `is required with ${key} (an ISO 4217 code such as USD)` });
+          return;
+        }
+        if (v.currency && v.currency !== currency) ctx.addIssue({ code: 'custom', path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
+        else if (!CURRENCIES.has(currency)) ctx.addIssue({ code: 'custom', path: [key], message: `has an unknown currency ${currency}` });
+        else if (toMinorUnits(v, currency) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})` });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
   .transform((a) => {
     const currency = a.amount?.currency ?? a.currency;
     const money = (v: SpokenAmount | undefined): Money | undefined =>
