@@ -12,6 +12,8 @@ import { mountSecurity } from './security';
 import { createCasesRouter } from './cases/routes';
 import { createDialNexaRouter } from './intake/routes';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
+import { createServiceMetrics, type ServiceMetrics } from './observability/metrics';
+import { httpObservability, metricsHandler } from './observability/http';
 
 export interface ApiDeps {
   config: Config;
@@ -19,6 +21,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Webhook and Slack signing secrets, resolved by the caller (see dev-secrets.ts). */
   secrets: ServiceSecrets;
+  /** Prometheus registry and HTTP metrics; default: a fresh one without Temporal runtime metrics. */
+  metrics?: ServiceMetrics;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -26,6 +30,9 @@ export function createApp(deps: ApiDeps): Express {
   void deps.secrets;
   const app = express();
   app.disable('x-powered-by');
+  // First, so every later line of a request carries its id and every route is timed.
+  const metrics = deps.metrics ?? createServiceMetrics();
+  app.use(httpObservability(logger, metrics));
   // Headers, body limit, rate limit, /codec, then deny-by-default auth (docs/security.md).
   mountSecurity(app, { config, client, apiToken: deps.secrets.apiToken });
 
@@ -35,13 +42,16 @@ export function createApp(deps: ApiDeps): Express {
 
   app.get('/readyz', async (_req, res) => {
     try {
-      await client.connection.workflowService.getSystemInfo({});
+      // A probe must answer within its own timeout: a hung connection counts as unreachable.
+      await client.connection.withDeadline(Date.now() + 3000, () => client.connection.workflowService.getSystemInfo({}));
       res.json({ status: 'ready', temporal: 'reachable' });
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'readiness check failed');
       res.status(503).json({ status: 'not_ready', temporal: 'unreachable' });
     }
   });
+
+  app.get('/metrics', metricsHandler(metrics, logger));
 
   /** Walking skeleton: runs a trivial workflow through the worker and returns its result. */
   app.post('/selftest', async (_req, res) => {

@@ -44,6 +44,11 @@ export const envSchema = z.object({
 
   /** Seconds the worker waits for in-flight activities on shutdown. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveSeconds.default(10),
+  /** host:port where the worker's Temporal runtime serves Prometheus metrics (SDK + case counters); `off` disables. */
+  TEMPORAL_METRICS_BIND_ADDRESS: z
+    .string()
+    .regex(/^(off|[A-Za-z0-9.\-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or off')
+    .default('127.0.0.1:9464'),
 
   // --- DialNexa intake ---
   /** HMAC-SHA256 secret of DialNexa's webhook signature. Required in production. */
@@ -139,7 +144,8 @@ export interface Config {
   connectors: ConnectorsConfig;
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
-  worker: { shutdownGraceSeconds: number };
+  /** metricsBindAddress: undefined = no runtime metrics exporter. */
+  worker: { shutdownGraceSeconds: number; metricsBindAddress?: string };
   security: SecurityConfig;
 }
 
@@ -308,7 +314,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl },
     connectors,
     pathVar: env.PATH,
-    worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    worker: {
+      shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+      metricsBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_BIND_ADDRESS,
+    },
     security: {
       apiToken: e.API_TOKEN,
       codecKeys: e.CODEC_KEYS,

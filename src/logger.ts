@@ -3,20 +3,16 @@
  * defence behind the rule that code logs ids, not people.
  */
 import pino, { type Logger } from 'pino';
+import { requestLogFields } from './observability/request-context';
 
 export type { Logger };
 
+// Personal fields, redacted at the top level and up to two levels down (e.g. `input.fields.customerEmail`).
+const PII_KEYS = ['email', 'customerEmail', 'customer_email', 'customerName', 'customer_name', 'phone', 'customerPhone', 'customer_phone', 'from_number', 'to_number', 'transcript', 'newBillingAddress', 'new_billing_address'];
+
 /** Paths whose values are replaced with [redacted] wherever they appear in a log object. */
 export const REDACT_PATHS = [
-  '*.email',
-  '*.customerEmail',
-  '*.customer_email',
-  '*.phone',
-  '*.customerPhone',
-  '*.customer_phone',
-  '*.from_number',
-  '*.to_number',
-  '*.transcript',
+  ...PII_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
   '*.authorization',
   '*.Authorization',
   'req.headers.authorization',
@@ -26,11 +22,19 @@ export const REDACT_PATHS = [
   '*.token',
 ];
 
-export function createLogger(opts: { level: string; pretty?: boolean; name?: string }): Logger {
-  return pino({
+/**
+ * JSON lines in production (one object per line, for the log pipeline); `pretty` (development)
+ * prints readable lines through pino-pretty. Every line written during an HTTP request carries its
+ * `reqId` (see observability/request-context.ts).
+ */
+export function createLogger(opts: { level: string; pretty?: boolean; name?: string; destination?: pino.DestinationStream }): Logger {
+  const options: pino.LoggerOptions = {
     name: opts.name ?? 'billing-handoffs',
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: requestLogFields,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+  };
+  // A destination (tests, custom sinks) takes the place of stdout.
+  return opts.destination && !opts.pretty ? pino(options, opts.destination) : pino(options);
 }

@@ -22,6 +22,7 @@ import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { localApiTokenFile } from './security/secrets';
 import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
+import { createServiceMetrics } from './observability/metrics';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
-  installRuntime(config.logLevel);
+  installRuntime(config, logger);
 
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
@@ -124,7 +125,9 @@ async function main(): Promise<void> {
 
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
-    const app = createApp({ config, client, logger, secrets: resolveSecrets(config) });
+    // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
+    const metrics = createServiceMetrics({ runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined });
+    const app = createApp({ config, client, logger, secrets: resolveSecrets(config), metrics });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.http.port, () => resolve(s));
     });
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       'DialNexa billing handoffs is running:',
-      `  API            ${config.http.publicBaseUrl}   (GET /healthz, POST /webhooks/dialnexa, POST /slack/interactions)`,
+      `  API            ${config.http.publicBaseUrl}   (GET /healthz, GET /metrics, POST /webhooks/dialnexa, POST /slack/interactions)`,
       `  Temporal       ${devServer?.address ?? config.temporal.address}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       // The configured UI URL (localhost), not the dev server's IP form: the codec endpoint admits only this origin.
       `  Temporal UI    ${config.temporal.uiUrl}   (payloads decrypt after ${config.http.publicBaseUrl}/codec/session; see docs/security.md)`,

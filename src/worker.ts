@@ -4,7 +4,7 @@
  * starts a worker against TEMPORAL_ADDRESS (production).
  */
 import os from 'node:os';
-import { DefaultLogger, NativeConnection, Worker, Runtime, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
 import { createActivities, type Activities } from './activities';
@@ -12,6 +12,7 @@ import { prebuiltBundlePath } from './temporal/bundle';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createLogger, type Logger } from './logger';
 import { validateHandoffMapping } from './policy/handoff';
+import { installTemporalRuntime } from './observability/temporal-runtime';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -63,17 +64,19 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   }
 }
 
-/** Keep the SDK's own runtime logs at warn unless asked otherwise. */
-export function installRuntime(level: string): void {
-  const verbose = level === 'debug' || level === 'trace';
-  const coreLevel = verbose ? 'INFO' : 'WARN';
-  Runtime.install({ logger: new DefaultLogger(verbose ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: coreLevel }) } } });
+/**
+ * Installs the SDK runtime once per process: its logs go through our pino logger, its metrics
+ * (SDK + per-case counters) to a Prometheus endpoint on TEMPORAL_METRICS_BIND_ADDRESS.
+ */
+export function installRuntime(config: Config, logger: Logger): void {
+  installTemporalRuntime({ logger, level: config.logLevel, metricsBindAddress: config.worker.metricsBindAddress });
 }
 
 if (require.main === module) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
-  installRuntime(config.logLevel);
+  installRuntime(config, logger);
+  if (config.worker.metricsBindAddress) logger.info({ metrics: `http://${config.worker.metricsBindAddress}/metrics` }, 'Temporal runtime metrics');
   runWorker(config, logger).catch((err) => {
     logger.fatal({ err }, 'worker failed');
     process.exit(1);

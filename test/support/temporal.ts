@@ -20,11 +20,18 @@ let server: DevServer | undefined;
 let address: string | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
+let runtimeMetrics: string | undefined;
 
 export async function startTestServer(): Promise<void> {
   if (!runtimeInstalled) {
     // Quiet runtime logs: the SDK's core only speaks up for real problems.
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    // Runtime metrics on a free local port, so tests can read the SDK's Prometheus output (case counters).
+    const metricsPort = await freePort();
+    runtimeMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+    });
     runtimeInstalled = true;
   }
   if (process.env.TEMPORAL_TEST_ADDRESS) {
@@ -47,6 +54,12 @@ export async function stopTestServer(): Promise<void> {
 export function temporalAddress(): string {
   if (!address) throw new Error('Temporal test server not started (is test/support/global-fixture.ts required by mocha?)');
   return address;
+}
+
+/** The test runtime's Prometheus endpoint (worker and workflow metrics of every test worker). */
+export function runtimeMetricsUrl(): string {
+  if (!runtimeMetrics) throw new Error('Temporal test runtime not installed (is test/support/global-fixture.ts required by mocha?)');
+  return runtimeMetrics;
 }
 
 /** The dev server process, for tests that stop and restart it. */
