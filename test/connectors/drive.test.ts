@@ -41,7 +41,7 @@ describe('Google Drive connector', () => {
     assert.equal((await sb.records('drive', (r) => r.status === 409)).length, 1);
   });
 
-  it('classifies errors: unknown parent 404, unusable id 400, bad token 401, rate limits (429, and Google's 403 rateLimitExceeded) retryable', async () => {
+  it('classifies errors: unknown parent 404, unusable id 400, bad token 401, rate limits (429, and Google 403 rateLimitExceeded) retryable', async () => {
     const drive = sb.clients.drive;
     const [id] = await drive.generateIds(1);
     await rejectsWithType(drive.createFolder({ id, name: 'x', parentId: 'no-such-folder' }), 'NotFoundError', (e) => assert.equal(e.code, 'notFound'));
