@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
+import { createSlackInteractionsRouter } from './slack/routes';
+import { createSlackApi } from './connectors/slack';
 import { mountSecurity } from './security';
 import { createCasesRouter } from './cases/routes';
 import { createDialNexaRouter } from './intake/routes';
@@ -68,6 +70,18 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/cases', createCasesRouter({ client }));
   // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
   app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret }));
+
+  // Slack's Request URL (signed by Slack; public in the access gate). views.open gets a short timeout:
+  // the trigger id lives 3 s.
+  app.use(
+    '/slack',
+    createSlackInteractionsRouter({
+      client,
+      logger,
+      signingSecret: deps.secrets.slackSigningSecret,
+      slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
+    }),
+  );
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });

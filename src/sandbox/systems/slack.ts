@@ -428,7 +428,8 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
             action_id: b.actionId,
             block_id: blockId,
             text: element?.text,
-            value: element ? element.value : b.value,
+            // What the client rendered: a stale page sends the stale value, as a real client can.
+            value: b.value ?? element?.value,
             ...(element?.style ? { style: element.style } : {}),
             type: 'button',
             action_ts: `${(Date.now() / 1000).toFixed(6)}`,
