@@ -11,6 +11,7 @@ import { createHubSpotSystem } from './systems/hubspot';
 import { createGmailSystem } from './systems/gmail';
 import { createZendeskSystem } from './systems/zendesk';
 import { createDriveSystem } from './systems/drive';
+import { createSlackSystem } from './systems/slack';
 
 export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings } from './core';
 export { SandboxState } from './core';
@@ -23,7 +24,7 @@ export const SYSTEM_FACTORIES: (() => SandboxSystem)[] = [
   createGmailSystem,
   createZendeskSystem,
   createDriveSystem,
-  // SLACK: the Slack engineer adds `createSlackSystem,` here (src/sandbox/systems/slack.ts).
+  createSlackSystem,
 ];
 
 export interface Sandbox {
