@@ -4,6 +4,7 @@
  * (visibility list by DialNexaCallId, describe, history), never assumed.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -421,6 +422,29 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.deepEqual([res.status, res.json.cases?.map((c) => c.caseType)], [202, ['payment_blocker']]);
       assert.equal((await listedEventually(callId, 1)).length, 1);
     });
+  });
+
+  it('npm run call posts a signed fixture that the service accepts, and a redelivery with the same call id finds the case', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(
+          path.join(__dirname, '../../node_modules/.bin/tsx'),
+          ['scripts/post-call.ts', ...args, '--url', baseUrl],
+          { cwd: path.join(__dirname, '../..'), env: { PATH: process.env.PATH, DIALNEXA_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent' } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    const callId = newCallId();
+    const first = await run(['payment_blocker', '--call-id', callId]);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, /202 Accepted/);
+    assert.match(first.out, /"status": "started"/);
+    const again = await run(['payment_blocker', '--call-id', callId, '--header', 'x-nexa-signature']);
+    assert.match(again.out, /"status": "existing"/);
+    assert.deepEqual(await listedEventually(callId, 1), [caseWorkflowId(callId, 'payment_blocker')]);
+    const unknown = await run(['no_such_fixture']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.out, /no fixture "no_such_fixture"/);
   });
 
   it('serves its OpenAPI document, generated from the zod schemas', async () => {
