@@ -16,7 +16,8 @@ import { ensureTemporalCli } from './temporal/cli';
 import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev-server';
 import { prebuiltBundlePath } from './temporal/bundle';
 import { createCaseWorker, installRuntime } from './worker';
-import { createActivities } from './activities';
+import { createActivities, createConnectors } from './activities';
+import { startSandboxServer } from './sandbox';
 import { connectClient, createApp } from './api';
 import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
@@ -102,13 +103,28 @@ async function main(): Promise<void> {
     const devServer = await startTemporal(config, logger);
     if (devServer) cleanups.push(() => devServer.stop());
 
+    // The sandbox stands in for every system without credentials (product.md §8).
+    const sandboxed = Object.entries(config.connectors).filter(([, c]) => c.sandbox).map(([name]) => name);
+    const ownSandbox = sandboxed.length > 0 && config.sandbox.url === `http://127.0.0.1:${config.sandbox.port}`;
+    if (ownSandbox) {
+      if (await portInUse('127.0.0.1', config.sandbox.port)) {
+        throw new Error(`Sandbox port ${config.sandbox.port} is in use. If a sandbox runs there, set SANDBOX_URL=http://127.0.0.1:${config.sandbox.port}; otherwise choose SANDBOX_PORT.`);
+      }
+      const sandbox = await startSandboxServer({
+        port: config.sandbox.port,
+        slack: { interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`, signingSecret: resolveSecrets(config).slackSigningSecret },
+      });
+      cleanups.push(() => sandbox.close());
+      logger.info({ url: sandbox.url, systems: sandboxed }, 'sandbox started');
+    }
+
     const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
     cleanups.push(() => workerConnection.close());
     const worker = await createCaseWorker({
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}` }),
+      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}`, connectors: createConnectors(config.connectors) }),
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: createDataConverter(resolveCodecKeyring(config)),
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
@@ -142,6 +158,7 @@ async function main(): Promise<void> {
       `  Temporal UI    ${config.temporal.uiUrl}   (payloads decrypt after ${config.http.publicBaseUrl}/codec/session; see docs/security.md)`,
       config.security.apiToken ? '  API token      from API_TOKEN' : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
+      ownSandbox ? `  Sandbox        ${config.sandbox.url}   (${sandboxed.join(', ')}; pages at /)` : '',
       'Press Ctrl-C to stop everything.',
       '',
     ].filter((l) => l !== '');

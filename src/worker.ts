@@ -7,7 +7,7 @@ import os from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
-import { createActivities, type Activities } from './activities';
+import { createActivities, createConnectors, type Activities } from './activities';
 import { prebuiltBundlePath } from './temporal/bundle';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createLogger, type Logger } from './logger';
@@ -50,7 +50,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ workerIdentity: identity }),
+    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors) }),
     workflowBundle: { codePath: prebuiltBundlePath() },
     dataConverter: createDataConverter(resolveCodecKeyring(config)),
     identity,

@@ -38,3 +38,34 @@ export function createSandbox(opts: { factories?: (() => SandboxSystem)[]; state
   const { app, state } = createSandboxApp(systems, opts.state ?? new SandboxState());
   return { app, state, systems };
 }
+
+/** Settings a plug-in may take after creation (the Slack system: where to send interactions, how to sign). */
+interface Configurable {
+  configure?(settings: Record<string, unknown>): void;
+}
+
+/**
+ * Starts the sandbox on `port` (127.0.0.1 only). `slack` settings are handed to the Slack system,
+ * when it is composed in, so its buttons reach the service signed with the service's secret.
+ */
+export async function startSandboxServer(opts: { port: number; slack?: { interactionsUrl: string; signingSecret: string } }): Promise<{ url: string; sandbox: Sandbox; close(): Promise<void> }> {
+  const sandbox = createSandbox();
+  if (opts.slack) (sandbox.systems.find((s) => s.name === 'slack') as (SandboxSystem & Configurable) | undefined)?.configure?.(opts.slack);
+  const { createServer } = await import('node:http');
+  const server = createServer(sandbox.app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sandbox,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
