@@ -82,6 +82,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', logFd, logFd] });
   if (typeof logFd === 'number') fs.closeSync(logFd);
+  // If this process exits without stopping the server (an uncaught error, process.exit), take the
+  // server down too: no orphan dev servers holding ports and SQLite files.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
