@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { startTestWorker, testClient } from '../support/temporal';
+import { createActivities } from '../../src/activities';
+import { caseInput } from '../workflows/helpers';
+import { WORKFLOW_TYPE } from '../../src/domain/case';
+import type { CaseState } from '../../src/workflows/messages';
+
+describe('real activities on a real worker against the sandbox', function () {
+  this.timeout(90_000);
+  let sb: TestSandbox;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  before(async () => {
+    sb = await startSandbox();
+    client = await testClient();
+    worker = await startTestWorker(createActivities({ workerIdentity: 'e2e', connectors: sb.clients }));
+  });
+  after(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await sb?.close();
+  });
+
+  it('records an automated refund once in QuickBooks when Temporal retries after the response was lost', async () => {
+    await sb.faults('quickbooks', { dropNext: 1 });
+    const input = caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', customerEmail: 'billing@acme.example' });
+    const handle = await client.workflow.start(WORKFLOW_TYPE.refund_request, { args: [input], taskQueue: worker.taskQueue, workflowId: `case-refund_request-${randomUUID()}` });
+    const state = (await handle.result()) as CaseState;
+    assert.equal(state.status, 'completed');
+    const posts = await sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/refundreceipt'));
+    assert.equal(posts.length, 2, 'the first attempt was dropped, Temporal retried once');
+    assert.equal(posts[0].dropped, true);
+    assert.equal(posts[0].query.requestid, posts[1].query.requestid);
+    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number }[];
+    assert.deepEqual(receipts.map((r) => r.TotalAmt), [25]);
+    const history = await handle.fetchHistory();
+    const failedAttempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1) ?? [];
+    assert.ok(failedAttempts.length >= 1, 'history shows a retried attempt');
+  });
+});
