@@ -97,11 +97,16 @@ export class ZendeskClient {
     return (await this.http.request<{ comments: ZendeskComment[] }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}/comments` })).body.comments;
   }
 
-  /** Adds a comment unless one carrying `marker` is already on the ticket. */
+  /**
+   * Adds a comment unless an earlier attempt already did. Internal notes carry `marker` (agents
+   * only see it); a public comment is matched by its exact text instead, so customers never see a
+   * reference token.
+   */
   async addCommentOnce(id: number | string, comment: { body: string; public: boolean }, marker: string): Promise<{ added: boolean }> {
     const existing = await this.listComments(id);
-    if (existing.some((c) => c.body.includes(marker))) return { added: false };
-    await this.updateTicket(id, { comment: { ...comment, body: `${comment.body}\n\n${marker}` } });
+    const body = comment.public ? comment.body : `${comment.body}\n\n${marker}`;
+    if (existing.some((c) => (comment.public ? c.public && c.body.trim() === body.trim() : c.body.includes(marker)))) return { added: false };
+    await this.updateTicket(id, { comment: { ...comment, body } });
     return { added: true };
   }
 }

@@ -42,6 +42,10 @@ describe('Zendesk connector', () => {
     const comments = await sb.clients.zendesk.listComments(9001);
     assert.equal(comments.filter((c) => c.body.includes('[ref:n1]')).length, 1);
     assert.equal(comments.at(-1)?.public, false);
+    // Public comments carry no reference token: they are matched by their text.
+    assert.deepEqual(await sb.clients.zendesk.addCommentOnce(9001, { body: 'Your refund is on its way.', public: true }, '[ref:p1]'), { added: true });
+    assert.deepEqual(await sb.clients.zendesk.addCommentOnce(9001, { body: 'Your refund is on its way.', public: true }, '[ref:p1]'), { added: false });
+    assert.ok(!(await sb.clients.zendesk.listComments(9001)).some((c) => c.public && c.body.includes('[ref:')));
     const t = await sb.clients.zendesk.updateTicket(9001, { additional_tags: ['refund'] });
     assert.deepEqual(t.tags, ['billing', 'refund']);
   });
