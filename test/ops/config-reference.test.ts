@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { envSchema } from '../../src/config';
+
+/** Rows of README's configuration reference: `| \`NAME\` | default | meaning |` between the markers. */
+function readmeReference(): Map<string, string> {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('<!-- config-reference:start -->');
+  const end = readme.indexOf('<!-- config-reference:end -->');
+  assert.ok(start !== -1 && end > start, 'README.md has the config-reference markers');
+  const rows = new Map<string, string>();
+  for (const line of readme.slice(start, end).split('\n')) {
+    const m = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
+    if (!m) continue;
+    assert.ok(!rows.has(m[1]), `${m[1]} is listed once`);
+    assert.ok(m[3].length > 0, `${m[1]} has a meaning`);
+    rows.set(m[1], m[2]);
+  }
+  return rows;
+}
+
+/** The default zod applies when the variable is unset, as README should print it. */
+function schemaDefault(name: string): string {
+  const field = (envSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>)[name];
+  const r = field.safeParse(undefined);
+  if (!r.success) return 'required';
+  if (r.data === undefined) return '—';
+  if (r.data === '') return '(empty)';
+  return `\`${String(r.data)}\``;
+}
+
+describe('configuration reference (README)', () => {
+  it('lists exactly the variables of src/config.ts envSchema', () => {
+    const documented = [...readmeReference().keys()].sort();
+    const inCode = Object.keys(envSchema.shape).sort();
+    const missing = inCode.filter((k) => !documented.includes(k));
+    const extra = documented.filter((k) => !inCode.includes(k));
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, 'document new variables in README.md (config-reference table) and remove old ones');
+  });
+
+  it('shows the default the code applies for each variable', () => {
+    const rows = readmeReference();
+    const wrong = [...rows].filter(([name, shown]) => name in envSchema.shape && shown !== schemaDefault(name)).map(([name, shown]) => `${name}: README says ${shown}, code has ${schemaDefault(name)}`);
+    assert.deepEqual(wrong, []);
+  });
+});
