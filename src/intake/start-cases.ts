@@ -127,7 +127,7 @@ export interface CaseStarterOptions {
   taskQueue: string;
   namespace: string;
   uiUrl: string;
-  /** DialNexa wants an answer within 5 s; the starts must finish well inside that. */
+  /** DialNexa wants an answer within 5 s; the starts must finish well inside that (default 3.5 s). */
   startDeadlineMs?: number;
 }
 
@@ -149,12 +149,21 @@ export class CaseStarter {
   }
 
   async start(inputs: CaseInput[]): Promise<CaseStartResult[]> {
-    const deadline = Date.now() + (this.options.startDeadlineMs ?? 4000);
+    const budgetMs = this.options.startDeadlineMs ?? 3500;
+    // The gRPC deadline bounds each call; the timer also bounds connecting and retries, which the
+    // deadline does not always cover. A start that completes after we gave up is harmless: the
+    // redelivery DialNexa sends after our 503 finds it as `existing`.
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CaseStartTimeoutError(`Temporal did not accept the case starts within ${budgetMs} ms`)), budgetMs);
+    });
     try {
-      return await this.workflows.withDeadline(deadline, () => Promise.all(inputs.map((input) => this.startOne(input))));
+      return await Promise.race([this.workflows.withDeadline(Date.now() + budgetMs, () => Promise.all(inputs.map((input) => this.startOne(input)))), giveUp]);
     } catch (err) {
       if (isGrpcServiceError(err) && err.code === 4 /* DEADLINE_EXCEEDED */) throw new CaseStartTimeoutError('Temporal did not accept the case starts in time');
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
@@ -445,6 +445,34 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     const unknown = await run(['no_such_fixture']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.out, /no fixture "no_such_fixture"/);
+  });
+
+  it('answers 503 within DialNexa\'s 5 s when Temporal does not accept the starts, so DialNexa retries', async () => {
+    const deadClient = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }), namespace: 'default' });
+    const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'silent' });
+    const app = createApp({ config, client: deadClient, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
+    const dead = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const { body } = fixture('refund_request');
+      const raw = JSON.stringify(body);
+      const t0 = Date.now();
+      const res = await fetch(`http://127.0.0.1:${(dead.address() as AddressInfo).port}/webhooks/dialnexa`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, SECRET) },
+        body: raw,
+      });
+      const ms = Date.now() - t0;
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as Json).error, 'temporal_unavailable');
+      assert.ok(ms < 5000, `answered in ${ms} ms`);
+    } finally {
+      await new Promise((r) => dead.close(r));
+      // The abandoned start keeps retrying until its gRPC deadline; closing the channel under it would throw.
+      await new Promise((r) => setTimeout(r, 3000));
+      await deadClient.connection.close();
+    }
   });
 
   it('serves its OpenAPI document, generated from the zod schemas', async () => {
