@@ -1,0 +1,72 @@
+/**
+ * DialNexa calls for the benchmark, built from the shared fixtures (test/fixtures/calls) with a
+ * fresh call id each, signed the way DialNexa signs them, and posted to the service's webhook.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { signDialNexaBody } from '../../src/intake/signature';
+
+const FIXTURES = path.join(__dirname, '..', '..', 'test', 'fixtures', 'calls');
+
+type Json = Record<string, unknown>;
+
+/** The call shapes the benchmark sends. */
+export const CallKind = {
+  /** Refund inside the automation policy: small, allowed reason, high confidence, an invoice with no earlier refund. */
+  AutoRefund: 'auto_refund',
+  /** The fixture's 450.00 USD refund: above the automation limit, so it waits for a Slack approval. */
+  ReviewRefund: 'review_refund',
+  /** Invoice resend to the email on file: runs without a person. */
+  InvoiceResend: 'invoice_resend',
+} as const;
+export type CallKind = (typeof CallKind)[keyof typeof CallKind];
+
+export class WebhookError extends Error {
+  override name = 'WebhookError';
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`webhook answered ${status}: ${body.slice(0, 300)}`);
+  }
+}
+
+const cache = new Map<string, Json>();
+function load(name: string): Json {
+  let f = cache.get(name);
+  if (!f) {
+    f = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as Json;
+    cache.set(name, f);
+  }
+  return structuredClone(f);
+}
+
+/** A signed-ready call body; `tag` makes call ids (and so workflow ids) unique per run. */
+export function buildCall(kind: CallKind, tag: string, seq: number): { callId: string; raw: Buffer } {
+  const body = load(kind === CallKind.InvoiceResend ? 'invoice_resend' : 'refund_request') as { payload: { call: Json & { post_call_analysis: Json } } };
+  const callId = `call_b${tag}${seq.toString(36)}`;
+  const call = body.payload.call;
+  call.id = callId;
+  if (kind === CallKind.AutoRefund) {
+    // An invoice number no earlier refund references, so the earlier-refund rule cannot block it.
+    Object.assign(call.post_call_analysis, { amount: '20.00', invoice_number: `INV-B${tag}${seq}`.toUpperCase(), refund_reason: 'duplicate_charge', intent_confidence: 0.95 });
+  }
+  return { callId, raw: Buffer.from(JSON.stringify(body)) };
+}
+
+export interface Accepted {
+  callId: string;
+  cases: { caseType: string; workflowId: string; status: 'started' | 'existing' }[];
+}
+
+/** Posts one signed call; resolves with the 202 answer, throws WebhookError otherwise. */
+export async function postCall(apiUrl: string, secret: string, raw: Buffer): Promise<Accepted> {
+  const res = await fetch(`${apiUrl}/webhooks/dialnexa`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, secret) },
+    body: raw,
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new WebhookError(res.status, text);
+  return JSON.parse(text) as Accepted;
+}

@@ -1,0 +1,59 @@
+/**
+ * A benchmark worker. `floor`: the bench-only trivial workflows with no-op activities, default
+ * worker options, no payload codec (bare Temporal). `service`: the service's own worker
+ * (createCaseWorker: the same options, bundle and encrypted data converter as production) with the
+ * real activities, whose connectors talk to the sandbox over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { createActivities, createConnectors } from '../../src/activities';
+import { buildWorkflowBundle } from '../../src/temporal/bundle';
+import { createKeyring } from '../../src/temporal/codec';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { createCaseWorker } from '../../src/worker';
+import type { WorkerInit } from '../lib/ipc';
+import type { FloorActivities } from '../workflows';
+
+const quietBundler = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+
+export async function startWorker(init: WorkerInit): Promise<{ info: Record<string, string | number>; stop: () => Promise<void> }> {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  const connection = await NativeConnection.connect({ address: init.address });
+  const t0 = Date.now();
+  let worker: Worker;
+  if (init.role === 'floor') {
+    const activities: FloorActivities = { noop: async (step) => step };
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
+    worker = await Worker.create({ connection, namespace: init.namespace, taskQueue: init.taskQueue, workflowBundle, activities });
+  } else {
+    if (!init.sandboxUrl) throw new Error('service worker needs sandboxUrl');
+    // Only the connector part of the config matters here: every system points at the sandbox.
+    const config = loadConfig({ SANDBOX_URL: init.sandboxUrl, LOG_LEVEL: 'silent' });
+    const keyring = createKeyring([['bench', Buffer.from(init.codecKeyHex, 'hex')]], 'bench');
+    worker = await createCaseWorker({
+      connection,
+      namespace: init.namespace,
+      taskQueue: init.taskQueue,
+      activities: createActivities({ workerIdentity: `bench-worker:${process.pid}`, connectors: createConnectors(config.connectors) }),
+      workflowBundle: await buildWorkflowBundle(),
+      dataConverter: createDataConverter(keyring),
+      identity: `bench-${randomUUID().slice(0, 8)}`,
+      shutdownGraceMs: 2000,
+    });
+  }
+  const bundleMs = Date.now() - t0;
+  const running = worker.run();
+  running.catch((err: Error) => {
+    console.error(`bench ${init.role} worker failed: ${err.message}`);
+    process.exit(1);
+  });
+  return {
+    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid },
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * `npm run bench` (full) and `npm run bench:quick` (CI smoke): the service measured beside the
+ * Temporal floor on the same server in the same run. See BENCHMARKS.md for what each figure means.
+ *
+ *   tsx bench/run.ts [--quick] [--temporal-address host:port] [--out dir] [--sqlite-pragma k=v ...]
+ *                    [--waiting N] [--approvals N] [--only cost,ingest,e2e,waiting]
+ *
+ * Without --temporal-address a file-backed dev server is started (and removed) under the output
+ * folder. Children: a floor worker (bench-only workflows), the service worker (the real bundle and
+ * activities), and two API + sandbox processes (one in front of the service queue, one in front of
+ * an unpolled queue for the ingest measurement).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { createKeyring } from '../src/temporal/codec';
+import { createDataConverter } from '../src/temporal/data-converter';
+import { CallKind } from './lib/calls';
+import { SIZES, type BenchContext } from './lib/context';
+import { BenchChild } from './lib/ipc';
+import { machine } from './lib/procfs';
+import { checkTargets, writeReport, type BenchReport } from './lib/report';
+import { DEFAULT_PRAGMAS, startBenchServer } from './lib/server';
+import { runCost } from './scenarios/cost';
+import { runE2E } from './scenarios/e2e';
+import { runIngest } from './scenarios/ingest';
+import { runWaiting } from './scenarios/waiting';
+
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError';
+}
+
+const PHASES = ['cost', 'ingest', 'e2e', 'waiting'] as const;
+type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  mode: 'quick' | 'full';
+  temporalAddress?: string;
+  outDir: string;
+  pragmas: string[];
+  waiting?: number;
+  approvals?: number;
+  only: Phase[];
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      'temporal-address': { type: 'string' },
+      out: { type: 'string' },
+      'sqlite-pragma': { type: 'string', multiple: true },
+      waiting: { type: 'string' },
+      approvals: { type: 'string' },
+      only: { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (name: string, v?: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new BenchUsageError(`--${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...PHASES];
+  for (const p of only) if (!PHASES.includes(p as Phase)) throw new BenchUsageError(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
+  return {
+    mode: values.quick ? 'quick' : 'full',
+    temporalAddress: values['temporal-address'],
+    outDir: path.resolve(values.out ?? path.join(__dirname, 'results')),
+    pragmas: values['sqlite-pragma'] ?? DEFAULT_PRAGMAS,
+    waiting: int('waiting', values.waiting),
+    approvals: int('approvals', values.approvals),
+    only: only as Phase[],
+  };
+}
+
+export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => console.log(l)): Promise<BenchReport> {
+  const started = Date.now();
+  const sizes = { ...SIZES[opts.mode], ...(opts.waiting ? { waitingCases: opts.waiting } : {}), ...(opts.approvals ? { approvals: opts.approvals } : {}) };
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
+  const progress = (line: string) => log(`[bench ${elapsed()}] ${line}`);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const report: BenchReport = {
+    mode: opts.mode,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: 0,
+    machine: machine(),
+    server: { address: '', startedByBench: false, pragmas: [] },
+    children: {},
+    skipped: [],
+    targets: [],
+  };
+  try {
+    progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')})`);
+    const server = await startBenchServer({ reuseAddress: opts.temporalAddress, dir: opts.outDir, pragmas: opts.pragmas });
+    cleanups.push(() => server.stop());
+    report.server = { address: server.address, startedByBench: server.owned, pragmas: server.pragmas, ...(server.dbFile ? { dbFile: server.dbFile } : {}) };
+
+    const tag = randomBytes(3).toString('hex');
+    const queues = { floor: `bench-floor-${tag}`, floorUnpolled: `bench-floor-unpolled-${tag}`, service: `bench-service-${tag}`, serviceUnpolled: `bench-service-unpolled-${tag}` };
+    const codecKeyHex = randomBytes(32).toString('hex');
+    const secrets = { webhookSecret: randomBytes(24).toString('hex'), slackSigningSecret: randomBytes(24).toString('hex'), apiToken: randomBytes(32).toString('hex') };
+    const base = { address: server.address, namespace: server.namespace, codecKeyHex };
+
+    progress('starting API + sandbox processes');
+    const edge = await BenchChild.start('edge', { kind: 'edge', ...base, taskQueue: queues.service, ...secrets });
+    cleanups.push(() => edge.child.stop());
+    const ingestEdge = await BenchChild.start('ingest-edge', { kind: 'edge', ...base, taskQueue: queues.serviceUnpolled, ...secrets });
+    cleanups.push(() => ingestEdge.child.stop());
+    progress('starting workers (bundling workflow code)');
+    const [floorWorker, serviceWorker] = await Promise.all([
+      BenchChild.start('floor-worker', { kind: 'worker', role: 'floor', ...base, taskQueue: queues.floor }),
+      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl) }),
+    ]);
+    cleanups.push(() => floorWorker.child.stop(), () => serviceWorker.child.stop());
+    report.children = { edge: edge.info, ingestEdge: ingestEdge.info, floorWorker: floorWorker.info, serviceWorker: serviceWorker.info };
+
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const keyring = createKeyring([['bench', Buffer.from(codecKeyHex, 'hex')]], 'bench');
+    const ctx: BenchContext = {
+      mode: opts.mode,
+      sizes,
+      server,
+      floorClient: new Client({ connection, namespace: server.namespace, identity: `bench-floor-${randomUUID().slice(0, 8)}` }),
+      serviceClient: new Client({ connection, namespace: server.namespace, dataConverter: createDataConverter(keyring) }),
+      tag,
+      webhookSecret: secrets.webhookSecret,
+      queues,
+      apiUrl: String(edge.info.apiUrl),
+      ingestApiUrl: String(ingestEdge.info.apiUrl),
+      sandboxUrl: String(edge.info.sandboxUrl),
+      children: { floorWorker: floorWorker.child, serviceWorker: serviceWorker.child, edge: edge.child, ingestEdge: ingestEdge.child },
+      progress,
+    };
+
+    // Calibration always runs: the end-to-end floor copies each case's activity count from it.
+    const cost = await runCost(ctx);
+    report.cost = cost;
+    const available = (name: string) => cost.cases.find((c) => c.name === name && c.available);
+    if (opts.only.includes('ingest')) report.ingest = await runIngest(ctx);
+
+    if (opts.only.includes('e2e')) {
+      const series: { name: string; kind: CallKind; activities: number }[] = [];
+      for (const [name, kind, costName] of [
+        ['refund (automated)', CallKind.AutoRefund, 'refund_request (automated)'],
+        ['invoice resend', CallKind.InvoiceResend, 'invoice_resend'],
+      ] as const) {
+        const c = available(costName);
+        if (c?.cost) series.push({ name, kind, activities: c.cost.activitiesScheduled });
+        else report.skipped.push(`end to end ${name}: ${cost.cases.find((x) => x.name === costName)?.reason ?? 'unavailable'}`);
+      }
+      report.e2e = await runE2E(ctx, series);
+    }
+
+    if (opts.only.includes('waiting')) {
+      if (available('refund_request (1 Slack approval)')) {
+        // Whatever remains of the 15-minute budget, less a margin for the approvals and the report.
+        const budget = opts.mode === 'full' ? Math.max(60_000, 13 * 60_000 - (Date.now() - started)) : 60_000;
+        report.waiting = await runWaiting(ctx, budget);
+      } else {
+        report.skipped.push(`waiting cases: ${cost.cases.find((x) => x.name === 'refund_request (1 Slack approval)')?.reason ?? 'unavailable'}`);
+      }
+    }
+  } finally {
+    progress('stopping processes');
+    for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log(`cleanup: ${err.message}`));
+  }
+  report.targets = checkTargets(report);
+  report.durationSeconds = Math.round((Date.now() - started) / 1000);
+  const files = writeReport(opts.outDir, report);
+  progress(`wrote ${files.json}, ${files.md}, ${files.svg}`);
+  for (const t of report.targets) log(`  ${t.holds === undefined ? '?' : t.holds ? 'ok ' : 'NO '} ${t.name}: ${t.figure}${t.floor !== undefined ? ` vs floor ${t.floor} (ratio ${t.ratio})` : ''}, target ${t.target}`);
+  for (const s of report.skipped) log(`  skipped: ${s}`);
+  return report;
+}
+
+if (require.main === module) {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  runBench(opts).then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(`bench failed: ${err.stack ?? err.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * Waiting cases: N refund cases (above the automation limit) brought to "awaiting approval"
+ * through the webhook; then the worker's RSS and heap and the server's DB size; then M of them,
+ * picked at random, approved with the decide update, timing decision -> refund recorded
+ * (QuickBooks RefundReceipt activity completed, from history) and decision -> case completed.
+ */
+import { randomInt } from 'node:crypto';
+import { CaseStatusKey } from '../../src/temporal/search-attributes';
+import { caseWorkflowId } from '../../src/temporal/workflow-ids';
+import { decideUpdate, type CaseState } from '../../src/workflows/messages';
+import { temporal } from '@temporalio/proto';
+import { buildCall, CallKind, postCall } from '../lib/calls';
+import { cpuMeter, type BenchContext, type CpuShare } from '../lib/context';
+import type { ProcStats } from '../lib/ipc';
+import { runBatch } from '../lib/load';
+import { readProc } from '../lib/procfs';
+import { summarize, type LatencySummary } from '../lib/stats';
+import { approval, pendingRequestId } from './cost';
+
+const E = temporal.api.enums.v1.EventType;
+
+export interface WaitingResult {
+  requested: number;
+  accepted: number;
+  waiting: number;
+  fill: { wallMs: number; casesPerSecond: number; errors: number; firstError?: string; cpu: CpuShare };
+  /** Seconds from the first webhook until every case was waiting (or the budget ran out). */
+  settleSeconds: number;
+  worker: ProcStats & { peakRssBytes: number };
+  server: { rssBytes?: number; dbBytes?: number; dbBytesBefore?: number };
+  approvals: {
+    count: number;
+    errors: number;
+    firstError?: string;
+    /** Decision sent -> recordRefund activity completed (server event time). */
+    toRefund: LatencySummary;
+    /** Decision sent -> update answered (the clicker learns the decision counted). */
+    toUpdateAnswer: LatencySummary;
+    /** Decision sent -> case workflow completed (refund, customer confirmation, notes). */
+    toCompleted: LatencySummary;
+    cpu: CpuShare;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Workflows of this run's service queue with CaseStatus awaiting_approval (visibility count). */
+async function countWaiting(ctx: BenchContext): Promise<number> {
+  const { count } = await ctx.serviceClient.workflow.count(`TaskQueue = "${ctx.queues.service}" AND WorkflowType = "refundRequest" AND ${CaseStatusKey.name} = "awaiting_approval"`);
+  return count;
+}
+
+export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<WaitingResult> {
+  const { waitingCases: n, approvals: m, fillConcurrency, approvalConcurrency } = ctx.sizes;
+  const before = await countWaiting(ctx);
+  const dbBytesBefore = ctx.server.dbBytes();
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    ctx.children.serviceWorker
+      .stats()
+      .then((s) => (peakRss = Math.max(peakRss, s.rssBytes)))
+      .catch(() => undefined);
+  }, 2000);
+  const t0 = Date.now();
+  const tag = `${ctx.tag}w`;
+  const callIds: string[] = [];
+  ctx.progress(`waiting: posting ${n} refund calls that need approval (concurrency ${fillConcurrency})`);
+  let cpu = cpuMeter(ctx);
+  const fill = await runBatch(
+    n,
+    fillConcurrency,
+    async (i) => {
+      const { callId, raw } = buildCall(CallKind.ReviewRefund, tag, i);
+      await postCall(ctx.apiUrl, ctx.webhookSecret, raw);
+      callIds.push(callId);
+    },
+    (done) => ctx.progress(`  posted ${done}/${n}`),
+  );
+  const fillCpu = cpu();
+  let waiting = (await countWaiting(ctx)) - before;
+  const end = t0 + budgetMs;
+  while (waiting < callIds.length && Date.now() < end) {
+    ctx.progress(`  waiting for approval: ${waiting}/${callIds.length}`);
+    await sleep(2000);
+    waiting = (await countWaiting(ctx)) - before;
+  }
+  const settleSeconds = Math.round((Date.now() - t0) / 100) / 10;
+  ctx.progress(`  ${waiting} cases waiting after ${settleSeconds} s`);
+  // Let the worker finish its last tasks, then read memory as it stands with every case parked.
+  await sleep(3000);
+  const worker = await ctx.children.serviceWorker.stats();
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, worker.rssBytes);
+  const server = { rssBytes: ctx.server.pid ? readProc(ctx.server.pid)?.rssBytes : undefined, dbBytes: ctx.server.dbBytes(), dbBytesBefore };
+  ctx.progress(`  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB; DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`);
+
+  // Random distinct cases (partial Fisher-Yates).
+  const pool = [...callIds];
+  const picked: string[] = [];
+  for (let i = 0; i < Math.min(m, pool.length); i++) {
+    const j = i + randomInt(pool.length - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+    picked.push(pool[i]);
+  }
+  ctx.progress(`waiting: approving ${picked.length} random cases (concurrency ${approvalConcurrency})`);
+  const toRefund: number[] = [];
+  const toUpdate: number[] = [];
+  const toCompleted: number[] = [];
+  cpu = cpuMeter(ctx);
+  const run = await runBatch(
+    picked.length,
+    approvalConcurrency,
+    async (i) => {
+      const handle = ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(caseWorkflowId(picked[i], 'refund_request'));
+      // Finding the request id is the Slack message's job in production; not part of the timing.
+      const { requestId } = await pendingRequestId(handle, 30_000);
+      const sentAt = Date.now();
+      await handle.executeUpdate(decideUpdate, { args: [approval(requestId)] });
+      const answeredAt = Date.now();
+      const state = await handle.result();
+      const doneAt = Date.now();
+      if (state.status !== 'completed') throw new Error(`case ended ${state.status}: ${state.reason ?? ''}`);
+      toUpdate.push(answeredAt - sentAt);
+      toCompleted.push(doneAt - sentAt);
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRefund');
+      const completed = scheduled && events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
+      if (completed?.eventTime) toRefund.push(Number(completed.eventTime.seconds) * 1000 + Math.floor((completed.eventTime.nanos ?? 0) / 1e6) - sentAt);
+    },
+    (done) => ctx.progress(`  approved ${done}/${picked.length}`),
+  );
+  const approvalCpu = cpu();
+  const window = run.wallMs;
+  return {
+    requested: n,
+    accepted: callIds.length,
+    waiting,
+    fill: { wallMs: Math.round(fill.wallMs), casesPerSecond: Math.round((callIds.length * 10000) / fill.wallMs) / 10, errors: fill.errors.length, ...(fill.errors[0] ? { firstError: fill.errors[0] } : {}), cpu: fillCpu },
+    settleSeconds,
+    worker: { ...worker, peakRssBytes: peakRss },
+    server,
+    approvals: {
+      count: picked.length,
+      errors: run.errors.length,
+      ...(run.errors[0] ? { firstError: run.errors[0] } : {}),
+      toRefund: summarize(toRefund, 0, window),
+      toUpdateAnswer: summarize(toUpdate, 0, window),
+      toCompleted: summarize(toCompleted, run.errors.length, window),
+      cpu: approvalCpu,
+    },
+  };
+}
