@@ -298,9 +298,9 @@ export interface CaseActivities {
   createPayToken(input: StepInput & { amount: Money }): Promise<PayTokenRef>;
 
   // --- QuickBooks (writes) ---
-  /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` must be an email on file. */
+  /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
   sendInvoice(input: StepInput & { invoiceId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
-  /** QuickBooks: send a payment receipt (POST /payment/{id}/send?sendTo=). `to` must be an email on file. */
+  /** QuickBooks: send a payment receipt (POST /payment/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
   sendReceipt(input: StepInput & { paymentId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
   /**
    * QuickBooks: record money back (RefundReceipt) or a credit (CreditMemo when the caller asked for

@@ -10,7 +10,7 @@ import type { RecordRef } from '../workflows/messages';
 export const BILLING_NOTE_MAX_CHARS = 1500;
 
 /** Where the note is written. */
-export type NoteDestination = 'zendesk' | 'slack' | 'quickbooks' | 'temporal';
+export type NoteDestination = 'zendesk' | 'slack' | 'quickbooks' | 'hubspot' | 'temporal';
 
 /** The marker left wherever data of a category was removed. */
 export const SUPPRESSION_MARKER: Record<SensitiveCategory, string> = {

@@ -1,2 +1,11 @@
 /** Every workflow the worker registers. One file per case type; shared machinery beside them. */
 export * from './self-test';
+export * from './refund-request';
+export * from './invoice-resend';
+export * from './renewal-failed';
+export * from './billing-details-correction';
+export * from './payment-blocker';
+export * from './collections';
+export * from './receipt-request';
+export * from './charge-dispute';
+export * from './triage';

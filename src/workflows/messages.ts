@@ -112,6 +112,8 @@ export interface CaseState {
   records: RecordRef[];
   /** Why the case failed closed, was rejected, or needs attention. */
   reason?: string;
+  /** Triage: the case it started (workflow id as intake would derive it). */
+  startedCase?: { caseType: CaseType; workflowId: string };
 }
 
 /** Decide on the current approval request. An update, not a signal: the clicker must learn whether it counted. */

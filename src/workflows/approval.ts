@@ -1,0 +1,211 @@
+/**
+ * The shared approval machinery (product.md §5). One request at a time per case: its own id
+ * (uuid4, generated in the workflow, so it is the same on replay), the eligible approvers, the
+ * distinct approvals it needs, reminders at an interval, escalation to a second tier after a
+ * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update
+ * and signal handlers; this module waits for them and keeps the Slack message current.
+ */
+import { condition, uuid4 } from '@temporalio/workflow';
+import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
+import { CaseStatus, type Urgency } from '../domain/case';
+import { recordCaseEvent } from './case-metrics';
+import { type CaseRuntime, type OpenRequest, type RequestClosure } from './case-runtime';
+import { DecisionAction, type PendingApproval } from './messages';
+
+/** What to ask, of whom, and how long to wait. */
+export interface ApprovalSpec {
+  /** What is being decided: `refund`, `address_change`, `dispute`, `triage`, `acknowledge`, `recipient`. */
+  kind: string;
+  /** Step prefix; the request's writes are `<step>.<n>.post`, `.update.<k>`, `.remind.<k>`, `.final`. */
+  step: string;
+  title: string;
+  fields: ApprovalFieldView[];
+  /** The buttons. */
+  actions: ApprovalActionView[];
+  /** The action that counts towards `required`; every other offered action closes the request at once. */
+  countingAction?: DecisionAction;
+  /** First-tier approvers (Slack user ids). */
+  approvers: string[];
+  /** Added when the request escalates. */
+  secondTierApprovers: string[];
+  /** Distinct people whose counting action is needed. */
+  required: number;
+  reminderIntervalMs: number;
+  escalateAfterMs: number;
+  timeoutMs: number;
+  channel: string;
+  urgency: Urgency;
+  /** Mentioned in the message (e.g. the account owner). */
+  mentions?: string[];
+  /** Post as a finance alert with buttons (payment blocker) rather than an approval request. */
+  asAlert?: boolean;
+}
+
+/**
+ * Posts the request and waits until it is decided or expires. The caller sets the case's status
+ * from the result; this function sets AwaitingApproval / Escalated while it waits.
+ */
+export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Promise<RequestClosure> {
+  const step = `${spec.step}.${rt.nextRequestNumber()}`;
+  const startedMs = Date.now();
+  const pending: PendingApproval = {
+    requestId: uuid4(),
+    kind: spec.kind,
+    eligibleApprovers: unique(spec.approvers),
+    required: Math.max(1, spec.required),
+    votes: [],
+    escalated: false,
+    requestedAt: new Date(startedMs).toISOString(),
+    expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
+  };
+  const req: OpenRequest = { pending, allowedActions: spec.actions.map((a) => a.action), countingAction: spec.countingAction ?? DecisionAction.Approve, dirty: false };
+  rt.openRequest(req);
+  rt.setStatus(CaseStatus.AwaitingApproval);
+
+  const view = (state: ApprovalViewState): ApprovalRequestView => buildView(rt, spec, req, state);
+  const { postApprovalRequest, postFinanceAlert, updateApprovalMessage, postApprovalReminder } = rt.acts;
+  const open = view('open');
+  const message: SlackMessageRef = spec.asAlert
+    ? await postFinanceAlert({
+        step: `${step}.post`,
+        channel: spec.channel,
+        view: { workflowId: open.workflowId, requestId: open.requestId, title: open.title, urgency: open.urgency, noteLines: open.noteLines, fields: open.fields, mentions: open.mentions, links: open.links, actions: open.actions },
+      })
+    : await postApprovalRequest({ step: `${step}.post`, channel: spec.channel, view: open });
+  pending.slackMessage = message;
+  rt.addRecord({ system: 'slack', object: 'message', id: `${message.channel}/${message.ts}` });
+
+  let updates = 0;
+  let reminders = 0;
+  let lastReminderMs = startedMs;
+  const expireAt = startedMs + spec.timeoutMs;
+  const escalateAt = startedMs + spec.escalateAfterMs;
+  while (!req.closure) {
+    const remindAt = spec.reminderIntervalMs > 0 ? lastReminderMs + spec.reminderIntervalMs : Infinity;
+    const wakeAt = Math.min(expireAt, pending.escalated ? Infinity : escalateAt, remindAt);
+    await condition(() => req.closure !== undefined || req.dirty, Math.max(1, wakeAt - Date.now()));
+    if (req.closure) break;
+    if (req.dirty) {
+      // A vote counted but more are needed: show it, so nobody wonders whether the click worked.
+      req.dirty = false;
+      rt.refresh();
+      await updateApprovalMessage({ step: `${step}.update.${++updates}`, message, view: view('open') });
+      continue;
+    }
+    const now = Date.now();
+    if (now >= expireAt) {
+      req.closure = { kind: 'expired' };
+      break;
+    }
+    if (!pending.escalated && now >= escalateAt) {
+      pending.escalated = true;
+      pending.eligibleApprovers = unique([...pending.eligibleApprovers, ...spec.secondTierApprovers]);
+      rt.setStatus(CaseStatus.Escalated);
+      lastReminderMs = now;
+      await updateApprovalMessage({ step: `${step}.update.${++updates}`, message, view: view('open') });
+      await postApprovalReminder({
+        step: `${step}.remind.${++reminders}`,
+        message,
+        text: `Escalated: no decision after ${humanDuration(spec.escalateAfterMs)}. Second-tier approvers may now decide.`,
+        mentions: unique([...spec.secondTierApprovers, ...waitingOn(pending)]),
+      });
+      continue;
+    }
+    if (now >= remindAt) {
+      lastReminderMs = now;
+      await postApprovalReminder({
+        step: `${step}.remind.${++reminders}`,
+        message,
+        text: `Reminder: this request is still waiting (${approvalsOf(req)} of ${pending.required}); it expires ${pending.expiresAt}.`,
+        mentions: waitingOn(pending),
+      });
+    }
+  }
+
+  const closure = req.closure;
+  rt.closeRequest();
+  if (closure.kind !== 'expired') recordCaseEvent(rt.input.caseType, 'decided');
+  const finalState: ApprovalViewState =
+    closure.kind === 'approved' ? 'approved' : closure.kind === 'expired' ? 'expired' : closure.action === DecisionAction.Reject ? 'rejected' : 'decided';
+  // Buttons go away, so nobody can click the closed request again.
+  await updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) });
+  return closure;
+}
+
+function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState): ApprovalRequestView {
+  const p = req.pending;
+  return {
+    workflowId: rt.workflowId,
+    requestId: p.requestId,
+    caseType: rt.input.caseType,
+    title: spec.title,
+    urgency: spec.urgency,
+    noteLines: rt.note('slack').split('\n'),
+    fields: spec.fields,
+    actions: state === 'open' ? spec.actions : [],
+    eligibleApprovers: p.eligibleApprovers,
+    required: p.required,
+    votes: p.votes.map((v) => ({ actorId: v.actor.id, ...(v.actor.name ? { actorName: v.actor.name } : {}), action: v.action, at: v.at, ...(v.reason ? { reason: v.reason } : {}) })),
+    state,
+    statusLine: statusLine(spec, req, state),
+    mentions: unique([...(spec.mentions ?? []), ...(p.escalated && state === 'open' ? spec.secondTierApprovers : [])]),
+    links: rt.links(),
+  };
+}
+
+function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState): string {
+  const p = req.pending;
+  const who = (ids: string[]) => ids.map((id) => `<@${id}>`).join(' and ');
+  const counted = p.votes.filter((v) => v.action === req.countingAction).map((v) => v.actor.id);
+  switch (state) {
+    case 'open': {
+      const tier = p.escalated ? ' (escalated to second tier)' : '';
+      if (p.required > 1) return `Waiting for ${p.required - counted.length} more approval(s): ${counted.length} of ${p.required}${tier}`;
+      return `Waiting for a decision${tier}`;
+    }
+    case 'approved':
+      return `Approved by ${who(counted)}`;
+    case 'expired':
+      return `Expired after ${humanDuration(spec.timeoutMs)} without a decision: nothing was done (failed closed)`;
+    default: {
+      const last = p.votes[p.votes.length - 1];
+      const closing = spec.actions.find((a) => a.action === last?.action)?.label ?? last?.action ?? 'Decided';
+      return last ? `${closing}: decided by <@${last.actor.id}>` : 'Decided';
+    }
+  }
+}
+
+function approvalsOf(req: OpenRequest): number {
+  return req.pending.votes.filter((v) => v.action === req.countingAction).length;
+}
+
+function waitingOn(p: PendingApproval): string[] {
+  return p.eligibleApprovers.filter((id) => !p.votes.some((v) => v.actor.id === id));
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids.filter(Boolean))];
+}
+
+/** `3 days`, `4 hours`, `15 minutes`, `2 seconds`: for messages people read. */
+export function humanDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size) {
+      const n = Math.round(ms / size);
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${ms} ms`;
+}
+
+/** The two-button approval most money and record changes use. */
+export const APPROVE_REJECT: ApprovalActionView[] = [
+  { action: DecisionAction.Approve, label: 'Approve', style: 'primary' },
+  { action: DecisionAction.Reject, label: 'Reject', style: 'danger' },
+];

@@ -1,0 +1,389 @@
+/**
+ * What every case workflow shares: its typed state (statusQuery), the decision handlers (update and
+ * signal, same rules), search attributes and current details kept in step with the status, the
+ * billing note for each destination, and the activity proxies grouped by retry policy.
+ *
+ * One `CaseRuntime` per workflow execution, created first thing in the workflow function, so the
+ * handlers exist before any decision can arrive.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { CaseActivities } from '../activities/contract';
+import { CASE_TYPES, CaseStatus, type CaseInput, type Urgency } from '../domain/case';
+import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
+import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
+import { HANDOFF_MAPPING } from '../policy/handoff';
+import {
+  AccountIdKey,
+  AmountMinorKey,
+  CallIdKey,
+  CaseStatusKey,
+  CaseTypeKey,
+  CurrencyKey,
+  OwnerKey,
+  UrgencyKey,
+  WaitingOnKey,
+} from '../temporal/search-attributes';
+import { recordCaseEvent } from './case-metrics';
+import {
+  DECISION_REJECTED_ERROR_TYPE,
+  DecisionAction,
+  DecisionRejection,
+  decideSignal,
+  decideUpdate,
+  statusQuery,
+  type ApprovalVote,
+  type CaseState,
+  type Decision,
+  type DecisionOutcome,
+  type Handoff,
+  type PendingApproval,
+  type RecordRef,
+} from './messages';
+
+/** Statuses after which nothing more happens on the case. */
+const TERMINAL: ReadonlySet<CaseStatus> = new Set([CaseStatus.Completed, CaseStatus.Rejected, CaseStatus.Expired, CaseStatus.NeedsAttention, CaseStatus.Failed]);
+
+/** How an open approval request ended. */
+export type RequestClosure =
+  | { kind: 'approved'; votes: ApprovalVote[] }
+  /** A closing action other than the counting one (reject, contest, choose_case, ...). */
+  | { kind: 'decided'; action: DecisionAction; vote: ApprovalVote; caseType?: Decision['caseType'] }
+  | { kind: 'expired' };
+
+/** An approval request the runtime is waiting on (at most one at a time per case). */
+export interface OpenRequest {
+  pending: PendingApproval;
+  /** Actions the request's buttons offer; anything else is refused. */
+  allowedActions: DecisionAction[];
+  /** The action that counts towards `required` (approve; accept for disputes). Others close at once. */
+  countingAction: DecisionAction;
+  closure?: RequestClosure;
+  /** Votes changed and the Slack message has not been updated yet. */
+  dirty: boolean;
+}
+
+/** The activity proxies, one per retry group, behind the contract's interface. */
+function proxies(onWrite: (name: string, step: string) => void): CaseActivities {
+  const groups: Record<ActivityGroup, CaseActivities> = {
+    read: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
+    write: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.write),
+    money: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.money),
+    notify: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.notify),
+  };
+  const out: Partial<Record<keyof CaseActivities, unknown>> = {};
+  for (const [name, group] of Object.entries(ACTIVITY_GROUP_OF) as [keyof CaseActivities, ActivityGroup][]) {
+    const fn = groups[group][name] as (input: { step?: string }) => Promise<unknown>;
+    out[name] =
+      group === 'read'
+        ? fn
+        : (input: { step?: string }) => {
+            // Counted before the call: a write that fails half-way may still have happened outside.
+            onWrite(name, input.step ?? name);
+            return fn(input);
+          };
+  }
+  return out as CaseActivities;
+}
+
+export class CaseRuntime {
+  readonly state: CaseState;
+  readonly workflowId: string;
+  readonly acts: CaseActivities;
+  /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
+  readonly facts: string[] = [];
+  /** Steps that wrote (or may have written) to an outside system, in order. */
+  readonly writes: string[] = [];
+  /** Zendesk ticket of the case, once opened. */
+  ticket?: RecordRef;
+  /** Skyfire KYA token id, once one is attached. */
+  kyaTokenId?: string;
+  current?: OpenRequest;
+  private requestCount = 0;
+  private finished = false;
+
+  constructor(readonly input: CaseInput) {
+    this.workflowId = workflowInfo().workflowId;
+    this.acts = proxies((_name, step) => this.writes.push(step));
+    const spec = HANDOFF_MAPPING[input.caseType];
+    this.state = {
+      caseType: input.caseType,
+      callId: input.call.callId,
+      status: CaseStatus.Received,
+      decisions: [],
+      handoff: {
+        request: describeRequest(input),
+        status: CaseStatus.Received,
+        urgency: spec.urgency ?? 'normal',
+        nextStep: spec.nextStep,
+        ...(spec.destinationObject ? { destinationObject: { ...spec.destinationObject, id: 'pending' } } : {}),
+      },
+      records: [],
+    };
+    setHandler(statusQuery, () => this.state);
+    setHandler(decideUpdate, (d) => this.applyDecision(d), {
+      validator: (d) => {
+        const refusal = this.check(d);
+        // Thrown from the validator, the attempt leaves no trace in history: the caller logs it.
+        if (refusal) throw ApplicationFailure.nonRetryable(`${refusal.code}: ${refusal.message}`, DECISION_REJECTED_ERROR_TYPE);
+      },
+    });
+    setHandler(decideSignal, (d) => {
+      const refusal = this.check(d);
+      if (refusal) {
+        // A signal cannot be refused to the sender; the history keeps the signal, the log says why it changed nothing.
+        log.warn('decision signal refused', { code: refusal.code, requestId: d?.requestId, actorId: d?.actor?.id });
+        return;
+      }
+      this.applyDecision(d);
+    });
+    upsertSearchAttributes(this.initialSearchAttributes());
+    recordCaseEvent(input.caseType, 'started');
+    this.refresh();
+  }
+
+  get callId(): string {
+    return this.input.call.callId;
+  }
+
+  /** The next approval request's ordinal: step names stay stable across replays. */
+  nextRequestNumber(): number {
+    this.requestCount += 1;
+    return this.requestCount;
+  }
+
+  /** Moves the case to `status`, keeps the search attributes and current details in step. */
+  setStatus(status: CaseStatus, reason?: string): void {
+    this.state.status = status;
+    this.state.handoff.status = status;
+    if (reason !== undefined) this.state.reason = reason;
+    this.refresh();
+  }
+
+  setHandoff(patch: Partial<Handoff>): void {
+    Object.assign(this.state.handoff, patch);
+    this.refresh();
+  }
+
+  addRecord(ref: RecordRef): void {
+    this.state.records.push(ref);
+  }
+
+  /** The billing note for one destination (product.md §2). */
+  note(destination: NoteDestination): string {
+    const { fields, call } = this.input;
+    const h = this.state.handoff;
+    return buildBillingNote(
+      {
+        request: h.request,
+        facts: this.facts,
+        record: h.destinationObject && h.destinationObject.id !== 'pending' ? h.destinationObject : undefined,
+        owner: h.owner,
+        nextStep: h.nextStep,
+        nextStepDeadline: h.nextStepDeadline,
+        status: this.state.status,
+        urgency: h.urgency,
+        links: {
+          callId: call.callId,
+          transcriptUrl: call.transcriptUrl,
+          recordingUrl: call.recordingUrl,
+          crmUrl: fields.crmUrl,
+          ticket: this.ticket?.url ?? fields.supportTicket,
+          paymentPlatformUrl: fields.paymentPlatformUrl,
+          kyaTokenId: this.kyaTokenId,
+        },
+        suppressed: this.input.suppressed,
+        contact: { name: fields.customerName, email: fields.customerEmail, phone: fields.customerPhone },
+      },
+      destination,
+    );
+  }
+
+  /** Links for Slack messages (no contact details). */
+  links(): { label: string; url: string }[] {
+    const { call, fields } = this.input;
+    return [
+      call.transcriptUrl && { label: 'Transcript', url: call.transcriptUrl },
+      call.recordingUrl && { label: 'Recording', url: call.recordingUrl },
+      fields.crmUrl && { label: 'CRM', url: fields.crmUrl },
+      this.ticket?.url && { label: 'Ticket', url: this.ticket.url },
+      fields.paymentPlatformUrl && { label: 'Payment platform', url: fields.paymentPlatformUrl },
+    ].filter((l): l is { label: string; url: string } => Boolean(l));
+  }
+
+  /** Opens a request; the update/signal handlers route decisions to it. */
+  openRequest(req: OpenRequest): void {
+    this.current = req;
+    this.state.pendingApproval = req.pending;
+    this.refresh();
+  }
+
+  /** Clears the open request after it closed (it stays in `decisions`). */
+  closeRequest(): void {
+    this.state.pendingApproval = undefined;
+    this.refresh();
+  }
+
+  /**
+   * Ends the case: waits for running handlers, records the final state. Returns the state, which
+   * is also the workflow's result.
+   */
+  async finish(status: CaseStatus, reason?: string): Promise<CaseState> {
+    this.finished = true;
+    this.setStatus(status, reason);
+    recordCaseEvent(
+      this.input.caseType,
+      status === CaseStatus.Expired ? 'expired' : status === CaseStatus.Completed || status === CaseStatus.Rejected ? 'completed' : 'failed',
+    );
+    await condition(allHandlersFinished);
+    return this.state;
+  }
+
+  /** Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. */
+  invalidInput(what: string): never {
+    this.finished = true;
+    this.setStatus(CaseStatus.Failed, `invalid input: ${what}`);
+    recordCaseEvent(this.input.caseType, 'failed');
+    throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
+  }
+
+  // --- decisions ---------------------------------------------------------------------------
+
+  /** The rules a decision must pass, for the update validator and the signal handler alike. */
+  check(d: Decision): { code: DecisionRejection; message: string } | undefined {
+    if (!d || typeof d.requestId !== 'string' || !d.actor || typeof d.actor.id !== 'string' || typeof d.action !== 'string') {
+      return { code: DecisionRejection.InvalidAction, message: 'a decision needs requestId, actor.id and action' };
+    }
+    if (this.finished || TERMINAL.has(this.state.status)) return { code: DecisionRejection.CaseClosed, message: `the case is ${this.state.status}` };
+    const req = this.current;
+    if (!req || req.closure || req.pending.requestId !== d.requestId) {
+      return { code: DecisionRejection.StaleRequest, message: 'this request is no longer open; nothing changed' };
+    }
+    if (!req.pending.eligibleApprovers.includes(d.actor.id)) return { code: DecisionRejection.NotAuthorized, message: 'you are not an approver for this request' };
+    if (req.pending.votes.some((v) => v.actor.id === d.actor.id)) return { code: DecisionRejection.AlreadyCounted, message: 'your decision on this request is already counted' };
+    if (!req.allowedActions.includes(d.action)) return { code: DecisionRejection.InvalidAction, message: `"${d.action}" is not offered on this request` };
+    if (d.action === DecisionAction.ChooseCase && (!d.caseType || !CASE_TYPES.includes(d.caseType) || d.caseType === 'triage')) {
+      return { code: DecisionRejection.InvalidAction, message: 'choose_case needs a case type other than triage' };
+    }
+    return undefined;
+  }
+
+  /** Applies a checked decision. Synchronous: the workflow's main flow reacts to the new state. */
+  private applyDecision(d: Decision): DecisionOutcome {
+    const req = this.current;
+    if (!req) throw ApplicationFailure.nonRetryable(`${DecisionRejection.StaleRequest}: no open request`, DECISION_REJECTED_ERROR_TYPE);
+    const vote: ApprovalVote = {
+      actor: { id: d.actor.id, ...(d.actor.name ? { name: d.actor.name } : {}) },
+      action: d.action,
+      ...(d.reason ? { reason: d.reason.slice(0, 500) } : {}),
+      at: new Date().toISOString(),
+      source: d.source === 'operator' ? 'operator' : 'slack',
+    };
+    req.pending.votes.push(vote);
+    this.state.decisions.push({ ...vote, requestId: req.pending.requestId });
+    const who = vote.actor.name ?? vote.actor.id;
+    const approvals = req.pending.votes.filter((v) => v.action === req.countingAction).length;
+    if (d.action === req.countingAction) {
+      if (approvals >= req.pending.required) {
+        req.closure = { kind: 'approved', votes: [...req.pending.votes] };
+        return { status: 'decided', approvals, required: req.pending.required, message: `${label(d.action)} by ${who} (${approvals} of ${req.pending.required})` };
+      }
+      req.dirty = true;
+      return { status: 'counted', approvals, required: req.pending.required, message: `${label(d.action)} by ${who} (${approvals} of ${req.pending.required}); waiting for another approver` };
+    }
+    req.closure = { kind: 'decided', action: d.action, vote, ...(d.caseType ? { caseType: d.caseType } : {}) };
+    return { status: 'decided', approvals, required: req.pending.required, message: `${label(d.action)} by ${who}` };
+  }
+
+  // --- visibility --------------------------------------------------------------------------
+
+  private initialSearchAttributes(): SearchAttributeUpdatePair[] {
+    const { fields } = this.input;
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: CaseTypeKey, value: this.input.caseType },
+      { key: CallIdKey, value: this.callId },
+      { key: UrgencyKey, value: this.state.handoff.urgency },
+    ];
+    if (fields.accountId) pairs.push({ key: AccountIdKey, value: fields.accountId });
+    if (fields.amount) {
+      pairs.push({ key: AmountMinorKey, value: fields.amount.amountMinor });
+      pairs.push({ key: CurrencyKey, value: fields.amount.currency });
+    }
+    return pairs;
+  }
+
+  /** Status, waiting-on, owner and urgency to search attributes; the Temporal-destination note to current details. */
+  refresh(): void {
+    const req = this.current && !this.current.closure ? this.current.pending : undefined;
+    const waitingOn = req ? req.eligibleApprovers.filter((id) => !req.votes.some((v) => v.actor.id === id)) : [];
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: CaseStatusKey, value: this.state.status },
+      { key: WaitingOnKey, value: waitingOn.length > 0 ? waitingOn : null },
+      { key: UrgencyKey, value: this.state.handoff.urgency },
+    ];
+    if (this.state.handoff.owner) pairs.push({ key: OwnerKey, value: this.state.handoff.owner });
+    upsertSearchAttributes(pairs);
+    const pending = req ? `\nWaiting on: ${waitingOn.join(', ')} (${req.votes.length} vote(s), ${req.required} needed, request ${req.requestId})` : '';
+    setCurrentDetails(`${this.note('temporal')}${pending}`);
+  }
+}
+
+/** One sentence: what the caller asked for (ids and amounts only; no contact details). */
+export function describeRequest(input: CaseInput): string {
+  const f = input.fields;
+  const amount = f.amount ? ` of ${formatMoney(f.amount.amountMinor, f.amount.currency)}` : '';
+  const inv = f.invoiceNumber ? ` for invoice ${f.invoiceNumber}` : '';
+  const acct = f.accountId ? ` (account ${f.accountId})` : '';
+  const what: Record<CaseInput['caseType'], string> = {
+    invoice_resend: `Resend invoice${inv}${acct}.`,
+    renewal_failed: `Follow up a failed renewal${f.subscriptionId ? ` of ${f.subscriptionId}` : ''}${acct}.`,
+    refund_request: `${f.creditRequest ? 'Credit' : 'Refund'}${amount}${inv}${acct}${f.refundReason ? `, reason ${f.refundReason}` : ''}.`,
+    billing_details_correction: `Correct billing details${acct}.`,
+    payment_blocker: `Customer cannot pay${inv}${acct}.`,
+    collections: `Collections follow-up${amount}${inv}${acct}.`,
+    receipt_request: `Send a receipt${f.paymentId ? ` for payment ${f.paymentId}` : inv}${acct}.`,
+    charge_dispute: `Dispute of a charge${amount}${inv}${acct}${f.disputeReason ? `, reason ${f.disputeReason}` : ''}.`,
+    triage: `Unclear billing request${acct}: choose the case.`,
+  };
+  return what[input.caseType];
+}
+
+/** `USD 120.00`: minor units to a display string without floating-point arithmetic. */
+export function formatMoney(amountMinor: number, currency: string): string {
+  const sign = amountMinor < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(amountMinor));
+  return `${currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function label(action: DecisionAction): string {
+  const labels: Record<DecisionAction, string> = {
+    approve: 'Approved',
+    reject: 'Rejected',
+    accept: 'Accepted',
+    contest: 'Contested',
+    need_info: 'More information requested',
+    acknowledge: 'Acknowledged',
+    choose_case: 'Case chosen',
+    not_billing: 'Marked not billing',
+  };
+  return labels[action];
+}
+
+/** Urgency to Zendesk priority. */
+export function ticketPriority(urgency: Urgency): 'low' | 'normal' | 'high' | 'urgent' {
+  return urgency;
+}
+
+/** Error type of a case started with input it cannot work with (non-retryable). */
+export const INVALID_CASE_INPUT_ERROR_TYPE = 'InvalidCaseInput';
+

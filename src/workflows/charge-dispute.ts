@@ -1,0 +1,116 @@
+/**
+ * `charge_dispute` (product.md §4): a customer-facing Zendesk ticket; evidence (invoice PDF,
+ * transcript link) gathered to Drive; a Slack escalation to finance with Accept / Contest / Need
+ * info, with reminders and escalation until decided. Accept leads into the refund path (two
+ * people above the two-person threshold, as for any refund); Need info asks the customer and opens
+ * a new request, so clicks on the old one change nothing.
+ */
+import type { CaseInput } from '../domain/case';
+import { CaseStatus } from '../domain/case';
+import { requiredApprovals } from '../policy/thresholds';
+import { humanDuration, requestApproval } from './approval';
+import { CaseRuntime, formatMoney } from './case-runtime';
+import { DecisionAction, type CaseState } from './messages';
+import { executeRefund, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+
+/** Need-info rounds before the case stops asking and leaves it to a person. */
+const MAX_INFO_ROUNDS = 3;
+
+export async function chargeDispute(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { fields, policy, call } = input;
+    if (!fields.accountId) rt.invalidInput('a charge dispute needs the account_id');
+    if (!fields.invoiceNumber && !fields.amount) rt.invalidInput('a charge dispute needs the invoice_number or the amount');
+    rt.setStatus(CaseStatus.Gathering);
+    const account = await loadAccount(rt, { owner: true });
+    const invoice = fields.invoiceNumber ? await rt.acts.findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
+    const amount = fields.amount ?? invoice?.total;
+    if (!amount) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found and no amount given`);
+    const shown = formatMoney(amount.amountMinor, amount.currency);
+    rt.facts.push(`Disputed: ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}${fields.disputeReason ? `, reason ${fields.disputeReason}` : ''}`);
+
+    await openCaseTicket(rt, `Your dispute of a charge (${shown})`, `We received your dispute of a charge of ${shown}. Our finance team is reviewing it and will reply here.`);
+    if (invoice) rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.invoice', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id }));
+    const evidence = [
+      `Dispute evidence for DialNexa call ${call.callId}`,
+      `Amount: ${shown}`,
+      invoice ? `Invoice ${invoice.docNumber} (QuickBooks ${invoice.id}), due ${invoice.dueDate ?? 'n/a'}` : undefined,
+      fields.disputeReason ? `Reason given: ${fields.disputeReason}` : undefined,
+      call.transcriptUrl ? `Transcript: ${call.transcriptUrl}` : undefined,
+      call.recordingUrl ? `Recording: ${call.recordingUrl}` : undefined,
+    ].filter(Boolean);
+    rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.summary', kind: 'evidence', name: `dispute-${call.callId}.txt`, text: evidence.join('\n') }));
+
+    const required = requiredApprovals(amount.amountMinor, policy);
+    for (let round = 1; ; round++) {
+      rt.setHandoff({ owner: 'finance', nextStep: 'Decide: accept, contest or ask for information' });
+      const closure = await requestApproval(rt, {
+        kind: 'dispute',
+        step: 'dispute.decision',
+        title: `Charge dispute: ${shown}${invoice ? ` on ${invoice.docNumber}` : ''}`,
+        fields: [
+          { label: 'Amount', value: shown },
+          { label: 'Account', value: fields.accountId },
+          ...(fields.disputeReason ? [{ label: 'Reason', value: fields.disputeReason }] : []),
+          { label: 'Accepting refunds it', value: required > 1 ? 'needs two approvers' : 'needs one approver' },
+          ...(round > 1 ? [{ label: 'Round', value: `${round} (after a request for information)` }] : []),
+        ],
+        actions: [
+          { action: DecisionAction.Accept, label: 'Accept (refund)', style: 'primary' },
+          { action: DecisionAction.Contest, label: 'Contest', style: 'danger' },
+          { action: DecisionAction.NeedInfo, label: 'Need info' },
+        ],
+        countingAction: DecisionAction.Accept,
+        approvers: policy.approvers,
+        secondTierApprovers: policy.secondTierApprovers,
+        required,
+        reminderIntervalMs: policy.reminderIntervalMs,
+        escalateAfterMs: policy.escalateAfterMs,
+        timeoutMs: policy.approvalTimeoutMs,
+        channel: policy.financeChannel,
+        urgency: 'high',
+        mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
+      });
+      if (closure.kind === 'expired') {
+        await noteTicket(rt, 'dispute.expired.public', 'Our review of your dispute is taking longer than expected. No change has been made to your account yet; our finance team will contact you.', true);
+        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, no money moved`);
+      }
+      if (closure.kind === 'approved') {
+        rt.facts.push(`Dispute accepted by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
+        break;
+      }
+      const by = closure.vote.actor.name ?? closure.vote.actor.id;
+      if (closure.action === DecisionAction.Contest) {
+        rt.facts.push(`Dispute contested by ${by}`);
+        rt.setHandoff({ nextStep: 'Submit the evidence gathered in Drive' });
+        await noteTicket(rt, 'dispute.contested.public', 'After review, we believe this charge is correct. We have attached our records to this ticket; reply if you have further information.', true);
+        await noteTicket(rt, 'dispute.contested.note', rt.note('zendesk'));
+        return rt.finish(CaseStatus.Completed, `contested by ${by}`);
+      }
+      // Need info: ask the customer, then a fresh request (the old message's buttons are gone).
+      rt.facts.push(`More information requested by ${by} (round ${round})`);
+      await noteTicket(rt, `dispute.needinfo.${round}.public`, `To review your dispute we need a little more information${closure.vote.reason ? `: ${closure.vote.reason}` : ''}. Please reply to this ticket.`, true);
+      if (round >= MAX_INFO_ROUNDS) return needsAttention(rt, `information requested ${round} times; a person takes the dispute from here`);
+    }
+
+    if (!account.customer) return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
+    const result = await executeRefund(
+      rt,
+      {
+        customerId: account.customer.id,
+        amount,
+        ...(invoice ? { invoiceNumber: invoice.docNumber } : {}),
+        kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        paysThroughSkyfire: account.paysThroughSkyfire,
+        mentions: [...policy.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+      },
+      'dispute.refund',
+    );
+    if ('state' in result) return result.state;
+    rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
+    await noteTicket(rt, 'dispute.accepted.public', `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`, true);
+    await noteTicket(rt, 'dispute.accepted.note', rt.note('zendesk'));
+    return rt.finish(CaseStatus.Completed, 'dispute accepted: refunded');
+  });
+}

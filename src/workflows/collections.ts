@@ -1,0 +1,75 @@
+/**
+ * `collections` (product.md §4): careful notes. A compliant note (no sensitive data: amount,
+ * status, promised next step, follow-up deadline) to Zendesk and HubSpot; a promise-to-pay timer;
+ * unpaid at the deadline, a task for the account owner.
+ */
+import { sleep } from '@temporalio/workflow';
+import type { CaseInput } from '../domain/case';
+import { CaseStatus } from '../domain/case';
+import type { OpenBalance } from '../activities/contract';
+import { CaseRuntime, formatMoney } from './case-runtime';
+import type { CaseState } from './messages';
+import { followUpDelayMs, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+
+/** Still owed: the named invoice's balance, or the whole open balance. */
+function owed(balance: OpenBalance, invoiceNumber?: string): number {
+  if (invoiceNumber) return balance.openInvoices.find((i) => i.docNumber === invoiceNumber)?.balance.amountMinor ?? 0;
+  return balance.total.amountMinor;
+}
+
+export async function collections(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { fields } = input;
+    if (!fields.accountId) rt.invalidInput('a collections case needs the account_id');
+    rt.setStatus(CaseStatus.Gathering);
+    const account = await loadAccount(rt, { owner: true });
+    if (!account.customer) {
+      await openCaseTicket(rt, 'Your account balance', 'Thank you for your call about your balance. Our billing team will follow up.');
+      return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks`);
+    }
+    const customerId = account.customer.id;
+    const before = await rt.acts.getOpenBalance({ customerId });
+    const { deadline, delayMs } = followUpDelayMs(rt);
+    const due = formatMoney(owed(before, fields.invoiceNumber), before.total.currency);
+    const promised = fields.promisedNextStep ?? 'payment';
+    // The compliant note: facts only, nothing sensitive, no judgement about the customer.
+    const compliant = `Collections call. Amount outstanding: ${due}${fields.invoiceNumber ? ` (invoice ${fields.invoiceNumber})` : ''}. Status: ${fields.paymentStatus ?? 'unpaid'}. Promised next step: ${promised}. Follow-up deadline: ${deadline.slice(0, 10)}.`;
+    rt.facts.push(compliant);
+    rt.setHandoff({ nextStep: 'Check payment at the promised date', nextStepDeadline: deadline });
+
+    await openCaseTicket(rt, 'Your account balance', `Thank you for your call. We noted: ${promised}. We will check again after ${deadline.slice(0, 10)}.`);
+    if (account.contact) {
+      const note = await rt.acts.addCrmNote({ step: 'collections.crm.note', contactId: account.contact.id, body: `${compliant}\n\n${rt.note('hubspot')}` });
+      rt.addRecord(note);
+      rt.setHandoff({ destinationObject: { system: 'hubspot', object: 'contact', id: account.contact.id, ...(account.contact.url ? { url: account.contact.url } : {}) } });
+    }
+
+    rt.setStatus(CaseStatus.WaitingForCustomer);
+    await sleep(delayMs, { summary: 'promise-to-pay deadline' });
+    rt.setStatus(CaseStatus.Gathering);
+    const after = await rt.acts.getOpenBalance({ customerId });
+    const left = owed(after, fields.invoiceNumber);
+    if (left <= 0) {
+      rt.facts.push('Paid by the promised date');
+      rt.setHandoff({ nextStep: 'None: paid' });
+      await noteTicket(rt, 'collections.paid.note', `Promise kept: paid by ${deadline.slice(0, 10)}.`);
+      return rt.finish(CaseStatus.Completed, 'paid by the promised date');
+    }
+    const shown = formatMoney(left, after.total.currency);
+    rt.facts.push(`Still unpaid at the deadline: ${shown}`);
+    if (!account.contact?.ownerId) return needsAttention(rt, `still unpaid at the deadline (${shown}) and the account has no owner to task`);
+    const task = await rt.acts.createOwnerTask({
+      step: 'collections.owner.task',
+      ownerId: account.contact.ownerId,
+      contactId: account.contact.id,
+      subject: `Promise to pay not kept: ${fields.accountId}`,
+      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot')}`,
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    rt.addRecord(task);
+    rt.setHandoff({ nextStep: 'Owner follows up the unpaid balance' });
+    await noteTicket(rt, 'collections.unpaid.note', `Unpaid at the deadline (${shown}); task ${task.id} created for the account owner.`);
+    return rt.finish(CaseStatus.Completed, 'unpaid at the deadline: owner tasked');
+  });
+}

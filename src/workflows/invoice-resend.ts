@@ -1,0 +1,58 @@
+/**
+ * `invoice_resend` (product.md §4): find the invoice in QuickBooks; send it only to an email on
+ * file (invoice BillEmail, QuickBooks customer, HubSpot contact); an address not on file goes to
+ * review; archive the PDF in Drive; note in Zendesk.
+ */
+import type { CaseInput } from '../domain/case';
+import { CaseStatus } from '../domain/case';
+import { humanDuration } from './approval';
+import { CaseRuntime, formatMoney } from './case-runtime';
+import type { CaseState } from './messages';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+import { reviewRecipient } from './recipient-review';
+
+export async function invoiceResend(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { fields } = input;
+    if (!fields.invoiceNumber) rt.invalidInput('an invoice resend needs the invoice_number');
+    rt.setStatus(CaseStatus.Gathering);
+    const invoice = await rt.acts.findInvoice({ invoiceNumber: fields.invoiceNumber });
+    await openCaseTicket(rt, `Invoice ${fields.invoiceNumber}`, `We received your request to resend invoice ${fields.invoiceNumber}.`);
+    if (!invoice) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found in QuickBooks`);
+    rt.facts.push(`Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`);
+    rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) } });
+    const account = await loadAccount(rt, { customerId: invoice.customerId });
+
+    const check = recipientFor(rt, account, invoice);
+    let to: string;
+    let reviewed = false;
+    if (check.status === 'verified') {
+      to = check.to;
+    } else if (check.status === 'none') {
+      return needsAttention(rt, 'no email on file for this invoice and none given: nothing sent');
+    } else {
+      const review = await reviewRecipient(rt, `Invoice ${invoice.docNumber}`);
+      if (review.kind === 'expired') {
+        await noteTicket(rt, 'recipient.expired.public', 'We could not verify the address you gave in time, so the invoice was not sent. Our team will contact you.', true);
+        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`);
+      }
+      if (review.kind === 'decided') {
+        await noteTicket(rt, 'recipient.rejected.public', 'For your security we only send invoices to the billing email on file. Please contact us from that address or update it with our billing team.', true);
+        return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
+      }
+      to = check.requested;
+      reviewed = true;
+    }
+
+    rt.setStatus(CaseStatus.Executing);
+    await rt.acts.sendInvoice({ step: 'invoice.send', invoiceId: invoice.id, to });
+    rt.facts.push(`Invoice ${invoice.docNumber} sent by QuickBooks to ${reviewed ? 'the reviewed address' : 'the email on file'}`);
+    const pdf = await rt.acts.archiveDocument({ step: 'invoice.archive', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id });
+    rt.addRecord(pdf);
+    rt.setHandoff({ nextStep: 'Confirm the customer received the invoice' });
+    await noteTicket(rt, 'invoice.sent.public', `Invoice ${invoice.docNumber} has been sent to your billing email.`, true);
+    await noteTicket(rt, 'invoice.done.note', rt.note('zendesk'));
+    return rt.finish(CaseStatus.Completed);
+  });
+}

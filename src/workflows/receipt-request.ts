@@ -1,0 +1,54 @@
+/**
+ * `receipt_request` (product.md §4): send the payment receipt only to a verified email (as for
+ * invoices); an address not on file goes to review; note the ticket.
+ */
+import type { CaseInput } from '../domain/case';
+import { CaseStatus } from '../domain/case';
+import { humanDuration } from './approval';
+import { CaseRuntime, formatMoney } from './case-runtime';
+import type { CaseState } from './messages';
+import { reviewRecipient } from './recipient-review';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+
+export async function receiptRequest(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { fields } = input;
+    if (!fields.paymentId && !fields.invoiceNumber) rt.invalidInput('a receipt request needs the payment_id or the invoice_number');
+    rt.setStatus(CaseStatus.Gathering);
+    const { findInvoice, findPayment, sendReceipt } = rt.acts;
+    const invoice = fields.invoiceNumber ? await findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
+    const payment = fields.paymentId ? await findPayment({ paymentId: fields.paymentId }) : invoice ? await findPayment({ invoiceId: invoice.id }) : null;
+    await openCaseTicket(rt, 'Your payment receipt', 'We received your request for a payment receipt.');
+    if (!payment) return needsAttention(rt, `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`);
+    rt.facts.push(`Payment ${payment.id}: ${formatMoney(payment.amount.amountMinor, payment.amount.currency)} on ${payment.date ?? 'n/a'}`);
+    rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Payment', id: payment.id } });
+    const account = await loadAccount(rt, { customerId: payment.customerId });
+
+    const check = recipientFor(rt, account, invoice);
+    let to: string;
+    if (check.status === 'verified') {
+      to = check.to;
+    } else if (check.status === 'none') {
+      return needsAttention(rt, 'no email on file for this customer and none given: nothing sent');
+    } else {
+      const review = await reviewRecipient(rt, `Receipt for payment ${payment.id}`);
+      if (review.kind === 'expired') {
+        await noteTicket(rt, 'recipient.expired.public', 'We could not verify the address you gave in time, so the receipt was not sent. Our team will contact you.', true);
+        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`);
+      }
+      if (review.kind === 'decided') {
+        await noteTicket(rt, 'recipient.rejected.public', 'For your security we only send receipts to the billing email on file. Please contact us from that address.', true);
+        return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
+      }
+      to = check.requested;
+    }
+    rt.setStatus(CaseStatus.Executing);
+    await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to });
+    rt.facts.push(`Receipt for payment ${payment.id} sent by QuickBooks`);
+    rt.setHandoff({ nextStep: 'None unless the customer replies' });
+    await noteTicket(rt, 'receipt.sent.public', `The receipt for payment ${payment.id} has been sent to your billing email.`, true);
+    await noteTicket(rt, 'receipt.done.note', rt.note('zendesk'));
+    return rt.finish(CaseStatus.Completed);
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * Review of a document recipient that is not on file (verified-email rule). Slack never shows the
+ * requested address: the reviewer reads it in the Zendesk ticket's internal note.
+ */
+import { ReviewReason } from '../policy/review';
+import { APPROVE_REJECT, requestApproval } from './approval';
+import type { CaseRuntime, RequestClosure } from './case-runtime';
+import { noteTicket } from './steps';
+
+export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<RequestClosure> {
+  const { policy } = rt.input;
+  rt.facts.push(`Review needed: ${ReviewReason.UnverifiedRecipient} (the caller asked for an address not on file)`);
+  await noteTicket(rt, 'recipient.review.note', `The caller asked to send ${what} to an address that is not on file: ${rt.input.fields.customerEmail ?? '(none)'}. Finance reviews it in Slack.`);
+  rt.setHandoff({ owner: 'finance', nextStep: 'Approve or reject sending to an address not on file' });
+  return requestApproval(rt, {
+    kind: 'recipient',
+    step: 'recipient.approval',
+    title: `${what}: send to an address not on file?`,
+    fields: [
+      { label: 'Requested address', value: 'Not on file (see the ticket; not shown in Slack)' },
+      { label: 'Account', value: rt.input.fields.accountId ?? 'unknown' },
+    ],
+    actions: APPROVE_REJECT,
+    approvers: policy.approvers,
+    secondTierApprovers: policy.secondTierApprovers,
+    required: 1,
+    reminderIntervalMs: policy.reminderIntervalMs,
+    escalateAfterMs: policy.escalateAfterMs,
+    timeoutMs: policy.approvalTimeoutMs,
+    channel: policy.financeChannel,
+    urgency: rt.state.handoff.urgency,
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * `renewal_failed` (product.md §4): gather renewal context (HubSpot deal and owner, QuickBooks
+ * balance, Skyfire wallet balance where the account pays through Skyfire); send the approved
+ * follow-up by Gmail to a verified email; wait until the follow-up deadline; still unpaid,
+ * escalate to the owner.
+ */
+import { sleep } from '@temporalio/workflow';
+import type { CaseInput } from '../domain/case';
+import { CaseStatus } from '../domain/case';
+import { CaseRuntime, formatMoney } from './case-runtime';
+import type { CaseState } from './messages';
+import { followUpDelayMs, loadAccount, needsAttention, recipientFor, runCase } from './steps';
+
+/** The approved follow-up template (finance signed off on its wording; no amounts beyond what is owed). */
+function followUpEmail(amountDue: string, deadline: string): { subject: string; body: string } {
+  return {
+    subject: 'Your subscription renewal',
+    body: `Hello,\n\nYour subscription renewal did not go through. The amount due is ${amountDue}. Please complete the payment by ${deadline}, or reply to this email if you need help.\n\nThank you.`,
+  };
+}
+
+export async function renewalFailed(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { fields } = input;
+    if (!fields.accountId) rt.invalidInput('a failed renewal needs the account_id');
+    rt.setStatus(CaseStatus.Gathering);
+    const account = await loadAccount(rt, { owner: true });
+    if (!account.customer || !account.contact) return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks or HubSpot`);
+    const { getDeals, getOpenBalance, getWalletBalance, sendCustomerEmail, addCrmNote, createOwnerTask, postFinanceAlert } = rt.acts;
+    const deals = await getDeals({ contactId: account.contact.id });
+    const deal = deals.find((d) => /renewal/i.test(d.name)) ?? deals[0];
+    const balance = await getOpenBalance({ customerId: account.customer.id });
+    if (deal) {
+      rt.facts.push(`Deal ${deal.name} (${deal.stage ?? 'n/a'})`);
+      rt.setHandoff({ destinationObject: { system: 'hubspot', object: 'deal', id: deal.id, ...(deal.url ? { url: deal.url } : {}) } });
+    }
+    rt.facts.push(`Open balance ${formatMoney(balance.total.amountMinor, balance.total.currency)}`);
+    if (account.paysThroughSkyfire) {
+      const wallet = await getWalletBalance({ currency: balance.total.currency });
+      rt.facts.push(`Skyfire wallet available ${formatMoney(wallet.available.amountMinor, wallet.available.currency)}`);
+    }
+    const { deadline, delayMs } = followUpDelayMs(rt);
+    rt.setHandoff({ nextStep: 'Check the renewal is paid by the follow-up deadline', nextStepDeadline: deadline });
+
+    // Outbound mail goes to the address on file; an address the caller named but we do not hold is not used.
+    const check = recipientFor(rt, account);
+    const to = check.status === 'verified' ? check.to : check.status === 'unverified' ? check.onFile : undefined;
+    if (to) {
+      const mail = followUpEmail(formatMoney(balance.total.amountMinor, balance.total.currency), deadline.slice(0, 10));
+      rt.addRecord(await sendCustomerEmail({ step: 'renewal.followup.email', to, ...mail }));
+      rt.facts.push('Approved follow-up sent to the email on file');
+    } else {
+      rt.facts.push('No email on file: follow-up not sent');
+    }
+    rt.addRecord(await addCrmNote({ step: 'renewal.crm.note', contactId: account.contact.id, ...(deal ? { dealId: deal.id } : {}), body: rt.note('hubspot') }));
+
+    rt.setStatus(CaseStatus.WaitingForCustomer);
+    await sleep(delayMs, { summary: 'renewal follow-up deadline' });
+    rt.setStatus(CaseStatus.Gathering);
+    const after = await getOpenBalance({ customerId: account.customer.id });
+    if (after.total.amountMinor <= 0) {
+      rt.facts.push('Paid by the follow-up deadline');
+      rt.setHandoff({ nextStep: 'None: renewal paid' });
+      return rt.finish(CaseStatus.Completed, 'renewal paid by the deadline');
+    }
+    const shown = formatMoney(after.total.amountMinor, after.total.currency);
+    rt.facts.push(`Still unpaid at the deadline: ${shown}`);
+    if (!account.contact.ownerId) return needsAttention(rt, `renewal still unpaid (${shown}) and the account has no owner`);
+    rt.addRecord(
+      await createOwnerTask({
+        step: 'renewal.owner.task',
+        ownerId: account.contact.ownerId,
+        contactId: account.contact.id,
+        subject: `Renewal unpaid: ${fields.accountId}`,
+        body: rt.note('hubspot'),
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+    );
+    const ownerSlack = account.owner?.slackUserId;
+    await postFinanceAlert({
+      step: 'renewal.owner.alert',
+      channel: input.policy.financeChannel,
+      view: {
+        workflowId: rt.workflowId,
+        title: `Renewal still unpaid: account ${fields.accountId}`,
+        urgency: 'high',
+        noteLines: rt.note('slack').split('\n'),
+        fields: [{ label: 'Unpaid', value: shown }],
+        mentions: ownerSlack ? [ownerSlack] : input.policy.approvers,
+        links: rt.links(),
+      },
+    });
+    rt.setHandoff({ owner: ownerSlack ?? `hubspot-owner:${account.contact.ownerId}`, nextStep: 'Owner follows up the unpaid renewal' });
+    return rt.finish(CaseStatus.Completed, 'unpaid at the deadline: escalated to the owner');
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * Business steps several case workflows share: loading the account, the case's Zendesk ticket,
+ * the needs-attention ending, and the refund execution (used by refunds and accepted disputes).
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
+import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary, RefundRecord } from '../activities/contract';
+import { CaseStatus, type Money } from '../domain/case';
+import { ActivityErrorType } from '../policy/activity-retry';
+import { isVip } from '../policy/refund';
+import { checkRecipient } from '../policy/verified-email';
+import { recordCaseEvent } from './case-metrics';
+import { formatMoney, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
+import type { CaseState, RecordRef } from './messages';
+
+/** What the systems of record say about the caller's account. */
+export interface AccountContext {
+  customer: CustomerSummary | null;
+  contact: ContactSummary | null;
+  owner: OwnerSummary | null;
+  vip: boolean;
+  paysThroughSkyfire: boolean;
+}
+
+/** QuickBooks customer, HubSpot contact and (optionally) owner for the case's account. */
+export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; customerId?: string } = {}): Promise<AccountContext> {
+  const { fields } = rt.input;
+  const { getCustomer, findContact, getOwner } = rt.acts;
+  const customer = fields.accountId || opts.customerId ? await getCustomer({ accountId: fields.accountId, customerId: opts.customerId }) : null;
+  const accountId = fields.accountId ?? customer?.accountId;
+  const contact = accountId ? await findContact({ accountId }) : null;
+  const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
+  const platform = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
+  if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}` });
+  return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: platform === 'skyfire' };
+}
+
+/** The verified-email rule over every address on file. */
+export function recipientFor(rt: CaseRuntime, account: AccountContext, invoice?: InvoiceSummary | null) {
+  return checkRecipient(rt.input.fields.customerEmail, [invoice?.billEmail, account.customer?.primaryEmail, account.contact?.email]);
+}
+
+/** Opens (or reuses the call's) Zendesk ticket with the billing note as internal note. */
+export async function openCaseTicket(rt: CaseRuntime, subject: string, publicComment: string): Promise<RecordRef> {
+  const existing = rt.input.fields.supportTicket;
+  const ticket = await rt.acts.openTicket({
+    step: 'ticket.open',
+    subject,
+    publicComment,
+    internalNote: rt.note('zendesk'),
+    priority: rt.state.handoff.urgency,
+    ...(rt.input.fields.customerEmail ? { requesterEmail: rt.input.fields.customerEmail } : {}),
+    ...(existing && /^\d+$/.test(existing) ? { existingTicketId: existing } : {}),
+    tags: ['billing', rt.input.caseType],
+  });
+  rt.ticket = ticket;
+  rt.addRecord(ticket);
+  return ticket;
+}
+
+/** A comment on the case's ticket (internal unless `isPublic`); no-op when the case has none. */
+export async function noteTicket(rt: CaseRuntime, step: string, body: string, isPublic = false): Promise<void> {
+  if (!rt.ticket) return;
+  await rt.acts.addTicketNote({ step, ticketId: rt.ticket.id, body, public: isPublic });
+}
+
+/**
+ * Ends the case for a person to look at: the ticket says what happened and what was already done
+ * outside, finance is alerted. Nothing is reversed automatically (money never moves back without a person).
+ */
+export async function needsAttention(rt: CaseRuntime, reason: string, publicComment?: string): Promise<CaseState> {
+  rt.setStatus(CaseStatus.NeedsAttention, reason);
+  rt.setHandoff({ owner: rt.state.handoff.owner ?? 'finance', nextStep: 'A person reviews this case; nothing further happens automatically' });
+  const done = rt.writes.length > 0 ? `Already done outside: ${rt.writes.join(', ')}.` : 'Nothing was written outside yet.';
+  try {
+    await noteTicket(rt, 'attention.note', `Needs attention: ${reason}\n${done}\n\n${rt.note('zendesk')}`);
+    if (publicComment) await noteTicket(rt, 'attention.public', publicComment, true);
+    await rt.acts.postFinanceAlert({
+      step: 'attention.alert',
+      channel: rt.input.policy.financeChannel,
+      view: {
+        workflowId: rt.workflowId,
+        title: `Needs attention: ${rt.input.caseType.replace(/_/g, ' ')}`,
+        urgency: 'high',
+        noteLines: rt.note('slack').split('\n'),
+        fields: [
+          { label: 'Why', value: reason },
+          { label: 'Already done', value: rt.writes.length > 0 ? rt.writes.join(', ') : 'nothing' },
+        ],
+        mentions: rt.input.policy.approvers,
+        links: rt.links(),
+      },
+    });
+  } catch (err) {
+    // The case still ends in needs-attention (its status and search attribute say so); the log says the alert failed.
+    log.error('needs-attention alert failed', { error: errorMessage(err) });
+  }
+  return rt.finish(CaseStatus.NeedsAttention, reason);
+}
+
+/**
+ * Runs a case body. A failure after an external write ends in needs-attention (ticket + alert)
+ * instead of a silent workflow failure; a failure before any write fails the case as is.
+ */
+export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): Promise<CaseState> {
+  try {
+    return await body();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) throw err;
+    if (rt.writes.length === 0) {
+      rt.setStatus(CaseStatus.Failed, errorMessage(err));
+      recordCaseEvent(rt.input.caseType, 'failed');
+      throw err;
+    }
+    return needsAttention(rt, `a step failed after an earlier external write: ${errorMessage(err)}`);
+  }
+}
+
+/** The error type of a failed activity (its named error class), if any. */
+export function activityErrorType(err: unknown): string | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ActivityFailure) return `${err.activityType ?? 'activity'} failed: ${err.cause?.message ?? err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Inputs of a refund that has been allowed (by policy or by people). */
+export interface RefundOrder {
+  customerId: string;
+  amount: Money;
+  invoiceNumber?: string;
+  /** CreditMemo when the caller asked for credit. */
+  kind: 'refund_receipt' | 'credit_memo';
+  paysThroughSkyfire: boolean;
+  /** Slack user ids to mention when finance must step in. */
+  mentions: string[];
+}
+
+/**
+ * Moves the money, at most once: Skyfire (balance check, KYA token, one pay token tagged with the
+ * case) for accounts that pay through Skyfire, then the QuickBooks record. Returns the record, or
+ * the final state when the case had to stop (too little balance: no token, finance alerted).
+ */
+export async function executeRefund(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<{ record: RefundRecord } | { state: CaseState }> {
+  const { getWalletBalance, createKyaToken, createPayToken, recordRefund, postFinanceAlert } = rt.acts;
+  rt.setStatus(CaseStatus.Executing);
+  const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
+  let payTokenId: string | undefined;
+  if (order.paysThroughSkyfire) {
+    const insufficient = async (available: string) => {
+      const reason = `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`;
+      await postFinanceAlert({
+        step: `${stepPrefix}.skyfire.alert`,
+        channel: rt.input.policy.financeChannel,
+        view: {
+          workflowId: rt.workflowId,
+          title: 'Skyfire wallet balance too low for a refund',
+          urgency: 'high',
+          noteLines: rt.note('slack').split('\n'),
+          fields: [
+            { label: 'Refund', value: shown },
+            { label: 'Wallet available', value: available },
+          ],
+          mentions: order.mentions,
+          links: rt.links(),
+        },
+      });
+      await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. Finance was alerted to top up the wallet.`);
+      return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
+    };
+    const balance = await getWalletBalance({ currency: order.amount.currency });
+    const available = formatMoney(balance.available.amountMinor, balance.available.currency);
+    rt.facts.push(`Skyfire wallet available ${available}`);
+    if (balance.available.currency !== order.amount.currency || balance.available.amountMinor < order.amount.amountMinor) return insufficient(available);
+    const kya = await createKyaToken({ step: `${stepPrefix}.kya` });
+    rt.kyaTokenId = kya.tokenId;
+    try {
+      const pay = await createPayToken({ step: `${stepPrefix}.pay`, amount: order.amount });
+      payTokenId = pay.tokenId;
+      rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
+      rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown}`);
+    } catch (err) {
+      // The balance can drop between the check and the token (other spending): same outcome, no token.
+      if (activityErrorType(err) === ActivityErrorType.InsufficientFunds) return insufficient(available);
+      throw err;
+    }
+  }
+  const record = await recordRefund({
+    step: `${stepPrefix}.record`,
+    kind: order.kind,
+    customerId: order.customerId,
+    amount: order.amount,
+    ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
+    privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+  });
+  rt.addRecord(record);
+  rt.facts.push(`${record.object} ${record.id} recorded for ${shown}`);
+  rt.setHandoff({ destinationObject: record, recordUrl: record.url });
+  return { record };
+}
+
+/** Milliseconds until the call's follow-up deadline, or the policy's default wait when it named none (or nonsense). */
+export function followUpDelayMs(rt: CaseRuntime): { delayMs: number; deadline: string } {
+  const named = rt.input.fields.followUpDeadline ? Date.parse(rt.input.fields.followUpDeadline) : NaN;
+  const at = Number.isFinite(named) ? named : Date.now() + rt.input.policy.defaultFollowUpMs;
+  return { delayMs: Math.max(0, at - Date.now()), deadline: new Date(at).toISOString() };
+}

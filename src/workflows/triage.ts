@@ -1,0 +1,80 @@
+/**
+ * `triage` (product.md §4): low-confidence or unclear intent. Slack asks a person which case this
+ * is (or "not billing"); the chosen case then starts as its own workflow, with the id the intake
+ * would have given it, so a repeated choice or webhook finds the same case.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } from '../domain/case';
+import { caseWorkflowId } from '../temporal/workflow-ids';
+import { humanDuration, requestApproval } from './approval';
+import { CaseRuntime, describeRequest } from './case-runtime';
+import { DecisionAction, type CaseState } from './messages';
+import { runCase } from './steps';
+
+const LABELS: Record<CaseType, string> = {
+  invoice_resend: 'Invoice resend',
+  renewal_failed: 'Failed renewal',
+  refund_request: 'Refund',
+  billing_details_correction: 'Billing details',
+  payment_blocker: 'Payment blocker',
+  collections: 'Collections',
+  receipt_request: 'Receipt',
+  charge_dispute: 'Dispute',
+  triage: 'Triage',
+};
+
+export async function triage(input: CaseInput): Promise<CaseState> {
+  const rt: CaseRuntime = new CaseRuntime(input);
+  return runCase(rt, async () => {
+    const { policy } = input;
+    const candidates = (input.candidateCaseTypes ?? []).filter((c) => c !== 'triage' && CASE_TYPES.includes(c));
+    // The named intents first; every other case type stays choosable (the agent may have misheard).
+    const choices = [...new Set([...candidates, ...CASE_TYPES.filter((c) => c !== 'triage')])];
+    rt.facts.push(`Intent confidence ${input.intentConfidence ?? 'unknown'}${candidates.length ? `; DialNexa suggested ${candidates.join(', ')}` : ''}`);
+    if (input.call.summary) rt.facts.push(`Call summary: ${input.call.summary}`);
+    const closure = await requestApproval(rt, {
+      kind: 'triage',
+      step: 'triage.choice',
+      title: 'Which billing case is this call?',
+      fields: [{ label: 'Suggested', value: candidates.length ? candidates.map((c) => LABELS[c]).join(', ') : 'none' }],
+      actions: [
+        ...choices.map((c) => ({ action: DecisionAction.ChooseCase, label: LABELS[c], caseType: c, ...(candidates.includes(c) ? { style: 'primary' as const } : {}) })),
+        { action: DecisionAction.NotBilling, label: 'Not billing' },
+      ],
+      // Choosing is a closing action: one person decides which case it is.
+      countingAction: DecisionAction.Approve,
+      approvers: policy.approvers,
+      secondTierApprovers: policy.secondTierApprovers,
+      required: 1,
+      reminderIntervalMs: policy.reminderIntervalMs,
+      escalateAfterMs: policy.escalateAfterMs,
+      timeoutMs: policy.approvalTimeoutMs,
+      channel: policy.financeChannel,
+      urgency: rt.state.handoff.urgency,
+    });
+    if (closure.kind === 'expired') return rt.finish(CaseStatus.Expired, `nobody chose a case within ${humanDuration(policy.approvalTimeoutMs)}: nothing started`);
+    if (closure.kind !== 'decided' || closure.action === DecisionAction.NotBilling || !closure.caseType) {
+      rt.setHandoff({ nextStep: 'None: not a billing call' });
+      return rt.finish(CaseStatus.Completed, 'not billing: no case started');
+    }
+    const chosen = closure.caseType;
+    const childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined };
+    const childId = caseWorkflowId(input.call.callId, chosen);
+    try {
+      await startChild(WORKFLOW_TYPE[chosen], {
+        workflowId: childId,
+        args: [childInput],
+        // The chosen case outlives triage: it may wait days for its own approvals.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: describeRequest(childInput),
+      });
+    } catch (err) {
+      // Already started (a repeated webhook or an earlier attempt): the same case, nothing to do.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    rt.state.startedCase = { caseType: chosen, workflowId: childId };
+    rt.setHandoff({ nextStep: `Case ${chosen} started (${childId})` });
+    return rt.finish(CaseStatus.Completed, `chosen: ${chosen} by ${closure.vote.actor.name ?? closure.vote.actor.id}`);
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * In-memory activities implementing the CaseActivities contract over the shared sandbox seed data
+ * (docs/sandbox-seed.md), recording every call. Workflow tests assert on what "the outside world"
+ * received through `calls`. Idempotency mirrors the real implementations: writes are keyed by
+ * workflow id + step, so a retried step returns the first result instead of writing again.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from '../../src/activities/contract';
+import { ActivityErrorType } from '../../src/policy/activity-retry';
+import type { Money } from '../../src/domain/case';
+import type { RecordRef } from '../../src/workflows/messages';
+
+export interface RecordedCall {
+  name: keyof CaseActivities;
+  workflowId: string;
+  attempt: number;
+  input: Record<string, unknown>;
+}
+
+/** Knobs for failure branches. */
+export interface FakeOptions {
+  /** Skyfire wallet available, minor units (seed: 50000 = USD 500.00). */
+  walletMinor?: number;
+  /** createPayToken: the first attempt creates the token, then fails (a crash after the write). */
+  payTokenFailsOnceAfterCreate?: boolean;
+  /** updateBillingAddress: the first attempt meets a stale SyncToken. */
+  staleSyncTokenOnce?: boolean;
+  /** recordRefund fails permanently (to show needs-attention after an earlier write). */
+  recordRefundFails?: boolean;
+  /** getOpenBalance: invoices paid after this many reads (undefined = never paid). */
+  paidAfterReads?: number;
+  /** hasEarlierRefund answers true. */
+  earlierRefund?: boolean;
+}
+
+const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
+
+const CUSTOMERS: Record<string, { id: string; email: string; contact: string; owner: string; tier?: string; platform: string }> = {
+  'ACME-001': { id: '101', email: 'billing@acme.example', contact: '501', owner: '9001', platform: 'quickbooks' },
+  'GLOBEX-002': { id: '102', email: 'ap@globex.example', contact: '502', owner: '9002', tier: 'vip', platform: 'skyfire' },
+  'INITECH-003': { id: '103', email: 'finance@initech.example', contact: '503', owner: '9001', platform: 'quickbooks' },
+  'UMBRELLA-004': { id: '104', email: 'accounts@umbrella.example', contact: '504', owner: '9002', platform: 'skyfire' },
+  'HOOLI-005': { id: '105', email: 'ar@hooli.example', contact: '505', owner: '9001', platform: 'quickbooks' },
+};
+const INVOICES: Record<string, { id: string; customer: string; total: number; balance: number; due: string; email: string }> = {
+  'INV-1001': { id: '1001', customer: '101', total: 12000, balance: 12000, due: '2026-12-15', email: 'billing@acme.example' },
+  'INV-1002': { id: '1002', customer: '101', total: 45000, balance: 0, due: '2026-10-01', email: 'billing@acme.example' },
+  'INV-2001': { id: '2001', customer: '102', total: 240000, balance: 240000, due: '2026-11-20', email: 'ap@globex.example' },
+  'INV-3001': { id: '3001', customer: '103', total: 89900, balance: 89900, due: '2026-11-01', email: 'finance@initech.example' },
+  'INV-4001': { id: '4001', customer: '104', total: 4000, balance: 0, due: '2026-11-10', email: 'accounts@umbrella.example' },
+  'INV-5001': { id: '5001', customer: '105', total: 125000, balance: 125000, due: '2026-09-30', email: 'ar@hooli.example' },
+};
+const OWNERS: Record<string, { slack: string; name: string }> = { '9001': { slack: 'U0OWN0001', name: 'Olivia Owner' }, '9002': { slack: 'U0OWN0002', name: 'Omar Owner' } };
+
+export function createFakeActivities(opts: FakeOptions = {}) {
+  const calls: RecordedCall[] = [];
+  const results = new Map<string, unknown>();
+  const payTokens = new Map<string, PayTokenRef>();
+  const attemptsByKey = new Map<string, number>();
+  let balanceReads = 0;
+  let wallet = opts.walletMinor ?? 50000;
+  let seq = 0;
+
+  const ctx = () => {
+    const info = Context.current().info;
+    return { workflowId: info.workflowExecution?.workflowId ?? 'standalone', attempt: info.attempt };
+  };
+  const record = (name: keyof CaseActivities, input: object) => {
+    const { workflowId, attempt } = ctx();
+    calls.push({ name, workflowId, attempt, input: { ...input } as Record<string, unknown> });
+    return workflowId;
+  };
+  /** A write: once per workflowId + step, repeats return the first result (as the real keys make them). */
+  const write = <T>(name: keyof CaseActivities, input: { step: string }, make: () => T): T => {
+    const workflowId = record(name, input);
+    const key = `${workflowId}/${input.step}`;
+    if (!results.has(key)) results.set(key, make());
+    return results.get(key) as T;
+  };
+  const ref = (system: RecordRef['system'], object: string): RecordRef => {
+    const id = String(++seq);
+    return { system, object, id, url: `https://${system}.example/${object}/${id}` };
+  };
+
+  const acts: CaseActivities = {
+    async findInvoice(input) {
+      record('findInvoice', input);
+      const inv = INVOICES[input.invoiceNumber];
+      return inv
+        ? { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer, total: usd(inv.total), balance: usd(inv.balance), dueDate: inv.due, billEmail: inv.email }
+        : null;
+    },
+    async getCustomer(input) {
+      record('getCustomer', input);
+      const entry = Object.entries(CUSTOMERS).find(([acct, c]) => acct === input.accountId || c.id === input.customerId);
+      if (!entry) return null;
+      return {
+        id: entry[1].id,
+        accountId: entry[0],
+        primaryEmail: entry[1].email,
+        syncToken: '0',
+        billAddress: { line1: '1 Market St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
+      };
+    },
+    async getOpenBalance(input) {
+      record('getOpenBalance', input);
+      balanceReads += 1;
+      const paid = opts.paidAfterReads !== undefined && balanceReads > opts.paidAfterReads;
+      const open = Object.entries(INVOICES).filter(([, i]) => i.customer === input.customerId && i.balance > 0 && !paid);
+      return {
+        total: usd(open.reduce((s, [, i]) => s + i.balance, 0)),
+        openInvoices: open.map(([doc, i]) => ({ id: i.id, docNumber: doc, balance: usd(i.balance), dueDate: i.due })),
+      };
+    },
+    async findPayment(input) {
+      record('findPayment', input);
+      if (input.paymentId === '3001' || input.invoiceId === '1002') return { id: '3001', customerId: '101', amount: usd(45000), date: '2026-10-01', invoiceIds: ['1002'] };
+      if (input.paymentId === '3004' || input.invoiceId === '4001') return { id: '3004', customerId: '104', amount: usd(4000), date: '2026-11-10', invoiceIds: ['4001'] };
+      return null;
+    },
+    async hasEarlierRefund(input) {
+      record('hasEarlierRefund', input);
+      return opts.earlierRefund ? { found: true, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] } : { found: false, records: [] };
+    },
+    async findContact(input) {
+      record('findContact', input);
+      const c = CUSTOMERS[input.accountId];
+      return c ? { id: c.contact, email: c.email, ownerId: c.owner, ...(c.tier ? { tier: c.tier } : {}), paymentPlatform: c.platform } : null;
+    },
+    async getOwner(input) {
+      record('getOwner', input);
+      const o = OWNERS[input.ownerId];
+      return o ? { id: input.ownerId, slackUserId: o.slack, name: o.name } : null;
+    },
+    async getDeals(input) {
+      record('getDeals', input);
+      return input.contactId === '503' ? [{ id: '7001', name: 'Initech renewal 2027', stage: 'closedlost', amount: usd(89900), closeDate: '2026-11-01' }] : [];
+    },
+    async getWalletBalance(input) {
+      record('getWalletBalance', input);
+      return { available: usd(wallet), held: usd(0) };
+    },
+    async createKyaToken(input) {
+      return write('createKyaToken', input, (): SkyfireTokenRef => ({ tokenId: `kya-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: input.step, reused: false }));
+    },
+    async createPayToken(input) {
+      const { workflowId, attempt } = ctx();
+      calls.push({ name: 'createPayToken', workflowId, attempt, input: { ...input } });
+      const key = `${workflowId}/${input.step}`;
+      const existing = payTokens.get(key);
+      if (existing) return { ...existing, reused: true };
+      if (input.amount.amountMinor > wallet) throw ApplicationFailure.create({ type: ActivityErrorType.InsufficientFunds, message: 'wallet balance too low', nonRetryable: true });
+      const token: PayTokenRef = { tokenId: `pay-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: key, reused: false, amount: input.amount };
+      payTokens.set(key, token);
+      wallet -= input.amount.amountMinor;
+      if (opts.payTokenFailsOnceAfterCreate && attempt === 1) throw ApplicationFailure.create({ type: ActivityErrorType.Transient, message: 'connection reset after create' });
+      return token;
+    },
+    async sendInvoice(input) {
+      return write('sendInvoice', input, () => ({ sentTo: 'on_file' as const }));
+    },
+    async sendReceipt(input) {
+      return write('sendReceipt', input, () => ({ sentTo: 'on_file' as const }));
+    },
+    async recordRefund(input) {
+      if (opts.recordRefundFails) {
+        record('recordRefund', input);
+        throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
+      }
+      return write('recordRefund', input, () => ({ ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'), system: 'quickbooks' as const, object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const), amount: input.amount }));
+    },
+    async updateBillingAddress(input) {
+      const { workflowId, attempt } = ctx();
+      calls.push({ name: 'updateBillingAddress', workflowId, attempt, input: { ...input } });
+      const key = `${workflowId}/${input.step}`;
+      attemptsByKey.set(key, (attemptsByKey.get(key) ?? 0) + 1);
+      if (opts.staleSyncTokenOnce && attemptsByKey.get(key) === 1) throw ApplicationFailure.create({ type: ActivityErrorType.StaleSyncToken, message: 'Stale Object Error (5010)' });
+      return { customerId: input.customerId, syncToken: String(attemptsByKey.get(key)) };
+    },
+    async openTicket(input) {
+      return write('openTicket', input, () => ({ ...ref('zendesk', 'ticket'), system: 'zendesk' as const, object: 'ticket' as const }));
+    },
+    async addTicketNote(input) {
+      return write('addTicketNote', input, () => ({ ticketId: input.ticketId }));
+    },
+    async addCrmNote(input) {
+      return write('addCrmNote', input, () => ref('hubspot', 'note'));
+    },
+    async createOwnerTask(input) {
+      return write('createOwnerTask', input, () => ref('hubspot', 'task'));
+    },
+    async archiveDocument(input) {
+      return write('archiveDocument', input, () => ref('drive', 'file'));
+    },
+    async sendCustomerEmail(input) {
+      return write('sendCustomerEmail', input, () => ref('gmail', 'message'));
+    },
+    async postApprovalRequest(input) {
+      return write('postApprovalRequest', input, () => ({ channel: input.channel, ts: `${++seq}.000100` }));
+    },
+    async updateApprovalMessage(input) {
+      return write('updateApprovalMessage', input, () => input.message);
+    },
+    async postApprovalReminder(input) {
+      return write('postApprovalReminder', input, () => ({ channel: input.message.channel, ts: `${++seq}.000200` }));
+    },
+    async postFinanceAlert(input) {
+      return write('postFinanceAlert', input, () => ({ channel: input.channel, ts: `${++seq}.000300` }));
+    },
+  };
+
+  return {
+    activities: acts,
+    calls,
+    /** Calls of one activity for one case. */
+    callsOf(name: keyof CaseActivities, workflowId?: string) {
+      return calls.filter((c) => c.name === name && (workflowId === undefined || c.workflowId === workflowId));
+    },
+  };
+}
+export type FakeActivities = ReturnType<typeof createFakeActivities>;

@@ -1,0 +1,116 @@
+/**
+ * Shared pieces of the workflow tests: case inputs with second-scale policy durations, a worker
+ * over fake activities, and small waits on the case's own status query.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Activities } from '../../src/activities';
+import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CasePolicy, type CaseType } from '../../src/domain/case';
+import { DECISION_REJECTED_ERROR_TYPE, decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction, type DecisionRejection } from '../../src/workflows/messages';
+import { startTestWorker, testClient } from '../support/temporal';
+import { createFakeActivities, type FakeActivities, type FakeOptions } from './fake-activities';
+
+export const APPROVER_1 = 'U0FIN0001';
+export const APPROVER_2 = 'U0FIN0002';
+export const CFO = 'U0CFO0001';
+export const NOT_APPROVER = 'U0AGT0001';
+
+/** Policy as configured by default, with durations long enough that nothing expires by accident. */
+export function testPolicy(over: Partial<CasePolicy> = {}): CasePolicy {
+  return {
+    refundAutomationLimitMinor: 5000,
+    twoPersonThresholdMinor: 100000,
+    automationMinConfidence: 0.85,
+    automatableRefundReasons: ['duplicate_charge', 'billing_error', 'service_outage'],
+    approvers: [APPROVER_1, APPROVER_2],
+    secondTierApprovers: [CFO],
+    financeChannel: 'C0FINANCE',
+    reminderIntervalMs: 60_000,
+    escalateAfterMs: 120_000,
+    approvalTimeoutMs: 180_000,
+    ackSlaMs: 60_000,
+    defaultFollowUpMs: 60_000,
+    ...over,
+  };
+}
+
+export function caseInput(caseType: CaseType, fields: BillingFields, over: Partial<CaseInput> = {}): CaseInput {
+  return {
+    caseType,
+    call: { callId: `call-${randomUUID()}`, transcriptUrl: 'https://dialnexa.example/calls/t', recordingUrl: 'https://dialnexa.example/calls/r' },
+    fields,
+    intentConfidence: 0.95,
+    suppressed: [],
+    receivedAt: '2026-11-26T12:00:00Z',
+    policy: testPolicy(),
+    ...over,
+  };
+}
+
+/** A worker over fresh fakes, and a client; `stop()` in afterEach. */
+export async function caseEnv(opts: FakeOptions = {}) {
+  const fake: FakeActivities = createFakeActivities(opts);
+  // The fakes implement the CaseActivities contract; `Activities` is the real factory's type.
+  const worker = await startTestWorker(fake.activities as unknown as Activities);
+  const client: Client = await testClient();
+  return {
+    fake,
+    client,
+    taskQueue: worker.taskQueue,
+    async start(input: CaseInput): Promise<WorkflowHandle> {
+      return client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+        args: [input],
+        taskQueue: worker.taskQueue,
+        workflowId: `case-${input.caseType}-${input.call.callId}`,
+      });
+    },
+    async stop() {
+      await worker.stop();
+      await client.connection.close();
+    },
+  };
+}
+export type CaseEnv = Awaited<ReturnType<typeof caseEnv>>;
+
+/** Polls the status query until `ok` holds (workflow time runs for real: seconds). */
+export async function waitForState(handle: WorkflowHandle, ok: (s: CaseState) => boolean, timeoutMs = 20_000): Promise<CaseState> {
+  const until = Date.now() + timeoutMs;
+  let last: CaseState | undefined;
+  while (Date.now() < until) {
+    last = await handle.query(statusQuery);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`state not reached; last: ${JSON.stringify(last)}`);
+}
+
+/** Waits for an open approval request (a new one when `notRequestId` is given) and returns its id. */
+export async function waitForRequest(handle: WorkflowHandle, notRequestId?: string): Promise<string> {
+  const s = await waitForState(handle, (st) => st.pendingApproval !== undefined && st.pendingApproval.slackMessage !== undefined && st.pendingApproval.requestId !== notRequestId);
+  return s.pendingApproval!.requestId;
+}
+
+export function decision(requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}): Decision {
+  return { requestId, action, actor: { id: actorId, name: actorId === APPROVER_1 ? 'Dana Finance' : actorId === APPROVER_2 ? 'Sam Ledger' : actorId }, source: 'slack', ...extra };
+}
+
+export function decide(handle: WorkflowHandle, d: Decision) {
+  return handle.executeUpdate(decideUpdate, { args: [d] });
+}
+
+/** Asserts an update attempt was refused by the validator with `code`. */
+export async function assertRefused(attempt: Promise<unknown>, code: DecisionRejection): Promise<void> {
+  await assert.rejects(attempt, (err: unknown) => {
+    assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, DECISION_REJECTED_ERROR_TYPE);
+    assert.match(err.cause.message, new RegExp(`^${code}:`));
+    return true;
+  });
+}
+
+export async function result(handle: WorkflowHandle): Promise<CaseState> {
+  return (await handle.result()) as CaseState;
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApprovalRequestView } from '../../src/activities/contract';
+import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
+import { APPROVER_1, APPROVER_2, CFO, NOT_APPROVER, assertRefused, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, waitForState, type CaseEnv } from './helpers';
+
+const refund = (fields: Parameters<typeof caseInput>[1], over: Parameters<typeof caseInput>[2] = {}) =>
+  caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', ...fields }, over);
+
+describe('refundRequest workflow', function () {
+  this.timeout(60_000);
+  let env: CaseEnv | undefined;
+  afterEach(async () => {
+    await env?.stop();
+    env = undefined;
+  });
+
+  it('automates a refund inside policy: records it once, confirms by ticket and verified email, asks nobody', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({}));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    const recorded = env.fake.callsOf('recordRefund', h.workflowId);
+    assert.equal(recorded.length, 1);
+    assert.deepEqual(recorded[0].input.amount, { amountMinor: 2500, currency: 'USD' });
+    assert.equal(recorded[0].input.kind, 'refund_receipt');
+    assert.match(String(recorded[0].input.privateNote), /Automated inside policy/);
+    assert.equal(env.fake.callsOf('postApprovalRequest', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('sendCustomerEmail', h.workflowId)[0].input.to, 'billing@acme.example');
+    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /refund of USD 25\.00 has been issued/.test(String(c.input.body))));
+    assert.deepEqual(s.decisions, []);
+  });
+
+  it('records a credit memo when the caller asked for credit', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ creditRequest: true }));
+    assert.equal((await result(h)).status, 'completed');
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId)[0].input.kind, 'credit_memo');
+  });
+
+  it('asks one approver above the automation limit and records the refund once approved', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
+    const requestId = await waitForRequest(h);
+    const view = env.fake.callsOf('postApprovalRequest', h.workflowId)[0].input.view as ApprovalRequestView;
+    assert.equal(view.requestId, requestId);
+    assert.equal(view.required, 1);
+    assert.deepEqual(view.eligibleApprovers, [APPROVER_1, APPROVER_2]);
+    assert.deepEqual(view.actions.map((a) => a.action), ['approve', 'reject']);
+    assert.ok(!view.noteLines.join('\n').includes('@'), 'no emails in Slack');
+    assert.equal((await h.query(statusQuery)).status, 'awaiting_approval');
+
+    const outcome = await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    assert.equal(outcome.status, 'decided');
+    assert.match(outcome.message, /Approved by Dana Finance \(1 of 1\)/);
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.equal(s.decisions.length, 1);
+    assert.equal(s.decisions[0].actor.id, APPROVER_1);
+    assert.equal(s.decisions[0].requestId, requestId);
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 1);
+    const final = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
+    assert.equal(final.state, 'approved');
+    assert.deepEqual(final.actions, [], 'the decided message has no buttons');
+  });
+
+  it('above the two-person threshold needs two different approvers; the same person twice, a non-approver and an old request change nothing', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: { amountMinor: 150000, currency: 'USD' } }));
+    const requestId = await waitForRequest(h);
+
+    const first = await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    assert.deepEqual([first.status, first.approvals, first.required], ['counted', 1, 2]);
+    await assertRefused(decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve)), DecisionRejection.AlreadyCounted);
+    await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+    await assertRefused(decide(h, decision(randomUUID(), APPROVER_2, DecisionAction.Approve)), DecisionRejection.StaleRequest);
+    // The same rules hold for a signal: a non-approver's signal is ignored.
+    await h.signal(decideSignal, decision(requestId, NOT_APPROVER, DecisionAction.Approve, { source: 'operator' }));
+    const mid = await waitForState(h, (st) => (st.pendingApproval?.votes.length ?? 0) === 1);
+    assert.equal(mid.status, 'awaiting_approval');
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0, 'no money before the second approval');
+    // The counted vote shows on the message, still with buttons.
+    await waitForState(h, () => env!.fake.callsOf('updateApprovalMessage', h.workflowId).length >= 1);
+    const shown = env.fake.callsOf('updateApprovalMessage', h.workflowId)[0].input.view as ApprovalRequestView;
+    assert.equal(shown.votes.length, 1);
+    assert.equal(shown.state, 'open');
+    assert.match(shown.statusLine, /1 of 2/);
+
+    const second = await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
+    assert.equal(second.status, 'decided');
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.deepEqual(s.decisions.map((d) => d.actor.id), [APPROVER_1, APPROVER_2]);
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 1);
+  });
+
+  it('accepts a decision sent as a signal by an operator, with the same rules', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
+    const requestId = await waitForRequest(h);
+    await h.signal(decideSignal, decision(requestId, APPROVER_2, DecisionAction.Approve, { source: 'operator' }));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.equal(s.decisions[0].source, 'operator');
+  });
+
+  it('rejected: nothing recorded, the ticket tells the customer', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
+    const requestId = await waitForRequest(h);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Reject, { reason: 'outside refund window' }));
+    const s = await result(h);
+    assert.equal(s.status, 'rejected');
+    assert.match(s.reason ?? '', /outside refund window/);
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /not able to issue this refund/.test(String(c.input.body))));
+    assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'rejected');
+  });
+
+  it('reminds, then escalates to the second tier, then expires failing closed', async () => {
+    env = await caseEnv();
+    const policy = testPolicy({ reminderIntervalMs: 1000, escalateAfterMs: 2500, approvalTimeoutMs: 5000 });
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }, { policy }));
+    const requestId = await waitForRequest(h);
+    await assertRefused(decide(h, decision(requestId, CFO, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+    const escalated = await waitForState(h, (st) => st.status === 'escalated');
+    assert.ok(escalated.pendingApproval?.eligibleApprovers.includes(CFO));
+    assert.equal(escalated.pendingApproval?.escalated, true);
+    const s = await result(h);
+    assert.equal(s.status, 'expired');
+    assert.match(s.reason ?? '', /failed closed, no money moved/);
+    assert.equal(s.pendingApproval, undefined);
+
+    const reminders = env.fake.callsOf('postApprovalReminder', h.workflowId);
+    const escalation = reminders.findIndex((r) => /Escalated/.test(String(r.input.text)));
+    assert.ok(escalation >= 1, 'at least one reminder before escalation');
+    assert.deepEqual(reminders[0].input.mentions, [APPROVER_1, APPROVER_2]);
+    assert.ok((reminders[escalation].input.mentions as string[]).includes(CFO));
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
+    assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'expired');
+    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /no refund has been made/.test(String(c.input.body))));
+  });
+
+  it('through Skyfire with enough balance: checks the wallet, creates one pay token (reused on retry), tags the record', async () => {
+    env = await caseEnv({ payTokenFailsOnceAfterCreate: true });
+    const h = await env.start(refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.equal(env.fake.callsOf('getWalletBalance', h.workflowId).length, 1);
+    const attempts = env.fake.callsOf('createPayToken', h.workflowId);
+    assert.deepEqual(attempts.map((a) => a.attempt), [1, 2], 'the retry hit the same step');
+    assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
+    const tokens = s.records.filter((r) => r.system === 'skyfire');
+    assert.equal(tokens.length, 1);
+    assert.match(String(env.fake.callsOf('recordRefund', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(String(env.fake.callsOf('recordRefund', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
+  });
+
+  it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
+    env = await caseEnv({ walletMinor: 500 });
+    const h = await env.start(refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }));
+    const s = await result(h);
+    assert.equal(s.status, 'needs_attention');
+    assert.match(s.reason ?? '', /wallet balance too low/);
+    assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('createKyaToken', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    const alert = env.fake.callsOf('postFinanceAlert', h.workflowId);
+    assert.equal(alert.length, 1);
+    assert.ok((alert[0].input.view as { mentions: string[] }).mentions.includes('U0OWN0002'), 'the account owner is mentioned');
+  });
+
+  it('when recording fails after earlier writes, the ticket says so and finance is alerted; nothing is reversed', async () => {
+    env = await caseEnv({ recordRefundFails: true });
+    const h = await env.start(refund({}));
+    const s = await result(h);
+    assert.equal(s.status, 'needs_attention');
+    assert.match(s.reason ?? '', /accounting period closed/);
+    const note = env.fake.callsOf('addTicketNote', h.workflowId).find((c) => c.input.step === 'attention.note');
+    assert.match(String(note?.input.body), /Already done outside: ticket\.open, refund\.record/);
+    assert.equal(env.fake.callsOf('postFinanceAlert', h.workflowId).length, 1);
+  });
+
+  it('fails clearly on a refund without an amount', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: undefined }));
+    await assert.rejects(h.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'InvalidCaseInput');
+      assert.match(err.cause.message, /needs a positive amount/);
+      return true;
+    });
+    assert.equal(env.fake.calls.filter((c) => c.workflowId === h.workflowId).length, 0, 'nothing touched outside');
+  });
+});
