@@ -125,7 +125,15 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
 
   it('approves a refund by clicking Approve; the message changes and exactly one RefundReceipt and one customer email exist', async () => {
     const workflowId = await postRefundCall();
+    // Alex (support, not an approver) clicks first: a private refusal, and the request stays open.
+    const alex = await openSlackAs('U0AGT0001', workflowId);
+    await button(alex, workflowId, 'approve').click();
+    await waitForText(alex, /Only visible to you\s*You are not authorized to decide on this request/);
+    await alex.screenshot({ path: path.join(ARTIFACTS, 'approve-0-not-authorized.png'), fullPage: true });
+    await alex.close();
+
     const page = await openSlackAs('U0FIN0001', workflowId);
+    assert.ok(!/not authorized/.test((await page.textContent('main')) ?? ''), "Alex's refusal is not shown to Dana");
     await page.screenshot({ path: path.join(ARTIFACTS, 'approve-1-request.png'), fullPage: true });
     await button(page, workflowId, 'approve').click();
     const text = await waitForText(page, /Approved by @Dana Finance at \d\d:\d\d UTC/);
