@@ -34,7 +34,7 @@ export function createSlackActivities(deps: SlackActivityDeps): SlackActivities 
   async function postOnce(msg: { channel: string; step: string; text: string; blocks: ReturnType<typeof approvalBlocks>; threadTs?: string }): Promise<SlackMessageRef> {
     const { workflowId, attempt } = activityInfo();
     if (attempt > 1) {
-      const earlier = await slack.findMessagesByMetadata(msg.channel, SLACK_MESSAGE_EVENT_TYPE);
+      const earlier = await slack.findMessagesByMetadata(msg.channel, SLACK_MESSAGE_EVENT_TYPE, msg.threadTs ? { threadTs: msg.threadTs } : {});
       const found = earlier.find((m) => m.payload.workflow_id === workflowId && m.payload.step === msg.step);
       if (found) return { channel: found.channel, ts: found.ts };
     }

@@ -30,7 +30,7 @@ export interface SlackApi {
    * Recent messages of a channel that carry our metadata `event_type` (newest first). Lets a retried
    * post find the message an earlier attempt already created: Slack has no idempotency keys.
    */
-  findMessagesByMetadata(channel: string, eventType: string, limit?: number): Promise<(SlackMessageRef & { payload: Record<string, unknown> })[]>;
+  findMessagesByMetadata(channel: string, eventType: string, opts?: { threadTs?: string; limit?: number }): Promise<(SlackMessageRef & { payload: Record<string, unknown> })[]>;
 }
 
 /** `ok:false` errors that are Slack's own transient trouble, worth a retry. */
@@ -140,8 +140,12 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
         throw err;
       }
     },
-    async findMessagesByMetadata(channel, eventType, limit = 100) {
-      const res = await call('conversations.history', () => client.conversations.history({ channel, limit, include_all_metadata: true }));
+    async findMessagesByMetadata(channel, eventType, opts = {}) {
+      const limit = opts.limit ?? 100;
+      // Thread replies are not in the channel's history; conversations.replies lists them.
+      const res = opts.threadTs
+        ? await call('conversations.replies', () => client.conversations.replies({ channel, ts: opts.threadTs as string, limit, include_all_metadata: true }))
+        : await call('conversations.history', () => client.conversations.history({ channel, limit, include_all_metadata: true }));
       return (res.messages ?? [])
         .filter((m) => m.metadata?.event_type === eventType && m.ts)
         .map((m) => ({ channel, ts: m.ts as string, payload: (m.metadata?.event_payload ?? {}) as Record<string, unknown> }));

@@ -95,6 +95,10 @@ describe('Slack activities', () => {
     await run(1, acts.postApprovalReminder, { step: 'r1', message: ref, text: 'Still waiting for a decision.', mentions: ['U0FIN0001'] });
     const reply = slackSystem.state.messages.find((m) => m.threadTs === ref.ts);
     assert.equal(reply?.text, '<@U0FIN0001> Still waiting for a decision.');
+    // A retried reminder finds its earlier reply in the thread instead of nagging twice.
+    const again = await run(2, acts.postApprovalReminder, { step: 'r1', message: ref, text: 'Still waiting for a decision.', mentions: ['U0FIN0001'] });
+    assert.equal(again.ts, reply?.ts);
+    assert.equal(slackSystem.state.messages.filter((m) => m.threadTs === ref.ts).length, 1);
   });
 
   it('posts a finance alert with an "I\'m on it" button when it has a request id', async () => {

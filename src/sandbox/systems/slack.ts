@@ -288,6 +288,19 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
         });
       ok(res, { messages: msgs, has_more: false });
     },
+
+    'conversations.replies': (a, res) => {
+      if (!findChannel(a.channel)) return fail(res, 'channel_not_found');
+      const parent = findMessage(a.channel, a.ts);
+      if (!parent) return fail(res, 'thread_not_found');
+      const includeMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
+      const msgs = [parent, ...state.messages.filter((m) => m.channel === a.channel && m.threadTs === a.ts)].map((m) => {
+        const j = messageJson(m);
+        if (!includeMeta) delete (j as { metadata?: unknown }).metadata;
+        return j;
+      });
+      ok(res, { messages: msgs.slice(0, Math.min(Number(a.limit ?? 1000) || 1000, 1000)), has_more: false });
+    },
   };
 
   const router = () => {
