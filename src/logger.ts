@@ -20,6 +20,8 @@ export const REDACT_PATHS = [
   '*.secret',
   '*.apiKey',
   '*.token',
+  // The SDK's activity log metadata: a task token lets its holder complete the activity.
+  'taskToken',
 ];
 
 /**

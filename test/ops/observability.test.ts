@@ -164,7 +164,7 @@ describe('logs', () => {
   it("routes the Temporal SDK's log calls into pino with their metadata", () => {
     const { logger, lines } = capturingLogger();
     const adapter = new PinoTemporalLogger(logger.child({ component: 'temporal' }));
-    adapter.warn('Activity failed', { workflowId: 'wf-1', sdkComponent: 'activity' });
+    adapter.warn('Activity failed', { workflowId: 'wf-1', sdkComponent: 'activity', taskToken: 'CiQwMWEy-secret-capability' });
     adapter.log('DEBUG', 'debug line');
     assert.equal(lines.length, 2);
     assert.deepEqual(
@@ -172,6 +172,8 @@ describe('logs', () => {
       { level: 40, msg: 'Activity failed', component: 'temporal', workflowId: 'wf-1' },
     );
     assert.equal(lines[1].level, 20);
+    // A task token would let anyone reading the logs complete the activity.
+    assert.equal(lines[0].taskToken, '[redacted]');
   });
 
   it('rejects a malformed TEMPORAL_METRICS_BIND_ADDRESS with a clear error, and accepts off', () => {
