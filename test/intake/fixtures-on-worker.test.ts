@@ -1,0 +1,83 @@
+/**
+ * The intake's output is the workflows' input: every case-type fixture, posted through the webhook,
+ * starts a workflow that a real worker (with the in-memory fake activities) runs without a
+ * workflow task failure. Guards the CaseInput contract between intake and the case workflows.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { createApp } from '../../src/api';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { CASE_TYPES } from '../../src/domain/case';
+import { signDialNexaBody } from '../../src/intake/signature';
+import { caseEnv, type CaseEnv } from '../workflows/helpers';
+import { temporalAddress } from '../support/temporal';
+
+const SECRET = 'intake-worker-test-secret-0123456789';
+const FIXTURES = path.join(__dirname, '../fixtures/calls');
+
+describe('intake -> case workflows on a worker', function () {
+  this.timeout(90_000);
+  let env: CaseEnv;
+  let client: Client;
+  let server: Server;
+  let baseUrl: string;
+
+  before(async () => {
+    env = await caseEnv();
+    client = env.client;
+    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'silent' });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-worker-test-slack' } });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await new Promise((r) => server?.close(r));
+    await env?.stop();
+  });
+
+  it('every case-type fixture starts a workflow that runs its first steps without a workflow task failure', async () => {
+    const started: string[] = [];
+    for (const caseType of CASE_TYPES) {
+      const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${caseType}.json`), 'utf8'));
+      body.payload.call.id = `call_w${randomBytes(6).toString('hex')}`;
+      const raw = JSON.stringify(body);
+      const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, SECRET) }, body: raw });
+      const json = (await res.json()) as { cases: { caseType: string; workflowId: string }[] };
+      assert.equal(res.status, 202, JSON.stringify(json));
+      assert.deepEqual(json.cases.map((c) => c.caseType), [caseType]);
+      started.push(json.cases[0].workflowId);
+    }
+    const problems: string[] = [];
+    for (const workflowId of started) {
+      const handle = client.workflow.getHandle(workflowId);
+      const deadline = Date.now() + 15_000;
+      let progressed = false;
+      while (!progressed && Date.now() < deadline) {
+        const events = (await handle.fetchHistory()).events ?? [];
+        if (events.some((e) => e.workflowTaskFailedEventAttributes)) {
+          problems.push(`${workflowId}: workflow task failed`);
+          break;
+        }
+        progressed = events.some((e) => e.workflowTaskCompletedEventAttributes);
+        if (!progressed) await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!progressed && !problems.some((p) => p.startsWith(workflowId))) problems.push(`${workflowId}: no workflow task completed`);
+      const { status } = await handle.describe();
+      if (!['RUNNING', 'COMPLETED'].includes(status.name)) problems.push(`${workflowId}: ${status.name}`);
+    }
+    assert.deepEqual(problems, []);
+    for (const id of started) {
+      const d = await client.workflow.getHandle(id).describe();
+      if (d.status.name === 'RUNNING') await client.workflow.getHandle(id).terminate('test done');
+    }
+  });
+});
