@@ -43,7 +43,8 @@ export function readEnvelope(body: unknown): Envelope {
   if (typeof event !== 'string' || event.trim() === '') {
     return { kind: 'invalid', errors: [{ field: 'event_type', message: 'is required: the DialNexa event name (event_type, or event in the second envelope)' }] };
   }
-  const name = event.trim();
+  // Names are short identifiers; a long one is cut so answers and logs stay bounded.
+  const name = event.trim().slice(0, 64);
   if (IGNORED_EVENTS[name]) return { kind: 'ignored', event: name, reason: IGNORED_EVENTS[name] };
   if (!CALL_EVENTS.has(name)) return { kind: 'ignored', event: name, reason: `event ${name} is not handled` };
 
