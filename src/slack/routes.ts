@@ -106,8 +106,9 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       return 'unavailable';
     }
     // Accepted or refused is now known to Temporal. A refusal leaves no history, so it is logged here.
-    void handle
-      .result()
+    // The outcome only feeds a private confirmation; stop waiting for it after 30 s.
+    void client
+      .withAbortSignal(AbortSignal.timeout(30_000), () => handle.result())
       .then((outcome) => tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids))
       .catch((err: unknown) => {
         const code = refusalCode(err);
