@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { envSchema } from '../../src/config';
+import { ConfigError, envSchema, loadConfig } from '../../src/config';
 
 /** Rows of README's configuration reference: `| \`NAME\` | default | meaning |` between the markers. */
 function readmeReference(): Map<string, string> {
@@ -43,5 +43,22 @@ describe('configuration reference (README)', () => {
     const rows = readmeReference();
     const wrong = [...rows].filter(([name, shown]) => name in envSchema.shape && shown !== schemaDefault(name)).map(([name, shown]) => `${name}: README says ${shown}, code has ${schemaDefault(name)}`);
     assert.deepEqual(wrong, []);
+  });
+
+  it('names the variable in the start-up error for every value it rejects', () => {
+    const rejected: string[] = [];
+    for (const name of Object.keys(envSchema.shape)) {
+      try {
+        loadConfig({ [name]: '%%not valid%%' });
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, `${name}: a ConfigError, not ${String(err)}`);
+        assert.match(err.message, new RegExp(`\\b${name}\\b`), `${name}: the error names the variable`);
+        rejected.push(name);
+      }
+    }
+    // Numbers, ports, URLs, enums, durations and secrets with a minimum length all refuse garbage.
+    for (const name of ['HTTP_PORT', 'LOG_LEVEL', 'TEMPORAL_RETENTION_DAYS', 'TEMPORAL_METRICS_BIND_ADDRESS', 'APPROVAL_TIMEOUT', 'SKYFIRE_API_BASE_URL', 'GMAIL_SENDER', 'API_TOKEN']) {
+      assert.ok(rejected.includes(name), `${name} rejects a malformed value`);
+    }
   });
 });
