@@ -65,14 +65,21 @@ export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<L
 }
 
 /** Runs `ops` operations with at most `concurrency` in flight; returns per-op latencies. */
-export async function runBatch(count: number, concurrency: number, op: Operation, onProgress?: (done: number) => void): Promise<{ latencies: number[]; errors: string[]; wallMs: number }> {
+export async function runBatch(
+  count: number,
+  concurrency: number,
+  op: Operation,
+  onProgress?: (done: number) => void,
+  /** Checked before each operation: true = stop starting new ones. */
+  stop?: () => boolean,
+): Promise<{ latencies: number[]; errors: string[]; wallMs: number }> {
   const latencies: number[] = [];
   const errors: string[] = [];
   let next = 0;
   const t0 = performance.now();
   const timer = onProgress ? setInterval(() => onProgress(latencies.length + errors.length), 1000) : undefined;
   const user = async () => {
-    while (next < count) {
+    while (next < count && !stop?.()) {
       const i = next++;
       const start = performance.now();
       try {

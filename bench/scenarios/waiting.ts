@@ -26,6 +26,12 @@ export interface WaitingResult {
   fill: { wallMs: number; casesPerSecond: number; errors: number; firstError?: string; cpu: CpuShare };
   /** Seconds from the first webhook until every case was waiting (or the budget ran out). */
   settleSeconds: number;
+  /** Cases reaching "awaiting approval" per second, first webhook to last case waiting. */
+  settleRate: number;
+  /** CPU by process from the first webhook until every case waited: what bounds the settle rate. */
+  settleCpu: CpuShare;
+  /** Worker RSS against the number of cases waiting, sampled while they filled (shows the plateau of the workflow cache). */
+  rssCurve: { waiting: number; rssMiB: number; heapUsedMiB: number }[];
   worker: ProcStats & { peakRssBytes: number };
   server: { rssBytes?: number; dbBytes?: number; dbBytesBefore?: number };
   approvals: {
@@ -55,12 +61,15 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const before = await countWaiting(ctx);
   const dbBytesBefore = ctx.server.dbBytes();
   let peakRss = 0;
-  const sampler = setInterval(() => {
-    ctx.children.serviceWorker
-      .stats()
-      .then((s) => (peakRss = Math.max(peakRss, s.rssBytes)))
-      .catch(() => undefined);
-  }, 2000);
+  let waiting = 0;
+  const rssCurve: WaitingResult['rssCurve'] = [];
+  const sample = async () => {
+    const s = await ctx.children.serviceWorker.stats();
+    peakRss = Math.max(peakRss, s.rssBytes);
+    rssCurve.push({ waiting, rssMiB: Math.round(s.rssBytes / 2 ** 20), heapUsedMiB: Math.round(s.heapUsedBytes / 2 ** 20) });
+  };
+  const sampler = setInterval(() => void sample().catch(() => undefined), 5000);
+  const settleMeter = cpuMeter(ctx);
   const t0 = Date.now();
   const tag = `${ctx.tag}w`;
   const callIds: string[] = [];
@@ -75,15 +84,18 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       callIds.push(callId);
     },
     (done) => ctx.progress(`  posted ${done}/${n}`),
+    // Stop posting when the phase budget is spent: the report says how far it got.
+    () => Date.now() > t0 + budgetMs,
   );
   const fillCpu = cpu();
-  let waiting = (await countWaiting(ctx)) - before;
+  waiting = (await countWaiting(ctx)) - before;
   const end = t0 + budgetMs;
   while (waiting < callIds.length && Date.now() < end) {
     ctx.progress(`  waiting for approval: ${waiting}/${callIds.length}`);
     await sleep(2000);
     waiting = (await countWaiting(ctx)) - before;
   }
+  const settleCpu = settleMeter();
   const settleSeconds = Math.round((Date.now() - t0) / 100) / 10;
   ctx.progress(`  ${waiting} cases waiting after ${settleSeconds} s`);
   // Let the worker finish its last tasks, then read memory as it stands with every case parked.
@@ -91,6 +103,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const worker = await ctx.children.serviceWorker.stats();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, worker.rssBytes);
+  rssCurve.push({ waiting, rssMiB: Math.round(worker.rssBytes / 2 ** 20), heapUsedMiB: Math.round(worker.heapUsedBytes / 2 ** 20) });
   const server = { rssBytes: ctx.server.pid ? readProc(ctx.server.pid)?.rssBytes : undefined, dbBytes: ctx.server.dbBytes(), dbBytesBefore };
   ctx.progress(`  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB; DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`);
 
@@ -137,6 +150,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     waiting,
     fill: { wallMs: Math.round(fill.wallMs), casesPerSecond: Math.round((callIds.length * 10000) / fill.wallMs) / 10, errors: fill.errors.length, ...(fill.errors[0] ? { firstError: fill.errors[0] } : {}), cpu: fillCpu },
     settleSeconds,
+    settleRate: Math.round((waiting / Math.max(0.1, settleSeconds)) * 10) / 10,
+    settleCpu,
+    rssCurve,
     worker: { ...worker, peakRssBytes: peakRss },
     server,
     approvals: {
