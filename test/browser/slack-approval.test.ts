@@ -95,9 +95,10 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
   });
 
   /** Posts the refund fixture (450.00 USD, above the 50.00 automation limit) under a fresh call id. */
-  async function postRefundCall(): Promise<string> {
-    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { payload: { call: { id: string } } };
+  async function postRefundCall(amount?: string): Promise<string> {
+    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { payload: { call: { id: string; post_call_analysis: { amount: string } } } };
     call.payload.call.id = `call_browser_${randomUUID().slice(0, 8)}`;
+    if (amount) call.payload.call.post_call_analysis.amount = amount;
     const raw = JSON.stringify(call);
     const res = await fetch(`${api.url}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) }, body: raw });
     assert.ok(res.status >= 200 && res.status < 300, `webhook answered ${res.status}: ${await res.text()}`);
@@ -148,6 +149,28 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     const sent = await getJson<{ to?: string }[]>(`${sandbox.url}/_sandbox/gmail/sent`);
     assert.equal(sent.length, 1, 'exactly one customer email');
     await page.close();
+  });
+
+  it('needs two different approvers above the two-person threshold: 1 of 2, then 2 of 2 and one RefundReceipt', async () => {
+    const receiptsBefore = (await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length;
+    const workflowId = await postRefundCall('1200.00');
+    const dana = await openSlackAs('U0FIN0001', workflowId);
+    await button(dana, workflowId, 'approve').click();
+    await waitForText(dana, /Approved by @Dana Finance at \d\d:\d\d UTC, 1 of 2/);
+    assert.equal(await button(dana, workflowId, 'approve').count(), 1, 'the buttons stay for the second approver');
+    // Dana clicking again changes nothing.
+    await button(dana, workflowId, 'approve').click();
+    await dana.screenshot({ path: path.join(ARTIFACTS, 'two-person-1-first.png'), fullPage: true });
+    await dana.close();
+    const sam = await openSlackAs('U0FIN0002', workflowId);
+    await button(sam, workflowId, 'approve').click();
+    await waitForText(sam, /Approved by @Sam Ledger at \d\d:\d\d UTC, 2 of 2/);
+    await sam.screenshot({ path: path.join(ARTIFACTS, 'two-person-2-decided.png'), fullPage: true });
+    const result = (await client.workflow.getHandle(workflowId).result()) as { status: string; decisions: { actor: { id: string } }[] };
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(result.decisions.map((d) => d.actor.id), ['U0FIN0001', 'U0FIN0002']);
+    assert.equal((await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length, receiptsBefore + 1);
+    await sam.close();
   });
 
   it('rejects with a reason typed into the modal; the reason is in the case history and no money moves', async () => {
