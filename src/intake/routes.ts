@@ -38,6 +38,17 @@ function fail(res: Response, status: number, error: IntakeErrorCode, message: st
   res.status(status).json(clean ? { error, message, fields: clean } : { error, message });
 }
 
+/** A body that is nothing but DialNexa's `verification` event (no call). */
+function isVerificationPing(raw: Buffer): boolean {
+  if (raw.length > 4096) return false;
+  try {
+    const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    return typeof body === 'object' && body !== null && body.event_type === 'verification' && (body.payload === undefined || (typeof body.payload === 'object' && body.payload !== null && !('call' in body.payload)));
+  } catch {
+    return false;
+  }
+}
+
 const isJson = (req: Request): boolean => Boolean(req.is(['application/json', 'application/*+json']));
 
 /** gRPC codes that mean Temporal is not reachable right now (DialNexa should retry). */
@@ -59,6 +70,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
     const signature = verifyDialNexaSignature(raw, (name) => req.get(name), deps.webhookSecret);
+    if (!signature.ok && signature.reason === 'missing' && isVerificationPing(raw)) {
+      // DialNexa's docs do not say whether the ping sent when a webhook is saved is signed, and the
+      // webhook is not saved without a 2xx. An unsigned ping carries nothing and starts nothing; a
+      // ping with a wrong signature still gets 401, which shows a mistyped secret at save time.
+      logger.warn('dialnexa webhook: unsigned verification ping acknowledged');
+      return void res.status(200).json({ ignored: true, reason: 'verification ping', event: 'verification' });
+    }
     if (!signature.ok) {
       logger.warn({ reason: signature.reason }, 'dialnexa webhook: signature refused');
       const message = {

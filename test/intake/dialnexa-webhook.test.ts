@@ -253,9 +253,19 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
   });
 
   describe('events that start nothing (200 ignored, with a reason)', () => {
-    it('acknowledges the verification ping', async () => {
-      const res = await post({ event_type: 'verification' });
-      assert.deepEqual([res.status, res.json], [200, { ignored: true, reason: 'verification ping', event: 'verification' }]);
+    it('acknowledges the verification ping, signed or unsigned, but not with a wrong signature', async () => {
+      const signed = await post({ event_type: 'verification' });
+      assert.deepEqual([signed.status, signed.json], [200, { ignored: true, reason: 'verification ping', event: 'verification' }]);
+      // The webhook is only saved after a 2xx, and DialNexa's docs do not say the ping is signed.
+      const unsigned = await post({ event_type: 'verification', payload: {} }, { signature: 'none' });
+      assert.deepEqual([unsigned.status, unsigned.json.reason], [200, 'verification ping']);
+      // A wrong secret shows up when the webhook is saved, not at the first real call.
+      assert.equal((await post({ event_type: 'verification' }, { secret: 'mistyped-secret-0123456789' })).status, 401);
+      // An unsigned "verification" that carries a call is not a ping.
+      const callId = newCallId();
+      const smuggled = await post({ event_type: 'verification', payload: { call: { id: callId, status: 'completed', post_call_analysis: { billing_intent: 'refund_request' } } } }, { signature: 'none' });
+      assert.equal(smuggled.status, 401);
+      await assertNothingStarted(callId);
     });
 
     it('ignores call_initiated and calls that never connected', async () => {
