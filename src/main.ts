@@ -24,6 +24,7 @@ import { createDataConverter, resolveCodecKeyring } from './temporal/data-conver
 import { localApiTokenFile } from './security/secrets';
 import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
 import { createServiceMetrics } from './observability/metrics';
+import { assertMetricsAddressFree } from './observability/temporal-runtime';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       logger.info({ url: sandbox.url, systems: sandboxed }, 'sandbox started');
     }
 
+    if (config.worker.metricsBindAddress) await assertMetricsAddressFree(config.worker.metricsBindAddress);
     const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
     cleanups.push(() => workerConnection.close());
     const worker = await createCaseWorker({

@@ -4,6 +4,7 @@
  * src/workflows/case-metrics.ts) are exported by the SDK core's own Prometheus endpoint, which the
  * API's `/metrics` appends to its output in the embedded default.
  */
+import net from 'node:net';
 import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
 import type { Logger } from '../logger';
 
@@ -54,4 +55,20 @@ export function installTemporalRuntime(opts: RuntimeTelemetryOptions): Runtime {
       ...(opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } : {}),
     },
   });
+}
+
+/**
+ * The core binds the metrics port lazily (at the first connection) and then fails with a bare
+ * "Address already in use". Checking first lets start-up name the variable to change.
+ */
+export async function assertMetricsAddressFree(bindAddress: string): Promise<void> {
+  const i = bindAddress.lastIndexOf(':');
+  const host = bindAddress.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(bindAddress.slice(i + 1));
+  const free = await new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+  if (!free) throw new Error(`TEMPORAL_METRICS_BIND_ADDRESS ${bindAddress} is already in use (another instance?). Choose another host:port, or set it to off.`);
 }

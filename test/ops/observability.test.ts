@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -9,7 +10,7 @@ import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import { createServiceMetrics } from '../../src/observability/metrics';
-import { PinoTemporalLogger } from '../../src/observability/temporal-runtime';
+import { PinoTemporalLogger, assertMetricsAddressFree } from '../../src/observability/temporal-runtime';
 import { CASE_EVENTS_METRIC } from '../../src/workflows/case-metrics';
 import { NAMESPACE, runtimeMetricsUrl, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
 
@@ -185,3 +186,17 @@ describe('logs', () => {
 
 const noop = () => undefined;
 const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) };
+
+describe('runtime metrics address', () => {
+  it('says which variable to change when the metrics port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await assert.rejects(assertMetricsAddressFree(`127.0.0.1:${port}`), /TEMPORAL_METRICS_BIND_ADDRESS 127\.0\.0\.1:\d+ is already in use/);
+    } finally {
+      blocker.close();
+    }
+    await assertMetricsAddressFree(`127.0.0.1:${port}`);
+  });
+});
