@@ -47,7 +47,7 @@ export const envSchema = z.object({
   /** host:port where the worker's Temporal runtime serves Prometheus metrics (SDK + case counters); `off` disables. */
   TEMPORAL_METRICS_BIND_ADDRESS: z
     .string()
-    .regex(/^(off|[A-Za-z0-9.\-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or off')
+    .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or off')
     .default('127.0.0.1:9464'),
 
   // --- DialNexa intake ---
