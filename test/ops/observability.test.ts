@@ -120,6 +120,29 @@ describe('operator observability: /metrics, request ids, logs, health', () => {
     }
   });
 
+  it('counts an event once even when the worker replays the workflow from history', async () => {
+    const taskQueue = uniqueTaskQueue('case-metrics-replay');
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/case-metrics-workflows'), logger: quietLogger });
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    // No workflow cache: every workflow task replays the history from the start.
+    const worker = await Worker.create({ connection, namespace: NAMESPACE, taskQueue, workflowBundle: bundle, dataConverter: testDataConverter(), maxCachedWorkflows: 0 });
+    try {
+      await worker.runUntil(async () => {
+        await client.workflow.execute('caseMetricsAcrossTasks', { taskQueue, workflowId: `metrics-replay-${randomUUID()}`, args: ['collections'] });
+        let text = '';
+        for (let i = 0; i < 50; i++) {
+          text = await (await fetch(`${baseUrl}/metrics`, { headers: auth })).text();
+          if (sampleValue(text, CASE_EVENTS_METRIC, { event: 'completed', taskQueue }) >= 1) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(sampleValue(text, CASE_EVENTS_METRIC, { case_type: 'collections', event: 'completed', taskQueue }), 1);
+        assert.equal(sampleValue(text, CASE_EVENTS_METRIC, { case_type: 'collections', event: 'started', taskQueue }), 1);
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('returns a request id, keeps a well-formed incoming one, and puts it on every log line of the request', async () => {
     const fresh = await fetch(`${baseUrl}/healthz`);
     assert.match(fresh.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
