@@ -8,14 +8,14 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
-import { createSlackInteractionsRouter } from './slack/routes';
-import { createSlackApi } from './connectors/slack';
 import { mountSecurity } from './security';
 import { createCasesRouter } from './cases/routes';
 import { createDialNexaRouter } from './intake/routes';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics';
 import { httpObservability, metricsHandler } from './observability/http';
+import { createSlackInteractionsRouter } from './slack/routes';
+import { createSlackApi } from './connectors/slack';
 
 export interface ApiDeps {
   config: Config;
@@ -70,7 +70,6 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/cases', createCasesRouter({ client }));
   // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
   app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret }));
-
   // Slack's Request URL (signed by Slack; public in the access gate). views.open gets a short timeout:
   // the trigger id lives 3 s.
   app.use(
