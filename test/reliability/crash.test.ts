@@ -1,0 +1,94 @@
+/**
+ * Issue 7 §2, worker crash: the worker process is SIGKILLed while activities are in flight, at the
+ * moment a QuickBooks refund receipt was APPLIED but its response never reached the activity (the
+ * sandbox applies the write and drops the response). A new worker process takes over; every case
+ * completes and no money action happens twice (counted from the sandbox's records).
+ * CI: 8 cases; `npm run test:reliability:full` runs 40.
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { temporalAddress } from '../support/temporal';
+import { ServiceHarness, type SandboxRecord } from '../support/service';
+import { refundCall, runTag } from './calls';
+import { casesWith, moneyEffects, summarize } from './ledger';
+import { figure, refundWorkflowId, size, waitForCases } from './helpers';
+
+const isRefundWrite = (r: SandboxRecord) => r.system === 'quickbooks' && r.method === 'POST' && /\/refundreceipt$/.test(r.path);
+
+describe('reliability: worker crash (SIGKILL)', function () {
+  this.timeout(15 * 60_000);
+  let svc: ServiceHarness;
+  let client: Client;
+
+  before(async () => {
+    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
+    await svc.start();
+    client = await svc.client();
+  });
+  after(async () => {
+    await client?.connection.close();
+    await svc?.stop();
+  });
+
+  it('completes every case after the worker dies between an applied QuickBooks write and its completion', async () => {
+    const calls = size('RELIABILITY_CRASH_CALLS', 8);
+    const tag = runTag();
+    const plan = Array.from({ length: calls }, (_, i) => {
+      const callId = `call_crash_${tag}_${i}`;
+      const skyfire = i % 4 === 1;
+      return { callId, skyfire, body: refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }) };
+    });
+    // Slow every API a little so many activities are in flight at once, and make the first
+    // QuickBooks write apply but never answer: the activity cannot complete.
+    await svc.setFaults('all', { latencyMs: 250 });
+    await svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
+
+    const answers = await Promise.all(plan.map((p) => svc.postCall(p.body)));
+    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+
+    // Watch the sandbox; kill the worker the moment the dropped write has been applied.
+    const firstWorker = svc.worker;
+    let dropped: SandboxRecord | undefined;
+    let inFlightAtKill = 0;
+    const deadline = Date.now() + 120_000;
+    while (!dropped) {
+      const recs = await svc.sandboxRecords();
+      dropped = recs.find((r) => isRefundWrite(r) && r.dropped === true && r.status !== undefined);
+      if (dropped) {
+        await svc.kill(firstWorker);
+        // Requests the sandbox received that had not been answered when the worker died.
+        inFlightAtKill = recs.filter((r) => r.status === undefined).length;
+      } else if (Date.now() > deadline) throw new Error('no QuickBooks refund write was applied within 120 s');
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(firstWorker?.process.signalCode === 'SIGKILL', 'the first worker was SIGKILLed');
+    const killedAt = dropped.seq;
+
+    await svc.setFaults('all', { latencyMs: 0 });
+    await svc.startWorker();
+    const results = await waitForCases(client, plan.map((p) => p.callId), 8 * 60_000);
+    const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
+    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+
+    const records = await svc.sandboxRecords();
+    const effects = moneyEffects(records, plan.map((p) => p.callId));
+    const sum = summarize(effects);
+    // The write whose answer was lost was retried by the new worker with the same requestid, and
+    // QuickBooks replayed it instead of writing again.
+    const rid = dropped.query.requestid;
+    const retried = records.filter((r) => isRefundWrite(r) && r.query.requestid === rid && r.seq > killedAt && !r.faulted);
+    figure(
+      `crash: ${calls} cases, worker SIGKILLed with ${inFlightAtKill} API requests in flight, right after refund write #${killedAt} was applied -> ` +
+        `${results.size} completed, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, lost write replayed ${retried.length}x`,
+    );
+    assert.ok(retried.length >= 1, 'the new worker retried the write whose response was lost');
+    assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
+    assert.equal(sum.unattributed, 0);
+    assert.equal(casesWith(effects, 'refund_receipt').size, calls, 'every case has its refund receipt');
+    assert.equal(sum.byKind.refund_receipt, calls);
+    assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
+    // The case's own record points at the single receipt QuickBooks holds.
+    const lostCase = plan.find((p) => JSON.stringify(dropped?.body).includes(p.callId));
+    if (lostCase) assert.equal(results.get(lostCase.callId)?.records.filter((r) => r.system === 'quickbooks').length, 1, `${refundWorkflowId(lostCase.callId)} references one QuickBooks record`);
+  });
+});

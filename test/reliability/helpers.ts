@@ -1,0 +1,67 @@
+/**
+ * Shared steps of the reliability tests: sizes (CI defaults, full sizes from scripts/reliability.ts),
+ * waiting for cases, listing what the server holds, and approving cases like an operator.
+ */
+import type { Client } from '@temporalio/client';
+import { caseWorkflowId } from '../../src/temporal/workflow-ids';
+import { decideUpdate, statusQuery, type CaseState } from '../../src/workflows/messages';
+
+/** A size from the environment (scripts/reliability.ts sets the full ones), else the CI default. */
+export function size(name: string, ciDefault: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : ciDefault;
+}
+
+export const refundWorkflowId = (callId: string) => caseWorkflowId(callId, 'refund_request');
+
+/** Waits for every case's result; returns them by call id. Fails naming the cases still open. */
+export async function waitForCases(client: Client, callIds: string[], timeoutMs: number): Promise<Map<string, CaseState>> {
+  const results = new Map<string, CaseState>();
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    callIds.map(async (id) => {
+      const handle = client.workflow.getHandle(refundWorkflowId(id));
+      const res = await Promise.race([handle.result() as Promise<CaseState>, new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())))]);
+      if (res) results.set(id, res);
+    }),
+  );
+  const open = callIds.filter((id) => !results.has(id));
+  if (open.length) throw new Error(`${open.length} of ${callIds.length} cases did not finish within ${timeoutMs / 1000} s, e.g. ${open.slice(0, 3).join(', ')}`);
+  return results;
+}
+
+/** Workflow ids the server holds on a task queue (visibility), any status. */
+export async function listWorkflowIds(client: Client, taskQueue: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+  return ids;
+}
+
+/** Polls until the case waits on an approval request; returns the request. */
+export async function waitForPendingApproval(client: Client, callId: string, timeoutMs = 60_000): Promise<NonNullable<CaseState['pendingApproval']>> {
+  const handle = client.workflow.getHandle(refundWorkflowId(callId));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const state = await handle.query(statusQuery);
+      if (state.pendingApproval) return state.pendingApproval;
+    } catch {
+      // Not started yet or the server is busy: poll again.
+    }
+    if (Date.now() > deadline) throw new Error(`case ${callId} never asked for approval within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Approves (or rejects) as the given approvers, one vote each, the way the Slack route does. */
+export async function decide(client: Client, callId: string, requestId: string, approvers: string[], action: 'approve' | 'reject' = 'approve'): Promise<void> {
+  const handle = client.workflow.getHandle(refundWorkflowId(callId));
+  for (const id of approvers) {
+    await handle.executeUpdate(decideUpdate, { args: [{ requestId, action, actor: { id }, source: 'operator' }], updateId: `rel:${requestId}:${id}:${action}` });
+  }
+}
+
+/** Prints a figure line the CI log keeps (the issue asks for the figures each test reached). */
+export function figure(line: string): void {
+  console.log(`      ${line}`);
+}

@@ -1,0 +1,70 @@
+/**
+ * Issue 7 §1, duplicate storm: every call delivered many times, concurrently, to the real webhook
+ * of the service running as child processes. Each case starts once; each money action happens
+ * exactly once, counted from the sandbox's recorded requests.
+ * CI: 20 calls x 5 deliveries; `npm run test:reliability:full` runs 100 x 10.
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { temporalAddress } from '../support/temporal';
+import { ServiceHarness } from '../support/service';
+import { refundCall, runTag } from './calls';
+import { casesWith, moneyEffects, summarize } from './ledger';
+import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases } from './helpers';
+
+describe('reliability: duplicate storm', function () {
+  this.timeout(15 * 60_000);
+  let svc: ServiceHarness;
+  let client: Client;
+
+  before(async () => {
+    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
+    await svc.start();
+    client = await svc.client();
+  });
+  after(async () => {
+    await client?.connection.close();
+    await svc?.stop();
+  });
+
+  it('starts each case once and moves each refund and pay token exactly once', async () => {
+    const calls = size('RELIABILITY_STORM_CALLS', 20);
+    const deliveries = size('RELIABILITY_STORM_DELIVERIES', 5);
+    const tag = runTag();
+    // Every 4th account pays through Skyfire (UMBRELLA-004): a pay token and a refund receipt each.
+    const plan = Array.from({ length: calls }, (_, i) => {
+      const callId = `call_storm_${tag}_${i}`;
+      const skyfire = i % 4 === 3;
+      return { callId, skyfire, body: JSON.stringify(refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })) };
+    });
+    // All deliveries of all calls at once, interleaved, as a retrying sender would produce them.
+    const sends = plan.flatMap((p) => Array.from({ length: deliveries }, () => p));
+    const answers = await Promise.all(sends.map(async (p) => ({ p, res: await svc.postCall(p.body) })));
+
+    const statuses = answers.map((a) => a.res.status);
+    assert.deepEqual([...new Set(statuses)], [202], `every delivery is accepted; got ${JSON.stringify(answers.filter((a) => a.res.status !== 202).slice(0, 3).map((a) => a.res))}`);
+    const started = answers.flatMap((a) => (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'));
+    assert.equal(started.length, calls, 'exactly one delivery per call reports that it started the case');
+    assert.deepEqual(new Set(started.map((c) => c.workflowId)), new Set(plan.map((p) => refundWorkflowId(p.callId))));
+
+    const results = await waitForCases(client, plan.map((p) => p.callId), 10 * 60_000);
+    const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
+    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+
+    const onServer = await listWorkflowIds(client, svc.taskQueue);
+    assert.equal(onServer.length, calls, 'the server holds one workflow per call, no more');
+
+    const effects = moneyEffects(await svc.sandboxRecords(), plan.map((p) => p.callId));
+    const sum = summarize(effects);
+    const skyfireCalls = plan.filter((p) => p.skyfire).length;
+    figure(
+      `storm: ${calls} calls x ${deliveries} deliveries (${sends.length} requests) -> ${onServer.length} cases, ${sum.byKind.refund_receipt} refund receipts, ` +
+        `${sum.byKind.pay_token} pay tokens, ${sum.byKind.credit_memo} credit memos, ${sum.byKind.invoice_send} invoice sends, ${sum.duplicates.length} duplicates`,
+    );
+    assert.deepEqual(sum.duplicates, [], 'no case has a money action twice');
+    assert.equal(sum.unattributed, 0, 'every money action belongs to a case of this test');
+    assert.equal(casesWith(effects, 'refund_receipt').size, calls, 'every case recorded its refund receipt');
+    assert.equal(sum.byKind.refund_receipt, calls);
+    assert.equal(sum.byKind.pay_token, skyfireCalls, 'one pay token per Skyfire-paid refund');
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Child-process entry for the reliability harness (test/support/service.ts): runs ONE part of the
+ * service (`sandbox`, `api` or `worker`) the way production wires it, so a test can SIGKILL and
+ * restart that part alone. Configuration comes from the environment through src/config.ts, exactly
+ * as in production; the only extra input is the workflow bundle path (argv) for the worker, built
+ * once per test run instead of `npm run build`.
+ *
+ *   node --import tsx test/support/service-entry.ts sandbox <port>
+ *   node --import tsx test/support/service-entry.ts api
+ *   node --import tsx test/support/service-entry.ts worker <bundle.js>
+ */
+import type { Server } from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
+import { createSlackSystem } from '../../src/sandbox/systems/slack';
+import { connectClient, createApp } from '../../src/api';
+import { resolveSecrets } from '../../src/dev-secrets';
+import { createActivities, createConnectors } from '../../src/activities';
+import { createCaseWorker, installRuntime } from '../../src/worker';
+import { createDataConverter, resolveCodecKeyring } from '../../src/temporal/data-converter';
+
+const [role, arg] = process.argv.slice(2);
+
+function ready(info: Record<string, unknown>): void {
+  // One machine-readable line the harness waits for.
+  console.log(`READY ${JSON.stringify({ role, pid: process.pid, ...info })}`);
+}
+
+async function runSandbox(port: number): Promise<void> {
+  // Slack's sandbox system joins the shared list when its engineer registers it; until then add it here.
+  const probe = SYSTEM_FACTORIES.map((f) => f().name);
+  const factories = probe.includes('slack') ? SYSTEM_FACTORIES : [...SYSTEM_FACTORIES, createSlackSystem];
+  const { app } = createSandbox({ factories });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  ready({ port });
+}
+
+async function runApi(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const client = await connectClient(config);
+  const app = createApp({ config, client, logger, secrets: resolveSecrets(config) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.http.port, '127.0.0.1', () => resolve(s));
+  });
+  process.once('SIGTERM', () => server.close(() => void client.connection.close().finally(() => process.exit(0))));
+  ready({ port: config.http.port });
+}
+
+async function runWorker(bundlePath: string): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  installRuntime(config, logger);
+  const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+  const identity = `reliability-worker:${process.pid}`;
+  const worker = await createCaseWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors) }),
+    workflowBundle: { codePath: bundlePath },
+    dataConverter: createDataConverter(resolveCodecKeyring(config)),
+    identity,
+    shutdownGraceMs: 1000,
+  });
+  process.once('SIGTERM', () => worker.shutdown());
+  const running = worker.run();
+  ready({ taskQueue: config.temporal.taskQueue });
+  await running;
+  await connection.close();
+  process.exit(0);
+}
+
+const main = role === 'sandbox' ? runSandbox(Number(arg)) : role === 'api' ? runApi() : role === 'worker' ? runWorker(String(arg)) : Promise.reject(new Error(`unknown role ${role}`));
+main.catch((err: unknown) => {
+  console.error(`FATAL ${role}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
