@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
 import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CasePolicy, type CaseType } from '../../src/domain/case';
@@ -50,11 +50,11 @@ export function caseInput(caseType: CaseType, fields: BillingFields, over: Parti
 }
 
 /** A worker over fresh fakes, and a client; `stop()` in afterEach. */
-export async function caseEnv(opts: FakeOptions = {}) {
+export async function caseEnv(opts: FakeOptions = {}, dataConverter?: DataConverter) {
   const fake: FakeActivities = createFakeActivities(opts);
   // The fakes implement the CaseActivities contract; `Activities` is the real factory's type.
-  const worker = await startTestWorker(fake.activities as unknown as Activities);
-  const client: Client = await testClient();
+  const worker = await startTestWorker(fake.activities as unknown as Activities, undefined, dataConverter);
+  const client: Client = await testClient(dataConverter);
   return {
     fake,
     client,
