@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { CaseActivities } from '../activities/contract';
-import { CASE_TYPES, CaseStatus, type CaseInput, type Urgency } from '../domain/case';
+import { CASE_TYPES, CaseStatus, type CaseInput } from '../domain/case';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
 import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
 import { HANDOFF_MAPPING } from '../policy/handoff';
@@ -377,11 +377,6 @@ function label(action: DecisionAction): string {
     not_billing: 'Marked not billing',
   };
   return labels[action];
-}
-
-/** Urgency to Zendesk priority. */
-export function ticketPriority(urgency: Urgency): 'low' | 'normal' | 'high' | 'urgent' {
-  return urgency;
 }
 
 /** Error type of a case started with input it cannot work with (non-retryable). */
