@@ -3,7 +3,7 @@
  * Temporal floor on the same server in the same run. See BENCHMARKS.md for what each figure means.
  *
  *   tsx bench/run.ts [--quick] [--temporal-address host:port] [--out dir] [--sqlite-pragma k=v ...]
- *                    [--waiting N] [--approvals N] [--only cost,ingest,e2e,waiting]
+ *                    [--waiting N] [--approvals N] [--only cost,ingest,e2e,waiting] [--max-cached-workflows N]
  *
  * Without --temporal-address a file-backed dev server is started (and removed) under the output
  * folder. Children: a floor worker (bench-only workflows), the service worker (the real bundle and
@@ -41,6 +41,8 @@ export interface BenchOptions {
   pragmas: string[];
   waiting?: number;
   approvals?: number;
+  /** Overrides the service worker's shipped sticky-cache size (to measure the trade-off). */
+  maxCachedWorkflows?: number;
   only: Phase[];
 }
 
@@ -55,6 +57,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       waiting: { type: 'string' },
       approvals: { type: 'string' },
       only: { type: 'string' },
+      'max-cached-workflows': { type: 'string' },
     },
     strict: true,
   });
@@ -73,6 +76,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     pragmas: values['sqlite-pragma'] ?? DEFAULT_PRAGMAS,
     waiting: int('waiting', values.waiting),
     approvals: int('approvals', values.approvals),
+    maxCachedWorkflows: int('max-cached-workflows', values['max-cached-workflows']),
     only: only as Phase[],
   };
 }
@@ -113,7 +117,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     progress('starting workers (bundling workflow code)');
     const [floorWorker, serviceWorker] = await Promise.all([
       BenchChild.start('floor-worker', { kind: 'worker', role: 'floor', ...base, taskQueue: queues.floor }),
-      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl) }),
+      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }),
     ]);
     cleanups.push(() => floorWorker.child.stop(), () => serviceWorker.child.stop());
     report.children = { edge: edge.info, ingestEdge: ingestEdge.info, floorWorker: floorWorker.info, serviceWorker: serviceWorker.info };
@@ -158,8 +162,11 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 
     if (opts.only.includes('waiting')) {
       if (available('refund_request (1 Slack approval)')) {
-        // Whatever remains of the 15-minute budget, less a margin for the approvals and the report.
-        const budget = opts.mode === 'full' ? Math.max(60_000, 13 * 60_000 - (Date.now() - started)) : 60_000;
+        // Filling and settling get what remains of the 15 minutes after the approvals (about 1.5 s
+        // each per approver on this machine) and a minute for shutdown and the report.
+        const approvalsMs = (sizes.approvals / sizes.approvalConcurrency) * 1500;
+        const budget = opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 60_000;
+        progress(`waiting: ${Math.round(budget / 1000)} s for filling and settling`);
         report.waiting = await runWaiting(ctx, budget);
       } else {
         report.skipped.push(`waiting cases: ${cost.cases.find((x) => x.name === 'refund_request (1 Slack approval)')?.reason ?? 'unavailable'}`);

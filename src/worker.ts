@@ -25,7 +25,17 @@ export interface CaseWorkerOptions {
   shutdownGraceMs?: number;
   /** Payload encryption (createDataConverter): required, so no worker runs without it by accident. */
   dataConverter: DataConverter;
+  /** Workflows kept in the sticky cache; default DEFAULT_MAX_CACHED_WORKFLOWS. */
+  maxCachedWorkflows?: number;
 }
+
+/**
+ * Sticky-cache size. The SDK's default grows with the heap limit (about 2,300 on a 4 GiB heap) and a
+ * cached case costs roughly 0.3 MiB of worker RSS (BENCHMARKS.md), so with thousands of cases waiting
+ * for approval the cache alone would approach 1 GiB. Past this size waiting cases are evicted and
+ * replayed from history when their decision arrives (tens of ms for a case's history).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 600;
 
 export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -37,6 +47,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     dataConverter: opts.dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }
 

@@ -20,7 +20,7 @@ export interface BenchSizes {
 
 export const SIZES: Record<'quick' | 'full', BenchSizes> = {
   quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
-  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 4, 16, 32], windowMs: 8000, warmupMs: 1500, waitingCases: 10_000, approvals: 1000, fillConcurrency: 32, approvalConcurrency: 16 },
+  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, waitingCases: 10_000, approvals: 1000, fillConcurrency: 32, approvalConcurrency: 8 },
 };
 
 export interface BenchContext {

@@ -27,6 +27,8 @@ export interface WorkerInit {
   codecKeyHex: string;
   /** Service role: where the sandbox answers. */
   sandboxUrl?: string;
+  /** Service role: overrides the shipped sticky-cache size (experiments only). */
+  maxCachedWorkflows?: number;
 }
 
 export interface EdgeInit {

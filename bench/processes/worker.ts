@@ -11,7 +11,7 @@ import { createActivities, createConnectors } from '../../src/activities';
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
-import { createCaseWorker } from '../../src/worker';
+import { createCaseWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';
 import type { WorkerInit } from '../lib/ipc';
 import type { FloorActivities } from '../workflows';
 
@@ -22,12 +22,14 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
   const connection = await NativeConnection.connect({ address: init.address });
   const t0 = Date.now();
   let worker: Worker;
+  let cache = 'SDK default';
   if (init.role === 'floor') {
     const activities: FloorActivities = { noop: async (step) => step };
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
     worker = await Worker.create({ connection, namespace: init.namespace, taskQueue: init.taskQueue, workflowBundle, activities });
   } else {
     if (!init.sandboxUrl) throw new Error('service worker needs sandboxUrl');
+    cache = String(init.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS);
     // Only the connector part of the config matters here: every system points at the sandbox.
     const config = loadConfig({ SANDBOX_URL: init.sandboxUrl, LOG_LEVEL: 'silent' });
     const keyring = createKeyring([['bench', Buffer.from(init.codecKeyHex, 'hex')]], 'bench');
@@ -40,6 +42,7 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
       dataConverter: createDataConverter(keyring),
       identity: `bench-${randomUUID().slice(0, 8)}`,
       shutdownGraceMs: 2000,
+      ...(init.maxCachedWorkflows ? { maxCachedWorkflows: init.maxCachedWorkflows } : {}),
     });
   }
   const bundleMs = Date.now() - t0;
@@ -49,7 +52,7 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     process.exit(1);
   });
   return {
-    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid },
+    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid, maxCachedWorkflows: cache },
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
