@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequestView } from '../../src/activities/contract';
+import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
 import { APPROVER_1, APPROVER_2, CFO, NOT_APPROVER, assertRefused, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, waitForState, type CaseEnv } from './helpers';
 
@@ -88,12 +89,20 @@ describe('refundRequest workflow', function () {
     assert.equal(shown.state, 'open');
     assert.match(shown.statusLine, /1 of 2/);
 
+    // Auditors find it: status and who it still waits on are search attributes.
+    const described = await h.describe();
+    assert.equal(described.typedSearchAttributes.get(CaseStatusKey), 'awaiting_approval');
+    assert.deepEqual(described.typedSearchAttributes.get(WaitingOnKey), [APPROVER_2]);
+
     const second = await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
     assert.equal(second.status, 'decided');
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.deepEqual(s.decisions.map((d) => d.actor.id), [APPROVER_1, APPROVER_2]);
     assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 1);
+    const after = await h.describe();
+    assert.equal(after.typedSearchAttributes.get(CaseStatusKey), 'completed');
+    assert.equal(after.typedSearchAttributes.get(WaitingOnKey), undefined);
   });
 
   it('accepts a decision sent as a signal by an operator, with the same rules', async () => {
