@@ -48,7 +48,7 @@ export const PII_VALUES: { kind: string; value: string }[] = [
   { kind: 'routing number', value: '021000021' },
   { kind: 'account number', value: '000123456789' },
   { kind: 'ssn', value: '536-22-8410' },
-  { kind: 'ein', value: '12-3456789' },
+  { kind: 'ein', value: '94-1081436' },
   { kind: 'vat (DE)', value: 'DE136695976' },
   { kind: 'vat (GB)', value: 'GB 123 4567 89' },
 ];
@@ -120,6 +120,16 @@ export function piiCorpus(tag: string): { callId: string; body: Json; field: str
     }
     return { callId, body, field: name };
   });
+}
+
+/** A short excerpt around the first place `value` shows up in `haystack` (for failure messages). */
+export function piiContext(haystack: string, value: string): string {
+  const lower = haystack.toLowerCase();
+  let i = lower.indexOf(value.toLowerCase());
+  if (i >= 0) return haystack.slice(Math.max(0, i - 40), i + value.length + 20);
+  const compact = lower.replace(/[\s\-.]/g, '');
+  i = compact.indexOf(value.toLowerCase().replace(/[\s\-.]/g, ''));
+  return `(separators removed) ${compact.slice(Math.max(0, i - 40), i + value.length + 20)}`;
 }
 
 /** Where a sensitive value shows up in `haystack`: as written, or with its separators removed. */

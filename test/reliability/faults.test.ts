@@ -1,0 +1,66 @@
+/**
+ * Issue 7 §4, API faults: every sandbox API at once answers 30 % of requests with a 5xx, a share
+ * with 429 + Retry-After, adds 2 s of latency to every request, and applies some writes but drops
+ * their response. Every case still completes and no money action happens twice (counted from the
+ * sandbox's records); the figures show how many faults the run actually absorbed.
+ * CI: 6 cases; `npm run test:reliability:full` runs 30.
+ */
+import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { temporalAddress } from '../support/temporal';
+import { ServiceHarness } from '../support/service';
+import { refundCall, runTag } from './calls';
+import { casesWith, moneyEffects, summarize } from './ledger';
+import { figure, size, waitForCases } from './helpers';
+
+export const FAULTS = { errorRate: 0.3, rateLimitRate: 0.1, retryAfterSeconds: 1, latencyMs: 2000, dropResponseRate: 0.1 };
+
+describe('reliability: API faults on every system', function () {
+  this.timeout(20 * 60_000);
+  let svc: ServiceHarness;
+  let client: Client;
+
+  before(async () => {
+    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
+    await svc.start();
+    client = await svc.client();
+  });
+  after(async () => {
+    await client?.connection.close();
+    await svc?.stop();
+  });
+
+  it('completes every case through 5xx, 429 with Retry-After, 2 s latency and dropped write responses, with no duplicate money action', async () => {
+    const calls = size('RELIABILITY_FAULT_CALLS', 6);
+    const tag = runTag();
+    const plan = Array.from({ length: calls }, (_, i) => {
+      const callId = `call_faults_${tag}_${i}`;
+      const skyfire = i % 3 === 2;
+      return { callId, skyfire, body: refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.50' } : { amount: '9.00' }) };
+    });
+    await svc.setFaults('all', FAULTS);
+
+    const answers = await Promise.all(plan.map((p) => svc.postCall(p.body)));
+    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202), 'intake does not touch the faulty APIs');
+    const started = Date.now();
+    const results = await waitForCases(client, plan.map((p) => p.callId), 15 * 60_000);
+    const seconds = Math.round((Date.now() - started) / 1000);
+
+    const records = await svc.sandboxRecords();
+    const effects = moneyEffects(records, plan.map((p) => p.callId));
+    const sum = summarize(effects);
+    const count = (f: (r: (typeof records)[number]) => boolean) => records.filter(f).length;
+    const statusOf = [...results.values()].reduce<Record<string, number>>((m, s) => ((m[s.status] = (m[s.status] ?? 0) + 1), m), {});
+    figure(
+      `faults: ${calls} cases, ${records.length} API requests (${count((r) => r.status === 503)} 5xx, ${count((r) => r.status === 429)} 429, ${count((r) => r.dropped === true)} dropped responses, 2 s latency each) ` +
+        `in ${seconds} s -> ${JSON.stringify(statusOf)}, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates`,
+    );
+    const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
+    assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
+    assert.equal(sum.unattributed, 0);
+    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    assert.equal(casesWith(effects, 'refund_receipt').size, calls);
+    assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
+    assert.ok(count((r) => r.status === 503) > 0 && count((r) => r.status === 429) > 0, 'faults were actually injected');
+  });
+});
