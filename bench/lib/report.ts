@@ -72,10 +72,21 @@ export function markdown(r: BenchReport): string {
   L.push('## Targets', '', '| figure | service | floor | ratio | target | holds |', '| --- | ---: | ---: | ---: | --- | --- |');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.figure} | ${t.floor ?? ''} | ${t.ratio ?? ''} | ${t.target} | ${yes(t.holds)} |`);
   if (r.ingest?.length) {
-    L.push('', '## Webhook ingest (to 202) vs client.workflow.start', '', '| c | floor req/s | floor p50/p95/p99 ms | webhook req/s | webhook p50/p95/p99 ms | errors | CPU cores (server / API / driver) |', '| ---: | ---: | --- | ---: | --- | ---: | --- |');
+    L.push(
+      '',
+      '## Webhook ingest (to 202) vs client.workflow.start',
+      '',
+      'Floor: bare start of a trivial workflow. Same request: the intake\'s start request (encrypted case input, search attributes, summary) sent from a client, no HTTP API.',
+      '',
+      '| c | floor req/s | floor p50/p95/p99 ms | same request req/s | same request p50/p99 ms | webhook req/s | webhook p50/p95/p99 ms | errors | server CPU ms/req floor / same / webhook | API CPU ms/req |',
+      '| ---: | ---: | --- | ---: | --- | ---: | --- | ---: | --- | ---: |',
+    );
+    const perReq = (cores: number | undefined, thr: number) => (cores === undefined || !thr ? 'n/a' : ((cores * 1000) / thr).toFixed(1));
     for (const l of r.ingest) {
-      const c = l.service.cpu.cores;
-      L.push(`| ${l.concurrency} | ${l.floor.throughput} | ${l.floor.p50} / ${l.floor.p95} / ${l.floor.p99} | ${l.service.throughput} | ${l.service.p50} / ${l.service.p95} / ${l.service.p99} | ${l.service.errors} | ${c.temporalServer ?? 'n/a'} / ${c.ingestApi ?? 'n/a'} / ${c.loadGenerator ?? 'n/a'} (floor: ${l.floor.cpu.cores.temporalServer ?? 'n/a'} / - / ${l.floor.cpu.cores.loadGenerator ?? 'n/a'}) |`);
+      const sv = l.service.cpu.cores;
+      L.push(
+        `| ${l.concurrency} | ${l.floor.throughput} | ${l.floor.p50} / ${l.floor.p95} / ${l.floor.p99} | ${l.sameRequest.throughput} | ${l.sameRequest.p50} / ${l.sameRequest.p99} | ${l.service.throughput} | ${l.service.p50} / ${l.service.p95} / ${l.service.p99} | ${l.service.errors} | ${perReq(l.floor.cpu.cores.temporalServer, l.floor.throughput)} / ${perReq(l.sameRequest.cpu.cores.temporalServer, l.sameRequest.throughput)} / ${perReq(sv.temporalServer, l.service.throughput)} | ${perReq(sv.ingestApi, l.service.throughput)} |`,
+      );
     }
   }
   for (const s of r.e2e ?? []) {
@@ -155,6 +166,7 @@ export function svgChart(r: BenchReport): string {
         { label: 'floor p99', color: COLORS[0], points: r.ingest.map((l) => [l.concurrency, l.floor.p99]) },
         { label: 'webhook p50', color: COLORS[1], dash: true, points: r.ingest.map((l) => [l.concurrency, l.service.p50]) },
         { label: 'webhook p99', color: COLORS[1], points: r.ingest.map((l) => [l.concurrency, l.service.p99]) },
+        { label: 'same request, no API p99', color: COLORS[4], points: r.ingest.map((l) => [l.concurrency, l.sameRequest.p99]) },
       ]
     : [];
   const e2e: Line[] = [];
