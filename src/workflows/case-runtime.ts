@@ -240,6 +240,7 @@ export class CaseRuntime {
    */
   async finish(status: CaseStatus, reason?: string): Promise<CaseState> {
     this.finished = true;
+    this.completeHandoff();
     this.setStatus(status, reason);
     recordCaseEvent(
       this.input.caseType,
@@ -247,6 +248,24 @@ export class CaseRuntime {
     );
     await condition(allHandlersFinished);
     return this.state;
+  }
+
+  /** Fills what the handoff mapping promises (owner, record URL) from what the case learned. */
+  private completeHandoff(): void {
+    const spec = HANDOFF_MAPPING[this.input.caseType];
+    const h = this.state.handoff;
+    if (!h.owner && spec.owner) h.owner = spec.owner === 'account_owner' ? 'account_owner (unresolved)' : spec.owner;
+    if (!h.recordUrl) {
+      const slack = this.state.records.find((r) => r.system === 'slack');
+      const byKind: Record<string, string | undefined> = {
+        zendesk_ticket: this.ticket?.url,
+        quickbooks_record: h.destinationObject?.system === 'quickbooks' ? h.destinationObject.url : undefined,
+        hubspot_record: h.destinationObject?.system === 'hubspot' ? h.destinationObject.url : this.input.fields.crmUrl,
+        slack_message: slack?.url,
+      };
+      const url = (spec.recordUrl && byKind[spec.recordUrl]) ?? this.ticket?.url ?? h.destinationObject?.url;
+      if (url) h.recordUrl = url;
+    }
   }
 
   /** Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. */

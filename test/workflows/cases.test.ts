@@ -26,6 +26,11 @@ describe('case workflows', function () {
       assert.equal(env.fake.callsOf('archiveDocument', h.workflowId)[0].input.kind, 'invoice_pdf');
       assert.equal(env.fake.callsOf('postApprovalRequest', h.workflowId).length, 0);
       assert.deepEqual(s.handoff.destinationObject?.id, '1001');
+      // The handoff of product.md §2: record, owner, next step, status and the record URL (the ticket, per the mapping).
+      assert.equal(s.handoff.owner, 'support');
+      assert.equal(s.handoff.status, 'completed');
+      assert.equal(s.handoff.recordUrl, s.records.find((r) => r.system === 'zendesk')?.url);
+      assert.ok(s.handoff.recordUrl);
     });
 
     it('sends an address not on file to review; rejected, nothing is sent and Slack never shows the address', async () => {
@@ -113,6 +118,8 @@ describe('case workflows', function () {
       const requestId = await waitForRequest(h);
       const escalated = await waitForState(h, (st) => st.status === 'escalated');
       assert.ok(escalated.pendingApproval?.eligibleApprovers.includes(CFO));
+      // The escalation reply follows the status change (it is the next activity).
+      await waitForState(h, () => env!.fake.callsOf('postApprovalReminder', h.workflowId).length > 0);
       const reminder = env.fake.callsOf('postApprovalReminder', h.workflowId)[0];
       assert.ok((reminder.input.mentions as string[]).includes(CFO));
       await decide(h, decision(requestId, CFO, DecisionAction.Acknowledge));
