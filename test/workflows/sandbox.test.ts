@@ -67,6 +67,19 @@ describe('case workflows against the sandbox', function () {
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
   });
 
+  it('Skyfire refund when token responses are lost: Temporal retries, still one KYA and one pay token', async () => {
+    // The next two Skyfire writes are applied but their responses dropped (the connection closes).
+    await sb.faults('skyfire', { dropNext: 2 });
+    const h = await start(caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' }));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.ok((await sb.records('skyfire', (r) => r.dropped === true)).length >= 1, 'a response was lost');
+    const tokens = (await sb.control('/skyfire/tokens')) as { type: string; buyerTag: string | null }[];
+    assert.deepEqual(tokens.filter((t) => t.type === 'pay').map((t) => t.buyerTag), [`${h.workflowId}/refund.pay`]);
+    assert.equal(tokens.filter((t) => t.type === 'kya').length, 1);
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
+  });
+
   it('Skyfire refund with too little balance: no token, finance alerted in Slack, nothing recorded', async () => {
     await sb.control('/skyfire/wallet', { balance: '5.00' });
     const h = await start(caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' }));
