@@ -49,6 +49,10 @@ export interface WaitingResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Cases posted but not yet waiting, at most. */
+const BACKLOG = 150;
+/** Share of the phase budget spent posting; the rest lets the last cases settle. */
+const FILL_SHARE = 0.85;
 
 /** Workflows of this run's service queue with CaseStatus awaiting_approval (visibility count). */
 async function countWaiting(ctx: BenchContext): Promise<number> {
@@ -84,18 +88,30 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const callIds: string[] = [];
   ctx.progress(`waiting: posting ${n} refund calls that need approval (concurrency ${fillConcurrency})`);
   let cpu = cpuMeter(ctx);
+  // Paced: at most BACKLOG cases posted but not yet waiting. Posting far ahead of what the worker
+  // settles only builds a queue of half-run cases that then compete with the approvals.
+  let counting = true;
+  const counter = (async () => {
+    while (counting) {
+      waiting = (await countWaiting(ctx).catch(() => waiting + before)) - before;
+      await sleep(1000);
+    }
+  })();
   const fill = await runBatch(
     n,
     fillConcurrency,
     async (i) => {
+      while (callIds.length - waiting > BACKLOG && Date.now() < t0 + budgetMs * FILL_SHARE) await sleep(200);
       const { callId, raw } = buildCall(CallKind.ReviewRefund, tag, i);
       await postCall(ctx.apiUrl, ctx.webhookSecret, raw);
       callIds.push(callId);
     },
-    (done) => ctx.progress(`  posted ${done}/${n}`),
-    // Stop posting at 60% of the budget so the rest can settle: the report says how far it got.
-    () => Date.now() > t0 + budgetMs * 0.6,
+    (done) => ctx.progress(`  posted ${done}/${n}, ${waiting} waiting`),
+    // Stop posting when the fill share of the budget is spent: the report says how far it got.
+    () => Date.now() > t0 + budgetMs * FILL_SHARE,
   );
+  counting = false;
+  await counter;
   const fillCpu = cpu();
   waiting = (await countWaiting(ctx)) - before;
   const end = t0 + budgetMs;
