@@ -1,6 +1,7 @@
 /** Pure policy functions: no I/O, no environment. Used by workflows and intake. */
 export * from './activity-retry';
 export * from './billing-note';
+export * from './format';
 export * from './handoff';
 export * from './refund';
 export * from './review';

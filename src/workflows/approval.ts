@@ -8,6 +8,7 @@
 import { condition, uuid4 } from '@temporalio/workflow';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
 import { CaseStatus, type Urgency } from '../domain/case';
+import { humanDuration } from '../policy/format';
 import { recordCaseEvent } from './case-metrics';
 import { type CaseRuntime, type OpenRequest, type RequestClosure } from './case-runtime';
 import { DecisionAction, type PendingApproval } from './messages';
@@ -187,22 +188,7 @@ function unique(ids: string[]): string[] {
   return [...new Set(ids.filter(Boolean))];
 }
 
-/** `3 days`, `4 hours`, `15 minutes`, `2 seconds`: for messages people read. */
-export function humanDuration(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1000, 'second'],
-  ];
-  for (const [size, name] of units) {
-    if (ms >= size) {
-      const n = Math.round(ms / size);
-      return `${n} ${name}${n === 1 ? '' : 's'}`;
-    }
-  }
-  return `${ms} ms`;
-}
+export { humanDuration } from '../policy/format';
 
 /** The two-button approval most money and record changes use. */
 export const APPROVE_REJECT: ApprovalActionView[] = [

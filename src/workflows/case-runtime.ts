@@ -23,6 +23,7 @@ import { CASE_TYPES, CaseStatus, type CaseInput } from '../domain/case';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
 import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
 import { HANDOFF_MAPPING } from '../policy/handoff';
+import { formatMoney } from '../policy/format';
 import {
   AccountIdKey,
   AmountMinorKey,
@@ -377,13 +378,6 @@ export function describeRequest(input: CaseInput): string {
   return what[input.caseType];
 }
 
-/** `USD 120.00`: minor units to a display string without floating-point arithmetic. */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const sign = amountMinor < 0 ? '-' : '';
-  const abs = Math.abs(Math.trunc(amountMinor));
-  return `${currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 function label(action: DecisionAction): string {
   const labels: Record<DecisionAction, string> = {
     approve: 'Approved',
@@ -397,6 +391,8 @@ function label(action: DecisionAction): string {
   };
   return labels[action];
 }
+
+export { formatMoney } from '../policy/format';
 
 /** Error type of a case started with input it cannot work with (non-retryable). */
 export const INVALID_CASE_INPUT_ERROR_TYPE = 'InvalidCaseInput';
