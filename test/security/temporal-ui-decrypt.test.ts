@@ -82,6 +82,8 @@ describe('Temporal Web UI decrypts history through the codec endpoint', function
   async function openWorkflow(page: Page): Promise<string> {
     await page.goto(uiBase);
     await page.evaluate((endpoint) => {
+      // Runs in the browser; the project's TypeScript lib has no DOM types.
+      const { localStorage } = globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } };
       localStorage.setItem('endpoint', JSON.stringify(endpoint));
       localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
       localStorage.setItem('includeCredentials', 'true');
