@@ -79,7 +79,7 @@ describe('reliability: fuzzing the public endpoints', function () {
       }
       byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
       const message = (res.json as { message?: unknown } | undefined)?.message;
-      if (res.status < 400 || res.status >= 500) failures.push(`${c.target} ${c.name}: status ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status < 400 || res.status >= 500) failures.push(`${c.target} ${c.name}: status ${res.status} ${res.text.slice(0, 200)} for ${c.body.slice(0, 200)}`);
       else if (typeof message !== 'string' || message.trim().length < 10) failures.push(`${c.target} ${c.name}: ${res.status} without a clear message: ${res.text.slice(0, 200)}`);
     };
     // A few requests at a time: fuzzing, not load.
