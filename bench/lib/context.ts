@@ -2,15 +2,20 @@
 import type { Client } from '@temporalio/client';
 import type { BenchServer } from './server';
 import type { BenchChild } from './ipc';
+import type { LoadSample } from './load';
 import { readProc } from './procfs';
 
 /** Sizes of one run; `quick` for CI, `full` for the figures in BENCHMARKS.md. */
 export interface BenchSizes {
   ingestLevels: number[];
   e2eLevels: number[];
-  /** Measured window and warm-up per level, ms. */
+  /** Measured window per series and level (split over `rounds` interleaved slices) and warm-up per slice, ms. */
   windowMs: number;
   warmupMs: number;
+  rounds: number;
+  /** End to end: cases take seconds, so longer windows and warm-ups. */
+  e2eWindowMs: number;
+  e2eWarmupMs: number;
   waitingCases: number;
   approvals: number;
   /** Webhook concurrency while filling the waiting cases. */
@@ -19,8 +24,8 @@ export interface BenchSizes {
 }
 
 export const SIZES: Record<'quick' | 'full', BenchSizes> = {
-  quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
-  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, waitingCases: 10_000, approvals: 1000, fillConcurrency: 32, approvalConcurrency: 8 },
+  quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, rounds: 1, e2eWindowMs: 3000, e2eWarmupMs: 1000, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
+  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, rounds: 2, e2eWindowMs: 10_000, e2eWarmupMs: 2500, waitingCases: 10_000, approvals: 1000, fillConcurrency: 32, approvalConcurrency: 8 },
 };
 
 export interface BenchContext {
@@ -70,5 +75,31 @@ export function cpuMeter(ctx: BenchContext): () => CpuShare {
       if (now !== undefined && before !== undefined) cores[k] = Math.round(((now - before) / Math.max(1, wallMs)) * 100) / 100;
     }
     return { wallMs, cores };
+  };
+}
+
+/** Time-weighted CPU share over several slices (interleaved measurements). */
+export function combineCpu(shares: CpuShare[]): CpuShare {
+  const wallMs = shares.reduce((a, s) => a + s.wallMs, 0);
+  const keys = new Set(shares.flatMap((s) => Object.keys(s.cores)));
+  const cores: Record<string, number> = {};
+  for (const k of keys) cores[k] = Math.round((shares.reduce((a, s) => a + (s.cores[k] ?? 0) * s.wallMs, 0) / Math.max(1, wallMs)) * 100) / 100;
+  return { wallMs, cores };
+}
+
+/** Meters CPU around each interleaved slice and reports progress; read the per-series totals after. */
+export function sliceMeter<K extends string>(ctx: BenchContext, label: string) {
+  const shares = new Map<K, CpuShare[]>();
+  return {
+    around: async (key: K, round: number, run: () => Promise<LoadSample>): Promise<LoadSample> => {
+      const meter = cpuMeter(ctx);
+      const sample = await run();
+      const list = shares.get(key) ?? [];
+      list.push(meter());
+      shares.set(key, list);
+      ctx.progress(`  ${label} ${key} slice ${round + 1}: ${sample.latencies.length} done${sample.errors ? `, ${sample.errors} errors` : ''}`);
+      return sample;
+    },
+    cpu: (key: K): CpuShare => combineCpu(shares.get(key) ?? []),
   };
 }

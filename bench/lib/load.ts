@@ -1,8 +1,11 @@
 /**
- * Closed-loop load: `concurrency` virtual users each run `op` back to back until the measured
- * window ends. A short warm-up (not measured) fills connections and caches first. Closed loop,
- * not open loop, because the question is "how much does the system sustain", and an open loop
- * past saturation only measures queueing in this process.
+ * Closed-loop load: `concurrency` virtual users each run `op` back to back. Closed loop, not open
+ * loop, because the question is "how much does the system sustain", and an open loop past
+ * saturation only measures queueing in this process.
+ *
+ * The machine is shared, so its spare CPU drifts from minute to minute. A floor measured a minute
+ * before the service would compare two different machines; `runInterleaved` therefore alternates
+ * short slices of each series (A B A B ...) and merges each series' slices.
  */
 import { performance } from 'node:perf_hooks';
 import { summarize, type LatencySummary } from './stats';
@@ -11,9 +14,8 @@ export interface LoadOptions {
   concurrency: number;
   /** Measured window. */
   durationMs: number;
+  /** Not measured: connections, caches and the closed loop reach a steady state first. */
   warmupMs: number;
-  /** Stop after this many measured operations even if time remains (keeps big runs bounded). */
-  maxOps?: number;
   /** Called about once a second with the running count. */
   onProgress?: (done: number, errors: number) => void;
 }
@@ -25,32 +27,48 @@ export class LoadError extends Error {
   override name = 'LoadError';
 }
 
-export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<LatencySummary & { firstError?: string }> {
+/** Raw outcome of one measured stretch. */
+export interface LoadSample {
+  latencies: number[];
+  errors: number;
+  windowMs: number;
+  firstError?: string;
+}
+
+export type LoadResult = LatencySummary & { firstError?: string };
+
+let globalSeq = 0;
+
+function validate(opts: LoadOptions): void {
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new LoadError(`concurrency must be a positive integer, got ${opts.concurrency}`);
   if (!(opts.durationMs > 0)) throw new LoadError(`durationMs must be positive, got ${opts.durationMs}`);
-  let seq = 0;
+}
+
+/**
+ * Runs one stretch. An operation counts when it *completes* inside the window (after warm-up,
+ * before the end): throughput is completions per second of window, which stays right when single
+ * operations take longer than the window's slices. Operations still running at the end are awaited
+ * (the next stretch starts clean) but not counted.
+ */
+export async function sampleClosedLoop(op: Operation, opts: LoadOptions): Promise<LoadSample> {
+  validate(opts);
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const t0 = performance.now();
   const measureFrom = t0 + opts.warmupMs;
   const stopAt = measureFrom + opts.durationMs;
-  let lastEnd = measureFrom;
   const timer = opts.onProgress ? setInterval(() => opts.onProgress?.(latencies.length, errors), 1000) : undefined;
   const user = async () => {
-    for (;;) {
+    while (performance.now() < stopAt) {
       const start = performance.now();
-      if (start >= stopAt || (opts.maxOps !== undefined && latencies.length >= opts.maxOps)) return;
       try {
-        await op(seq++);
+        await op(globalSeq++);
         const end = performance.now();
-        // Count an operation if it started inside the window (warm-up ones are dropped).
-        if (start >= measureFrom) {
-          latencies.push(end - start);
-          lastEnd = Math.max(lastEnd, end);
-        }
+        if (end >= measureFrom && end <= stopAt) latencies.push(end - start);
       } catch (err) {
-        if (start >= measureFrom) errors++;
+        const end = performance.now();
+        if (end >= measureFrom && end <= stopAt) errors++;
         firstError ??= (err as Error).message;
         // Back off briefly so a failing system is not hammered in a tight loop.
         await new Promise((r) => setTimeout(r, 50));
@@ -59,12 +77,45 @@ export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<L
   };
   await Promise.all(Array.from({ length: opts.concurrency }, user));
   if (timer) clearInterval(timer);
-  // The window ends when the last counted operation finished (in-flight ones finish after stopAt).
-  const windowMs = Math.max(1, lastEnd - measureFrom);
+  return { latencies, errors, windowMs: opts.durationMs, ...(firstError ? { firstError } : {}) };
+}
+
+export function mergeSamples(samples: LoadSample[]): LoadResult {
+  const latencies = samples.flatMap((s) => s.latencies);
+  const errors = samples.reduce((a, s) => a + s.errors, 0);
+  const windowMs = samples.reduce((a, s) => a + s.windowMs, 0);
+  const firstError = samples.find((s) => s.firstError)?.firstError;
   return { ...summarize(latencies, errors, windowMs), ...(firstError ? { firstError } : {}) };
 }
 
-/** Runs `ops` operations with at most `concurrency` in flight; returns per-op latencies. */
+export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<LoadResult> {
+  return mergeSamples([await sampleClosedLoop(op, opts)]);
+}
+
+/**
+ * Alternates the series in `rounds` rounds (each slice gets durationMs / rounds of measurement and
+ * its own warm-up) and returns one merged result per series, in order. `around` wraps each slice
+ * (CPU metering, progress).
+ */
+export async function runInterleaved<K extends string>(
+  series: { key: K; op: Operation }[],
+  opts: LoadOptions & { rounds: number },
+  around?: (key: K, round: number, run: () => Promise<LoadSample>) => Promise<LoadSample>,
+): Promise<Record<K, LoadResult>> {
+  validate(opts);
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new LoadError(`rounds must be a positive integer, got ${opts.rounds}`);
+  const samples = new Map<K, LoadSample[]>(series.map((s) => [s.key, []]));
+  const slice = { ...opts, durationMs: opts.durationMs / opts.rounds };
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const s of series) {
+      const run = () => sampleClosedLoop(s.op, slice);
+      samples.get(s.key)?.push(around ? await around(s.key, r, run) : await run());
+    }
+  }
+  return Object.fromEntries(series.map((s) => [s.key, mergeSamples(samples.get(s.key) ?? [])])) as Record<K, LoadResult>;
+}
+
+/** Runs `count` operations with at most `concurrency` in flight; returns per-op latencies. */
 export async function runBatch(
   count: number,
   concurrency: number,
