@@ -19,6 +19,10 @@ const FULL: Record<string, string> = {
   RELIABILITY_CRASH_CALLS: '40',
   RELIABILITY_RESTART_CALLS: '20',
   RELIABILITY_FAULT_CALLS: '30',
+  // §4 at the rates: 30 % 5xx, plus 429s and dropped write responses.
+  RELIABILITY_FAULT_ERROR_RATE: '0.3',
+  RELIABILITY_FAULT_RATE_LIMIT_RATE: '0.1',
+  RELIABILITY_FAULT_DROP_RATE: '0.1',
   // §5: well over the 1 000 inputs CI sends.
   RELIABILITY_FUZZ_DIALNEXA: '5000',
   RELIABILITY_FUZZ_SLACK: '5000',
