@@ -15,6 +15,9 @@ export const RefundBlocker = {
   ReasonNotAllowed: 'reason_not_allowed',
   Suppressed: 'sensitive_data',
   EarlierRefund: 'earlier_refund',
+  /** More than the customer paid on the named invoice (or in another currency): never automated. */
+  ExceedsAmountPaid: 'exceeds_amount_paid',
+  InvoiceNotFound: 'invoice_not_found',
 } as const;
 export type RefundBlocker = (typeof RefundBlocker)[keyof typeof RefundBlocker];
 
@@ -24,6 +27,11 @@ export interface RefundFacts {
   vip: boolean;
   /** A RefundReceipt/CreditMemo already references this invoice. */
   earlierRefund: boolean;
+  /**
+   * What the customer paid on the named invoice (total minus open balance), when the call named one.
+   * `null`: the call named an invoice that was not found. Absent: no invoice named.
+   */
+  invoicePaid?: { amountMinor: number; currency: string } | null;
 }
 
 export interface RefundAutomationDecision {
@@ -53,5 +61,9 @@ export function refundAutomation(input: Pick<CaseInput, 'fields' | 'intentConfid
   if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason)) blockers.push(RefundBlocker.ReasonNotAllowed);
   if (input.suppressed.length > 0) blockers.push(RefundBlocker.Suppressed);
   if (facts.earlierRefund) blockers.push(RefundBlocker.EarlierRefund);
+  if (facts.invoicePaid === null) blockers.push(RefundBlocker.InvoiceNotFound);
+  else if (facts.invoicePaid && fields.amount && (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > facts.invoicePaid.amountMinor)) {
+    blockers.push(RefundBlocker.ExceedsAmountPaid);
+  }
   return { automate: blockers.length === 0, blockers, limitMinor };
 }

@@ -36,7 +36,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     await openCaseTicket(rt, `Your ${fields.creditRequest ? 'credit' : 'refund'} request (${shown})`, `We received your request for a ${fields.creditRequest ? 'credit' : 'refund'} of ${shown}. Our finance team will confirm it here.`);
     if (!account.customer) return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks: the refund cannot be recorded`);
 
-    const policyDecision = refundAutomation(input, { vip: account.vip, earlierRefund: earlier.found });
+    const invoicePaid = invoice
+      ? { amountMinor: invoice.total.amountMinor - invoice.balance.amountMinor, currency: invoice.total.currency }
+      : fields.invoiceNumber
+        ? null
+        : undefined;
+    const policyDecision = refundAutomation(input, { vip: account.vip, earlierRefund: earlier.found, invoicePaid });
     if (policyDecision.automate) {
       rt.facts.push(`Automated inside policy (limit ${formatMoney(policyDecision.limitMinor, amount.currency)})`);
     } else {
@@ -53,6 +58,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ...(fields.invoiceNumber ? [{ label: 'Invoice', value: fields.invoiceNumber }] : []),
           ...(fields.refundReason ? [{ label: 'Reason', value: fields.refundReason }] : []),
           { label: 'Why review', value: policyDecision.blockers.join(', ') },
+          ...(invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
+            ? [{ label: 'Warning', value: `exceeds what was paid on ${fields.invoiceNumber} (${formatMoney(invoicePaid.amountMinor, invoicePaid.currency)})` }]
+            : []),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           { label: 'Approvals needed', value: String(required) },
         ],

@@ -35,6 +35,16 @@ describe('refund automation policy', () => {
     }
   });
 
+  it('never automates more than was paid on the named invoice, another currency, or an invoice that does not exist', () => {
+    const amount = { amountMinor: 3000, currency: 'USD' };
+    const paid = (amountMinor: number, currency = 'USD') => ({ ...clean, invoicePaid: { amountMinor, currency } });
+    assert.equal(refundAutomation(refundInput({}, { amount }), paid(3000)).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(2999)).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(0)).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(9000, 'EUR')).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), { ...clean, invoicePaid: null }).blockers, [RefundBlocker.InvoiceNotFound]);
+  });
+
   it("uses the call's approval threshold when it is stricter, never when it is looser", () => {
     assert.deepEqual(refundAutomation(refundInput({}, { approvalThresholdMinor: 2000 }), clean).blockers, [RefundBlocker.AboveLimit]);
     assert.equal(refundAutomation(refundInput({}, { approvalThresholdMinor: 900000, amount: { amountMinor: 6000, currency: 'USD' } }), clean).automate, false);
