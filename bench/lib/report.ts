@@ -90,10 +90,21 @@ export function markdown(r: BenchReport): string {
     }
   }
   for (const s of r.e2e ?? []) {
-    L.push('', `## End to end: ${s.name} (${s.activities} activities) vs ${s.activities} no-op activities`, '', '| c | floor cases/s | floor p50/p99 ms | service cases/s | service p50/p99 ms | errors | CPU cores service run (server / worker / API) |', '| ---: | ---: | --- | ---: | --- | ---: | --- |');
+    L.push(
+      '',
+      `## End to end: ${s.name} (${s.activities} activities) vs ${s.activities} no-op activities`,
+      '',
+      '| c | floor cases/s | floor p50/p99 ms | service cases/s | service p50/p99 ms | errors | CPU cores used (floor run / service run) | server CPU ms per case floor / service | worker CPU ms per case floor / service | API+sandbox CPU ms per case |',
+      '| ---: | ---: | --- | ---: | --- | ---: | --- | --- | --- | ---: |',
+    );
     for (const l of s.levels) {
       const c = l.service.cpu.cores;
-      L.push(`| ${l.concurrency} | ${l.floor.throughput} | ${l.floor.p50} / ${l.floor.p99} | ${l.service.throughput} | ${l.service.p50} / ${l.service.p99} | ${l.service.errors} | ${c.temporalServer ?? 'n/a'} / ${c.serviceWorker ?? 'n/a'} / ${c.api ?? 'n/a'} |`);
+      const f = l.floor.cpu.cores;
+      const total = (x: Record<string, number>) => Object.values(x).reduce((a, b) => a + b, 0).toFixed(2);
+      const per = (cores: number | undefined, thr: number) => (cores === undefined || !thr ? 'n/a' : ((cores * 1000) / thr).toFixed(0));
+      L.push(
+        `| ${l.concurrency} | ${l.floor.throughput} | ${l.floor.p50} / ${l.floor.p99} | ${l.service.throughput} | ${l.service.p50} / ${l.service.p99} | ${l.service.errors} | ${total(f)} / ${total(c)} | ${per(f.temporalServer, l.floor.throughput)} / ${per(c.temporalServer, l.service.throughput)} | ${per(f.floorWorker, l.floor.throughput)} / ${per(c.serviceWorker, l.service.throughput)} | ${per(c.api, l.service.throughput)} |`,
+      );
     }
   }
   const w = r.waiting;
