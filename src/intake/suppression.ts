@@ -254,6 +254,30 @@ export interface SuppressedCall {
 /** Fields that are identifiers or links: when one holds sensitive data, it is dropped, not marked. */
 const DROP_IF_SENSITIVE = new Set<keyof BillingFields>(['accountId', 'invoiceNumber', 'paymentId', 'subscriptionId', 'customerEmail', 'customerPhone', 'crmUrl', 'paymentPlatformUrl', 'supportTicket', 'taxRegion', 'customerTier', 'paymentPlatform']);
 
+/** Query parameters that make a link a bearer credential (pre-signed S3/GCS/Azure links, tokens). */
+const CREDENTIAL_PARAM = /^(x-amz-|x-goog-|signature$|sig$|se$|sp$|sv$|st$|token$|access_token$|auth$|key$|expires$|policy$|key-pair-id$)/i;
+
+/**
+ * A link without the parts that grant access on their own: user info and signing parameters.
+ * DialNexa's recording links are pre-signed (valid 7 days); the signature is a credential, so it
+ * stays out of history, Slack and tickets. People open the recording from DialNexa by call id.
+ */
+export function withoutCredentials(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  u.username = '';
+  u.password = '';
+  for (const name of [...u.searchParams.keys()]) if (CREDENTIAL_PARAM.test(name)) u.searchParams.delete(name);
+  return u.toString();
+}
+
+const LINK_FIELDS = ['crmUrl', 'paymentPlatformUrl'] as const;
+
 const ORDER: SensitiveCategory[] = ['card_number', 'bank_details', 'tax_identifier', 'private_document'];
 
 /**
@@ -281,6 +305,10 @@ export function suppressCall(parsed: ParsedCall, transcriptMaxChars = TRANSCRIPT
     if (clean === value) continue;
     if (DROP_IF_SENSITIVE.has(key)) delete fields[key];
     else (fields as Record<string, unknown>)[key] = clean;
+  }
+  for (const key of LINK_FIELDS) {
+    if (fields[key] !== undefined) fields[key] = withoutCredentials(fields[key]);
+    if (fields[key] === undefined) delete fields[key];
   }
   if (fields.newBillingAddress) {
     const a = fields.newBillingAddress;
@@ -324,8 +352,8 @@ export function suppressCall(parsed: ParsedCall, transcriptMaxChars = TRANSCRIPT
     durationSeconds: parsed.duration,
     summary,
     transcript,
-    transcriptUrl: transcriptUrl && scan(transcriptUrl) === transcriptUrl ? transcriptUrl : undefined,
-    recordingUrl: parsed.recording_url && scan(parsed.recording_url) === parsed.recording_url ? parsed.recording_url : undefined,
+    transcriptUrl: transcriptUrl && scan(transcriptUrl) === transcriptUrl ? withoutCredentials(transcriptUrl) : undefined,
+    recordingUrl: parsed.recording_url && scan(parsed.recording_url) === parsed.recording_url ? withoutCredentials(parsed.recording_url) : undefined,
   };
   for (const k of Object.keys(call) as (keyof CallFacts)[]) if (call[k] === undefined) delete call[k];
   const all = new Set<SensitiveCategory>([...flags, ...found]);

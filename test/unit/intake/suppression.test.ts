@@ -44,6 +44,22 @@ describe('suppression detectors', () => {
 describe('suppressing a whole call', () => {
   const parse = (call: Record<string, unknown>) => callSchema.parse({ id: 'call_supp_1', ...call });
 
+  it('keeps links but strips what makes them credentials (pre-signed query, user info)', () => {
+    const out = suppressCall(
+      parse({
+        recording_url: 'https://rec.dialnexa.example/call_supp_1.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123&X-Amz-Expires=604800&part=1',
+        post_call_analysis: {
+          billing_intent: 'invoice_resend',
+          transcript_url: 'https://app.dialnexa.example/calls/call_supp_1/transcript?token=s3cr3t',
+          crm_url: 'https://user:pw@crm.example/contacts/501?tab=deals',
+        },
+      }),
+    );
+    assert.equal(out.call.recordingUrl, 'https://rec.dialnexa.example/call_supp_1.mp3?part=1');
+    assert.equal(out.call.transcriptUrl, 'https://app.dialnexa.example/calls/call_supp_1/transcript');
+    assert.equal(out.fields.crmUrl, 'https://crm.example/contacts/501?tab=deals');
+  });
+
   it('scans every free-text field, the summary and the transcript; drops identifiers that held a secret', () => {
     const card = '4111 1111 1111 1111';
     const out = suppressCall(
