@@ -55,7 +55,14 @@ export function checkTargets(r: Pick<BenchReport, 'ingest' | 'e2e' | 'waiting'>)
   const w = r.waiting;
   if (w) {
     const rssMiB = Math.round(w.worker.rssBytes / 2 ** 20);
-    t.push({ name: `worker RSS with ${w.waiting} cases waiting (MiB)`, figure: rssMiB, target: '<= 1024 MiB (at 10,000 waiting)', holds: rssMiB <= 1024 && w.waiting >= w.requested });
+    // Fewer cases waiting than asked for (the time budget ran out) cannot confirm the target either way.
+    const reached = w.waiting >= w.requested;
+    t.push({
+      name: `worker RSS with ${w.waiting} of ${w.requested} cases waiting (MiB)`,
+      figure: rssMiB,
+      target: `<= 1024 MiB (at ${w.requested} waiting)`,
+      ...(reached || rssMiB > 1024 ? { holds: reached && rssMiB <= 1024 } : {}),
+    });
     t.push({ name: `decision -> refund recorded p99 (ms), ${w.approvals.count} approvals`, figure: w.approvals.toRefund.p99, target: '<= 500 ms', holds: w.approvals.errors === 0 && w.approvals.toRefund.p99 <= 500 });
   }
   return t;
