@@ -37,6 +37,7 @@ function bundlePath(): Promise<string> {
   bundleFile ??= workflowBundle().then((b) => {
     const file = path.join(os.tmpdir(), `reliability-bundle-${process.pid}.js`);
     fs.writeFileSync(file, b.code);
+    process.once('exit', () => fs.rmSync(file, { force: true }));
     return file;
   });
   return bundleFile;
