@@ -81,12 +81,19 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   };
 }
 
-export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => console.log(l)): Promise<BenchReport> {
+export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => console.log(l), signal?: AbortSignal): Promise<BenchReport> {
   const started = Date.now();
   const sizes = { ...SIZES[opts.mode], ...(opts.waiting ? { waitingCases: opts.waiting } : {}), ...(opts.approvals ? { approvals: opts.approvals } : {}) };
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   const progress = (line: string) => log(`[bench ${elapsed()}] ${line}`);
   const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanUp = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: Error) => log(`cleanup: ${err.message}`));
+  };
+  signal?.addEventListener('abort', () => {
+    progress(`${String(signal.reason)}: stopping processes`);
+    void cleanUp().finally(() => process.exit(130));
+  });
   const report: BenchReport = {
     mode: opts.mode,
     startedAt: new Date(started).toISOString(),
@@ -174,7 +181,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     }
   } finally {
     progress('stopping processes');
-    for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log(`cleanup: ${err.message}`));
+    await cleanUp();
   }
   report.targets = checkTargets(report);
   report.durationSeconds = Math.round((Date.now() - started) / 1000);
@@ -193,7 +200,10 @@ if (require.main === module) {
     console.error((err as Error).message);
     process.exit(2);
   }
-  runBench(opts).then(
+  // Ctrl-C: let the finally block stop the children and the dev server it started.
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort(new Error(`interrupted (${sig})`)));
+  runBench(opts, undefined, controller.signal).then(
     () => process.exit(0),
     (err: Error) => {
       console.error(`bench failed: ${err.stack ?? err.message}`);

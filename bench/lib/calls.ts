@@ -12,7 +12,7 @@ type Json = Record<string, unknown>;
 
 /** The call shapes the benchmark sends. */
 export const CallKind = {
-  /** Refund inside the automation policy: small, allowed reason, high confidence, an invoice with no earlier refund. */
+  /** Refund inside the automation policy: small, allowed reason, high confidence, no invoice named (a named one must be paid and never refunded before). */
   AutoRefund: 'auto_refund',
   /** The fixture's 450.00 USD refund: above the automation limit, so it waits for a Slack approval. */
   ReviewRefund: 'review_refund',
@@ -48,8 +48,10 @@ export function buildCall(kind: CallKind, tag: string, seq: number): { callId: s
   const call = body.payload.call;
   call.id = callId;
   if (kind === CallKind.AutoRefund) {
-    // An invoice number no earlier refund references, so the earlier-refund rule cannot block it.
-    Object.assign(call.post_call_analysis, { amount: '20.00', invoice_number: `INV-B${tag}${seq}`.toUpperCase(), refund_reason: 'duplicate_charge', intent_confidence: 0.95 });
+    // No invoice named: the seed has one paid invoice per account, and after its first refund the
+    // earlier-refund rule (rightly) sends every further refund on it to review.
+    Object.assign(call.post_call_analysis, { amount: '20.00', refund_reason: 'duplicate_charge', intent_confidence: 0.95 });
+    delete call.post_call_analysis.invoice_number;
   }
   return { callId, raw: Buffer.from(JSON.stringify(body)) };
 }
