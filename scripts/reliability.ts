@@ -23,6 +23,8 @@ const FULL: Record<string, string> = {
   RELIABILITY_FAULT_ERROR_RATE: '0.3',
   RELIABILITY_FAULT_RATE_LIMIT_RATE: '0.1',
   RELIABILITY_FAULT_DROP_RATE: '0.1',
+  // Backoff tails at these rates are long (RELIABILITY.md): give the cases half an hour.
+  RELIABILITY_FAULT_WAIT_SECONDS: '1800',
   // §5: well over the 1 000 inputs CI sends.
   RELIABILITY_FUZZ_DIALNEXA: '5000',
   RELIABILITY_FUZZ_SLACK: '5000',

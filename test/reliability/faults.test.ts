@@ -11,7 +11,7 @@ import { temporalAddress } from '../support/temporal';
 import { ServiceHarness } from '../support/service';
 import { refundCall, runTag } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
-import { figure, size, waitForCases } from './helpers';
+import { figure, settleCases, size } from './helpers';
 
 const rate = (name: string, ciDefault: number) => {
   const v = Number(process.env[name]);
@@ -32,7 +32,7 @@ export const FAULTS = {
 };
 
 describe('reliability: API faults on every system', function () {
-  this.timeout(20 * 60_000);
+  this.timeout(size('RELIABILITY_FAULT_WAIT_SECONDS', 15 * 60) * 1000 + 5 * 60_000);
   let svc: ServiceHarness;
   let client: Client;
 
@@ -59,7 +59,8 @@ describe('reliability: API faults on every system', function () {
     const answers = await Promise.all(plan.map((p) => svc.postCall(p.body)));
     assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202), 'intake does not touch the faulty APIs');
     const started = Date.now();
-    const results = await waitForCases(client, plan.map((p) => p.callId), 15 * 60_000);
+    const waitMs = size('RELIABILITY_FAULT_WAIT_SECONDS', 15 * 60) * 1000;
+    const { results, open } = await settleCases(client, plan.map((p) => p.callId), waitMs);
     const seconds = Math.round((Date.now() - started) / 1000);
 
     const records = await svc.sandboxRecords();
@@ -69,12 +70,13 @@ describe('reliability: API faults on every system', function () {
     const statusOf = [...results.values()].reduce<Record<string, number>>((m, s) => ((m[s.status] = (m[s.status] ?? 0) + 1), m), {});
     figure(
       `faults: ${calls} cases, ${FAULTS.errorRate * 100}% 5xx / ${FAULTS.rateLimitRate * 100}% 429 / ${FAULTS.dropResponseRate * 100}% dropped writes / 2 s latency on every system; ${records.length} API requests (${count((r) => r.status === 503)} 5xx, ${count((r) => r.status === 429)} 429, ${count((r) => r.dropped === true)} dropped responses) ` +
-        `in ${seconds} s -> ${JSON.stringify(statusOf)}, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates`,
+        `in ${seconds} s -> ${JSON.stringify(statusOf)}, ${open.length} still running, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates`,
     );
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);
     assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    assert.deepEqual(open, [], `every case finishes within ${waitMs / 1000} s`);
     assert.equal(casesWith(effects, 'refund_receipt').size, calls);
     assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
     assert.ok(count((r) => r.status === 503) > 0 && count((r) => r.status === 429) > 0, 'faults were actually injected');

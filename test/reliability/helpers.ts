@@ -16,6 +16,13 @@ export const refundWorkflowId = (callId: string) => caseWorkflowId(callId, 'refu
 
 /** Waits for every case's result; returns them by call id. Fails naming the cases still open. */
 export async function waitForCases(client: Client, callIds: string[], timeoutMs: number): Promise<Map<string, CaseState>> {
+  const { results, open } = await settleCases(client, callIds, timeoutMs);
+  if (open.length) throw new Error(`${open.length} of ${callIds.length} cases did not finish within ${timeoutMs / 1000} s, e.g. ${open.slice(0, 3).join(', ')}`);
+  return results;
+}
+
+/** Waits up to `timeoutMs` for the cases; returns those that finished and the call ids still open. */
+export async function settleCases(client: Client, callIds: string[], timeoutMs: number): Promise<{ results: Map<string, CaseState>; open: string[] }> {
   const results = new Map<string, CaseState>();
   const deadline = Date.now() + timeoutMs;
   await Promise.all(
@@ -25,9 +32,7 @@ export async function waitForCases(client: Client, callIds: string[], timeoutMs:
       if (res) results.set(id, res);
     }),
   );
-  const open = callIds.filter((id) => !results.has(id));
-  if (open.length) throw new Error(`${open.length} of ${callIds.length} cases did not finish within ${timeoutMs / 1000} s, e.g. ${open.slice(0, 3).join(', ')}`);
-  return results;
+  return { results, open: callIds.filter((id) => !results.has(id)) };
 }
 
 /** Workflow ids the server holds on a task queue (visibility), any status. */
