@@ -136,11 +136,6 @@ type Rule = { re: RegExp; keepLead?: boolean; check: (match: RegExpExecArray, te
 const SEP_DIGITS = (min: number, max: number) => `(?<![\\w-]|\\d[ -])\\d(?:[ -]?\\d){${min - 1},${max - 1}}(?![\\w-]|[ -]\\d)`;
 
 const RULES: Rule[] = [
-  // IBAN: country, check digits, then groups of four (spaces optional). Shortened from the end until the checksum holds.
-  {
-    re: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
-    check: (m) => (ibanValid(m[0]) ? 'bank_details' : undefined),
-  },
   // Payment card: 13-19 digits, spaces or dashes between them, Luhn-valid.
   {
     re: new RegExp(SEP_DIGITS(13, 19), 'g'),
@@ -181,7 +176,8 @@ const RULES: Rule[] = [
       return near(text, s, s + 9, TAX_CONTEXT, 40) ? 'tax_identifier' : undefined;
     },
   },
-  // Bank account numbers: digits after "bank/checking/savings account", or after "account number" when the text talks about banks.
+  // Bank account numbers: digits after "bank/checking/savings account", eight or more digits after
+  // "account", or "account number" when the text talks about banks.
   {
     keepLead: true,
     re: /\b(?:(?:bank|checking|savings|deposit)\s+account|account|acct)(?:\s+(?:number|no\.?|num|#))?\s*(?:is|:|#|=)?\s*(\d(?:[ -]?\d){4,16})(?![\w-])/gi,
@@ -189,7 +185,10 @@ const RULES: Rule[] = [
       const lead = m[0].toLowerCase();
       const explicit = /(bank|checking|savings|deposit)\s+account/.test(lead);
       const numbered = /(number|no\.?|num|#)/.test(lead);
-      return explicit || (numbered && BANK_CONTEXT.test(text)) ? 'bank_details' : undefined;
+      // Customer account ids here are short or carry letters (ACME-001, 101); eight or more digits
+      // announced as an account are a bank account whatever else the text says.
+      const long = m[1].replace(/[ -]/g, '').length >= 8;
+      return explicit || long || (numbered && BANK_CONTEXT.test(text)) ? 'bank_details' : undefined;
     },
   },
   // Tax ids announced as such ("my tax id is 12 3456 789", "VAT number GB 123 4567 89").
@@ -199,6 +198,40 @@ const RULES: Rule[] = [
     check: (m) => ((m[1].match(/\d/g)?.length ?? 0) >= 5 ? 'tax_identifier' : undefined),
   },
 ];
+
+// IBAN lengths by country (ISO 13616 registry, common ones). A candidate must have its country's
+// exact length, so a run that swallows the next word ("... 045 on") cannot pass by chance.
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24, AE: 23, AT: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CY: 28, CZ: 24, DE: 22, DK: 18, EE: 20, ES: 24, FI: 18, FO: 18,
+  FR: 27, GB: 22, GI: 23, GL: 18, GR: 27, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27,
+  MT: 31, NL: 18, NO: 15, PL: 28, PT: 25, RO: 24, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TR: 26,
+};
+
+// IBAN candidates: country, check digits, then either one compact run or groups of four separated
+// by single spaces, in any case (some fields are lower-cased by the schema before suppression).
+// Grouped candidates may run into the next word ("... 1332 thanks"), so each group boundary is
+// tried as the end, longest first; the exact length and the mod-97 checksum decide.
+const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}(?![A-Za-z0-9])|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?(?![A-Za-z0-9]))/g;
+
+function isIban(s: string): boolean {
+  const compact = s.replace(/ /g, '').toUpperCase();
+  const len = IBAN_LENGTH[compact.slice(0, 2)];
+  return (len === undefined ? compact.length >= 15 && compact.length <= 34 : compact.length === len) && ibanValid(compact);
+}
+
+function suppressIbans(text: string, found: Set<SensitiveCategory>): string {
+  return text.replace(IBAN_CANDIDATE, (candidate) => {
+    const cuts = [candidate.length];
+    for (let i = candidate.length - 1; i > 4; i--) if (candidate[i] === ' ') cuts.push(i);
+    for (const end of cuts) {
+      if (isIban(candidate.slice(0, end))) {
+        found.add('bank_details');
+        return MARKERS.bank_details + candidate.slice(end);
+      }
+    }
+    return candidate;
+  });
+}
 
 function spokenCategory(digits: string, text: string, start: number, end: number): SensitiveCategory | undefined {
   if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return 'card_number';
@@ -223,6 +256,7 @@ export function suppressText(input: string): TextSuppression {
     found.add(cat);
     return MARKERS[cat];
   });
+  text = suppressIbans(text, found);
   for (const rule of RULES) {
     text = text.replace(rule.re, (...args: unknown[]) => {
       // replace() hands (match, ...groups, offset, whole); rebuild an exec-style match for the rule.

@@ -42,6 +42,16 @@ export const MUST_CATCH: MustCatch[] = [
     secret: r,
   })),
   { text: 'my checking account is 123456789012', category: 'bank_details', secret: '123456789012' },
+  // Found by the reliability PII scan: the account number after a routing number, a bare long
+  // account number, and an IBAN in a field the schema lower-cases.
+  { text: 'routing 021000021 account 000123456789. SSN on file', category: 'bank_details', secret: '000123456789' },
+  { text: 'account 000123456789, ssn on file', category: 'bank_details', secret: '000123456789' },
+  { text: 'iban de89 3704 0044 0532 0130 00, iban gb82west12345698765432', category: 'bank_details', secret: 'de89370400440532013000' },
+  ...['021000021', '011000015', '026009593'].map((r, i) => ({
+    text: `routing number ${r} and account number ${String(40000000 + i * 7919)}`,
+    category: 'bank_details' as const,
+    secret: String(40000000 + i * 7919),
+  })),
   { text: 'send it to my bank account 00012345678', category: 'bank_details', secret: '00012345678' },
   { text: 'savings account number: 9876 5432 10', category: 'bank_details', secret: '9876543210' },
   { text: 'ABA 021000021, acct # 55512345', category: 'bank_details', secret: '021000021' },
