@@ -52,7 +52,10 @@ function isVerificationPing(raw: Buffer): boolean {
 const isJson = (req: Request): boolean => Boolean(req.is(['application/json', 'application/*+json']));
 
 /** gRPC codes that mean Temporal is not reachable right now (DialNexa should retry). */
-const UNAVAILABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+// gRPC codes that mean "Temporal could not take it right now": the delivery is safe to retry
+// (starts are idempotent), so DialNexa gets a 503 rather than a 500. CANCELLED and
+// RESOURCE_EXHAUSTED show up under load (client-side cancellation, server throttling).
+const UNAVAILABLE = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
 
 export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
   const { config, logger } = deps;

@@ -222,8 +222,8 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     } catch {
       payload = undefined;
     }
-    if (!payload || typeof payload !== 'object') {
-      res.status(400).json({ error: 'bad_payload', message: 'Expected a form field `payload` with JSON.' });
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+      res.status(400).json({ error: 'bad_payload', message: 'Expected a form field `payload` with a JSON object.' });
       return;
     }
     const type = (payload as { type?: unknown }).type;

@@ -267,6 +267,8 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
       body,
     });
     assert.equal(notJson.status, 400);
+    const array = signedForm([]);
+    assert.equal((await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: array.headers, body: array.body })).status, 400, 'a JSON array is not an interaction');
     const shortcut = signedForm({ type: 'shortcut', callback_id: 'x', trigger_id: '1' });
     assert.equal((await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: shortcut.headers, body: shortcut.body })).status, 200);
   });
