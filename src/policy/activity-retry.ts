@@ -23,6 +23,8 @@ export const ActivityErrorType = {
   UnverifiedRecipient: 'UnverifiedRecipientError',
   /** QuickBooks 5010: re-read the SyncToken and try again (retryable). */
   StaleSyncToken: 'StaleSyncTokenError',
+  /** A business rule of the system of record refused the write (e.g. QuickBooks 6140 duplicate DocNumber, 6210 closed period). */
+  BusinessRule: 'BusinessRuleError',
   /** 429 with Retry-After (retryable). */
   RateLimited: 'RateLimitedError',
   /** 5xx, timeouts, connection resets (retryable). */
@@ -37,6 +39,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ActivityErrorType.Auth,
   ActivityErrorType.InsufficientFunds,
   ActivityErrorType.UnverifiedRecipient,
+  ActivityErrorType.BusinessRule,
 ];
 
 /** Activity groups; each has one retry policy. */
@@ -46,8 +49,9 @@ export type ActivityGroup = 'read' | 'write' | 'money' | 'notify';
  * - `read`: side-effect free lookups. Retry briskly for about ten minutes, then let the case decide.
  * - `write`: idempotent record writes (tickets, notes, tasks, documents, emails, address update).
  *   Keys make repeats harmless, so retry patiently (an hour) through outages and rate limits.
- * - `money`: refunds and pay tokens. Idempotent too, but a person should look sooner: few
- *   attempts, then the case goes to needs-attention with the ticket saying so.
+ * - `money`: refunds and pay tokens. Idempotent too (QuickBooks requestid, Skyfire buyerTag reuse),
+ *   so retrying cannot move money twice; but a refund that lands hours after the approval surprises
+ *   people, so keep trying for half an hour, then the case goes to needs-attention and says so.
  * - `notify`: Slack. Keep trying for a while (rate limits are per channel), then carry on.
  */
 export const ACTIVITY_OPTIONS: Record<ActivityGroup, ActivityOptions> = {
@@ -63,11 +67,11 @@ export const ACTIVITY_OPTIONS: Record<ActivityGroup, ActivityOptions> = {
   },
   money: {
     startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '30 minutes',
     retry: {
       initialInterval: '5 seconds',
       backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 5,
+      maximumInterval: '2 minutes',
       nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
     },
   },
