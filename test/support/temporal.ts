@@ -29,7 +29,9 @@ export async function startTestServer(): Promise<void> {
     const metricsPort = await freePort();
     runtimeMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      // Activity failures the tests provoke on purpose are logged by the SDK at WARN with stacks;
+      // keep the output readable. TEST_TEMPORAL_LOG_LEVEL=WARN (or DEBUG) shows them when debugging.
+      logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR'),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
     });
     runtimeInstalled = true;
