@@ -7,7 +7,7 @@
  */
 import { condition, uuid4 } from '@temporalio/workflow';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
-import { CaseStatus, type Urgency } from '../domain/case';
+import { CaseStatus, type CasePolicy, type Urgency } from '../domain/case';
 import { humanDuration } from '../policy/format';
 import { recordCaseEvent } from './case-metrics';
 import { type CaseRuntime, type OpenRequest, type RequestClosure } from './case-runtime';
@@ -40,6 +40,18 @@ export interface ApprovalSpec {
   mentions?: string[];
   /** Post as a finance alert with buttons (payment blocker) rather than an approval request. */
   asAlert?: boolean;
+}
+
+/** The parts of an approval that come from the finance policy: who decides, where, and how long it may take. */
+export function financeReview(policy: CasePolicy): Pick<ApprovalSpec, 'approvers' | 'secondTierApprovers' | 'reminderIntervalMs' | 'escalateAfterMs' | 'timeoutMs' | 'channel'> {
+  return {
+    approvers: policy.approvers,
+    secondTierApprovers: policy.secondTierApprovers,
+    reminderIntervalMs: policy.reminderIntervalMs,
+    escalateAfterMs: policy.escalateAfterMs,
+    timeoutMs: policy.approvalTimeoutMs,
+    channel: policy.financeChannel,
+  };
 }
 
 /**

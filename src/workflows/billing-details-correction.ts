@@ -7,7 +7,7 @@
 import type { CaseInput, PostalAddress } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { reviewReasons } from '../policy/review';
-import { APPROVE_REJECT, humanDuration, requestApproval } from './approval';
+import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
@@ -47,13 +47,8 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
         ...(input.suppressed.includes('tax_identifier') ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }] : []),
       ],
       actions: APPROVE_REJECT,
-      approvers: policy.approvers,
-      secondTierApprovers: policy.secondTierApprovers,
+      ...financeReview(policy),
       required: 1,
-      reminderIntervalMs: policy.reminderIntervalMs,
-      escalateAfterMs: policy.escalateAfterMs,
-      timeoutMs: policy.approvalTimeoutMs,
-      channel: policy.financeChannel,
       urgency: rt.state.handoff.urgency,
       mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
     });

@@ -8,7 +8,7 @@
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
-import { humanDuration, requestApproval } from './approval';
+import { humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import { executeRefund, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
@@ -62,13 +62,8 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { action: DecisionAction.NeedInfo, label: 'Need info' },
         ],
         countingAction: DecisionAction.Accept,
-        approvers: policy.approvers,
-        secondTierApprovers: policy.secondTierApprovers,
+        ...financeReview(policy),
         required,
-        reminderIntervalMs: policy.reminderIntervalMs,
-        escalateAfterMs: policy.escalateAfterMs,
-        timeoutMs: policy.approvalTimeoutMs,
-        channel: policy.financeChannel,
         urgency: 'high',
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });

@@ -3,7 +3,7 @@
  * requested address: the reviewer reads it in the Zendesk ticket's internal note.
  */
 import { ReviewReason } from '../policy/review';
-import { APPROVE_REJECT, requestApproval } from './approval';
+import { APPROVE_REJECT, requestApproval, financeReview } from './approval';
 import type { CaseRuntime, RequestClosure } from './case-runtime';
 import { noteTicket } from './steps';
 
@@ -21,13 +21,8 @@ export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<Re
       { label: 'Account', value: rt.input.fields.accountId ?? 'unknown' },
     ],
     actions: APPROVE_REJECT,
-    approvers: policy.approvers,
-    secondTierApprovers: policy.secondTierApprovers,
+    ...financeReview(policy),
     required: 1,
-    reminderIntervalMs: policy.reminderIntervalMs,
-    escalateAfterMs: policy.escalateAfterMs,
-    timeoutMs: policy.approvalTimeoutMs,
-    channel: policy.financeChannel,
     urgency: rt.state.handoff.urgency,
   });
 }

@@ -8,7 +8,7 @@ import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { requiredApprovals } from '../policy/thresholds';
-import { APPROVE_REJECT, humanDuration, requestApproval } from './approval';
+import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
 import { executeRefund, loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
@@ -65,13 +65,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
-        approvers: policy.approvers,
-        secondTierApprovers: policy.secondTierApprovers,
+        ...financeReview(policy),
         required,
-        reminderIntervalMs: policy.reminderIntervalMs,
-        escalateAfterMs: policy.escalateAfterMs,
-        timeoutMs: policy.approvalTimeoutMs,
-        channel: policy.financeChannel,
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });

@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } from '../domain/case';
 import { caseWorkflowId } from '../temporal/workflow-ids';
-import { humanDuration, requestApproval } from './approval';
+import { humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, describeRequest } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import { runCase } from './steps';
@@ -44,13 +44,8 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       ],
       // Choosing is a closing action: one person decides which case it is.
       countingAction: DecisionAction.Approve,
-      approvers: policy.approvers,
-      secondTierApprovers: policy.secondTierApprovers,
+      ...financeReview(policy),
       required: 1,
-      reminderIntervalMs: policy.reminderIntervalMs,
-      escalateAfterMs: policy.escalateAfterMs,
-      timeoutMs: policy.approvalTimeoutMs,
-      channel: policy.financeChannel,
       urgency: rt.state.handoff.urgency,
     });
     if (closure.kind === 'expired') return rt.finish(CaseStatus.Expired, `nobody chose a case within ${humanDuration(policy.approvalTimeoutMs)}: nothing started`);
