@@ -189,7 +189,7 @@ export function svgChart(r: BenchReport): string {
     : [];
   const e2e: Line[] = [];
   (r.e2e ?? []).forEach((s, i) => {
-    e2e.push({ label: `floor(${s.activities}) p99`, color: COLORS[(2 * i + 2) % COLORS.length], dash: true, points: s.levels.map((l) => [l.concurrency, l.floor.p99]) });
+    e2e.push({ label: `floor beside ${s.name} p99`, color: COLORS[(2 * i + 2) % COLORS.length], dash: true, points: s.levels.map((l) => [l.concurrency, l.floor.p99]) });
     e2e.push({ label: `${s.name} p99`, color: COLORS[(2 * i + 3) % COLORS.length], points: s.levels.map((l) => [l.concurrency, l.service.p99]) });
   });
   const body = [panel(0, 'Webhook ingest vs workflow.start', ingest), panel(460, 'End to end vs no-op activities', e2e)].join('\n');
