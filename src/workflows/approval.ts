@@ -96,6 +96,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   while (!req.closure) {
     const remindAt = spec.reminderIntervalMs > 0 ? lastReminderMs + spec.reminderIntervalMs : Infinity;
     const wakeAt = Math.min(expireAt, pending.escalated ? Infinity : escalateAt, remindAt);
+    rt.flush();
     await condition(() => req.closure !== undefined || req.dirty, Math.max(1, wakeAt - Date.now()));
     if (req.closure) break;
     if (req.dirty) {
@@ -140,8 +141,10 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   if (closure.kind !== 'expired') recordCaseEvent(rt.input.caseType, 'decided');
   const finalState: ApprovalViewState =
     closure.kind === 'approved' ? 'approved' : closure.kind === 'expired' ? 'expired' : closure.action === DecisionAction.Reject ? 'rejected' : 'decided';
-  // Buttons go away, so nobody can click the closed request again.
-  await updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) });
+  // Buttons go away, so nobody can click the closed request again. Not awaited: the decision's
+  // effect (the refund, the change) need not wait a Slack round trip; clicks meanwhile are refused
+  // as stale by the runtime, and finish() waits for this update.
+  rt.inBackground(updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) }));
   return closure;
 }
 

@@ -74,8 +74,11 @@ export interface OpenRequest {
   dirty: boolean;
 }
 
-/** The activity proxies, one per retry group, behind the contract's interface. */
-function proxies(onWrite: (name: string, step: string) => void): CaseActivities {
+/**
+ * The activity proxies, one per retry group, behind the contract's interface. `beforeCall` runs
+ * before every activity is scheduled (the runtime flushes its search attributes there).
+ */
+function proxies(onWrite: (name: string, step: string) => void, beforeCall: () => void): CaseActivities {
   const groups: Record<ActivityGroup, CaseActivities> = {
     read: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
     write: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.write),
@@ -87,10 +90,14 @@ function proxies(onWrite: (name: string, step: string) => void): CaseActivities 
     const fn = groups[group][name] as (input: { step?: string }) => Promise<unknown>;
     out[name] =
       group === 'read'
-        ? fn
+        ? (input: { step?: string }) => {
+            beforeCall();
+            return fn(input);
+          }
         : (input: { step?: string }) => {
             // Counted before the call: a write that fails half-way may still have happened outside.
             onWrite(name, input.step ?? name);
+            beforeCall();
             return fn(input);
           };
   }
@@ -112,10 +119,20 @@ export class CaseRuntime {
   current?: OpenRequest;
   private requestCount = 0;
   private finished = false;
+  /** Search-attribute values as last upserted (what visibility holds), by key name. */
+  private readonly flushed = new Map<string, string>();
+  /** Changed since the last upsert, not yet sent; `flush()` sends them as one command. */
+  private pending = new Map<string, SearchAttributeUpdatePair>();
+  /** Steps started with `inBackground`, settled by `finish()`. */
+  private background: Promise<void>[] = [];
+  private backgroundFailures: unknown[] = [];
 
   constructor(readonly input: CaseInput) {
     this.workflowId = workflowInfo().workflowId;
-    this.acts = proxies((_name, step) => this.writes.push(step));
+    this.acts = proxies(
+      (_name, step) => this.writes.push(step),
+      () => this.flush(),
+    );
     const spec = HANDOFF_MAPPING[input.caseType];
     this.state = {
       caseType: input.caseType,
@@ -148,7 +165,9 @@ export class CaseRuntime {
       }
       this.applyDecision(d);
     });
-    upsertSearchAttributes(this.initialSearchAttributes());
+    // What the intake set at start is already in visibility: only what differs gets upserted.
+    for (const pair of workflowInfo().typedSearchAttributes.getAll()) this.flushed.set(pair.key.name, JSON.stringify(pair.value ?? null));
+    this.stage(this.initialSearchAttributes());
     recordCaseEvent(input.caseType, 'started');
     this.refresh();
   }
@@ -240,6 +259,7 @@ export class CaseRuntime {
    * is also the workflow's result.
    */
   async finish(status: CaseStatus, reason?: string): Promise<CaseState> {
+    await this.settleBackground();
     this.finished = true;
     this.completeHandoff();
     this.setStatus(status, reason);
@@ -247,8 +267,31 @@ export class CaseRuntime {
       this.input.caseType,
       status === CaseStatus.Expired ? 'expired' : status === CaseStatus.Completed || status === CaseStatus.Rejected ? 'completed' : 'failed',
     );
+    this.flush();
     await condition(allHandlersFinished);
     return this.state;
+  }
+
+  /**
+   * Runs a step the case does not need to wait for (e.g. taking the buttons off a closed Slack
+   * request) beside the next ones; `finish()` waits for it, and its failure fails the case there.
+   */
+  inBackground(step: Promise<unknown>): void {
+    // Handled at once, so the workflow never sees an unhandled rejection; rethrown by finish().
+    this.background.push(step.then(
+      () => undefined,
+      (err: unknown) => {
+        this.backgroundFailures.push(err);
+      },
+    ));
+  }
+
+  /** Waits for background steps; throws the first failure once (a second finish() then proceeds). */
+  private async settleBackground(): Promise<void> {
+    while (this.background.length > 0) await Promise.all(this.background.splice(0));
+    const failure = this.backgroundFailures.shift();
+    this.backgroundFailures = [];
+    if (failure !== undefined) throw failure;
   }
 
   /** Fills what the handoff mapping promises (owner, record URL) from what the case learned. */
@@ -274,6 +317,7 @@ export class CaseRuntime {
     this.finished = true;
     this.setStatus(CaseStatus.Failed, `invalid input: ${what}`);
     recordCaseEvent(this.input.caseType, 'failed');
+    this.flush();
     throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
   }
 
@@ -327,6 +371,32 @@ export class CaseRuntime {
 
   // --- visibility --------------------------------------------------------------------------
 
+  /**
+   * Sends the staged search-attribute changes as one upsert. Call it before the workflow yields on
+   * anything that is not an activity (timer, condition, child start, throw): activity calls made
+   * through `acts` flush by themselves. Each upsert is a history event, a visibility write and a
+   * billable action, so a workflow task sends at most one, and none when nothing changed.
+   */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const pairs = [...this.pending.values()];
+    this.pending = new Map();
+    upsertSearchAttributes(pairs);
+  }
+
+  /** Keeps the pairs whose value differs from what visibility already holds, for the next flush. */
+  private stage(pairs: SearchAttributeUpdatePair[]): void {
+    for (const pair of pairs) {
+      const name = pair.key.name;
+      const value = JSON.stringify(pair.value ?? null);
+      this.pending.delete(name);
+      if ((this.flushed.get(name) ?? 'null') === value) continue;
+      // Recorded as flushed now: the pending map is always sent before the workflow yields.
+      this.flushed.set(name, value);
+      this.pending.set(name, pair);
+    }
+  }
+
   private initialSearchAttributes(): SearchAttributeUpdatePair[] {
     const { fields } = this.input;
     const pairs: SearchAttributeUpdatePair[] = [
@@ -352,7 +422,7 @@ export class CaseRuntime {
       { key: UrgencyKey, value: this.state.handoff.urgency },
     ];
     if (this.state.handoff.owner) pairs.push({ key: OwnerKey, value: this.state.handoff.owner });
-    upsertSearchAttributes(pairs);
+    this.stage(pairs);
     const pending = req ? `\nWaiting on: ${waitingOn.join(', ')} (${req.votes.length} vote(s), ${req.required} needed, request ${req.requestId})` : '';
     setCurrentDetails(`${this.note('temporal')}${pending}`);
   }

@@ -46,6 +46,7 @@ export async function collections(input: CaseInput): Promise<CaseState> {
     }
 
     rt.setStatus(CaseStatus.WaitingForCustomer);
+    rt.flush();
     await sleep(delayMs, { summary: 'promise-to-pay deadline' });
     rt.setStatus(CaseStatus.Gathering);
     const after = await rt.acts.getOpenBalance({ customerId });

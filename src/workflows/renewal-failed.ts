@@ -56,6 +56,7 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
     rt.addRecord(await addCrmNote({ step: 'renewal.crm.note', contactId: account.contact.id, ...(deal ? { dealId: deal.id } : {}), body: rt.note('hubspot') }));
 
     rt.setStatus(CaseStatus.WaitingForCustomer);
+    rt.flush();
     await sleep(delayMs, { summary: 'renewal follow-up deadline' });
     rt.setStatus(CaseStatus.Gathering);
     const after = await getOpenBalance({ customerId: account.customer.id });

@@ -56,6 +56,7 @@ export async function triage(input: CaseInput): Promise<CaseState> {
     const chosen = closure.caseType;
     const childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined };
     const childId = caseWorkflowId(input.call.callId, chosen);
+    rt.flush();
     try {
       await startChild(WORKFLOW_TYPE[chosen], {
         workflowId: childId,
