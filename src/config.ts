@@ -44,6 +44,8 @@ export const envSchema = z.object({
 
   /** Seconds the worker waits for in-flight activities on shutdown. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveSeconds.default(10),
+  /** Cases the worker keeps in its sticky cache; past it, a waiting case is evicted and replayed on its next event (BENCHMARKS.md). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(600),
   /** host:port where the worker's Temporal runtime serves Prometheus metrics (SDK + case counters); `off` disables. */
   TEMPORAL_METRICS_BIND_ADDRESS: z
     .string()
@@ -145,7 +147,7 @@ export interface Config {
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
   /** metricsBindAddress: undefined = no runtime metrics exporter. */
-  worker: { shutdownGraceSeconds: number; metricsBindAddress?: string };
+  worker: { shutdownGraceSeconds: number; maxCachedWorkflows: number; metricsBindAddress?: string };
   security: SecurityConfig;
 }
 
@@ -316,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pathVar: env.PATH,
     worker: {
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       metricsBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_BIND_ADDRESS,
     },
     security: {

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: createDataConverter(resolveCodecKeyring(config)),
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     const workerDone = worker.run();
     cleanups.push(async () => {

@@ -66,6 +66,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     dataConverter: createDataConverter(resolveCodecKeyring(config)),
     identity,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
   try {
