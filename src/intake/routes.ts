@@ -147,7 +147,8 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       { callId, event: envelope.event, suppressed: call.suppressed, reason: classification.reason, cases: cases.map((c) => ({ caseType: c.caseType, status: c.status })) },
       'dialnexa webhook: cases',
     );
-    res.status(202).json({ callId, cases });
+    // Written directly: res.json() would also hash the body for an ETag no webhook sender uses.
+    res.status(202).type('application/json').end(JSON.stringify({ callId, cases }));
   });
 
   // Body-parser errors on this route (too large, bad encoding) get the same JSON shape as the rest.

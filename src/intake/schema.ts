@@ -92,9 +92,18 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY' };
 const AMOUNT_RE = /^(?:([A-Za-z]{3})\s*)?([$€£¥])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z]{3})?$/;
 
+const EXPONENTS = new Map<string, number>();
+
 /** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3), from the runtime's ISO 4217 data. */
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  // Building an Intl.NumberFormat costs more than the rest of amount parsing: once per currency.
+  let exp = EXPONENTS.get(currency);
+  if (exp === undefined) {
+    exp = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    // Only well-formed codes are kept, so odd input cannot grow the map without bound.
+    if (CURRENCIES.has(currency)) EXPONENTS.set(currency, exp);
+  }
+  return exp;
 }
 
 /** An amount as DialNexa's extraction wrote it: digits, an optional currency code or symbol. */
