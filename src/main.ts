@@ -80,6 +80,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
+  // Before the runtime exists: once installed, the SDK core may already hold the port itself.
+  if (config.worker.metricsBindAddress) {
+    try {
+      await assertMetricsAddressFree(config.worker.metricsBindAddress);
+    } catch (err) {
+      logger.fatal((err as Error).message);
+      process.exit(1);
+    }
+  }
   installRuntime(config, logger);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -119,7 +128,6 @@ async function main(): Promise<void> {
       logger.info({ url: sandbox.url, systems: sandboxed }, 'sandbox started');
     }
 
-    if (config.worker.metricsBindAddress) await assertMetricsAddressFree(config.worker.metricsBindAddress);
     const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
     cleanups.push(() => workerConnection.close());
     const worker = await createCaseWorker({
