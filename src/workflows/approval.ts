@@ -144,7 +144,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   // Buttons go away, so nobody can click the closed request again. Not awaited: the decision's
   // effect (the refund, the change) need not wait a Slack round trip; clicks meanwhile are refused
   // as stale by the runtime, and finish() waits for this update.
-  rt.inBackground(updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) }));
+  rt.inBackground(() => updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) }));
   return closure;
 }
 

@@ -126,12 +126,15 @@ export class CaseRuntime {
   /** Steps started with `inBackground`, settled by `finish()`. */
   private background: Promise<void>[] = [];
   private backgroundFailures: unknown[] = [];
+  private startingBackground = false;
 
   constructor(readonly input: CaseInput) {
     this.workflowId = workflowInfo().workflowId;
     this.acts = proxies(
       (_name, step) => this.writes.push(step),
-      () => this.flush(),
+      () => {
+        if (!this.startingBackground) this.flush();
+      },
     );
     const spec = HANDOFF_MAPPING[input.caseType];
     this.state = {
@@ -276,7 +279,16 @@ export class CaseRuntime {
    * Runs a step the case does not need to wait for (e.g. taking the buttons off a closed Slack
    * request) beside the next ones; `finish()` waits for it, and its failure fails the case there.
    */
-  inBackground(step: Promise<unknown>): void {
+  inBackground(start: () => Promise<unknown>): void {
+    // No flush here: the main flow goes on in this workflow task and flushes at its next wait, so
+    // this task still sends one upsert.
+    this.startingBackground = true;
+    let step: Promise<unknown>;
+    try {
+      step = start();
+    } finally {
+      this.startingBackground = false;
+    }
     // Handled at once, so the workflow never sees an unhandled rejection; rethrown by finish().
     this.background.push(step.then(
       () => undefined,
@@ -381,6 +393,7 @@ export class CaseRuntime {
     if (this.pending.size === 0) return;
     const pairs = [...this.pending.values()];
     this.pending = new Map();
+    for (const pair of pairs) this.flushed.set(pair.key.name, JSON.stringify(pair.value ?? null));
     upsertSearchAttributes(pairs);
   }
 
@@ -389,11 +402,9 @@ export class CaseRuntime {
     for (const pair of pairs) {
       const name = pair.key.name;
       const value = JSON.stringify(pair.value ?? null);
-      this.pending.delete(name);
-      if ((this.flushed.get(name) ?? 'null') === value) continue;
-      // Recorded as flushed now: the pending map is always sent before the workflow yields.
-      this.flushed.set(name, value);
-      this.pending.set(name, pair);
+      // Back to what visibility holds: nothing to send for it; otherwise the latest value wins.
+      if ((this.flushed.get(name) ?? 'null') === value) this.pending.delete(name);
+      else this.pending.set(name, pair);
     }
   }
 
