@@ -18,14 +18,14 @@ export interface BenchSizes {
   e2eWarmupMs: number;
   waitingCases: number;
   approvals: number;
-  /** Webhook concurrency while filling the waiting cases. */
+  /** Client start concurrency while filling the waiting cases. */
   fillConcurrency: number;
   approvalConcurrency: number;
 }
 
 export const SIZES: Record<'quick' | 'full', BenchSizes> = {
   quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, rounds: 1, e2eWindowMs: 3000, e2eWarmupMs: 1000, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
-  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, rounds: 2, e2eWindowMs: 10_000, e2eWarmupMs: 2500, waitingCases: 10_000, approvals: 1000, fillConcurrency: 32, approvalConcurrency: 8 },
+  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, rounds: 2, e2eWindowMs: 10_000, e2eWarmupMs: 2500, waitingCases: 10_000, approvals: 1000, fillConcurrency: 64, approvalConcurrency: 8 },
 };
 
 export interface BenchContext {

@@ -76,7 +76,8 @@ export class BenchChild {
   /** Forks a child (TypeScript through tsx) and waits for it to report ready. */
   static async start(name: string, init: ChildInit, timeoutMs = 180_000): Promise<{ child: BenchChild; info: Record<string, string | number> }> {
     const proc = fork(path.join(__dirname, '..', 'processes', 'child.ts'), [name], {
-      execArgv: ['--require', 'tsx/cjs'],
+      // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per child (node --cpu-prof) for profiling runs.
+      execArgv: ['--require', 'tsx/cjs', ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new BenchChild(name, proc);

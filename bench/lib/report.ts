@@ -117,7 +117,7 @@ export function markdown(r: BenchReport): string {
   const w = r.waiting;
   if (w) {
     L.push('', '## Waiting cases', '');
-    L.push(`- ${w.accepted} of ${w.requested} refund calls accepted in ${(w.fill.wallMs / 1000).toFixed(1)} s (${w.fill.casesPerSecond} cases/s, ${w.fill.errors} errors); ${w.waiting} waiting for approval after ${w.settleSeconds} s.`);
+    L.push(`- ${w.accepted} of ${w.requested} refund cases started (client, intake start request) in ${(w.fill.wallMs / 1000).toFixed(1)} s (${w.fill.casesPerSecond} cases/s, ${w.fill.errors} errors); ${w.waiting} waiting for approval after ${w.settleSeconds} s.`);
     L.push(`- Settle rate ${w.settleRate} cases/s; CPU cores used meanwhile: ${Object.entries(w.settleCpu.cores).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
     L.push(`- Worker RSS vs cases waiting: ${w.rssCurve.map((p) => `${p.waiting}: ${p.rssMiB} MiB`).join(', ')}.`);
     L.push(`- Worker: RSS ${mib(w.worker.rssBytes)} (peak ${mib(w.worker.peakRssBytes)}), heap used ${mib(w.worker.heapUsedBytes)} of ${mib(w.worker.heapTotalBytes)}.`);

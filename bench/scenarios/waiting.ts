@@ -1,6 +1,8 @@
 /**
- * Waiting cases: N refund cases (above the automation limit) brought to "awaiting approval"
- * through the webhook; then the worker's RSS and heap and the server's DB size; then M of them,
+ * Waiting cases: N refund cases (above the automation limit) brought to "awaiting approval",
+ * started with the intake's own start request from a client (the same workflow, input shape,
+ * encryption, search attributes and id policies as a webhook; ingest measures the HTTP path
+ * separately, and here it would only spend CPU the settling cases need); then the worker's RSS and heap and the server's DB size; then M of them,
  * picked at random, approved with the decide update, timing decision -> refund recorded
  * (QuickBooks RefundReceipt activity completed, from history) and decision -> case completed.
  */
@@ -9,7 +11,7 @@ import { CaseStatusKey } from '../../src/temporal/search-attributes';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { decideUpdate, type CaseState } from '../../src/workflows/messages';
 import { temporal } from '@temporalio/proto';
-import { buildCall, CallKind, postCall } from '../lib/calls';
+import { refundCaseInput, startLikeIntake } from '../lib/start-request';
 import { cpuMeter, type BenchContext, type CpuShare } from '../lib/context';
 import type { ProcStats } from '../lib/ipc';
 import { runBatch } from '../lib/load';
@@ -49,8 +51,8 @@ export interface WaitingResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Cases posted but not yet waiting, at most. */
-const BACKLOG = 150;
+/** Cases started but not yet waiting, at most. */
+const BACKLOG = 400;
 /** Share of the phase budget spent posting; the rest lets the last cases settle. */
 const FILL_SHARE = 0.85;
 
@@ -84,9 +86,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const sampler = setInterval(() => void sample().catch(() => undefined), 5000);
   const settleMeter = cpuMeter(ctx);
   const t0 = Date.now();
-  const tag = `${ctx.tag}w`;
+  const template = refundCaseInput(`${ctx.tag}w`);
   const callIds: string[] = [];
-  ctx.progress(`waiting: posting ${n} refund calls that need approval (concurrency ${fillConcurrency})`);
+  ctx.progress(`waiting: starting ${n} refund cases that need approval from a client (concurrency ${fillConcurrency})`);
   let cpu = cpuMeter(ctx);
   // Paced: at most BACKLOG cases posted but not yet waiting. Posting far ahead of what the worker
   // settles only builds a queue of half-run cases that then compete with the approvals.
@@ -102,11 +104,11 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     fillConcurrency,
     async (i) => {
       while (callIds.length - waiting > BACKLOG && Date.now() < t0 + budgetMs * FILL_SHARE) await sleep(200);
-      const { callId, raw } = buildCall(CallKind.ReviewRefund, tag, i);
-      await postCall(ctx.apiUrl, ctx.webhookSecret, raw);
+      const callId = `call_b${ctx.tag}w${i.toString(36)}`;
+      await startLikeIntake(ctx.serviceClient, ctx.queues.service, template, callId);
       callIds.push(callId);
     },
-    (done) => ctx.progress(`  posted ${done}/${n}, ${waiting} waiting`),
+    (done) => ctx.progress(`  started ${done}/${n}, ${waiting} waiting`),
     // Stop posting when the fill share of the budget is spent: the report says how far it got.
     () => Date.now() > t0 + budgetMs * FILL_SHARE,
   );
