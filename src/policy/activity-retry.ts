@@ -48,7 +48,8 @@ export type ActivityGroup = 'read' | 'write' | 'money' | 'notify';
 /**
  * - `read`: side-effect free lookups. Retry briskly for about ten minutes, then let the case decide.
  * - `write`: idempotent record writes (tickets, notes, tasks, documents, emails, address update).
- *   Keys make repeats harmless, so retry patiently (an hour) through outages and rate limits.
+ *   Keys make repeats harmless, so retry patiently (an hour, at most a minute apart) through
+ *   outages and rate limits.
  * - `money`: refunds and pay tokens. Idempotent too (QuickBooks requestid, Skyfire buyerTag reuse),
  *   so retrying cannot move money twice; but a refund that lands hours after the approval surprises
  *   people, so keep trying for half an hour, then the case goes to needs-attention and says so.
@@ -63,7 +64,10 @@ export const ACTIVITY_OPTIONS: Record<ActivityGroup, ActivityOptions> = {
   write: {
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: '1 hour',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    // At most a minute between attempts: several of these activities make 2-4 requests per attempt
+    // and succeed only when all do, so under heavy faults the number of attempts matters more than
+    // spacing them out (a 429 still waits its Retry-After, which overrides this).
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
   },
   money: {
     startToCloseTimeout: '1 minute',
