@@ -6,29 +6,16 @@
  * CI: 8 cases; `npm run test:reliability:full` runs 40.
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
-import { temporalAddress } from '../support/temporal';
-import { ServiceHarness, type SandboxRecord } from '../support/service';
+import type { SandboxRecord } from '../support/service';
 import { refundCall, runTag } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
-import { figure, refundWorkflowId, size, waitForCases } from './helpers';
+import { figure, refundWorkflowId, size, waitForCases, useService } from './helpers';
 
 const isRefundWrite = (r: SandboxRecord) => r.system === 'quickbooks' && r.method === 'POST' && /\/refundreceipt$/.test(r.path);
 
 describe('reliability: worker crash (SIGKILL)', function () {
   this.timeout(15 * 60_000);
-  let svc: ServiceHarness;
-  let client: Client;
-
-  before(async () => {
-    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
-    await svc.start();
-    client = await svc.client();
-  });
-  after(async () => {
-    await client?.connection.close();
-    await svc?.stop();
-  });
+  const service = useService();
 
   it('completes every case after the worker dies between an applied QuickBooks write and its completion', async () => {
     const calls = size('RELIABILITY_CRASH_CALLS', 8);
@@ -40,22 +27,22 @@ describe('reliability: worker crash (SIGKILL)', function () {
     });
     // Slow every API a little so many activities are in flight at once, and make the first
     // QuickBooks write apply but never answer: the activity cannot complete.
-    await svc.setFaults('all', { latencyMs: 250 });
-    await svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
+    await service.svc.setFaults('all', { latencyMs: 250 });
+    await service.svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
 
-    const answers = await Promise.all(plan.map((p) => svc.postCall(p.body)));
+    const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));
     assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
 
     // Watch the sandbox; kill the worker the moment the dropped write has been applied.
-    const firstWorker = svc.worker;
+    const firstWorker = service.svc.worker;
     let dropped: SandboxRecord | undefined;
     let inFlightAtKill = 0;
     const deadline = Date.now() + 120_000;
     while (!dropped) {
-      const recs = await svc.sandboxRecords();
+      const recs = await service.svc.sandboxRecords();
       dropped = recs.find((r) => isRefundWrite(r) && r.dropped === true && r.status !== undefined);
       if (dropped) {
-        await svc.kill(firstWorker);
+        await service.svc.kill(firstWorker);
         // Requests the sandbox received that had not been answered when the worker died.
         inFlightAtKill = recs.filter((r) => r.status === undefined).length;
       } else if (Date.now() > deadline) throw new Error('no QuickBooks refund write was applied within 120 s');
@@ -64,13 +51,13 @@ describe('reliability: worker crash (SIGKILL)', function () {
     assert.ok(firstWorker?.process.signalCode === 'SIGKILL', 'the first worker was SIGKILLed');
     const killedAt = dropped.seq;
 
-    await svc.setFaults('all', { latencyMs: 0 });
-    await svc.startWorker();
-    const results = await waitForCases(client, plan.map((p) => p.callId), 8 * 60_000);
+    await service.svc.setFaults('all', { latencyMs: 0 });
+    await service.svc.startWorker();
+    const results = await waitForCases(service.client, plan.map((p) => p.callId), 8 * 60_000);
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
     assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
 
-    const records = await svc.sandboxRecords();
+    const records = await service.svc.sandboxRecords();
     const effects = moneyEffects(records, plan.map((p) => p.callId));
     const sum = summarize(effects);
     // The write whose answer was lost was retried by the new worker with the same requestid, and

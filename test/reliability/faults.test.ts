@@ -6,12 +6,9 @@
  * CI: 4 cases at reduced rates; `npm run test:reliability:full` runs 30 at the issue's rates.
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
-import { temporalAddress } from '../support/temporal';
-import { ServiceHarness } from '../support/service';
 import { refundCall, runTag } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
-import { figure, settleCases, size } from './helpers';
+import { figure, settleCases, size, useService } from './helpers';
 
 const rate = (name: string, ciDefault: number) => {
   const v = Number(process.env[name]);
@@ -33,18 +30,7 @@ export const FAULTS = {
 
 describe('reliability: API faults on every system', function () {
   this.timeout(size('RELIABILITY_FAULT_WAIT_SECONDS', 15 * 60) * 1000 + 5 * 60_000);
-  let svc: ServiceHarness;
-  let client: Client;
-
-  before(async () => {
-    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
-    await svc.start();
-    client = await svc.client();
-  });
-  after(async () => {
-    await client?.connection.close();
-    await svc?.stop();
-  });
+  const service = useService();
 
   it('completes every case through 5xx, 429 with Retry-After, 2 s latency and dropped write responses, with no duplicate money action', async () => {
     const calls = size('RELIABILITY_FAULT_CALLS', 4);
@@ -54,16 +40,16 @@ describe('reliability: API faults on every system', function () {
       const skyfire = i % 3 === 2;
       return { callId, skyfire, body: refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.50' } : { amount: '9.00' }) };
     });
-    await svc.setFaults('all', FAULTS);
+    await service.svc.setFaults('all', FAULTS);
 
-    const answers = await Promise.all(plan.map((p) => svc.postCall(p.body)));
+    const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));
     assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202), 'intake does not touch the faulty APIs');
     const started = Date.now();
     const waitMs = size('RELIABILITY_FAULT_WAIT_SECONDS', 15 * 60) * 1000;
-    const { results, open } = await settleCases(client, plan.map((p) => p.callId), waitMs);
+    const { results, open } = await settleCases(service.client, plan.map((p) => p.callId), waitMs);
     const seconds = Math.round((Date.now() - started) / 1000);
 
-    const records = await svc.sandboxRecords();
+    const records = await service.svc.sandboxRecords();
     const effects = moneyEffects(records, plan.map((p) => p.callId));
     const sum = summarize(effects);
     const count = (f: (r: (typeof records)[number]) => boolean) => records.filter(f).length;

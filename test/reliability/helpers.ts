@@ -4,6 +4,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
+import { temporalAddress } from '../support/temporal';
+import { ServiceHarness } from '../support/service';
 import { decideUpdate, statusQuery, type CaseState } from '../../src/workflows/messages';
 
 /** A size from the environment (scripts/reliability.ts sets the full ones), else the CI default. */
@@ -69,4 +71,22 @@ export async function decide(client: Client, callId: string, requestId: string, 
 /** Prints a figure line the CI log keeps (the issue asks for the figures each test reached). */
 export function figure(line: string): void {
   console.log(`      ${line}`);
+}
+
+/**
+ * The service as child processes (sandbox, API, worker) for the enclosing `describe`: started
+ * before its tests, stopped after them. Read `svc` and `client` inside tests, not at definition.
+ */
+export function useService(): { svc: ServiceHarness; client: Client } {
+  const running = {} as { svc: ServiceHarness; client: Client };
+  before(async () => {
+    running.svc = new ServiceHarness({ temporalAddress: temporalAddress() });
+    await running.svc.start();
+    running.client = await running.svc.client();
+  });
+  after(async () => {
+    await running.client?.connection.close();
+    await running.svc?.stop();
+  });
+  return running;
 }

@@ -12,13 +12,11 @@
  * readable case data, so "zero hits" cannot come from scanning nothing or scanning ciphertext only.
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec, parseKeyringSpec } from '../../src/temporal/codec';
-import { NAMESPACE, temporalAddress } from '../support/temporal';
-import { ServiceHarness } from '../support/service';
+import { NAMESPACE } from '../support/temporal';
 import { PII_VALUES, findPii, piiContext, piiCorpus, runTag } from './calls';
-import { decide, figure, listWorkflowIds, refundWorkflowId, waitForCases } from './helpers';
+import { decide, figure, listWorkflowIds, refundWorkflowId, waitForCases, useService } from './helpers';
 import { statusQuery } from '../../src/workflows/messages';
 
 type Payload = temporal.api.common.v1.IPayload;
@@ -49,18 +47,7 @@ const hitsIn = (where: string, text: string) => findPii(text).map((h) => `${wher
 
 describe('reliability: PII scan of everything downstream of intake', function () {
   this.timeout(15 * 60_000);
-  let svc: ServiceHarness;
-  let client: Client;
-
-  before(async () => {
-    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
-    await svc.start();
-    client = await svc.client();
-  });
-  after(async () => {
-    await client?.connection.close();
-    await svc?.stop();
-  });
+  const service = useService();
 
   it('finds no card, bank, SSN, EIN or VAT number in histories, search attributes, memos, logs or outbound requests', async () => {
     const corpus = piiCorpus(runTag());
@@ -68,7 +55,7 @@ describe('reliability: PII scan of everything downstream of intake', function ()
     const planted = new Set(findPii(JSON.stringify(corpus.map((c) => c.body))).map((h) => h.kind));
     assert.equal(planted.size, PII_VALUES.length, 'the scanner finds every planted value in the raw corpus');
 
-    const answers = await Promise.all(corpus.map((c) => svc.postCall(c.body)));
+    const answers = await Promise.all(corpus.map((c) => service.svc.postCall(c.body)));
     const refused = answers.map((a, i) => ({ a, c: corpus[i] })).filter(({ a }) => a.status !== 202);
     assert.deepEqual(refused.map(({ a, c }) => `${c?.field}: ${a.status} ${a.text.slice(0, 200)}`), [], 'every corpus call is accepted');
     const answerHits = answers.flatMap((a, i) => hitsIn(`webhook answer ${i}`, a.text));
@@ -77,28 +64,28 @@ describe('reliability: PII scan of everything downstream of intake', function ()
     const callIds = corpus.map((c) => c.callId);
     await Promise.all(
       callIds.map(async (id) => {
-        const handle = client.workflow.getHandle(refundWorkflowId(id));
+        const handle = service.client.workflow.getHandle(refundWorkflowId(id));
         for (let i = 0; i < 240; i++) {
           const state = await handle.query(statusQuery).catch(() => undefined);
-          if (state?.pendingApproval) return decide(client, id, state.pendingApproval.requestId, ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required));
+          if (state?.pendingApproval) return decide(service.client, id, state.pendingApproval.requestId, ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required));
           if (state && ['completed', 'rejected', 'expired', 'needs_attention', 'failed'].includes(state.status)) return;
           await new Promise((r) => setTimeout(r, 250));
         }
       }),
     );
-    const results = await waitForCases(client, callIds, 5 * 60_000);
+    const results = await waitForCases(service.client, callIds, 5 * 60_000);
 
-    const codec = new AesGcmPayloadCodec(parseKeyringSpec(svc.codecKeys));
+    const codec = new AesGcmPayloadCodec(parseKeyringSpec(service.svc.codecKeys));
     const hits: string[] = [...answerHits];
     let rawPayloads = 0;
     let decodedWithCallId = 0;
-    const workflowIds = await listWorkflowIds(client, svc.taskQueue);
+    const workflowIds = await listWorkflowIds(service.client, service.svc.taskQueue);
     for (const workflowId of workflowIds) {
       // RAW history: exactly the bytes the server stores and serves (the client's codec is not involved).
       const events: unknown[] = [];
       let nextPageToken: Uint8Array | undefined;
       do {
-        const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: NAMESPACE, execution: { workflowId }, nextPageToken, maximumPageSize: 500 });
+        const page = await service.client.workflowService.getWorkflowExecutionHistory({ namespace: NAMESPACE, execution: { workflowId }, nextPageToken, maximumPageSize: 500 });
         events.push(...(page.history?.events ?? []));
         nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
       } while (nextPageToken);
@@ -111,14 +98,14 @@ describe('reliability: PII scan of everything downstream of intake', function ()
       if (callIds.some((id) => decodedText.includes(id))) decodedWithCallId++;
       hits.push(...hitsIn(`${workflowId} decoded payloads`, decodedText));
       // Search attributes (never encrypted) and memo.
-      const desc = await client.workflow.getHandle(workflowId).describe();
+      const desc = await service.client.workflow.getHandle(workflowId).describe();
       hits.push(...hitsIn(`${workflowId} search attributes`, JSON.stringify(desc.typedSearchAttributes)));
       hits.push(...hitsIn(`${workflowId} memo`, JSON.stringify((await desc.memo) ?? {})));
       hits.push(...hitsIn(`${workflowId} summary/details`, JSON.stringify([await desc.staticSummary(), await desc.staticDetails()])));
     }
-    const records = await svc.sandboxRecords();
+    const records = await service.svc.sandboxRecords();
     for (const r of records) hits.push(...hitsIn(`sandbox ${r.system} ${r.method} ${r.path}`, textOf([r.path, r.query, r.body])));
-    const logs = svc.logs();
+    const logs = service.svc.logs();
     hits.push(...hitsIn('service logs', logs));
 
     const statuses = [...results.values()].reduce<Record<string, number>>((m, s) => ((m[s.status] = (m[s.status] ?? 0) + 1), m), {});

@@ -5,27 +5,13 @@
  * CI: 20 calls x 5 deliveries; `npm run test:reliability:full` runs 100 x 10.
  */
 import assert from 'node:assert/strict';
-import type { Client } from '@temporalio/client';
-import { temporalAddress } from '../support/temporal';
-import { ServiceHarness } from '../support/service';
 import { refundCall, runTag } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
-import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases } from './helpers';
+import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases, useService } from './helpers';
 
 describe('reliability: duplicate storm', function () {
   this.timeout(15 * 60_000);
-  let svc: ServiceHarness;
-  let client: Client;
-
-  before(async () => {
-    svc = new ServiceHarness({ temporalAddress: temporalAddress() });
-    await svc.start();
-    client = await svc.client();
-  });
-  after(async () => {
-    await client?.connection.close();
-    await svc?.stop();
-  });
+  const service = useService();
 
   it('starts each case once and moves each refund and pay token exactly once', async () => {
     const calls = size('RELIABILITY_STORM_CALLS', 20);
@@ -45,7 +31,7 @@ describe('reliability: duplicate storm', function () {
     const other5xx: string[] = [];
     const deliver = async (p: (typeof plan)[number]) => {
       for (let attempt = 1; ; attempt++) {
-        const res = await svc.postCall(p.body);
+        const res = await service.svc.postCall(p.body);
         if (res.status < 500 || attempt >= 30) return res;
         if (res.status === 503) retried503++;
         else other5xx.push(`${res.status} ${res.text.slice(0, 120)}`);
@@ -60,14 +46,14 @@ describe('reliability: duplicate storm', function () {
     assert.equal(started.length, calls, 'exactly one delivery per call reports that it started the case');
     assert.deepEqual(new Set(started.map((c) => c.workflowId)), new Set(plan.map((p) => refundWorkflowId(p.callId))));
 
-    const results = await waitForCases(client, plan.map((p) => p.callId), 10 * 60_000);
+    const results = await waitForCases(service.client, plan.map((p) => p.callId), 10 * 60_000);
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
     assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
 
-    const onServer = await listWorkflowIds(client, svc.taskQueue);
+    const onServer = await listWorkflowIds(service.client, service.svc.taskQueue);
     assert.equal(onServer.length, calls, 'the server holds one workflow per call, no more');
 
-    const effects = moneyEffects(await svc.sandboxRecords(), plan.map((p) => p.callId));
+    const effects = moneyEffects(await service.svc.sandboxRecords(), plan.map((p) => p.callId));
     const sum = summarize(effects);
     const skyfireCalls = plan.filter((p) => p.skyfire).length;
     figure(
