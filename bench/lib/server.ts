@@ -3,12 +3,11 @@
  * file under bench/results/, pragmas named on the command line so the report can say which), or
  * an existing server given by address (then DB size is not measured).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { freePort, prepareNamespace } from '../../src/temporal/dev-server';
+import { freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
 
 /**
  * SQLite pragmas passed with `--sqlite-pragma`. WAL lets readers (visibility, history reads) run
@@ -35,8 +34,6 @@ export class BenchServerError extends Error {
   override name = 'BenchServerError';
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function startBenchServer(opts: { reuseAddress?: string; dir: string; pragmas: string[]; namespace?: string }): Promise<BenchServer> {
   const namespace = opts.namespace ?? 'default';
   for (const p of opts.pragmas) {
@@ -57,41 +54,18 @@ export async function startBenchServer(opts: { reuseAddress?: string; dir: strin
   const dbFile = path.join(opts.dir, 'bench-temporal.sqlite');
   // A fresh file per run: figures must not depend on what an earlier run left behind.
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbFile + suffix, { force: true });
-  const port = await freePort();
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--db-filename', dbFile, '--log-level', 'error'];
-  for (const p of opts.pragmas) args.push('--sqlite-pragma', p);
-  const log = fs.openSync(path.join(opts.dir, 'bench-temporal.log'), 'w');
-  const child: ChildProcess = spawn(cliPath, args, { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(t);
-  };
-  const address = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exited) throw new BenchServerError(`Temporal dev server exited during start-up; see ${path.join(opts.dir, 'bench-temporal.log')}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await prepareNamespace(conn, namespace, 1);
-      } finally {
-        await conn.close();
-      }
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new BenchServerError(`Temporal dev server did not answer at ${address}: ${(err as Error).message}`);
-      }
-      await sleep(250);
-    }
-  }
+  const server = await startDevServer({
+    cliPath,
+    port: await freePort(),
+    namespace,
+    retentionDays: 1,
+    dbFile,
+    sqlitePragmas: opts.pragmas,
+    logFile: path.join(opts.dir, 'bench-temporal.log'),
+    startTimeoutMs: 90_000,
+  }).catch((err: Error) => {
+    throw new BenchServerError(err.message);
+  });
   const dbBytes = () => ['', '-wal', '-shm'].reduce((sum, s) => sum + (fs.existsSync(dbFile + s) ? fs.statSync(dbFile + s).size : 0), 0);
-  return { address, namespace, owned: true, dbFile, pragmas: opts.pragmas, pid: child.pid, dbBytes, stop };
+  return { address: server.address, namespace, owned: true, dbFile, pragmas: opts.pragmas, pid: server.process.pid, dbBytes, stop: server.stop };
 }

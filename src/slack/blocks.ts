@@ -5,7 +5,7 @@
  */
 import type { CaseType, Urgency } from '../domain/case';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalVoteView, FinanceAlertView } from '../activities/contract';
-import { DecisionAction } from '../workflows/messages';
+import { DECISION_VERB, DecisionAction } from '../workflows/messages';
 import { encodeButtonValue, REASON_MODAL } from './interactions';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
@@ -64,17 +64,7 @@ export function buttonElements(workflowId: string, requestId: string, actions: A
 
 /** "Approved by @Dana at 14:02, 1 of 2" (the mention renders as the user's name). */
 export function decisionLine(vote: ApprovalVoteView, position?: { approvals: number; required: number }): string {
-  const verb: Record<DecisionAction, string> = {
-    approve: 'Approved',
-    reject: 'Rejected',
-    accept: 'Accepted',
-    contest: 'Contested',
-    need_info: 'More information requested',
-    acknowledge: 'Acknowledged',
-    choose_case: 'Classified',
-    not_billing: 'Marked not billing',
-  };
-  let line = `${verb[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
+  let line = `${DECISION_VERB[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
   if (vote.action === DecisionAction.Approve && position && position.required > 1) line += `, ${position.approvals} of ${position.required}`;
   if (vote.reason) line += `\n>${vote.reason.replace(/\n/g, '\n>')}`;
   return line;

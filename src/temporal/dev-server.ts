@@ -35,6 +35,8 @@ export interface DevServerOptions {
   retentionDays: number;
   /** Where the server's own log goes (kept out of the service's output). */
   logFile?: string;
+  /** SQLite pragmas (`--sqlite-pragma`, e.g. `journal_mode=wal`); the dev server accepts journal_mode and synchronous. */
+  sqlitePragmas?: string[];
   /** Temporal Web UI codec endpoint (payload decryption in the browser). */
   uiCodecEndpoint?: string;
   startTimeoutMs?: number;
@@ -71,6 +73,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', ip);
   else args.push('--headless');
+  for (const p of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', p);
   if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   // Search attributes are registered by prepareNamespace() through the operator API, not start-up
   // flags: flags only apply to a fresh DB file, and the API path also works on an existing one.

@@ -38,6 +38,7 @@ import {
 import { recordCaseEvent } from './case-metrics';
 import {
   DECISION_REJECTED_ERROR_TYPE,
+  DECISION_VERB,
   DecisionAction,
   DecisionRejection,
   decideSignal,
@@ -372,13 +373,13 @@ export class CaseRuntime {
     if (d.action === req.countingAction) {
       if (approvals >= req.pending.required) {
         req.closure = { kind: 'approved', votes: [...req.pending.votes] };
-        return { status: 'decided', approvals, required: req.pending.required, message: `${label(d.action)} by ${who} (${approvals} of ${req.pending.required})` };
+        return { status: 'decided', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who} (${approvals} of ${req.pending.required})` };
       }
       req.dirty = true;
-      return { status: 'counted', approvals, required: req.pending.required, message: `${label(d.action)} by ${who} (${approvals} of ${req.pending.required}); waiting for another approver` };
+      return { status: 'counted', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who} (${approvals} of ${req.pending.required}); waiting for another approver` };
     }
     req.closure = { kind: 'decided', action: d.action, vote, ...(d.caseType ? { caseType: d.caseType } : {}) };
-    return { status: 'decided', approvals, required: req.pending.required, message: `${label(d.action)} by ${who}` };
+    return { status: 'decided', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who}` };
   }
 
   // --- visibility --------------------------------------------------------------------------
@@ -459,19 +460,6 @@ export function describeRequest(input: CaseInput): string {
   return what[input.caseType];
 }
 
-function label(action: DecisionAction): string {
-  const labels: Record<DecisionAction, string> = {
-    approve: 'Approved',
-    reject: 'Rejected',
-    accept: 'Accepted',
-    contest: 'Contested',
-    need_info: 'More information requested',
-    acknowledge: 'Acknowledged',
-    choose_case: 'Case chosen',
-    not_billing: 'Marked not billing',
-  };
-  return labels[action];
-}
 
 export { formatMoney } from '../policy/format';
 

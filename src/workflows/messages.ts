@@ -20,6 +20,18 @@ export const DecisionAction = {
 } as const;
 export type DecisionAction = (typeof DecisionAction)[keyof typeof DecisionAction];
 
+/** How a decision reads in Slack messages and decision outcomes: "Approved by ...". */
+export const DECISION_VERB: Record<DecisionAction, string> = {
+  approve: 'Approved',
+  reject: 'Rejected',
+  accept: 'Accepted',
+  contest: 'Contested',
+  need_info: 'More information requested',
+  acknowledge: 'Acknowledged',
+  choose_case: 'Case chosen',
+  not_billing: 'Marked not billing',
+};
+
 /** A human decision on one approval request. */
 export interface Decision {
   /** The approval request this answers; a decision on an old request changes nothing. */
