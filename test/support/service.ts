@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { freePort } from '../../src/temporal/dev-server';
+import type { RecordedRequest } from '../../src/sandbox/core';
 import { parseKeyringSpec } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { signDialNexaBody } from '../../src/intake/signature';
@@ -205,19 +206,8 @@ export class ServiceHarness {
   }
 }
 
-/** What the sandbox recorded for one request (src/sandbox/core.ts RecordedRequest). */
-export interface SandboxRecord {
-  seq: number;
-  system: string;
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  headers: Record<string, string>;
-  body: unknown;
-  status?: number;
-  dropped?: boolean;
-  faulted?: boolean;
-}
+/** What the sandbox recorded for one request. */
+export type SandboxRecord = RecordedRequest;
 
 /** fetch with the body read as text and parsed as JSON when it is JSON. */
 export async function request(url: string, init: RequestInit): Promise<{ status: number; json: unknown; text: string }> {
