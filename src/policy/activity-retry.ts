@@ -3,7 +3,7 @@
  * workflows pass these to `proxyActivities`, the activities name their errors with
  * `ActivityErrorType` so the non-retryable ones stop retrying at once.
  */
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import type { CaseActivities } from '../activities/contract';
 
 /**
@@ -46,7 +46,13 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
 export type ActivityGroup = 'read' | 'write' | 'money' | 'notify';
 
 /**
- * - `read`: side-effect free lookups. Retry briskly for about ten minutes, then let the case decide.
+ * - `read`: side-effect free lookups, run as **local activities**: in the worker, inside the
+ *   workflow task that asks, recorded as one marker event, with no activity task through the
+ *   server. A case reads three to five records before its first write; as ordinary activities each
+ *   read cost the server an activity task, a workflow task and six history events, most of a case's
+ *   server work (BENCHMARKS.md). Reads qualify because they are short (30 s cap), side-effect free
+ *   (a repeat after a worker crash is harmless) and need neither heartbeats nor their own task
+ *   queue. Retry briskly for about ten minutes, then let the case decide.
  * - `write`: idempotent record writes (tickets, notes, tasks, documents, emails, address update).
  *   Keys make repeats harmless, so retry patiently (an hour, at most a minute apart) through
  *   outages and rate limits.
@@ -54,12 +60,18 @@ export type ActivityGroup = 'read' | 'write' | 'money' | 'notify';
  *   so retrying cannot move money twice; but a refund that lands hours after the approval surprises
  *   people, so keep trying for half an hour, then the case goes to needs-attention and says so.
  * - `notify`: Slack. Keep trying for a while (rate limits are per channel), then carry on.
+ *
+ * Writes, money and Slack stay ordinary activities: each attempt shows in history, retries outlast
+ * a worker restart, and a slow system never holds a workflow task.
  */
-export const ACTIVITY_OPTIONS: Record<ActivityGroup, ActivityOptions> = {
+export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<ActivityGroup, 'read'>, ActivityOptions> = {
   read: {
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    // Backoffs up to this wait inside the worker (the workflow task heartbeats); longer ones
+    // become a server timer, so a long outage does not pin a workflow task.
+    localRetryThreshold: '10 seconds',
   },
   write: {
     startToCloseTimeout: '1 minute',

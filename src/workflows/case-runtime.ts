@@ -12,6 +12,7 @@ import {
   condition,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -77,11 +78,14 @@ export interface OpenRequest {
 
 /**
  * The activity proxies, one per retry group, behind the contract's interface. `beforeCall` runs
- * before every activity is scheduled (the runtime flushes its search attributes there).
+ * before every ordinary activity is scheduled (the runtime flushes its search attributes there).
+ * Not before a read: a local activity runs inside the current workflow task, which goes on after
+ * it, so staged changes wait for the next point where the task really ends.
  */
 function proxies(onWrite: (name: string, step: string) => void, beforeCall: () => void): CaseActivities {
   const groups: Record<ActivityGroup, CaseActivities> = {
-    read: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
+    // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
+    read: proxyLocalActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
     write: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.write),
     money: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.money),
     notify: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.notify),
@@ -91,10 +95,7 @@ function proxies(onWrite: (name: string, step: string) => void, beforeCall: () =
     const fn = groups[group][name] as (input: { step?: string }) => Promise<unknown>;
     out[name] =
       group === 'read'
-        ? (input: { step?: string }) => {
-            beforeCall();
-            return fn(input);
-          }
+        ? fn
         : (input: { step?: string }) => {
             // Counted before the call: a write that fails half-way may still have happened outside.
             onWrite(name, input.step ?? name);
