@@ -11,9 +11,11 @@
  * an unpolled queue for the ingest measurement).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { buildWorkflowBundle } from '../src/temporal/bundle';
 import { createKeyring } from '../src/temporal/codec';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { CallKind } from './lib/calls';
@@ -43,6 +45,8 @@ export interface BenchOptions {
   approvals?: number;
   /** Overrides the service worker's shipped sticky-cache size (to measure the trade-off). */
   maxCachedWorkflows?: number;
+  /** Extra environment of the service worker process (experiments, e.g. MALLOC_ARENA_MAX=4). */
+  workerEnv?: Record<string, string>;
   only: Phase[];
 }
 
@@ -58,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       approvals: { type: 'string' },
       only: { type: 'string' },
       'max-cached-workflows': { type: 'string' },
+      'worker-env': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -77,6 +82,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     waiting: int('waiting', values.waiting),
     approvals: int('approvals', values.approvals),
     maxCachedWorkflows: int('max-cached-workflows', values['max-cached-workflows']),
+    workerEnv: values['worker-env'] ? Object.fromEntries(values['worker-env'].map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new BenchUsageError(`--worker-env must be NAME=value, got "${kv}"`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    })) : undefined,
     only: only as Phase[],
   };
 }
@@ -122,9 +132,14 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const ingestEdge = await BenchChild.start('ingest-edge', { kind: 'edge', ...base, taskQueue: queues.serviceUnpolled, ...secrets });
     cleanups.push(() => ingestEdge.child.stop());
     progress('starting workers (bundling workflow code)');
+    // The service worker loads a bundle file as production does (runWorker: `{ codePath }`), built
+    // here from the current source: webpack never runs inside the process whose memory is measured.
+    const serviceBundlePath = path.join(opts.outDir, 'service-workflow-bundle.js');
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    fs.writeFileSync(serviceBundlePath, (await buildWorkflowBundle()).code);
     const [floorWorker, serviceWorker] = await Promise.all([
       BenchChild.start('floor-worker', { kind: 'worker', role: 'floor', ...base, taskQueue: queues.floor }),
-      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }),
+      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), workflowBundlePath: serviceBundlePath, ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }, undefined, opts.workerEnv),
     ]);
     cleanups.push(() => floorWorker.child.stop(), () => serviceWorker.child.stop());
     report.children = { edge: edge.info, ingestEdge: ingestEdge.info, floorWorker: floorWorker.info, serviceWorker: serviceWorker.info };
@@ -161,7 +176,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         ['invoice resend', CallKind.InvoiceResend, 'invoice_resend'],
       ] as const) {
         const c = available(costName);
-        if (c?.cost) series.push({ name, kind, activities: c.cost.activitiesScheduled });
+        if (c?.cost) series.push({ name, kind, activities: c.cost.activityCalls });
         else report.skipped.push(`end to end ${name}: ${cost.cases.find((x) => x.name === costName)?.reason ?? 'unavailable'}`);
       }
       report.e2e = await runE2E(ctx, series);

@@ -2,7 +2,8 @@
  * History events and billable Temporal actions of one workflow execution, counted from its
  * history. "Actions" follow Temporal Cloud's definition as far as history shows them: workflow
  * start, each activity attempt, timer, signal, accepted update, search-attribute or memo upsert,
- * marker (side effect, local activity), child workflow start, external signal, continue-as-new.
+ * markers (side effects, local activities: all of one workflow task count as one action, as
+ * Temporal Cloud counts them), child workflow start, external signal, continue-as-new.
  * Queries, rejected updates and heartbeats leave no history; callers add what they sent.
  */
 import { temporal } from '@temporalio/proto';
@@ -25,8 +26,12 @@ export interface ActionCounts {
 
 export interface ExecutionCost {
   historyEvents: number;
-  /** Activities scheduled (the count the end-to-end floor mirrors). */
+  /** Ordinary activities scheduled. */
   activitiesScheduled: number;
+  /** Local activities run (one `core_local_activity` marker each). */
+  localActivities: number;
+  /** Every activity the case ran, ordinary or local: the count the end-to-end floor mirrors. */
+  activityCalls: number;
   workflowTaskFailures: number;
   actions: ActionCounts;
   billableActions: number;
@@ -36,9 +41,14 @@ export interface ExecutionCost {
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/** The marker name the SDK core records for a local activity's result. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 export function costOf(events: HistoryEvent[]): ExecutionCost {
   const actions: ActionCounts = { workflowStart: 0, activityAttempts: 0, timers: 0, signals: 0, updates: 0, upserts: 0, markers: 0, childStarts: 0, externalSignals: 0, continueAsNew: 0 };
   let activitiesScheduled = 0;
+  let localActivities = 0;
+  const markerTasks = new Set<string>();
   let workflowTaskFailures = 0;
   let failure: string | undefined;
   for (const ev of events) {
@@ -66,9 +76,12 @@ export function costOf(events: HistoryEvent[]): ExecutionCost {
       case E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
         actions.upserts++;
         break;
-      case E.EVENT_TYPE_MARKER_RECORDED:
-        actions.markers++;
+      case E.EVENT_TYPE_MARKER_RECORDED: {
+        const m = ev.markerRecordedEventAttributes;
+        if (m?.markerName === LOCAL_ACTIVITY_MARKER) localActivities++;
+        markerTasks.add(String(m?.workflowTaskCompletedEventId ?? ev.eventId));
         break;
+      }
       case E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
         actions.childStarts++;
         break;
@@ -84,6 +97,7 @@ export function costOf(events: HistoryEvent[]): ExecutionCost {
         break;
     }
   }
+  actions.markers = markerTasks.size;
   const billableActions = Object.values(actions).reduce((a, b) => a + b, 0);
-  return { historyEvents: events.length, activitiesScheduled, workflowTaskFailures, actions, billableActions, ...(failure ? { failure } : {}) };
+  return { historyEvents: events.length, activitiesScheduled, localActivities, activityCalls: activitiesScheduled + localActivities, workflowTaskFailures, actions, billableActions, ...(failure ? { failure } : {}) };
 }

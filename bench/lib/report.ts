@@ -126,14 +126,14 @@ export function markdown(r: BenchReport): string {
     L.push(`- ${a.count} random approvals (${a.errors} errors): decision -> refund recorded p50 ${a.toRefund.p50} / p95 ${a.toRefund.p95} / p99 ${a.toRefund.p99} ms; -> update answered p99 ${a.toUpdateAnswer.p99} ms; -> case completed p99 ${a.toCompleted.p99} ms.`);
   }
   if (r.cost) {
-    L.push('', '## Cost per case', '', '| case | history events | activities | billable actions | of which: start / activity attempts / timers / updates / signals / upserts / markers | harness queries |', '| --- | ---: | ---: | ---: | --- | ---: |');
+    L.push('', '## Cost per case', '', '| case | history events | activities (ordinary + local) | billable actions | of which: start / activity attempts / timers / updates / signals / upserts / marker tasks | harness queries |', '| --- | ---: | ---: | ---: | --- | ---: |');
     for (const c of [...r.cost.cases, ...r.cost.floors]) {
       if (!c.cost || !c.available) {
         L.push(`| ${c.name} | unavailable: ${(c.reason ?? '').replace(/\|/g, '/').slice(0, 120)} | | | | |`);
         continue;
       }
       const a = c.cost.actions;
-      L.push(`| ${c.name} | ${c.cost.historyEvents} | ${c.cost.activitiesScheduled} | ${c.cost.billableActions} | ${a.workflowStart} / ${a.activityAttempts} / ${a.timers} / ${a.updates} / ${a.signals} / ${a.upserts} / ${a.markers} | ${c.extraActions ?? 0} |`);
+      L.push(`| ${c.name} | ${c.cost.historyEvents} | ${c.cost.activityCalls} (${c.cost.activitiesScheduled} + ${c.cost.localActivities}) | ${c.cost.billableActions} | ${a.workflowStart} / ${a.activityAttempts} / ${a.timers} / ${a.updates} / ${a.signals} / ${a.upserts} / ${a.markers} | ${c.extraActions ?? 0} |`);
     }
   }
   if (r.skipped.length) L.push('', '## Not measured', '', ...r.skipped.map((s) => `- ${s}`));

@@ -99,7 +99,7 @@ export async function runCost(ctx: BenchContext): Promise<{ cases: CaseCost[]; f
     ctx.progress(`cost: ${name}`);
     const c = await oneCase(ctx, index, name, kind, decide);
     if (c.available && c.finalStatus !== 'completed') Object.assign(c, { available: false, reason: `ended ${c.finalStatus}, not completed` });
-    ctx.progress(c.available ? `  ${c.cost?.historyEvents} events, ${c.cost?.activitiesScheduled} activities, ${c.cost?.billableActions} actions` : `  unavailable: ${c.reason}`);
+    ctx.progress(c.available ? `  ${c.cost?.historyEvents} events, ${c.cost?.activitiesScheduled} activities + ${c.cost?.localActivities} local, ${c.cost?.billableActions} actions` : `  unavailable: ${c.reason}`);
     cases.push(c);
   }
   const floors: CaseCost[] = [];
@@ -107,7 +107,8 @@ export async function runCost(ctx: BenchContext): Promise<{ cases: CaseCost[]; f
   await ctx.floorClient.workflow.execute('benchTrivial', { taskQueue: ctx.queues.floor, workflowId: trivialId });
   floors.push({ name: 'floor: trivial workflow', available: true, cost: await historyCost(ctx.floorClient, trivialId) });
   for (const c of cases.filter((x) => x.available && x.cost)) {
-    const n = c.cost?.activitiesScheduled ?? 0;
+    // The floor runs as many ordinary no-op activities as the case runs activities of any kind.
+    const n = c.cost?.activityCalls ?? 0;
     const id = `floor-cost-${n}-${ctx.tag}-${floors.length}`;
     await ctx.floorClient.workflow.execute('benchActivities', { taskQueue: ctx.queues.floor, workflowId: id, args: [n] });
     floors.push({ name: `floor: ${n} no-op activities (beside ${c.name})`, available: true, cost: await historyCost(ctx.floorClient, id) });
