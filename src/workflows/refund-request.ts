@@ -23,9 +23,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const shown = formatMoney(amount.amountMinor, amount.currency);
 
     rt.setStatus(CaseStatus.Gathering);
-    const account = await loadAccount(rt, { owner: true });
     const { findInvoice, hasEarlierRefund, sendCustomerEmail } = rt.acts;
-    const invoice = fields.invoiceNumber ? await findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
+    const [account, invoice] = await Promise.all([loadAccount(rt, { owner: true }), fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null]);
     const earlier =
       account.customer && fields.invoiceNumber ? await hasEarlierRefund({ customerId: account.customer.id, invoiceNumber: fields.invoiceNumber }) : { found: false, records: [] };
     if (invoice) rt.facts.push(`Invoice ${invoice.docNumber}: total ${formatMoney(invoice.total.amountMinor, invoice.total.currency)}, balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}`);

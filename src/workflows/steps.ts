@@ -21,13 +21,20 @@ export interface AccountContext {
   paysThroughSkyfire: boolean;
 }
 
-/** QuickBooks customer, HubSpot contact and (optionally) owner for the case's account. */
+/**
+ * QuickBooks customer, HubSpot contact and (optionally) owner for the case's account. Lookups that
+ * do not depend on each other run at once: with real SaaS latency each one is hundreds of ms.
+ */
 export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; customerId?: string } = {}): Promise<AccountContext> {
   const { fields } = rt.input;
   const { getCustomer, findContact, getOwner } = rt.acts;
-  const customer = fields.accountId || opts.customerId ? await getCustomer({ accountId: fields.accountId, customerId: opts.customerId }) : null;
+  const [customer, contactByCallAccount] = await Promise.all([
+    fields.accountId || opts.customerId ? getCustomer({ accountId: fields.accountId, customerId: opts.customerId }) : null,
+    fields.accountId ? findContact({ accountId: fields.accountId }) : null,
+  ]);
+  // Without an account id on the call, the customer found by id names it.
   const accountId = fields.accountId ?? customer?.accountId;
-  const contact = accountId ? await findContact({ accountId }) : null;
+  const contact = fields.accountId ? contactByCallAccount : accountId ? await findContact({ accountId }) : null;
   const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
   const platform = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
   if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}` });
