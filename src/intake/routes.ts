@@ -144,10 +144,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       }
       throw err;
     }
-    logger.info(
-      { callId, event: envelope.event, suppressed: call.suppressed, reason: classification.reason, cases: cases.map((c) => ({ caseType: c.caseType, status: c.status })) },
-      'dialnexa webhook: cases',
-    );
+    // Checked first so a quieter level does not build the line's fields per request.
+    if (logger.isLevelEnabled('info')) {
+      logger.info(
+        { callId, event: envelope.event, suppressed: call.suppressed, reason: classification.reason, cases: cases.map((c) => ({ caseType: c.caseType, status: c.status })) },
+        'dialnexa webhook: cases',
+      );
+    }
     // Written directly: res.json() would also hash the body for an ETag no webhook sender uses.
     res.status(202).type('application/json').end(JSON.stringify({ callId, cases }));
   });

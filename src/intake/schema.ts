@@ -360,7 +360,9 @@ export const postCallAnalysisSchema = analysisFields
 export type PostCallAnalysis = z.output<typeof postCallAnalysisSchema>;
 
 function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
 }
 
 // ---- the call ----------------------------------------------------------------------------------

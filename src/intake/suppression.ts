@@ -304,9 +304,10 @@ export function withoutCredentials(url: string | undefined): string | undefined 
   } catch {
     return undefined;
   }
-  u.username = '';
-  u.password = '';
-  for (const name of [...u.searchParams.keys()]) if (CREDENTIAL_PARAM.test(name)) u.searchParams.delete(name);
+  // Each URL setter re-serialises the whole URL: touch only what is there.
+  if (u.username) u.username = '';
+  if (u.password) u.password = '';
+  if (u.search) for (const name of [...u.searchParams.keys()]) if (CREDENTIAL_PARAM.test(name)) u.searchParams.delete(name);
   return u.toString();
 }
 

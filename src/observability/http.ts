@@ -16,7 +16,9 @@ export function accessLogMiddleware(logger: Logger): RequestHandler {
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       // Health probes every few seconds would drown the log: debug level for them.
       const quiet = res.statusCode < 400 && ['/healthz', '/readyz', '/metrics'].includes(req.path);
-      logger[quiet ? 'debug' : level]({ method: req.method, route: routeTemplate(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request completed');
+      const at = quiet ? 'debug' : level;
+      if (!logger.isLevelEnabled(at)) return;
+      logger[at]({ method: req.method, route: routeTemplate(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request completed');
     });
     next();
   };
