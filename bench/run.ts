@@ -4,6 +4,10 @@
  *
  *   tsx bench/run.ts [--quick] [--temporal-address host:port] [--out dir] [--sqlite-pragma k=v ...]
  *                    [--waiting N] [--approvals N] [--only cost,ingest,e2e,waiting] [--max-cached-workflows N]
+ *                    [--worker-env NAME=value ...] [--worker-node-flag FLAG ... | none]
+ *
+ * The service worker is launched as production launches a worker (WORKER_NODE_FLAGS and
+ * WORKER_PROCESS_ENV of src/worker.ts); --worker-env / --worker-node-flag change that for experiments.
  *
  * Without --temporal-address a file-backed dev server is started (and removed) under the output
  * folder. Children: a floor worker (bench-only workflows), the service worker (the real bundle and
@@ -18,6 +22,7 @@ import { Client, Connection } from '@temporalio/client';
 import { buildWorkflowBundle } from '../src/temporal/bundle';
 import { createKeyring } from '../src/temporal/codec';
 import { createDataConverter } from '../src/temporal/data-converter';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../src/worker';
 import { CallKind } from './lib/calls';
 import { SIZES, type BenchContext } from './lib/context';
 import { BenchChild } from './lib/ipc';
@@ -45,8 +50,10 @@ export interface BenchOptions {
   approvals?: number;
   /** Overrides the service worker's shipped sticky-cache size (to measure the trade-off). */
   maxCachedWorkflows?: number;
-  /** Extra environment of the service worker process (experiments, e.g. MALLOC_ARENA_MAX=4). */
+  /** Service worker process: environment added to / overriding WORKER_PROCESS_ENV (experiments, e.g. MALLOC_ARENA_MAX=8). */
   workerEnv?: Record<string, string>;
+  /** Service worker process: node flags instead of WORKER_NODE_FLAGS (experiments; `none` for none). */
+  workerNodeFlags?: string[];
   only: Phase[];
 }
 
@@ -63,6 +70,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       only: { type: 'string' },
       'max-cached-workflows': { type: 'string' },
       'worker-env': { type: 'string', multiple: true },
+      'worker-node-flag': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -87,6 +95,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       if (i < 1) throw new BenchUsageError(`--worker-env must be NAME=value, got "${kv}"`);
       return [kv.slice(0, i), kv.slice(i + 1)];
     })) : undefined,
+    workerNodeFlags: values['worker-node-flag']?.filter((f) => f !== 'none'),
     only: only as Phase[],
   };
 }
@@ -139,7 +148,11 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     fs.writeFileSync(serviceBundlePath, (await buildWorkflowBundle()).code);
     const [floorWorker, serviceWorker] = await Promise.all([
       BenchChild.start('floor-worker', { kind: 'worker', role: 'floor', ...base, taskQueue: queues.floor }),
-      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), workflowBundlePath: serviceBundlePath, ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }, undefined, opts.workerEnv),
+      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), workflowBundlePath: serviceBundlePath, ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }, undefined, {
+        // Launched as production launches a worker (src/worker.ts), unless an experiment says otherwise.
+        env: { ...WORKER_PROCESS_ENV, ...opts.workerEnv },
+        nodeFlags: opts.workerNodeFlags ?? WORKER_NODE_FLAGS,
+      }),
     ]);
     cleanups.push(() => floorWorker.child.stop(), () => serviceWorker.child.stop());
     report.children = { edge: edge.info, ingestEdge: ingestEdge.info, floorWorker: floorWorker.info, serviceWorker: serviceWorker.info };
@@ -187,7 +200,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         // Filling and settling get what remains of the 15 minutes after the approvals (about 1.5 s
         // each per approver on this machine) and a minute for shutdown and the report.
         const approvalsMs = (sizes.approvals / sizes.approvalConcurrency) * 1500;
-        const budget = opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 60_000;
+        const budget = opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 120_000; // quick: ends as soon as every case waits; the margin is for a busy CI machine
         progress(`waiting: ${Math.round(budget / 1000)} s for filling and settling`);
         report.waiting = await runWaiting(ctx, budget);
       } else {

@@ -4,6 +4,7 @@
  * starts a worker against TEMPORAL_ADDRESS (production).
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
@@ -31,11 +32,26 @@ export interface CaseWorkerOptions {
 
 /**
  * Sticky-cache size. The SDK's default grows with the heap limit (about 2,300 on a 4 GiB heap) and a
- * cached case costs roughly 0.3 MiB of worker RSS (BENCHMARKS.md), so with thousands of cases waiting
- * for approval the cache alone would approach 1 GiB. Past this size waiting cases are evicted and
+ * cached case holds ~0.15-0.2 MiB of the workflow thread's heap (its own copy of the bundle's
+ * modules and its state; BENCHMARKS.md), so the cache, not the number of waiting cases, sets RSS. Past this size waiting cases are evicted and
  * replayed from history when their decision arrives (tens of ms for a case's history).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 600;
+
+/**
+ * How a worker process is started (package.json `worker`/`start`, docker-compose.yml, Dockerfile,
+ * and the bench's worker). Both are read when the process starts, so src/config.ts cannot set them.
+ * - `--max-old-space-size=1024`: V8 lets a heap grow to 4x its live size before a full GC when the
+ *   limit is 2 GiB or more (Node's default is ~4 GiB with >= 16 GiB of RAM), ~1.6x at 1 GiB. Each
+ *   isolate gets the limit: the main thread (live ~65-120 MiB) and the workflow thread (~30 MiB +
+ *   ~0.15-0.2 MiB per cached case). Measured: the main heap peaked at 163 MiB instead of 300.
+ * - `MALLOC_ARENA_MAX=2`: glibc otherwise gives each thread (the SDK core's tokio threads, Node's
+ *   threads) up to 8 x cores malloc arenas whose freed memory is not returned to the OS.
+ */
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-old-space-size=1024'];
+export const WORKER_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+/** Above this V8 heap limit the process was not started with WORKER_NODE_FLAGS (the default is ~4 GiB with >= 16 GiB RAM). */
+const UNTUNED_HEAP_LIMIT_BYTES = 2 * 2 ** 30;
 
 export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -69,10 +85,22 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  warnIfUntunedHeap(logger);
   try {
     await worker.run();
   } finally {
     await connection.close();
+  }
+}
+
+/** The heap flag cannot be applied from inside the process: say so when it is missing. */
+export function warnIfUntunedHeap(logger: Logger): void {
+  const limit = v8.getHeapStatistics().heap_size_limit;
+  if (limit >= UNTUNED_HEAP_LIMIT_BYTES) {
+    logger.warn(
+      { heapLimitMiB: Math.round(limit / 2 ** 20), recommended: `${WORKER_NODE_FLAGS.join(' ')} with ${Object.entries(WORKER_PROCESS_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}` },
+      'worker started without its memory settings: V8 lets garbage grow to 4x the live heap; start it with `npm run worker` or as docker-compose.yml does (README, Going to production)',
+    );
   }
 }
 

@@ -13,6 +13,14 @@ export interface ProcStats {
   heapTotalBytes: number;
   /** CPU time (user + system) since the process started, in ms. */
   cpuMs: number;
+  /** Memory of C++ objects bound to JS, and of ArrayBuffers/Buffers (process.memoryUsage()). */
+  externalBytes?: number;
+  arrayBuffersBytes?: number;
+  /**
+   * Service worker only: the workflow thread's V8 heap (workflows run in a worker thread with
+   * its own isolate, which process.memoryUsage().heapUsed of the main thread does not include).
+   */
+  workflowThread?: { heapUsedBytes: number; heapCommittedBytes: number; externalBytes: number };
 }
 
 export type WorkerRole = 'floor' | 'service';
@@ -27,6 +35,8 @@ export interface WorkerInit {
   codecKeyHex: string;
   /** Service role: where the sandbox answers. */
   sandboxUrl?: string;
+  /** Service role: the workflow bundle file, loaded by path as production loads dist/workflow-bundle.js. */
+  workflowBundlePath?: string;
   /** Service role: overrides the shipped sticky-cache size (experiments only). */
   maxCachedWorkflows?: number;
 }
@@ -53,7 +63,7 @@ export type FromChild =
 export function procStats(): ProcStats {
   const m = process.memoryUsage();
   const c = process.cpuUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, cpuMs: Math.round((c.user + c.system) / 1000) };
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, cpuMs: Math.round((c.user + c.system) / 1000), externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
 }
 
 /** A running child with request/response over IPC. */
@@ -74,10 +84,15 @@ export class BenchChild {
   }
 
   /** Forks a child (TypeScript through tsx) and waits for it to report ready. */
-  static async start(name: string, init: ChildInit, timeoutMs = 180_000): Promise<{ child: BenchChild; info: Record<string, string | number> }> {
+  /**
+   * `launch`: environment and node flags of the child, read at process start (the service worker
+   * gets the production worker's: WORKER_PROCESS_ENV, WORKER_NODE_FLAGS).
+   */
+  static async start(name: string, init: ChildInit, timeoutMs = 180_000, launch: { env?: Record<string, string>; nodeFlags?: readonly string[] } = {}): Promise<{ child: BenchChild; info: Record<string, string | number> }> {
     const proc = fork(path.join(__dirname, '..', 'processes', 'child.ts'), [name], {
+      env: { ...process.env, ...launch.env },
       // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per child (node --cpu-prof) for profiling runs.
-      execArgv: ['--require', 'tsx/cjs', ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [])],
+      execArgv: ['--require', 'tsx/cjs', ...(launch.nodeFlags ?? []), ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new BenchChild(name, proc);

@@ -31,3 +31,16 @@ export function machine(): { cpus: number; cpuModel: string; memGiB: number; nod
     loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
+
+/** RSS split from /proc/<pid>/status: anonymous (heaps, malloc) vs file-backed (binary, shared libraries), bytes. */
+export function readRssSplit(pid: number): { anonBytes: number; fileBytes: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const anonBytes = kb('RssAnon');
+    const fileBytes = kb('RssFile');
+    return Number.isNaN(anonBytes) ? undefined : { anonBytes, fileBytes };
+  } catch {
+    return undefined;
+  }
+}

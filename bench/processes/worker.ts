@@ -5,15 +5,16 @@
  * real activities, whose connectors talk to the sandbox over HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { createActivities, createConnectors } from '../../src/activities';
-import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createCaseWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';
 import type { WorkerInit } from '../lib/ipc';
 import type { FloorActivities } from '../workflows';
+import { installWorkflowThreadProbe } from './workflow-thread-probe';
 
 const quietBundler = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
 
@@ -28,7 +29,8 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
     worker = await Worker.create({ connection, namespace: init.namespace, taskQueue: init.taskQueue, workflowBundle, activities });
   } else {
-    if (!init.sandboxUrl) throw new Error('service worker needs sandboxUrl');
+    if (!init.sandboxUrl || !init.workflowBundlePath) throw new Error('service worker needs sandboxUrl and workflowBundlePath');
+    installWorkflowThreadProbe();
     cache = String(init.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS);
     // Only the connector part of the config matters here: every system points at the sandbox.
     const config = loadConfig({ SANDBOX_URL: init.sandboxUrl, LOG_LEVEL: 'silent' });
@@ -38,7 +40,7 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
       namespace: init.namespace,
       taskQueue: init.taskQueue,
       activities: createActivities({ workerIdentity: `bench-worker:${process.pid}`, connectors: createConnectors(config.connectors) }),
-      workflowBundle: await buildWorkflowBundle(),
+      workflowBundle: { codePath: init.workflowBundlePath },
       dataConverter: createDataConverter(keyring),
       identity: `bench-${randomUUID().slice(0, 8)}`,
       shutdownGraceMs: 2000,
@@ -52,7 +54,7 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     process.exit(1);
   });
   return {
-    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid, maxCachedWorkflows: cache },
+    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid, maxCachedWorkflows: cache, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default', nodeOptions: process.env.NODE_OPTIONS ?? '', heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) },
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);

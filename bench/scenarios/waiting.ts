@@ -15,7 +15,7 @@ import { refundCaseInput, startLikeIntake } from '../lib/start-request';
 import { cpuMeter, type BenchContext, type CpuShare } from '../lib/context';
 import type { ProcStats } from '../lib/ipc';
 import { runBatch } from '../lib/load';
-import { readProc } from '../lib/procfs';
+import { readProc, readRssSplit } from '../lib/procfs';
 import { summarize, type LatencySummary } from '../lib/stats';
 import { approval, pendingRequestId } from './cost';
 
@@ -33,7 +33,18 @@ export interface WaitingResult {
   /** CPU by process from the first webhook until every case waited: what bounds the settle rate. */
   settleCpu: CpuShare;
   /** Worker RSS against the number of cases waiting, sampled while they filled (shows the plateau of the workflow cache). */
-  rssCurve: { waiting: number; rssMiB: number; heapUsedMiB: number }[];
+  rssCurve: {
+    waiting: number;
+    rssMiB: number;
+    heapUsedMiB: number;
+    /** Main thread's V8 heap as committed (heapTotal), the workflow thread's heap, external memory, anonymous/file-backed RSS. */
+    heapTotalMiB?: number;
+    workflowHeapUsedMiB?: number;
+    workflowHeapCommittedMiB?: number;
+    externalMiB?: number;
+    rssAnonMiB?: number;
+    rssFileMiB?: number;
+  }[];
   worker: ProcStats & { peakRssBytes: number };
   server: { rssBytes?: number; dbBytes?: number; dbBytesBefore?: number };
   approvals: {
@@ -78,10 +89,27 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   let peakRss = 0;
   let waiting = 0;
   const rssCurve: WaitingResult['rssCurve'] = [];
+  const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round(b / 2 ** 20));
+  // Main-thread heap, the workflow thread's heap (its own isolate), and external memory, beside RSS.
+  const workerPid = ctx.children.serviceWorker.pid;
+  const point = (s: ProcStats) => ({
+    waiting,
+    rssMiB: Math.round(s.rssBytes / 2 ** 20),
+    heapUsedMiB: Math.round(s.heapUsedBytes / 2 ** 20),
+    heapTotalMiB: mib(s.heapTotalBytes),
+    ...(() => {
+      const split = workerPid ? readRssSplit(workerPid) : undefined;
+      return split ? { rssAnonMiB: mib(split.anonBytes), rssFileMiB: mib(split.fileBytes) } : {};
+    })(),
+    ...(s.workflowThread ? { workflowHeapUsedMiB: mib(s.workflowThread.heapUsedBytes), workflowHeapCommittedMiB: mib(s.workflowThread.heapCommittedBytes) } : {}),
+    ...(s.externalBytes !== undefined ? { externalMiB: mib(s.externalBytes) } : {}),
+  });
   const sample = async () => {
     const s = await ctx.children.serviceWorker.stats();
     peakRss = Math.max(peakRss, s.rssBytes);
-    rssCurve.push({ waiting, rssMiB: Math.round(s.rssBytes / 2 ** 20), heapUsedMiB: Math.round(s.heapUsedBytes / 2 ** 20) });
+    rssCurve.push(point(s));
+    const p = rssCurve[rssCurve.length - 1];
+    ctx.progress(`  memory at ${waiting} waiting: RSS ${p.rssMiB} MiB (anon ${p.rssAnonMiB ?? '?'}, file ${p.rssFileMiB ?? '?'}), main heap ${p.heapUsedMiB} of ${p.heapTotalMiB}, workflow thread heap ${p.workflowHeapUsedMiB ?? '?'} of ${p.workflowHeapCommittedMiB ?? '?'}, external ${p.externalMiB ?? '?'}`);
   };
   const sampler = setInterval(() => void sample().catch(() => undefined), 5000);
   const settleMeter = cpuMeter(ctx);
@@ -130,9 +158,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const worker = await ctx.children.serviceWorker.stats();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, worker.rssBytes);
-  rssCurve.push({ waiting, rssMiB: Math.round(worker.rssBytes / 2 ** 20), heapUsedMiB: Math.round(worker.heapUsedBytes / 2 ** 20) });
+  rssCurve.push(point(worker));
   const server = { rssBytes: ctx.server.pid ? readProc(ctx.server.pid)?.rssBytes : undefined, dbBytes: ctx.server.dbBytes(), dbBytesBefore };
-  ctx.progress(`  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB; DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`);
+  ctx.progress(`  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, workflow thread heap ${mib(worker.workflowThread?.heapUsedBytes) ?? '?'} MiB (committed ${mib(worker.workflowThread?.heapCommittedBytes) ?? '?'}); DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`);
 
   // Random distinct cases among those waiting (partial Fisher-Yates), so no approval waits for a case to settle.
   const pool = await listWaiting(ctx);
