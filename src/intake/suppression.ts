@@ -241,6 +241,8 @@ function spokenCategory(digits: string, text: string, start: number, end: number
   return digits.length >= 13 ? 'card_number' : undefined;
 }
 
+const HAS_DIGIT = /\d/;
+
 /** Replaces every sensitive finding in `input` with its marker. Pure; safe on any string. */
 export function suppressText(input: string): TextSuppression {
   const found = new Set<SensitiveCategory>();
@@ -256,6 +258,9 @@ export function suppressText(input: string): TextSuppression {
     found.add(cat);
     return MARKERS[cat];
   });
+  // Every rule below (and IBANs) needs ASCII digits; text without any (names, reasons, most
+  // summaries) has nothing more to find, so the other passes are skipped.
+  if (!HAS_DIGIT.test(text)) return { text, found: [...found] };
   text = suppressIbans(text, found);
   for (const rule of RULES) {
     text = text.replace(rule.re, (...args: unknown[]) => {
