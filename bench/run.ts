@@ -4,7 +4,7 @@
  *
  *   tsx bench/run.ts [--quick] [--temporal-address host:port] [--out dir] [--sqlite-pragma k=v ...]
  *                    [--waiting N] [--approvals N] [--only cost,ingest,e2e,waiting] [--max-cached-workflows N]
- *                    [--worker-env NAME=value ...] [--worker-node-flag FLAG ... | none]
+ *                    [--worker-env NAME=value ...] [--worker-node-flag FLAG ... | none] [--waiting-budget-seconds N]
  *
  * The service worker is launched as production launches a worker (WORKER_NODE_FLAGS and
  * WORKER_PROCESS_ENV of src/worker.ts); --worker-env / --worker-node-flag change that for experiments.
@@ -54,6 +54,8 @@ export interface BenchOptions {
   workerEnv?: Record<string, string>;
   /** Service worker process: node flags instead of WORKER_NODE_FLAGS (experiments; `none` for none). */
   workerNodeFlags?: string[];
+  /** Filling-and-settling budget of the waiting phase, s (default: what is left of 14 minutes); 10,000 cases need ~15-20 min. */
+  waitingBudgetSeconds?: number;
   only: Phase[];
 }
 
@@ -71,6 +73,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'max-cached-workflows': { type: 'string' },
       'worker-env': { type: 'string', multiple: true },
       'worker-node-flag': { type: 'string', multiple: true },
+      'waiting-budget-seconds': { type: 'string' },
     },
     strict: true,
   });
@@ -96,6 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       return [kv.slice(0, i), kv.slice(i + 1)];
     })) : undefined,
     workerNodeFlags: values['worker-node-flag']?.filter((f) => f !== 'none'),
+    waitingBudgetSeconds: int('waiting-budget-seconds', values['waiting-budget-seconds']),
     only: only as Phase[],
   };
 }
@@ -200,7 +204,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         // Filling and settling get what remains of the 15 minutes after the approvals (about 1.5 s
         // each per approver on this machine) and a minute for shutdown and the report.
         const approvalsMs = (sizes.approvals / sizes.approvalConcurrency) * 1500;
-        const budget = opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 120_000; // quick: ends as soon as every case waits; the margin is for a busy CI machine
+        const budget = opts.waitingBudgetSeconds ? opts.waitingBudgetSeconds * 1000 : opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 120_000; // quick: ends as soon as every case waits; the margin is for a busy CI machine
         progress(`waiting: ${Math.round(budget / 1000)} s for filling and settling`);
         report.waiting = await runWaiting(ctx, budget);
       } else {
