@@ -60,7 +60,10 @@ export class TokenBucketLimiter {
 export function rateLimit(opts: RateLimitOptions): RequestHandler {
   const limiter = new TokenBucketLimiter(opts);
   return (req, res, next) => {
-    const waitMs = limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    // Without `trust proxy`, req.ip is the socket's address, but the getter still parses
+    // X-Forwarded-For on every request to find that out.
+    const ip = req.app.get('trust proxy') ? req.ip : req.socket.remoteAddress;
+    const waitMs = limiter.take(ip ?? req.socket.remoteAddress ?? 'unknown');
     if (waitMs === 0) {
       next();
       return;

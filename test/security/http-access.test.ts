@@ -104,6 +104,21 @@ describe('API access control, headers and limits', () => {
     }
   });
 
+  it('keys the rate limit by X-Forwarded-For only when HTTP_TRUST_PROXY says a proxy is in front', async () => {
+    const post = (url: string, xff: string) => fetch(`${url}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': xff }, body: '{}' });
+    const direct = await listen(testConfig({ RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_MINUTE: '1' }), client);
+    const proxied = await listen(testConfig({ RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_MINUTE: '1', HTTP_TRUST_PROXY: '1' }), client);
+    try {
+      // A forged header must not buy a fresh bucket when nothing in front sets it.
+      assert.deepEqual([(await post(direct.baseUrl, '203.0.113.1')).status !== 429, (await post(direct.baseUrl, '203.0.113.2')).status], [true, 429]);
+      const statuses = [await post(proxied.baseUrl, '203.0.113.1'), await post(proxied.baseUrl, '203.0.113.2'), await post(proxied.baseUrl, '203.0.113.1')].map((r) => r.status === 429);
+      assert.deepEqual(statuses, [false, false, true]);
+    } finally {
+      direct.server.close();
+      proxied.server.close();
+    }
+  });
+
   it('refuses a body above HTTP_BODY_LIMIT_BYTES with 413 before any route reads it', async () => {
     const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'a'.repeat(5000) }) });
     assert.equal(res.status, 413);
