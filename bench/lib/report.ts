@@ -120,7 +120,13 @@ export function markdown(r: BenchReport): string {
     L.push(`- ${w.accepted} of ${w.requested} refund cases started (client, intake start request) in ${(w.fill.wallMs / 1000).toFixed(1)} s (${w.fill.casesPerSecond} cases/s, ${w.fill.errors} errors); ${w.waiting} waiting for approval after ${w.settleSeconds} s.`);
     L.push(`- Settle rate ${w.settleRate} cases/s; CPU cores used meanwhile: ${Object.entries(w.settleCpu.cores).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
     L.push(`- Worker RSS vs cases waiting: ${w.rssCurve.map((p) => `${p.waiting}: ${p.rssMiB} MiB`).join(', ')}.`);
-    L.push(`- Worker: RSS ${mib(w.worker.rssBytes)} (peak ${mib(w.worker.peakRssBytes)}), heap used ${mib(w.worker.heapUsedBytes)} of ${mib(w.worker.heapTotalBytes)}.`);
+    const wt = w.worker.workflowThread;
+    L.push(
+      `- Worker: RSS ${mib(w.worker.rssBytes)} (peak ${mib(w.worker.peakRssBytes)}); main-thread heap used ${mib(w.worker.heapUsedBytes)} of ${mib(w.worker.heapTotalBytes)}` +
+        (wt ? `; workflow-thread heap used ${mib(wt.heapUsedBytes)} (committed ${mib(wt.heapCommittedBytes)})` : '') +
+        (w.worker.externalBytes !== undefined ? `; external ${mib(w.worker.externalBytes)}` : '') +
+        '.',
+    );
     L.push(`- Temporal server: RSS ${mib(w.server.rssBytes)}; DB ${mib(w.server.dbBytes)} (before this phase ${mib(w.server.dbBytesBefore)}).`);
     const a = w.approvals;
     L.push(`- ${a.count} random approvals (${a.errors} errors): decision -> refund recorded p50 ${a.toRefund.p50} / p95 ${a.toRefund.p95} / p99 ${a.toRefund.p99} ms; -> update answered p99 ${a.toUpdateAnswer.p99} ms; -> case completed p99 ${a.toCompleted.p99} ms.`);

@@ -18,11 +18,15 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     if (!fields.invoiceNumber) rt.invalidInput('an invoice resend needs the invoice_number');
     rt.setStatus(CaseStatus.Gathering);
     const invoice = await rt.acts.findInvoice({ invoiceNumber: fields.invoiceNumber });
+    // Every read before the ticket opens: they run in one workflow task, and the ticket's internal
+    // note already carries what they found.
+    if (invoice) {
+      rt.facts.push(`Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`);
+      rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) } });
+    }
+    const account = invoice ? await loadAccount(rt, { customerId: invoice.customerId }) : null;
     await openCaseTicket(rt, `Invoice ${fields.invoiceNumber}`, `We received your request to resend invoice ${fields.invoiceNumber}.`);
-    if (!invoice) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found in QuickBooks`);
-    rt.facts.push(`Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`);
-    rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) } });
-    const account = await loadAccount(rt, { customerId: invoice.customerId });
+    if (!invoice || !account) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found in QuickBooks`);
 
     const check = recipientFor(rt, account, invoice);
     let to: string;
