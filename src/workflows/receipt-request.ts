@@ -19,11 +19,15 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
     const { findInvoice, findPayment, sendReceipt } = rt.acts;
     const invoice = fields.invoiceNumber ? await findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
     const payment = fields.paymentId ? await findPayment({ paymentId: fields.paymentId }) : invoice ? await findPayment({ invoiceId: invoice.id }) : null;
+    // Every read before the ticket opens: they run in one workflow task, and the ticket's internal
+    // note already carries what they found.
+    if (payment) {
+      rt.facts.push(`Payment ${payment.id}: ${formatMoney(payment.amount.amountMinor, payment.amount.currency)} on ${payment.date ?? 'n/a'}`);
+      rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Payment', id: payment.id } });
+    }
+    const account = payment ? await loadAccount(rt, { customerId: payment.customerId }) : null;
     await openCaseTicket(rt, 'Your payment receipt', 'We received your request for a payment receipt.');
-    if (!payment) return needsAttention(rt, `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`);
-    rt.facts.push(`Payment ${payment.id}: ${formatMoney(payment.amount.amountMinor, payment.amount.currency)} on ${payment.date ?? 'n/a'}`);
-    rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Payment', id: payment.id } });
-    const account = await loadAccount(rt, { customerId: payment.customerId });
+    if (!payment || !account) return needsAttention(rt, `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`);
 
     const check = recipientFor(rt, account, invoice);
     let to: string;
