@@ -12,8 +12,7 @@ import type { Logger } from '../logger';
 import { classifyCall } from './classify';
 import { readEnvelope } from './envelope';
 import { openApiDocument } from './openapi';
-import { parseCall } from './call-parser';
-import { fieldErrors, type FieldError } from './schema';
+import { callSchema, fieldErrors, type FieldError } from './schema';
 import { verifyDialNexaSignature } from './signature';
 import { buildCaseInputs, CaseStarter, CaseStartTimeoutError, type CaseStartResult } from './start-cases';
 import { suppressCall, suppressText } from './suppression';
@@ -106,7 +105,7 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       return void res.status(200).json({ ignored: true, reason: envelope.reason, event: envelope.event });
     }
 
-    const parsed = parseCall(envelope.call);
+    const parsed = callSchema.safeParse(envelope.call);
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error, envelope.callPath);
       logger.warn({ event: envelope.event, fields: fields.map((f) => f.field) }, 'dialnexa webhook: invalid fields');

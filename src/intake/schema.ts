@@ -13,9 +13,9 @@ export const MAX_FIELD_CHARS = 2000;
 /** Longest transcript accepted before suppression (the stored one is capped much lower). */
 export const MAX_TRANSCRIPT_CHARS = 500_000;
 
-export const blank = (v: string | null | undefined): string | undefined => (v == null || v.trim() === '' ? undefined : v.trim());
+const blank = (v: string | null | undefined): string | undefined => (v == null || v.trim() === '' ? undefined : v.trim());
 /** Lower-case snake_case, so `Refund Request` and `refund-request` name the same thing. */
-export const snake = (v: string) => v.trim().toLowerCase().replace(/[\s-]+/g, '_');
+const snake = (v: string) => v.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 const text = (description: string, max = MAX_FIELD_CHARS) =>
   z
@@ -44,7 +44,7 @@ const lowerText = (description: string) =>
 // ---- dates -------------------------------------------------------------------------------------
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-export const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 function isCalendarDate(v: string): boolean {
   const m = DATE_RE.exec(v);
@@ -88,7 +88,7 @@ const isoDate = (description: string, convert: (v: string) => string | undefined
 
 // ---- money -------------------------------------------------------------------------------------
 
-export const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY' };
 const AMOUNT_RE = /^(?:([A-Za-z]{3})\s*)?([$€£¥])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z]{3})?$/;
 
@@ -218,151 +218,130 @@ const address = z
 
 // ---- post-call analysis ------------------------------------------------------------------------
 
-/** Post-call analysis fields, each validated and normalised on its own. */
-const analysisFields = z.object({
-  billing_intent: z
-    .string()
-    .nullish()
-    .transform((v) => (blank(v) === undefined ? undefined : snake(v as string)))
-    .pipe(intentEnum.optional())
-    .meta({ description: 'A case type, or none.' }),
-  billing_intents: listOf(intentEnum, 'Several intents in one call (a list or a comma-separated string).'),
-  intent_confidence: confidence,
-  customer_name: text('Caller or customer name (personal data: never logged or indexed).'),
-  account_id: text('Customer account id, e.g. ACME-001.', 100),
-  customer_email: z
-    .string()
-    .nullish()
-    .transform((v) => blank(v)?.toLowerCase())
-    .pipe(z.email({ error: 'must be an email address' }).optional())
-    .meta({ description: 'Email the caller gave (personal data).' }),
-  customer_phone: text('Phone number the caller gave (personal data).', 40),
-  invoice_number: text('Invoice number, e.g. INV-1001.', 100),
-  payment_id: text('Payment id.', 100),
-  subscription_id: text('Subscription id.', 100),
-  tax_region: text('Tax region, e.g. CA or DE (never a tax identifier).', 100),
-  customer_tier: lowerText('Customer tier, e.g. vip.'),
-  amount: amountWire('Amount the call is about: a number or decimal string, optionally with a currency code or symbol ("$12.50", "40 EUR").'),
-  currency: z
-    .string()
-    .nullish()
-    .transform((v) => blank(v)?.toUpperCase())
-    .pipe(z.string().refine((c) => CURRENCIES.has(c), { error: (i) => `must be an ISO 4217 currency code, got ${JSON.stringify(i.input)}` }).optional())
-    .meta({ description: 'ISO 4217 currency code of amount.' }),
-  due_date: isoDate('Due date (YYYY-MM-DD, or an ISO timestamp).', toIsoDate, 'an ISO date (YYYY-MM-DD)'),
-  payment_status: lowerText('Payment status as the caller or the agent described it.'),
-  refund_reason: text('Why the caller wants a refund.'),
-  dispute_reason: text('Why the caller disputes a charge.'),
-  credit_request: yesNo,
-  payment_platform: lowerText('Where the account pays: quickbooks, skyfire, ...'),
-  approval_threshold: amountWire('Approval threshold named in the call, in the currency of amount.'),
-  finance_owner: text('Owner of the next step (an id such as a Slack user id is preferred).', 200),
-  escalation_reason: text('Why this needs escalation.'),
-  promised_next_step: text('What the agent or the caller promised to do next.'),
-  follow_up_deadline: isoDate('Follow-up deadline (ISO date or timestamp with offset).', toIsoDateOrTimestamp, 'an ISO date or timestamp with a time zone'),
-  new_billing_address: address,
-  transcript_url: httpUrl('Link to the transcript.'),
-  crm_url: httpUrl('Link to the CRM record.'),
-  support_ticket: text('Support ticket id or link.', 500),
-  payment_platform_url: httpUrl('Link to the payment platform record.'),
-  sensitive_data: listOf(categoryEnum, 'Sensitive data DialNexa flagged in the call: card_number, bank_details, tax_identifier, private_document.'),
-});
-
-/** The analysis after its per-field transforms, before the cross-field checks. */
-export type AnalysisFields = z.output<typeof analysisFields>;
-type CrossFieldIssue = { path: ['currency' | 'amount' | 'approval_threshold']; message: string };
-
-/**
- * Cross-field money checks (currency present, consistent, amounts within its minor unit). Runs
- * even when other fields failed, so values of failed fields may be missing or raw here, hence
- * the defensive checks. Shared by the schema and the fast path (call-parser.ts).
- */
-export function currencyIssues(a: Partial<Record<keyof AnalysisFields, unknown>>): CrossFieldIssue[] {
-  const issues: CrossFieldIssue[] = [];
-  const spoken = (v: unknown): SpokenAmount | undefined => (typeof v === 'object' && v !== null && 'whole' in v ? (v as SpokenAmount) : undefined);
-  const amount = spoken(a.amount);
-  const declared = typeof a.currency === 'string' ? a.currency : undefined;
-  if (declared !== undefined && !CURRENCIES.has(declared)) return issues; // already reported on currency
-  if (amount?.currency && declared && amount.currency !== declared) {
-    issues.push({ path: ['currency'], message: `is ${declared} but amount says ${amount.currency}` });
-    return issues;
-  }
-  const currency = amount?.currency ?? declared;
-  for (const key of ['amount', 'approval_threshold'] as const) {
-    const v = spoken(a[key]);
-    if (!v) continue;
-    if (!currency) {
-      issues.push({ path: ['currency'], message: `is required with ${key} (an ISO 4217 code such as USD)` });
-      return issues;
-    }
-    if (v.currency && v.currency !== currency) issues.push({ path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
-    else if (!CURRENCIES.has(currency)) issues.push({ path: [key], message: `has an unknown currency ${currency}` });
-    else if (toMinorUnits(v, currency) === undefined) issues.push({ path: [key], message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})` });
-  }
-  return issues;
-}
-
-/** The analysis as the domain uses it (shared by the schema and the fast path). */
-export function toPostCallAnalysis(a: AnalysisFields) {
-  const currency = a.amount?.currency ?? a.currency;
-  const money = (v: SpokenAmount | undefined): Money | undefined =>
-    v && currency ? { amountMinor: toMinorUnits(v, currency) as number, currency } : undefined;
-  const intents = [...new Set<Intent>([...(a.billing_intent ? [a.billing_intent] : []), ...a.billing_intents])];
-  const fields: BillingFields = {
-    customerName: a.customer_name,
-    accountId: a.account_id,
-    customerEmail: a.customer_email,
-    customerPhone: a.customer_phone,
-    invoiceNumber: a.invoice_number,
-    paymentId: a.payment_id,
-    subscriptionId: a.subscription_id,
-    taxRegion: a.tax_region,
-    customerTier: a.customer_tier,
-    amount: money(a.amount),
-    dueDate: a.due_date,
-    paymentStatus: a.payment_status,
-    refundReason: a.refund_reason,
-    disputeReason: a.dispute_reason,
-    creditRequest: a.credit_request,
-    paymentPlatform: a.payment_platform,
-    approvalThresholdMinor: money(a.approval_threshold)?.amountMinor,
-    financeOwner: a.finance_owner,
-    escalationReason: a.escalation_reason,
-    promisedNextStep: a.promised_next_step,
-    followUpDeadline: a.follow_up_deadline,
-    newBillingAddress: a.new_billing_address,
-    crmUrl: a.crm_url,
-    supportTicket: a.support_ticket,
-    paymentPlatformUrl: a.payment_platform_url,
-  };
-  return {
-    /** Named intents, `none` included (classification decides what it means). */
-    intents,
-    intentConfidence: a.intent_confidence,
-    sensitiveFlags: [...new Set(a.sensitive_data)] as SensitiveCategory[],
-    transcriptUrl: a.transcript_url,
-    fields: dropUndefined(fields),
-  };
-}
-
 /** Post-call analysis as DialNexa sends it (product.md §3). Unknown keys are dropped. */
-export const postCallAnalysisSchema = analysisFields
-  // Runs even when other fields failed (`when`), so one answer names every bad field.
+export const postCallAnalysisSchema = z
+  .object({
+    billing_intent: z
+      .string()
+      .nullish()
+      .transform((v) => (blank(v) === undefined ? undefined : snake(v as string)))
+      .pipe(intentEnum.optional())
+      .meta({ description: 'A case type, or none.' }),
+    billing_intents: listOf(intentEnum, 'Several intents in one call (a list or a comma-separated string).'),
+    intent_confidence: confidence,
+    customer_name: text('Caller or customer name (personal data: never logged or indexed).'),
+    account_id: text('Customer account id, e.g. ACME-001.', 100),
+    customer_email: z
+      .string()
+      .nullish()
+      .transform((v) => blank(v)?.toLowerCase())
+      .pipe(z.email({ error: 'must be an email address' }).optional())
+      .meta({ description: 'Email the caller gave (personal data).' }),
+    customer_phone: text('Phone number the caller gave (personal data).', 40),
+    invoice_number: text('Invoice number, e.g. INV-1001.', 100),
+    payment_id: text('Payment id.', 100),
+    subscription_id: text('Subscription id.', 100),
+    tax_region: text('Tax region, e.g. CA or DE (never a tax identifier).', 100),
+    customer_tier: lowerText('Customer tier, e.g. vip.'),
+    amount: amountWire('Amount the call is about: a number or decimal string, optionally with a currency code or symbol ("$12.50", "40 EUR").'),
+    currency: z
+      .string()
+      .nullish()
+      .transform((v) => blank(v)?.toUpperCase())
+      .pipe(z.string().refine((c) => CURRENCIES.has(c), { error: (i) => `must be an ISO 4217 currency code, got ${JSON.stringify(i.input)}` }).optional())
+      .meta({ description: 'ISO 4217 currency code of amount.' }),
+    due_date: isoDate('Due date (YYYY-MM-DD, or an ISO timestamp).', toIsoDate, 'an ISO date (YYYY-MM-DD)'),
+    payment_status: lowerText('Payment status as the caller or the agent described it.'),
+    refund_reason: text('Why the caller wants a refund.'),
+    dispute_reason: text('Why the caller disputes a charge.'),
+    credit_request: yesNo,
+    payment_platform: lowerText('Where the account pays: quickbooks, skyfire, ...'),
+    approval_threshold: amountWire('Approval threshold named in the call, in the currency of amount.'),
+    finance_owner: text('Owner of the next step (an id such as a Slack user id is preferred).', 200),
+    escalation_reason: text('Why this needs escalation.'),
+    promised_next_step: text('What the agent or the caller promised to do next.'),
+    follow_up_deadline: isoDate('Follow-up deadline (ISO date or timestamp with offset).', toIsoDateOrTimestamp, 'an ISO date or timestamp with a time zone'),
+    new_billing_address: address,
+    transcript_url: httpUrl('Link to the transcript.'),
+    crm_url: httpUrl('Link to the CRM record.'),
+    support_ticket: text('Support ticket id or link.', 500),
+    payment_platform_url: httpUrl('Link to the payment platform record.'),
+    sensitive_data: listOf(categoryEnum, 'Sensitive data DialNexa flagged in the call: card_number, bank_details, tax_identifier, private_document.'),
+  })
+  // Runs even when other fields failed (`when`), so one answer names every bad field; values of
+  // failed fields may be missing or raw here, hence the defensive checks.
   .superRefine(
     (a, ctx) => {
-      for (const issue of currencyIssues(a)) ctx.addIssue({ code: 'custom', ...issue });
+      const spoken = (v: unknown): SpokenAmount | undefined => (typeof v === 'object' && v !== null && 'whole' in v ? (v as SpokenAmount) : undefined);
+      const amount = spoken(a.amount);
+      const declared = typeof a.currency === 'string' ? a.currency : undefined;
+      if (declared !== undefined && !CURRENCIES.has(declared)) return; // already reported on currency
+      if (amount?.currency && declared && amount.currency !== declared) {
+        ctx.addIssue({ code: 'custom', path: ['currency'], message: `is ${declared} but amount says ${amount.currency}` });
+        return;
+      }
+      const currency = amount?.currency ?? declared;
+      for (const key of ['amount', 'approval_threshold'] as const) {
+        const v = spoken(a[key]);
+        if (!v) continue;
+        if (!currency) {
+          ctx.addIssue({ code: 'custom', path: ['currency'], message: `is required with ${key} (an ISO 4217 code such as USD)` });
+          return;
+        }
+        if (v.currency && v.currency !== currency) ctx.addIssue({ code: 'custom', path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
+        else if (!CURRENCIES.has(currency)) ctx.addIssue({ code: 'custom', path: [key], message: `has an unknown currency ${currency}` });
+        else if (toMinorUnits(v, currency) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})` });
+      }
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   )
-  .transform(toPostCallAnalysis)
+  .transform((a) => {
+    const currency = a.amount?.currency ?? a.currency;
+    const money = (v: SpokenAmount | undefined): Money | undefined =>
+      v && currency ? { amountMinor: toMinorUnits(v, currency) as number, currency } : undefined;
+    const intents = [...new Set<Intent>([...(a.billing_intent ? [a.billing_intent] : []), ...a.billing_intents])];
+    const fields: BillingFields = {
+      customerName: a.customer_name,
+      accountId: a.account_id,
+      customerEmail: a.customer_email,
+      customerPhone: a.customer_phone,
+      invoiceNumber: a.invoice_number,
+      paymentId: a.payment_id,
+      subscriptionId: a.subscription_id,
+      taxRegion: a.tax_region,
+      customerTier: a.customer_tier,
+      amount: money(a.amount),
+      dueDate: a.due_date,
+      paymentStatus: a.payment_status,
+      refundReason: a.refund_reason,
+      disputeReason: a.dispute_reason,
+      creditRequest: a.credit_request,
+      paymentPlatform: a.payment_platform,
+      approvalThresholdMinor: money(a.approval_threshold)?.amountMinor,
+      financeOwner: a.finance_owner,
+      escalationReason: a.escalation_reason,
+      promisedNextStep: a.promised_next_step,
+      followUpDeadline: a.follow_up_deadline,
+      newBillingAddress: a.new_billing_address,
+      crmUrl: a.crm_url,
+      supportTicket: a.support_ticket,
+      paymentPlatformUrl: a.payment_platform_url,
+    };
+    return {
+      /** Named intents, `none` included (classification decides what it means). */
+      intents,
+      intentConfidence: a.intent_confidence,
+      sensitiveFlags: [...new Set(a.sensitive_data)] as SensitiveCategory[],
+      transcriptUrl: a.transcript_url,
+      fields: dropUndefined(fields),
+    };
+  })
   .meta({ description: 'Post-call analysis keys (product.md §3). Unknown keys are ignored.' });
 
 export type PostCallAnalysis = z.output<typeof postCallAnalysisSchema>;
 
 function dropUndefined<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as T;
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 // ---- the call ----------------------------------------------------------------------------------

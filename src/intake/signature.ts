@@ -3,7 +3,7 @@
  * webhook secret. DialNexa's two doc sites disagree on the details (external-apis.md §2), so both
  * header spellings and both value forms (`sha256=<hex>` and bare hex) are accepted.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Header names DialNexa is documented to use, in the order they are checked. */
 export const SIGNATURE_HEADERS = ['x-dialnexa-signature', 'x-nexa-signature'] as const;
@@ -18,13 +18,6 @@ export function signDialNexaBody(rawBody: Buffer | string, secret: string): stri
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
-// The secret as a KeyObject, made once: from a string, every HMAC would re-encode it first.
-let lastKey: { secret: string; key: KeyObject } | undefined;
-function hmacKey(secret: string): KeyObject {
-  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
-  return lastKey.key;
-}
-
 /**
  * Verifies the signature of a raw body. `getHeader` returns a header value by lower-case name
  * (express's `req.get` or a plain lookup). Comparison is constant-time over the decoded digest.
@@ -36,7 +29,7 @@ export function verifyDialNexaSignature(rawBody: Buffer, getHeader: (name: strin
   const hex = value.toLowerCase().startsWith('sha256=') ? value.slice('sha256='.length) : value;
   // A SHA-256 digest is 64 hex characters; anything else cannot match and is reported as such.
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return { ok: false, reason: 'malformed' };
-  const expected = createHmac('sha256', hmacKey(secret)).update(rawBody).digest();
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
   const given = Buffer.from(hex, 'hex');
   return timingSafeEqual(expected, given) ? { ok: true, header } : { ok: false, reason: 'mismatch' };
 }

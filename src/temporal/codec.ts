@@ -83,47 +83,12 @@ export function keyFingerprint(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const utf8 = (s: string) => encoder.encode(s);
-const fromUtf8 = (b: Uint8Array) => decoder.decode(b);
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const fromUtf8 = (b: Uint8Array) => new TextDecoder().decode(b);
 const aad = (keyId: string) => utf8(`${ENCRYPTED_ENCODING}:${keyId}`);
-const ENCRYPTED_ENCODING_BYTES = utf8(ENCRYPTED_ENCODING);
-
-/** IVs are drawn from the CSPRNG in batches: one call per 256 payloads instead of one each. */
-const IV_BATCH = 256;
 
 export class AesGcmPayloadCodec implements PayloadCodec {
-  // Per key id: the AAD and the metadata bytes, encoded once rather than per payload.
-  private readonly aads = new Map<string, Uint8Array>();
-  private readonly keyIdBytes: Uint8Array;
-  private ivPool = Buffer.alloc(0);
-  private ivNext = 0;
-
-  constructor(private readonly keyring: CodecKeyring) {
-    this.keyIdBytes = utf8(keyring.activeKeyId);
-  }
-
-  private aadFor(keyId: string): Uint8Array {
-    let bytes = this.aads.get(keyId);
-    if (!bytes) {
-      bytes = aad(keyId);
-      // Only known key ids are cached, so payloads naming odd ids cannot grow the map.
-      if (this.keyring.keys.has(keyId)) this.aads.set(keyId, bytes);
-    }
-    return bytes;
-  }
-
-  /** A fresh random IV; never handed out twice (the pool is refilled, not reused). */
-  private nextIv(): Buffer {
-    if (this.ivNext + IV_BYTES > this.ivPool.length) {
-      this.ivPool = randomBytes(IV_BYTES * IV_BATCH);
-      this.ivNext = 0;
-    }
-    const iv = this.ivPool.subarray(this.ivNext, this.ivNext + IV_BYTES);
-    this.ivNext += IV_BYTES;
-    return iv;
-  }
+  constructor(private readonly keyring: CodecKeyring) {}
 
   /** The key id new payloads are sealed with. */
   get activeKeyId(): string {
@@ -133,16 +98,14 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.keyring.activeKeyId;
     const key = this.keyring.keys.get(keyId) as Buffer;
-    const additional = this.aadFor(keyId);
     return payloads.map((payload) => {
-      const iv = this.nextIv();
+      const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(additional);
+      cipher.setAAD(aad(keyId));
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
-        // Copies: the shared bytes must not be reachable (and mutable) through a payload.
-        metadata: { [METADATA_ENCODING_KEY]: ENCRYPTED_ENCODING_BYTES.slice(), [METADATA_KEY_ID]: this.keyIdBytes.slice() },
+        metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [METADATA_KEY_ID]: utf8(keyId) },
         data: new Uint8Array(sealed),
       };
     });
@@ -162,7 +125,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('encrypted payload is too short');
       const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES));
-      decipher.setAAD(this.aadFor(keyId));
+      decipher.setAAD(aad(keyId));
       decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
       let plain: Buffer;
       try {
