@@ -48,6 +48,8 @@ export interface BenchOptions {
   pragmas: string[];
   waiting?: number;
   approvals?: number;
+  /** Approvals in flight at once (full: 8). */
+  approvalConcurrency?: number;
   /** Overrides the service worker's shipped sticky-cache size (to measure the trade-off). */
   maxCachedWorkflows?: number;
   /** Service worker process: environment added to / overriding WORKER_PROCESS_ENV (experiments, e.g. MALLOC_ARENA_MAX=8). */
@@ -56,6 +58,8 @@ export interface BenchOptions {
   workerNodeFlags?: string[];
   /** Filling-and-settling budget of the waiting phase, s (default: what is left of 14 minutes); 10,000 cases need ~15-20 min. */
   waitingBudgetSeconds?: number;
+  /** Dev server dynamic config added to / overriding BENCH_SERVER_CONFIG (experiments). */
+  serverConfig?: Record<string, string | number | boolean>;
   only: Phase[];
 }
 
@@ -69,11 +73,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'sqlite-pragma': { type: 'string', multiple: true },
       waiting: { type: 'string' },
       approvals: { type: 'string' },
+      'approval-concurrency': { type: 'string' },
       only: { type: 'string' },
       'max-cached-workflows': { type: 'string' },
       'worker-env': { type: 'string', multiple: true },
       'worker-node-flag': { type: 'string', multiple: true },
       'waiting-budget-seconds': { type: 'string' },
+      'server-config': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -92,6 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     pragmas: values['sqlite-pragma'] ?? DEFAULT_PRAGMAS,
     waiting: int('waiting', values.waiting),
     approvals: int('approvals', values.approvals),
+    approvalConcurrency: int('approval-concurrency', values['approval-concurrency']),
     maxCachedWorkflows: int('max-cached-workflows', values['max-cached-workflows']),
     workerEnv: values['worker-env'] ? Object.fromEntries(values['worker-env'].map((kv) => {
       const i = kv.indexOf('=');
@@ -100,13 +107,23 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     })) : undefined,
     workerNodeFlags: values['worker-node-flag']?.filter((f) => f !== 'none'),
     waitingBudgetSeconds: int('waiting-budget-seconds', values['waiting-budget-seconds']),
+    serverConfig: values['server-config'] ? Object.fromEntries(values['server-config'].map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new BenchUsageError(`--server-config must be key=value, got "${kv}"`);
+      const raw = kv.slice(i + 1);
+      const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      return [kv.slice(0, i), value];
+    })) : undefined,
     only: only as Phase[],
   };
 }
 
+/** The issue's limit for the full run on a 2-core machine. */
+const FULL_RUN_MS = 15 * 60_000;
+
 export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => console.log(l), signal?: AbortSignal): Promise<BenchReport> {
   const started = Date.now();
-  const sizes = { ...SIZES[opts.mode], ...(opts.waiting ? { waitingCases: opts.waiting } : {}), ...(opts.approvals ? { approvals: opts.approvals } : {}) };
+  const sizes = { ...SIZES[opts.mode], ...(opts.waiting ? { waitingCases: opts.waiting } : {}), ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.approvalConcurrency ? { approvalConcurrency: opts.approvalConcurrency } : {}) };
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   const progress = (line: string) => log(`[bench ${elapsed()}] ${line}`);
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -122,16 +139,16 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     startedAt: new Date(started).toISOString(),
     durationSeconds: 0,
     machine: machine(),
-    server: { address: '', startedByBench: false, pragmas: [] },
+    server: { address: '', startedByBench: false, pragmas: [], dynamicConfig: {} },
     children: {},
     skipped: [],
     targets: [],
   };
   try {
-    progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')})`);
-    const server = await startBenchServer({ reuseAddress: opts.temporalAddress, dir: opts.outDir, pragmas: opts.pragmas });
+    progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')}${opts.serverConfig ? `; dynamic config ${Object.entries(opts.serverConfig).map(([k, v]) => `${k}=${String(v)}`).join(', ')} over the project's defaults` : ''})`);
+    const server = await startBenchServer({ reuseAddress: opts.temporalAddress, dir: opts.outDir, pragmas: opts.pragmas, dynamicConfig: opts.serverConfig ?? {} });
     cleanups.push(() => server.stop());
-    report.server = { address: server.address, startedByBench: server.owned, pragmas: server.pragmas, ...(server.dbFile ? { dbFile: server.dbFile } : {}) };
+    report.server = { address: server.address, startedByBench: server.owned, pragmas: server.pragmas, dynamicConfig: server.dynamicConfig, ...(server.dbFile ? { dbFile: server.dbFile } : {}) };
 
     const tag = randomBytes(3).toString('hex');
     const queues = { floor: `bench-floor-${tag}`, floorUnpolled: `bench-floor-unpolled-${tag}`, service: `bench-service-${tag}`, serviceUnpolled: `bench-service-unpolled-${tag}` };
@@ -201,10 +218,15 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 
     if (opts.only.includes('waiting')) {
       if (available('refund_request (1 Slack approval)')) {
-        // Filling and settling get what remains of the 15 minutes after the approvals (about 1.5 s
-        // each per approver on this machine) and a minute for shutdown and the report.
-        const approvalsMs = (sizes.approvals / sizes.approvalConcurrency) * 1500;
-        const budget = opts.waitingBudgetSeconds ? opts.waitingBudgetSeconds * 1000 : opts.mode === 'full' ? Math.max(60_000, 14 * 60_000 - approvalsMs - (Date.now() - started)) : 120_000; // quick: ends as soon as every case waits; the margin is for a busy CI machine
+        // Filling and settling get what remains of the 15 minutes after the approvals (8 a second
+        // assumed; 9.6-10.8 measured on this machine at concurrency 4 and 8) and a minute for
+        // stopping the processes, writing the report and variation between runs.
+        const approvalsMs = sizes.approvals * 125;
+        const budget = opts.waitingBudgetSeconds
+          ? opts.waitingBudgetSeconds * 1000
+          : opts.mode === 'full'
+            ? Math.max(60_000, FULL_RUN_MS - 60_000 - approvalsMs - (Date.now() - started))
+            : 120_000; // quick: ends as soon as every case waits; the margin is for a busy CI machine
         progress(`waiting: ${Math.round(budget / 1000)} s for filling and settling`);
         report.waiting = await runWaiting(ctx, budget);
       } else {

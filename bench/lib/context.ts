@@ -25,7 +25,7 @@ export interface BenchSizes {
 
 export const SIZES: Record<'quick' | 'full', BenchSizes> = {
   quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, rounds: 1, e2eWindowMs: 3000, e2eWarmupMs: 1000, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
-  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 6000, warmupMs: 1000, rounds: 2, e2eWindowMs: 10_000, e2eWarmupMs: 2500, waitingCases: 10_000, approvals: 1000, fillConcurrency: 64, approvalConcurrency: 8 },
+  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 4000, warmupMs: 750, rounds: 2, e2eWindowMs: 8000, e2eWarmupMs: 2000, waitingCases: 10_000, approvals: 1000, fillConcurrency: 64, approvalConcurrency: 4 },
 };
 
 export interface BenchContext {
@@ -91,11 +91,20 @@ export function combineCpu(shares: CpuShare[]): CpuShare {
 export function sliceMeter<K extends string>(ctx: BenchContext, label: string) {
   const shares = new Map<K, CpuShare[]>();
   return {
-    around: async (key: K, round: number, run: () => Promise<LoadSample>): Promise<LoadSample> => {
-      const meter = cpuMeter(ctx);
-      const sample = await run();
+    around: async (key: K, round: number, run: (window: { onWindowStart: () => void; onWindowEnd: () => void }) => Promise<LoadSample>): Promise<LoadSample> => {
+      // CPU over the measured window only: warm-up and the drain after it are not in the count.
+      let meter: (() => CpuShare) | undefined;
+      let share: CpuShare | undefined;
+      const sample = await run({
+        onWindowStart: () => {
+          meter = cpuMeter(ctx);
+        },
+        onWindowEnd: () => {
+          share = meter?.();
+        },
+      });
       const list = shares.get(key) ?? [];
-      list.push(meter());
+      if (share) list.push(share);
       shares.set(key, list);
       ctx.progress(`  ${label} ${key} slice ${round + 1}: ${sample.latencies.length} done${sample.errors ? `, ${sample.errors} errors` : ''}`);
       return sample;

@@ -14,10 +14,18 @@ export interface LoadOptions {
   concurrency: number;
   /** Measured window. */
   durationMs: number;
-  /** Not measured: connections, caches and the closed loop reach a steady state first. */
+  /**
+   * Not measured: connections, caches and the closed loop reach a steady state first. The window
+   * opens after this long *and* after every virtual user has completed one operation, so a series
+   * whose operations take longer than the warm-up (cases at high concurrency) is not measured
+   * while its loop is still filling.
+   */
   warmupMs: number;
   /** Called about once a second with the running count. */
   onProgress?: (done: number, errors: number) => void;
+  /** Called when the measured window opens and when it closes (CPU metering of just the window). */
+  onWindowStart?: () => void;
+  onWindowEnd?: () => void;
 }
 
 /** One operation; `seq` is unique across the whole run (use it for ids). Resolve = success. */
@@ -32,10 +40,16 @@ export interface LoadSample {
   latencies: number[];
   errors: number;
   windowMs: number;
+  /** Virtual users of the closed loop. */
+  concurrency: number;
   firstError?: string;
 }
 
-export type LoadResult = LatencySummary & { firstError?: string };
+export type LoadResult = LatencySummary & {
+  firstError?: string;
+  /** Operations completed inside the windows per second of window (the raw count behind `throughput`). */
+  completedPerSecond?: number;
+};
 
 let globalSeq = 0;
 
@@ -46,9 +60,8 @@ function validate(opts: LoadOptions): void {
 
 /**
  * Runs one stretch. An operation counts when it *completes* inside the window (after warm-up,
- * before the end): throughput is completions per second of window, which stays right when single
- * operations take longer than the window's slices. Operations still running at the end are awaited
- * (the next stretch starts clean) but not counted.
+ * before the end). Operations still running at the end are awaited (the next stretch starts
+ * clean) but not counted.
  */
 export async function sampleClosedLoop(op: Operation, opts: LoadOptions): Promise<LoadSample> {
   validate(opts);
@@ -56,36 +69,73 @@ export async function sampleClosedLoop(op: Operation, opts: LoadOptions): Promis
   let errors = 0;
   let firstError: string | undefined;
   const t0 = performance.now();
-  const measureFrom = t0 + opts.warmupMs;
-  const stopAt = measureFrom + opts.durationMs;
+  // Both set once every user has completed its first operation.
+  let measureFrom = Infinity;
+  let stopAt = Infinity;
+  let warmUsers = 0;
+  let windowEnded = false;
+  const timers: NodeJS.Timeout[] = [];
+  const endWindow = () => {
+    if (windowEnded) return;
+    windowEnded = true;
+    opts.onWindowEnd?.();
+  };
+  const openWindow = (now: number) => {
+    measureFrom = Math.max(t0 + opts.warmupMs, now);
+    stopAt = measureFrom + opts.durationMs;
+    timers.push(setTimeout(() => opts.onWindowStart?.(), measureFrom - now), setTimeout(endWindow, stopAt - now));
+  };
   const timer = opts.onProgress ? setInterval(() => opts.onProgress?.(latencies.length, errors), 1000) : undefined;
   const user = async () => {
+    let first = true;
     while (performance.now() < stopAt) {
       const start = performance.now();
+      let failure: unknown;
       try {
         await op(globalSeq++);
-        const end = performance.now();
-        if (end >= measureFrom && end <= stopAt) latencies.push(end - start);
       } catch (err) {
-        const end = performance.now();
-        if (end >= measureFrom && end <= stopAt) errors++;
-        firstError ??= (err as Error).message;
+        failure = err ?? new Error('operation failed');
+      }
+      const end = performance.now();
+      if (first) {
+        first = false;
+        if (++warmUsers === opts.concurrency) openWindow(end);
+      } else if (end >= measureFrom && end <= stopAt) {
+        if (failure === undefined) latencies.push(end - start);
+        else errors++;
+      }
+      if (failure !== undefined) {
+        firstError ??= (failure as Error).message;
         // Back off briefly so a failing system is not hammered in a tight loop.
         await new Promise((r) => setTimeout(r, 50));
       }
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, user));
+  for (const t of timers) clearTimeout(t);
+  endWindow();
   if (timer) clearInterval(timer);
-  return { latencies, errors, windowMs: opts.durationMs, ...(firstError ? { firstError } : {}) };
+  return { latencies, errors, windowMs: opts.durationMs, concurrency: opts.concurrency, ...(firstError ? { firstError } : {}) };
 }
 
+/**
+ * Merges slices of one series. `throughput` is the closed loop's rate by the response-time law
+ * (users / mean time per operation, times the share that succeeded), from the operations that
+ * completed inside the windows; `completedPerSecond` is their plain count per second of window.
+ * The two agree when an operation is short against the window (ingest). When it is not (cases at
+ * concurrency 32 take ~3 s, a window slice is 4 s), the users finish in step, the count moves by a
+ * whole round of completions depending on where the window falls, and the law does not.
+ */
 export function mergeSamples(samples: LoadSample[]): LoadResult {
   const latencies = samples.flatMap((s) => s.latencies);
   const errors = samples.reduce((a, s) => a + s.errors, 0);
   const windowMs = samples.reduce((a, s) => a + s.windowMs, 0);
   const firstError = samples.find((s) => s.firstError)?.firstError;
-  return { ...summarize(latencies, errors, windowMs), ...(firstError ? { firstError } : {}) };
+  const summary = summarize(latencies, errors, windowMs);
+  const concurrency = samples[0]?.concurrency;
+  const meanMs = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
+  const byLaw = concurrency && latencies.length > 0 ? Math.round(((concurrency * 1000) / meanMs) * (latencies.length / (latencies.length + errors)) * 10) / 10 : summary.throughput;
+  return { ...summary, throughput: byLaw, completedPerSecond: summary.throughput, ...(firstError ? { firstError } : {}) };
 }
 
 export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<LoadResult> {
@@ -100,7 +150,7 @@ export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<L
 export async function runInterleaved<K extends string>(
   series: { key: K; op: Operation }[],
   opts: LoadOptions & { rounds: number },
-  around?: (key: K, round: number, run: () => Promise<LoadSample>) => Promise<LoadSample>,
+  around?: (key: K, round: number, run: (window?: Pick<LoadOptions, 'onWindowStart' | 'onWindowEnd'>) => Promise<LoadSample>) => Promise<LoadSample>,
 ): Promise<Record<K, LoadResult>> {
   validate(opts);
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new LoadError(`rounds must be a positive integer, got ${opts.rounds}`);
@@ -108,7 +158,7 @@ export async function runInterleaved<K extends string>(
   const slice = { ...opts, durationMs: opts.durationMs / opts.rounds };
   for (let r = 0; r < opts.rounds; r++) {
     for (const s of series) {
-      const run = () => sampleClosedLoop(s.op, slice);
+      const run = (window?: Pick<LoadOptions, 'onWindowStart' | 'onWindowEnd'>) => sampleClosedLoop(s.op, { ...slice, ...window });
       samples.get(s.key)?.push(around ? await around(s.key, r, run) : await run());
     }
   }

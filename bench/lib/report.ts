@@ -25,7 +25,7 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   machine: Record<string, unknown>;
-  server: { address: string; startedByBench: boolean; pragmas: string[]; dbFile?: string };
+  server: { address: string; startedByBench: boolean; pragmas: string[]; dynamicConfig: Record<string, string | number | boolean>; dbFile?: string };
   children: Record<string, Record<string, string | number>>;
   cost?: { cases: CaseCost[]; floors: CaseCost[] };
   ingest?: LevelResult[];
@@ -75,7 +75,7 @@ export function markdown(r: BenchReport): string {
   const L: string[] = [];
   L.push(`# Benchmark (${r.mode}) ${r.startedAt}`, '');
   L.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, load average at start ${(r.machine.loadavg as number[]).join(' / ')}.`);
-  L.push(`Temporal: ${r.server.startedByBench ? `dev server started by the bench, SQLite file, pragmas ${r.server.pragmas.join(', ')}` : `existing server at ${r.server.address}`}. Run took ${r.durationSeconds} s.`, '');
+  L.push(`Temporal: ${r.server.startedByBench ? `dev server started by the bench, SQLite file, pragmas ${r.server.pragmas.join(', ')}, dynamic config ${Object.entries(r.server.dynamicConfig ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}` : `existing server at ${r.server.address}`}. Run took ${r.durationSeconds} s.`, '');
   L.push('## Targets', '', '| figure | service | floor | ratio | target | holds |', '| --- | ---: | ---: | ---: | --- | --- |');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.figure} | ${t.floor ?? ''} | ${t.ratio ?? ''} | ${t.target} | ${yes(t.holds)} |`);
   if (r.ingest?.length) {

@@ -5,11 +5,15 @@
  * separately, and here it would only spend CPU the settling cases need); then the worker's RSS and heap and the server's DB size; then M of them,
  * picked at random, approved with the decide update, timing decision -> refund recorded
  * (QuickBooks RefundReceipt activity completed, from history) and decision -> case completed.
+ * The request id comes from the approval message's button in the Slack sandbox, as a click
+ * carries it: no query first, so a case evicted from the worker's cache is loaded (replayed)
+ * inside the timed decision, as it is when finance clicks.
  */
 import { randomInt } from 'node:crypto';
 import { CaseStatusKey } from '../../src/temporal/search-attributes';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { decideUpdate, type CaseState } from '../../src/workflows/messages';
+import { decideUpdate, DecisionAction, type CaseState } from '../../src/workflows/messages';
+import { decodeButtonValue } from '../../src/slack/interactions';
 import { temporal } from '@temporalio/proto';
 import { refundCaseInput, startLikeIntake } from '../lib/start-request';
 import { cpuMeter, type BenchContext, type CpuShare } from '../lib/context';
@@ -64,8 +68,11 @@ export interface WaitingResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Cases started but not yet waiting, at most. */
 const BACKLOG = 400;
-/** Share of the phase budget spent posting; the rest lets the last cases settle. */
-const FILL_SHARE = 0.85;
+/**
+ * Posting stops this long before the budget ends, so the last cases can settle: a full backlog
+ * settles in ~25 s at the 15-20 cases/s this machine reaches (at most a third of a short budget).
+ */
+const SETTLE_TAIL_MS = 40_000;
 
 /** Workflows of this run's service queue with CaseStatus awaiting_approval (visibility count). */
 async function countWaiting(ctx: BenchContext): Promise<number> {
@@ -78,6 +85,24 @@ async function listWaiting(ctx: BenchContext): Promise<string[]> {
   const prefix = 'case-refund_request-';
   for await (const wf of ctx.serviceClient.workflow.list({ query: `TaskQueue = "${ctx.queues.service}" AND ${CaseStatusKey.name} = "awaiting_approval"` })) {
     if (wf.workflowId.startsWith(prefix)) ids.push(wf.workflowId.slice(prefix.length));
+  }
+  return ids;
+}
+
+/** Workflow id -> open request id, from the Approve buttons of the messages in the Slack sandbox. */
+async function requestIdsFromSlack(ctx: BenchContext): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const res = await fetch(`${ctx.sandboxUrl}/_sandbox/slack/state`);
+  if (!res.ok) return ids;
+  const state = (await res.json()) as { messages?: { blocks?: { type?: string; elements?: { value?: string }[] }[] }[] };
+  for (const m of state.messages ?? []) {
+    for (const b of m.blocks ?? []) {
+      if (b.type !== 'actions') continue;
+      for (const el of b.elements ?? []) {
+        const v = decodeButtonValue(el.value);
+        if (v?.a === DecisionAction.Approve) ids.set(v.w, v.r);
+      }
+    }
   }
   return ids;
 }
@@ -117,6 +142,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const template = refundCaseInput(`${ctx.tag}w`);
   const callIds: string[] = [];
   ctx.progress(`waiting: starting ${n} refund cases that need approval from a client (concurrency ${fillConcurrency})`);
+  const stopPostingAt = t0 + budgetMs - Math.min(SETTLE_TAIL_MS, budgetMs / 3);
   let cpu = cpuMeter(ctx);
   // Paced: at most BACKLOG cases posted but not yet waiting. Posting far ahead of what the worker
   // settles only builds a queue of half-run cases that then compete with the approvals.
@@ -131,14 +157,14 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     n,
     fillConcurrency,
     async (i) => {
-      while (callIds.length - waiting > BACKLOG && Date.now() < t0 + budgetMs * FILL_SHARE) await sleep(200);
+      while (callIds.length - waiting > BACKLOG && Date.now() < stopPostingAt) await sleep(200);
       const callId = `call_b${ctx.tag}w${i.toString(36)}`;
       await startLikeIntake(ctx.serviceClient, ctx.queues.service, template, callId);
       callIds.push(callId);
     },
     (done) => ctx.progress(`  started ${done}/${n}, ${waiting} waiting`),
-    // Stop posting when the fill share of the budget is spent: the report says how far it got.
-    () => Date.now() > t0 + budgetMs * FILL_SHARE,
+    // Stop posting when only the settling tail of the budget is left: the report says how far it got.
+    () => Date.now() > stopPostingAt,
   );
   counting = false;
   await counter;
@@ -170,7 +196,8 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     [pool[i], pool[j]] = [pool[j], pool[i]];
     picked.push(pool[i]);
   }
-  ctx.progress(`waiting: approving ${picked.length} random cases (concurrency ${approvalConcurrency})`);
+  const fromSlack = await requestIdsFromSlack(ctx);
+  ctx.progress(`waiting: approving ${picked.length} random cases (concurrency ${approvalConcurrency}); request ids from ${fromSlack.size} approval messages in Slack`);
   const toRefund: number[] = [];
   const toUpdate: number[] = [];
   const toCompleted: number[] = [];
@@ -179,9 +206,10 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     picked.length,
     approvalConcurrency,
     async (i) => {
-      const handle = ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(caseWorkflowId(picked[i], 'refund_request'));
-      // Finding the request id is the Slack message's job in production; not part of the timing.
-      const { requestId } = await pendingRequestId(handle, 30_000);
+      const workflowId = caseWorkflowId(picked[i], 'refund_request');
+      const handle = ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(workflowId);
+      // From the message's button, as a click carries it; a query only if the message is missing.
+      const requestId = fromSlack.get(workflowId) ?? (await pendingRequestId(handle, 30_000)).requestId;
       const sentAt = Date.now();
       await handle.executeUpdate(decideUpdate, { args: [approval(requestId)] });
       const answeredAt = Date.now();

@@ -23,6 +23,21 @@ const indexedTypeOf: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+/**
+ * Dynamic config every dev server the project starts runs with (`npm start`, the tests, the bench).
+ * `system.enableActivityEagerExecution`: an activity a workflow task schedules on the worker's own
+ * task queue comes back in the response to that task's completion, instead of going through the
+ * matching service to the next activity poll: one round trip and one task-queue hop less per
+ * activity; retries and timeouts are unchanged. Off by default in the server; docker-compose turns
+ * it on too (deploy/temporal/dynamicconfig.yaml).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'system.enableActivityEagerExecution': true,
+};
+
+/** `temporal server start-dev --search-attribute` type names (case-insensitive in the CLI). */
+const cliTypeOf: Record<string, string> = { TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+
 export interface DevServerOptions {
   cliPath: string;
   ip?: string;
@@ -39,6 +54,8 @@ export interface DevServerOptions {
   sqlitePragmas?: string[];
   /** Temporal Web UI codec endpoint (payload decryption in the browser). */
   uiCodecEndpoint?: string;
+  /** Server dynamic config (`--dynamic-config-value key=<JSON>`), over DEV_SERVER_DYNAMIC_CONFIG. */
+  dynamicConfig?: Record<string, string | number | boolean>;
   startTimeoutMs?: number;
 }
 
@@ -75,8 +92,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--headless');
   for (const p of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', p);
   if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
-  // Search attributes are registered by prepareNamespace() through the operator API, not start-up
-  // flags: flags only apply to a fresh DB file, and the API path also works on an existing one.
+  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  // Search attributes: start-up flags define them in a fresh DB file before any service loads its
+  // caches (without the forced refresh below, a mapping added through the API after start-up is
+  // only seen once the namespace cache refreshes). On an existing file the flags are ignored and
+  // prepareNamespace() adds what is missing through the operator API.
+  for (const k of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${k.name}=${cliTypeOf[k.type]}`);
 
   let logFd: number | 'ignore' = 'ignore';
   if (opts.logFile) {

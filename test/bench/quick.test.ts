@@ -32,6 +32,13 @@ describe('benchmark', function () {
       assert.deepEqual(parseBenchArgs([]).pragmas, ['journal_mode=wal', 'synchronous=normal']);
     });
 
+    it('takes server dynamic config as key=value with booleans and numbers typed, and refuses a value without a key', () => {
+      const o = parseBenchArgs(['--server-config', 'system.enableActivityEagerExecution=false', '--server-config', 'history.cacheMaxSize=512', '--server-config', 'x.mode=fast']);
+      assert.deepEqual(o.serverConfig, { 'system.enableActivityEagerExecution': false, 'history.cacheMaxSize': 512, 'x.mode': 'fast' });
+      assert.equal(parseBenchArgs([]).serverConfig, undefined);
+      assert.throws(() => parseBenchArgs(['--server-config', '=true']), /--server-config must be key=value, got "=true"/);
+    });
+
     it('computes nearest-rank percentiles and throughput over the window', () => {
       const xs = Array.from({ length: 100 }, (_, i) => i + 1);
       assert.deepEqual([percentile(xs, 50), percentile(xs, 95), percentile(xs, 99), percentile(xs, 100)], [50, 95, 99, 100]);
@@ -49,6 +56,23 @@ describe('benchmark', function () {
       assert.ok(r.count > 0 && r.errors > 0, JSON.stringify(r));
       assert.equal(r.firstError, 'odd');
       await assert.rejects(runClosedLoop(async () => undefined, { concurrency: 0, durationMs: 100, warmupMs: 0 }), LoadError);
+    });
+
+    it('gives the closed loop its rate by the response-time law when operations finish in step', async () => {
+      // Four users, 300 ms per operation: 13.3 per second. A 400 ms window holds one round of
+      // completions (10/s) or two (20/s) depending on where it falls; the law says 13.3 either way.
+      let windowOpenedAt = 0;
+      const t0 = Date.now();
+      const r = await runClosedLoop(() => new Promise((resolve) => setTimeout(resolve, 300)), {
+        concurrency: 4,
+        durationMs: 400,
+        warmupMs: 0,
+        onWindowStart: () => (windowOpenedAt = Date.now() - t0),
+      });
+      assert.ok(r.throughput > 11.5 && r.throughput <= 13.4, JSON.stringify(r));
+      assert.ok([10, 20].includes(r.completedPerSecond ?? NaN), JSON.stringify(r));
+      // The window opened only once every user had finished an operation.
+      assert.ok(windowOpenedAt >= 290, `window opened at ${windowOpenedAt} ms`);
     });
   });
 
