@@ -76,6 +76,7 @@ export function markdown(r: BenchReport): string {
   L.push(`# Benchmark (${r.mode}) ${r.startedAt}`, '');
   L.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, load average at start ${(r.machine.loadavg as number[]).join(' / ')}.`);
   L.push(`Temporal: ${r.server.startedByBench ? `dev server started by the bench, SQLite file, pragmas ${r.server.pragmas.join(', ')}, dynamic config ${Object.entries(r.server.dynamicConfig ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}` : `existing server at ${r.server.address}`}. Run took ${r.durationSeconds} s.`, '');
+  L.push('Throughput (req/s, cases/s): virtual users / mean time per operation, over the operations completed inside the measured windows (the JSON also has the plain count per second, `completedPerSecond`). CPU: read when each window opens and closes.', '');
   L.push('## Targets', '', '| figure | service | floor | ratio | target | holds |', '| --- | ---: | ---: | ---: | --- | --- |');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.figure} | ${t.floor ?? ''} | ${t.ratio ?? ''} | ${t.target} | ${yes(t.holds)} |`);
   if (r.ingest?.length) {
