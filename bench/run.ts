@@ -63,6 +63,18 @@ export interface BenchOptions {
   only: Phase[];
 }
 
+/** Repeated `--name key=value` options as an object; undefined when none was given. */
+function keyValues<V>(name: string, list: string[] | undefined, value: (raw: string) => V): Record<string, V> | undefined {
+  if (!list) return undefined;
+  return Object.fromEntries(
+    list.map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new BenchUsageError(`--${name} must be key=value, got "${kv}"`);
+      return [kv.slice(0, i), value(kv.slice(i + 1))];
+    }),
+  );
+}
+
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
@@ -100,20 +112,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     approvals: int('approvals', values.approvals),
     approvalConcurrency: int('approval-concurrency', values['approval-concurrency']),
     maxCachedWorkflows: int('max-cached-workflows', values['max-cached-workflows']),
-    workerEnv: values['worker-env'] ? Object.fromEntries(values['worker-env'].map((kv) => {
-      const i = kv.indexOf('=');
-      if (i < 1) throw new BenchUsageError(`--worker-env must be NAME=value, got "${kv}"`);
-      return [kv.slice(0, i), kv.slice(i + 1)];
-    })) : undefined,
+    workerEnv: keyValues('worker-env', values['worker-env'], (raw) => raw),
     workerNodeFlags: values['worker-node-flag']?.filter((f) => f !== 'none'),
     waitingBudgetSeconds: int('waiting-budget-seconds', values['waiting-budget-seconds']),
-    serverConfig: values['server-config'] ? Object.fromEntries(values['server-config'].map((kv) => {
-      const i = kv.indexOf('=');
-      if (i < 1) throw new BenchUsageError(`--server-config must be key=value, got "${kv}"`);
-      const raw = kv.slice(i + 1);
-      const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-      return [kv.slice(0, i), value];
-    })) : undefined,
+    serverConfig: keyValues('server-config', values['server-config'], (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw)),
     only: only as Phase[],
   };
 }

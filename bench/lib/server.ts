@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { DEV_SERVER_DYNAMIC_CONFIG, freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
+import { freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
 
 /**
  * SQLite pragmas passed with `--sqlite-pragma`. WAL lets readers (visibility, history reads) run
@@ -23,7 +23,7 @@ export interface BenchServer {
   owned: boolean;
   dbFile?: string;
   pragmas: string[];
-  /** Dynamic config the server was started with (DEV_SERVER_DYNAMIC_CONFIG, BENCH_SERVER_CONFIG, --server-config); empty when reused. */
+  /** Dynamic config the server was started with (the dev server's, BENCH_SERVER_CONFIG, --server-config); empty when reused. */
   dynamicConfig: Record<string, string | number | boolean>;
   /** Server process id, for CPU/RSS sampling; undefined when reused. */
   pid?: number;
@@ -84,5 +84,5 @@ export async function startBenchServer(opts: { reuseAddress?: string; dir: strin
     throw new BenchServerError(err.message);
   });
   const dbBytes = () => ['', '-wal', '-shm'].reduce((sum, s) => sum + (fs.existsSync(dbFile + s) ? fs.statSync(dbFile + s).size : 0), 0);
-  return { address: server.address, namespace, owned: true, dbFile, pragmas: opts.pragmas, dynamicConfig: { ...DEV_SERVER_DYNAMIC_CONFIG, ...BENCH_SERVER_CONFIG, ...opts.dynamicConfig }, pid: server.process.pid, dbBytes, stop: server.stop };
+  return { address: server.address, namespace, owned: true, dbFile, pragmas: opts.pragmas, dynamicConfig: server.dynamicConfig, pid: server.process.pid, dbBytes, stop: server.stop };
 }

@@ -35,9 +35,6 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
   'system.enableActivityEagerExecution': true,
 };
 
-/** `temporal server start-dev --search-attribute` type names (case-insensitive in the CLI). */
-const cliTypeOf: Record<string, string> = { TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
-
 export interface DevServerOptions {
   cliPath: string;
   ip?: string;
@@ -63,6 +60,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   process: ChildProcess;
+  /** The dynamic config it was started with (DEV_SERVER_DYNAMIC_CONFIG plus the caller's). */
+  dynamicConfig: Record<string, string | number | boolean>;
   stop(): Promise<void>;
 }
 
@@ -92,12 +91,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--headless');
   for (const p of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', p);
   if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
-  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  const dynamicConfig = { ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig };
+  for (const [k, v] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   // Search attributes: start-up flags define them in a fresh DB file before any service loads its
   // caches (without the forced refresh below, a mapping added through the API after start-up is
   // only seen once the namespace cache refreshes). On an existing file the flags are ignored and
   // prepareNamespace() adds what is missing through the operator API.
-  for (const k of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${k.name}=${cliTypeOf[k.type]}`);
+  // The CLI matches type names case-insensitively against Keyword, KeywordList, Int, ...
+  for (const k of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${k.name}=${k.type.replace(/_/g, '')}`);
 
   let logFd: number | 'ignore' = 'ignore';
   if (opts.logFile) {
@@ -150,7 +151,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       await sleep(250);
     }
   }
-  return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, stop };
+  return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, dynamicConfig, stop };
 }
 
 /**
