@@ -72,7 +72,7 @@ export function createHubSpotActivities(deps: HubSpotActivityDeps): HubSpotActiv
             id: d.id,
             name: p.dealname ?? `Deal ${d.id}`,
             ...(p.dealstage ? { stage: p.dealstage } : {}),
-            ...(p.amount ? { amount: { amountMinor: toMinor(p.amount), currency: p.deal_currency_code ?? 'USD' } } : {}),
+            ...(p.amount ? { amount: { amountMinor: toMinor(p.amount, p.deal_currency_code ?? 'USD', 'hubspot'), currency: p.deal_currency_code ?? 'USD' } } : {}),
             ...(p.closedate ? { closeDate: p.closedate.slice(0, 10) } : {}),
             url: hs.recordUrl('deal', d.id),
           };

@@ -48,8 +48,8 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
     id: i.Id,
     docNumber: i.DocNumber ?? i.Id,
     customerId: i.CustomerRef.value,
-    total: { amountMinor: toMinor(i.TotalAmt), currency: currency(i.CurrencyRef) },
-    balance: { amountMinor: toMinor(i.Balance), currency: currency(i.CurrencyRef) },
+    total: { amountMinor: toMinor(i.TotalAmt, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) },
+    balance: { amountMinor: toMinor(i.Balance, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) },
     ...(i.DueDate ? { dueDate: i.DueDate } : {}),
     ...(i.BillEmail?.Address ? { billEmail: i.BillEmail.Address } : {}),
     url: qbo.recordUrl('Invoice', i.Id),
@@ -71,7 +71,7 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
   const paymentSummary = (p: QboPayment): PaymentSummary => ({
     id: p.Id,
     customerId: p.CustomerRef.value,
-    amount: { amountMinor: toMinor(p.TotalAmt), currency: currency(p.CurrencyRef) },
+    amount: { amountMinor: toMinor(p.TotalAmt, currency(p.CurrencyRef)), currency: currency(p.CurrencyRef) },
     ...(p.TxnDate ? { date: p.TxnDate } : {}),
     invoiceIds: (p.Line ?? []).flatMap((l) => (l.LinkedTxn ?? []).filter((t) => t.TxnType === 'Invoice').map((t) => t.TxnId)),
   });
@@ -112,7 +112,7 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       const invoices = (await qbo.query<QboInvoice>('Invoice', { CustomerRef: customerId }, 1000)).filter((i) => i.Balance > 0);
       const cur = currency(invoices[0]?.CurrencyRef);
       const open = invoices
-        .map((i) => ({ id: i.Id, docNumber: i.DocNumber ?? i.Id, balance: { amountMinor: toMinor(i.Balance), currency: currency(i.CurrencyRef) }, ...(i.DueDate ? { dueDate: i.DueDate } : {}) }))
+        .map((i) => ({ id: i.Id, docNumber: i.DocNumber ?? i.Id, balance: { amountMinor: toMinor(i.Balance, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) }, ...(i.DueDate ? { dueDate: i.DueDate } : {}) }))
         .sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
       return { total: { amountMinor: open.reduce((s, i) => s + i.balance.amountMinor, 0), currency: cur }, openInvoices: open };
     },
@@ -164,7 +164,7 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       if (currency(customer.CurrencyRef) !== amount.currency) throw new ValidationError({ system: 'quickbooks' }, `amount currency ${amount.currency} differs from the customer's ${currency(customer.CurrencyRef)}`);
       const entity = kind === 'refund_receipt' ? 'RefundReceipt' : 'CreditMemo';
       const line = {
-        Amount: Number(toDecimal(amount.amountMinor)),
+        Amount: Number(toDecimal(amount.amountMinor, amount.currency)),
         DetailType: 'SalesItemLineDetail',
         SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
         Description: `${kind === 'refund_receipt' ? 'Refund' : 'Credit'}${invoiceNumber ? ` for ${invoiceNumber}` : ''}`,
@@ -178,7 +178,7 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       };
       const created = await qbo.create<QboTxn>(entity, body, qboRequestId(currentCase().workflowId, step));
       log('refund recorded', { object: entity, id: created.Id, step });
-      return { system: 'quickbooks', object: entity, id: created.Id, url: qbo.recordUrl(entity, created.Id), amount: { amountMinor: toMinor(created.TotalAmt), currency: amount.currency } };
+      return { system: 'quickbooks', object: entity, id: created.Id, url: qbo.recordUrl(entity, created.Id), amount: { amountMinor: toMinor(created.TotalAmt, amount.currency), currency: amount.currency } };
     },
 
     async updateBillingAddress({ step, customerId, address }) {

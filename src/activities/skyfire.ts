@@ -38,7 +38,7 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
     async getWalletBalance({ currency }) {
       if (currency !== SKYFIRE_CURRENCY) throw new ValidationError({ system: 'skyfire' }, `Skyfire wallets hold ${SKYFIRE_CURRENCY}, not ${currency}`);
       const b = await sf.getBalance();
-      return { available: { amountMinor: toMinorFloor(b.available), currency }, held: { amountMinor: toMinorFloor(b.heldAmount), currency } };
+      return { available: { amountMinor: toMinorFloor(b.available, currency), currency }, held: { amountMinor: toMinorFloor(b.heldAmount, currency), currency } };
     },
 
     async createKyaToken({ step }) {
@@ -58,10 +58,10 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
       if (live) token = { tokenId: live.tokenId, expiresAt: live.expiresAt, buyerTag, reused: true };
       else {
         const balance = await sf.getBalance();
-        if (toMinorFloor(balance.available) < amount.amountMinor) {
+        if (toMinorFloor(balance.available, amount.currency) < amount.amountMinor) {
           throw new InsufficientFundsError({ system: 'skyfire', code: 'PAYMENT_ERROR' }, 'wallet balance is below the pay token amount');
         }
-        token = await sf.createToken({ type: 'pay', buyerTag, tokenAmount: toDecimal(amount.amountMinor) });
+        token = await sf.createToken({ type: 'pay', buyerTag, tokenAmount: toDecimal(amount.amountMinor, amount.currency, 'skyfire') });
       }
       log('skyfire pay token', { tokenId: token.tokenId, reused: token.reused, step });
       return { ...ref(token), amount };

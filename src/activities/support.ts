@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Money } from '../domain/case';
+import { toMajorDecimal, toMinorUnits } from '../domain/money';
 import { stableKey } from '../connectors/http';
 import { ValidationError, type ConnectorSystem } from '../connectors/errors';
 
@@ -25,28 +26,28 @@ export function log(message: string, ids: Record<string, string | number | boole
   Context.current().log.info(message, ids);
 }
 
-/** A decimal amount (number or string) in major units -> minor units. Rounds half away from zero. */
-export function toMinor(amount: number | string): number {
-  const s = typeof amount === 'number' ? amount.toFixed(6) : amount.trim();
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
-  if (!m) throw new ValidationError({ system: 'quickbooks' }, `not a decimal amount: ${s}`);
-  const frac = (m[3] ?? '').padEnd(3, '0');
-  const cents = Number(m[2]) * 100 + Number(frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1 : 0);
-  return m[1] ? -cents : cents;
+/** A decimal amount (number or string) in major units of `currency` -> minor units by its ISO 4217 exponent. Rounds half away from zero. */
+export function toMinor(amount: number | string, currency: string, system: ConnectorSystem = 'quickbooks'): number {
+  try {
+    return toMinorUnits(amount, currency, 'half-up');
+  } catch (err) {
+    throw new ValidationError({ system }, (err as Error).message);
+  }
 }
 
 /** Floor variant, for balances: never report more than is there. */
-export function toMinorFloor(amount: string): number {
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(amount.trim());
-  if (!m) throw new ValidationError({ system: 'skyfire' }, `not a decimal amount: ${amount}`);
-  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0').slice(0, 2));
+export function toMinorFloor(amount: string, currency: string, system: ConnectorSystem = 'skyfire'): number {
+  try {
+    return toMinorUnits(amount, currency, 'floor');
+  } catch (err) {
+    throw new ValidationError({ system }, (err as Error).message);
+  }
 }
 
-/** Minor units -> decimal string with two places, e.g. 12000 -> "120.00". */
-export function toDecimal(amountMinor: number): string {
-  if (!Number.isInteger(amountMinor)) throw new ValidationError({ system: 'quickbooks' }, 'amountMinor must be an integer');
-  const abs = Math.abs(amountMinor);
-  return `${amountMinor < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+/** Minor units -> decimal string with the currency's places, e.g. 12000 USD -> "120.00", 5000 JPY -> "5000". */
+export function toDecimal(amountMinor: number, currency: string, system: ConnectorSystem = 'quickbooks'): string {
+  if (!Number.isInteger(amountMinor)) throw new ValidationError({ system }, 'amountMinor must be an integer');
+  return toMajorDecimal(amountMinor, currency);
 }
 
 export function requirePositive(system: ConnectorSystem, amount: Money): void {

@@ -5,6 +5,7 @@
  * (zod strips them), so nothing we did not ask for reaches a workflow. The same schemas generate the
  * OpenAPI document, so the documentation cannot drift from what is enforced.
  */
+import { currencyExponent } from '../domain/money';
 import { z } from 'zod';
 import { CASE_TYPES, SENSITIVE_CATEGORIES, type BillingFields, type CaseType, type Money, type PostalAddress, type SensitiveCategory } from '../domain/case';
 
@@ -92,19 +93,8 @@ const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY' };
 const AMOUNT_RE = /^(?:([A-Za-z]{3})\s*)?([$€£¥])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z]{3})?$/;
 
-const EXPONENTS = new Map<string, number>();
-
-/** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3), from the runtime's ISO 4217 data. */
-export function currencyExponent(currency: string): number {
-  // Building an Intl.NumberFormat costs more than the rest of amount parsing: once per currency.
-  let exp = EXPONENTS.get(currency);
-  if (exp === undefined) {
-    exp = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    // Only well-formed codes are kept, so odd input cannot grow the map without bound.
-    if (CURRENCIES.has(currency)) EXPONENTS.set(currency, exp);
-  }
-  return exp;
-}
+/** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3): ISO 4217, from src/domain/money. */
+export { currencyExponent };
 
 /** An amount as DialNexa's extraction wrote it: digits, an optional currency code or symbol. */
 export interface SpokenAmount {

@@ -1,11 +1,6 @@
 /** Display formats for amounts and durations in notes and messages people read. Pure. */
 
-/** `USD 120.00`: minor units to a display string without floating-point arithmetic (two decimals, as the rest of the service assumes). */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const sign = amountMinor < 0 ? '-' : '';
-  const abs = Math.abs(Math.trunc(amountMinor));
-  return `${currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
+export { formatMoney } from '../domain/money';
 
 /** `3 days`, `4 hours`, `15 minutes`, `2 seconds`: for messages people read. */
 export function humanDuration(ms: number): string {

