@@ -11,6 +11,7 @@ import { checkRecipient } from '../policy/verified-email';
 import { recordCaseEvent } from './case-metrics';
 import { formatMoney, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
 import type { CaseState, RecordRef } from './messages';
+import { payThroughSkyfire } from './skyfire-payment';
 
 /** What the systems of record say about the caller's account. */
 export interface AccountContext {
@@ -152,48 +153,14 @@ export interface RefundOrder {
  * the final state when the case had to stop (too little balance: no token, finance alerted).
  */
 export async function executeRefund(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<{ record: RefundRecord } | { state: CaseState }> {
-  const { getWalletBalance, createKyaToken, createPayToken, recordRefund, postFinanceAlert } = rt.acts;
+  const { recordRefund } = rt.acts;
   rt.setStatus(CaseStatus.Executing);
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
   let payTokenId: string | undefined;
   if (order.paysThroughSkyfire) {
-    const insufficient = async (available: string) => {
-      const reason = `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`;
-      await postFinanceAlert({
-        step: `${stepPrefix}.skyfire.alert`,
-        channel: rt.input.policy.financeChannel,
-        view: {
-          workflowId: rt.workflowId,
-          title: 'Skyfire wallet balance too low for a refund',
-          urgency: 'high',
-          noteLines: rt.note('slack').split('\n'),
-          fields: [
-            { label: 'Refund', value: shown },
-            { label: 'Wallet available', value: available },
-          ],
-          mentions: order.mentions,
-          links: rt.links(),
-        },
-      });
-      await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. Finance was alerted to top up the wallet.`);
-      return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
-    };
-    const balance = await getWalletBalance({ currency: order.amount.currency });
-    const available = formatMoney(balance.available.amountMinor, balance.available.currency);
-    rt.facts.push(`Skyfire wallet available ${available}`);
-    if (balance.available.currency !== order.amount.currency || balance.available.amountMinor < order.amount.amountMinor) return insufficient(available);
-    const kya = await createKyaToken({ step: `${stepPrefix}.kya` });
-    rt.kyaTokenId = kya.tokenId;
-    try {
-      const pay = await createPayToken({ step: `${stepPrefix}.pay`, amount: order.amount });
-      payTokenId = pay.tokenId;
-      rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
-      rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown}`);
-    } catch (err) {
-      // The balance can drop between the check and the token (other spending): same outcome, no token.
-      if (activityErrorType(err) === ActivityErrorType.InsufficientFunds) return insufficient(available);
-      throw err;
-    }
+    const paid = await payThroughSkyfire(rt, order, stepPrefix);
+    if ('state' in paid) return paid;
+    payTokenId = paid.payTokenId;
   }
   const record = await recordRefund({
     step: `${stepPrefix}.record`,
