@@ -5,7 +5,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
 import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary, RefundRecord } from '../activities/contract';
 import { CaseStatus, type Money } from '../domain/case';
-import { ActivityErrorType } from '../policy/activity-retry';
 import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
 import { recordCaseEvent } from './case-metrics';
