@@ -7,7 +7,8 @@ import { CaseStatus } from '../domain/case';
 import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
-import { activityErrorType, noteTicket, type RefundOrder } from './steps';
+import { activityErrorType, noteTicket } from './steps';
+import type { RefundOrder } from './money-path';
 
 /** Pays through Skyfire; `{ state }` when the case had to stop (too little balance: no token, finance alerted). */
 export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, stepPrefix: string): Promise<{ payTokenId: string } | { state: CaseState }> {
@@ -18,7 +19,7 @@ export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, ste
     const reason = `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`;
     await postFinanceAlert({
       step: `${stepPrefix}.skyfire.alert`,
-      channel: rt.input.policy.financeChannel,
+      channel: (await rt.policy()).financeChannel,
       view: {
         workflowId: rt.workflowId,
         title: 'Skyfire wallet balance too low for a refund',
