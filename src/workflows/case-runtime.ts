@@ -76,6 +76,9 @@ export interface OpenRequest {
  * Not before a read: a local activity runs inside the current workflow task, which goes on after
  * it, so staged changes wait for the next point where the task really ends.
  */
+/** Ordinary activities that change nothing outside (the money lock lives in Temporal; checkMoney only reads). */
+const NOT_OUTSIDE_WRITES: ReadonlySet<string> = new Set(['lockMoney', 'unlockMoney', 'checkMoney']);
+
 function proxies(onWrite: (name: string, step: string) => void, beforeCall: () => void): CaseActivities {
   const groups: Record<ActivityGroup, CaseActivities> = {
     // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
@@ -91,7 +94,12 @@ function proxies(onWrite: (name: string, step: string) => void, beforeCall: () =
     out[name] =
       group === 'read'
         ? fn
-        : (input: { step?: string }) => {
+        : NOT_OUTSIDE_WRITES.has(name)
+          ? (input: { step?: string }) => {
+              beforeCall();
+              return fn(input);
+            }
+          : (input: { step?: string }) => {
             // Counted before the call: a write that fails half-way may still have happened outside.
             onWrite(name, input.step ?? name);
             beforeCall();
