@@ -40,6 +40,8 @@ export interface FakeOptions {
   policy?: () => MoneyPolicy;
   /** Decision key of the real gate activities (helpers pass TEST_DECISION_KEY). */
   decisionKey?: string;
+  /** findInvoice answers a malformed invoice (no total): the workflow code then hits a TypeError, a bug. */
+  brokenInvoiceRead?: boolean;
   /** moveMoney refuses with this code (the money path's answer when a rule no longer holds). */
   moneyRefusal?: MoneyRefusal;
 }
@@ -100,6 +102,7 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async findInvoice(input) {
       record('findInvoice', input);
       const inv = INVOICES[input.invoiceNumber];
+      if (opts.brokenInvoiceRead && inv) return { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer } as unknown as Awaited<ReturnType<CaseActivities['findInvoice']>>;
       return inv
         ? { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer, total: usd(inv.total), balance: usd(inv.balance), dueDate: inv.due, billEmail: inv.email }
         : null;

@@ -270,6 +270,24 @@ describe('refundRequest workflow', function () {
     assert.equal(env.fake.callsOf('postFinanceAlert', h.workflowId).length, 1);
   });
 
+  it('a bug in workflow code fails the workflow task (retried until a fix is deployed) instead of closing the case', async () => {
+    env = await caseEnv({ brokenInvoiceRead: true });
+    const h = await env.start(refund({}));
+    const until = Date.now() + 20_000;
+    let taskFailures = 0;
+    while (Date.now() < until && taskFailures === 0) {
+      await new Promise((r) => setTimeout(r, 300));
+      const history = await h.fetchHistory();
+      taskFailures = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+    }
+    assert.ok(taskFailures > 0, 'the workflow task failed');
+    const desc = await h.describe();
+    assert.equal(desc.status.name, 'RUNNING', 'the case is not closed by a bug');
+    assert.notEqual(desc.typedSearchAttributes.get(CaseStatusKey), 'needs_attention');
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    await h.terminate('test done');
+  });
+
   it('fails clearly on a refund without an amount', async () => {
     env = await caseEnv();
     const h = await env.start(refund({ amount: undefined }));
