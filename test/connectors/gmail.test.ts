@@ -51,6 +51,14 @@ describe('Gmail connector', () => {
     assert.match(((await sb.control('/gmail/sent')) as { text: string }[])[0].text, /Ref: DN-ref-m3-0001/);
   });
 
+  it('sends the kept draft (no second draft) when the earlier attempt stopped before drafts.send', async () => {
+    const { draftId } = await sb.clients.gmail.createDraft({ ...email('m5'), text: 'Hello\n\nRef: DN-ref-m5-0001' });
+    const res = await sb.clients.gmail.sendOnce(email('m5'), { reference: 'DN-ref-m5-0001', draftId });
+    assert.equal(res.alreadySent, false);
+    assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'no new draft');
+    assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1);
+  });
+
   it('refuses to send again when a kept draft is gone and Sent does not show it (fail safe, never a second email)', async () => {
     const { draftId } = await sb.clients.gmail.createDraft({ ...email('m4'), text: 'other text' });
     const res = await fetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${draftId}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
