@@ -22,6 +22,9 @@ export interface GmailActivityDeps {
 
 type GmailActivities = Pick<CaseActivities, 'sendCustomerEmail'>;
 
+/** Attempts during which a vanished draft that Sent does not show yet is retried, not escalated. */
+const SENT_INDEX_ATTEMPTS = 4;
+
 export function createGmailActivities(deps: GmailActivityDeps): GmailActivities {
   async function onFile(to: string): Promise<boolean> {
     if (deps.hubspot && sameEmail((await deps.hubspot.findContactBy('email', to))?.properties.email ?? undefined, to)) return true;
@@ -43,7 +46,8 @@ export function createGmailActivities(deps: GmailActivityDeps): GmailActivities 
       const kept = ctx.info.heartbeatDetails as { draftId?: string } | undefined;
       const sent = await deps.gmail.sendOnce(
         { to: to.trim(), subject, text: body, messageId },
-        { reference, ...(kept?.draftId ? { draftId: kept.draftId } : {}), onDraft: (draftId) => ctx.heartbeat({ draftId }) },
+        // A few attempts give Gmail's search time to show a just-sent message before a person is asked.
+        { reference, ...(kept?.draftId ? { draftId: kept.draftId } : {}), onDraft: (draftId) => ctx.heartbeat({ draftId }), awaitSentIndex: ctx.info.attempt < SENT_INDEX_ATTEMPTS },
       );
       log('customer email', { messageId: sent.id, alreadySent: sent.alreadySent, step });
       return { system: 'gmail', object: 'message', id: sent.id };

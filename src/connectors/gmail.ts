@@ -10,7 +10,7 @@
  */
 import type { ConnectorsConfig } from '../config';
 import { HttpClient, type ErrorDescription } from './http';
-import { BusinessRuleError, NotFoundError, ValidationError } from './errors';
+import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from './errors';
 
 export interface GmailMessageRef {
   id: string;
@@ -115,10 +115,11 @@ export class GmailClient {
    * 2. otherwise send the draft `draftId` (kept by the caller from an earlier attempt), or the
    *    draft carrying the reference, or a new one (reported through `onDraft` before sending);
    * 3. a draft that is gone was sent by the earlier attempt whose response was lost: confirmed by
-   *    the Sent search; if Sent does not show it either, refuse (BusinessRuleError) rather than risk
-   *    a second email.
+   *    the Sent search; if Sent does not show it either, refuse rather than risk a second email:
+   *    retryable while `awaitSentIndex` (search may not show a just-sent message yet), then
+   *    BusinessRuleError `draftGone` (a person looks).
    */
-  async sendOnce(email: OutgoingEmail, opts: { reference: string; draftId?: string; onDraft?: (draftId: string) => void | Promise<void> }): Promise<GmailMessageRef & { alreadySent: boolean }> {
+  async sendOnce(email: OutgoingEmail, opts: { reference: string; draftId?: string; onDraft?: (draftId: string) => void | Promise<void>; awaitSentIndex?: boolean }): Promise<GmailMessageRef & { alreadySent: boolean }> {
     if (!/^[A-Za-z0-9-]{8,64}$/.test(opts.reference)) throw new ValidationError({ system: 'gmail' }, 'reference must be 8-64 letters, digits or dashes');
     const sentQuery = `in:sent "${opts.reference}"`;
     const earlier = await this.searchMessages(sentQuery);
@@ -132,7 +133,9 @@ export class GmailClient {
       if (!(err instanceof NotFoundError)) throw err;
       const sent = await this.searchMessages(sentQuery);
       if (sent) return { ...sent, alreadySent: true };
-      throw new BusinessRuleError({ system: 'gmail', code: 'draftGone' }, `draft ${draftId} is gone and no sent message carries reference ${opts.reference}; not sending again`);
+      const why = `draft ${draftId} is gone and no sent message carries reference ${opts.reference}; not sending again`;
+      if (opts.awaitSentIndex) throw new TransientError({ system: 'gmail', code: 'draftGone' }, `${why} (yet)`);
+      throw new BusinessRuleError({ system: 'gmail', code: 'draftGone' }, why);
     }
   }
 }

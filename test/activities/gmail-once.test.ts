@@ -51,6 +51,30 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
     }
   });
 
+  it('a kept draft that vanished (and is not in Sent) is retried a few attempts, then escalated, never re-sent', async () => {
+    const origFetch = globalThis.fetch;
+    let deleted = false;
+    globalThis.fetch = (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      // Someone deletes the draft between our create and our send.
+      if (!deleted && String(url).includes('/drafts/send')) {
+        deleted = true;
+        const id = (JSON.parse(String(init?.body)) as { id: string }).id;
+        await origFetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
+      }
+      return origFetch(url, init);
+    }) as typeof fetch;
+    try {
+      await rejectsWithType(runWithRetries(acts.sendCustomerEmail, input('followup.3'), 'wf-gm-5', 6), 'BusinessRuleError', (e) => assert.equal(e.code, 'draftGone'));
+      const sends = await sb.records('gmail', (r) => r.path.endsWith('/drafts/send'));
+      assert.equal(sends.length, 4, 'attempts 1-3 retryable, attempt 4 escalates; each tried the kept draft id');
+      assert.equal(new Set(sends.map((r) => (r.body as { id: string }).id)).size, 1, 'the heartbeat carried the same draft id to every attempt');
+      assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'one draft only');
+      assert.equal((await sent()).length, 0);
+    } finally {
+      globalThis.fetch = origFetch;
+    }
+  });
+
   it('two steps of one case are two emails; the same step in another case is another email', async () => {
     await runOnce(acts.sendCustomerEmail, input('a'), 'wf-gm-3');
     await runOnce(acts.sendCustomerEmail, input('a'), 'wf-gm-3');

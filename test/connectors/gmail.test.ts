@@ -63,6 +63,7 @@ describe('Gmail connector', () => {
     const { draftId } = await sb.clients.gmail.createDraft({ ...email('m4'), text: 'other text' });
     const res = await fetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${draftId}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
     assert.equal(res.status, 204);
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId, awaitSentIndex: true }), 'TransientError', (e) => assert.equal(e.code, 'draftGone'));
     await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId }), 'BusinessRuleError', (e) => assert.equal(e.code, 'draftGone'));
     assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 0);
     await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'bad ref' }), 'ValidationError');
