@@ -48,12 +48,26 @@ export function buildCall(kind: CallKind, tag: string, seq: number): { callId: s
   const call = body.payload.call;
   call.id = callId;
   if (kind === CallKind.AutoRefund) {
-    // No invoice named: the seed has one paid invoice per account, and after its first refund the
-    // earlier-refund rule (rightly) sends every further refund on it to review.
-    Object.assign(call.post_call_analysis, { amount: '20.00', refund_reason: 'duplicate_charge', intent_confidence: 0.95 });
-    delete call.post_call_analysis.invoice_number;
+    // An invoice of its own (seedBenchInvoice): a refund is automated only against a named, paid
+    // invoice with no earlier refund, and the money path serializes money per invoice.
+    Object.assign(call.post_call_analysis, { amount: '20.00', refund_reason: 'duplicate_charge', intent_confidence: 0.95, invoice_number: benchInvoiceNumber(callId) });
   }
   return { callId, raw: Buffer.from(JSON.stringify(body)) };
+}
+
+/** The invoice an automated-refund call of the benchmark refunds. */
+export function benchInvoiceNumber(callId: string): string {
+  return `INV-B-${callId}`;
+}
+
+/** Creates that invoice in the sandbox's QuickBooks, paid 20.00 by Acme (harness set-up: one local request). */
+export async function seedBenchInvoice(sandboxUrl: string, callId: string): Promise<void> {
+  const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor: 2000 }),
+  });
+  if (!res.ok) throw new Error(`seeding ${benchInvoiceNumber(callId)}: ${res.status} ${await res.text()}`);
 }
 
 export interface Accepted {

@@ -39,6 +39,8 @@ export interface BenchContext {
   /** Unique per run: call ids and workflow ids carry it. */
   tag: string;
   webhookSecret: string;
+  /** The decision signing key the edge and the service worker share (hex): approvals are signed as the Slack route signs them. */
+  decisionKeyHex: string;
   queues: { floor: string; floorUnpolled: string; service: string; serviceUnpolled: string };
   /** API in front of the service task queue (cases run) and in front of an unpolled one (ingest only). */
   apiUrl: string;

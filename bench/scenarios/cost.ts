@@ -5,8 +5,9 @@
  * hanging the later phases.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { decideUpdate, statusQuery, type CaseState, type Decision } from '../../src/workflows/messages';
-import { buildCall, CallKind, postCall } from '../lib/calls';
+import { decideUpdate, statusQuery, type CaseState, type Decision, type SignedDecision } from '../../src/workflows/messages';
+import { signDecision } from '../../src/security/decision-signing';
+import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import type { BenchContext } from '../lib/context';
 import { costOf, type ExecutionCost } from '../lib/cost';
 
@@ -56,14 +57,17 @@ export async function pendingRequestId(handle: WorkflowHandle, timeoutMs: number
   }
 }
 
-export function approval(requestId: string): Decision {
-  return { requestId, action: 'approve', actor: BENCH_APPROVER, reason: 'benchmark approval', source: 'slack' };
+/** An approval as the Slack route hands it on: signed with the decision key after the click was authenticated. */
+export function approval(ctx: Pick<BenchContext, 'decisionKeyHex'>, workflowId: string, requestId: string): SignedDecision {
+  const claims: Decision = { requestId, action: 'approve', actor: BENCH_APPROVER, reason: 'benchmark approval', source: 'slack' };
+  return signDecision(ctx.decisionKeyHex, workflowId, claims);
 }
 
 async function oneCase(ctx: BenchContext, index: number, name: string, kind: CallKind, decide: boolean): Promise<CaseCost> {
   const { callId, raw } = buildCall(kind, `${ctx.tag}c`, index);
   let workflowId: string;
   try {
+    if (kind === CallKind.AutoRefund) await seedBenchInvoice(ctx.sandboxUrl, callId);
     const accepted = await postCall(ctx.apiUrl, ctx.webhookSecret, raw);
     workflowId = accepted.cases[0].workflowId;
   } catch (err) {
@@ -75,7 +79,7 @@ async function oneCase(ctx: BenchContext, index: number, name: string, kind: Cal
     if (decide) {
       const { requestId, queries } = await pendingRequestId(handle, 30_000);
       extraActions += queries;
-      await handle.executeUpdate(decideUpdate, { args: [approval(requestId)] });
+      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, handle.workflowId, requestId)] });
     }
     const state = await withTimeout(handle.result(), 30_000, `${name} (${callId})`);
     return { name, available: true, cost: await historyCost(ctx.serviceClient, workflowId), extraActions, finalStatus: state.status };

@@ -4,7 +4,7 @@
  * bare client, interleaved. Cases per second and completion-time percentiles at each concurrency.
  */
 import type { CaseState } from '../../src/workflows/messages';
-import { buildCall, CallKind, postCall } from '../lib/calls';
+import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import { sliceMeter, type BenchContext, type CpuShare } from '../lib/context';
 import { runInterleaved, type LoadResult } from '../lib/load';
 
@@ -41,7 +41,9 @@ export async function runE2E(ctx: BenchContext, series: { name: string; kind: Ca
           {
             key: 'service',
             op: async (seq) => {
-              const accepted = await postCall(ctx.apiUrl, ctx.webhookSecret, buildCall(s.kind, `${ctx.tag}e`, seq).raw);
+              const call = buildCall(s.kind, `${ctx.tag}e`, seq);
+              if (s.kind === CallKind.AutoRefund) await seedBenchInvoice(ctx.sandboxUrl, call.callId);
+              const accepted = await postCall(ctx.apiUrl, ctx.webhookSecret, call.raw);
               const state = await ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(accepted.cases[0].workflowId).result();
               if (state.status !== 'completed') throw new CaseNotCompletedError(`case ended ${state.status}: ${state.reason ?? ''}`);
             },

@@ -211,7 +211,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       // From the message's button, as a click carries it; a query only if the message is missing.
       const requestId = fromSlack.get(workflowId) ?? (await pendingRequestId(handle, 30_000)).requestId;
       const sentAt = Date.now();
-      await handle.executeUpdate(decideUpdate, { args: [approval(requestId)] });
+      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, workflowId, requestId)] });
       const answeredAt = Date.now();
       const state = await handle.result();
       const doneAt = Date.now();

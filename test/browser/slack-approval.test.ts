@@ -96,10 +96,11 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
   });
 
   /** Posts the refund fixture (450.00 USD, above the 50.00 automation limit) under a fresh call id. */
-  async function postRefundCall(amount?: string): Promise<string> {
-    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { payload: { call: { id: string; post_call_analysis: { amount: string } } } };
+  async function postRefundCall(amount?: string, invoiceNumber?: string): Promise<string> {
+    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { payload: { call: { id: string; post_call_analysis: { amount: string; invoice_number: string } } } };
     call.payload.call.id = `call_browser_${randomUUID().slice(0, 8)}`;
     if (amount) call.payload.call.post_call_analysis.amount = amount;
+    if (invoiceNumber) call.payload.call.post_call_analysis.invoice_number = invoiceNumber;
     const raw = JSON.stringify(call);
     const res = await fetch(`${api.url}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) }, body: raw });
     assert.ok(res.status >= 200 && res.status < 300, `webhook answered ${res.status}: ${await res.text()}`);
@@ -154,7 +155,8 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
 
   it('needs two different approvers above the two-person threshold: 1 of 2, then 2 of 2 and one RefundReceipt', async () => {
     const receiptsBefore = (await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length;
-    const workflowId = await postRefundCall('1200.00');
+    // INV-1003 was paid 2,500.00: enough for a refund above the two-person threshold.
+    const workflowId = await postRefundCall('1200.00', 'INV-1003');
     const dana = await openSlackAs('U0FIN0001', workflowId);
     await button(dana, workflowId, 'approve').click();
     await waitForText(dana, /Approved by @Dana Finance at \d\d:\d\d UTC, 1 of 2/);

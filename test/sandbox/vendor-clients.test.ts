@@ -64,9 +64,9 @@ describe('sandbox fidelity: the vendors\' own clients', function () {
     const call = <T>(method: string, ...args: unknown[]) => new Promise<T>((resolve, reject) => methods[method].call(qbo, ...args, (err: unknown, body: T) => (err ? reject(err) : resolve(body))));
     await fetch(`${sb.url}/_sandbox/quickbooks/customers/bulk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1200 }) });
     const all = await call<{ QueryResponse: { Customer: { Id: string }[] } }>('findCustomers', { fetchAll: true });
-    assert.equal(all.QueryResponse.Customer.length, 1205);
+    assert.equal(all.QueryResponse.Customer.length, 1207);
     const count = await call<{ QueryResponse: { totalCount: number } }>('findCustomers', { count: true });
-    assert.equal(count.QueryResponse.totalCount, 1205);
+    assert.equal(count.QueryResponse.totalCount, 1207);
     const inv = await call<{ QueryResponse: { Invoice: { Id: string }[] } }>('findInvoices', { DocNumber: 'INV-1001' });
     assert.equal(inv.QueryResponse.Invoice[0].Id, '1001');
     const byCustomer = await call<{ QueryResponse: { Invoice?: unknown[] } }>('findInvoices', [{ field: 'CustomerRef', value: '101' }, { field: 'Balance', value: '0', operator: '>' }]);

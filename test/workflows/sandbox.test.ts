@@ -33,7 +33,7 @@ describe('case workflows against the sandbox', function () {
   const slackCalls = (method: string) => sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith(`/${method}`));
 
   it('two-person refund: the message shows the first vote, QuickBooks gets one RefundReceipt after the second', async () => {
-    const h = await start(caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }));
+    const h = await start(caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1003', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }));
     const requestId = await waitForRequest(h);
     assert.equal((await slackCalls('chat.postMessage')).length, 1);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));

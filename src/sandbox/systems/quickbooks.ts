@@ -41,6 +41,7 @@ const CUSTOMERS: SeedCustomer[] = [
 const INVOICES: [string, string, string, number, number, string, string?][] = [
   ['1001', 'INV-1001', '101', 12000, 12000, '2026-12-15'],
   ['1002', 'INV-1002', '101', 45000, 0, '2026-10-01', '3001'],
+  ['1003', 'INV-1003', '101', 250000, 0, '2026-09-01', '3002'],
   ['2001', 'INV-2001', '102', 240000, 240000, '2026-11-20'],
   ['3001', 'INV-3001', '103', 89900, 89900, '2026-11-01'],
   ['4001', 'INV-4001', '104', 4000, 0, '2026-11-10', '3004'],
@@ -497,6 +498,20 @@ export function createQuickBooksSystem(): SandboxSystem {
         row.SyncToken = String(Number(row.SyncToken) + 1);
         (row.MetaData as Json).LastUpdatedTime = time();
         res.json(row);
+      });
+      // Benchmark and tests: a paid invoice (with its payment) for a seed customer, e.g. one per
+      // automated refund of a load run, since money on one invoice is limited to what was paid.
+      r.post('/invoices', (req, res) => {
+        const b = (req.body ?? {}) as { docNumber?: string; customerId?: string; totalMinor?: number };
+        const cust = db.get('Customer')!.get(String(b.customerId ?? ''));
+        if (!b.docNumber || !cust || !Number.isInteger(b.totalMinor) || (b.totalMinor as number) <= 0) return void res.status(400).json({ error: 'docNumber, a seed customerId and a positive integer totalMinor are required' });
+        const cur = ((cust.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
+        const Id = String(++nextId);
+        const paymentId = String(++nextId);
+        const amount = minorToAmount(b.totalMinor as number, cur);
+        db.get('Invoice')!.set(Id, { Id, SyncToken: '0', DocNumber: b.docNumber, TxnDate: time().slice(0, 10), CustomerRef: { value: cust.Id, name: cust.DisplayName }, Line: [{ Id: '1', LineNum: 1, Amount: amount, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } } }], TotalAmt: amount, Balance: 0, BillEmail: cust.PrimaryEmailAddr, CurrencyRef: cust.CurrencyRef, LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }], MetaData: { CreateTime: time(), LastUpdatedTime: time() } });
+        db.get('Payment')!.set(paymentId, { Id: paymentId, SyncToken: '0', TxnDate: time().slice(0, 10), CustomerRef: { value: cust.Id, name: cust.DisplayName }, TotalAmt: amount, UnappliedAmt: 0, Line: [{ Amount: amount, LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }], CurrencyRef: cust.CurrencyRef, MetaData: { CreateTime: time(), LastUpdatedTime: time() } });
+        res.json({ Id, paymentId });
       });
       // Tests: make someone else edit a customer so our SyncToken goes stale.
       r.post('/customer/:id/touch', (req, res) => {
