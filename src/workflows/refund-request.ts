@@ -7,6 +7,7 @@
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
+import { callerReasonText, refundBlockersText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
 import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
 import { moveMoney } from './money-path';
@@ -63,7 +64,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       authority = { kind: 'automation', input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed }, vip: account.vip };
     } else {
       const required = requiredApprovals(amount, money);
-      rt.facts.push(`Review needed: ${policyDecision.blockers.join(', ')}`);
+      const whyReview = refundBlockersText(policyDecision.blockers, { limitMinor: policyDecision.limitMinor, currency: amount.currency });
+      rt.facts.push(`Review needed: ${whyReview}`);
       rt.setHandoff({ owner: 'finance', nextStep: `Approve or reject the refund (${required} approver${required > 1 ? 's' : ''})` });
       const warnings = [
         invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
@@ -80,8 +82,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           { label: 'Amount', value: shown },
           { label: 'Account', value: fields.accountId },
           ...(fields.invoiceNumber ? [{ label: 'Invoice', value: fields.invoiceNumber }] : []),
-          ...(fields.refundReason ? [{ label: 'Reason', value: fields.refundReason }] : []),
-          { label: 'Why review', value: policyDecision.blockers.join(', ') },
+          ...(fields.refundReason ? [{ label: 'Reason', value: callerReasonText(fields.refundReason) }] : []),
+          { label: 'Why review', value: whyReview },
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           { label: 'Approvals needed', value: String(required) },
