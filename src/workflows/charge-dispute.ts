@@ -9,7 +9,7 @@ import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
 import { callerReasonText } from '../policy/wording';
-import { humanDuration, requestApproval, financeReview } from './approval';
+import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
 import { moveMoney } from './money-path';
@@ -69,6 +69,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { action: DecisionAction.NeedInfo, label: 'Need info' },
         ],
         countingAction: DecisionAction.Accept,
+        nextStepAfterApproval: `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
         ...financeReview(money, policy),
         required,
         amount,
@@ -118,6 +119,11 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
     await noteTicket(rt, 'dispute.accepted.public', `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`, true);
     await noteTicket(rt, 'dispute.accepted.note', rt.note('zendesk'));
+    await showOutcome(rt, {
+      text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket`,
+      status: CaseStatus.Completed,
+      nextStep: 'None: dispute accepted and refunded',
+    });
     return rt.finish(CaseStatus.Completed, 'dispute accepted: refunded');
   });
 }

@@ -9,7 +9,7 @@ import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { callerReasonText, refundBlockersText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
-import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
+import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
@@ -89,6 +89,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
+        nextStepAfterApproval: `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
         ...financeReview(money, policy),
         required,
         amount,
@@ -133,6 +134,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       rt.facts.push('Confirmation sent through the ticket only (no verified email)');
     }
     rt.setHandoff({ nextStep: 'None: refund recorded and confirmed' });
+    await showOutcome(rt, {
+      text: `${fields.creditRequest ? 'Credit' : 'Refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
+      status: CaseStatus.Completed,
+      nextStep: 'None: refund recorded and confirmed',
+    });
     await noteTicket(rt, 'refund.done.note', rt.note('zendesk'));
     return rt.finish(CaseStatus.Completed);
   });
