@@ -5,7 +5,7 @@
  * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
-import { CancelledFailure, condition, uuid4 } from '@temporalio/workflow';
+import { CancelledFailure, condition, patched, uuid4 } from '@temporalio/workflow';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
@@ -181,11 +181,14 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
  * The last word on the case's latest request, once its decision was carried out: the message says
  * what happened (the record written, linked) and the note shows the case as it ends. Waits for the
  * update that took the buttons off, so Slack never ends on the older view. No request, no message.
+ * Patched (`approval-outcome-message`, docs/workflows.md): it adds a command to the case.
  */
 export async function showOutcome(rt: CaseRuntime, outcome: ApprovalOutcome): Promise<void> {
   const req = rt.current;
   const message = req?.pending.slackMessage;
   if (!req?.closure || req.closure.kind !== 'approved' || !message || !req.render || !req.step) return;
+  // One more activity than cases started before this change recorded: they replay without it.
+  if (!patched('approval-outcome-message')) return;
   await req.finalUpdate;
   await rt.acts.updateApprovalMessage({ step: `${req.step}.done`, message, view: req.render('approved', outcome) });
 }
