@@ -112,6 +112,6 @@ export function callerReasonText(reason: string | undefined): string {
 
 /** `some_code` / `some-code` -> "Some code": an unknown code still reads as words. */
 export function readableCode(code: string): string {
-  const words = code.trim().replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').toLowerCase();
+  const words = code.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : '';
 }
