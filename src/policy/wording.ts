@@ -68,7 +68,7 @@ const STATUS_TEXT: Record<CaseStatus, string> = {
   gathering: 'Gathering the facts',
   awaiting_approval: 'Awaiting approval',
   escalated: 'Escalated to second-tier approvers',
-  executing: 'Approved, being carried out',
+  executing: 'Being carried out',
   waiting_for_customer: 'Waiting for the customer',
   completed: 'Completed',
   rejected: 'Rejected, nothing was done',

@@ -49,6 +49,7 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
         ...(input.suppressed.includes('tax_identifier') ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }] : []),
       ],
       actions: APPROVE_REJECT,
+      nextStepAfterApproval: 'Update the billing address in QuickBooks',
       ...financeReview(money, policy),
       required: 1,
       urgency: rt.state.handoff.urgency,

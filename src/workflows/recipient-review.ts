@@ -21,8 +21,10 @@ export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<Ap
     fields: [
       { label: 'Requested address', value: 'Not on file (see the ticket; not shown in Slack)' },
       { label: 'Account', value: rt.input.fields.accountId ?? 'unknown' },
+      { label: 'Why review', value: reviewReasonText(ReviewReason.UnverifiedRecipient) },
     ],
     actions: APPROVE_REJECT,
+    nextStepAfterApproval: `Send ${what} to the requested address`,
     ...financeReview(await rt.policy(), policy),
     required: 1,
     urgency: rt.state.handoff.urgency,

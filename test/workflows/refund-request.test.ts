@@ -117,7 +117,7 @@ describe('refundRequest workflow', function () {
     }
     const decided = updates[0].view;
     assert.match(decided.noteLines.join('\n'), /Next step: Record the refund in QuickBooks/);
-    assert.match(decided.noteLines.join('\n'), /Status: Approved, being carried out/);
+    assert.match(decided.noteLines.join('\n'), /Status: Being carried out/);
     const done = updates[1].view;
     assert.equal(done.statusLine, `Refund recorded in QuickBooks, <${receipt.url}|RefundReceipt ${receipt.id}>; the customer was told on the ticket and by email`);
     assert.match(done.noteLines.join('\n'), /Status: Completed/);
