@@ -6,6 +6,7 @@
  */
 import type { CaseStatus, SensitiveCategory, Urgency } from '../domain/case';
 import type { RecordRef } from '../domain/case-state';
+import { caseStatusText } from './wording';
 
 export const BILLING_NOTE_MAX_CHARS = 1500;
 
@@ -72,7 +73,7 @@ export function buildBillingNote(input: BillingNoteInput, destination: NoteDesti
   }
   const next = input.nextStep ? `${clean(input.nextStep)}${input.nextStepDeadline ? ` (by ${input.nextStepDeadline})` : ''}` : 'none';
   head.push(`Owner: ${input.owner ? clean(input.owner) : 'unassigned'} | Next step: ${next}`);
-  head.push(`Status: ${input.status} | Urgency: ${input.urgency}`);
+  head.push(`Status: ${caseStatusText(input.status)} | Urgency: ${input.urgency}`);
   if (withContact && input.contact) {
     const c = [input.contact.name, input.contact.email, input.contact.phone].filter(Boolean).join(', ');
     if (c) head.push(`Contact: ${oneLine(c)}`);

@@ -7,3 +7,4 @@ export * from './refund';
 export * from './review';
 export * from './thresholds';
 export * from './verified-email';
+export * from './wording';

@@ -12,6 +12,7 @@ import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
 import { formatMoney } from '../domain/money';
 import { refundAutomation } from './refund';
 import { requiredApprovals } from './thresholds';
+import { refundBlockersText } from './wording';
 
 export const MoneyRefusal = {
   CustomerNotFound: 'customer_not_found',
@@ -86,7 +87,7 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
       customerCurrency: customer.currency,
       ...(invoice !== undefined ? { invoicePaid: invoice && { amountMinor: invoice.paidMinor, currency: invoice.currency }, invoiceIsCallers: invoice.customerId === customer.id } : {}),
     });
-    if (!rule.automate) return refuse(MoneyRefusal.NotAutomatable, `the automation policy (version ${policy.version}) no longer allows it: ${rule.blockers.join(', ')}`);
+    if (!rule.automate) return refuse(MoneyRefusal.NotAutomatable, `the automation policy (version ${policy.version}) no longer allows it: ${refundBlockersText(rule.blockers, { limitMinor: rule.limitMinor, currency: amount.currency })}`);
     return { ok: true, policyVersion: policy.version };
   }
   const eligible = new Set(eligibleApprovers(policy, authority.escalated));

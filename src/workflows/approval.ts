@@ -5,17 +5,17 @@
  * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
-import { CancelledFailure, condition, uuid4 } from '@temporalio/workflow';
+import { CancelledFailure, condition, patched, uuid4 } from '@temporalio/workflow';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
 import { recordCaseEvent } from './case-metrics';
-import { type CaseRuntime, type OpenRequest, type RequestClosure } from './case-runtime';
+import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
-import { DecisionAction, type PendingApproval } from './messages';
+import { DECISION_VERB, DecisionAction, type PendingApproval } from './messages';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -48,6 +48,8 @@ export interface ApprovalSpec {
   mentions?: string[];
   /** Post as a finance alert with buttons (payment blocker) rather than an approval request. */
   asAlert?: boolean;
+  /** The next step once the counting action carried (shown in the decided message); default: carry out the decision. */
+  nextStepAfterApproval?: string;
 }
 
 /**
@@ -98,8 +100,9 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   rt.openRequest(req);
   rt.setStatus(CaseStatus.AwaitingApproval);
 
-  const view = (state: ApprovalViewState): ApprovalRequestView => buildView(rt, spec, req, state);
+  const view = (state: ApprovalViewState, outcome?: ApprovalOutcome): ApprovalRequestView => buildView(rt, spec, req, state, outcome);
   req.render = view;
+  req.step = step;
   const { postApprovalRequest, postFinanceAlert, updateApprovalMessage, postApprovalReminder } = rt.acts;
   const open = view('open');
   const message: SlackMessageRef = spec.asAlert
@@ -170,26 +173,72 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   // Buttons go away, so nobody can click the closed request again. Not awaited: the decision's
   // effect (the refund, the change) need not wait a Slack round trip; clicks meanwhile are refused
   // as stale by the runtime, and finish() waits for this update.
-  rt.inBackground(() => updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) }));
+  rt.inBackground(() => (req.finalUpdate = updateApprovalMessage({ step: `${step}.final`, message, view: view(finalState) })));
   return closure;
 }
 
-function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState): ApprovalRequestView {
+/**
+ * The last word on the case's latest request, once its decision was carried out: the message says
+ * what happened (the record written, linked) and the note shows the case as it ends. Waits for the
+ * update that took the buttons off, so Slack never ends on the older view. No request, no message.
+ * Patched (`approval-outcome-message`, docs/workflows.md): it adds a command to the case.
+ */
+export async function showOutcome(rt: CaseRuntime, outcome: ApprovalOutcome): Promise<void> {
+  const req = rt.current;
+  const message = req?.pending.slackMessage;
+  if (!req?.closure || req.closure.kind !== 'approved' || !message || !req.render || !req.step) return;
+  // One more activity than cases started before this change recorded: they replay without it.
+  if (!patched('approval-outcome-message')) return;
+  await req.finalUpdate;
+  await rt.acts.updateApprovalMessage({ step: `${req.step}.done`, message, view: req.render('approved', outcome) });
+}
+
+/** A link in Slack's mrkdwn, or the bare label without a URL. */
+export function recordLink(label: string, url: string | undefined): string {
+  return url ? `<${url}|${label.replace(/[<>|]/g, '')}>` : label;
+}
+
+/** The case as it will read once this decision takes effect: the decided message shows that, not the wait. */
+function decidedNote(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState): NoteOverride {
+  switch (state) {
+    case 'open':
+      return {};
+    case 'approved':
+      return { status: CaseStatus.Executing, nextStep: spec.nextStepAfterApproval ?? 'Carry out the decision' };
+    case 'rejected':
+      return { status: CaseStatus.Rejected, nextStep: 'None: rejected, nothing was done' };
+    case 'expired':
+      return { status: CaseStatus.Expired, nextStep: 'None: no decision in time, nothing was done' };
+    case 'cancelled':
+      return { status: CaseStatus.Cancelled, nextStep: 'None: the case was cancelled' };
+    default: {
+      const last = req.pending.votes[req.pending.votes.length - 1];
+      const label = spec.actions.find((a) => a.action === last?.action)?.label ?? (last ? DECISION_VERB[last.action] : 'the decision');
+      return { status: CaseStatus.Executing, nextStep: `Carry out the decision (${label})` };
+    }
+  }
+}
+
+function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState, outcome?: ApprovalOutcome): ApprovalRequestView {
   const p = req.pending;
+  const override = outcome ? { status: outcome.status, nextStep: outcome.nextStep } : decidedNote(spec, req, state);
+  // The votes section lists every decision with who and when; a fact repeating one would say it twice.
+  const repeats = [...new Set(p.votes.map((v) => `- ${DECISION_VERB[v.action]} by `))];
+  const noteLines = rt.note('slack', override).split('\n').filter((line) => !repeats.some((r) => line.startsWith(r)));
   return {
     workflowId: rt.workflowId,
     requestId: p.requestId,
     caseType: rt.input.caseType,
     title: spec.title,
     urgency: spec.urgency,
-    noteLines: rt.note('slack').split('\n'),
+    noteLines,
     fields: spec.fields,
     actions: state === 'open' ? spec.actions : [],
     eligibleApprovers: p.eligibleApprovers,
     required: p.required,
     votes: p.votes.map((v) => ({ actorId: v.actor.id, ...(v.actor.name ? { actorName: v.actor.name } : {}), action: v.action, at: v.at, ...(v.reason ? { reason: v.reason } : {}) })),
     state,
-    statusLine: statusLine(spec, req, state),
+    statusLine: outcome ? outcome.text : statusLine(spec, req, state),
     mentions: unique([...(spec.mentions ?? []), ...(p.escalated && state === 'open' ? spec.secondTierApprovers : [])]),
     links: rt.links(),
   };
@@ -197,7 +246,6 @@ function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state:
 
 function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState): string {
   const p = req.pending;
-  const who = (ids: string[]) => ids.map((id) => `<@${id}>`).join(' and ');
   const counted = p.votes.filter((v) => v.action === req.countingAction).map((v) => v.actor.id);
   switch (state) {
     case 'open': {
@@ -205,8 +253,13 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
       if (p.required > 1) return `Waiting for ${p.required - counted.length} more approval(s): ${counted.length} of ${p.required}${tier}`;
       return `Waiting for a decision${tier}`;
     }
-    case 'approved':
-      return `Approved by ${who(counted)}`;
+    case 'approved': {
+      // Who and when are in the votes section above; this line says where the case goes next.
+      const verb = DECISION_VERB[req.countingAction];
+      return `${verb}${p.required > 1 ? ` (${counted.length} of ${p.required})` : ''}: ${spec.nextStepAfterApproval ?? 'carrying out the decision'}`;
+    }
+    case 'rejected':
+      return 'Rejected: nothing was done';
     case 'expired':
       return `Expired after ${humanDuration(spec.timeoutMs)} without a decision: nothing was done (failed closed)`;
     case 'cancelled':
@@ -214,7 +267,7 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
     default: {
       const last = p.votes[p.votes.length - 1];
       const closing = spec.actions.find((a) => a.action === last?.action)?.label ?? last?.action ?? 'Decided';
-      return last ? `${closing}: decided by <@${last.actor.id}>` : 'Decided';
+      return last ? `Decided: ${closing}` : 'Decided';
     }
   }
 }

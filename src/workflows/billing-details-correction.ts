@@ -7,6 +7,7 @@
 import type { CaseInput, PostalAddress } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { reviewReasons } from '../policy/review';
+import { reviewReasonsText } from '../policy/wording';
 import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
@@ -44,10 +45,11 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
         { label: 'Billing address', value: formatAddress(next), previous: formatAddress(customer.billAddress) },
         { label: 'Account', value: fields.accountId },
         // Always reviewed: it changes a legal and tax record; the other reasons are shown too.
-        { label: 'Why review', value: reviewReasons(input, { changesLegalRecord: true, vip: account.vip }, money).join(', ') },
+        { label: 'Why review', value: reviewReasonsText(reviewReasons(input, { changesLegalRecord: true, vip: account.vip }, money)) },
         ...(input.suppressed.includes('tax_identifier') ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }] : []),
       ],
       actions: APPROVE_REJECT,
+      nextStepAfterApproval: 'Update the billing address in QuickBooks',
       ...financeReview(money, policy),
       required: 1,
       urgency: rt.state.handoff.urgency,

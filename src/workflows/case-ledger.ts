@@ -7,6 +7,7 @@ import type { CaseInput } from '../domain/case';
 import type { CaseState, RecordRef } from '../domain/case-state';
 import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
 import { formatMoney } from '../policy/format';
+import { callerReasonText } from '../policy/wording';
 
 export class CaseLedger {
   /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
@@ -74,12 +75,12 @@ export function describeRequest(input: CaseInput): string {
   const what: Record<CaseInput['caseType'], string> = {
     invoice_resend: `Resend invoice${inv}${acct}.`,
     renewal_failed: `Follow up a failed renewal${f.subscriptionId ? ` of ${f.subscriptionId}` : ''}${acct}.`,
-    refund_request: `${f.creditRequest ? 'Credit' : 'Refund'}${amount}${inv}${acct}${f.refundReason ? `, reason ${f.refundReason}` : ''}.`,
+    refund_request: `${f.creditRequest ? 'Credit' : 'Refund'}${amount}${inv}${acct}${f.refundReason ? `, reason: ${callerReasonText(f.refundReason)}` : ''}.`,
     billing_details_correction: `Correct billing details${acct}.`,
     payment_blocker: `Customer cannot pay${inv}${acct}.`,
     collections: `Collections follow-up${amount}${inv}${acct}.`,
     receipt_request: `Send a receipt${f.paymentId ? ` for payment ${f.paymentId}` : inv}${acct}.`,
-    charge_dispute: `Dispute of a charge${amount}${inv}${acct}${f.disputeReason ? `, reason ${f.disputeReason}` : ''}.`,
+    charge_dispute: `Dispute of a charge${amount}${inv}${acct}${f.disputeReason ? `, reason: ${callerReasonText(f.disputeReason)}` : ''}.`,
     triage: `Unclear billing request${acct}: choose the case.`,
   };
   return what[input.caseType];

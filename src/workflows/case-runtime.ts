@@ -47,7 +47,25 @@ export interface OpenRequest {
   /** Acknowledgement requests: who may decide besides the policy's approvers (the account owner). */
   alsoEligible?: string[];
   /** The request's Slack message in a given state (set by requestApproval once it is posted). */
-  render?: (state: ApprovalViewState) => ApprovalRequestView;
+  render?: (state: ApprovalViewState, outcome?: ApprovalOutcome) => ApprovalRequestView;
+  /** Step prefix of the request's Slack writes (`refund.approval.1`). */
+  step?: string;
+  /** The update that took the buttons off; a later update waits for it so Slack shows the newest state last. */
+  finalUpdate?: Promise<unknown>;
+}
+
+/** What happened after the decision, for the request's last Slack update (e.g. the record written). */
+export interface ApprovalOutcome {
+  /** The status line ("Refund recorded in QuickBooks, RefundReceipt 9004"). */
+  text: string;
+  status: CaseStatus;
+  nextStep: string;
+}
+
+/** Parts of the case's state a note may be built with ahead of the state itself (the decided Slack message). */
+export interface NoteOverride {
+  status?: CaseStatus;
+  nextStep?: string;
 }
 
 /**
@@ -187,8 +205,11 @@ export class CaseRuntime {
   }
 
   /** The billing note for one destination (product.md §2). */
-  note(destination: NoteDestination): string {
-    return this.ledger.note(destination, this.state);
+  note(destination: NoteDestination, override: NoteOverride = {}): string {
+    if (override.status === undefined && override.nextStep === undefined) return this.ledger.note(destination, this.state);
+    const status = override.status ?? this.state.status;
+    const handoff = { ...this.state.handoff, status, ...(override.nextStep !== undefined ? { nextStep: override.nextStep, nextStepDeadline: undefined } : {}) };
+    return this.ledger.note(destination, { ...this.state, status, handoff });
   }
 
   /** Links for Slack messages (no contact details). */

@@ -8,7 +8,8 @@
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
-import { humanDuration, requestApproval, financeReview } from './approval';
+import { callerReasonText } from '../policy/wording';
+import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
 import { moveMoney } from './money-path';
@@ -29,7 +30,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     const amount = fields.amount ?? invoice?.total;
     if (!amount) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found and no amount given`);
     const shown = formatMoney(amount.amountMinor, amount.currency);
-    rt.facts.push(`Disputed: ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}${fields.disputeReason ? `, reason ${fields.disputeReason}` : ''}`);
+    rt.facts.push(`Disputed: ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}${fields.disputeReason ? `, reason: ${callerReasonText(fields.disputeReason)}` : ''}`);
 
     await openCaseTicket(rt, `Your dispute of a charge (${shown})`, `We received your dispute of a charge of ${shown}. Our finance team is reviewing it and will reply here.`);
     if (invoice) rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.invoice', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id }));
@@ -37,7 +38,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       `Dispute evidence for DialNexa call ${call.callId}`,
       `Amount: ${shown}`,
       invoice ? `Invoice ${invoice.docNumber} (QuickBooks ${invoice.id}), due ${invoice.dueDate ?? 'n/a'}` : undefined,
-      fields.disputeReason ? `Reason given: ${fields.disputeReason}` : undefined,
+      fields.disputeReason ? `Reason given: ${callerReasonText(fields.disputeReason)}` : undefined,
       call.transcriptUrl ? `Transcript: ${call.transcriptUrl}` : undefined,
       call.recordingUrl ? `Recording: ${call.recordingUrl}` : undefined,
     ].filter(Boolean);
@@ -57,7 +58,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         fields: [
           { label: 'Amount', value: shown },
           { label: 'Account', value: fields.accountId },
-          ...(fields.disputeReason ? [{ label: 'Reason', value: fields.disputeReason }] : []),
+          ...(fields.disputeReason ? [{ label: 'Reason', value: callerReasonText(fields.disputeReason) }] : []),
           { label: 'Accepting refunds it', value: required > 1 ? 'needs two approvers' : 'needs one approver' },
           ...(notCallers ? [{ label: 'Warning', value: `invoice ${invoice.docNumber} belongs to ANOTHER customer than account ${fields.accountId}: accepting will not refund it` }] : []),
           ...(round > 1 ? [{ label: 'Round', value: `${round} (after a request for information)` }] : []),
@@ -68,6 +69,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { action: DecisionAction.NeedInfo, label: 'Need info' },
         ],
         countingAction: DecisionAction.Accept,
+        nextStepAfterApproval: `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
         ...financeReview(money, policy),
         required,
         amount,
@@ -117,6 +119,11 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
     await noteTicket(rt, 'dispute.accepted.public', `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`, true);
     await noteTicket(rt, 'dispute.accepted.note', rt.note('zendesk'));
+    await showOutcome(rt, {
+      text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket`,
+      status: CaseStatus.Completed,
+      nextStep: 'None: dispute accepted and refunded',
+    });
     return rt.finish(CaseStatus.Completed, 'dispute accepted: refunded');
   });
 }

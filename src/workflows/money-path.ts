@@ -11,6 +11,7 @@ import type { RefundRecord } from '../activities/contract';
 import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult } from '../activities/money';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-rules';
+import { moneyRefusalText } from '../policy/wording';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { payThroughSkyfire } from './skyfire-payment';
@@ -82,10 +83,11 @@ function publicRefusal(code: MoneyRefusal): string {
 }
 
 async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): Promise<CaseState> {
+  const why = `${moneyRefusalText(refused.code)}: ${refused.reason}`;
   const reason = `not refunded: ${refused.reason} (money path, policy ${refused.policyVersion})`;
-  rt.facts.push(`Money path refused ${shown}: ${refused.reason}`);
+  rt.facts.push(`Money path refused ${shown}: ${why}`);
   rt.setHandoff({ nextStep: 'None: nothing was refunded; a person may follow up with the customer' });
-  await noteTicket(rt, 'money.refused.note', `Refund of ${shown} not issued: ${refused.reason}.\nNo money moved.`);
+  await noteTicket(rt, 'money.refused.note', `Refund of ${shown} not issued. ${why}.\nNo money moved.`);
   await noteTicket(rt, 'money.refused.public', publicRefusal(refused.code), true);
   const message = rt.current?.pending.slackMessage;
   const policy = await rt.policy();
@@ -100,7 +102,7 @@ async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): 
         title: `Refund not issued: ${shown}`,
         urgency: 'normal',
         noteLines: rt.note('slack').split('\n'),
-        fields: [{ label: 'Why', value: refused.reason }],
+        fields: [{ label: 'Why', value: why }],
         mentions: [],
         links: rt.links(),
       },

@@ -44,6 +44,7 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
       fields: alertFields,
       actions: [{ action: DecisionAction.Acknowledge, label: "I'm on it", style: 'primary' }],
       countingAction: DecisionAction.Acknowledge,
+      nextStepAfterApproval: 'Unblock the payment with the customer',
       approvers: [...(ownerSlack ? [ownerSlack] : []), ...money.approvers],
       // The account owner may say "I'm on it" besides finance (an acknowledgement moves no money).
       ...(ownerSlack ? { alsoEligible: [ownerSlack] } : {}),

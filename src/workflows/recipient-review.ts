@@ -3,6 +3,7 @@
  * requested address: the reviewer reads it in the Zendesk ticket's internal note.
  */
 import { ReviewReason } from '../policy/review';
+import { reviewReasonText } from '../policy/wording';
 import { APPROVE_REJECT, requestApproval, financeReview } from './approval';
 import type { CaseRuntime } from './case-runtime';
 import type { ApprovalClosure } from './approval';
@@ -10,7 +11,7 @@ import { noteTicket } from './steps';
 
 export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<ApprovalClosure> {
   const { policy } = rt.input;
-  rt.facts.push(`Review needed: ${ReviewReason.UnverifiedRecipient} (the caller asked for an address not on file)`);
+  rt.facts.push(`Review needed: ${reviewReasonText(ReviewReason.UnverifiedRecipient)} (the caller asked for an address not on file)`);
   await noteTicket(rt, 'recipient.review.note', `The caller asked to send ${what} to an address that is not on file: ${rt.input.fields.customerEmail ?? '(none)'}. Finance reviews it in Slack.`);
   rt.setHandoff({ owner: 'finance', nextStep: 'Approve or reject sending to an address not on file' });
   return requestApproval(rt, {
@@ -20,8 +21,10 @@ export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<Ap
     fields: [
       { label: 'Requested address', value: 'Not on file (see the ticket; not shown in Slack)' },
       { label: 'Account', value: rt.input.fields.accountId ?? 'unknown' },
+      { label: 'Why review', value: reviewReasonText(ReviewReason.UnverifiedRecipient) },
     ],
     actions: APPROVE_REJECT,
+    nextStepAfterApproval: `Send ${what} to the requested address`,
     ...financeReview(await rt.policy(), policy),
     required: 1,
     urgency: rt.state.handoff.urgency,

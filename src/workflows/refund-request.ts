@@ -7,8 +7,9 @@
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
+import { callerReasonText, refundBlockersText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
-import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
+import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
@@ -63,7 +64,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       authority = { kind: 'automation', input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed }, vip: account.vip };
     } else {
       const required = requiredApprovals(amount, money);
-      rt.facts.push(`Review needed: ${policyDecision.blockers.join(', ')}`);
+      const whyReview = refundBlockersText(policyDecision.blockers, { limitMinor: policyDecision.limitMinor, currency: amount.currency });
+      rt.facts.push(`Review needed: ${whyReview}`);
       rt.setHandoff({ owner: 'finance', nextStep: `Approve or reject the refund (${required} approver${required > 1 ? 's' : ''})` });
       const warnings = [
         invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
@@ -80,13 +82,14 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           { label: 'Amount', value: shown },
           { label: 'Account', value: fields.accountId },
           ...(fields.invoiceNumber ? [{ label: 'Invoice', value: fields.invoiceNumber }] : []),
-          ...(fields.refundReason ? [{ label: 'Reason', value: fields.refundReason }] : []),
-          { label: 'Why review', value: policyDecision.blockers.join(', ') },
+          ...(fields.refundReason ? [{ label: 'Reason', value: callerReasonText(fields.refundReason) }] : []),
+          { label: 'Why review', value: whyReview },
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
+        nextStepAfterApproval: `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
         ...financeReview(money, policy),
         required,
         amount,
@@ -131,6 +134,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       rt.facts.push('Confirmation sent through the ticket only (no verified email)');
     }
     rt.setHandoff({ nextStep: 'None: refund recorded and confirmed' });
+    await showOutcome(rt, {
+      text: `${fields.creditRequest ? 'Credit' : 'Refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
+      status: CaseStatus.Completed,
+      nextStep: 'None: refund recorded and confirmed',
+    });
     await noteTicket(rt, 'refund.done.note', rt.note('zendesk'));
     return rt.finish(CaseStatus.Completed);
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequestView } from '../../src/activities/contract';
+import { approvalBlocks } from '../../src/slack/blocks';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
@@ -85,6 +86,44 @@ describe('refundRequest workflow', function () {
     const final = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
     assert.equal(final.state, 'approved');
     assert.deepEqual(final.actions, [], 'the decided message has no buttons');
+  });
+
+  it('after an approved refund the Slack message shows the decision, in words, once, and ends with the record written', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' } }));
+    const requestId = await waitForRequest(h);
+    const posted = env.fake.callsOf('postApprovalRequest', h.workflowId)[0].input.view as ApprovalRequestView;
+    const field = (v: ApprovalRequestView, label: string) => v.fields.find((f) => f.label === label)?.value;
+    assert.equal(field(posted, 'Why review'), 'Above the USD 50.00 automation limit');
+    assert.equal(field(posted, 'Reason'), 'Duplicate charge');
+    assert.match(posted.noteLines.join('\n'), /Status: Awaiting approval/, 'while it waits, the note says so');
+
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    const receipt = s.records.find((r) => r.object === 'RefundReceipt');
+    assert.ok(receipt?.url, 'the refund was recorded');
+
+    const updates = env.fake.callsOf('updateApprovalMessage', h.workflowId).map((c) => ({ step: String(c.input.step), view: c.input.view as ApprovalRequestView }));
+    assert.deepEqual(updates.map((u) => u.step), ['refund.approval.1.final', 'refund.approval.1.done'], 'buttons off first, then the outcome; never the older view last');
+    const text = (v: ApprovalRequestView) => JSON.stringify(approvalBlocks(v));
+    for (const { step, view } of updates) {
+      const t = text(view);
+      assert.ok(!/awaiting_approval|Awaiting approval/i.test(t), `${step}: no waiting status once decided`);
+      assert.ok(!t.includes('Approve or reject'), `${step}: no waiting next step once decided`);
+      assert.equal(t.match(/Approved by/g)?.length, 1, `${step}: "Approved by" appears once (the vote line with who and when)`);
+      assert.ok(!/above_limit|duplicate_charge/.test(t), `${step}: no codes`);
+      assert.deepEqual(view.actions, [], `${step}: no buttons`);
+    }
+    const decided = updates[0].view;
+    assert.match(decided.noteLines.join('\n'), /Next step: Record the refund in QuickBooks/);
+    assert.match(decided.noteLines.join('\n'), /Status: Being carried out/);
+    const done = updates[1].view;
+    assert.equal(done.statusLine, `Refund recorded in QuickBooks, <${receipt.url}|RefundReceipt ${receipt.id}>; the customer was told on the ticket and by email`);
+    assert.match(done.noteLines.join('\n'), /Status: Completed/);
+    assert.match(done.noteLines.join('\n'), /Next step: None: refund recorded and confirmed/);
+    assert.match(done.noteLines.join('\n'), new RegExp(`Record: quickbooks RefundReceipt ${receipt.id}`), 'the note links the record');
+    assert.match(text(done), new RegExp(`Approved by <@${APPROVER_1}> at <!date`), 'who decided and when');
   });
 
   it('above the two-person threshold needs two different approvers; the same person twice, a non-approver and an old request change nothing', async () => {

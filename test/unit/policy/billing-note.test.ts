@@ -21,7 +21,8 @@ describe('billing note builder', () => {
     assert.match(note, /^Request: Refund the duplicate charge on INV-1002\./);
     assert.match(note, /Record: quickbooks Invoice 1002 https:\/\/qbo\.example\/invoice\/1002/);
     assert.match(note, /Owner: Dana Finance \| Next step: Approve or reject the refund \(by 2026-11-29\)/);
-    assert.match(note, /Status: awaiting_approval \| Urgency: normal/);
+    assert.match(note, /Status: Awaiting approval \| Urgency: normal/);
+    assert.ok(!note.includes('awaiting_approval'), 'the status reads as words, not its code');
     assert.match(note, /DialNexa call call-42 \| transcript https:\/\/dialnexa\.example\/t\/42/);
     assert.match(note, /Suppressed: \[card number removed\] \[bank details removed\]$/);
   });

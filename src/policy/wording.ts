@@ -1,0 +1,117 @@
+/**
+ * The words people read for the codes cases carry (issue 17): why a refund was not automated, why
+ * a person reviews, what state a case is in, the caller's stated reason, why the money path refused.
+ * One vocabulary, so Slack, Zendesk notes and the billing note say the same thing. Pure; codes stay
+ * the machine's language in history, search attributes and metrics.
+ */
+// Types only: money-rules words its refusals with this module, so a value import would be a cycle.
+import type { CaseStatus } from '../domain/case';
+import { formatMoney } from '../domain/money';
+import type { MoneyRefusal } from './money-rules';
+import type { RefundBlocker } from './refund';
+import type { ReviewReason } from './review';
+
+const BLOCKER_TEXT: Record<RefundBlocker, string> = {
+  no_amount: 'No refund amount was given',
+  above_limit: 'Above the automation limit',
+  vip_customer: 'VIP customer',
+  low_confidence: 'The call was not understood with enough confidence',
+  reason_not_allowed: 'The reason is not one the policy refunds automatically',
+  sensitive_data: 'The call contained sensitive data (removed)',
+  earlier_refund: 'The invoice was refunded or credited before',
+  exceeds_amount_paid: 'More than what is left to refund on the invoice',
+  invoice_not_found: 'The invoice named on the call was not found',
+  no_invoice: 'The call named no invoice',
+  currency_not_automated: 'No automation limit is set for this currency',
+  currency_differs_from_customer: 'Not in the currency the customer is billed in',
+  invoice_of_another_customer: 'The invoice belongs to another customer',
+};
+
+/**
+ * Why a refund was not automated. With the limit that applied (minor units of `currency`), the
+ * above-limit text names it: "Above the USD 50.00 automation limit".
+ */
+export function refundBlockerText(blocker: RefundBlocker, limit?: { limitMinor?: number; currency?: string }): string {
+  if (blocker === 'above_limit' && limit?.limitMinor !== undefined && limit.currency) {
+    return `Above the ${formatMoney(limit.limitMinor, limit.currency)} automation limit`;
+  }
+  if (blocker === 'currency_not_automated' && limit?.currency) return `No automation limit is set for ${limit.currency}`;
+  return BLOCKER_TEXT[blocker] ?? readableCode(blocker);
+}
+
+/** Every blocker, in the order given, as one line ("Above the USD 50.00 automation limit; VIP customer"). */
+export function refundBlockersText(blockers: readonly RefundBlocker[], limit?: { limitMinor?: number; currency?: string }): string {
+  return blockers.map((b) => refundBlockerText(b, limit)).join('; ');
+}
+
+const REVIEW_TEXT: Record<ReviewReason, string> = {
+  low_confidence: 'The call was not understood with enough confidence',
+  sensitive_request: 'Sensitive request',
+  vip_customer: 'VIP customer',
+  changes_money: 'Changes money',
+  changes_legal_or_tax_record: 'Changes a legal or tax record',
+  changes_customer_commitment: 'Changes a commitment to the customer',
+  unverified_recipient: 'The recipient is not an address on file',
+};
+
+/** Why a person reviews this action. */
+export function reviewReasonText(reason: ReviewReason): string {
+  return REVIEW_TEXT[reason] ?? readableCode(reason);
+}
+
+export function reviewReasonsText(reasons: readonly ReviewReason[]): string {
+  return reasons.map(reviewReasonText).join('; ');
+}
+
+const STATUS_TEXT: Record<CaseStatus, string> = {
+  received: 'Received',
+  gathering: 'Gathering the facts',
+  awaiting_approval: 'Awaiting approval',
+  escalated: 'Escalated to second-tier approvers',
+  executing: 'Being carried out',
+  waiting_for_customer: 'Waiting for the customer',
+  completed: 'Completed',
+  rejected: 'Rejected, nothing was done',
+  expired: 'Expired without a decision, nothing was done',
+  needs_attention: 'Needs attention',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** A case's status as a person reads it. */
+export function caseStatusText(status: CaseStatus): string {
+  return STATUS_TEXT[status] ?? readableCode(status);
+}
+
+const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
+  customer_not_found: 'The account has no QuickBooks customer',
+  currency_mismatch: 'Not in the currency the customer or invoice is billed in',
+  invoice_not_found: 'The invoice named on the call was not found',
+  invoice_of_another_customer: 'The invoice belongs to another customer',
+  already_refunded: 'Everything paid on the invoice was already refunded or credited',
+  exceeds_amount_paid: 'More than what is left to refund on the invoice',
+  not_automatable: 'The automation policy no longer allows it',
+  approvals_insufficient: 'The approvals no longer satisfy the policy',
+};
+
+/** Why the money path refused, in a heading's words (the refusal's own reason gives the detail). */
+export function moneyRefusalText(code: MoneyRefusal): string {
+  return REFUSAL_TEXT[code] ?? readableCode(code);
+}
+
+/**
+ * A reason the caller gave (refund or dispute reason): free text or a code such as
+ * `duplicate_charge`. Codes read as a sentence ("Duplicate charge"); anything else is kept as
+ * said, trimmed, with its first letter capitalised. Empty input gives an empty string.
+ */
+export function callerReasonText(reason: string | undefined): string {
+  const r = (reason ?? '').trim();
+  if (!r) return '';
+  return /^[A-Za-z0-9]+([_-][A-Za-z0-9]+)*$/.test(r) ? readableCode(r) : r.charAt(0).toUpperCase() + r.slice(1);
+}
+
+/** `some_code` / `some-code` -> "Some code": an unknown code still reads as words. */
+export function readableCode(code: string): string {
+  const words = code.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : '';
+}
