@@ -145,7 +145,7 @@ describe('the money path against the sandbox (real activities, real lock)', func
   it('a refund in a currency that is not the customer billing currency goes to review and is never recorded in it', async () => {
     const h = await start(refund({ amount: { amountMinor: 2500, currency: 'JPY' } }));
     const requestId = await waitForRequest(h);
-    assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /currency_differs_from_customer/);
+    assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /Not in the currency the customer is billed in/);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
     assert.equal((await result(h)).status, 'rejected');
     assert.equal((await records('RefundReceipt', 'INV-1002')).length, 0);
