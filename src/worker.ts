@@ -67,7 +67,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-    // Per-system attempt, failure, retry and money-action counters (docs/observability.md).
+    // Per-system attempt, failure, retry and money-action counters (README, Metrics).
     interceptors: { activity: [activityMetricsInterceptor] },
   });
 }

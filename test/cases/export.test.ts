@@ -235,6 +235,30 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     assert.equal(bad, 2);
   });
 
+  it('a terminated case still exports its decisions; a case no worker can read is listed as unreadable, not dropped', async () => {
+    const range = { from: new Date(started.getTime() - 60_000), to: new Date(Date.now() + 60_000) };
+    const stopped = await post('refund_request', { invoice_number: 'INV-1001', amount: '2000.00' });
+    const h = client.workflow.getHandle(stopped);
+    await decide(h, decision(await waitForRequest(h), APPROVER_2, 'approve'));
+    await waitForState(h, (s) => s.decisions.length === 1, 30_000);
+    await h.terminate('export test: an operator stopped the case');
+    // A case on a task queue no worker polls: its state cannot be read.
+    const orphan = `case-refund_request-call_orphan${Date.now().toString(36)}`;
+    await client.workflow.start('refundRequest', { taskQueue: uniqueTaskQueue('nobody'), workflowId: orphan, args: [{}] });
+    try {
+      const got: ExportRow[] = [];
+      for await (const r of exportRows(client, range, { queryTimeoutMs: 1000 })) got.push(r);
+      const terminated = got.filter((r) => r.caseId === stopped);
+      assert.deepEqual(terminated.map((r) => [r.type, r.action, r.decidedBy, r.executionStatus]), [['decision', 'approve', 'Sam Ledger', 'TERMINATED']]);
+      const unreadable = got.filter((r) => r.caseId === orphan);
+      assert.equal(unreadable.length, 1);
+      assert.equal(unreadable[0].type, 'case_unreadable');
+      assert.match(unreadable[0].outcome, /state unreadable \(RUNNING\)/);
+    } finally {
+      await client.workflow.getHandle(orphan).terminate('export test cleanup');
+    }
+  });
+
   it('CSV fields: quoting, and formulas defused for spreadsheets; range bounds parse strictly', () => {
     assert.equal(csvField('a,b'), '"a,b"');
     assert.equal(csvField('say "hi"'), '"say ""hi"""');
