@@ -1,21 +1,27 @@
 /**
- * The external system each business-step activity talks to, for per-system metrics (attempts,
- * failures, retries, money actions). The compiler checks every contract method has one;
- * test/ops/dashboard.test.ts checks each system's factory provides exactly its activities.
+ * The system each business-step activity talks to, for per-system metrics (attempts, failures,
+ * retries, money actions): an external system, `temporal` (the invoice's money lock is a
+ * workflow) or `internal` (the worker's own policy and decision checks). The compiler checks every
+ * contract method has one; test/ops/dashboard.test.ts checks them against the factories.
  */
 import type { CaseActivities } from './contract';
 
-export type ExternalSystem = 'quickbooks' | 'skyfire' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive';
+export type ActivitySystem = 'quickbooks' | 'skyfire' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'temporal' | 'internal';
 
 export const ACTIVITY_SYSTEM_OF = {
   findInvoice: 'quickbooks',
   getCustomer: 'quickbooks',
   getOpenBalance: 'quickbooks',
   findPayment: 'quickbooks',
-  hasEarlierRefund: 'quickbooks',
+  invoiceLedger: 'quickbooks',
+  checkMoney: 'quickbooks',
+  moveMoney: 'quickbooks',
+  lockMoney: 'temporal',
+  unlockMoney: 'temporal',
+  loadPolicy: 'internal',
+  authorizeDecision: 'internal',
   sendInvoice: 'quickbooks',
   sendReceipt: 'quickbooks',
-  recordRefund: 'quickbooks',
   updateBillingAddress: 'quickbooks',
   findContact: 'hubspot',
   getOwner: 'hubspot',
@@ -33,4 +39,10 @@ export const ACTIVITY_SYSTEM_OF = {
   updateApprovalMessage: 'slack',
   postApprovalReminder: 'slack',
   postFinanceAlert: 'slack',
-} as const satisfies Record<keyof CaseActivities, ExternalSystem>;
+} as const satisfies Record<keyof CaseActivities, ActivitySystem>;
+
+/**
+ * The activities whose success moves money: a RefundReceipt or CreditMemo written (`moveMoney`,
+ * unless it answers `refused`), a Skyfire pay token created (it reserves wallet funds).
+ */
+export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>(['moveMoney', 'createPayToken']);

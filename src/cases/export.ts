@@ -81,13 +81,15 @@ export const EXPORT_COLUMNS: readonly (keyof ExportRow)[] = [
 ];
 
 /** Records that move money, and the activity whose completion moved it (its time is the row's time). */
-const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; idOf: (result: MoneyResult) => string | undefined }> = {
-  recordRefund: { system: 'quickbooks', idOf: (r) => r.id },
-  createPayToken: { system: 'skyfire', idOf: (r) => r.tokenId },
+const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; moved: (result: MoneyResult) => { id?: string; amount?: MoneyResult['amount'] } }> = {
+  // The money path's write: `{ status: 'moved', record }` (or `refused`: nothing moved).
+  moveMoney: { system: 'quickbooks', moved: (r) => (r.status === 'moved' && r.record ? r.record : {}) },
+  createPayToken: { system: 'skyfire', moved: (r) => ({ id: r.tokenId, amount: r.amount }) },
 };
 const MONEY_OBJECTS = new Set(['quickbooks/RefundReceipt', 'quickbooks/CreditMemo', 'skyfire/pay_token']);
 interface MoneyResult {
-  id?: string;
+  status?: string;
+  record?: { id?: string; amount?: { amountMinor: number; currency: string } };
   tokenId?: string;
   amount?: { amountMinor: number; currency: string };
 }
@@ -110,10 +112,10 @@ export function exportQuery(range: ExportRange): string {
 
 type History = temporal.api.history.v1.IHistory;
 
-/** When each money record's activity completed, and what it returned (decrypted). */
-async function moneyActivities(client: Client, history: History): Promise<Map<string, { at: Date; result: MoneyResult }>> {
+/** When each money record's activity completed, and the amount it moved (decrypted from history). */
+async function moneyActivities(client: Client, history: History): Promise<Map<string, { at: Date; amount?: MoneyResult['amount'] }>> {
   const scheduled = new Map<string, string>();
-  const out = new Map<string, { at: Date; result: MoneyResult }>();
+  const out = new Map<string, { at: Date; amount?: MoneyResult['amount'] }>();
   for (const e of history.events ?? []) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s?.activityType?.name && MONEY_ACTIVITIES[s.activityType.name]) scheduled.set(String(e.eventId), s.activityType.name);
@@ -121,8 +123,8 @@ async function moneyActivities(client: Client, history: History): Promise<Map<st
     const type = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
     if (!c || !type) continue;
     const result = await decodeFromPayloadsAtIndex<MoneyResult>(client.options.loadedDataConverter, 0, c.result?.payloads as Payload[] | undefined);
-    const id = result ? MONEY_ACTIVITIES[type].idOf(result) : undefined;
-    if (id) out.set(`${MONEY_ACTIVITIES[type].system}/${id}`, { at: optionalTsToDate(e.eventTime) ?? new Date(0), result });
+    const moved = result ? MONEY_ACTIVITIES[type].moved(result) : {};
+    if (moved.id) out.set(`${MONEY_ACTIVITIES[type].system}/${moved.id}`, { at: optionalTsToDate(e.eventTime) ?? new Date(0), amount: moved.amount });
   }
   return out;
 }
@@ -185,7 +187,7 @@ export async function caseRows(client: Client, info: WorkflowExecutionInfo, rang
     const done = completions.get(`${r.system}/${r.id}`);
     const at = done?.at ?? info.closeTime ?? info.startTime;
     if (!inRange(at)) continue;
-    const amount = done?.result.amount ?? (r as RecordRef & MoneyResult).amount;
+    const amount = done?.amount ?? (r as RecordRef & { amount?: MoneyResult['amount'] }).amount;
     rows.push({
       ...base,
       ...(amount ? money(amount.amountMinor, amount.currency) : money(amountMinor, currency)),

@@ -1,10 +1,12 @@
 /**
  * Per-system activity metrics, counted by a worker interceptor around every activity attempt:
- * `billing_activity_attempts` with labels `system` (quickbooks, skyfire, ...), `group`
- * (read, write, money, notify: the retry group of src/policy/activity-retry.ts), `outcome`
- * (`ok`, `retryable_error`, `non_retryable_error`) and `retry` (`true` from the second attempt on).
- * Money actions are the `group="money"` attempts with `outcome="ok"`: a RefundReceipt or CreditMemo
- * recorded, a Skyfire pay token created.
+ * `billing_activity_attempts` with labels `system` (quickbooks, skyfire, ..., temporal, internal),
+ * `group` (the retry group of src/policy/activity-retry.ts), `moves_money` (`true` for the
+ * activities that move money, src/activities/systems.ts), `outcome` (`ok`, `refused` when the
+ * activity answered `{ status: 'refused' }` (the money path's re-check said no), `retryable_error`,
+ * `non_retryable_error`) and `retry` (`true` from the second attempt on). Money actions are the
+ * `moves_money="true"` attempts with `outcome="ok"`: a RefundReceipt or CreditMemo written, a
+ * Skyfire pay token created.
  *
  * Emitted through the activity metric meter, so the worker's runtime exports them on its
  * Prometheus endpoint next to the SDK's own metrics and the workflow-side `billing_case_events`;
@@ -15,11 +17,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ACTIVITY_GROUP_OF } from '../policy/activity-retry';
-import { ACTIVITY_SYSTEM_OF } from '../activities/systems';
+import { ACTIVITY_SYSTEM_OF, MONEY_MOVING_ACTIVITIES } from '../activities/systems';
 
 export const ACTIVITY_ATTEMPTS_METRIC = 'billing_activity_attempts';
 
-export type AttemptOutcome = 'ok' | 'retryable_error' | 'non_retryable_error';
+export type AttemptOutcome = 'ok' | 'refused' | 'retryable_error' | 'non_retryable_error';
 
 function outcomeOf(err: unknown): AttemptOutcome {
   // Non-retryable: an ApplicationFailure marked so, or one whose type the retry policy excludes
@@ -36,10 +38,10 @@ export const activityMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => 
       const count = (outcome: AttemptOutcome) =>
         ctx.metricMeter
           .createCounter(ACTIVITY_ATTEMPTS_METRIC, undefined, 'Activity attempts by external system, activity, retry group and outcome')
-          .add(1, { system, group, outcome, retry: attempt > 1 ? 'true' : 'false' });
+          .add(1, { system, group, moves_money: MONEY_MOVING_ACTIVITIES.has(activityType) ? 'true' : 'false', outcome, retry: attempt > 1 ? 'true' : 'false' });
       try {
         const result = await next(input);
-        count('ok');
+        count((result as { status?: unknown } | null)?.status === 'refused' ? 'refused' : 'ok');
         return result;
       } catch (err) {
         count(outcomeOf(err));
