@@ -52,6 +52,8 @@ export interface ExportRow {
   recordUrl?: string;
   /** Every record the case wrote, `system/object/id`, space-separated. */
   recordsWritten: string;
+  /** Version of the worker's policy the decision was checked against, or the money path re-checked under. */
+  policyVersion?: string;
   /** The case's status now (final for a closed case). */
   caseStatus?: string;
   executionStatus: string;
@@ -76,19 +78,26 @@ export const EXPORT_COLUMNS: readonly (keyof ExportRow)[] = [
   'recordId',
   'recordUrl',
   'recordsWritten',
+  'policyVersion',
   'caseStatus',
   'executionStatus',
 ];
 
 /** Records that move money, and the activity whose completion moved it (its time is the row's time). */
-const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; moved: (result: MoneyResult) => { id?: string; amount?: MoneyResult['amount'] } }> = {
+interface Moved {
+  id?: string;
+  amount?: MoneyResult['amount'];
+  policyVersion?: string;
+}
+const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; moved: (result: MoneyResult) => Moved }> = {
   // The money path's write: `{ status: 'moved', record }` (or `refused`: nothing moved).
-  moveMoney: { system: 'quickbooks', moved: (r) => (r.status === 'moved' && r.record ? r.record : {}) },
+  moveMoney: { system: 'quickbooks', moved: (r) => (r.status === 'moved' && r.record ? { ...r.record, policyVersion: r.policyVersion } : {}) },
   createPayToken: { system: 'skyfire', moved: (r) => ({ id: r.tokenId, amount: r.amount }) },
 };
 const MONEY_OBJECTS = new Set(['quickbooks/RefundReceipt', 'quickbooks/CreditMemo', 'skyfire/pay_token']);
 interface MoneyResult {
   status?: string;
+  policyVersion?: string;
   record?: { id?: string; amount?: { amountMinor: number; currency: string } };
   tokenId?: string;
   amount?: { amountMinor: number; currency: string };
@@ -113,9 +122,9 @@ export function exportQuery(range: ExportRange): string {
 type History = temporal.api.history.v1.IHistory;
 
 /** When each money record's activity completed, and the amount it moved (decrypted from history). */
-async function moneyActivities(client: Client, history: History): Promise<Map<string, { at: Date; amount?: MoneyResult['amount'] }>> {
+async function moneyActivities(client: Client, history: History): Promise<Map<string, Moved & { at: Date }>> {
   const scheduled = new Map<string, string>();
-  const out = new Map<string, { at: Date; amount?: MoneyResult['amount'] }>();
+  const out = new Map<string, Moved & { at: Date }>();
   for (const e of history.events ?? []) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s?.activityType?.name && MONEY_ACTIVITIES[s.activityType.name]) scheduled.set(String(e.eventId), s.activityType.name);
@@ -123,8 +132,8 @@ async function moneyActivities(client: Client, history: History): Promise<Map<st
     const type = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
     if (!c || !type) continue;
     const result = await decodeFromPayloadsAtIndex<MoneyResult>(client.options.loadedDataConverter, 0, c.result?.payloads as Payload[] | undefined);
-    const moved = result ? MONEY_ACTIVITIES[type].moved(result) : {};
-    if (moved.id) out.set(`${MONEY_ACTIVITIES[type].system}/${moved.id}`, { at: optionalTsToDate(e.eventTime) ?? new Date(0), amount: moved.amount });
+    const moved: Moved = result ? MONEY_ACTIVITIES[type].moved(result) : {};
+    if (moved.id) out.set(`${MONEY_ACTIVITIES[type].system}/${moved.id}`, { ...moved, at: optionalTsToDate(e.eventTime) ?? new Date(0) });
   }
   return out;
 }
@@ -177,6 +186,7 @@ export async function caseRows(client: Client, info: WorkflowExecutionInfo, rang
       source: d.source,
       requestId: d.requestId,
       recordsWritten,
+      policyVersion: (d as { policyVersion?: string }).policyVersion,
       caseStatus: state.status,
     });
   }
@@ -201,6 +211,7 @@ export async function caseRows(client: Client, info: WorkflowExecutionInfo, rang
       recordId: r.id,
       recordUrl: r.url,
       recordsWritten,
+      policyVersion: done?.policyVersion,
       caseStatus: state.status,
     });
   }

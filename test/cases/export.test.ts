@@ -16,19 +16,44 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
-import { createActivities } from '../../src/activities';
 import { createLogger } from '../../src/logger';
 import { exportRows, csvField, parseBound, type ExportRow } from '../../src/cases/export';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { createCaseWorker } from '../../src/worker';
+import { caseActivities, createCaseWorker } from '../../src/worker';
+import { signDecision } from '../../src/security/decision-signing';
+import { decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction } from '../../src/workflows/messages';
 import { withCallId, type CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { NAMESPACE, testCodecKeyring, testDataConverter, uniqueTaskQueue, workflowBundle } from '../support/temporal';
-import { APPROVER_1, APPROVER_2, decide, decision, waitForRequest, waitForState } from '../workflows/helpers';
 
 const API_TOKEN = 'export-test-token-0123456789abcdef0123456789abcdef';
+const DECISION_KEY = 'export-test-decision-key-0123456789abcdef';
+const APPROVERS: Record<string, string> = { U0FIN0001: 'Dana Finance', U0FIN0002: 'Sam Ledger' };
+const [APPROVER_1, APPROVER_2] = Object.keys(APPROVERS);
+
+/** A decision as the API's Slack route makes it: signed with the decision key the worker checks. */
+function decide(handle: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) {
+  const d: Decision = { requestId, action, actor: { id: actorId, name: APPROVERS[actorId] }, source: 'slack', ...extra };
+  return handle.executeUpdate(decideUpdate, { args: [signDecision(DECISION_KEY, handle.workflowId, d)] });
+}
+
+async function waitForState(handle: WorkflowHandle, ok: (s: CaseState) => boolean, timeoutMs = 30_000): Promise<CaseState> {
+  const until = Date.now() + timeoutMs;
+  let last: CaseState | undefined;
+  while (Date.now() < until) {
+    last = await handle.query(statusQuery);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`state not reached; last: ${JSON.stringify(last)}`);
+}
+
+/** The open approval request's id, once its Slack message is posted. */
+async function waitForRequest(handle: WorkflowHandle): Promise<string> {
+  return (await waitForState(handle, (s) => s.pendingApproval?.slackMessage !== undefined)).pendingApproval!.requestId;
+}
 const WEBHOOK_SECRET = 'export-test-dialnexa-secret-0123456789';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'calls');
 type Json = Record<string, unknown>;
@@ -82,12 +107,13 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     sb = await startSandbox();
     client = new Client({ connection: await Connection.connect({ address: dev.address }), namespace: NAMESPACE, dataConverter: testDataConverter() });
     const taskQueue = uniqueTaskQueue('export');
+    const config = loadConfig({ TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', SANDBOX_URL: sb.url });
     const connection = await NativeConnection.connect({ address: dev.address });
     const worker = await createCaseWorker({
       connection,
       namespace: NAMESPACE,
       taskQueue,
-      activities: createActivities({ workerIdentity: 'export-worker', connectors: sb.clients }),
+      activities: caseActivities(config, { connection, dataConverter: testDataConverter(), identity: 'export-worker', connectors: sb.clients, decisionKey: DECISION_KEY }),
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),
       shutdownGraceMs: 1000,
@@ -98,8 +124,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
       await running;
       await connection.close();
     };
-    const config = loadConfig({ TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', SANDBOX_URL: sb.url });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: 'export-test-slack-secret', apiToken: API_TOKEN } });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: 'export-test-slack-secret', apiToken: API_TOKEN, decisionKey: DECISION_KEY } });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -115,9 +140,9 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     ids.resend = await post('invoice_resend');
     ids.address = await post('billing_details_correction');
 
-    await decide(handle('approved'), decision(await waitForRequest(handle('approved')), APPROVER_1, 'approve'));
-    await decide(handle('rejected'), decision(await waitForRequest(handle('rejected')), APPROVER_2, 'reject', { reason: 'Call Priya Raman at +14155550134 first' }));
-    await decide(handle('twoPerson'), decision(await waitForRequest(handle('twoPerson')), APPROVER_1, 'approve'));
+    await decide(handle('approved'), await waitForRequest(handle('approved')), APPROVER_1, 'approve');
+    await decide(handle('rejected'), await waitForRequest(handle('rejected')), APPROVER_2, 'reject', { reason: 'Call Priya Raman at +14155550134 first' });
+    await decide(handle('twoPerson'), await waitForRequest(handle('twoPerson')), APPROVER_1, 'approve');
     await waitForState(handle('twoPerson'), (s) => s.decisions.length === 1, 30_000);
     for (const key of ['approved', 'rejected', 'automated']) await handle(key).result();
   });
@@ -149,6 +174,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     assert.deepEqual([refund.amount, refund.amountMinor, refund.currency, refund.system, refund.decidedBy, refund.caseStatus], ['USD 450.00', 45000, 'USD', 'quickbooks', 'Dana Finance', 'completed']);
     assert.ok(refund.recordId && refund.recordsWritten.includes(`quickbooks/RefundReceipt/${refund.recordId}`), refund.recordsWritten);
     assert.ok(refund.at >= approval.at, 'the money moved after the approval');
+    assert.ok(approval.policyVersion && refund.policyVersion, 'decision and money movement name the policy version they were checked under');
 
     assert.deepEqual(summary('rejected'), ['decision:reject:Rejected']);
     assert.equal(of('rejected')[0].caseStatus, 'rejected');
@@ -239,7 +265,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     const range = { from: new Date(started.getTime() - 60_000), to: new Date(Date.now() + 60_000) };
     const stopped = await post('refund_request', { invoice_number: 'INV-1001', amount: '2000.00' });
     const h = client.workflow.getHandle(stopped);
-    await decide(h, decision(await waitForRequest(h), APPROVER_2, 'approve'));
+    await decide(h, await waitForRequest(h), APPROVER_2, 'approve');
     await waitForState(h, (s) => s.decisions.length === 1, 30_000);
     await h.terminate('export test: an operator stopped the case');
     // A case on a task queue no worker polls: its state cannot be read.
