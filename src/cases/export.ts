@@ -138,6 +138,22 @@ async function moneyActivities(client: Client, history: History): Promise<Map<st
   return out;
 }
 
+/**
+ * The execution status as the history ends (visibility may lag behind a close by a moment):
+ * the close event's kind, else the listing's status.
+ */
+function historyStatus(history: History, listed: string): string {
+  const last = history.events?.[history.events.length - 1];
+  if (!last) return listed;
+  if (last.workflowExecutionCompletedEventAttributes) return 'COMPLETED';
+  if (last.workflowExecutionFailedEventAttributes) return 'FAILED';
+  if (last.workflowExecutionTerminatedEventAttributes) return 'TERMINATED';
+  if (last.workflowExecutionCanceledEventAttributes) return 'CANCELLED';
+  if (last.workflowExecutionTimedOutEventAttributes) return 'TIMED_OUT';
+  if (last.workflowExecutionContinuedAsNewEventAttributes) return 'CONTINUED_AS_NEW';
+  return listed;
+}
+
 /** The case's state: the workflow result for a completed case, else the status query (bounded). */
 async function caseState(client: Client, info: WorkflowExecutionInfo, history: History, queryTimeoutMs: number): Promise<CaseState | string> {
   const done = history.events?.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
@@ -154,21 +170,21 @@ export async function caseRows(client: Client, info: WorkflowExecutionInfo, rang
   const sa = info.typedSearchAttributes;
   const amountMinor = sa.get(AmountMinorKey);
   const currency = sa.get(CurrencyKey);
+  const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
   const base = {
     caseId: info.workflowId,
     caseType: sa.get(CaseTypeKey) ?? info.type,
     accountId: sa.get(AccountIdKey),
-    executionStatus: info.status.name,
+    executionStatus: historyStatus(history, info.status.name),
   };
   const money = (minor: number | undefined, cur: string | undefined) =>
     minor !== undefined && cur ? { amount: formatMoney(minor, cur), amountMinor: minor, currency: cur } : {};
   const inRange = (at: Date) => at >= range.from && at < range.to;
 
-  const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
   const state = await caseState(client, info, history, queryTimeoutMs);
   if (typeof state === 'string') {
     const at = info.closeTime ?? info.startTime;
-    return inRange(at) || info.status.name === 'RUNNING' ? [{ ...base, ...money(amountMinor, currency), type: 'case_unreadable', at: at.toISOString(), outcome: state, recordsWritten: '' }] : [];
+    return inRange(at) || base.executionStatus === 'RUNNING' ? [{ ...base, ...money(amountMinor, currency), type: 'case_unreadable', at: at.toISOString(), outcome: state, recordsWritten: '' }] : [];
   }
   const recordsWritten = state.records.map((r) => `${r.system}/${r.object}/${r.id}`).join(' ');
   const rows: ExportRow[] = [];

@@ -18,45 +18,23 @@ import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { exportRows, csvField, parseBound, type ExportRow } from '../../src/cases/export';
-import { signDialNexaBody } from '../../src/intake/signature';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { caseActivities, createCaseWorker } from '../../src/worker';
-import { signDecision } from '../../src/security/decision-signing';
-import { decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction } from '../../src/workflows/messages';
-import { withCallId, type CallFixture } from '../../scripts/call-fixture';
+import type { Decision, DecisionAction } from '../../src/workflows/messages';
+import type { CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { APPROVER_NAMES, FIXTURES, decideSigned, postFixture, waitForApprovalRequest, waitForCaseState } from '../support/signed-cases';
 import { NAMESPACE, testCodecKeyring, testDataConverter, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 const API_TOKEN = 'export-test-token-0123456789abcdef0123456789abcdef';
 const DECISION_KEY = 'export-test-decision-key-0123456789abcdef';
-const APPROVERS: Record<string, string> = { U0FIN0001: 'Dana Finance', U0FIN0002: 'Sam Ledger' };
-const [APPROVER_1, APPROVER_2] = Object.keys(APPROVERS);
-
-/** A decision as the API's Slack route makes it: signed with the decision key the worker checks. */
-function decide(handle: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) {
-  const d: Decision = { requestId, action, actor: { id: actorId, name: APPROVERS[actorId] }, source: 'slack', ...extra };
-  return handle.executeUpdate(decideUpdate, { args: [signDecision(DECISION_KEY, handle.workflowId, d)] });
-}
-
-async function waitForState(handle: WorkflowHandle, ok: (s: CaseState) => boolean, timeoutMs = 30_000): Promise<CaseState> {
-  const until = Date.now() + timeoutMs;
-  let last: CaseState | undefined;
-  while (Date.now() < until) {
-    last = await handle.query(statusQuery);
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`state not reached; last: ${JSON.stringify(last)}`);
-}
-
-/** The open approval request's id, once its Slack message is posted. */
-async function waitForRequest(handle: WorkflowHandle): Promise<string> {
-  return (await waitForState(handle, (s) => s.pendingApproval?.slackMessage !== undefined)).pendingApproval!.requestId;
-}
 const WEBHOOK_SECRET = 'export-test-dialnexa-secret-0123456789';
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'calls');
 type Json = Record<string, unknown>;
+const [APPROVER_1, APPROVER_2] = Object.keys(APPROVER_NAMES);
+const decide = (handle: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) => decideSigned(handle, DECISION_KEY, requestId, actorId, action, extra);
+const waitForState = waitForCaseState;
+const waitForRequest = waitForApprovalRequest;
 
 /** The test keyring as the environment a process reads it from (CODEC_KEYS). */
 function testCodecEnv(): Record<string, string> {
@@ -85,18 +63,8 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
   let stopWorker: () => Promise<void>;
   const started = new Date();
   const ids: Record<string, string> = {};
-  let seq = 0;
 
-  async function post(name: string, analysis: Json = {}): Promise<string> {
-    const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as CallFixture;
-    const body = withCallId(fixture, `call_export${Date.now().toString(36)}${seq++}`);
-    Object.assign((body.payload.call as unknown as { post_call_analysis: Json }).post_call_analysis, analysis);
-    const raw = JSON.stringify(body);
-    const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) }, body: raw });
-    const json = (await res.json()) as { cases?: { workflowId: string }[] };
-    assert.equal(res.status, 202, JSON.stringify(json));
-    return json.cases![0].workflowId;
-  }
+  const post = (name: string, analysis: Json = {}) => postFixture(baseUrl, WEBHOOK_SECRET, name, analysis);
   const handle = (key: string): WorkflowHandle => client.workflow.getHandle(ids[key]);
   const exportHttp = (query: string) => fetch(`${baseUrl}/cases/export?${query}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
   const rangeQuery = (format: string) => `from=${new Date(started.getTime() - 60_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&format=${format}`;

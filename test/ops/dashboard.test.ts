@@ -14,14 +14,16 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
-import { createActivities } from '../../src/activities';
+import { NativeConnection } from '@temporalio/worker';
+import { caseActivities } from '../../src/worker';
 import { createLogger } from '../../src/logger';
 import { Registry } from 'prom-client';
 import { createServiceMetrics } from '../../src/observability/metrics';
 import { WAITING_METRIC, WAITING_OLDER_THAN_METRIC, registerWaitingMetrics } from '../../src/observability/waiting-metrics';
-import { WORKFLOW_TYPE } from '../../src/domain/case';
 import { ACTIVITY_SYSTEM_OF } from '../../src/activities/systems';
 import { createQuickBooksActivities } from '../../src/activities/quickbooks';
+import { createMoneyActivities } from '../../src/activities/money';
+import { createGateActivities } from '../../src/activities/gate';
 import { createHubSpotActivities } from '../../src/activities/hubspot';
 import { createSkyfireActivities } from '../../src/activities/skyfire';
 import { createZendeskActivities } from '../../src/activities/zendesk';
@@ -29,11 +31,13 @@ import { createGmailActivities } from '../../src/activities/gmail';
 import { createDriveActivities } from '../../src/activities/drive';
 import { createSlackActivities } from '../../src/activities/slack';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
-import { runtimeMetricsUrl, startTestWorker, temporalAddress, testClient } from '../support/temporal';
-import { APPROVER_1, caseInput, decide, decision, waitForRequest } from '../workflows/helpers';
+import { runtimeMetricsUrl, startTestWorker, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
+import { decideSigned, postFixture, waitForApprovalRequest } from '../support/signed-cases';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const API_TOKEN = 'dashboard-test-token-0123456789abcdef0123';
+const WEBHOOK_SECRET = 'dashboard-test-dialnexa-secret-0123456789';
+const DECISION_KEY = 'dashboard-test-decision-key-0123456789abcdef';
 
 /** Metric name -> label names seen on its samples, and the values seen per label. */
 type Exported = Map<string, Map<string, Set<string>>>;
@@ -102,6 +106,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let server: Server;
   let exported: Exported;
+  let closeConnection: (() => Promise<void>) | undefined;
   let waitingBefore: number[];
   let waitingDuring: number[];
 
@@ -118,34 +123,35 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   before(async () => {
     sb = await startSandbox();
     client = await testClient();
-    worker = await startTestWorker(createActivities({ workerIdentity: 'dashboard', connectors: sb.clients }));
-    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), LOG_LEVEL: 'silent' });
+    const taskQueue = uniqueTaskQueue('dashboard');
+    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, SANDBOX_URL: sb.url, LOG_LEVEL: 'silent' });
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const activities = caseActivities(config, { connection, dataConverter: testDataConverter(), identity: 'dashboard', connectors: sb.clients, decisionKey: DECISION_KEY });
+    worker = await startTestWorker(activities, taskQueue);
+    closeConnection = () => connection.close();
     const metrics = createServiceMetrics({ runtimeMetricsUrl: runtimeMetricsUrl() });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: 'x'.repeat(32), slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN }, metrics });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN, decisionKey: DECISION_KEY }, metrics });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    // An automated refund whose first QuickBooks response is lost (a retry, then money recorded),
-    // and a refund that waits for a decision and is approved.
+    // Through the webhook: an automated refund whose first QuickBooks response is lost (a retry,
+    // then money recorded), and a refund that waits for a decision and is approved.
     waitingBefore = await waitingSnapshot();
     await sb.faults('quickbooks', { dropNext: 1 });
-    const automated = caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', customerEmail: 'billing@acme.example' });
-    const approved = caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 12000, currency: 'USD' }, refundReason: 'duplicate_charge' });
-    const [h1, h2] = await Promise.all(
-      [automated, approved].map((input) => client.workflow.start(WORKFLOW_TYPE.refund_request, { args: [input], taskQueue: worker.taskQueue, workflowId: `case-refund_request-${input.call.callId}` })),
-    );
-    const requestId = await waitForRequest(h2);
+    const h1 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: null, payment_id: null, amount: '25.00' }));
+    const h2 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: 'INV-1001', amount: '120.00' }));
+    const requestId = await waitForApprovalRequest(h2);
     // Visibility sees the open request shortly after the workflow set BillingWaitingOn.
     for (let i = 0; i < 50; i++) {
       waitingDuring = await waitingSnapshot();
       if (waitingDuring[0] > waitingBefore[0]) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await decide(h2, decision(requestId, APPROVER_1, 'approve'));
+    await decideSigned(h2, DECISION_KEY, requestId, 'U0FIN0001', 'approve');
     await Promise.all([h1.result(), h2.result()]);
     // Requests on the routes the dashboard shows, so the HTTP series exist.
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     for (const route of ['/webhooks/dialnexa', '/slack/interactions']) await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const port = (server.address() as AddressInfo).port;
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).text();
@@ -156,6 +162,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   after(async () => {
     server?.close();
     await worker?.stop();
+    await closeConnection?.();
     await client?.connection.close();
     await sb?.close();
   });
@@ -187,7 +194,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
 
   it('covers the issue: cases started/completed by type, waiting and age, money actions, failures and retries per system', () => {
     const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n');
-    for (const needle of [/billing_case_events\{event="started"\}/, /billing_case_events\{event="completed"\}/, /by \(case_type\)/, /billing_cases_waiting\b/, /billing_cases_waiting_older_than/, /group="money"/, /by \(system[,)]/, /retry="true"/, /outcome!="ok"/]) {
+    for (const needle of [/billing_case_events\{event="started"\}/, /billing_case_events\{event="completed"\}/, /by \(case_type\)/, /billing_cases_waiting\b/, /billing_cases_waiting_older_than/, /moves_money="true"/, /by \(system[,)]/, /retry="true"/, /outcome!="ok"/]) {
       assert.match(exprs, needle);
     }
   });
@@ -211,18 +218,25 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     for (const service of ['prometheus:', 'grafana:']) assert.ok(compose.includes(`\n  ${service}\n`), service);
   });
 
-  it("labels each activity with the system whose factory provides it", () => {
+  it('labels each activity with a system its factory talks to, and covers every activity', () => {
     const stub = {} as never;
-    const factories: [string, object][] = [
-      ['quickbooks', createQuickBooksActivities({ quickbooks: stub, hubspot: stub })],
-      ['hubspot', createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
-      ['skyfire', createSkyfireActivities({ skyfire: stub })],
-      ['zendesk', createZendeskActivities({ zendesk: stub })],
-      ['gmail', createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
-      ['drive', createDriveActivities({ drive: stub, quickbooks: stub })],
-      ['slack', createSlackActivities({ slack: stub })],
+    // Each factory and the systems its activities may name: one, except the money path (QuickBooks
+    // writes under a lock that is a Temporal workflow) and the gate (the worker's own checks).
+    const factories: [string[], object][] = [
+      [['quickbooks'], createQuickBooksActivities({ quickbooks: stub, hubspot: stub, approvals: stub })],
+      [['quickbooks', 'temporal'], createMoneyActivities({ quickbooks: stub, policy: stub, decisionKey: 'k', temporal: stub })],
+      [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
+      [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
+      [['skyfire'], createSkyfireActivities({ skyfire: stub })],
+      [['zendesk'], createZendeskActivities({ zendesk: stub })],
+      [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
+      [['drive'], createDriveActivities({ drive: stub, quickbooks: stub })],
+      [['slack'], createSlackActivities({ slack: stub })],
     ];
-    const fromFactories = Object.fromEntries(factories.flatMap(([system, acts]) => Object.keys(acts).map((name) => [name, system])));
-    assert.deepEqual(fromFactories, { ...ACTIVITY_SYSTEM_OF });
+    const systemOf = ACTIVITY_SYSTEM_OF as Record<string, string>;
+    const names = factories.flatMap(([allowed, acts]) => Object.keys(acts).map((name) => ({ name, allowed })));
+    assert.deepEqual(names.map((n) => n.name).sort(), Object.keys(systemOf).sort(), 'the map names exactly the activities the factories provide');
+    assert.deepEqual(names.filter((n) => !n.allowed.includes(systemOf[n.name])).map((n) => `${n.name}: ${systemOf[n.name]}`), []);
+    assert.deepEqual(['lockMoney', 'unlockMoney', 'moveMoney'].map((n) => systemOf[n]), ['temporal', 'temporal', 'quickbooks']);
   });
 });

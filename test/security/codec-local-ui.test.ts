@@ -16,7 +16,7 @@ import { NAMESPACE, temporalAddress, testClient } from '../support/temporal';
 
 const API_TOKEN = 'local-ui-token-0123456789abcdef0123456789abcdef';
 const UI_ORIGIN = 'http://localhost:8233';
-const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN, decisionKey: 'local-ui-test-decision-key-0123456789abcdef' };
 const PRODUCTION = {
   NODE_ENV: 'production',
   DIALNEXA_WEBHOOK_SECRET: secrets.dialnexaWebhookSecret,
