@@ -104,7 +104,8 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     ids.approved = await post('refund_request');
     ids.rejected = await post('refund_request', { invoice_number: 'INV-1001', amount: '120.00' });
     ids.twoPerson = await post('refund_request', { invoice_number: 'INV-1001', amount: '1500.00' });
-    ids.automated = await post('refund_request', { invoice_number: null, payment_id: null, amount: '25.00' });
+    // Inside policy on a paid invoice of an account that pays through Skyfire: a pay token, then the RefundReceipt.
+    ids.automated = await post('refund_request', { account_id: 'UMBRELLA-004', invoice_number: 'INV-4001', payment_id: '3004', amount: '25.00', customer_email: 'accounts@umbrella.example', payment_platform: 'skyfire' });
     ids.resend = await post('invoice_resend');
     ids.address = await post('billing_details_correction');
 
@@ -151,12 +152,14 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     assert.deepEqual(summary('twoPerson'), ['decision:approve:Approved']);
     assert.deepEqual([of('twoPerson')[0].executionStatus, of('twoPerson')[0].amount], ['RUNNING', 'USD 1,500.00'], 'a running case is read through its status query');
 
-    assert.deepEqual(summary('automated'), ['money_movement:RefundReceipt:recorded']);
-    assert.equal(of('automated')[0].decidedBy, 'policy');
-    assert.equal(of('automated')[0].amount, 'USD 25.00');
+    assert.deepEqual(summary('automated'), ['money_movement:pay_token:recorded', 'money_movement:RefundReceipt:recorded']);
+    assert.deepEqual(of('automated').map((r) => [r.system, r.decidedBy, r.amount, r.accountId]), [
+      ['skyfire', 'policy', 'USD 25.00', 'UMBRELLA-004'],
+      ['quickbooks', 'policy', 'USD 25.00', 'UMBRELLA-004'],
+    ]);
 
     assert.deepEqual([...of('resend'), ...of('address')], [], 'cases without decisions or money have no rows');
-    assert.equal(rows.length, 5);
+    assert.equal(rows.length, 6);
     for (const r of rows) assert.ok(r.at >= started.toISOString(), `${r.caseId} ${r.at} is inside the range`);
   });
 
@@ -172,7 +175,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     const json = JSON.stringify(rows);
     const details = fixtureContactDetails();
     assert.ok(details.includes('billing@acme.example') && details.includes('+14155550134') && details.includes('Priya Raman'), `the scan knows the fixtures' details: ${details.join(' | ')}`);
-    for (const detail of [...details, 'Call Priya Raman']) {
+    for (const detail of [...details, 'Call Priya Raman', 'accounts@umbrella.example']) {
       assert.ok(!csv.includes(detail), `CSV contains ${detail}`);
       assert.ok(!json.includes(detail), `JSON contains ${detail}`);
     }

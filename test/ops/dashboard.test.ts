@@ -140,7 +140,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     // then money recorded), and a refund that waits for a decision and is approved.
     waitingBefore = await waitingSnapshot();
     await sb.faults('quickbooks', { dropNext: 1 });
-    const h1 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: null, payment_id: null, amount: '25.00' }));
+    const h1 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { account_id: 'UMBRELLA-004', invoice_number: 'INV-4001', payment_id: '3004', amount: '25.00' }));
     const h2 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: 'INV-1001', amount: '120.00' }));
     const requestId = await waitForApprovalRequest(h2);
     // Visibility sees the open request shortly after the workflow set BillingWaitingOn.
