@@ -15,6 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { devSecret } from '../src/dev-secrets';
 import { signDialNexaBody } from '../src/intake/signature';
+import { withCallId, type CallFixture } from './call-fixture';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'calls');
 
@@ -49,8 +50,8 @@ async function main(): Promise<void> {
   const file = path.join(FIXTURES, `${path.basename(name)}.json`);
   if (!fs.existsSync(file)) usage(`no fixture "${name}"`);
 
-  const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { payload: { call: { id: string } } };
-  body.payload.call.id = callId;
+  // The recording and transcript links carry the call id too: they follow it.
+  const body = withCallId(JSON.parse(fs.readFileSync(file, 'utf8')) as CallFixture, callId);
   const raw = JSON.stringify(body);
   // The same secret the service uses: configured, or the local one it created on first run.
   const secret = config.dialnexa.webhookSecret ?? devSecret(config.dataDir, 'dialnexa-webhook');

@@ -14,6 +14,7 @@ import { createDialNexaRouter } from './intake/routes';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics';
 import { httpObservability, metricsHandler } from './observability/http';
+import { registerWaitingMetrics } from './observability/waiting-metrics';
 import { createSlackInteractionsRouter } from './slack/routes';
 import { createSlackApi } from './connectors/slack';
 
@@ -34,6 +35,8 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // First, so every later line of a request carries its id and every route is timed.
   const metrics = deps.metrics ?? createServiceMetrics();
+  // Cases waiting for a decision and their age, read from visibility at scrape time.
+  registerWaitingMetrics(metrics.registry, client);
   app.use(httpObservability(logger, metrics));
   // Headers, body limit, rate limit, /codec, then deny-by-default auth (docs/security.md).
   mountSecurity(app, { config, client, apiToken: deps.secrets.apiToken });

@@ -9,6 +9,7 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { createHash } from 'node:crypto';
 import { CURRENCY_CODE } from './domain/money';
 import type { CaseTimings, MoneyPolicy, PerCurrency } from './domain/policy';
+import { isLoopbackHost } from './security/loopback';
 import { parseKeyringSpec } from './temporal/codec';
 
 /** Boolean variables: true/false, 1/0, yes/no. */
@@ -125,6 +126,8 @@ export const envSchema = z.object({
   CODEC_ACTIVE_KEY_ID: z.string().min(1).optional(),
   /** Lifetime of the codec session cookie the Temporal Web UI sends to /codec. */
   CODEC_SESSION_TTL: z.string().default('12h'),
+  /** Development only: the local (loopback) Temporal UI may call /codec without a session. Default on in development; refused in production. */
+  CODEC_ADMIT_LOCAL_UI: boolEnv.optional(),
   /** Largest request body accepted, in bytes (413 above). */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** Per-client-IP rate limit on the public endpoints (webhooks): sustained rate and burst. */
@@ -174,6 +177,8 @@ export interface SecurityConfig {
   codecKeys?: string;
   codecActiveKeyId?: string;
   codecSessionTtlMs: number;
+  /** The local Temporal UI decodes without a session (development, loopback UI; docs/security.md §2). */
+  codecAdmitsLocalUi: boolean;
   bodyLimitBytes: number;
   rateLimit: { perMinute: number; burst: number };
   trustProxy?: string;
@@ -325,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.API_TOKEN) issues.push('API_TOKEN: required in production');
     if (!e.CODEC_KEYS) issues.push('CODEC_KEYS: required in production (payload encryption keys)');
     if (!e.DECISION_SIGNING_KEY) issues.push('DECISION_SIGNING_KEY: required in production (decisions are signed by the API and verified by the worker)');
+    if (e.CODEC_ADMIT_LOCAL_UI) issues.push('CODEC_ADMIT_LOCAL_UI: development only; production decodes with a session or the API token');
   }
   if (e.CODEC_KEYS) {
     try {
@@ -359,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drive: { ...conn('drive', e.DRIVE_API_BASE_URL, e.DRIVE_ACCESS_TOKEN), rootFolderId: e.DRIVE_FOLDER_ID },
   };
   const dataDir = path.resolve(e.DATA_DIR);
+  const uiUrl = e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_DEV_UI_PORT}`;
   const devAddress = `${e.TEMPORAL_DEV_IP}:${e.TEMPORAL_DEV_PORT}`;
   // @temporalio/envconfig understands the TEMPORAL_* conventions (address, namespace, API key, TLS
   // client certs, profiles in temporal.toml). We hand it our env explicitly so nothing else reads it.
@@ -375,7 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: connect.namespace ?? e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_DEV_UI_PORT}`,
+      uiUrl,
       connect,
       dev: {
         cliPath: e.TEMPORAL_CLI_PATH,
@@ -404,6 +411,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       codecKeys: e.CODEC_KEYS,
       codecActiveKeyId: e.CODEC_ACTIVE_KEY_ID,
       codecSessionTtlMs,
+      codecAdmitsLocalUi: e.NODE_ENV === 'development' && (e.CODEC_ADMIT_LOCAL_UI ?? true) && isLoopbackHost(new URL(uiUrl).hostname),
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
       rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
       trustProxy: e.HTTP_TRUST_PROXY || undefined,

@@ -64,8 +64,10 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
     namespace: config.temporal.namespace,
     retentionDays: config.temporal.dev.retentionDays,
     logFile: path.join(config.dataDir, 'temporal.log'),
-    // The Web UI decrypts payloads through this service's codec endpoint (docs/security.md).
-    uiCodecEndpoint: `${config.http.publicBaseUrl}/codec`,
+    // The Web UI decrypts payloads through this service's codec endpoint (docs/security.md). When
+    // the local UI is admitted without a session, it calls the endpoint on loopback: a public
+    // PUBLIC_BASE_URL (a tunnel for Slack) would relay the call and lose the admission.
+    uiCodecEndpoint: config.security.codecAdmitsLocalUi ? `http://localhost:${config.http.port}/codec` : `${config.http.publicBaseUrl}/codec`,
   });
 }
 
@@ -166,7 +168,9 @@ async function main(): Promise<void> {
       `  API            ${config.http.publicBaseUrl}   (GET /healthz, GET /metrics, POST /webhooks/dialnexa, POST /slack/interactions)`,
       `  Temporal       ${devServer?.address ?? config.temporal.address}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       // The configured UI URL (localhost), not the dev server's IP form: the codec endpoint admits only this origin.
-      `  Temporal UI    ${config.temporal.uiUrl}   (payloads decrypt after ${config.http.publicBaseUrl}/codec/session; see docs/security.md)`,
+      `  Temporal UI    ${config.temporal.uiUrl}   (${
+        config.security.codecAdmitsLocalUi && devServer ? 'payloads decrypted: development admits the local UI' : `payloads decrypt after ${config.http.publicBaseUrl}/codec/session`
+      }; see docs/security.md)`,
       config.security.apiToken ? '  API token      from API_TOKEN' : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
       ownSandbox ? `  Sandbox        ${config.sandbox.url}   (${sandboxed.join(', ')}; pages at /)` : '',

@@ -16,6 +16,7 @@ import { createDataConverter, resolveCodecKeyring } from './temporal/data-conver
 import { createLogger, type Logger } from './logger';
 import { validateHandoffMapping } from './policy/handoff';
 import { installTemporalRuntime } from './observability/temporal-runtime';
+import { activityMetricsInterceptor } from './observability/activity-metrics';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -66,6 +67,8 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    // Per-system attempt, failure, retry and money-action counters (README, Metrics).
+    interceptors: { activity: [activityMetricsInterceptor] },
   });
 }
 

@@ -2,6 +2,7 @@
  * Case status and listing for operators and auditors (behind the API token, see src/security):
  *   GET /cases/:workflowId                     the case's typed state (statusQuery) and execution info
  *   GET /cases?status=&type=&account=&limit=   cases found through the search attributes
+ *   GET /cases/export?from=&to=&format=csv|json the audit export (src/cases/export.ts), streamed
  * Search attributes carry no PII by design (src/temporal/search-attributes.ts), so listing them is safe.
  */
 import { Router, type Request, type Response } from 'express';
@@ -9,12 +10,15 @@ import { z } from 'zod';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { CASE_TYPES, CaseStatus, type CaseType } from '../domain/case';
 import { statusQuery, type CaseState } from '../workflows/messages';
+import { exportRows, parseBound, writeExport } from './export';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey, UrgencyKey } from '../temporal/search-attributes';
 
 export interface CasesRouterDeps {
   client: Client;
   /** How long a status query may wait for a worker to answer. */
   queryTimeoutMs?: number;
+  /** Visibility page size of the export (tests make it small to cross pages). */
+  exportPageSize?: number;
 }
 
 /** One case in a listing: ids, execution status and the (PII-free) search attributes. */
@@ -86,6 +90,16 @@ function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): CaseSummary {
   };
 }
 
+const bound = z.string().transform((v, ctx) => {
+  const d = parseBound(v);
+  if (!d) ctx.addIssue({ code: 'custom', message: 'expected a date (2026-12-01) or a date-time with zone (2026-12-01T09:00:00Z)' });
+  return d ?? new Date(0);
+});
+const exportQuery = z
+  .object({ from: bound, to: bound, format: z.enum(['csv', 'json']).default('csv') })
+  .strict()
+  .refine((q) => q.from < q.to, { message: '`from` must be before `to`', path: ['from'] });
+
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
 
 export function createCasesRouter(deps: CasesRouterDeps): Router {
@@ -105,6 +119,46 @@ export function createCasesRouter(deps: CasesRouterDeps): Router {
       if (cases.length >= limit) break;
     }
     res.json({ cases });
+  });
+
+  router.get('/export', async (req: Request, res: Response) => {
+    const parsed = exportQuery.safeParse(req.query);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'invalid_query', message: issues(parsed.error) });
+      return;
+    }
+    const { from, to, format } = parsed.data;
+    const rows = exportRows(client, { from, to }, { pageSize: deps.exportPageSize, queryTimeoutMs: deps.queryTimeoutMs });
+    // The first row is read before the headers go out, so a Temporal failure up front is still a
+    // proper error status; after that, a failure can only cut the stream (the client sees it truncated).
+    const first = await rows.next();
+    const name = `cases-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.${format}`;
+    res.status(200).type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    res.set({ 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' });
+    async function* all() {
+      if (!first.done) yield first.value;
+      yield* rows;
+    }
+    // Back-pressure: wait for the socket to drain; a client that went away ends the export.
+    const write = (chunk: string): Promise<void> | void => {
+      if (res.destroyed) throw new Error('the client closed the connection');
+      if (res.write(chunk)) return;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+    };
+    try {
+      await writeExport(all(), format, write);
+      res.end();
+    } catch (err) {
+      res.destroy(err as Error);
+    }
   });
 
   router.get('/:workflowId', async (req: Request, res: Response) => {

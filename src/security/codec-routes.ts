@@ -10,12 +10,15 @@
  *    header only with its own OIDC login, and otherwise only cookies, when "include cross-origin
  *    credentials" is on. So a person opens GET /codec/session on this service, enters the API token
  *    once, and gets a short-lived HttpOnly cookie scoped to /codec (docs/security.md).
+ *  - Development only (`admitLocalUi`): the local dev-server UI's calls pass without credentials,
+ *    so the embedded default opens decrypted; see localUiCall() and docs/security.md.
  */
 import { createHmac } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { bearerToken, secretsEqual, sendUnauthorized } from './auth';
+import { isLoopbackHost, loopbackAliases } from './loopback';
 import { rateLimit } from './rate-limit';
 
 export const CODEC_SESSION_COOKIE = 'codec_session';
@@ -35,6 +38,30 @@ export interface CodecRouterOptions {
   bodyLimitBytes: number;
   /** Login attempts per IP. */
   loginRateLimit?: { perMinute: number; burst: number };
+  /**
+   * Development only: a browser call from the local Temporal UI passes without a token or session
+   * (localUiCall). The caller sets it only when NODE_ENV=development and the UI is on loopback.
+   */
+  admitLocalUi?: boolean;
+}
+
+/** Headers a proxy or tunnel adds when it relays a request (ngrok, cloudflared, nginx, ...). */
+const RELAY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'cf-connecting-ip', 'true-client-ip'];
+
+/**
+ * A call from the local UI in a browser on this machine: its Origin is an admitted (loopback) UI
+ * origin, it arrived over a loopback socket (not req.ip: `trust proxy` would let a header choose
+ * it), it names a loopback Host (a DNS-rebinding page names its own), and no proxy relayed it (a
+ * tunnel such as ngrok, started to reach the Slack route, connects from loopback too).
+ * Origin alone proves nothing to a non-browser; the loopback conditions are what limit this to
+ * programs on the developer's own machine, which can read the key in DATA_DIR anyway.
+ */
+export function localUiCall(req: Request, allowed: ReadonlySet<string>): boolean {
+  const origin = req.get('origin');
+  if (origin === undefined || !allowed.has(origin) || !isLoopbackHost(new URL(origin).hostname)) return false;
+  const peer = req.socket.remoteAddress ?? '';
+  const host = (req.get('host') ?? '').replace(/:\d+$/, '');
+  return isLoopbackHost(peer) && isLoopbackHost(host) && RELAY_HEADERS.every((h) => req.get(h) === undefined);
 }
 
 /** Origin (scheme://host[:port]) of a URL, as browsers send it. */
@@ -112,7 +139,8 @@ function sameOriginPost(req: Request): boolean {
 
 export function createCodecRouter(opts: CodecRouterOptions): Router {
   const router = Router();
-  const allowed = new Set(opts.allowedOrigins);
+  // In development a loopback UI is admitted under each name a browser may open it by.
+  const allowed = new Set(opts.admitLocalUi ? opts.allowedOrigins.flatMap(loopbackAliases) : opts.allowedOrigins);
 
   // CORS on the codec calls: only the UI's origin(s), with credentials. Requests without Origin
   // (CLI, curl) pass to auth. The session page is same-origin and checks that itself.
@@ -143,7 +171,9 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
   const authenticated: RequestHandler = (req, res, next) => {
     res.set('Cache-Control', 'no-store');
     const token = bearerToken(req);
-    const ok = opts.apiToken !== undefined && (token ? secretsEqual(token, opts.apiToken) : sessionValid(readCookie(req, CODEC_SESSION_COOKIE), opts.apiToken));
+    const ok =
+      (opts.admitLocalUi === true && !token && localUiCall(req, allowed)) ||
+      (opts.apiToken !== undefined && (token ? secretsEqual(token, opts.apiToken) : sessionValid(readCookie(req, CODEC_SESSION_COOKIE), opts.apiToken)));
     if (!ok) {
       sendUnauthorized(res, 'Send Authorization: Bearer <API_TOKEN>, or start a session at /codec/session.');
       return;

@@ -66,6 +66,7 @@ export function mountSecurity(app: Express, deps: SecurityDeps): void {
       sessionTtlMs: s.codecSessionTtlMs,
       secureCookie: https,
       bodyLimitBytes: s.bodyLimitBytes,
+      admitLocalUi: s.codecAdmitsLocalUi,
     }),
   );
   app.use(accessGate(apiToken));

@@ -156,7 +156,8 @@ describe('codec endpoint for the Temporal Web UI', () => {
 
   before(async () => {
     client = await testClient();
-    ({ server, baseUrl } = await listen(testConfig(), client));
+    // The session path; the development-only admission of the local UI is tested below.
+    ({ server, baseUrl } = await listen(testConfig({ CODEC_ADMIT_LOCAL_UI: 'false' }), client));
     // A real encrypted payload, as the UI would find it in a history.
     const worker = await startTestWorker(createActivities({ workerIdentity: 'codec-test' }));
     try {

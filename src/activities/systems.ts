@@ -1,0 +1,48 @@
+/**
+ * The system each business-step activity talks to, for per-system metrics (attempts, failures,
+ * retries, money actions): an external system, `temporal` (the invoice's money lock is a
+ * workflow) or `internal` (the worker's own policy and decision checks). The compiler checks every
+ * contract method has one; test/ops/dashboard.test.ts checks them against the factories.
+ */
+import type { CaseActivities } from './contract';
+
+export type ActivitySystem = 'quickbooks' | 'skyfire' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'temporal' | 'internal';
+
+export const ACTIVITY_SYSTEM_OF = {
+  findInvoice: 'quickbooks',
+  getCustomer: 'quickbooks',
+  getOpenBalance: 'quickbooks',
+  findPayment: 'quickbooks',
+  invoiceLedger: 'quickbooks',
+  checkMoney: 'quickbooks',
+  moveMoney: 'quickbooks',
+  lockMoney: 'temporal',
+  unlockMoney: 'temporal',
+  loadPolicy: 'internal',
+  authorizeDecision: 'internal',
+  sendInvoice: 'quickbooks',
+  sendReceipt: 'quickbooks',
+  updateBillingAddress: 'quickbooks',
+  findContact: 'hubspot',
+  getOwner: 'hubspot',
+  getDeals: 'hubspot',
+  addCrmNote: 'hubspot',
+  createOwnerTask: 'hubspot',
+  getWalletBalance: 'skyfire',
+  createKyaToken: 'skyfire',
+  createPayToken: 'skyfire',
+  openTicket: 'zendesk',
+  addTicketNote: 'zendesk',
+  archiveDocument: 'drive',
+  sendCustomerEmail: 'gmail',
+  postApprovalRequest: 'slack',
+  updateApprovalMessage: 'slack',
+  postApprovalReminder: 'slack',
+  postFinanceAlert: 'slack',
+} as const satisfies Record<keyof CaseActivities, ActivitySystem>;
+
+/**
+ * The activities whose success moves money: a RefundReceipt or CreditMemo written (`moveMoney`,
+ * unless it answers `refused`), a Skyfire pay token created (it reserves wallet funds).
+ */
+export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>(['moveMoney', 'createPayToken']);
