@@ -10,7 +10,7 @@ import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, Approv
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
-import { recordCaseEvent } from './case-metrics';
+import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
 import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
 
 /** How a request ended, as the case sees it. */
@@ -167,7 +167,10 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   // Only cancel() closes a request this way, and the cancellation reaches this code as a CancelledFailure first.
   if (closure.kind === 'cancelled') throw new CancelledFailure('the case was cancelled');
   rt.closeRequest();
-  if (closure.kind !== 'expired') recordCaseEvent(rt.input.caseType, 'decided');
+  if (closure.kind !== 'expired') {
+    recordCaseEvent(rt.input.caseType, 'decided');
+    recordDecisionLatency(rt.input.caseType, spec.kind, Date.now() - startedMs);
+  }
   const finalState: ApprovalViewState =
     closure.kind === 'approved' ? 'approved' : closure.kind === 'expired' ? 'expired' : closure.action === DecisionAction.Reject ? 'rejected' : 'decided';
   // Buttons go away, so nobody can click the closed request again. Not awaited: the decision's

@@ -6,7 +6,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseType } from '../../src/domain/case';
 import { DecisionAction, decideSignal } from '../../src/workflows/messages';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, testPolicy, waitForRequest, type CaseEnv } from '../workflows/helpers';
+import { signDecision } from '../../src/security/decision-signing';
+import { APPROVER_1, APPROVER_2, TEST_DECISION_KEY, caseInput, decide, decision, testPolicy, waitForRequest, type CaseEnv } from '../workflows/helpers';
 
 export type Scenario = (env: CaseEnv) => Promise<WorkflowHandle>;
 
@@ -17,7 +18,8 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     const h = await env.start(caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }, { policy: quick }));
     const id = await waitForRequest(h);
     await decide(h, decision(id, APPROVER_1, DecisionAction.Approve));
-    await h.signal(decideSignal, decision(id, APPROVER_2, DecisionAction.Approve, { source: 'operator' }));
+    // The second approval as a signal, with the proof the API makes (an unsigned one would be ignored).
+    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(id, APPROVER_2, DecisionAction.Approve)));
     await h.result();
     return h;
   },
