@@ -42,11 +42,12 @@ function load(name: string): Json {
 }
 
 /** A signed-ready call body; `tag` makes call ids (and so workflow ids) unique per run. */
-export function buildCall(kind: CallKind, tag: string, seq: number): { callId: string; raw: Buffer } {
+export function buildCall(kind: CallKind, tag: string, seq: number, opts: { ownInvoice?: boolean } = {}): { callId: string; raw: Buffer } {
   const body = load(kind === CallKind.InvoiceResend ? 'invoice_resend' : 'refund_request') as { payload: { call: Json & { post_call_analysis: Json } } };
   const callId = `call_b${tag}${seq.toString(36)}`;
   const call = body.payload.call;
   call.id = callId;
+  if (kind === CallKind.ReviewRefund && opts.ownInvoice) call.post_call_analysis.invoice_number = benchInvoiceNumber(callId);
   if (kind === CallKind.AutoRefund) {
     // An invoice of its own (seedBenchInvoice): a refund is automated only against a named, paid
     // invoice with no earlier refund, and the money path serializes money per invoice.
@@ -60,12 +61,12 @@ export function benchInvoiceNumber(callId: string): string {
   return `INV-B-${callId}`;
 }
 
-/** Creates that invoice in the sandbox's QuickBooks, paid 20.00 by Acme (harness set-up: one local request). */
-export async function seedBenchInvoice(sandboxUrl: string, callId: string): Promise<void> {
+/** Creates that invoice in the sandbox's QuickBooks, paid by Acme (harness set-up: one local request). */
+export async function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor: 2000 }),
+    body: JSON.stringify({ docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor }),
   });
   if (!res.ok) throw new Error(`seeding ${benchInvoiceNumber(callId)}: ${res.status} ${await res.text()}`);
 }

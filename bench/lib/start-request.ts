@@ -13,7 +13,7 @@ import { callSchema } from '../../src/intake/schema';
 import { buildCaseInputs, searchAttributesFor, staticSummaryFor } from '../../src/intake/start-cases';
 import { suppressCall } from '../../src/intake/suppression';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { buildCall, CallKind } from './calls';
+import { benchInvoiceNumber, buildCall, CallKind } from './calls';
 
 export function refundCaseInput(tag: string): CaseInput {
   const { raw } = buildCall(CallKind.ReviewRefund, tag, 0);
@@ -31,9 +31,17 @@ export function refundCaseInput(tag: string): CaseInput {
   return input;
 }
 
-/** Starts one refund case the way the intake does, under a fresh call id. */
-export async function startLikeIntake(client: Client, taskQueue: string, template: CaseInput, callId: string): Promise<void> {
-  const input: CaseInput = { ...template, call: { ...template.call, callId } };
+/**
+ * Starts one refund case the way the intake does, under a fresh call id. `ownInvoice`: the case
+ * refunds an invoice of its own (benchInvoiceNumber), so approving many of them does not meet the
+ * money path's rule that one invoice is refunded at most what was paid.
+ */
+export async function startLikeIntake(client: Client, taskQueue: string, template: CaseInput, callId: string, opts: { ownInvoice?: boolean } = {}): Promise<void> {
+  const input: CaseInput = {
+    ...template,
+    call: { ...template.call, callId },
+    ...(opts.ownInvoice ? { fields: { ...template.fields, invoiceNumber: benchInvoiceNumber(callId) } } : {}),
+  };
   await client.workflow.start('refundRequest', {
     taskQueue,
     workflowId: caseWorkflowId(callId, 'refund_request'),

@@ -64,10 +64,11 @@ export function approval(ctx: Pick<BenchContext, 'decisionKeyHex'>, workflowId: 
 }
 
 async function oneCase(ctx: BenchContext, index: number, name: string, kind: CallKind, decide: boolean): Promise<CaseCost> {
-  const { callId, raw } = buildCall(kind, `${ctx.tag}c`, index);
+  const { callId, raw } = buildCall(kind, `${ctx.tag}c`, index, { ownInvoice: true });
   let workflowId: string;
   try {
     if (kind === CallKind.AutoRefund) await seedBenchInvoice(ctx.sandboxUrl, callId);
+    if (kind === CallKind.ReviewRefund) await seedBenchInvoice(ctx.sandboxUrl, callId, 45000);
     const accepted = await postCall(ctx.apiUrl, ctx.webhookSecret, raw);
     workflowId = accepted.cases[0].workflowId;
   } catch (err) {

@@ -16,6 +16,7 @@ import { decideUpdate, DecisionAction, type CaseState } from '../../src/workflow
 import { decodeButtonValue } from '../../src/slack/interactions';
 import { temporal } from '@temporalio/proto';
 import { refundCaseInput, startLikeIntake } from '../lib/start-request';
+import { seedBenchInvoice } from '../lib/calls';
 import { cpuMeter, type BenchContext, type CpuShare } from '../lib/context';
 import type { ProcStats } from '../lib/ipc';
 import { runBatch } from '../lib/load';
@@ -159,7 +160,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     async (i) => {
       while (callIds.length - waiting > BACKLOG && Date.now() < stopPostingAt) await sleep(200);
       const callId = `call_b${ctx.tag}w${i.toString(36)}`;
-      await startLikeIntake(ctx.serviceClient, ctx.queues.service, template, callId);
+      await startLikeIntake(ctx.serviceClient, ctx.queues.service, template, callId, { ownInvoice: true });
       callIds.push(callId);
     },
     (done) => ctx.progress(`  started ${done}/${n}, ${waiting} waiting`),
@@ -210,6 +211,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       const handle = ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(workflowId);
       // From the message's button, as a click carries it; a query only if the message is missing.
       const requestId = fromSlack.get(workflowId) ?? (await pendingRequestId(handle, 30_000)).requestId;
+      // Its invoice appears only now (the case was told at start it was not found, and waits for a person):
+      // seeding 10,000 invoices up front would slow every sandbox look-up of the fill.
+      await seedBenchInvoice(ctx.sandboxUrl, picked[i], 45000);
       const sentAt = Date.now();
       await handle.executeUpdate(decideUpdate, { args: [approval(ctx, workflowId, requestId)] });
       const answeredAt = Date.now();

@@ -8,9 +8,9 @@ import { Client, WorkflowClient, compileWorkflowOptions, isGrpcServiceError, typ
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
 import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
+import { formatMoney } from '../domain/money';
 import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, OwnerKey, UrgencyKey } from '../temporal/search-attributes';
-import { currencyExponent } from './schema';
 import type { SuppressedCall } from './suppression';
 
 /** One case in the webhook's answer. */
@@ -72,11 +72,8 @@ export function searchAttributesFor(input: CaseInput): SearchAttributePair[] {
   return pairs;
 }
 
-/** Formats minor units for people: 12050 USD → "120.50 USD". */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const exp = currencyExponent(currency);
-  return `${(amountMinor / 10 ** exp).toFixed(exp)} ${currency}`;
-}
+/** Minor units for people, the one way the service writes money: 12050 USD → "USD 120.50". */
+export { formatMoney };
 
 /** The one line the Temporal Web UI shows for the case. Ids, amounts and flags; no PII. */
 export function staticSummaryFor(input: CaseInput): string {

@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { statusQuery } from '../workflows/messages';
-import { currencyExponent } from '../intake/schema';
+import { formatMoney } from '../domain/money';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey, WaitingOnKey } from '../temporal/search-attributes';
 
 /** One case waiting for a decision. */
@@ -108,8 +108,7 @@ export function formatAge(ms: number): string {
 }
 
 function money(amountMinor: number, currency = 'USD'): string {
-  const exp = currencyExponent(currency);
-  return `${(amountMinor / 10 ** exp).toFixed(exp)} ${currency}`;
+  return formatMoney(amountMinor, currency);
 }
 
 /** A plain-text table for the terminal. */

@@ -19,8 +19,6 @@ export const RefundBlocker = {
   /** More than the customer paid on the named invoice (or in another currency): never automated. */
   ExceedsAmountPaid: 'exceeds_amount_paid',
   InvoiceNotFound: 'invoice_not_found',
-  /** The call named no invoice: nothing bounds the refund by what was paid, so a person decides. */
-  NoInvoice: 'no_invoice',
   /** No automation limit is configured for the refund's currency. */
   CurrencyNotAutomated: 'currency_not_automated',
   /** The refund's currency is not the QuickBooks customer's currency. */
@@ -81,7 +79,6 @@ export function refundAutomation(
   const reason = fields.refundReason?.trim().toLowerCase();
   if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason)) blockers.push(RefundBlocker.ReasonNotAllowed);
   if (input.suppressed.length > 0) blockers.push(RefundBlocker.Suppressed);
-  if (!fields.invoiceNumber?.trim()) blockers.push(RefundBlocker.NoInvoice);
   if (facts.earlierRefund || (facts.alreadyRefundedMinor ?? 0) > 0) blockers.push(RefundBlocker.EarlierRefund);
   if (facts.customerCurrency && currency && facts.customerCurrency !== currency) blockers.push(RefundBlocker.CurrencyMismatch);
   if (facts.invoiceIsCallers === false) blockers.push(RefundBlocker.InvoiceOfAnotherCustomer);

@@ -181,7 +181,7 @@ describe('search attributes and summary', () => {
       BillingCurrency: 'USD',
       BillingOwner: 'U0OWN0002',
     });
-    assert.equal(staticSummaryFor(input), 'payment blocker · call call_pbk2j7f4s9q1 · account GLOBEX-002 · invoice INV-2001 · 2400.00 USD · urgency urgent');
+    assert.equal(staticSummaryFor(input), 'payment blocker · call call_pbk2j7f4s9q1 · account GLOBEX-002 · invoice INV-2001 · USD 2,400.00 · urgency urgent');
   });
 });
 

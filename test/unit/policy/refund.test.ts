@@ -27,7 +27,6 @@ describe('refund automation policy', () => {
       [[{ suppressed: ['card_number'] }], clean, RefundBlocker.Suppressed],
       [[{}, {}], { vip: false, earlierRefund: true }, RefundBlocker.EarlierRefund],
       [[{}, { amount: undefined }], clean, RefundBlocker.NoAmount],
-      [[{}, { invoiceNumber: undefined }], clean, RefundBlocker.NoInvoice],
       [[{}, { amount: { amountMinor: 100, currency: 'EUR' } }], clean, RefundBlocker.CurrencyNotAutomated],
       [[{}, {}], { ...clean, customerCurrency: 'EUR' }, RefundBlocker.CurrencyMismatch],
       [[{}, {}], { ...clean, invoiceIsCallers: false }, RefundBlocker.InvoiceOfAnotherCustomer],
