@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}`, connectors: createConnectors(config.connectors) }),
+      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}`, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: createDataConverter(resolveCodecKeyring(config)),
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,

@@ -77,7 +77,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors) }),
+    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
     workflowBundle: { codePath: prebuiltBundlePath() },
     dataConverter: createDataConverter(resolveCodecKeyring(config)),
     identity,

@@ -62,7 +62,7 @@ async function runWorker(bundlePath: string): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors) }),
+    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
     workflowBundle: { codePath: bundlePath },
     dataConverter: createDataConverter(resolveCodecKeyring(config)),
     identity,
