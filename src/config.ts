@@ -88,6 +88,14 @@ export const envSchema = z.object({
   SKYFIRE_BUYER_API_KEY: z.string().min(1).optional(),
   /** Seller service that receives pay tokens for refunds paid through Skyfire. */
   SKYFIRE_SELLER_SERVICE_ID: z.string().default('3f8b7a52-1c2d-4e5f-9a6b-7c8d9e0f1a2b'),
+  /** The seller service's API that receives a refund's pay token (`skyfire-pay-id` header) and charges it. Without it no Skyfire refund is paid. */
+  SKYFIRE_SELLER_SERVICE_URL: z.url().optional(),
+  /** Lifetime of a refund's pay token (`expiresAt`; Skyfire allows 10 s to 24 h). */
+  SKYFIRE_PAY_TOKEN_TTL: z.string().default('1h'),
+  /** How long after expiry the seller may still charge (Skyfire documents 24 h); the case waits this long for the charge. */
+  SKYFIRE_CHARGE_GRACE: z.string().default('24h'),
+  /** How often a case looks at the pay token's charges while it waits. */
+  SKYFIRE_CHARGE_POLL_INTERVAL: z.string().default('1m'),
   QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
   QBO_REALM_ID: z.string().default('9130350000000001'),
   /** Static access token (expires after about 1 h; development only). Production uses the refresh set below. */
@@ -208,7 +216,14 @@ export interface ConnectorConfig {
 export interface ConnectorsConfig {
   /** Encrypted OAuth token store and its locks, shared by every worker process. */
   credentialsDir: string;
-  skyfire: ConnectorConfig & { sellerServiceId: string };
+  skyfire: ConnectorConfig & {
+    sellerServiceId: string;
+    /** Where a refund's pay token is handed over; undefined = no seller endpoint configured. */
+    sellerServiceUrl?: string;
+    payTokenTtlSeconds: number;
+    chargeGraceMs: number;
+    chargePollMs: number;
+  };
   quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string };
   hubspot: ConnectorConfig;
   gmail: ConnectorConfig & { sender: string };
@@ -328,6 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
   };
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
+  const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
+  if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000)) issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
+  const chargeGraceMs = duration('SKYFIRE_CHARGE_GRACE');
+  const chargePollMs = duration('SKYFIRE_CHARGE_POLL_INTERVAL');
   if (policy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
   if (e.NODE_ENV === 'production') {
     if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
@@ -390,7 +409,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const zendesk = conn('zendesk', e.ZENDESK_API_BASE_URL);
   const connectors: ConnectorsConfig = {
     credentialsDir: path.resolve(e.CREDENTIALS_DIR ?? path.join(e.DATA_DIR, 'credentials')),
-    skyfire: { ...conn('skyfire', e.SKYFIRE_API_BASE_URL), sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID },
+    skyfire: (() => {
+      const c = conn('skyfire', e.SKYFIRE_API_BASE_URL);
+      // The sandbox also stands in for the seller service's API (src/sandbox/systems/skyfire.ts).
+      const sellerServiceUrl = e.SKYFIRE_SELLER_SERVICE_URL ?? (c.sandbox ? `${c.baseUrl}/seller-service/refunds` : undefined);
+      return { ...c, sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID, sellerServiceUrl, payTokenTtlSeconds: Math.round(payTokenTtlMs / 1000), chargeGraceMs, chargePollMs };
+    })(),
     quickbooks: {
       ...conn('quickbooks', e.QBO_API_BASE_URL),
       realmId: e.QBO_REALM_ID,

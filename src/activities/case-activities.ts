@@ -17,7 +17,7 @@ export function createCaseActivities(c: ConnectorClients): CaseActivities {
   return {
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
-    ...createSkyfireActivities({ skyfire: c.skyfire }),
+    ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds }),
     ...createZendeskActivities({ zendesk: c.zendesk }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),

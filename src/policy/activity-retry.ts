@@ -111,6 +111,7 @@ export const ACTIVITY_GROUP_OF = {
   getWalletBalance: 'read',
   createKyaToken: 'write',
   createPayToken: 'money',
+  getPayTokenCharges: 'read',
   sendInvoice: 'write',
   sendReceipt: 'write',
   recordRefund: 'money',
