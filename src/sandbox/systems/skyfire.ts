@@ -10,7 +10,8 @@
  * party a refund's pay token is handed to (in `skyfire-pay-id`, as Skyfire's seller guides show).
  * It charges the token through the same charge logic a seller's call to `/api/v1/tokens/charge`
  * runs, after a delay, or never (control `POST /_sandbox/skyfire/seller {"mode","delayMs"}`).
- * Control: `POST /_sandbox/skyfire/wallet {"balance"}`, `POST /_sandbox/skyfire/settings {"chargeGraceSeconds"}`.
+ * Control: `POST /_sandbox/skyfire/wallet {"balance"}`, `POST /_sandbox/skyfire/settings {"chargeGraceSeconds"}`,
+ * `POST /_sandbox/skyfire/drop-pay-creates {"count"}` (apply the next pay-token creates, lose their answers).
  */
 import { createHmac } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -50,13 +51,16 @@ export function createSkyfireSystem(): SandboxSystem {
   let tokens: TokenRow[] = [];
   /** Seconds after expiry a seller may still charge (Skyfire: 24 h). Tests shorten it. */
   let chargeGraceSeconds = 24 * 3600;
-  let seller: { mode: SellerMode; delayMs: number } = { mode: 'charge', delayMs: 200 };
+  let seller: { mode: SellerMode; delayMs: number } = { mode: 'charge', delayMs: 0 };
+  /** Pay-token creates to apply and then answer with a closed connection (a lost answer on one endpoint). */
+  let dropPayCreates = 0;
   const timers = new Set<NodeJS.Timeout>();
   const reset = () => {
     balanceMicros = toMicros(SKYFIRE_SEED.balance) ?? 0;
     tokens = [];
     chargeGraceSeconds = 24 * 3600;
-    seller = { mode: 'charge', delayMs: 200 };
+    seller = { mode: 'charge', delayMs: 0 };
+    dropPayCreates = 0;
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
@@ -167,6 +171,11 @@ export function createSkyfireSystem(): SandboxSystem {
       const sig = sign(head, body);
       const token = `${head}.${body}.${sig}`;
       tokens.push({ tokenId, token, type, buyerTag: typeof b.buyerTag === 'string' ? b.buyerTag : null, sellerServiceId: String(b.sellerServiceId ?? ''), valueMicros: isPay ? valueMicros : 0, createdAt: Date.now(), expiresAt, chargedMicros: 0, charges: [] });
+      if (isPay && dropPayCreates > 0) {
+        dropPayCreates--;
+        req.socket.destroy();
+        return;
+      }
       res.json({ token });
     });
 
@@ -214,6 +223,10 @@ export function createSkyfireSystem(): SandboxSystem {
         const g = Number((req.body as { chargeGraceSeconds?: unknown }).chargeGraceSeconds);
         if (Number.isFinite(g) && g >= 0) chargeGraceSeconds = g;
         res.json({ chargeGraceSeconds });
+      });
+      r.post('/drop-pay-creates', (req, res) => {
+        dropPayCreates = Number((req.body as { count?: unknown }).count ?? 1) || 0;
+        res.json({ dropPayCreates });
       });
       r.post('/seller', (req, res) => {
         const b = req.body as { mode?: SellerMode; delayMs?: number };
