@@ -7,7 +7,7 @@
  * case in needs-attention saying no money moved. Called only from the money path, after the invoice
  * was re-checked under its lock and before the QuickBooks record is written.
  */
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import { CaseStatus } from '../domain/case';
 import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
@@ -19,8 +19,8 @@ const MAX_POLL_MS = 30 * 60_000;
 
 export interface SkyfirePaid {
   payTokenId: string;
-  /** Always true: the seller's charge was seen through Skyfire's token charges. */
-  moneyMoved: true;
+  /** True when the seller's charge was seen through Skyfire's token charges; false only for cases whose token predates this check (legacy replay). */
+  moneyMoved: boolean;
   /** Skyfire's ids of the charges on the token (may be empty where Skyfire's answer carries none). */
   chargeIds: string[];
 }
@@ -63,6 +63,8 @@ export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, ste
     throw err;
   }
   rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
+  // Cases that created their token before this release go on as they did (their history has no charge reads).
+  if (!patched('skyfire-wait-for-charge')) return { payTokenId: pay.tokenId, moneyMoved: false, chargeIds: [] };
   rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown} ${pay.handedOver ? 'handed to the seller service' : '(hand-over to the seller service unconfirmed)'}`);
 
   // Wait, durably, for the seller's charge: timers survive restarts; reads failing meanwhile just
