@@ -156,7 +156,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const queues = { floor: `bench-floor-${tag}`, floorUnpolled: `bench-floor-unpolled-${tag}`, service: `bench-service-${tag}`, serviceUnpolled: `bench-service-unpolled-${tag}` };
     const codecKeyHex = randomBytes(32).toString('hex');
     const secrets = { webhookSecret: randomBytes(24).toString('hex'), slackSigningSecret: randomBytes(24).toString('hex'), apiToken: randomBytes(32).toString('hex') };
-    const base = { address: server.address, namespace: server.namespace, codecKeyHex };
+    const base = { address: server.address, namespace: server.namespace, codecKeyHex, decisionKeyHex: randomBytes(32).toString('hex') };
 
     progress('starting API + sandbox processes');
     const edge = await BenchChild.start('edge', { kind: 'edge', ...base, taskQueue: queues.service, ...secrets });

@@ -78,6 +78,7 @@ export function createApp(deps: ApiDeps): Express {
       client,
       logger,
       signingSecret: deps.secrets.slackSigningSecret,
+      decisionKey: deps.secrets.decisionKey,
       slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
     }),
   );

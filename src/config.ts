@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
-import type { CasePolicy } from './domain/case';
+import { createHash } from 'node:crypto';
+import { CURRENCY_CODE } from './domain/money';
+import type { CaseTimings, MoneyPolicy, PerCurrency } from './domain/policy';
 import { parseKeyringSpec } from './temporal/codec';
 
 /** Boolean variables: true/false, 1/0, yes/no. */
@@ -59,12 +61,14 @@ export const envSchema = z.object({
   /** Below this intent confidence a call goes to triage. */
   TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
 
-  // --- Policy (product.md §4-5). Amounts in minor units; durations like 30s, 15m, 4h, 3d. ---
-  REFUND_AUTOMATION_LIMIT_MINOR: z.coerce.number().int().min(0).default(5000),
-  TWO_PERSON_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(100000),
+  // --- Policy (product.md §4-5). Amounts in minor units of each currency (ISO 4217 exponent: JPY 0, USD 2, KWD 3); durations like 30s, 15m, 4h, 3d. ---
+  /** Per currency, `CUR:minor,...`: refunds at or below may be automated. A currency not listed is never automated. */
+  REFUND_AUTOMATION_LIMITS: z.string().default('USD:5000,EUR:5000,GBP:5000,JPY:5000'),
+  /** Per currency, `CUR:minor,...`: above it two different approvers are needed. A currency not listed always needs two. */
+  TWO_PERSON_THRESHOLDS: z.string().default('USD:100000,EUR:100000,GBP:100000,JPY:150000'),
   AUTOMATION_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.85),
   AUTOMATABLE_REFUND_REASONS: z.string().default('duplicate_charge,billing_error,service_outage'),
-  /** Slack user ids whose approvals count (comma-separated). */
+  /** Slack user ids whose approvals count (comma-separated). Read by the worker whenever a decision is made or money moves. */
   APPROVERS: z.string().default('U0FIN0001,U0FIN0002'),
   SECOND_TIER_APPROVERS: z.string().default('U0CFO0001'),
   SLACK_FINANCE_CHANNEL: z.string().default('C0FINANCE'),
@@ -73,6 +77,8 @@ export const envSchema = z.object({
   APPROVAL_TIMEOUT: z.string().default('72h'),
   PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
   DEFAULT_FOLLOW_UP: z.string().default('3d'),
+  /** Key the API signs decisions with and the worker verifies them with (docs/security.md). Required in production; a local one is created otherwise. */
+  DECISION_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
   // --- Connectors. Outside production a system without credentials uses the local sandbox; in
   // production every system needs its credential unless SANDBOX_SYSTEMS names it. ---
@@ -172,7 +178,10 @@ export interface Config {
   };
   dataDir: string;
   dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number };
-  policy: CasePolicy;
+  /** The finance policy the worker applies (never a workflow input). */
+  moneyPolicy: MoneyPolicy;
+  /** Durations cases are started with. */
+  timings: CaseTimings;
   /** `systems`: the systems the sandbox serves (every one without credentials outside production; only SANDBOX_SYSTEMS in production). */
   sandbox: { port: number; url: string; systems: ConnectorSystemName[]; explicit: ConnectorSystemName[] };
   connectors: ConnectorsConfig;
@@ -187,6 +196,8 @@ export interface Config {
 export interface SecurityConfig {
   /** undefined outside production = use the local dev token (src/security/secrets.ts). */
   apiToken?: string;
+  /** DECISION_SIGNING_KEY; undefined outside production = local key (src/dev-secrets.ts). */
+  decisionSigningKey?: string;
   /** CODEC_KEYS as given (validated here); undefined outside production = local key. */
   codecKeys?: string;
   codecActiveKeyId?: string;
@@ -308,6 +319,46 @@ function googleCredential(e: Env, issues: string[]): Omit<Extract<OAuthConfig, {
   return undefined;
 }
 
+/**
+ * Reminders one approval request may send before its timeout. Each costs a timer and a Slack
+ * activity (about ten history events); 500 keeps a request far below Temporal's 51,200-event limit.
+ */
+export const MAX_REMINDERS_PER_REQUEST = 500;
+
+const VALID_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** `USD:5000,JPY:5000` -> { USD: 5000, JPY: 5000 }; each problem becomes a start-up issue naming the variable. */
+export function perCurrency(name: string, value: string, issues: string[]): PerCurrency {
+  const out: Record<string, number> = {};
+  for (const item of list(value)) {
+    const m = /^([A-Za-z]{3})\s*:\s*(\d+)$/.exec(item);
+    const currency = m?.[1].toUpperCase();
+    if (!m || !currency || !CURRENCY_CODE.test(currency) || !VALID_CURRENCIES.has(currency)) {
+      issues.push(`${name}: expected CUR:minor_units entries such as USD:5000, got "${item}"`);
+      continue;
+    }
+    if (currency in out) issues.push(`${name}: ${currency} is listed twice`);
+    out[currency] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The policy with its version: a hash of its canonical JSON, so history can say which rules applied. */
+export function buildMoneyPolicy(p: Omit<MoneyPolicy, 'version'>): MoneyPolicy {
+  const sorted = (r: PerCurrency) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+  const canonical = {
+    refundAutomationLimits: sorted(p.refundAutomationLimits),
+    twoPersonThresholds: sorted(p.twoPersonThresholds),
+    automationMinConfidence: p.automationMinConfidence,
+    automatableRefundReasons: [...p.automatableRefundReasons].sort(),
+    approvers: [...p.approvers].sort(),
+    secondTierApprovers: [...p.secondTierApprovers].sort(),
+    financeChannel: p.financeChannel,
+  };
+  const version = createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12);
+  return { ...canonical, version };
+}
+
 export class ConfigError extends Error {
   constructor(public readonly issues: string[]) {
     super(`Invalid configuration:\n  - ${issues.join('\n  - ')}`);
@@ -328,14 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (ms === undefined || ms <= 0) issues.push(`${name}: expected a duration like 30s, 15m, 4h or 3d, got "${String(e[name])}"`);
     return ms ?? 0;
   };
-  const policy: CasePolicy = {
-    refundAutomationLimitMinor: e.REFUND_AUTOMATION_LIMIT_MINOR,
-    twoPersonThresholdMinor: e.TWO_PERSON_THRESHOLD_MINOR,
-    automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
-    automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
-    approvers: list(e.APPROVERS),
-    secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
-    financeChannel: e.SLACK_FINANCE_CHANNEL,
+  const timings: CaseTimings = {
     reminderIntervalMs: duration('APPROVAL_REMINDER_INTERVAL'),
     escalateAfterMs: duration('APPROVAL_ESCALATE_AFTER'),
     approvalTimeoutMs: duration('APPROVAL_TIMEOUT'),
@@ -347,12 +391,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000)) issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
   const chargeGraceMs = duration('SKYFIRE_CHARGE_GRACE');
   const chargePollMs = duration('SKYFIRE_CHARGE_POLL_INTERVAL');
-  if (policy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
+  const moneyPolicy = buildMoneyPolicy(
+    {
+      refundAutomationLimits: perCurrency('REFUND_AUTOMATION_LIMITS', e.REFUND_AUTOMATION_LIMITS, issues),
+      twoPersonThresholds: perCurrency('TWO_PERSON_THRESHOLDS', e.TWO_PERSON_THRESHOLDS, issues),
+      automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
+      automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
+      approvers: list(e.APPROVERS),
+      secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
+      financeChannel: e.SLACK_FINANCE_CHANNEL,
+    },
+  );
+  for (const old of ['REFUND_AUTOMATION_LIMIT_MINOR', 'TWO_PERSON_THRESHOLD_MINOR'] as const) {
+    // One number for every currency compared JPY with USD: refuse it rather than guess a currency.
+    if (env[old] !== undefined) issues.push(`${old}: replaced by per-currency ${old === 'REFUND_AUTOMATION_LIMIT_MINOR' ? 'REFUND_AUTOMATION_LIMITS' : 'TWO_PERSON_THRESHOLDS'} (e.g. USD:5000,JPY:5000)`);
+  }
+  for (const [currency, limit] of Object.entries(moneyPolicy.refundAutomationLimits)) {
+    const threshold = moneyPolicy.twoPersonThresholds[currency];
+    if (threshold === undefined) issues.push(`REFUND_AUTOMATION_LIMITS: ${currency} has an automation limit but no TWO_PERSON_THRESHOLDS entry`);
+    else if (limit > threshold) issues.push(`REFUND_AUTOMATION_LIMITS: ${currency} ${limit} is above its two-person threshold ${threshold} (automation would skip a two-person approval)`);
+  }
+  if (moneyPolicy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
+  if (timings.reminderIntervalMs > 0 && timings.approvalTimeoutMs / timings.reminderIntervalMs > MAX_REMINDERS_PER_REQUEST) {
+    issues.push(
+      `APPROVAL_TIMEOUT / APPROVAL_REMINDER_INTERVAL: ${Math.ceil(timings.approvalTimeoutMs / timings.reminderIntervalMs)} reminders per request is more than ${MAX_REMINDERS_PER_REQUEST}; each is several history events and a long wait would approach Temporal's history limit (raise the interval or shorten the timeout)`,
+    );
+  }
+  if (timings.escalateAfterMs > timings.approvalTimeoutMs) issues.push('APPROVAL_ESCALATE_AFTER: longer than APPROVAL_TIMEOUT, so no request would ever escalate');
   if (e.NODE_ENV === 'production') {
     if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
     if (!e.SLACK_SIGNING_SECRET) issues.push('SLACK_SIGNING_SECRET: required in production');
     if (!e.API_TOKEN) issues.push('API_TOKEN: required in production');
     if (!e.CODEC_KEYS) issues.push('CODEC_KEYS: required in production (payload encryption keys)');
+    if (!e.DECISION_SIGNING_KEY) issues.push('DECISION_SIGNING_KEY: required in production (decisions are signed by the API and verified by the worker)');
   }
   if (e.CODEC_KEYS) {
     try {
@@ -458,7 +529,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dataDir,
     dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
-    policy,
+    moneyPolicy,
+    timings,
     sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl, systems: CONNECTOR_SYSTEMS.filter((n) => sandboxed.has(n)), explicit },
     connectors,
     pathVar: env.PATH,
@@ -469,6 +541,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     security: {
       apiToken: e.API_TOKEN,
+      decisionSigningKey: e.DECISION_SIGNING_KEY,
       codecKeys: e.CODEC_KEYS,
       codecActiveKeyId: e.CODEC_ACTIVE_KEY_ID,
       codecSessionTtlMs,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type DevSecretName = 'dialnexa-webhook' | 'slack-signing' | 'api-token' | 'codec-key';
+export type DevSecretName = 'dialnexa-webhook' | 'slack-signing' | 'api-token' | 'codec-key' | 'decision-key';
 
 /** Returns the stored local secret, creating it (32 random bytes, hex) on first use. */
 export function devSecret(dataDir: string, name: DevSecretName): string {
@@ -35,6 +35,8 @@ export interface ServiceSecrets {
   slackSigningSecret: string;
   /** Bearer token of the protected endpoints (API_TOKEN). Absent = they all answer 401 (fail closed). */
   apiToken?: string;
+  /** Signs the decisions the API passes on to workflows (DECISION_SIGNING_KEY). */
+  decisionKey: string;
 }
 
 export function resolveSecrets(config: {
@@ -42,7 +44,7 @@ export function resolveSecrets(config: {
   dataDir: string;
   dialnexa: { webhookSecret?: string };
   connectors: { slack: { signingSecret?: string } };
-  security?: { apiToken?: string };
+  security?: { apiToken?: string; decisionSigningKey?: string };
 }): ServiceSecrets {
   const local = (name: DevSecretName) => {
     if (config.env === 'production') throw new Error(`secret ${name} is not configured`);
@@ -52,5 +54,16 @@ export function resolveSecrets(config: {
     dialnexaWebhookSecret: config.dialnexa.webhookSecret ?? local('dialnexa-webhook'),
     slackSigningSecret: config.connectors.slack.signingSecret ?? local('slack-signing'),
     apiToken: config.security?.apiToken ?? local('api-token'),
+    decisionKey: config.security?.decisionSigningKey ?? local('decision-key'),
   };
+}
+
+/**
+ * The decision signing key, for the API (signs) and the worker (verifies). Outside production a
+ * local one under DATA_DIR, shared by every process of the embedded default on this machine.
+ */
+export function resolveDecisionKey(config: { env: string; dataDir: string; security: { decisionSigningKey?: string } }): string {
+  if (config.security.decisionSigningKey) return config.security.decisionSigningKey;
+  if (config.env === 'production') throw new Error('secret decision-key is not configured');
+  return devSecret(config.dataDir, 'decision-key');
 }

@@ -15,8 +15,7 @@ import { createLogger, type Logger } from './logger';
 import { ensureTemporalCli } from './temporal/cli';
 import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev-server';
 import { prebuiltBundlePath } from './temporal/bundle';
-import { createCaseWorker, installRuntime } from './worker';
-import { createActivities, createConnectors } from './activities';
+import { caseActivities, createCaseWorker, installRuntime } from './worker';
 import { startSandboxServer } from './sandbox';
 import { connectClient, createApp } from './api';
 import { resolveSecrets } from './dev-secrets';
@@ -139,13 +138,14 @@ async function main(): Promise<void> {
 
     const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
     cleanups.push(() => workerConnection.close());
+    const workerDataConverter = createDataConverter(resolveCodecKeyring(config));
     const worker = await createCaseWorker({
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ workerIdentity: `embedded-worker:${process.pid}`, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
+      activities: caseActivities(config, { connection: workerConnection, dataConverter: workerDataConverter, identity: `embedded-worker:${process.pid}` }),
       workflowBundle: { codePath: prebuiltBundlePath() },
-      dataConverter: createDataConverter(resolveCodecKeyring(config)),
+      dataConverter: workerDataConverter,
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });

@@ -6,9 +6,11 @@
 import os from 'node:os';
 import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
-import { createActivities, createConnectors, type Activities } from './activities';
+import { createActivities, createConnectors, type Activities, type ConnectorClients } from './activities';
+import { resolveDecisionKey } from './dev-secrets';
 import { prebuiltBundlePath } from './temporal/bundle';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createLogger, type Logger } from './logger';
@@ -67,19 +69,41 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
   });
 }
 
+/**
+ * Every activity of a worker built from configuration: connector clients, the worker's money policy
+ * (read from the configuration at each use), the decision key, and a Temporal client on the
+ * worker's own connection for the money locks.
+ */
+export function caseActivities(
+  config: Config,
+  opts: { connection: NativeConnection; dataConverter: DataConverter; identity: string; connectors?: ConnectorClients; decisionKey?: string },
+): Activities {
+  const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: opts.dataConverter });
+  return createActivities({
+    workerIdentity: opts.identity,
+    connectors: opts.connectors ?? createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }),
+    authority: {
+      policy: () => config.moneyPolicy,
+      decisionKey: opts.decisionKey ?? resolveDecisionKey(config),
+      temporal: { client, taskQueue: config.temporal.taskQueue },
+    },
+  });
+}
+
 /** Production-style worker: real clients from config, prebuilt bundle, runs until SIGINT/SIGTERM. */
 export async function runWorker(config: Config, logger: Logger): Promise<void> {
   // Refuse to start, naming what is missing, before any case could run with an incomplete handoff.
   validateHandoffMapping();
   const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
   const identity = `worker@${os.hostname()}:${process.pid}`;
+  const dataConverter = createDataConverter(resolveCodecKeyring(config));
   const worker = await createCaseWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
+    activities: caseActivities(config, { connection, dataConverter, identity }),
     workflowBundle: { codePath: prebuiltBundlePath() },
-    dataConverter: createDataConverter(resolveCodecKeyring(config)),
+    dataConverter,
     identity,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,

@@ -33,6 +33,8 @@ export interface WorkerInit {
   taskQueue: string;
   /** Codec key (hex) of the service's payload encryption; the floor runs without a codec. */
   codecKeyHex: string;
+  /** Decision signing key (hex) shared by the edge (signs) and the service worker (verifies). */
+  decisionKeyHex: string;
   /** Service role: where the sandbox answers. */
   sandboxUrl?: string;
   /** Service role: the workflow bundle file, loaded by path as production loads dist/workflow-bundle.js. */
@@ -47,6 +49,7 @@ export interface EdgeInit {
   namespace: string;
   taskQueue: string;
   codecKeyHex: string;
+  decisionKeyHex: string;
   webhookSecret: string;
   slackSigningSecret: string;
   apiToken: string;

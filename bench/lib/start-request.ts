@@ -26,7 +26,7 @@ export function refundCaseInput(tag: string): CaseInput {
     caseTypes: ['refund_request'],
     intentConfidence: parsed.post_call_analysis?.intentConfidence,
     receivedAt: new Date().toISOString(),
-    policy: loadConfig({}).policy,
+    policy: loadConfig({}).timings,
   });
   return input;
 }

@@ -47,7 +47,7 @@ export async function startEdge(init: EdgeInit): Promise<{ info: Record<string, 
   const connection = await Connection.connect({ address: init.address });
   const client = new Client({ connection, namespace: init.namespace, dataConverter: createDataConverter(keyring) });
   const logger = createLogger({ level: 'warn' });
-  const app = createApp({ config, client, logger, secrets: { dialnexaWebhookSecret: init.webhookSecret, slackSigningSecret: init.slackSigningSecret, apiToken: init.apiToken } });
+  const app = createApp({ config, client, logger, secrets: { dialnexaWebhookSecret: init.webhookSecret, slackSigningSecret: init.slackSigningSecret, apiToken: init.apiToken, decisionKey: init.decisionKeyHex } });
   const api = await listen(app);
   return {
     info: { apiUrl: api.url, sandboxUrl: sb.url, pid: process.pid },

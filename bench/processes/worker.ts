@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { createActivities, createConnectors } from '../../src/activities';
 import { createKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
-import { createCaseWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';
+import { caseActivities, createCaseWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';
 import type { WorkerInit } from '../lib/ipc';
 import type { FloorActivities } from '../workflows';
 import { installWorkflowThreadProbe } from './workflow-thread-probe';
@@ -35,13 +34,17 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     // Only the connector part of the config matters here: every system points at the sandbox.
     const config = loadConfig({ SANDBOX_URL: init.sandboxUrl, LOG_LEVEL: 'silent' });
     const keyring = createKeyring([['bench', Buffer.from(init.codecKeyHex, 'hex')]], 'bench');
+    const dataConverter = createDataConverter(keyring);
     worker = await createCaseWorker({
       connection,
       namespace: init.namespace,
       taskQueue: init.taskQueue,
-      activities: createActivities({ workerIdentity: `bench-worker:${process.pid}`, connectors: createConnectors(config.connectors) }),
+      activities: caseActivities(
+        { ...config, temporal: { ...config.temporal, namespace: init.namespace, taskQueue: init.taskQueue } },
+        { connection, dataConverter, identity: `bench-worker:${process.pid}`, decisionKey: init.decisionKeyHex },
+      ),
       workflowBundle: { codePath: init.workflowBundlePath },
-      dataConverter: createDataConverter(keyring),
+      dataConverter,
       identity: `bench-${randomUUID().slice(0, 8)}`,
       shutdownGraceMs: 2000,
       ...(init.maxCachedWorkflows ? { maxCachedWorkflows: init.maxCachedWorkflows } : {}),

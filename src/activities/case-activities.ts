@@ -4,7 +4,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { ACTIVITY_GROUP_OF, type CaseActivities } from './contract';
+import type { Client } from '@temporalio/client';
+import type { MoneyPolicy } from '../domain/policy';
 import type { ConnectorClients } from './deps';
+import { createApprovalVerifier } from './authority';
+import { createGateActivities } from './gate';
+import { createMoneyActivities } from './money';
 import { createQuickBooksActivities } from './quickbooks';
 import { createHubSpotActivities } from './hubspot';
 import { createSkyfireActivities } from './skyfire';
@@ -13,9 +18,22 @@ import { createGmailActivities } from './gmail';
 import { createDriveActivities } from './drive';
 import { createSlackActivities } from './slack';
 
-export function createCaseActivities(c: ConnectorClients): CaseActivities {
+/** What the decision gate and the money path need besides the connectors: the worker's policy, the decision key, Temporal. */
+export interface AuthorityDeps {
+  /** The worker's money policy now (a function: read at every use). */
+  policy: () => MoneyPolicy;
+  decisionKey: string;
+  temporal: { client: Client; taskQueue: string };
+  /** Lease of a money lock (tests shorten it). */
+  moneyLockLeaseMs?: number;
+}
+
+export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): CaseActivities {
+  const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
   return {
-    ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot }),
+    ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
+    ...createMoneyActivities({ quickbooks: c.quickbooks, policy: a.policy, decisionKey: a.decisionKey, temporal: a.temporal, ...(a.moneyLockLeaseMs ? { lockLeaseMs: a.moneyLockLeaseMs } : {}) }),
+    ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds }),
     ...createZendeskActivities({ zendesk: c.zendesk }),

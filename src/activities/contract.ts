@@ -18,7 +18,11 @@
  * - Money is integer minor units with a currency (`Money`), never floats.
  */
 import type { CaseType, Money, PostalAddress, Urgency } from '../domain/case';
-import type { DecisionAction, RecordRef } from '../workflows/messages';
+import type { ApprovalVote, DecisionAction } from '../domain/decision';
+import type { RecordRef } from '../domain/case-state';
+import type { GateActivities } from './gate';
+import type { MoneyActivities } from './money';
+import { ACTIVITY_GROUP_OF, type ActivityGroup } from '../policy/activity-retry';
 
 export {
   ActivityErrorType,
@@ -28,6 +32,17 @@ export {
   activityOptionsFor,
   type ActivityGroup,
 } from '../policy/activity-retry';
+
+/**
+ * A person's approval to send a document to an address not on file: the request and its votes,
+ * each with the proof the API made. The activity verifies them with the decision key; without a
+ * valid approval the address-on-file rule still refuses.
+ */
+export interface RecipientApproval {
+  requestId: string;
+  escalated: boolean;
+  votes: ApprovalVote[];
+}
 
 /** Every outward write names its step within the case; the idempotency key is workflowId + step. */
 export interface StepInput {
@@ -67,6 +82,8 @@ export interface CustomerSummary {
   billAddress?: PostalAddress;
   /** Current SyncToken; updates re-read it anyway (it goes stale). */
   syncToken: string;
+  /** CurrencyRef: the currency the customer is billed in (USD when QuickBooks names none). */
+  currency?: string;
   url?: string;
 }
 
@@ -217,7 +234,7 @@ export interface ApprovalVoteView {
 }
 
 /** Where the request stands; `open` is the only state that shows buttons. */
-export type ApprovalViewState = 'open' | 'approved' | 'rejected' | 'expired' | 'decided';
+export type ApprovalViewState = 'open' | 'approved' | 'rejected' | 'expired' | 'decided' | 'cancelled';
 
 /**
  * Everything a Slack approval message shows. Built by the workflow, rendered by the Slack
@@ -278,7 +295,7 @@ export interface FinanceAlertView {
  * Every business-step activity a case workflow calls. Reads have no `step`; every write has one.
  * Which retry group each belongs to is `ACTIVITY_GROUP_OF`.
  */
-export interface CaseActivities {
+export interface CaseActivities extends GateActivities, MoneyActivities {
   // --- QuickBooks (reads) ---
   /** QuickBooks: find an invoice by DocNumber. `null` when none exists. */
   findInvoice(input: { invoiceNumber: string }): Promise<InvoiceSummary | null>;
@@ -288,8 +305,6 @@ export interface CaseActivities {
   getOpenBalance(input: { customerId: string }): Promise<OpenBalance>;
   /** QuickBooks: a payment by id, or the payment applied to an invoice. `null` when none. */
   findPayment(input: { paymentId?: string; invoiceId?: string }): Promise<PaymentSummary | null>;
-  /** QuickBooks: whether a RefundReceipt or CreditMemo already references this invoice (automation rule). */
-  hasEarlierRefund(input: { customerId: string; invoiceNumber: string }): Promise<{ found: boolean; records: RecordRef[] }>;
 
   // --- HubSpot (reads) ---
   /** HubSpot: the contact for our account id (custom property `account_id`). `null` when none. */
@@ -318,22 +333,9 @@ export interface CaseActivities {
 
   // --- QuickBooks (writes) ---
   /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
-  sendInvoice(input: StepInput & { invoiceId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
+  sendInvoice(input: StepInput & { invoiceId: string; to: string; approval?: RecipientApproval }): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
   /** QuickBooks: send a payment receipt (POST /payment/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
-  sendReceipt(input: StepInput & { paymentId: string; to: string }): Promise<{ sentTo: 'on_file'; deliveredAt?: string }>;
-  /**
-   * QuickBooks: record money back (RefundReceipt) or a credit (CreditMemo when the caller asked for
-   * credit). `privateNote` is the billing note for the QuickBooks destination. Idempotent by requestid.
-   */
-  recordRefund(
-    input: StepInput & {
-      kind: 'refund_receipt' | 'credit_memo';
-      customerId: string;
-      amount: Money;
-      invoiceNumber?: string;
-      privateNote: string;
-    },
-  ): Promise<RefundRecord>;
+  sendReceipt(input: StepInput & { paymentId: string; to: string; approval?: RecipientApproval }): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
   /**
    * QuickBooks: sparse update of Customer.BillAddr. Reads the current SyncToken on every attempt; a
    * stale SyncToken (5010) throws the retryable `StaleSyncTokenError`, so Temporal's retry re-reads.
@@ -400,3 +402,9 @@ export interface CaseActivities {
   /** Slack: a finance alert (mentions the owner); buttons when `view.actions` is set. */
   postFinanceAlert(input: StepInput & { channel: string; view: FinanceAlertView }): Promise<SlackMessageRef>;
 }
+
+// Every contract method has a retry group, and every group entry names a contract method.
+const _everyMethodHasAGroup: Record<keyof CaseActivities, ActivityGroup> = ACTIVITY_GROUP_OF;
+const _everyGroupEntryIsAMethod: Record<keyof typeof ACTIVITY_GROUP_OF, unknown> = {} as Record<keyof CaseActivities, unknown>;
+void _everyMethodHasAGroup;
+void _everyGroupEntryIsAMethod;

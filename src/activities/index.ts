@@ -3,8 +3,10 @@
  * configuration; tests pass fakes or sandbox-backed clients.
  */
 import { createSelfTestActivities } from './self-test';
-import { createCaseActivities, unconfiguredCaseActivities } from './case-activities';
+import { createCaseActivities, unconfiguredCaseActivities, type AuthorityDeps } from './case-activities';
 import type { ConnectorClients } from './deps';
+
+export type { AuthorityDeps } from './case-activities';
 
 export { createConnectors, type ConnectorClients } from './deps';
 
@@ -12,12 +14,14 @@ export interface ActivityDeps {
   workerIdentity: string;
   /** Connector clients (`createConnectors(config.connectors)`); without them business steps fail fast. */
   connectors?: ConnectorClients;
+  /** The worker's policy, decision key and Temporal client (required with connectors). */
+  authority?: AuthorityDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfTestActivities(deps),
-    ...(deps.connectors ? createCaseActivities(deps.connectors) : unconfiguredCaseActivities()),
+    ...(deps.connectors && deps.authority ? createCaseActivities(deps.connectors, deps.authority) : unconfiguredCaseActivities()),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,26 +1,30 @@
 /**
  * QuickBooks business steps: find invoices, customers, payments and balances; send invoices and
- * receipts to an email on file; record refunds and credits; correct the billing address. Every
+ * receipts to an email on file (or one a verified approval allows); correct the billing address.
+ * Refunds and credits are written only by the money path (money.ts). Every
  * write carries a `requestid` derived from the case and step, so a retry replays instead of
  * writing again.
  */
-import type { CaseActivities, CustomerSummary, InvoiceSummary, PaymentSummary, RefundRecord } from './contract';
+import type { CaseActivities, CustomerSummary, InvoiceSummary, PaymentSummary } from './contract';
 import type { PostalAddress } from '../domain/case';
-import type { RecordRef } from '../workflows/messages';
-import { qboRequestId, type QboAddress, type QboCustomer, type QboInvoice, type QboPayment, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
+import { qboRequestId, type QboAddress, type QboCustomer, type QboInvoice, type QboPayment, type QuickBooksClient } from '../connectors/quickbooks';
 import type { HubSpotClient } from '../connectors/hubspot';
 import { UnverifiedRecipientError, ValidationError } from '../connectors/errors';
-import { currentCase, log, requirePositive, sameEmail, toDecimal, toMinor } from './support';
+import type { RecipientApproval } from './contract';
+import type { ApprovalVerifier } from './authority';
+import { currentCase, log, sameEmail, toMinor } from './support';
 
 export interface QuickBooksActivityDeps {
   quickbooks: QuickBooksClient;
   /** Optional second source of emails on file (the HubSpot contact of the account). */
   hubspot?: HubSpotClient;
+  /** Verifies a person's approval to send to an address not on file; without it such a send always refuses. */
+  approvals?: ApprovalVerifier;
 }
 
 type QuickBooksActivities = Pick<
   CaseActivities,
-  'findInvoice' | 'getCustomer' | 'getOpenBalance' | 'findPayment' | 'hasEarlierRefund' | 'sendInvoice' | 'sendReceipt' | 'recordRefund' | 'updateBillingAddress'
+  'findInvoice' | 'getCustomer' | 'getOpenBalance' | 'findPayment' | 'sendInvoice' | 'sendReceipt' | 'updateBillingAddress'
 >;
 
 /** Our account id lives in the QuickBooks customer's Notes as `account_id:<id>` (QuickBooks has no custom fields on customers). */
@@ -64,6 +68,7 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       ...(c.PrimaryEmailAddr?.Address ? { primaryEmail: c.PrimaryEmailAddr.Address } : {}),
       ...(billAddress ? { billAddress } : {}),
       syncToken: c.SyncToken,
+      currency: currency(c.CurrencyRef),
       url: qbo.recordUrl('Customer', c.Id),
     };
   };
@@ -85,8 +90,17 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
     return emails.filter((e): e is string => !!e);
   }
 
-  async function guardRecipient(to: string, onFile: string[]): Promise<void> {
-    if (!onFile.some((e) => sameEmail(e, to))) throw new UnverifiedRecipientError({ system: 'quickbooks' }, 'recipient is not an email on file for this customer');
+  /** On file, or approved by an approver whose proof verifies: the approval is the recorded authority. */
+  async function guardRecipient(to: string, onFile: string[], approval: RecipientApproval | undefined): Promise<'on_file' | 'approved'> {
+    if (onFile.some((e) => sameEmail(e, to))) return 'on_file';
+    if (approval && deps.approvals) {
+      const by = deps.approvals.verifiedApprovers(currentCase().workflowId, approval);
+      if (by.length > 0) {
+        log('sending to an address not on file on approval', { requestId: approval.requestId, approvedBy: by.join(',') });
+        return 'approved';
+      }
+    }
+    throw new UnverifiedRecipientError({ system: 'quickbooks' }, 'recipient is not an email on file for this customer, and no verified approval allows it');
   }
 
   return {
@@ -130,55 +144,20 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       return p ? paymentSummary(p) : null;
     },
 
-    async hasEarlierRefund({ customerId, invoiceNumber }) {
-      const records: RecordRef[] = [];
-      for (const entity of ['RefundReceipt', 'CreditMemo'] as const) {
-        const txns = await qbo.query<QboTxn>(entity, { CustomerRef: customerId }, 1000);
-        for (const t of txns) {
-          const texts = [t.PrivateNote ?? '', ...(t.Line ?? []).map((l) => l.Description ?? '')];
-          if (texts.some((x) => x.includes(invoiceNumber))) records.push({ system: 'quickbooks', object: entity, id: t.Id, url: qbo.recordUrl(entity, t.Id) });
-        }
-      }
-      return { found: records.length > 0, records };
-    },
-
-    async sendInvoice({ step, invoiceId, to }) {
+    async sendInvoice({ step, invoiceId, to, approval }) {
       const inv = await qbo.get<QboInvoice>('Invoice', invoiceId);
-      await guardRecipient(to, await emailsOnFile(inv.CustomerRef.value, [inv.BillEmail?.Address]));
+      const sentTo = await guardRecipient(to, await emailsOnFile(inv.CustomerRef.value, [inv.BillEmail?.Address]), approval);
       const sent = await qbo.send<QboInvoice>('Invoice', invoiceId, to, qboRequestId(currentCase().workflowId, step));
       log('invoice sent', { invoiceId, step });
-      return { sentTo: 'on_file', ...(sent.DeliveryInfo?.DeliveryTime ? { deliveredAt: sent.DeliveryInfo.DeliveryTime } : {}) };
+      return { sentTo, ...(sent.DeliveryInfo?.DeliveryTime ? { deliveredAt: sent.DeliveryInfo.DeliveryTime } : {}) };
     },
 
-    async sendReceipt({ step, paymentId, to }) {
+    async sendReceipt({ step, paymentId, to, approval }) {
       const p = await qbo.get<QboPayment>('Payment', paymentId);
-      await guardRecipient(to, await emailsOnFile(p.CustomerRef.value));
+      const sentTo = await guardRecipient(to, await emailsOnFile(p.CustomerRef.value), approval);
       const sent = await qbo.send<QboPayment & { DeliveryInfo?: { DeliveryTime?: string } }>('Payment', paymentId, to, qboRequestId(currentCase().workflowId, step));
       log('receipt sent', { paymentId, step });
-      return { sentTo: 'on_file', ...(sent.DeliveryInfo?.DeliveryTime ? { deliveredAt: sent.DeliveryInfo.DeliveryTime } : {}) };
-    },
-
-    async recordRefund({ step, kind, customerId, amount, invoiceNumber, privateNote }): Promise<RefundRecord> {
-      requirePositive('quickbooks', amount);
-      const customer = await qbo.get<QboCustomer>('Customer', customerId);
-      if (currency(customer.CurrencyRef) !== amount.currency) throw new ValidationError({ system: 'quickbooks' }, `amount currency ${amount.currency} differs from the customer's ${currency(customer.CurrencyRef)}`);
-      const entity = kind === 'refund_receipt' ? 'RefundReceipt' : 'CreditMemo';
-      const line = {
-        Amount: Number(toDecimal(amount.amountMinor, amount.currency)),
-        DetailType: 'SalesItemLineDetail',
-        SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
-        Description: `${kind === 'refund_receipt' ? 'Refund' : 'Credit'}${invoiceNumber ? ` for ${invoiceNumber}` : ''}`,
-      };
-      const body = {
-        CustomerRef: { value: customerId },
-        Line: [line],
-        // QuickBooks caps PrivateNote at 4000 characters.
-        PrivateNote: privateNote.slice(0, 4000),
-        ...(entity === 'RefundReceipt' ? { DepositToAccountRef: { value: qbo.refundDepositAccountId } } : {}),
-      };
-      const created = await qbo.create<QboTxn>(entity, body, qboRequestId(currentCase().workflowId, step));
-      log('refund recorded', { object: entity, id: created.Id, step });
-      return { system: 'quickbooks', object: entity, id: created.Id, url: qbo.recordUrl(entity, created.Id), amount: { amountMinor: toMinor(created.TotalAmt, amount.currency), currency: amount.currency } };
+      return { sentTo, ...(sent.DeliveryInfo?.DeliveryTime ? { deliveredAt: sent.DeliveryInfo.DeliveryTime } : {}) };
     },
 
     async updateBillingAddress({ step, customerId, address }) {

@@ -4,6 +4,7 @@
  * Everything in a CaseInput has already been validated and suppressed (product.md §6): it is safe
  * to store in Temporal history.
  */
+import type { CaseTimings } from './policy';
 
 /** Case types of product.md §4, in the wire spelling DialNexa's `billing_intent` uses. */
 export const CASE_TYPES = [
@@ -47,6 +48,8 @@ export const CaseStatus = {
   /** A step failed after an earlier external write: a person must look. */
   NeedsAttention: 'needs_attention',
   Failed: 'failed',
+  /** Cancelled by an operator (Temporal cancel): nothing further happens, open Slack buttons are removed. */
+  Cancelled: 'cancelled',
 } as const;
 export type CaseStatus = (typeof CaseStatus)[keyof typeof CaseStatus];
 
@@ -122,32 +125,6 @@ export interface BillingFields {
   paymentPlatformUrl?: string;
 }
 
-/** Policy knobs and durations a case runs with. Inputs, so tests run in seconds what production waits days for. */
-export interface CasePolicy {
-  /** Refunds at or below this (minor units) may be automated, if everything else allows it. */
-  refundAutomationLimitMinor: number;
-  /** Above this (minor units) two different approvers are needed. */
-  twoPersonThresholdMinor: number;
-  /** Minimum intent confidence for automation (0..1). */
-  automationMinConfidence: number;
-  /** Refund reasons that may be automated. */
-  automatableRefundReasons: string[];
-  /** Slack user ids whose approval counts. */
-  approvers: string[];
-  /** Second-tier approvers, added when a request escalates. */
-  secondTierApprovers: string[];
-  /** Slack channel for finance approvals and alerts. */
-  financeChannel: string;
-  /** Durations in milliseconds. */
-  reminderIntervalMs: number;
-  escalateAfterMs: number;
-  approvalTimeoutMs: number;
-  /** Payment blocker: time to an "I'm on it" before escalation. */
-  ackSlaMs: number;
-  /** Default wait when a call names no follow-up deadline (renewals, collections). */
-  defaultFollowUpMs: number;
-}
-
 /** Everything a case workflow starts with. */
 export interface CaseInput {
   caseType: CaseType;
@@ -161,5 +138,6 @@ export interface CaseInput {
   candidateCaseTypes?: CaseType[];
   /** ISO timestamp the webhook arrived. */
   receivedAt: string;
-  policy: CasePolicy;
+  /** Durations only: approvers and limits are the worker's configuration (src/domain/policy.ts), never input. */
+  policy: CaseTimings;
 }

@@ -21,7 +21,7 @@ import { suppressCall, suppressText } from './suppression';
 export const MAX_BODY = '1mb';
 
 export interface DialNexaRouteDeps {
-  config: Pick<Config, 'temporal' | 'dialnexa' | 'policy'>;
+  config: Pick<Config, 'temporal' | 'dialnexa' | 'timings'>;
   client: Client;
   logger: Logger;
   webhookSecret: string;
@@ -131,7 +131,7 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       candidateCaseTypes: classification.candidateCaseTypes,
       intentConfidence: analysis?.intentConfidence,
       receivedAt,
-      policy: config.policy,
+      policy: config.timings,
     });
     let cases: CaseStartResult[];
     try {

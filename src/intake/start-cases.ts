@@ -6,8 +6,9 @@
  */
 import { Client, WorkflowClient, compileWorkflowOptions, isGrpcServiceError, type WorkflowOptions } from '@temporalio/client';
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
-import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CasePolicy, type CaseStatus, type CaseType } from '../domain/case';
-import { caseWorkflowId } from '../temporal/workflow-ids';
+import type { CaseTimings } from '../domain/policy';
+import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
+import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, OwnerKey, UrgencyKey } from '../temporal/search-attributes';
 import { currencyExponent } from './schema';
 import type { SuppressedCall } from './suppression';
@@ -28,7 +29,8 @@ export function buildCaseInputs(args: {
   candidateCaseTypes?: CaseType[];
   intentConfidence?: number;
   receivedAt: string;
-  policy: CasePolicy;
+  /** Durations the case runs with (approvers and limits are the worker's, never input). */
+  policy: CaseTimings;
 }): CaseInput[] {
   return args.caseTypes.map((caseType) => ({
     caseType,
@@ -174,7 +176,7 @@ export class CaseStarter {
       workflowId,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: CASE_ID_REUSE_POLICY,
       typedSearchAttributes: searchAttributesFor(input),
       staticSummary: staticSummaryFor(input),
     });

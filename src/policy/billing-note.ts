@@ -5,7 +5,7 @@
  * kept; at most 1,500 characters.
  */
 import type { CaseStatus, SensitiveCategory, Urgency } from '../domain/case';
-import type { RecordRef } from '../workflows/messages';
+import type { RecordRef } from '../domain/case-state';
 
 export const BILLING_NOTE_MAX_CHARS = 1500;
 

@@ -3,7 +3,7 @@
  * the next step. Checked before launch: the worker refuses to start, naming what is missing.
  */
 import { CASE_TYPES, type CaseType, type Urgency } from '../domain/case';
-import type { RecordRef } from '../workflows/messages';
+import type { RecordRef } from '../domain/case-state';
 
 /** Who owns the next step, resolved per case at run time. */
 export type HandoffOwner =

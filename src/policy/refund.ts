@@ -4,6 +4,7 @@
  * why a person was asked.
  */
 import type { CaseInput } from '../domain/case';
+import type { MoneyPolicy } from '../domain/policy';
 import { effectiveApprovalThreshold } from './thresholds';
 
 /** Why a refund could not be automated. */
@@ -18,6 +19,14 @@ export const RefundBlocker = {
   /** More than the customer paid on the named invoice (or in another currency): never automated. */
   ExceedsAmountPaid: 'exceeds_amount_paid',
   InvoiceNotFound: 'invoice_not_found',
+  /** The call named no invoice: nothing bounds the refund by what was paid, so a person decides. */
+  NoInvoice: 'no_invoice',
+  /** No automation limit is configured for the refund's currency. */
+  CurrencyNotAutomated: 'currency_not_automated',
+  /** The refund's currency is not the QuickBooks customer's currency. */
+  CurrencyMismatch: 'currency_differs_from_customer',
+  /** The named invoice belongs to another QuickBooks customer than the caller's account. */
+  InvoiceOfAnotherCustomer: 'invoice_of_another_customer',
 } as const;
 export type RefundBlocker = (typeof RefundBlocker)[keyof typeof RefundBlocker];
 
@@ -32,14 +41,20 @@ export interface RefundFacts {
    * `null`: the call named an invoice that was not found. Absent: no invoice named.
    */
   invoicePaid?: { amountMinor: number; currency: string } | null;
+  /** Refunded or credited on that invoice already, by any case (minor units of the invoice's currency). */
+  alreadyRefundedMinor?: number;
+  /** The QuickBooks customer's currency, when the account was found. */
+  customerCurrency?: string;
+  /** False when the named invoice belongs to another customer than the caller's account. */
+  invoiceIsCallers?: boolean;
 }
 
 export interface RefundAutomationDecision {
   automate: boolean;
   /** Empty when `automate` is true. */
   blockers: RefundBlocker[];
-  /** The limit that applied (minor units): the stricter of policy and call. */
-  limitMinor: number;
+  /** The limit that applied (minor units of the refund's currency): the stricter of policy and call; undefined = none configured. */
+  limitMinor?: number;
 }
 
 /** The tier label DialNexa and the CRM use for high-value customers. */
@@ -47,23 +62,33 @@ export function isVip(tier: string | undefined): boolean {
   return tier !== undefined && tier.trim().toLowerCase() === 'vip';
 }
 
-/** Whether this refund may run without approval, and if not, every reason why not. */
-export function refundAutomation(input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed' | 'policy'>, facts: RefundFacts): RefundAutomationDecision {
-  const { fields, policy } = input;
-  const limitMinor = effectiveApprovalThreshold(policy, fields);
+/** Whether this refund may run without approval under `policy` (the worker's, now), and if not, every reason why not. */
+export function refundAutomation(
+  input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>,
+  policy: Pick<MoneyPolicy, 'refundAutomationLimits' | 'automationMinConfidence' | 'automatableRefundReasons'>,
+  facts: RefundFacts,
+): RefundAutomationDecision {
+  const { fields } = input;
+  const currency = fields.amount?.currency;
+  const limitMinor = currency ? effectiveApprovalThreshold(policy, fields, currency) : undefined;
   const blockers: RefundBlocker[] = [];
   const amount = fields.amount?.amountMinor;
   if (amount === undefined || amount <= 0) blockers.push(RefundBlocker.NoAmount);
+  else if (limitMinor === undefined) blockers.push(RefundBlocker.CurrencyNotAutomated);
   else if (amount > limitMinor) blockers.push(RefundBlocker.AboveLimit);
   if (facts.vip || isVip(fields.customerTier)) blockers.push(RefundBlocker.Vip);
   if (input.intentConfidence === undefined || input.intentConfidence < policy.automationMinConfidence) blockers.push(RefundBlocker.LowConfidence);
   const reason = fields.refundReason?.trim().toLowerCase();
   if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason)) blockers.push(RefundBlocker.ReasonNotAllowed);
   if (input.suppressed.length > 0) blockers.push(RefundBlocker.Suppressed);
-  if (facts.earlierRefund) blockers.push(RefundBlocker.EarlierRefund);
+  if (!fields.invoiceNumber?.trim()) blockers.push(RefundBlocker.NoInvoice);
+  if (facts.earlierRefund || (facts.alreadyRefundedMinor ?? 0) > 0) blockers.push(RefundBlocker.EarlierRefund);
+  if (facts.customerCurrency && currency && facts.customerCurrency !== currency) blockers.push(RefundBlocker.CurrencyMismatch);
+  if (facts.invoiceIsCallers === false) blockers.push(RefundBlocker.InvoiceOfAnotherCustomer);
   if (facts.invoicePaid === null) blockers.push(RefundBlocker.InvoiceNotFound);
-  else if (facts.invoicePaid && fields.amount && (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > facts.invoicePaid.amountMinor)) {
-    blockers.push(RefundBlocker.ExceedsAmountPaid);
+  else if (facts.invoicePaid && fields.amount) {
+    const left = facts.invoicePaid.amountMinor - (facts.alreadyRefundedMinor ?? 0);
+    if (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > left) blockers.push(RefundBlocker.ExceedsAmountPaid);
   }
-  return { automate: blockers.length === 0, blockers, limitMinor };
+  return { automate: blockers.length === 0, blockers, ...(limitMinor !== undefined ? { limitMinor } : {}) };
 }

@@ -4,6 +4,7 @@
  * commitments, unless an explicit automation policy allows it.
  */
 import type { CaseInput } from '../domain/case';
+import type { MoneyPolicy } from '../domain/policy';
 import { isVip } from './refund';
 
 export const ReviewReason = {
@@ -31,12 +32,16 @@ export interface ActionImpact {
 }
 
 /** Every reason this action needs review; empty = it may run unattended. */
-export function reviewReasons(input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed' | 'policy'>, impact: ActionImpact): ReviewReason[] {
+export function reviewReasons(
+  input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>,
+  impact: ActionImpact,
+  policy: Pick<MoneyPolicy, 'automationMinConfidence'>,
+): ReviewReason[] {
   // An explicit automation policy has already weighed confidence, tier and sensitivity for this action.
   if (impact.automationAllows) return impact.unverifiedRecipient ? [ReviewReason.UnverifiedRecipient] : [];
   const reasons: ReviewReason[] = [];
   const consequential = impact.changesMoney || impact.changesLegalRecord || impact.changesCommitment;
-  if (consequential && (input.intentConfidence === undefined || input.intentConfidence < input.policy.automationMinConfidence)) {
+  if (consequential && (input.intentConfidence === undefined || input.intentConfidence < policy.automationMinConfidence)) {
     reasons.push(ReviewReason.LowConfidence);
   }
   if (consequential && input.suppressed.length > 0) reasons.push(ReviewReason.Sensitive);

@@ -51,6 +51,24 @@ export function fromMicros(micros: number, places = 2): string {
   return `${neg ? '-' : ''}${whole}${places > 0 ? `.${frac}` : ''}`;
 }
 
+/**
+ * Decimal places of a currency, as QuickBooks Online uses them for amounts (ISO 4217: JPY 0, KWD 3,
+ * most 2). The sandbox keeps its own small table: it stands in for another company's server and
+ * shares no code with the service.
+ */
+const SANDBOX_EXPONENTS: Record<string, number> = { JPY: 0, KRW: 0, CLP: 0, ISK: 0, VND: 0, KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3 };
+export function currencyPlaces(currency: string): number {
+  return SANDBOX_EXPONENTS[currency] ?? 2;
+}
+/** Minor units of `currency` -> the JSON number QuickBooks sends (5000 JPY -> 5000, 4999 KWD -> 4.999). */
+export function minorToAmount(minor: number, currency: string): number {
+  return Math.round(minor) / 10 ** currencyPlaces(currency);
+}
+/** A QuickBooks amount -> minor units of `currency`. */
+export function amountToMinor(amount: number, currency: string): number {
+  return Math.round(amount * 10 ** currencyPlaces(currency));
+}
+
 /** Cents -> QuickBooks-style decimal number (QuickBooks sends JSON numbers with 2 places). */
 export function centsToAmount(cents: number): number {
   return Math.round(cents) / 100;

@@ -21,6 +21,8 @@ import type { Logger } from '../logger';
 import type { SlackApi } from '../connectors/slack';
 import { DECISION_REJECTED_ERROR_TYPE, DecisionRejection, decideUpdate, type Decision, type DecisionOutcome } from '../workflows/messages';
 import { verifySlackSignature } from './signing';
+import { signDecision } from '../security/decision-signing';
+import { MAX_DECISION_REASON } from '../domain/decision';
 import { reasonModal } from './blocks';
 import {
   REASON_MODAL,
@@ -36,6 +38,8 @@ import {
 export interface SlackRouteDeps {
   client: Client;
   signingSecret: string;
+  /** Signs each decision after Slack's signature checked out, so the worker can tell it came through here. */
+  decisionKey: string;
   /** views.open for the reason modal (a client with a short timeout: the trigger lives 3 s). */
   slack: Pick<SlackApi, 'openView'>;
   logger: Logger;
@@ -52,9 +56,11 @@ export const REFUSAL_TEXT: Record<DecisionRejection, string> = {
   stale_request: 'This request was replaced by a newer one. Nothing changed; please use the latest message.',
   case_closed: 'Already decided: this case is closed. Nothing changed.',
   invalid_action: 'That action does not apply to this request. Nothing changed.',
+  unauthenticated: 'This decision could not be verified as coming from Slack. Nothing changed.',
 };
 
-const MAX_REASON_LENGTH = 1000;
+/** The workflow keeps reasons up to this length (src/workflows/decision-gate.ts). */
+const MAX_REASON_LENGTH = MAX_DECISION_REASON;
 
 /** The refusal code in a validator rejection ("<code>: text"), or undefined for any other failure. */
 export function refusalCode(err: unknown): DecisionRejection | undefined {
@@ -86,7 +92,9 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
    * Sends the decision as an update and waits until Temporal has accepted (or refused) it.
    * `accepted`: durable (or a known refusal, told to the clicker); `unavailable`: nothing is known, answer non-200.
    */
-  async function submitDecision(target: ButtonValue, decision: Decision, responseUrl: string | undefined): Promise<'accepted' | 'unavailable'> {
+  async function submitDecision(target: ButtonValue, claims: Decision, responseUrl: string | undefined): Promise<'accepted' | 'unavailable'> {
+    // Signed only here, after the Slack signature was verified: the actor is Slack's `user`, the source is this route.
+    const decision = signDecision(deps.decisionKey, target.w, { ...claims, source: 'slack' });
     const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: decision.actor.id };
     // One update id per (request, person, action): a double click or a retried delivery is the same
     // update, which Temporal records once.

@@ -7,3 +7,9 @@ import type { CaseType } from '../domain/case';
 export function caseWorkflowId(callId: string, caseType: CaseType): string {
   return `case-${caseType}-${callId}`;
 }
+
+/**
+ * How a case's id may be reused, for every path that starts a case (the intake, triage): a closed
+ * case is never run again for the same call, whether it completed, failed or was cancelled.
+ */
+export const CASE_ID_REUSE_POLICY = 'REJECT_DUPLICATE' as const;

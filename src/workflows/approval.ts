@@ -5,12 +5,16 @@
  * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
-import { condition, uuid4 } from '@temporalio/workflow';
+import { CancelledFailure, condition, uuid4 } from '@temporalio/workflow';
 import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
-import { CaseStatus, type CasePolicy, type Urgency } from '../domain/case';
+import { CaseStatus, type Money, type Urgency } from '../domain/case';
+import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
 import { recordCaseEvent } from './case-metrics';
 import { type CaseRuntime, type OpenRequest, type RequestClosure } from './case-runtime';
+
+/** How a request ended, as the case sees it. */
+export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
 import { DecisionAction, type PendingApproval } from './messages';
 
 /** What to ask, of whom, and how long to wait. */
@@ -29,8 +33,12 @@ export interface ApprovalSpec {
   approvers: string[];
   /** Added when the request escalates. */
   secondTierApprovers: string[];
-  /** Distinct people whose counting action is needed. */
+  /** Acknowledgements only (no money, no record): people besides the policy's approvers who may decide, such as the account owner. */
+  alsoEligible?: string[];
+  /** Distinct people whose counting action is needed (for a money request, as the policy says for `amount` now). */
   required: number;
+  /** Money requests: the amount decided on; the gate derives the approvals needed from it at each decision. */
+  amount?: Money;
   reminderIntervalMs: number;
   escalateAfterMs: number;
   timeoutMs: number;
@@ -42,14 +50,21 @@ export interface ApprovalSpec {
   asAlert?: boolean;
 }
 
-/** The parts of an approval that come from the finance policy: who decides, where, and how long it may take. */
-export function financeReview(policy: CasePolicy): Pick<ApprovalSpec, 'approvers' | 'secondTierApprovers' | 'reminderIntervalMs' | 'escalateAfterMs' | 'timeoutMs' | 'channel'> {
+/**
+ * The parts of an approval that come from the finance policy (who decides, where: the worker's
+ * policy now) and the case's timings (how long it may take). Who may decide is checked again by the
+ * gate at every decision, against the policy as it is then.
+ */
+export function financeReview(
+  policy: MoneyPolicy,
+  timings: CaseTimings,
+): Pick<ApprovalSpec, 'approvers' | 'secondTierApprovers' | 'reminderIntervalMs' | 'escalateAfterMs' | 'timeoutMs' | 'channel'> {
   return {
     approvers: policy.approvers,
     secondTierApprovers: policy.secondTierApprovers,
-    reminderIntervalMs: policy.reminderIntervalMs,
-    escalateAfterMs: policy.escalateAfterMs,
-    timeoutMs: policy.approvalTimeoutMs,
+    reminderIntervalMs: timings.reminderIntervalMs,
+    escalateAfterMs: timings.escalateAfterMs,
+    timeoutMs: timings.approvalTimeoutMs,
     channel: policy.financeChannel,
   };
 }
@@ -58,7 +73,7 @@ export function financeReview(policy: CasePolicy): Pick<ApprovalSpec, 'approvers
  * Posts the request and waits until it is decided or expires. The caller sets the case's status
  * from the result; this function sets AwaitingApproval / Escalated while it waits.
  */
-export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Promise<RequestClosure> {
+export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Promise<ApprovalClosure> {
   const step = `${spec.step}.${rt.nextRequestNumber()}`;
   const startedMs = Date.now();
   const pending: PendingApproval = {
@@ -70,12 +85,21 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     escalated: false,
     requestedAt: new Date(startedMs).toISOString(),
     expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
+    ...(spec.amount ? { amount: spec.amount } : {}),
   };
-  const req: OpenRequest = { pending, allowedActions: spec.actions.map((a) => a.action), countingAction: spec.countingAction ?? DecisionAction.Approve, dirty: false };
+  const req: OpenRequest = {
+    pending,
+    allowedActions: spec.actions.map((a) => a.action),
+    countingAction: spec.countingAction ?? DecisionAction.Approve,
+    dirty: false,
+    ...(spec.amount ? {} : { fixedRequired: pending.required }),
+    ...(spec.alsoEligible?.length ? { alsoEligible: spec.alsoEligible } : {}),
+  };
   rt.openRequest(req);
   rt.setStatus(CaseStatus.AwaitingApproval);
 
   const view = (state: ApprovalViewState): ApprovalRequestView => buildView(rt, spec, req, state);
+  req.render = view;
   const { postApprovalRequest, postFinanceAlert, updateApprovalMessage, postApprovalReminder } = rt.acts;
   const open = view('open');
   const message: SlackMessageRef = spec.asAlert
@@ -113,7 +137,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     }
     if (!pending.escalated && now >= escalateAt) {
       pending.escalated = true;
-      pending.eligibleApprovers = unique([...pending.eligibleApprovers, ...spec.secondTierApprovers]);
+      pending.eligibleApprovers = unique([...pending.eligibleApprovers, ...eligibleApprovers({ approvers: [], secondTierApprovers: spec.secondTierApprovers }, true)]);
       rt.setStatus(CaseStatus.Escalated);
       lastReminderMs = now;
       await updateApprovalMessage({ step: `${step}.update.${++updates}`, message, view: view('open') });
@@ -137,6 +161,8 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
   }
 
   const closure = req.closure;
+  // Only cancel() closes a request this way, and the cancellation reaches this code as a CancelledFailure first.
+  if (closure.kind === 'cancelled') throw new CancelledFailure('the case was cancelled');
   rt.closeRequest();
   if (closure.kind !== 'expired') recordCaseEvent(rt.input.caseType, 'decided');
   const finalState: ApprovalViewState =
@@ -183,6 +209,8 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
       return `Approved by ${who(counted)}`;
     case 'expired':
       return `Expired after ${humanDuration(spec.timeoutMs)} without a decision: nothing was done (failed closed)`;
+    case 'cancelled':
+      return 'Cancelled: the case was stopped before a decision; nothing was done';
     default: {
       const last = p.votes[p.votes.length - 1];
       const closing = spec.actions.find((a) => a.action === last?.action)?.label ?? last?.action ?? 'Decided';

@@ -35,6 +35,7 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
     rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Customer', id: customer.id, ...(customer.url ? { url: customer.url } : {}) } });
 
     rt.facts.push(`Billing address change requested for customer ${customer.id}`);
+    const money = await rt.policy();
     const closure = await requestApproval(rt, {
       kind: 'address_change',
       step: 'address.approval',
@@ -43,11 +44,11 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
         { label: 'Billing address', value: formatAddress(next), previous: formatAddress(customer.billAddress) },
         { label: 'Account', value: fields.accountId },
         // Always reviewed: it changes a legal and tax record; the other reasons are shown too.
-        { label: 'Why review', value: reviewReasons(input, { changesLegalRecord: true, vip: account.vip }).join(', ') },
+        { label: 'Why review', value: reviewReasons(input, { changesLegalRecord: true, vip: account.vip }, money).join(', ') },
         ...(input.suppressed.includes('tax_identifier') ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }] : []),
       ],
       actions: APPROVE_REJECT,
-      ...financeReview(policy),
+      ...financeReview(money, policy),
       required: 1,
       urgency: rt.state.handoff.urgency,
       mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],

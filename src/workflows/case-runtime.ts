@@ -10,7 +10,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  log,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -19,8 +18,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { CaseActivities } from '../activities/contract';
-import { CASE_TYPES, CaseStatus, type CaseInput } from '../domain/case';
+import type { ApprovalRequestView, ApprovalViewState, CaseActivities } from '../activities/contract';
+import { CaseStatus, type CaseInput } from '../domain/case';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
 import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
 import { HANDOFF_MAPPING } from '../policy/handoff';
@@ -37,32 +36,21 @@ import {
   WaitingOnKey,
 } from '../temporal/search-attributes';
 import { recordCaseEvent } from './case-metrics';
-import {
-  DECISION_REJECTED_ERROR_TYPE,
-  DECISION_VERB,
-  DecisionAction,
-  DecisionRejection,
-  decideSignal,
-  decideUpdate,
-  statusQuery,
-  type ApprovalVote,
-  type CaseState,
-  type Decision,
-  type DecisionOutcome,
-  type Handoff,
-  type PendingApproval,
-  type RecordRef,
-} from './messages';
+import { installDecisionGate } from './decision-gate';
+import { statusQuery, type ApprovalVote, type CaseState, type DecisionAction, type Decision, type Handoff, type PendingApproval, type RecordRef } from './messages';
+import type { MoneyPolicy } from '../domain/policy';
 
 /** Statuses after which nothing more happens on the case. */
-const TERMINAL: ReadonlySet<CaseStatus> = new Set([CaseStatus.Completed, CaseStatus.Rejected, CaseStatus.Expired, CaseStatus.NeedsAttention, CaseStatus.Failed]);
+const TERMINAL: ReadonlySet<CaseStatus> = new Set([CaseStatus.Completed, CaseStatus.Rejected, CaseStatus.Expired, CaseStatus.NeedsAttention, CaseStatus.Failed, CaseStatus.Cancelled]);
 
 /** How an open approval request ended. */
 export type RequestClosure =
-  | { kind: 'approved'; votes: ApprovalVote[] }
+  | { kind: 'approved'; votes: ApprovalVote[]; requestId: string; escalated: boolean }
   /** A closing action other than the counting one (reject, contest, choose_case, ...). */
   | { kind: 'decided'; action: DecisionAction; vote: ApprovalVote; caseType?: Decision['caseType'] }
-  | { kind: 'expired' };
+  | { kind: 'expired' }
+  /** The case was cancelled while the request was open. */
+  | { kind: 'cancelled' };
 
 /** An approval request the runtime is waiting on (at most one at a time per case). */
 export interface OpenRequest {
@@ -74,6 +62,12 @@ export interface OpenRequest {
   closure?: RequestClosure;
   /** Votes changed and the Slack message has not been updated yet. */
   dirty: boolean;
+  /** Requests that are not about an amount: the distinct approvals they need. */
+  fixedRequired?: number;
+  /** Acknowledgement requests: who may decide besides the policy's approvers (the account owner). */
+  alsoEligible?: string[];
+  /** The request's Slack message in a given state (set by requestApproval once it is posted). */
+  render?: (state: ApprovalViewState) => ApprovalRequestView;
 }
 
 /**
@@ -82,12 +76,16 @@ export interface OpenRequest {
  * Not before a read: a local activity runs inside the current workflow task, which goes on after
  * it, so staged changes wait for the next point where the task really ends.
  */
+/** Ordinary activities that change nothing outside (the money lock lives in Temporal; checkMoney only reads). */
+const NOT_OUTSIDE_WRITES: ReadonlySet<string> = new Set(['lockMoney', 'unlockMoney', 'checkMoney']);
+
 function proxies(onWrite: (name: string, step: string) => void, beforeCall: () => void): CaseActivities {
   const groups: Record<ActivityGroup, CaseActivities> = {
     // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
     read: proxyLocalActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
     write: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.write),
     money: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.money),
+    lock: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.lock),
     notify: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.notify),
   };
   const out: Partial<Record<keyof CaseActivities, unknown>> = {};
@@ -96,7 +94,12 @@ function proxies(onWrite: (name: string, step: string) => void, beforeCall: () =
     out[name] =
       group === 'read'
         ? fn
-        : (input: { step?: string }) => {
+        : NOT_OUTSIDE_WRITES.has(name)
+          ? (input: { step?: string }) => {
+              beforeCall();
+              return fn(input);
+            }
+          : (input: { step?: string }) => {
             // Counted before the call: a write that fails half-way may still have happened outside.
             onWrite(name, input.step ?? name);
             beforeCall();
@@ -154,22 +157,7 @@ export class CaseRuntime {
       records: [],
     };
     setHandler(statusQuery, () => this.state);
-    setHandler(decideUpdate, (d) => this.applyDecision(d), {
-      validator: (d) => {
-        const refusal = this.check(d);
-        // Thrown from the validator, the attempt leaves no trace in history: the caller logs it.
-        if (refusal) throw ApplicationFailure.nonRetryable(`${refusal.code}: ${refusal.message}`, DECISION_REJECTED_ERROR_TYPE);
-      },
-    });
-    setHandler(decideSignal, (d) => {
-      const refusal = this.check(d);
-      if (refusal) {
-        // A signal cannot be refused to the sender; the history keeps the signal, the log says why it changed nothing.
-        log.warn('decision signal refused', { code: refusal.code, requestId: d?.requestId, actorId: d?.actor?.id });
-        return;
-      }
-      this.applyDecision(d);
-    });
+    installDecisionGate(this);
     // What the intake set at start is already in visibility: only what differs gets upserted.
     for (const pair of workflowInfo().typedSearchAttributes.getAll()) this.flushed.set(pair.key.name, JSON.stringify(pair.value ?? null));
     this.stage(this.initialSearchAttributes());
@@ -326,6 +314,39 @@ export class CaseRuntime {
     }
   }
 
+  /**
+   * A business failure before anything was written outside (an activity that gave up, a permanent
+   * error): the case is marked failed, visibility says so, and the caller rethrows, failing the
+   * workflow with that failure.
+   */
+  fail(reason: string): void {
+    this.finished = true;
+    this.setStatus(CaseStatus.Failed, reason);
+    recordCaseEvent(this.input.caseType, 'failed');
+    this.flush();
+  }
+
+  /**
+   * The case is being cancelled (an operator's Temporal cancel): an open request is closed, its
+   * Slack message loses its buttons and says so, visibility says cancelled. Runs in a
+   * non-cancellable scope; the caller rethrows the cancellation so the workflow ends cancelled.
+   */
+  async cancel(): Promise<void> {
+    this.finished = true;
+    const req = this.current;
+    const open = req && !req.closure;
+    if (open) req.closure = { kind: 'cancelled' };
+    this.closeRequest();
+    this.setStatus(CaseStatus.Cancelled, 'cancelled by an operator: nothing further happens');
+    recordCaseEvent(this.input.caseType, 'failed');
+    this.flush();
+    const message = req?.pending.slackMessage;
+    if (open && message && req.render) {
+      await this.acts.updateApprovalMessage({ step: `cancel.${req.pending.requestId}`, message, view: req.render('cancelled') });
+    }
+    await this.settleBackground().catch(() => undefined);
+  }
+
   /** Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. */
   invalidInput(what: string): never {
     this.finished = true;
@@ -335,52 +356,14 @@ export class CaseRuntime {
     throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
   }
 
-  // --- decisions ---------------------------------------------------------------------------
-
-  /** The rules a decision must pass, for the update validator and the signal handler alike. */
-  check(d: Decision): { code: DecisionRejection; message: string } | undefined {
-    if (!d || typeof d.requestId !== 'string' || !d.actor || typeof d.actor.id !== 'string' || typeof d.action !== 'string') {
-      return { code: DecisionRejection.InvalidAction, message: 'a decision needs requestId, actor.id and action' };
-    }
-    if (this.finished || TERMINAL.has(this.state.status)) return { code: DecisionRejection.CaseClosed, message: `the case is ${this.state.status}` };
-    const req = this.current;
-    if (!req || req.closure || req.pending.requestId !== d.requestId) {
-      return { code: DecisionRejection.StaleRequest, message: 'this request is no longer open; nothing changed' };
-    }
-    if (!req.pending.eligibleApprovers.includes(d.actor.id)) return { code: DecisionRejection.NotAuthorized, message: 'you are not an approver for this request' };
-    if (req.pending.votes.some((v) => v.actor.id === d.actor.id)) return { code: DecisionRejection.AlreadyCounted, message: 'your decision on this request is already counted' };
-    if (!req.allowedActions.includes(d.action)) return { code: DecisionRejection.InvalidAction, message: `"${d.action}" is not offered on this request` };
-    if (d.action === DecisionAction.ChooseCase && (!d.caseType || !CASE_TYPES.includes(d.caseType) || d.caseType === 'triage')) {
-      return { code: DecisionRejection.InvalidAction, message: 'choose_case needs a case type other than triage' };
-    }
-    return undefined;
+  /** True once the case has ended (or is ending): no decision counts any more. */
+  isClosed(): boolean {
+    return this.finished || TERMINAL.has(this.state.status);
   }
 
-  /** Applies a checked decision. Synchronous: the workflow's main flow reacts to the new state. */
-  private applyDecision(d: Decision): DecisionOutcome {
-    const req = this.current;
-    if (!req) throw ApplicationFailure.nonRetryable(`${DecisionRejection.StaleRequest}: no open request`, DECISION_REJECTED_ERROR_TYPE);
-    const vote: ApprovalVote = {
-      actor: { id: d.actor.id, ...(d.actor.name ? { name: d.actor.name } : {}) },
-      action: d.action,
-      ...(d.reason ? { reason: d.reason.slice(0, 500) } : {}),
-      at: new Date().toISOString(),
-      source: d.source === 'operator' ? 'operator' : 'slack',
-    };
-    req.pending.votes.push(vote);
-    this.state.decisions.push({ ...vote, requestId: req.pending.requestId });
-    const who = vote.actor.name ?? vote.actor.id;
-    const approvals = req.pending.votes.filter((v) => v.action === req.countingAction).length;
-    if (d.action === req.countingAction) {
-      if (approvals >= req.pending.required) {
-        req.closure = { kind: 'approved', votes: [...req.pending.votes] };
-        return { status: 'decided', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who} (${approvals} of ${req.pending.required})` };
-      }
-      req.dirty = true;
-      return { status: 'counted', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who} (${approvals} of ${req.pending.required}); waiting for another approver` };
-    }
-    req.closure = { kind: 'decided', action: d.action, vote, ...(d.caseType ? { caseType: d.caseType } : {}) };
-    return { status: 'decided', approvals, required: req.pending.required, message: `${DECISION_VERB[d.action]} by ${who}` };
+  /** The worker's money policy now (a local activity: its answer, with the version, is in history). */
+  policy(): Promise<MoneyPolicy> {
+    return this.acts.loadPolicy();
   }
 
   // --- visibility --------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
 import { humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
-import { DecisionAction, type CaseState } from './messages';
-import { executeRefund, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
+import { moveMoney } from './money-path';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
 
 /** Need-info rounds before the case stops asking and leaves it to a person. */
 const MAX_INFO_ROUNDS = 3;
@@ -42,7 +43,11 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     ].filter(Boolean);
     rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.summary', kind: 'evidence', name: `dispute-${call.callId}.txt`, text: evidence.join('\n') }));
 
-    const required = requiredApprovals(amount.amountMinor, policy);
+    const money = await rt.policy();
+    const required = requiredApprovals(amount, money);
+    const notCallers = invoice && account.customer && invoice.customerId !== account.customer.id;
+    if (notCallers) rt.facts.push(`Invoice ${invoice.docNumber} belongs to another customer than account ${fields.accountId}`);
+    let acceptance: { requestId: string; escalated: boolean; votes: ApprovalVote[] } | undefined;
     for (let round = 1; ; round++) {
       rt.setHandoff({ owner: 'finance', nextStep: 'Decide: accept, contest or ask for information' });
       const closure = await requestApproval(rt, {
@@ -54,6 +59,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { label: 'Account', value: fields.accountId },
           ...(fields.disputeReason ? [{ label: 'Reason', value: fields.disputeReason }] : []),
           { label: 'Accepting refunds it', value: required > 1 ? 'needs two approvers' : 'needs one approver' },
+          ...(notCallers ? [{ label: 'Warning', value: `invoice ${invoice.docNumber} belongs to ANOTHER customer than account ${fields.accountId}: accepting will not refund it` }] : []),
           ...(round > 1 ? [{ label: 'Round', value: `${round} (after a request for information)` }] : []),
         ],
         actions: [
@@ -62,8 +68,9 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { action: DecisionAction.NeedInfo, label: 'Need info' },
         ],
         countingAction: DecisionAction.Accept,
-        ...financeReview(policy),
+        ...financeReview(money, policy),
         required,
+        amount,
         urgency: 'high',
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -73,6 +80,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       }
       if (closure.kind === 'approved') {
         rt.facts.push(`Dispute accepted by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
+        acceptance = { requestId: closure.requestId, escalated: closure.escalated, votes: closure.votes };
         break;
       }
       const by = closure.vote.actor.name ?? closure.vote.actor.id;
@@ -90,7 +98,8 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     }
 
     if (!account.customer) return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
-    const result = await executeRefund(
+    if (!acceptance) throw new Error('dispute loop ended without an acceptance');
+    const result = await moveMoney(
       rt,
       {
         customerId: account.customer.id,
@@ -98,7 +107,9 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         ...(invoice ? { invoiceNumber: invoice.docNumber } : {}),
         kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
         paysThroughSkyfire: account.paysThroughSkyfire,
-        mentions: [...policy.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+        mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+        // The accepted dispute is the authority: its Accept votes, verified again before money moves.
+        authority: { kind: 'approval', requestId: acceptance.requestId, countingAction: DecisionAction.Accept, escalated: acceptance.escalated, votes: acceptance.votes },
       },
       'dispute.refund',
     );

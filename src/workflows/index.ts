@@ -9,3 +9,4 @@ export * from './collections';
 export * from './receipt-request';
 export * from './charge-dispute';
 export * from './triage';
+export * from './money-lock';

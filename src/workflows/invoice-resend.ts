@@ -3,6 +3,7 @@
  * file (invoice BillEmail, QuickBooks customer, HubSpot contact); an address not on file goes to
  * review; archive the PDF in Drive; note in Zendesk.
  */
+import type { RecipientApproval } from '../activities/contract';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { humanDuration } from './approval';
@@ -30,7 +31,7 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
 
     const check = recipientFor(rt, account, invoice);
     let to: string;
-    let reviewed = false;
+    let approval: RecipientApproval | undefined;
     if (check.status === 'verified') {
       to = check.to;
     } else if (check.status === 'none') {
@@ -46,12 +47,13 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
         return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
       }
       to = check.requested;
-      reviewed = true;
+      // The approval is the authority the activity checks (its proofs) before it sends off file.
+      approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };
     }
 
     rt.setStatus(CaseStatus.Executing);
-    await rt.acts.sendInvoice({ step: 'invoice.send', invoiceId: invoice.id, to });
-    rt.facts.push(`Invoice ${invoice.docNumber} sent by QuickBooks to ${reviewed ? 'the reviewed address' : 'the email on file'}`);
+    const sent = await rt.acts.sendInvoice({ step: 'invoice.send', invoiceId: invoice.id, to, ...(approval ? { approval } : {}) });
+    rt.facts.push(`Invoice ${invoice.docNumber} sent by QuickBooks to ${sent.sentTo === 'approved' ? `an address not on file, approved by ${approval?.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}` : 'the email on file'}`);
     const pdf = await rt.acts.archiveDocument({ step: 'invoice.archive', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id });
     rt.addRecord(pdf);
     rt.setHandoff({ nextStep: 'Confirm the customer received the invoice' });

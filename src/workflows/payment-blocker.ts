@@ -36,6 +36,7 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
     await openCaseTicket(rt, 'We are on your payment issue', 'Our finance team has been alerted and will help you complete your payment.');
     const ownerSlack = account.owner?.slackUserId;
     rt.setHandoff({ nextStep: 'Acknowledge ("I\'m on it") and unblock the payment', nextStepDeadline: new Date(Date.now() + policy.ackSlaMs).toISOString() });
+    const money = await rt.policy();
     const closure = await requestApproval(rt, {
       kind: 'acknowledge',
       step: 'blocker.alert',
@@ -43,16 +44,18 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
       fields: alertFields,
       actions: [{ action: DecisionAction.Acknowledge, label: "I'm on it", style: 'primary' }],
       countingAction: DecisionAction.Acknowledge,
-      approvers: [...(ownerSlack ? [ownerSlack] : []), ...policy.approvers],
-      secondTierApprovers: policy.secondTierApprovers,
+      approvers: [...(ownerSlack ? [ownerSlack] : []), ...money.approvers],
+      // The account owner may say "I'm on it" besides finance (an acknowledgement moves no money).
+      ...(ownerSlack ? { alsoEligible: [ownerSlack] } : {}),
+      secondTierApprovers: money.secondTierApprovers,
       required: 1,
       // Reminders only after escalation would be noise; the SLA is the clock that matters.
       reminderIntervalMs: policy.reminderIntervalMs,
       escalateAfterMs: policy.ackSlaMs,
       timeoutMs: policy.approvalTimeoutMs,
-      channel: policy.financeChannel,
+      channel: money.financeChannel,
       urgency: 'urgent',
-      mentions: ownerSlack ? [ownerSlack] : policy.approvers,
+      mentions: ownerSlack ? [ownerSlack] : money.approvers,
       asAlert: true,
     });
     if (closure.kind === 'expired') {

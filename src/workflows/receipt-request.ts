@@ -2,6 +2,7 @@
  * `receipt_request` (product.md §4): send the payment receipt only to a verified email (as for
  * invoices); an address not on file goes to review; note the ticket.
  */
+import type { RecipientApproval } from '../activities/contract';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { humanDuration } from './approval';
@@ -31,6 +32,7 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
 
     const check = recipientFor(rt, account, invoice);
     let to: string;
+    let approval: RecipientApproval | undefined;
     if (check.status === 'verified') {
       to = check.to;
     } else if (check.status === 'none') {
@@ -46,9 +48,10 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
         return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
       }
       to = check.requested;
+      approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };
     }
     rt.setStatus(CaseStatus.Executing);
-    await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to });
+    await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to, ...(approval ? { approval } : {}) });
     rt.facts.push(`Receipt for payment ${payment.id} sent by QuickBooks`);
     rt.setHandoff({ nextStep: 'None unless the customer replies' });
     await noteTicket(rt, 'receipt.sent.public', `The receipt for payment ${payment.id} has been sent to your billing email.`, true);

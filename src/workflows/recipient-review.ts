@@ -4,10 +4,11 @@
  */
 import { ReviewReason } from '../policy/review';
 import { APPROVE_REJECT, requestApproval, financeReview } from './approval';
-import type { CaseRuntime, RequestClosure } from './case-runtime';
+import type { CaseRuntime } from './case-runtime';
+import type { ApprovalClosure } from './approval';
 import { noteTicket } from './steps';
 
-export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<RequestClosure> {
+export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<ApprovalClosure> {
   const { policy } = rt.input;
   rt.facts.push(`Review needed: ${ReviewReason.UnverifiedRecipient} (the caller asked for an address not on file)`);
   await noteTicket(rt, 'recipient.review.note', `The caller asked to send ${what} to an address that is not on file: ${rt.input.fields.customerEmail ?? '(none)'}. Finance reviews it in Slack.`);
@@ -21,7 +22,7 @@ export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<Re
       { label: 'Account', value: rt.input.fields.accountId ?? 'unknown' },
     ],
     actions: APPROVE_REJECT,
-    ...financeReview(policy),
+    ...financeReview(await rt.policy(), policy),
     required: 1,
     urgency: rt.state.handoff.urgency,
   });

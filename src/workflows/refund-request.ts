@@ -9,9 +9,11 @@ import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { requiredApprovals } from '../policy/thresholds';
 import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
+import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
-import type { CaseState } from './messages';
-import { executeRefund, loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+import { DecisionAction, type CaseState } from './messages';
+import type { MoneyAuthorityInput as RefundAuthority } from '../activities/money';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
 
 export async function refundRequest(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input); // annotated: lets `never`-returning checks narrow
@@ -23,14 +25,21 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const shown = formatMoney(amount.amountMinor, amount.currency);
 
     rt.setStatus(CaseStatus.Gathering);
-    const { findInvoice, hasEarlierRefund, sendCustomerEmail } = rt.acts;
-    const [account, invoice] = await Promise.all([loadAccount(rt, { owner: true }), fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null]);
-    const earlier =
-      account.customer && fields.invoiceNumber ? await hasEarlierRefund({ customerId: account.customer.id, invoiceNumber: fields.invoiceNumber }) : { found: false, records: [] };
+    const { findInvoice, invoiceLedger, sendCustomerEmail } = rt.acts;
+    const [account, invoice, money] = await Promise.all([
+      loadAccount(rt, { owner: true }),
+      fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null,
+      rt.policy(),
+    ]);
+    // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
+    const ledger = invoice && fields.invoiceNumber ? await invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber }) : { refundedMinor: 0, records: [] };
+    const invoiceIsCallers = invoice && account.customer ? invoice.customerId === account.customer.id : undefined;
     if (invoice) rt.facts.push(`Invoice ${invoice.docNumber}: total ${formatMoney(invoice.total.amountMinor, invoice.total.currency)}, balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}`);
-    if (earlier.found) rt.facts.push(`An earlier refund exists on ${fields.invoiceNumber}: ${earlier.records.map((r) => `${r.object} ${r.id}`).join(', ')}`);
+    if (ledger.records.length > 0) rt.facts.push(`Already refunded or credited on ${fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`);
+    if (invoiceIsCallers === false) rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
     if (account.vip) rt.facts.push('VIP customer');
     if (account.paysThroughSkyfire) rt.facts.push('Pays through Skyfire');
+    if (account.customer?.currency && account.customer.currency !== amount.currency) rt.facts.push(`The customer is billed in ${account.customer.currency}, the request is in ${amount.currency}`);
 
     await openCaseTicket(rt, `Your ${fields.creditRequest ? 'credit' : 'refund'} request (${shown})`, `We received your request for a ${fields.creditRequest ? 'credit' : 'refund'} of ${shown}. Our finance team will confirm it here.`);
     if (!account.customer) return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks: the refund cannot be recorded`);
@@ -40,13 +49,29 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       : fields.invoiceNumber
         ? null
         : undefined;
-    const policyDecision = refundAutomation(input, { vip: account.vip, earlierRefund: earlier.found, invoicePaid });
+    const policyDecision = refundAutomation(input, money, {
+      vip: account.vip,
+      earlierRefund: ledger.records.length > 0,
+      alreadyRefundedMinor: ledger.refundedMinor,
+      invoicePaid,
+      ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
+      ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
+    });
+    let authority: RefundAuthority;
     if (policyDecision.automate) {
-      rt.facts.push(`Automated inside policy (limit ${formatMoney(policyDecision.limitMinor, amount.currency)})`);
+      rt.facts.push(`Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`);
+      authority = { kind: 'automation', input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed }, vip: account.vip };
     } else {
-      const required = requiredApprovals(amount.amountMinor, policy);
+      const required = requiredApprovals(amount, money);
       rt.facts.push(`Review needed: ${policyDecision.blockers.join(', ')}`);
       rt.setHandoff({ owner: 'finance', nextStep: `Approve or reject the refund (${required} approver${required > 1 ? 's' : ''})` });
+      const warnings = [
+        invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
+          ? `exceeds what is left to refund on ${fields.invoiceNumber} (${formatMoney(invoicePaid.amountMinor - ledger.refundedMinor, invoicePaid.currency)} of ${formatMoney(invoicePaid.amountMinor, invoicePaid.currency)} paid)`
+          : undefined,
+        invoiceIsCallers === false ? `invoice ${fields.invoiceNumber} belongs to ANOTHER customer than account ${fields.accountId}: approving will not refund it` : undefined,
+        policyDecision.blockers.includes('currency_differs_from_customer') ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}` : undefined,
+      ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',
         step: 'refund.approval',
@@ -57,15 +82,14 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ...(fields.invoiceNumber ? [{ label: 'Invoice', value: fields.invoiceNumber }] : []),
           ...(fields.refundReason ? [{ label: 'Reason', value: fields.refundReason }] : []),
           { label: 'Why review', value: policyDecision.blockers.join(', ') },
-          ...(invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
-            ? [{ label: 'Warning', value: `exceeds what was paid on ${fields.invoiceNumber} (${formatMoney(invoicePaid.amountMinor, invoicePaid.currency)})` }]
-            : []),
+          ...warnings.map((w) => ({ label: 'Warning', value: w })),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
-        ...financeReview(policy),
+        ...financeReview(money, policy),
         required,
+        amount,
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -82,15 +106,17 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         return rt.finish(CaseStatus.Rejected, reason);
       }
       rt.facts.push(`Approved by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
+      authority = { kind: 'approval', requestId: closure.requestId, countingAction: DecisionAction.Approve, escalated: closure.escalated, votes: closure.votes };
     }
 
-    const result = await executeRefund(rt, {
+    const result = await moveMoney(rt, {
       customerId: account.customer.id,
       amount,
       ...(fields.invoiceNumber ? { invoiceNumber: fields.invoiceNumber } : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
-      mentions: [...policy.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+      mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+      authority,
     });
     if ('state' in result) return result.state;
 

@@ -79,16 +79,17 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
       }),
     );
     const ownerSlack = account.owner?.slackUserId;
+    const money = await rt.policy();
     await postFinanceAlert({
       step: 'renewal.owner.alert',
-      channel: input.policy.financeChannel,
+      channel: money.financeChannel,
       view: {
         workflowId: rt.workflowId,
         title: `Renewal still unpaid: account ${fields.accountId}`,
         urgency: 'high',
         noteLines: rt.note('slack').split('\n'),
         fields: [{ label: 'Unpaid', value: shown }],
-        mentions: ownerSlack ? [ownerSlack] : input.policy.approvers,
+        mentions: ownerSlack ? [ownerSlack] : money.approvers,
         links: rt.links(),
       },
     });

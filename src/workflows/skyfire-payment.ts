@@ -12,7 +12,8 @@ import { CaseStatus } from '../domain/case';
 import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
-import { activityErrorType, noteTicket, type RefundOrder } from './steps';
+import { activityErrorType, noteTicket } from './steps';
+import type { RefundOrder } from './money-path';
 
 /** Longest wait between two looks at the token's charges (the interval doubles up to this). */
 const MAX_POLL_MS = 30 * 60_000;
@@ -32,7 +33,7 @@ export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, ste
   const stop = async (title: string, reason: string, fields: { label: string; value: string }[], noteExtra: string) => {
     await postFinanceAlert({
       step: `${stepPrefix}.skyfire.alert`,
-      channel: rt.input.policy.financeChannel,
+      channel: (await rt.policy()).financeChannel,
       view: { workflowId: rt.workflowId, title, urgency: 'high', noteLines: rt.note('slack').split('\n'), fields: [{ label: 'Refund', value: shown }, ...fields], mentions: order.mentions, links: rt.links() },
     });
     await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. ${noteExtra}`);

@@ -1,16 +1,14 @@
 /**
  * Business steps several case workflows share: loading the account, the case's Zendesk ticket,
- * the needs-attention ending, and the refund execution (used by refunds and accepted disputes).
+ * the needs-attention ending, and the case body's endings (runCase).
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
-import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary, RefundRecord } from '../activities/contract';
-import { CaseStatus, type Money } from '../domain/case';
+import { ActivityFailure, ApplicationFailure, CancellationScope, TemporalFailure, isCancellation, log } from '@temporalio/workflow';
+import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../activities/contract';
+import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
-import { recordCaseEvent } from './case-metrics';
-import { formatMoney, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
+import { INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
 import type { CaseState, RecordRef } from './messages';
-import { payThroughSkyfire } from './skyfire-payment';
 
 /** What the systems of record say about the caller's account. */
 export interface AccountContext {
@@ -79,11 +77,12 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
   rt.setHandoff({ owner: rt.state.handoff.owner ?? 'finance', nextStep: 'A person reviews this case; nothing further happens automatically' });
   const done = rt.writes.length > 0 ? `Already done outside: ${rt.writes.join(', ')}.` : 'Nothing was written outside yet.';
   try {
+    const money = await rt.policy();
     await noteTicket(rt, 'attention.note', `Needs attention: ${reason}\n${done}\n\n${rt.note('zendesk')}`);
     if (publicComment) await noteTicket(rt, 'attention.public', publicComment, true);
     await rt.acts.postFinanceAlert({
       step: 'attention.alert',
-      channel: rt.input.policy.financeChannel,
+      channel: money.financeChannel,
       view: {
         workflowId: rt.workflowId,
         title: `Needs attention: ${rt.input.caseType.replace(/_/g, ' ')}`,
@@ -93,7 +92,7 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
           { label: 'Why', value: reason },
           { label: 'Already done', value: rt.writes.length > 0 ? rt.writes.join(', ') : 'nothing' },
         ],
-        mentions: rt.input.policy.approvers,
+        mentions: money.approvers,
         links: rt.links(),
       },
     });
@@ -105,18 +104,27 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
 }
 
 /**
- * Runs a case body. A failure after an external write ends in needs-attention (ticket + alert)
- * instead of a silent workflow failure; a failure before any write fails the case as is.
+ * Runs a case body and gives every ending its status:
+ * - a business failure (an activity that gave up, a permanent error from a system: a Temporal
+ *   failure) after an external write ends in needs-attention (ticket + alert); before any write it
+ *   fails the case as is;
+ * - a cancellation closes the open request (its Slack buttons go) and ends the case cancelled;
+ * - anything else is a bug in workflow code (a TypeError, a broken invariant): it is rethrown as it
+ *   is, so the workflow *task* fails and Temporal retries it until a fixed build is deployed; the
+ *   case keeps its state and nothing is closed by mistake.
  */
 export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): Promise<CaseState> {
   try {
     return await body();
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => rt.cancel());
+      throw err;
+    }
+    if (!(err instanceof TemporalFailure)) throw err;
     if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) throw err;
     if (rt.writes.length === 0) {
-      rt.setStatus(CaseStatus.Failed, errorMessage(err));
-      recordCaseEvent(rt.input.caseType, 'failed');
+      rt.fail(errorMessage(err));
       throw err;
     }
     return needsAttention(rt, `a step failed after an earlier external write: ${errorMessage(err)}`);
@@ -132,47 +140,6 @@ export function activityErrorType(err: unknown): string | undefined {
 export function errorMessage(err: unknown): string {
   if (err instanceof ActivityFailure) return `${err.activityType ?? 'activity'} failed: ${err.cause?.message ?? err.message}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Inputs of a refund that has been allowed (by policy or by people). */
-export interface RefundOrder {
-  customerId: string;
-  amount: Money;
-  invoiceNumber?: string;
-  /** CreditMemo when the caller asked for credit. */
-  kind: 'refund_receipt' | 'credit_memo';
-  paysThroughSkyfire: boolean;
-  /** Slack user ids to mention when finance must step in. */
-  mentions: string[];
-}
-
-/**
- * Moves the money, at most once: Skyfire (balance check, KYA token, one pay token tagged with the
- * case) for accounts that pay through Skyfire, then the QuickBooks record. Returns the record, or
- * the final state when the case had to stop (too little balance: no token, finance alerted).
- */
-export async function executeRefund(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<{ record: RefundRecord } | { state: CaseState }> {
-  const { recordRefund } = rt.acts;
-  rt.setStatus(CaseStatus.Executing);
-  const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
-  let payTokenId: string | undefined;
-  if (order.paysThroughSkyfire) {
-    const paid = await payThroughSkyfire(rt, order, stepPrefix);
-    if ('state' in paid) return paid;
-    payTokenId = paid.payTokenId;
-  }
-  const record = await recordRefund({
-    step: `${stepPrefix}.record`,
-    kind: order.kind,
-    customerId: order.customerId,
-    amount: order.amount,
-    ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
-    privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
-  });
-  rt.addRecord(record);
-  rt.facts.push(`${record.object} ${record.id} recorded for ${shown}`);
-  rt.setHandoff({ destinationObject: record, recordUrl: record.url });
-  return { record };
 }
 
 /** Milliseconds until the call's follow-up deadline, or the policy's default wait when it named none (or nonsense). */

@@ -6,7 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } from '../domain/case';
-import { caseWorkflowId } from '../temporal/workflow-ids';
+import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, describeRequest } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
@@ -44,7 +44,7 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       ],
       // Choosing is a closing action: one person decides which case it is.
       countingAction: DecisionAction.Approve,
-      ...financeReview(policy),
+      ...financeReview(await rt.policy(), policy),
       required: 1,
       urgency: rt.state.handoff.urgency,
     });
@@ -63,6 +63,8 @@ export async function triage(input: CaseInput): Promise<CaseState> {
         args: [childInput],
         // The chosen case outlives triage: it may wait days for its own approvals.
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // As the intake starts cases: a case this call already ran (even closed) is not run again.
+        workflowIdReusePolicy: CASE_ID_REUSE_POLICY,
         staticSummary: describeRequest(childInput),
       });
     } catch (err) {

@@ -5,6 +5,10 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities, type ConnectorClients } from '../../src/activities';
+import type { MoneyPolicy } from '../../src/domain/policy';
+import { TEST_DECISION_KEY, testMoneyPolicy } from '../support/policy';
 
 // Activity failures are expected in these tests; the SDK would log each one.
 const logger = new DefaultLogger('ERROR', () => undefined);
@@ -30,4 +34,13 @@ export async function runWithRetries<I, O>(fn: (input: I) => Promise<O>, input: 
 /** One attempt in an activity context. */
 export function runOnce<I, O>(fn: (input: I) => Promise<O>, input: I, workflowId = 'wf-test'): Promise<O> {
   return new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' } }, { logger }).run(fn, input);
+}
+
+/**
+ * The real activities over `connectors`, with the worker-side policy and decision key the tests
+ * use. No Temporal client: these tests call activities directly, never the money lock.
+ */
+export function activitiesOver(connectors: ConnectorClients, policy: () => MoneyPolicy = () => testMoneyPolicy()) {
+  const noTemporal = new Proxy({}, { get: () => { throw new Error('no Temporal client in direct activity tests'); } }) as Client;
+  return createActivities({ workerIdentity: 'test', connectors, authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' } } });
 }

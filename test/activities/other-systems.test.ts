@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
-import { runOnce, runWithRetries } from './helpers';
-import { createActivities } from '../../src/activities';
+import { activitiesOver, runOnce, runWithRetries } from './helpers';
 import { ACTIVITY_GROUP_OF } from '../../src/activities/contract';
 
 describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
   let sb: TestSandbox;
-  let acts: ReturnType<typeof createActivities>;
+  let acts: ReturnType<typeof activitiesOver>;
   before(async () => {
     sb = await startSandbox();
-    acts = createActivities({ workerIdentity: 'test', connectors: sb.clients });
+    acts = activitiesOver(sb.clients);
   });
   beforeEach(() => sb.reset());
   after(() => sb.close());
@@ -80,7 +79,7 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
   describe('HubSpot', () => {
     it('finds the contact, its owner with the Slack user, and the renewal deal', async () => {
       const lookups: string[] = [];
-      const withSlack = createActivities({ workerIdentity: 't', connectors: { ...sb.clients, slack: { ...sb.clients.slack, lookupUserIdByEmail: async (e: string) => (lookups.push(e), 'U0OWN0001') } } });
+      const withSlack = activitiesOver({ ...sb.clients, slack: { ...sb.clients.slack, lookupUserIdByEmail: async (e: string) => (lookups.push(e), 'U0OWN0001') } });
       const c = await runOnce(withSlack.findContact, { accountId: 'INITECH-003' });
       assert.deepEqual({ id: c?.id, ownerId: c?.ownerId, email: c?.email }, { id: '503', ownerId: '9001', email: 'finance@initech.example' });
       const o = await runOnce(withSlack.getOwner, { ownerId: '9001' });

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
-import { runOnce, runWithRetries } from './helpers';
-import { createActivities } from '../../src/activities';
+import { activitiesOver, runOnce, runWithRetries } from './helpers';
 import type { QboCustomer } from '../../src/connectors/quickbooks';
+import { signDecision } from '../../src/security/decision-signing';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 describe('QuickBooks activities', () => {
   let sb: TestSandbox;
-  let acts: ReturnType<typeof createActivities>;
+  let acts: ReturnType<typeof activitiesOver>;
   before(async () => {
     sb = await startSandbox();
-    acts = createActivities({ workerIdentity: 'test', connectors: sb.clients });
+    acts = activitiesOver(sb.clients);
   });
   beforeEach(() => sb.reset());
   after(() => sb.close());
@@ -30,27 +31,72 @@ describe('QuickBooks activities', () => {
     await rejectsWithType(runOnce(acts.getCustomer, {}), 'ValidationError');
   });
 
-  it('records a refund exactly once when the first response is lost, and then finds it as an earlier refund', async () => {
-    await sb.faults('quickbooks', { dropNext: 1 });
-    const input = { step: 'refund.record', kind: 'refund_receipt' as const, customerId: '101', amount: { amountMinor: 2500, currency: 'USD' }, invoiceNumber: 'INV-1001', privateNote: 'Refund approved by U0FIN0001' };
-    const { result, attempts } = await runWithRetries(acts.recordRefund, input, 'wf-refund-1');
-    assert.equal(attempts, 2);
-    assert.equal(result.object, 'RefundReceipt');
-    assert.deepEqual(result.amount, { amountMinor: 2500, currency: 'USD' });
-    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { Id: string; DepositToAccountRef: { value: string } }[];
-    assert.equal(receipts.length, 1);
-    assert.equal(receipts[0].Id, result.id);
-    assert.equal(receipts[0].DepositToAccountRef.value, '35');
-    const earlier = await runOnce(acts.hasEarlierRefund, { customerId: '101', invoiceNumber: 'INV-1001' });
-    assert.equal(earlier.found, true);
-    assert.equal((await runOnce(acts.hasEarlierRefund, { customerId: '101', invoiceNumber: 'INV-1002' })).found, false);
+  const approval = (workflowId: string, requestId: string, ...actors: string[]) => ({
+    kind: 'approval' as const,
+    requestId,
+    countingAction: 'approve' as const,
+    escalated: false,
+    votes: actors.map((id) => {
+      const signed = signDecision(TEST_DECISION_KEY, workflowId, { requestId, action: 'approve', actor: { id }, source: 'slack' });
+      return { actor: signed.actor, action: signed.action, at: '2026-12-01T00:00:00Z', source: signed.source, proof: signed.proof! };
+    }),
   });
 
-  it('records a credit memo for a credit request and rejects a bad amount', async () => {
-    const r = await runOnce(acts.recordRefund, { step: 'credit', kind: 'credit_memo', customerId: '103', amount: { amountMinor: 10000, currency: 'USD' }, privateNote: 'note' });
-    assert.equal(r.object, 'CreditMemo');
-    await rejectsWithType(runOnce(acts.recordRefund, { step: 's', kind: 'credit_memo', customerId: '103', amount: { amountMinor: -5, currency: 'USD' }, privateNote: 'n' }), 'ValidationError');
-    await rejectsWithType(runOnce(acts.recordRefund, { step: 's', kind: 'credit_memo', customerId: '103', amount: { amountMinor: 5, currency: 'EUR' }, privateNote: 'n' }), 'ValidationError');
+  it('moves money exactly once when the first response is lost: the retry finds its own ledger line, and the ledger shows it', async () => {
+    await sb.faults('quickbooks', { dropNext: 1 });
+    const input = { step: 'refund.record', kind: 'refund_receipt' as const, customerId: '101', amount: { amountMinor: 2500, currency: 'USD' }, invoiceNumber: 'INV-1002', privateNote: 'Refund approved', authority: approval('wf-refund-1', 'req-1', 'U0FIN0001') };
+    const { result, attempts } = await runWithRetries(acts.moveMoney, input, 'wf-refund-1');
+    assert.equal(attempts, 2);
+    assert.equal(result.status, 'moved');
+    const record = result.status === 'moved' ? result.record : undefined;
+    assert.equal(record?.object, 'RefundReceipt');
+    assert.deepEqual(record?.amount, { amountMinor: 2500, currency: 'USD' });
+    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { Id: string; DepositToAccountRef: { value: string }; PrivateNote: string }[];
+    assert.equal(receipts.length, 1);
+    assert.equal(receipts[0].Id, record?.id);
+    assert.equal(receipts[0].DepositToAccountRef.value, '35');
+    assert.match(receipts[0].PrivateNote, /^Ledger: invoice INV-1002 case-ref \S+$/m);
+    // A third attempt (a retry long after QuickBooks forgot the requestid) still writes nothing new.
+    const again = await runOnce(acts.moveMoney, input, 'wf-refund-1');
+    assert.equal(again.status === 'moved' && again.reused, true);
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
+    const ledger = await runOnce(acts.invoiceLedger, { customerId: '101', invoiceNumber: 'INV-1002' });
+    assert.equal(ledger.refundedMinor, 2500);
+    assert.equal((await runOnce(acts.invoiceLedger, { customerId: '101', invoiceNumber: 'INV-100' })).refundedMinor, 0, 'INV-100 is not INV-1002');
+  });
+
+  it('refuses to move money on a vote whose proof does not verify, and on a vote by someone who is not an approver', async () => {
+    const input = { step: 'refund.record', kind: 'refund_receipt' as const, customerId: '101', amount: { amountMinor: 2500, currency: 'USD' }, invoiceNumber: 'INV-1002', privateNote: 'n' };
+    const forged = approval('wf-other-case', 'req-1', 'U0FIN0001'); // signed for another case
+    const r1 = await runOnce(acts.moveMoney, { ...input, authority: forged }, 'wf-refund-2');
+    assert.equal(r1.status === 'refused' && r1.code, 'approvals_insufficient');
+    const unsigned = { ...approval('wf-refund-2', 'req-1', 'U0FIN0001'), votes: [{ actor: { id: 'U0FIN0001' }, action: 'approve' as const, at: 'x', source: 'slack' as const }] };
+    assert.equal((await runOnce(acts.moveMoney, { ...input, authority: unsigned }, 'wf-refund-2')).status, 'refused');
+    const outsider = approval('wf-refund-2', 'req-1', 'U0AGT0001');
+    assert.equal((await runOnce(acts.moveMoney, { ...input, authority: outsider }, 'wf-refund-2')).status, 'refused');
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
+  });
+
+  it('records a credit memo for a credit request; a bad amount is an error, a currency that is not the customer\'s is refused', async () => {
+    const base = { kind: 'credit_memo' as const, customerId: '103', invoiceNumber: 'INV-3001', privateNote: 'note' };
+    // INV-3001 is unpaid: a credit needs something paid to credit against, so give it a paid invoice.
+    const r = await runOnce(acts.moveMoney, { ...base, step: 'credit', invoiceNumber: undefined, amount: { amountMinor: 10000, currency: 'USD' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') });
+    assert.equal(r.status === 'moved' && r.record.object, 'CreditMemo');
+    await rejectsWithType(runOnce(acts.moveMoney, { ...base, step: 's', amount: { amountMinor: -5, currency: 'USD' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') }), 'ValidationError');
+    const eur = await runOnce(acts.moveMoney, { ...base, step: 's2', invoiceNumber: undefined, amount: { amountMinor: 5, currency: 'EUR' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') });
+    assert.equal(eur.status === 'refused' && eur.code, 'currency_mismatch');
+  });
+
+  it('sends an invoice to an address not on file only with a verified approval of an approver', async () => {
+    const off = { step: 'send-off', invoiceId: '1001', to: 'someone@else.example' };
+    const req = approval('wf-send-off', 'req-r', 'U0FIN0001');
+    const forged = { requestId: 'req-r', escalated: false, votes: [{ ...req.votes[0], proof: { ...req.votes[0].proof, mac: 'AAAA' } }] };
+    await rejectsWithType(runOnce(acts.sendInvoice, { ...off, approval: forged }, 'wf-send-off'), 'UnverifiedRecipientError');
+    await rejectsWithType(runOnce(acts.sendInvoice, { ...off, approval: { requestId: 'req-r', escalated: false, votes: approval('wf-send-off', 'req-r', 'U0AGT0001').votes } }, 'wf-send-off'), 'UnverifiedRecipientError');
+    assert.equal(((await sb.control('/quickbooks/outbox')) as unknown[]).length, 0);
+    const sent = await runOnce(acts.sendInvoice, { ...off, approval: { requestId: 'req-r', escalated: false, votes: req.votes } }, 'wf-send-off');
+    assert.equal(sent.sentTo, 'approved');
+    assert.equal(((await sb.control('/quickbooks/outbox')) as unknown[]).length, 1);
   });
 
   it('sends an invoice only to an email on file, once even when retried', async () => {

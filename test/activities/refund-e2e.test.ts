@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
-import { startTestWorker, testClient } from '../support/temporal';
-import { createActivities } from '../../src/activities';
+import { startServiceWorker, testClient } from '../support/temporal';
 import { caseInput } from '../workflows/helpers';
 import { WORKFLOW_TYPE } from '../../src/domain/case';
 import type { CaseState } from '../../src/workflows/messages';
@@ -12,11 +11,11 @@ describe('real activities on a real worker against the sandbox', function () {
   this.timeout(90_000);
   let sb: TestSandbox;
   let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   before(async () => {
     sb = await startSandbox();
     client = await testClient();
-    worker = await startTestWorker(createActivities({ workerIdentity: 'e2e', connectors: sb.clients }));
+    worker = await startServiceWorker(sb.clients, { identity: 'e2e' });
   });
   after(async () => {
     await worker?.stop();

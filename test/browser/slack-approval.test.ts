@@ -18,12 +18,13 @@ import type { Payload } from '@temporalio/common';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createActivities, createConnectors } from '../../src/activities';
+import { createConnectors } from '../../src/activities';
 import { createSandbox } from '../../src/sandbox';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { statusQuery, type Decision } from '../../src/workflows/messages';
-import { startTestWorker, testClient, temporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { startServiceWorker, testClient, temporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
@@ -63,7 +64,7 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
   this.timeout(120_000);
   let browser: Browser;
   let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   let sandbox: { server: Server; url: string };
   let api: { server: Server; url: string };
   const sb = createSandbox();
@@ -75,8 +76,8 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     const taskQueue = uniqueTaskQueue('browser');
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, SANDBOX_URL: sandbox.url, LOG_LEVEL: 'silent' });
     client = await testClient();
-    worker = await startTestWorker(createActivities({ workerIdentity: 'browser-test-worker', connectors: createConnectors(config.connectors) }), taskQueue);
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SECRET } });
+    worker = await startServiceWorker(createConnectors(config.connectors), { identity: 'browser-test-worker', taskQueue });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SECRET } });
     api = await listen(app);
     const slack = sb.systems.find((s) => s.name === 'slack') as unknown as { configure(o: { interactionsUrl: string; signingSecret: string }): void };
     slack.configure({ interactionsUrl: `${api.url}/slack/interactions`, signingSecret: SLACK_SECRET });

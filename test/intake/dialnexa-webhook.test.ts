@@ -19,6 +19,7 @@ import { CASE_TYPES, type CaseInput } from '../../src/domain/case';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { testClient, temporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const SECRET = 'intake-test-webhook-secret-0123456789';
 const API_TOKEN = 'intake-test-api-token-0123456789abcdef0123456789';
@@ -53,7 +54,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
   before(async () => {
     client = await testClient();
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: UI, LOG_LEVEL: 'silent', TRIAGE_CONFIDENCE_THRESHOLD: '0.6' });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -413,14 +414,15 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.deepEqual((await workflowInput(caseWorkflowId(callId, 'triage'))).candidateCaseTypes, []);
     });
 
-    it('builds the case input from the policy in config and the coerced fields', async () => {
+    it('builds the case input from the durations in config and the coerced fields, with no approvers or limits in it', async () => {
       const { body, callId } = fixture('renewal_failed');
       await post(body);
       const input = await workflowInput(caseWorkflowId(callId, 'renewal_failed'));
       assert.deepEqual(input.fields.amount, { amountMinor: 89900, currency: 'USD' });
       assert.equal(input.fields.followUpDeadline, '2026-12-04');
-      assert.equal(input.policy.refundAutomationLimitMinor, 5000);
-      assert.deepEqual(input.policy.approvers, ['U0FIN0001', 'U0FIN0002']);
+      assert.equal(input.policy.approvalTimeoutMs, 72 * 3_600_000);
+      // Who approves and the limits are the worker's configuration, never part of what a starter sends.
+      assert.ok(!('approvers' in input.policy) && !('refundAutomationLimits' in input.policy) && !('twoPersonThresholds' in input.policy));
       assert.equal(input.call.callId, callId);
       assert.ok(!('from_number' in (input.call as unknown as Json)) && !JSON.stringify(input).includes('+14155550134'), 'phone numbers of the call object are dropped');
     });
@@ -460,7 +462,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
   it('answers 503 within DialNexa\'s 5 s when Temporal does not accept the starts, so DialNexa retries', async () => {
     const deadClient = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }), namespace: 'default' });
     const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'silent' });
-    const app = createApp({ config, client: deadClient, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
+    const app = createApp({ config, client: deadClient, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
     const dead = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -17,6 +17,7 @@ import { CASE_TYPES } from '../../src/domain/case';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { caseEnv, type CaseEnv } from '../workflows/helpers';
 import { temporalAddress } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const SECRET = 'intake-worker-test-secret-0123456789';
 const FIXTURES = path.join(__dirname, '../fixtures/calls');
@@ -32,7 +33,7 @@ describe('intake -> case workflows on a worker', function () {
     env = await caseEnv();
     client = env.client;
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'silent' });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-worker-test-slack' } });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-worker-test-slack' } });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -25,6 +25,7 @@ const PROD_BASE = {
   SLACK_SIGNING_SECRET: 's'.repeat(32),
   API_TOKEN: 'a'.repeat(40),
   CODEC_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  DECISION_SIGNING_KEY: 'd'.repeat(40),
 };
 
 const serviceAccount = JSON.stringify({
@@ -131,7 +132,7 @@ describe('no silent sandbox in production', () => {
     const config = loadConfig({ ...PROD_BASE, ...rest, SANDBOX_SYSTEMS: 'zendesk', TEMPORAL_ADDRESS: temporalAddress(), LOG_LEVEL: 'silent' });
     const connection = await Connection.connect({ address: temporalAddress() });
     const client = new Client({ connection });
-    const server = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: PROD_BASE.DIALNEXA_WEBHOOK_SECRET, slackSigningSecret: PROD_BASE.SLACK_SIGNING_SECRET, apiToken: PROD_BASE.API_TOKEN } }).listen(0);
+    const server = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: PROD_BASE.DIALNEXA_WEBHOOK_SECRET, slackSigningSecret: PROD_BASE.SLACK_SIGNING_SECRET, apiToken: PROD_BASE.API_TOKEN, decisionKey: PROD_BASE.DECISION_SIGNING_KEY } }).listen(0);
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
       assert.equal(res.status, 200);

@@ -13,9 +13,10 @@ import { createServiceMetrics } from '../../src/observability/metrics';
 import { PinoTemporalLogger, assertMetricsAddressFree } from '../../src/observability/temporal-runtime';
 import { CASE_EVENTS_METRIC } from '../../src/workflows/case-metrics';
 import { NAMESPACE, runtimeMetricsUrl, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const API_TOKEN = 'test-api-token-ops-0123456789abcdef0123';
-const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+const secrets = { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
 const auth = { authorization: `Bearer ${API_TOKEN}` };
 
 /** A logger whose JSON lines the test can read. */

@@ -13,11 +13,12 @@ import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey }
 import type { CaseState } from '../../src/workflows/messages';
 import type { CaseDetail, CaseSummary } from '../../src/cases/routes';
 import { NAMESPACE, startTestWorker, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const API_TOKEN = 'sec-test-token-0123456789abcdef0123456789abcdef';
 const UI_ORIGIN = 'http://localhost:8233';
 const auth = { authorization: `Bearer ${API_TOKEN}` };
-const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+const secrets = { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
 
 function testConfig(extra: Record<string, string> = {}): Config {
   return loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), LOG_LEVEL: 'silent', TEMPORAL_UI_URL: UI_ORIGIN, HTTP_BODY_LIMIT_BYTES: '4096', ...extra });

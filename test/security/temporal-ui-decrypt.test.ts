@@ -18,6 +18,7 @@ import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createCaseWorker } from '../../src/worker';
 import { NAMESPACE, testDataConverter, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const API_TOKEN = 'ui-test-token-0123456789abcdef0123456789abcdef';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -43,7 +44,7 @@ describe('Temporal Web UI decrypts history through the codec endpoint', function
 
     client = new Client({ connection: await Connection.connect({ address: dev.address }), namespace: NAMESPACE, dataConverter: testDataConverter() });
     const config = loadConfig({ TEMPORAL_ADDRESS: dev.address, LOG_LEVEL: 'silent', TEMPORAL_UI_URL: uiBase, HTTP_PORT: String(apiPort) });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: 'x'.repeat(32), slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN } });
+    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'x'.repeat(32), slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN } });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(apiPort, '127.0.0.1', () => resolve(s));
     });

@@ -21,6 +21,7 @@ import { computeSlackSignature } from '../../src/slack/signing';
 import { encodeButtonValue } from '../../src/slack/interactions';
 import { NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import type { ApprovalFixtureInput, ApprovalFixtureResult } from './fixtures/approval-workflow';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 const SIGNING_SECRET = 'test-slack-signing-secret-0123456789';
 const FIXTURE = 'slackApprovalFixture';
@@ -68,7 +69,7 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     });
     workerDone = worker.run();
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', SANDBOX_URL: sandbox.url });
-    const app = createApp({ config, client, logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }), secrets: { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: SIGNING_SECRET } });
+    const app = createApp({ config, client, logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: SIGNING_SECRET } });
     api = await listen(app);
     slackSystem.configure({ interactionsUrl: `${api.url}/slack/interactions`, signingSecret: SIGNING_SECRET });
   });

@@ -17,8 +17,7 @@ import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
 import { createSlackSystem } from '../../src/sandbox/systems/slack';
 import { connectClient, createApp } from '../../src/api';
 import { resolveSecrets } from '../../src/dev-secrets';
-import { createActivities, createConnectors } from '../../src/activities';
-import { createCaseWorker, installRuntime } from '../../src/worker';
+import { caseActivities, createCaseWorker, installRuntime } from '../../src/worker';
 import { createDataConverter, resolveCodecKeyring } from '../../src/temporal/data-converter';
 
 const [role, arg] = process.argv.slice(2);
@@ -58,13 +57,14 @@ async function runWorker(bundlePath: string): Promise<void> {
   installRuntime(config, logger);
   const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
   const identity = `reliability-worker:${process.pid}`;
+  const dataConverter = createDataConverter(resolveCodecKeyring(config));
   const worker = await createCaseWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ workerIdentity: identity, connectors: createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }) }),
+    activities: caseActivities(config, { connection, dataConverter, identity }),
     workflowBundle: { codePath: bundlePath },
-    dataConverter: createDataConverter(resolveCodecKeyring(config)),
+    dataConverter,
     identity,
     shutdownGraceMs: 1000,
   });

@@ -10,6 +10,9 @@ import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, prepareNamespace, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createCaseWorker } from '../../src/worker';
+import { createActivities, type ConnectorClients } from '../../src/activities';
+import type { MoneyPolicy } from '../../src/domain/policy';
+import { TEST_DECISION_KEY, testMoneyPolicy } from './policy';
 import type { Activities } from '../../src/activities';
 import { createKeyring, type CodecKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
@@ -116,6 +119,38 @@ export async function startTestWorker(activities: Activities, taskQueue = unique
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
+    },
+  };
+}
+
+/**
+ * A worker with the real activities over `connectors` (usually the sandbox's), the real gate and
+ * money path: the worker's policy is `policy` (a function, so a test can change it while cases
+ * wait), decisions verify with TEST_DECISION_KEY, money locks go through this test server.
+ */
+export async function startServiceWorker(
+  connectors: ConnectorClients,
+  opts: { policy?: () => MoneyPolicy; taskQueue?: string; moneyLockLeaseMs?: number; identity?: string; dataConverter?: DataConverter } = {},
+) {
+  const taskQueue = opts.taskQueue ?? uniqueTaskQueue('service');
+  const client = await testClient(opts.dataConverter);
+  const activities = createActivities({
+    workerIdentity: opts.identity ?? 'service-test-worker',
+    connectors,
+    authority: {
+      policy: opts.policy ?? (() => testMoneyPolicy()),
+      decisionKey: TEST_DECISION_KEY,
+      temporal: { client, taskQueue },
+      ...(opts.moneyLockLeaseMs ? { moneyLockLeaseMs: opts.moneyLockLeaseMs } : {}),
+    },
+  });
+  const w = await startTestWorker(activities, taskQueue, opts.dataConverter);
+  return {
+    ...w,
+    client,
+    async stop() {
+      await w.stop();
+      await client.connection.close();
     },
   };
 }

@@ -103,7 +103,7 @@ describe('case workflows', function () {
       assert.equal(alert.requestId, requestId);
       const shown = Object.fromEntries(alert.fields.map((f) => [f.label, f.value]));
       assert.equal(shown['Skyfire wallet available'], 'USD 500.00');
-      assert.match(shown['Open invoices'], /INV-2001 USD 2400\.00/);
+      assert.match(shown['Open invoices'], /INV-2001 USD 2,400\.00/);
       assert.equal(env.fake.callsOf('openTicket', h.workflowId)[0].input.priority, 'urgent');
       await decide(h, decision(requestId, 'U0OWN0002', DecisionAction.Acknowledge));
       const s = await result(h);
@@ -142,7 +142,7 @@ describe('case workflows', function () {
       assert.equal(s.status, 'completed');
       assert.equal(s.reason, 'unpaid at the deadline: owner tasked');
       const note = String(env.fake.callsOf('addCrmNote', h.workflowId)[0].input.body);
-      assert.match(note, /Amount outstanding: USD 1250\.00 \(invoice INV-5001\)\. Status: overdue\. Promised next step: pay by card next week\./);
+      assert.match(note, /Amount outstanding: USD 1,250\.00 \(invoice INV-5001\)\. Status: overdue\. Promised next step: pay by card next week\./);
       assert.match(note, /\[card number removed\]/);
       assert.doesNotMatch(note, /ar@hooli\.example/);
       const task = env.fake.callsOf('createOwnerTask', h.workflowId);
@@ -183,7 +183,7 @@ describe('case workflows', function () {
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
       const s = await result(h);
       assert.equal(s.status, 'completed');
-      const refund = env.fake.callsOf('recordRefund', h.workflowId);
+      const refund = env.fake.callsOf('moveMoney', h.workflowId);
       assert.deepEqual([refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor], [1, 'dispute.refund.record', 12000]);
     });
 
@@ -198,7 +198,7 @@ describe('case workflows', function () {
       const s = await result(h);
       assert.equal(s.status, 'completed');
       assert.match(s.reason ?? '', /contested/);
-      assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+      assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
       assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /the date of the charge/.test(String(c.input.body))));
     });
   });

@@ -10,6 +10,10 @@ import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from '../../src/act
 import { ActivityErrorType } from '../../src/policy/activity-retry';
 import type { Money } from '../../src/domain/case';
 import type { RecordRef } from '../../src/workflows/messages';
+import type { MoneyPolicy } from '../../src/domain/policy';
+import type { MoneyRefusal } from '../../src/policy/money-rules';
+import { createGateActivities } from '../../src/activities/gate';
+import { testMoneyPolicy } from '../support/policy';
 
 export interface RecordedCall {
   name: keyof CaseActivities;
@@ -30,8 +34,16 @@ export interface FakeOptions {
   recordRefundFails?: boolean;
   /** getOpenBalance: invoices paid after this many reads (undefined = never paid). */
   paidAfterReads?: number;
-  /** hasEarlierRefund answers true. */
+  /** invoiceLedger reports an earlier refund of this much (minor units) on the invoice. */
   earlierRefund?: boolean;
+  /** The worker's money policy (default: testMoneyPolicy()); a function, so a test can change it while cases wait. */
+  policy?: () => MoneyPolicy;
+  /** Decision key of the real gate activities (helpers pass TEST_DECISION_KEY). */
+  decisionKey?: string;
+  /** findInvoice answers a malformed invoice (no total): the workflow code then hits a TypeError, a bug. */
+  brokenInvoiceRead?: boolean;
+  /** moveMoney refuses with this code (the money path's answer when a rule no longer holds). */
+  moneyRefusal?: MoneyRefusal;
 }
 
 const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
@@ -83,10 +95,14 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     return { system, object, id, url: `https://${system}.example/${object}/${id}` };
   };
 
+  const policy = opts.policy ?? (() => testMoneyPolicy());
   const acts: CaseActivities = {
+    // The real gate: decisions must carry a proof made with the decision key, checked against `policy`.
+    ...createGateActivities({ policy, decisionKey: opts.decisionKey ?? 'unset-decision-key-in-fake-activities' }),
     async findInvoice(input) {
       record('findInvoice', input);
       const inv = INVOICES[input.invoiceNumber];
+      if (opts.brokenInvoiceRead && inv) return { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer } as unknown as Awaited<ReturnType<CaseActivities['findInvoice']>>;
       return inv
         ? { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer, total: usd(inv.total), balance: usd(inv.balance), dueDate: inv.due, billEmail: inv.email }
         : null;
@@ -98,6 +114,7 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       return {
         id: entry[1].id,
         accountId: entry[0],
+        currency: 'USD',
         primaryEmail: entry[1].email,
         syncToken: '0',
         billAddress: { line1: '1 Market St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
@@ -119,9 +136,9 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       if (input.paymentId === '3004' || input.invoiceId === '4001') return { id: '3004', customerId: '104', amount: usd(4000), date: '2026-11-10', invoiceIds: ['4001'] };
       return null;
     },
-    async hasEarlierRefund(input) {
-      record('hasEarlierRefund', input);
-      return opts.earlierRefund ? { found: true, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] } : { found: false, records: [] };
+    async invoiceLedger(input) {
+      record('invoiceLedger', input);
+      return opts.earlierRefund ? { refundedMinor: 1000, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] } : { refundedMinor: 0, records: [] };
     },
     async findContact(input) {
       record('findContact', input);
@@ -169,12 +186,34 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async sendReceipt(input) {
       return write('sendReceipt', input, () => ({ sentTo: 'on_file' as const }));
     },
-    async recordRefund(input) {
+    // The money path's activities, faked for flow tests (the money rules themselves are tested
+    // with the real module against the sandbox: test/workflows/money-path.test.ts).
+    async lockMoney(input) {
+      record('lockMoney', input);
+      return { lockId: `lock-${input.invoiceNumber ?? input.customerId}`, holder: `${ctx().workflowId}/${input.step}` };
+    },
+    async unlockMoney(input) {
+      record('unlockMoney', input);
+    },
+    async checkMoney(input) {
+      record('checkMoney', input);
+      return opts.moneyRefusal ? { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version } : { status: 'allowed' as const, policyVersion: policy().version };
+    },
+    async moveMoney(input) {
       if (opts.recordRefundFails) {
-        record('recordRefund', input);
+        record('moveMoney', input);
         throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
       }
-      return write('recordRefund', input, () => ({ ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'), system: 'quickbooks' as const, object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const), amount: input.amount }));
+      if (opts.moneyRefusal) {
+        record('moveMoney', input);
+        return { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version };
+      }
+      return write('moveMoney', input, () => ({
+        status: 'moved' as const,
+        reused: false,
+        policyVersion: policy().version,
+        record: { ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'), system: 'quickbooks' as const, object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const), amount: input.amount },
+      }));
     },
     async updateBillingAddress(input) {
       const { workflowId, attempt } = ctx();

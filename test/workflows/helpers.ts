@@ -7,26 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
-import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CasePolicy, type CaseType } from '../../src/domain/case';
-import { DECISION_REJECTED_ERROR_TYPE, decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction, type DecisionRejection } from '../../src/workflows/messages';
+import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
+import type { CaseTimings } from '../../src/domain/policy';
+import { TEST_DECISION_KEY } from '../support/policy';
+import { signDecision } from '../../src/security/decision-signing';
+import { DECISION_REJECTED_ERROR_TYPE, decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction, type DecisionRejection, type SignedDecision } from '../../src/workflows/messages';
 import { startTestWorker, testClient } from '../support/temporal';
 import { createFakeActivities, type FakeActivities, type FakeOptions } from './fake-activities';
 
-export const APPROVER_1 = 'U0FIN0001';
-export const APPROVER_2 = 'U0FIN0002';
-export const CFO = 'U0CFO0001';
-export const NOT_APPROVER = 'U0AGT0001';
+export { APPROVER_1, APPROVER_2, CFO, NOT_APPROVER } from '../support/policy';
+import { APPROVER_1, APPROVER_2 } from '../support/policy';
 
-/** Policy as configured by default, with durations long enough that nothing expires by accident. */
-export function testPolicy(over: Partial<CasePolicy> = {}): CasePolicy {
+/** Durations long enough that nothing expires by accident. */
+export function testPolicy(over: Partial<CaseTimings> = {}): CaseTimings {
   return {
-    refundAutomationLimitMinor: 5000,
-    twoPersonThresholdMinor: 100000,
-    automationMinConfidence: 0.85,
-    automatableRefundReasons: ['duplicate_charge', 'billing_error', 'service_outage'],
-    approvers: [APPROVER_1, APPROVER_2],
-    secondTierApprovers: [CFO],
-    financeChannel: 'C0FINANCE',
     reminderIntervalMs: 60_000,
     escalateAfterMs: 120_000,
     approvalTimeoutMs: 180_000,
@@ -35,6 +29,8 @@ export function testPolicy(over: Partial<CasePolicy> = {}): CasePolicy {
     ...over,
   };
 }
+
+export { TEST_DECISION_KEY, mutablePolicy, testMoneyPolicy } from '../support/policy';
 
 export function caseInput(caseType: CaseType, fields: BillingFields, over: Partial<CaseInput> = {}): CaseInput {
   return {
@@ -51,7 +47,7 @@ export function caseInput(caseType: CaseType, fields: BillingFields, over: Parti
 
 /** A worker over fresh fakes, and a client; `stop()` in afterEach. */
 export async function caseEnv(opts: FakeOptions = {}, dataConverter?: DataConverter) {
-  const fake: FakeActivities = createFakeActivities(opts);
+  const fake: FakeActivities = createFakeActivities({ decisionKey: TEST_DECISION_KEY, ...opts });
   // The fakes implement the CaseActivities contract; `Activities` is the real factory's type.
   const worker = await startTestWorker(fake.activities as unknown as Activities, undefined, dataConverter);
   const client: Client = await testClient(dataConverter);
@@ -96,7 +92,13 @@ export function decision(requestId: string, actorId: string, action: DecisionAct
   return { requestId, action, actor: { id: actorId, name: actorId === APPROVER_1 ? 'Dana Finance' : actorId === APPROVER_2 ? 'Sam Ledger' : actorId }, source: 'slack', ...extra };
 }
 
+/** Decides as the API would after authenticating the clicker: the decision signed with the decision key. */
 export function decide(handle: WorkflowHandle, d: Decision) {
+  return handle.executeUpdate(decideUpdate, { args: [signDecision(TEST_DECISION_KEY, handle.workflowId, d)] });
+}
+
+/** Decides as someone with only Temporal access would: whatever they send, however it claims to be from Slack. */
+export function decideForged(handle: WorkflowHandle, d: SignedDecision) {
   return handle.executeUpdate(decideUpdate, { args: [d] });
 }
 

@@ -5,7 +5,27 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequestView } from '../../src/activities/contract';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
-import { APPROVER_1, APPROVER_2, CFO, NOT_APPROVER, assertRefused, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, waitForState, type CaseEnv } from './helpers';
+import { signDecision } from '../../src/security/decision-signing';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  CFO,
+  NOT_APPROVER,
+  TEST_DECISION_KEY,
+  assertRefused,
+  caseEnv,
+  caseInput,
+  decide,
+  decideForged,
+  decision,
+  mutablePolicy,
+  result,
+  testMoneyPolicy,
+  testPolicy,
+  waitForRequest,
+  waitForState,
+  type CaseEnv,
+} from './helpers';
 
 const refund = (fields: Parameters<typeof caseInput>[1], over: Parameters<typeof caseInput>[2] = {}) =>
   caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', ...fields }, over);
@@ -23,7 +43,7 @@ describe('refundRequest workflow', function () {
     const h = await env.start(refund({}));
     const s = await result(h);
     assert.equal(s.status, 'completed');
-    const recorded = env.fake.callsOf('recordRefund', h.workflowId);
+    const recorded = env.fake.callsOf('moveMoney', h.workflowId);
     assert.equal(recorded.length, 1);
     assert.deepEqual(recorded[0].input.amount, { amountMinor: 2500, currency: 'USD' });
     assert.equal(recorded[0].input.kind, 'refund_receipt');
@@ -38,7 +58,7 @@ describe('refundRequest workflow', function () {
     env = await caseEnv();
     const h = await env.start(refund({ creditRequest: true }));
     assert.equal((await result(h)).status, 'completed');
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId)[0].input.kind, 'credit_memo');
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId)[0].input.kind, 'credit_memo');
   });
 
   it('asks one approver above the automation limit and records the refund once approved', async () => {
@@ -61,7 +81,7 @@ describe('refundRequest workflow', function () {
     assert.equal(s.decisions.length, 1);
     assert.equal(s.decisions[0].actor.id, APPROVER_1);
     assert.equal(s.decisions[0].requestId, requestId);
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
     const final = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
     assert.equal(final.state, 'approved');
     assert.deepEqual(final.actions, [], 'the decided message has no buttons');
@@ -81,7 +101,7 @@ describe('refundRequest workflow', function () {
     await h.signal(decideSignal, decision(requestId, NOT_APPROVER, DecisionAction.Approve, { source: 'operator' }));
     const mid = await waitForState(h, (st) => (st.pendingApproval?.votes.length ?? 0) === 1);
     assert.equal(mid.status, 'awaiting_approval');
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0, 'no money before the second approval');
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'no money before the second approval');
     // The counted vote shows on the message, still with buttons.
     await waitForState(h, () => env!.fake.callsOf('updateApprovalMessage', h.workflowId).length >= 1);
     const shown = env.fake.callsOf('updateApprovalMessage', h.workflowId)[0].input.view as ApprovalRequestView;
@@ -99,20 +119,77 @@ describe('refundRequest workflow', function () {
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.deepEqual(s.decisions.map((d) => d.actor.id), [APPROVER_1, APPROVER_2]);
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
     const after = await h.describe();
     assert.equal(after.typedSearchAttributes.get(CaseStatusKey), 'completed');
     assert.equal(after.typedSearchAttributes.get(WaitingOnKey), undefined);
   });
 
-  it('accepts a decision sent as a signal by an operator, with the same rules', async () => {
+  it('forged decisions through the Temporal client (update or signal, "from Slack", as two approvers) move no money; the signed path still works', async () => {
+    env = await caseEnv();
+    const h = await env.start(refund({ invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }));
+    const requestId = await waitForRequest(h);
+    // What the Web UI's signal button or the CLI can send: claims with no proof, or a made-up one.
+    for (const actor of [APPROVER_1, APPROVER_2]) {
+      await h.signal(decideSignal, decision(requestId, actor, DecisionAction.Approve));
+      await assertRefused(decideForged(h, decision(requestId, actor, DecisionAction.Approve)), DecisionRejection.Unauthenticated);
+      await assertRefused(decideForged(h, { ...decision(requestId, actor, DecisionAction.Approve), proof: { v: 1, issuedAt: new Date().toISOString(), mac: 'forged' } }), DecisionRejection.Unauthenticated);
+    }
+    // A proof made with another key, or a real proof with the actor changed: refused by the worker's gate.
+    await assertRefused(decideForged(h, signDecision('another-key-that-is-not-the-workers-0000000', h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve))), DecisionRejection.Unauthenticated);
+    const real = signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, NOT_APPROVER, DecisionAction.Approve));
+    await assertRefused(decideForged(h, { ...real, actor: { id: APPROVER_1 } }), DecisionRejection.Unauthenticated);
+    // A proof of this case copied onto another request id.
+    await assertRefused(decideForged(h, { ...signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve)), requestId: 'other' }), DecisionRejection.StaleRequest);
+    let s = await h.query(statusQuery);
+    assert.equal(s.status, 'awaiting_approval');
+    assert.deepEqual(s.decisions, [], 'no forged vote was counted');
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    // A signed non-approver: authenticated, but not authorized.
+    await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+    // The genuine path: signed decisions (as the Slack route makes them) from two approvers.
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
+    s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.deepEqual(s.decisions.map((d) => [d.actor.id, d.source, d.policyVersion]), [[APPROVER_1, 'slack', testMoneyPolicy().version], [APPROVER_2, 'slack', testMoneyPolicy().version]]);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+  });
+
+  it('a decision sent as a signal counts only with a proof from the API, with the same rules as the update', async () => {
     env = await caseEnv();
     const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
     const requestId = await waitForRequest(h);
-    await h.signal(decideSignal, decision(requestId, APPROVER_2, DecisionAction.Approve, { source: 'operator' }));
+    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve)));
     const s = await result(h);
     assert.equal(s.status, 'completed');
-    assert.equal(s.decisions[0].source, 'operator');
+    assert.equal(s.decisions[0].actor.id, APPROVER_2);
+  });
+
+  it('an approver removed from the worker configuration after the case started cannot approve it; the policy applied is the one at the decision', async () => {
+    const policy = mutablePolicy();
+    env = await caseEnv({ policy: policy.get });
+    const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
+    const requestId = await waitForRequest(h);
+    policy.set({ approvers: [APPROVER_1] });
+    await assertRefused(decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+    // A caller-supplied policy in the input (old shape) changes nothing either.
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    const s = await result(h);
+    assert.equal(s.status, 'completed');
+    assert.equal(s.decisions[0].policyVersion, policy.get().version);
+  });
+
+  it('ignores approvers and limits smuggled into the workflow input', async () => {
+    env = await caseEnv();
+    const input = refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' });
+    const smuggled = { ...input, policy: { ...input.policy, approvers: [NOT_APPROVER], refundAutomationLimitMinor: 99_999_999, refundAutomationLimits: { USD: 99_999_999 } } } as unknown as typeof input;
+    const h = await env.start(smuggled);
+    const requestId = await waitForRequest(h);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
+    await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+    await h.cancel();
   });
 
   it('rejected: nothing recorded, the ticket tells the customer', async () => {
@@ -123,7 +200,7 @@ describe('refundRequest workflow', function () {
     const s = await result(h);
     assert.equal(s.status, 'rejected');
     assert.match(s.reason ?? '', /outside refund window/);
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
     assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /not able to issue this refund/.test(String(c.input.body))));
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'rejected');
   });
@@ -147,7 +224,7 @@ describe('refundRequest workflow', function () {
     assert.ok(escalation >= 1, 'at least one reminder before escalation');
     assert.deepEqual(reminders[0].input.mentions, [APPROVER_1, APPROVER_2]);
     assert.ok((reminders[escalation].input.mentions as string[]).includes(CFO));
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'expired');
     assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /no refund has been made/.test(String(c.input.body))));
@@ -164,8 +241,8 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('recordRefund', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
-    assert.match(String(env.fake.callsOf('recordRefund', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
+    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
   it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
@@ -176,7 +253,7 @@ describe('refundRequest workflow', function () {
     assert.match(s.reason ?? '', /wallet balance too low/);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createKyaToken', h.workflowId).length, 0);
-    assert.equal(env.fake.callsOf('recordRefund', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
     const alert = env.fake.callsOf('postFinanceAlert', h.workflowId);
     assert.equal(alert.length, 1);
     assert.ok((alert[0].input.view as { mentions: string[] }).mentions.includes('U0OWN0002'), 'the account owner is mentioned');
@@ -191,6 +268,24 @@ describe('refundRequest workflow', function () {
     const note = env.fake.callsOf('addTicketNote', h.workflowId).find((c) => c.input.step === 'attention.note');
     assert.match(String(note?.input.body), /Already done outside: ticket\.open, refund\.record/);
     assert.equal(env.fake.callsOf('postFinanceAlert', h.workflowId).length, 1);
+  });
+
+  it('a bug in workflow code fails the workflow task (retried until a fix is deployed) instead of closing the case', async () => {
+    env = await caseEnv({ brokenInvoiceRead: true });
+    const h = await env.start(refund({}));
+    const until = Date.now() + 20_000;
+    let taskFailures = 0;
+    while (Date.now() < until && taskFailures === 0) {
+      await new Promise((r) => setTimeout(r, 300));
+      const history = await h.fetchHistory();
+      taskFailures = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+    }
+    assert.ok(taskFailures > 0, 'the workflow task failed');
+    const desc = await h.describe();
+    assert.equal(desc.status.name, 'RUNNING', 'the case is not closed by a bug');
+    assert.notEqual(desc.typedSearchAttributes.get(CaseStatusKey), 'needs_attention');
+    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    await h.terminate('test done');
   });
 
   it('fails clearly on a refund without an amount', async () => {

@@ -5,22 +5,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../src/activities';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { DecisionAction } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
-import { startTestWorker, testClient } from '../support/temporal';
+import { startServiceWorker, testClient } from '../support/temporal';
 import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, waitForRequest } from './helpers';
 
 describe('case workflows against the sandbox', function () {
   this.timeout(90_000);
   let sb: TestSandbox;
   let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   before(async () => {
     sb = await startSandbox();
     client = await testClient();
-    worker = await startTestWorker(createActivities({ workerIdentity: 'workflows-sandbox', connectors: sb.clients }));
+    worker = await startServiceWorker(sb.clients, { identity: 'workflows-sandbox' });
   });
   beforeEach(async () => sb.reset());
   after(async () => {

@@ -7,7 +7,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
-import { SANDBOX_CREDENTIALS, amountToCents, bodyHash, centsToAmount, uuid } from '../support';
+import { SANDBOX_CREDENTIALS, amountToMinor, bodyHash, minorToAmount, uuid } from '../support';
 
 export const QBO_REALM = '9130350000000001';
 
@@ -20,7 +20,12 @@ interface SeedCustomer {
   accountId: string;
   email: string;
   BillAddr: Json;
+  /** The customer's currency (QuickBooks multicurrency): its transactions are in it. Default USD. */
+  currency?: string;
 }
+
+const CURRENCY_NAMES: Record<string, string> = { USD: 'United States Dollar', JPY: 'Japanese Yen', KWD: 'Kuwaiti Dinar' };
+const currencyRef = (code: string) => ({ value: code, name: CURRENCY_NAMES[code] ?? code });
 
 const CUSTOMERS: SeedCustomer[] = [
   { Id: '101', DisplayName: 'Acme Corp', CompanyName: 'Acme Corp', accountId: 'ACME-001', email: 'billing@acme.example', BillAddr: { Id: '201', Line1: '1 Market St', City: 'San Francisco', CountrySubDivisionCode: 'CA', PostalCode: '94105', Country: 'US' } },
@@ -28,9 +33,11 @@ const CUSTOMERS: SeedCustomer[] = [
   { Id: '103', DisplayName: 'Initech LLC', CompanyName: 'Initech LLC', accountId: 'INITECH-003', email: 'finance@initech.example', BillAddr: { Id: '203', Line1: '4120 Freidrich Ln', City: 'Austin', CountrySubDivisionCode: 'TX', PostalCode: '78744', Country: 'US' } },
   { Id: '104', DisplayName: 'Umbrella Co', CompanyName: 'Umbrella Co', accountId: 'UMBRELLA-004', email: 'accounts@umbrella.example', BillAddr: { Id: '204', Line1: '545 S Birdneck Rd', City: 'Virginia Beach', CountrySubDivisionCode: 'VA', PostalCode: '23451', Country: 'US' } },
   { Id: '105', DisplayName: 'Hooli', CompanyName: 'Hooli', accountId: 'HOOLI-005', email: 'ar@hooli.example', BillAddr: { Id: '205', Line1: '1 Hooli Plaza', City: 'Palo Alto', CountrySubDivisionCode: 'CA', PostalCode: '94301', Country: 'US' } },
+  { Id: '106', DisplayName: 'Sakura KK', CompanyName: 'Sakura KK', accountId: 'SAKURA-006', email: 'keiri@sakura.example', BillAddr: { Id: '206', Line1: '1-1 Marunouchi', City: 'Tokyo', PostalCode: '100-0005', Country: 'JP' }, currency: 'JPY' },
+  { Id: '107', DisplayName: 'Gulf Trading', CompanyName: 'Gulf Trading', accountId: 'GULF-007', email: 'accounts@gulf.example', BillAddr: { Id: '207', Line1: 'Block 3, Street 14', City: 'Kuwait City', PostalCode: '13001', Country: 'KW' }, currency: 'KWD' },
 ];
 
-/** [Id, DocNumber, customer, total cents, balance cents, due, paymentId]. */
+/** [Id, DocNumber, customer, total, balance (minor units of the customer's currency), due, paymentId]. */
 const INVOICES: [string, string, string, number, number, string, string?][] = [
   ['1001', 'INV-1001', '101', 12000, 12000, '2026-12-15'],
   ['1002', 'INV-1002', '101', 45000, 0, '2026-10-01', '3001'],
@@ -38,6 +45,8 @@ const INVOICES: [string, string, string, number, number, string, string?][] = [
   ['3001', 'INV-3001', '103', 89900, 89900, '2026-11-01'],
   ['4001', 'INV-4001', '104', 4000, 0, '2026-11-10', '3004'],
   ['5001', 'INV-5001', '105', 125000, 125000, '2026-09-30'],
+  ['6001', 'INV-6001', '106', 50000, 0, '2026-10-15', '3006'],
+  ['7001', 'INV-7001', '107', 12500, 0, '2026-10-20', '3007'],
 ];
 
 const ENTITY_PATHS: Record<string, string> = {
@@ -63,12 +72,14 @@ function seed(): Map<string, Map<string, Json>> {
       BillAddr: { ...c.BillAddr },
       Balance: 0,
       Active: true,
-      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      CurrencyRef: currencyRef(c.currency ?? 'USD'),
       MetaData: meta(),
     });
   }
   for (const [Id, DocNumber, cust, total, balance, due, paymentId] of INVOICES) {
     const c = CUSTOMERS.find((x) => x.Id === cust)!;
+    const cur = c.currency ?? 'USD';
+    const amount = (minor: number) => minorToAmount(minor, cur);
     db.get('Invoice')!.set(Id, {
       Id,
       SyncToken: '0',
@@ -76,26 +87,26 @@ function seed(): Map<string, Map<string, Json>> {
       TxnDate: '2026-08-01',
       DueDate: due,
       CustomerRef: { value: cust, name: c.DisplayName },
-      Line: [{ Id: '1', LineNum: 1, Amount: centsToAmount(total), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } }, Description: 'Subscription' }],
-      TotalAmt: centsToAmount(total),
-      Balance: centsToAmount(balance),
+      Line: [{ Id: '1', LineNum: 1, Amount: amount(total), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } }, Description: 'Subscription' }],
+      TotalAmt: amount(total),
+      Balance: amount(balance),
       BillEmail: { Address: c.email },
       EmailStatus: 'NotSet',
-      CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+      CurrencyRef: currencyRef(cur),
       ...(paymentId ? { LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }] } : {}),
       MetaData: meta(),
     });
-    db.get('Customer')!.get(cust)!.Balance = centsToAmount(amountToCents(Number(db.get('Customer')!.get(cust)!.Balance)) + balance);
+    db.get('Customer')!.get(cust)!.Balance = amount(amountToMinor(Number(db.get('Customer')!.get(cust)!.Balance), cur) + balance);
     if (paymentId) {
       db.get('Payment')!.set(paymentId, {
         Id: paymentId,
         SyncToken: '0',
         TxnDate: '2026-09-15',
         CustomerRef: { value: cust, name: c.DisplayName },
-        TotalAmt: centsToAmount(total),
+        TotalAmt: amount(total),
         UnappliedAmt: 0,
-        Line: [{ Amount: centsToAmount(total), LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }],
-        CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+        Line: [{ Amount: amount(total), LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }],
+        CurrencyRef: currencyRef(cur),
         MetaData: meta(),
       });
     }
@@ -264,7 +275,13 @@ export function createQuickBooksSystem(): SandboxSystem {
       if (b.DocNumber && [...db.get(e)!.values()].some((x) => x.DocNumber === b.DocNumber)) {
         return fault(res, 400, 'ValidationFault', '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${String(b.DocNumber)}`);
       }
-      const total = lines.reduce((s, l) => s + amountToCents(l.Amount as number), 0);
+      // Multicurrency: a transaction is in its customer's currency; QuickBooks refuses another one.
+      const cur = ((cust.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
+      const asked = (b.CurrencyRef as Json | undefined)?.value;
+      if (asked !== undefined && asked !== cur) {
+        return fault(res, 400, 'ValidationFault', '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: The currency of the transaction (${String(asked)}) must be the customer's currency (${cur}).`);
+      }
+      const total = lines.reduce((s, l) => s + amountToMinor(l.Amount as number, cur), 0);
       const Id = String(++nextId);
       const row: Json = {
         ...b,
@@ -274,10 +291,10 @@ export function createQuickBooksSystem(): SandboxSystem {
         TxnDate: b.TxnDate ?? time().slice(0, 10),
         CustomerRef: { value: cust.Id, name: cust.DisplayName },
         Line: lines.map((l, i) => ({ ...l, Id: String(i + 1), LineNum: i + 1 })),
-        TotalAmt: centsToAmount(total),
-        ...(e === 'CreditMemo' ? { RemainingCredit: centsToAmount(total), Balance: centsToAmount(total) } : { Balance: 0 }),
+        TotalAmt: minorToAmount(total, cur),
+        ...(e === 'CreditMemo' ? { RemainingCredit: minorToAmount(total, cur), Balance: minorToAmount(total, cur) } : { Balance: 0 }),
         BillEmail: cust.PrimaryEmailAddr,
-        CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+        CurrencyRef: currencyRef(cur),
         MetaData: { CreateTime: time(), LastUpdatedTime: time() },
       };
       db.get(e)!.set(Id, row);

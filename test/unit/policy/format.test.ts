@@ -6,7 +6,7 @@ describe('display formats', () => {
     assert.equal(formatMoney(12000, 'USD'), 'USD 120.00');
     assert.equal(formatMoney(5, 'EUR'), 'EUR 0.05');
     assert.equal(formatMoney(-150001, 'USD'), 'USD -1,500.01');
-    assert.equal(formatMoney(2_000_000_001, 'USD'), 'USD 20000000.01');
+    assert.equal(formatMoney(2_000_000_001, 'USD'), 'USD 20,000,000.01');
   });
 
   it('says durations the way people read them', () => {

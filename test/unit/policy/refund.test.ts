@@ -7,17 +7,17 @@ const clean = { vip: false, earlierRefund: false };
 
 describe('refund automation policy', () => {
   it('automates a small, confident, allowed, unflagged first refund', () => {
-    const d = refundAutomation(refundInput(), clean);
+    const d = refundAutomation(refundInput(), policy, clean);
     assert.deepEqual(d, { automate: true, blockers: [], limitMinor: 5000 });
   });
 
   it('allows exactly the limit and refuses one cent above it', () => {
-    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'USD' } }), clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'USD' } }), clean).blockers, [RefundBlocker.AboveLimit]);
+    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'USD' } }), policy, clean).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'USD' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
   });
 
   it('names each rule that blocks automation', () => {
-    const cases: [Parameters<typeof refundInput>, typeof clean, RefundBlocker][] = [
+    const cases: [Parameters<typeof refundInput>, Parameters<typeof refundAutomation>[2], RefundBlocker][] = [
       [[{}, { customerTier: 'VIP' }], clean, RefundBlocker.Vip],
       [[{}, {}], { vip: true, earlierRefund: false }, RefundBlocker.Vip],
       [[{ intentConfidence: 0.5 }], clean, RefundBlocker.LowConfidence],
@@ -27,9 +27,13 @@ describe('refund automation policy', () => {
       [[{ suppressed: ['card_number'] }], clean, RefundBlocker.Suppressed],
       [[{}, {}], { vip: false, earlierRefund: true }, RefundBlocker.EarlierRefund],
       [[{}, { amount: undefined }], clean, RefundBlocker.NoAmount],
+      [[{}, { invoiceNumber: undefined }], clean, RefundBlocker.NoInvoice],
+      [[{}, { amount: { amountMinor: 100, currency: 'EUR' } }], clean, RefundBlocker.CurrencyNotAutomated],
+      [[{}, {}], { ...clean, customerCurrency: 'EUR' }, RefundBlocker.CurrencyMismatch],
+      [[{}, {}], { ...clean, invoiceIsCallers: false }, RefundBlocker.InvoiceOfAnotherCustomer],
     ];
     for (const [args, facts, blocker] of cases) {
-      const d = refundAutomation(refundInput(...args), facts);
+      const d = refundAutomation(refundInput(...args), policy, facts);
       assert.equal(d.automate, false, blocker);
       assert.deepEqual(d.blockers, [blocker]);
     }
@@ -38,31 +42,46 @@ describe('refund automation policy', () => {
   it('never automates more than was paid on the named invoice, another currency, or an invoice that does not exist', () => {
     const amount = { amountMinor: 3000, currency: 'USD' };
     const paid = (amountMinor: number, currency = 'USD') => ({ ...clean, invoicePaid: { amountMinor, currency } });
-    assert.equal(refundAutomation(refundInput({}, { amount }), paid(3000)).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(2999)).blockers, [RefundBlocker.ExceedsAmountPaid]);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(0)).blockers, [RefundBlocker.ExceedsAmountPaid]);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount }), paid(9000, 'EUR')).blockers, [RefundBlocker.ExceedsAmountPaid]);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount }), { ...clean, invoicePaid: null }).blockers, [RefundBlocker.InvoiceNotFound]);
+    assert.equal(refundAutomation(refundInput({}, { amount }), policy, paid(3000)).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(2999)).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(0)).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(9000, 'EUR')).blockers, [RefundBlocker.ExceedsAmountPaid]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, { ...clean, invoicePaid: null }).blockers, [RefundBlocker.InvoiceNotFound]);
   });
 
   it("uses the call's approval threshold when it is stricter, never when it is looser", () => {
-    assert.deepEqual(refundAutomation(refundInput({}, { approvalThresholdMinor: 2000 }), clean).blockers, [RefundBlocker.AboveLimit]);
-    assert.equal(refundAutomation(refundInput({}, { approvalThresholdMinor: 900000, amount: { amountMinor: 6000, currency: 'USD' } }), clean).automate, false);
+    assert.deepEqual(refundAutomation(refundInput({}, { approvalThresholdMinor: 2000 }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+    assert.equal(refundAutomation(refundInput({}, { approvalThresholdMinor: 900000, amount: { amountMinor: 6000, currency: 'USD' } }), policy, clean).automate, false);
   });
 });
 
-describe('approval thresholds', () => {
+describe('approval thresholds, per currency', () => {
   it('takes the stricter of policy and call, ignoring nonsense from the call', () => {
-    assert.equal(effectiveApprovalThreshold(policy, {}), 5000);
-    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 1200 }), 1200);
-    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 99999 }), 5000);
-    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: -1 }), 5000);
-    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 0 }), 0);
+    assert.equal(effectiveApprovalThreshold(policy, {}, 'USD'), 5000);
+    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 1200 }, 'USD'), 1200);
+    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 99999 }, 'USD'), 5000);
+    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: -1 }, 'USD'), 5000);
+    assert.equal(effectiveApprovalThreshold(policy, { approvalThresholdMinor: 0 }, 'USD'), 0);
   });
 
-  it('asks two people only above the two-person threshold, and for an unknown amount', () => {
-    assert.equal(requiredApprovals(100000, policy), 1);
-    assert.equal(requiredApprovals(100001, policy), 2);
+  it('compares an amount only with the limit of its own currency; a currency with no limit is never automated', () => {
+    assert.equal(effectiveApprovalThreshold(policy, {}, 'JPY'), 5000);
+    assert.equal(effectiveApprovalThreshold(policy, {}, 'EUR'), undefined);
+    // JPY has no decimals: 5000 JPY is 5000 minor units, at the JPY limit; 5001 JPY is above it.
+    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'JPY' } }), policy, clean).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'JPY' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+    // KWD has three decimals: 4.999 KWD is 4999 minor units, inside the KWD limit of 5.000.
+    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 4999, currency: 'KWD' } }), policy, clean).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'KWD' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+  });
+
+  it('asks two people only above the two-person threshold of the currency, and for an unknown amount or currency', () => {
+    assert.equal(requiredApprovals({ amountMinor: 100000, currency: 'USD' }, policy), 1);
+    assert.equal(requiredApprovals({ amountMinor: 100001, currency: 'USD' }, policy), 2);
+    assert.equal(requiredApprovals({ amountMinor: 150000, currency: 'JPY' }, policy), 1);
+    assert.equal(requiredApprovals({ amountMinor: 150001, currency: 'JPY' }, policy), 2);
+    assert.equal(requiredApprovals({ amountMinor: 300001, currency: 'KWD' }, policy), 2);
+    assert.equal(requiredApprovals({ amountMinor: 1, currency: 'EUR' }, policy), 2);
     assert.equal(requiredApprovals(undefined, policy), 2);
   });
 });

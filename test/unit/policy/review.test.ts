@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { reviewReasons, ReviewReason } from '../../../src/policy/review';
 import { checkRecipient } from '../../../src/policy/verified-email';
-import { refundInput } from './fixtures';
+import { policy, refundInput } from './fixtures';
 
 describe('review policy', () => {
   it('lets an explicit automation policy run a money action unattended', () => {
-    assert.deepEqual(reviewReasons(refundInput(), { changesMoney: true, automationAllows: true }), []);
+    assert.deepEqual(reviewReasons(refundInput(), { changesMoney: true, automationAllows: true }, policy), []);
   });
 
   it('reviews money, legal and commitment changes with every reason that applies', () => {
     const input = refundInput({ intentConfidence: 0.4, suppressed: ['bank_details'] }, { customerTier: 'vip' });
-    assert.deepEqual(reviewReasons(input, { changesMoney: true }), [ReviewReason.LowConfidence, ReviewReason.Sensitive, ReviewReason.Vip, ReviewReason.ChangesMoney]);
-    assert.deepEqual(reviewReasons(refundInput(), { changesLegalRecord: true }), [ReviewReason.ChangesLegalRecord]);
+    assert.deepEqual(reviewReasons(input, { changesMoney: true }, policy), [ReviewReason.LowConfidence, ReviewReason.Sensitive, ReviewReason.Vip, ReviewReason.ChangesMoney]);
+    assert.deepEqual(reviewReasons(refundInput(), { changesLegalRecord: true }, policy), [ReviewReason.ChangesLegalRecord]);
   });
 
   it('does not review sending a document to an address on file', () => {
-    assert.deepEqual(reviewReasons(refundInput({ intentConfidence: 0.4 }), {}), []);
-    assert.deepEqual(reviewReasons(refundInput(), { unverifiedRecipient: true }), [ReviewReason.UnverifiedRecipient]);
+    assert.deepEqual(reviewReasons(refundInput({ intentConfidence: 0.4 }), {}, policy), []);
+    assert.deepEqual(reviewReasons(refundInput(), { unverifiedRecipient: true }, policy), [ReviewReason.UnverifiedRecipient]);
   });
 });
 

@@ -1,0 +1,102 @@
+/**
+ * The rules checked immediately before money moves (product.md §7), whatever happened during the
+ * wait: the invoice still belongs to the caller's customer, what all cases together refunded or
+ * credited on it stays within what was paid, the currency is the customer's, and the authority the
+ * case acts on (the automation policy, or the approvals) still holds under the worker's policy as
+ * it is now. Pure: the money activity reads the facts and verifies the approvals' proofs, then asks
+ * this module.
+ */
+import type { CaseInput, Money } from '../domain/case';
+import { DecisionAction } from '../domain/decision';
+import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
+import { formatMoney } from '../domain/money';
+import { refundAutomation } from './refund';
+import { requiredApprovals } from './thresholds';
+
+export const MoneyRefusal = {
+  CustomerNotFound: 'customer_not_found',
+  CurrencyMismatch: 'currency_mismatch',
+  InvoiceNotFound: 'invoice_not_found',
+  InvoiceOfAnotherCustomer: 'invoice_of_another_customer',
+  /** Everything paid on the invoice has been refunded or credited already (by this or another case). */
+  AlreadyRefunded: 'already_refunded',
+  ExceedsAmountPaid: 'exceeds_amount_paid',
+  /** The automation policy no longer allows this refund unattended. */
+  NotAutomatable: 'not_automatable',
+  /** The approvals do not satisfy the policy as it is now (an approver removed, a threshold changed, a proof invalid). */
+  ApprovalsInsufficient: 'approvals_insufficient',
+} as const;
+export type MoneyRefusal = (typeof MoneyRefusal)[keyof typeof MoneyRefusal];
+
+/** What the case acts on. */
+export type MoneyAuthority =
+  | {
+      kind: 'automation';
+      /** The intake's facts the automation rule weighs (validated, suppressed). */
+      input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>;
+      vip: boolean;
+    }
+  | {
+      kind: 'approval';
+      /** The action that counts (approve; accept for a dispute). */
+      countingAction: DecisionAction;
+      escalated: boolean;
+      /** Actors whose counting vote carried a valid proof for this case and request. */
+      verifiedActors: string[];
+    };
+
+/** Facts re-read from the system of record under the invoice's lock. */
+export interface MoneyFacts {
+  amount: Money;
+  /** The caller's QuickBooks customer; null = not found. */
+  customer: { id: string; currency: string } | null;
+  /** undefined = no invoice named; null = named but not found. */
+  invoice?: { docNumber: string; customerId: string; currency: string; paidMinor: number } | null;
+  /** Refunded or credited on the invoice by other cases or steps (minor units of the invoice's currency). */
+  refundedMinor: number;
+}
+
+export type MoneyCheck = { ok: true; policyVersion: string; approvalsRequired?: number } | { ok: false; code: MoneyRefusal; reason: string; policyVersion: string };
+
+export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, policy: MoneyPolicy): MoneyCheck {
+  const refuse = (code: MoneyRefusal, reason: string): MoneyCheck => ({ ok: false, code, reason, policyVersion: policy.version });
+  const { amount, customer, invoice } = facts;
+  if (!customer) return refuse(MoneyRefusal.CustomerNotFound, 'the caller\'s account has no QuickBooks customer');
+  if (customer.currency !== amount.currency) return refuse(MoneyRefusal.CurrencyMismatch, `the amount is in ${amount.currency} but the customer is billed in ${customer.currency}`);
+  if (invoice === null) return refuse(MoneyRefusal.InvoiceNotFound, 'the invoice named on the call does not exist');
+  if (invoice) {
+    if (invoice.customerId !== customer.id) return refuse(MoneyRefusal.InvoiceOfAnotherCustomer, `invoice ${invoice.docNumber} belongs to another customer than the caller's account`);
+    if (invoice.currency !== amount.currency) return refuse(MoneyRefusal.CurrencyMismatch, `invoice ${invoice.docNumber} is in ${invoice.currency}, the amount in ${amount.currency}`);
+    const left = invoice.paidMinor - facts.refundedMinor;
+    if (left <= 0) {
+      return refuse(MoneyRefusal.AlreadyRefunded, `everything paid on ${invoice.docNumber} (${formatMoney(invoice.paidMinor, invoice.currency)}) has already been refunded or credited`);
+    }
+    if (amount.amountMinor > left) {
+      return refuse(
+        MoneyRefusal.ExceedsAmountPaid,
+        `${formatMoney(amount.amountMinor, amount.currency)} is more than what is left to refund on ${invoice.docNumber} (${formatMoney(left, invoice.currency)} of ${formatMoney(invoice.paidMinor, invoice.currency)} paid)`,
+      );
+    }
+  }
+  if (authority.kind === 'automation') {
+    const rule = refundAutomation(authority.input, policy, {
+      vip: authority.vip,
+      earlierRefund: facts.refundedMinor > 0,
+      alreadyRefundedMinor: facts.refundedMinor,
+      customerCurrency: customer.currency,
+      ...(invoice !== undefined ? { invoicePaid: invoice && { amountMinor: invoice.paidMinor, currency: invoice.currency }, invoiceIsCallers: invoice.customerId === customer.id } : {}),
+    });
+    if (!rule.automate) return refuse(MoneyRefusal.NotAutomatable, `the automation policy (version ${policy.version}) no longer allows it: ${rule.blockers.join(', ')}`);
+    return { ok: true, policyVersion: policy.version };
+  }
+  const eligible = new Set(eligibleApprovers(policy, authority.escalated));
+  const counted = [...new Set(authority.verifiedActors)].filter((id) => eligible.has(id));
+  const required = requiredApprovals(amount, policy);
+  if (counted.length < required) {
+    return refuse(
+      MoneyRefusal.ApprovalsInsufficient,
+      `${counted.length} of ${required} required approval(s) hold under the policy now (version ${policy.version}): an approver may have been removed or the threshold changed`,
+    );
+  }
+  return { ok: true, policyVersion: policy.version, approvalsRequired: required };
+}

@@ -1,0 +1,110 @@
+/**
+ * The money path, workflow side: the only way a case moves money (a refund, a credit, the refund
+ * of an accepted dispute). Under the invoice's lock it asks the money activities to re-check
+ * everything against the systems of record and the worker's policy now, runs the Skyfire leg for
+ * accounts that pay through Skyfire, then records the refund in QuickBooks, which re-checks once
+ * more in the same activity as the write. A refusal ends the case with the reason on the ticket
+ * and in the Slack thread; nothing moved.
+ */
+import { CancellationScope } from '@temporalio/workflow';
+import type { RefundRecord } from '../activities/contract';
+import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult } from '../activities/money';
+import { CaseStatus, type Money } from '../domain/case';
+import { MoneyRefusal } from '../policy/money-rules';
+import { formatMoney, type CaseRuntime } from './case-runtime';
+import type { CaseState } from './messages';
+import { payThroughSkyfire } from './skyfire-payment';
+import { noteTicket } from './steps';
+
+/** A refund or credit a case wants to make, with the authority it acts on. */
+export interface RefundOrder {
+  customerId: string;
+  amount: Money;
+  invoiceNumber?: string;
+  /** CreditMemo when the caller asked for credit. */
+  kind: 'refund_receipt' | 'credit_memo';
+  paysThroughSkyfire: boolean;
+  /** Slack user ids to mention when finance must step in. */
+  mentions: string[];
+  /** The automation policy, or the approvals (with their proofs; verified again by the activity). */
+  authority: MoneyAuthorityInput;
+}
+
+type Refused = Extract<MoneyResult | MoneyCheckResult, { status: 'refused' }>;
+
+/** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
+export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<{ record: RefundRecord } | { state: CaseState }> {
+  const { lockMoney, unlockMoney, checkMoney, moveMoney: record } = rt.acts;
+  rt.setStatus(CaseStatus.Executing);
+  const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
+  const base = { kind: order.kind, customerId: order.customerId, amount: order.amount, ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}), authority: order.authority };
+  const step = `${stepPrefix}.record`;
+  const lock = await lockMoney({ step: `${stepPrefix}.lock`, customerId: order.customerId, ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}) });
+  type Outcome = { record: RefundRecord; policyVersion: string } | { refused: Refused } | { state: CaseState };
+  let outcome: Outcome;
+  try {
+    outcome = await (async (): Promise<Outcome> => {
+      let payTokenId: string | undefined;
+      if (order.paysThroughSkyfire) {
+        // Before the Skyfire leg reserves anything: the same checks the write makes.
+        const check = await checkMoney({ step, ...base });
+        if (check.status === 'refused') return { refused: check };
+        const paid = await payThroughSkyfire(rt, order, stepPrefix);
+        if ('state' in paid) return paid;
+        payTokenId = paid.payTokenId;
+      }
+      const res = await record({ step, ...base, privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : '') });
+      if (res.status === 'refused') return { refused: res };
+      return { record: res.record, policyVersion: res.policyVersion };
+    })();
+  } finally {
+    // Released even when the case is being cancelled, so no other case waits for the lease.
+    await CancellationScope.nonCancellable(() => unlockMoney(lock));
+  }
+  if ('state' in outcome) return outcome;
+  if ('refused' in outcome) return { state: await refusedEnding(rt, outcome.refused, shown) };
+  const r = outcome.record;
+  rt.addRecord(r);
+  rt.facts.push(`${r.object} ${r.id} recorded for ${shown} (rules re-checked under policy ${outcome.policyVersion})`);
+  rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
+  return { record: r };
+}
+
+/** What the customer reads when the money path refused: no internal detail beyond what is theirs. */
+function publicRefusal(code: MoneyRefusal): string {
+  switch (code) {
+    case MoneyRefusal.AlreadyRefunded:
+    case MoneyRefusal.ExceedsAmountPaid:
+      return 'We checked this request against our records: the payment has already been refunded (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
+    default:
+      return 'We could not issue this refund after checking our records. A member of our finance team will contact you.';
+  }
+}
+
+async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): Promise<CaseState> {
+  const reason = `not refunded: ${refused.reason} (money path, policy ${refused.policyVersion})`;
+  rt.facts.push(`Money path refused ${shown}: ${refused.reason}`);
+  rt.setHandoff({ nextStep: 'None: nothing was refunded; a person may follow up with the customer' });
+  await noteTicket(rt, 'money.refused.note', `Refund of ${shown} not issued: ${refused.reason}.\nNo money moved.`);
+  await noteTicket(rt, 'money.refused.public', publicRefusal(refused.code), true);
+  const message = rt.current?.pending.slackMessage;
+  const policy = await rt.policy();
+  if (message) {
+    await rt.acts.postApprovalReminder({ step: 'money.refused.slack', message, text: `Not refunded: ${refused.reason}. No money moved.`, mentions: [] });
+  } else {
+    await rt.acts.postFinanceAlert({
+      step: 'money.refused.alert',
+      channel: policy.financeChannel,
+      view: {
+        workflowId: rt.workflowId,
+        title: `Refund not issued: ${shown}`,
+        urgency: 'normal',
+        noteLines: rt.note('slack').split('\n'),
+        fields: [{ label: 'Why', value: refused.reason }],
+        mentions: [],
+        links: rt.links(),
+      },
+    });
+  }
+  return rt.finish(CaseStatus.Rejected, reason);
+}

@@ -1,0 +1,178 @@
+/**
+ * The money path against the sandbox, with the real activities, the real gate and the real
+ * per-invoice lock on the real Temporal server: the attempts the money-path issue reproduced, made
+ * again. Nothing here is a fake: QuickBooks' records (the sandbox's) are what is counted.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
+import { DecisionAction, statusQuery, type CaseState } from '../../src/workflows/messages';
+import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
+import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { startServiceWorker, testClient } from '../support/temporal';
+import { APPROVER_1, APPROVER_2, caseInput, decide, decision, mutablePolicy, result, waitForRequest, waitForState } from './helpers';
+
+interface QboRecord {
+  Id: string;
+  TotalAmt: number;
+  PrivateNote?: string;
+  CurrencyRef?: { value: string };
+  Line: { Amount: number; Description?: string }[];
+}
+
+describe('the money path against the sandbox (real activities, real lock)', function () {
+  this.timeout(120_000);
+  let sb: TestSandbox;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
+  const policy = mutablePolicy();
+  before(async () => {
+    sb = await startSandbox();
+    client = await testClient();
+    worker = await startServiceWorker(sb.clients, { identity: 'money-path', policy: policy.get });
+  });
+  beforeEach(async () => {
+    await sb.reset();
+    policy.set({ approvers: [APPROVER_1, APPROVER_2] });
+  });
+  after(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await sb?.close();
+  });
+
+  const start = (input: CaseInput): Promise<WorkflowHandle> =>
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [input], taskQueue: worker.taskQueue, workflowId: `case-${input.caseType}-${randomUUID()}` });
+  const refund = (fields: Partial<CaseInput['fields']>) =>
+    caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 45000, currency: 'USD' }, refundReason: 'duplicate_charge', ...fields });
+  const records = async (entity: 'RefundReceipt' | 'CreditMemo', invoice: string) =>
+    ((await sb.control(`/quickbooks/entities/${entity}`)) as QboRecord[]).filter((r) => (r.PrivateNote ?? '').includes(`Ledger: invoice ${invoice} `));
+  const slackText = async (h: WorkflowHandle) => JSON.stringify(await sb.records('slack', (r) => JSON.stringify(r.body ?? '').includes(h.workflowId) || JSON.stringify(r.body ?? '').includes('Not refunded')));
+  const publicNotes = async () => JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
+
+  it('two cases refunding the whole paid amount of one invoice, approved at the same moment: one refund; the other closes saying why', async () => {
+    const a = await start(refund({}));
+    const b = await start(refund({}));
+    const [ra, rb] = await Promise.all([waitForRequest(a), waitForRequest(b)]);
+    await Promise.all([decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)), decide(b, decision(rb, APPROVER_2, DecisionAction.Approve))]);
+    const states = await Promise.all([result(a), result(b)]);
+    const won = states.filter((s) => s.status === 'completed');
+    const lost = states.filter((s) => s.status === 'rejected');
+    assert.equal(won.length, 1, JSON.stringify(states.map((s) => [s.status, s.reason])));
+    assert.equal(lost.length, 1);
+    assert.match(lost[0].reason ?? '', /not refunded: everything paid on INV-1002 \(USD 450\.00\) has already been refunded/);
+    const receipts = await records('RefundReceipt', 'INV-1002');
+    assert.deepEqual(receipts.map((r) => r.TotalAmt), [450], 'one RefundReceipt, not two');
+    assert.match(await publicNotes(), /the payment has already been refunded/, 'the losing case tells the customer on its ticket');
+    const loser = lost[0] === states[0] ? a : b;
+    assert.match(await slackText(loser), /Not refunded: everything paid on INV-1002/, 'and finance in the Slack thread');
+  });
+
+  it('two partial refunds that together stay within what was paid both go through; a third that would exceed it is refused', async () => {
+    const a = await start(refund({ amount: { amountMinor: 20000, currency: 'USD' } }));
+    const b = await start(refund({ amount: { amountMinor: 25000, currency: 'USD' } }));
+    const [ra, rb] = await Promise.all([waitForRequest(a), waitForRequest(b)]);
+    await Promise.all([decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)), decide(b, decision(rb, APPROVER_1, DecisionAction.Approve))]);
+    assert.deepEqual((await Promise.all([result(a), result(b)])).map((s) => s.status), ['completed', 'completed']);
+    const c = await start(refund({ amount: { amountMinor: 10000, currency: 'USD' } }));
+    // The earlier refunds are visible before the wait: the approver is told, and nothing automates.
+    const rc = await waitForRequest(c);
+    await decide(c, decision(rc, APPROVER_2, DecisionAction.Approve));
+    const sc = await result(c);
+    assert.equal(sc.status, 'rejected');
+    assert.match(sc.reason ?? '', /already been refunded/);
+    assert.deepEqual((await records('RefundReceipt', 'INV-1002')).map((r) => r.TotalAmt).sort(), [200, 250]);
+  });
+
+  it('a refund case and an accepted dispute on the same invoice: one refund', async () => {
+    const r = await start(refund({}));
+    const d = await start(caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 45000, currency: 'USD' }, disputeReason: 'duplicate' }));
+    const [rr, rd] = await Promise.all([waitForRequest(r), waitForRequest(d)]);
+    await Promise.all([decide(d, decision(rd, APPROVER_1, DecisionAction.Accept)), decide(r, decision(rr, APPROVER_2, DecisionAction.Approve))]);
+    const states = await Promise.all([result(r), result(d)]);
+    assert.deepEqual(states.map((s) => s.status).sort(), ['completed', 'rejected'], JSON.stringify(states.map((s) => s.reason)));
+    assert.equal((await records('RefundReceipt', 'INV-1002')).length, 1);
+  });
+
+  it("a refund on another customer's invoice is flagged to the approver, and approving it moves no money", async () => {
+    const h = await start(refund({ invoiceNumber: 'INV-2001', amount: { amountMinor: 10000, currency: 'USD' } }));
+    const requestId = await waitForRequest(h);
+    const posted = JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage')));
+    assert.match(posted, /invoice INV-2001 belongs to ANOTHER customer than account ACME-001/);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    const s = await result(h);
+    assert.equal(s.status, 'rejected');
+    assert.match(s.reason ?? '', /invoice INV-2001 belongs to another customer/);
+    assert.equal((await records('RefundReceipt', 'INV-2001')).length, 0);
+  });
+
+  it('an approver removed from the configuration between the approval and the payment: no money moves', async () => {
+    const h = await start(refund({ amount: { amountMinor: 150000, currency: 'USD' }, invoiceNumber: 'INV-1002' }));
+    const requestId = await waitForRequest(h);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    // The threshold now needs two: the second approval counts, but APPROVER_1 is gone by then.
+    policy.set({ approvers: [APPROVER_2] });
+    await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve)).catch(() => undefined);
+    const s = await waitForState(h, (st) => st.status !== 'awaiting_approval', 30_000);
+    assert.notEqual(s.status, 'completed');
+    assert.equal((await records('RefundReceipt', 'INV-1002')).length, 0);
+    await h.cancel().catch(() => undefined);
+  });
+
+  it('JPY (0 decimals) and KWD (3 decimals): the QuickBooks amount, the Slack text and the thresholds are in the currency own units', async () => {
+    // 5000 JPY is at the JPY automation limit: automated; QuickBooks receives 5000, not 50.00.
+    const jpy = await start(refund({ accountId: 'SAKURA-006', invoiceNumber: 'INV-6001', amount: { amountMinor: 5000, currency: 'JPY' } }));
+    const sj = await result(jpy);
+    assert.equal(sj.status, 'completed', sj.reason);
+    const rj = await records('RefundReceipt', 'INV-6001');
+    assert.deepEqual(rj.map((r) => [r.TotalAmt, r.Line[0].Amount, r.CurrencyRef?.value]), [[5000, 5000, 'JPY']]);
+    assert.match(await publicNotes(), /JPY 5,000/);
+    assert.doesNotMatch(await publicNotes(), /JPY 50\.00/);
+
+    // 4.999 KWD: KWD has no automation limit configured, so a person decides; Slack shows KWD 4.999.
+    const kwd = await start(refund({ accountId: 'GULF-007', invoiceNumber: 'INV-7001', amount: { amountMinor: 4999, currency: 'KWD' } }));
+    const rk = await waitForRequest(kwd);
+    const pending = (await kwd.query(statusQuery)).pendingApproval;
+    assert.equal(pending?.required, 2, 'no KWD two-person threshold configured: two approvers');
+    assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /KWD 4\.999/);
+    await decide(kwd, decision(rk, APPROVER_1, DecisionAction.Approve));
+    await decide(kwd, decision(rk, APPROVER_2, DecisionAction.Approve));
+    assert.equal((await result(kwd)).status, 'completed');
+    assert.deepEqual((await records('RefundReceipt', 'INV-7001')).map((r) => [r.TotalAmt, r.CurrencyRef?.value]), [[4.999, 'KWD']]);
+  });
+
+  it('a refund in a currency that is not the customer billing currency goes to review and is never recorded in it', async () => {
+    const h = await start(refund({ amount: { amountMinor: 2500, currency: 'JPY' } }));
+    const requestId = await waitForRequest(h);
+    assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /currency_differs_from_customer/);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    assert.equal((await result(h)).status, 'rejected');
+    assert.equal((await records('RefundReceipt', 'INV-1002')).length, 0);
+  });
+
+  it('an approved send of an invoice to an address not on file is delivered, once', async () => {
+    const h = await start(caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'cfo@acme-holding.example' }));
+    const requestId = await waitForRequest(h);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+    const s: CaseState = await result(h);
+    assert.equal(s.status, 'completed', s.reason);
+    const outbox = (await sb.control('/quickbooks/outbox')) as { sendTo?: string; to?: string }[];
+    assert.equal(outbox.length, 1);
+    assert.match(JSON.stringify(outbox[0]), /cfo@acme-holding\.example/);
+  });
+
+  it('a cancelled case removes its Slack buttons and says cancelled in visibility', async () => {
+    const h = await start(refund({}));
+    await waitForRequest(h);
+    await h.cancel();
+    await assert.rejects(h.result());
+    const updates = await sb.records('slack', (r) => r.path.endsWith('/chat.update'));
+    const last = JSON.stringify(updates.at(-1)?.body ?? {});
+    assert.doesNotMatch(last, /"type":"button"/);
+    assert.match(last, /Cancelled/);
+    const desc = await h.describe();
+    assert.equal(desc.typedSearchAttributes.get(CaseStatusKey), 'cancelled');
+    assert.equal(desc.typedSearchAttributes.get(WaitingOnKey), undefined);
+  });
+});
