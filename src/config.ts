@@ -115,8 +115,12 @@ export const envSchema = z.object({
   QBO_REFUND_DEPOSIT_ACCOUNT_ID: z.string().default('35'),
   /** Item used on refund and credit memo lines. */
   QBO_REFUND_ITEM_ID: z.string().default('1'),
+  /** In-flight QuickBooks requests per realm in one process (Intuit allows 10 per realm and app, all processes together). */
+  QBO_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(10).default(10),
   HUBSPOT_API_BASE_URL: z.url().default('https://api.hubapi.com'),
   HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** HubSpot account (portal) id, for record links `app.hubspot.com/contacts/<id>/record/...`. */
+  HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/).optional(),
   GMAIL_API_BASE_URL: z.url().default('https://gmail.googleapis.com'),
   /** Static access token (expires after about 1 h; development only). */
   GMAIL_ACCESS_TOKEN: z.string().min(1).optional(),
@@ -235,8 +239,8 @@ export interface ConnectorsConfig {
     chargeGraceMs: number;
     chargePollMs: number;
   };
-  quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string };
-  hubspot: ConnectorConfig;
+  quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string; maxConcurrentRequests: number };
+  hubspot: ConnectorConfig & { portalId?: string };
   gmail: ConnectorConfig & { sender: string };
   slack: ConnectorConfig & { signingSecret?: string };
   zendesk: ConnectorConfig & { email: string };
@@ -491,8 +495,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       realmId: e.QBO_REALM_ID,
       refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
       refundItemId: e.QBO_REFUND_ITEM_ID,
+      maxConcurrentRequests: e.QBO_MAX_CONCURRENT_REQUESTS,
     },
-    hubspot: conn('hubspot', e.HUBSPOT_API_BASE_URL),
+    hubspot: { ...conn('hubspot', e.HUBSPOT_API_BASE_URL), ...(e.HUBSPOT_PORTAL_ID ? { portalId: e.HUBSPOT_PORTAL_ID } : {}) },
     gmail: { ...conn('gmail', e.GMAIL_API_BASE_URL), sender: e.GMAIL_SENDER },
     // Slack's base URL keeps its trailing slash (…/api/ + method name).
     slack: { ...slack, baseUrl: slack.sandbox ? `${slack.baseUrl}/api/` : e.SLACK_API_BASE_URL, signingSecret: e.SLACK_SIGNING_SECRET },

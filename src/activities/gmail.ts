@@ -1,9 +1,11 @@
 /**
  * Gmail business step: an approved email to the customer, only to an email on file (the HubSpot
- * contact or the QuickBooks customer). Gmail has no idempotency key: the message carries our own
- * Message-ID derived from the case and step, and a Sent search runs before sending, so a retry
- * whose first response was lost sends nothing twice.
+ * contact or the QuickBooks customer). Gmail has no idempotency key and does not keep our
+ * Message-ID, so the email goes out as a draft that is sent once: the draft id rides in the
+ * activity's heartbeat details (the next attempt sends that draft, or learns it was sent), and the
+ * text carries a reference derived from the case and step that a Sent search finds.
  */
+import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
 import type { GmailClient } from '../connectors/gmail';
 import type { HubSpotClient } from '../connectors/hubspot';
@@ -19,6 +21,9 @@ export interface GmailActivityDeps {
 }
 
 type GmailActivities = Pick<CaseActivities, 'sendCustomerEmail'>;
+
+/** Attempts during which a vanished draft that Sent does not show yet is retried, not escalated. */
+const SENT_INDEX_ATTEMPTS = 4;
 
 export function createGmailActivities(deps: GmailActivityDeps): GmailActivities {
   async function onFile(to: string): Promise<boolean> {
@@ -36,7 +41,14 @@ export function createGmailActivities(deps: GmailActivityDeps): GmailActivities 
       if (!(await onFile(to.trim()))) throw new UnverifiedRecipientError({ system: 'gmail' }, 'recipient is not an email on file');
       const domain = deps.gmail.sender.split('@')[1] ?? 'localhost';
       const messageId = `${stepKey('gmail', step, 32)}@${domain}`;
-      const sent = await deps.gmail.sendOnce({ to: to.trim(), subject, text: body, messageId });
+      const reference = `DN-${stepKey('gmail', step, 20)}`;
+      const ctx = Context.current();
+      const kept = ctx.info.heartbeatDetails as { draftId?: string } | undefined;
+      const sent = await deps.gmail.sendOnce(
+        { to: to.trim(), subject, text: body, messageId },
+        // A few attempts give Gmail's search time to show a just-sent message before a person is asked.
+        { reference, ...(kept?.draftId ? { draftId: kept.draftId } : {}), onDraft: (draftId) => ctx.heartbeat({ draftId }), awaitSentIndex: ctx.info.attempt < SENT_INDEX_ATTEMPTS },
+      );
       log('customer email', { messageId: sent.id, alreadySent: sent.alreadySent, step });
       return { system: 'gmail', object: 'message', id: sent.id };
     },

@@ -9,6 +9,7 @@ import type { CaseActivities, CustomerSummary, InvoiceSummary, PaymentSummary } 
 import type { PostalAddress } from '../domain/case';
 import { qboRequestId, type QboAddress, type QboCustomer, type QboInvoice, type QboPayment, type QuickBooksClient } from '../connectors/quickbooks';
 import type { HubSpotClient } from '../connectors/hubspot';
+import { accountIdOf, CustomerAccountIndex } from '../connectors/quickbooks-accounts';
 import { UnverifiedRecipientError, ValidationError } from '../connectors/errors';
 import type { RecipientApproval } from './contract';
 import type { ApprovalVerifier } from './authority';
@@ -27,10 +28,7 @@ type QuickBooksActivities = Pick<
   'findInvoice' | 'getCustomer' | 'getOpenBalance' | 'findPayment' | 'sendInvoice' | 'sendReceipt' | 'updateBillingAddress'
 >;
 
-/** Our account id lives in the QuickBooks customer's Notes as `account_id:<id>` (QuickBooks has no custom fields on customers). */
-export function accountIdOf(c: QboCustomer): string | undefined {
-  return /(?:^|\s)account_id:(\S+)/.exec(c.Notes ?? '')?.[1];
-}
+export { accountIdOf };
 
 function toAddress(a: QboAddress | undefined): PostalAddress | undefined {
   if (!a?.Line1) return undefined;
@@ -46,6 +44,8 @@ const sameAddress = (a: QboAddress | undefined, b: QboAddress) =>
 
 export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickBooksActivities {
   const qbo = deps.quickbooks;
+  // One per worker process: the account-id map survives across activities (quickbooks-accounts.ts).
+  const accounts = new CustomerAccountIndex(qbo);
   const currency = (ref?: { value: string }) => ref?.value ?? 'USD';
 
   const invoiceSummary = (i: QboInvoice): InvoiceSummary => ({
@@ -116,14 +116,12 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
         return c ? customerSummary(c) : null;
       }
       if (!accountId) throw new ValidationError({ system: 'quickbooks' }, 'accountId or customerId is required');
-      // Notes are not queryable in QuickBooks: read customers and match the account id here.
-      const all = await qbo.query<QboCustomer>('Customer', {}, 1000);
-      const c = all.find((x) => accountIdOf(x) === accountId);
+      const c = await accounts.find(accountId);
       return c ? customerSummary(c) : null;
     },
 
     async getOpenBalance({ customerId }) {
-      const invoices = (await qbo.query<QboInvoice>('Invoice', { CustomerRef: customerId }, 1000)).filter((i) => i.Balance > 0);
+      const invoices = (await qbo.queryAll<QboInvoice>('Invoice', { CustomerRef: customerId })).filter((i) => i.Balance > 0);
       const cur = currency(invoices[0]?.CurrencyRef);
       const open = invoices
         .map((i) => ({ id: i.Id, docNumber: i.DocNumber ?? i.Id, balance: { amountMinor: toMinor(i.Balance, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) }, ...(i.DueDate ? { dueDate: i.DueDate } : {}) }))

@@ -1,13 +1,16 @@
 /**
- * Gmail client (our own, over the shared HTTP layer): `users.messages.send` with a MIME message we
- * build, and the `rfc822msgid:` search. `@googleapis/gmail` was evaluated (docs/connectors.md): it
+ * Gmail client (our own, over the shared HTTP layer): drafts and `users.messages.send` with a MIME
+ * message we build, and mailbox search. `@googleapis/gmail` was evaluated (docs/connectors.md): it
  * can take a rootUrl, but it brings gaxios (which retries by default) and google-auth-library for
- * two calls. Gmail has no idempotency key: we set our own Message-ID and `sendOnce` searches the
- * mailbox for it before sending, so a retry whose first response was lost sends nothing twice.
+ * a few calls (the tests drive the sandbox with it). Gmail has no idempotency key and is reported
+ * to replace the Message-ID of mail sent through the API, so exactly-once does not rest on it:
+ * `sendOnce` writes a draft (its id is the caller's to keep, e.g. in heartbeat details), sends that
+ * draft (a draft sends once: afterwards its id is gone), and the body carries a unique reference
+ * that a Sent search finds when the draft id was lost.
  */
 import type { ConnectorsConfig } from '../config';
 import { HttpClient, type ErrorDescription } from './http';
-import { ValidationError } from './errors';
+import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from './errors';
 
 export interface GmailMessageRef {
   id: string;
@@ -82,10 +85,57 @@ export class GmailClient {
     return res.body.messages?.[0];
   }
 
-  /** Sends unless a message with this Message-ID already went out. */
-  async sendOnce(email: OutgoingEmail): Promise<GmailMessageRef & { alreadySent: boolean }> {
-    const existing = await this.findByMessageId(email.messageId);
-    if (existing) return { ...existing, alreadySent: true };
-    return { ...(await this.send(email)), alreadySent: false };
+  /** `users.drafts.create`: the message is stored, not sent. */
+  async createDraft(email: OutgoingEmail): Promise<{ draftId: string; message: GmailMessageRef }> {
+    const raw = Buffer.from(buildMime(this.sender, email), 'utf8').toString('base64url');
+    const res = await this.http.request<{ id: string; message: GmailMessageRef }>({ method: 'POST', path: '/drafts', body: { message: { raw, ...(email.threadId ? { threadId: email.threadId } : {}) } } });
+    return { draftId: res.body.id, message: res.body.message };
+  }
+
+  /** `users.drafts.send`. A draft that was already sent (or deleted) is NotFoundError. */
+  async sendDraft(draftId: string): Promise<GmailMessageRef> {
+    const res = await this.http.request<GmailMessageRef>({ method: 'POST', path: '/drafts/send', body: { id: draftId } });
+    return { id: res.body.id, threadId: res.body.threadId };
+  }
+
+  /** The first message matching a Gmail search (`q` as in the Gmail search box). */
+  async searchMessages(q: string): Promise<GmailMessageRef | undefined> {
+    const res = await this.http.request<{ messages?: GmailMessageRef[] }>({ method: 'GET', path: '/messages', query: { q, maxResults: 1, includeSpamTrash: true } });
+    return res.body.messages?.[0];
+  }
+
+  async findDraftId(q: string): Promise<string | undefined> {
+    const res = await this.http.request<{ drafts?: { id: string }[] }>({ method: 'GET', path: '/drafts', query: { q, maxResults: 1 } });
+    return res.body.drafts?.[0]?.id;
+  }
+
+  /**
+   * Sends `email` once per `reference` (a token unique to the case step, appended to the text):
+   * 1. a sent message carrying the reference means an earlier attempt sent it;
+   * 2. otherwise send the draft `draftId` (kept by the caller from an earlier attempt), or the
+   *    draft carrying the reference, or a new one (reported through `onDraft` before sending);
+   * 3. a draft that is gone was sent by the earlier attempt whose response was lost: confirmed by
+   *    the Sent search; if Sent does not show it either, refuse rather than risk a second email:
+   *    retryable while `awaitSentIndex` (search may not show a just-sent message yet), then
+   *    BusinessRuleError `draftGone` (a person looks).
+   */
+  async sendOnce(email: OutgoingEmail, opts: { reference: string; draftId?: string; onDraft?: (draftId: string) => void | Promise<void>; awaitSentIndex?: boolean }): Promise<GmailMessageRef & { alreadySent: boolean }> {
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(opts.reference)) throw new ValidationError({ system: 'gmail' }, 'reference must be 8-64 letters, digits or dashes');
+    const sentQuery = `in:sent "${opts.reference}"`;
+    const earlier = await this.searchMessages(sentQuery);
+    if (earlier) return { ...earlier, alreadySent: true };
+    const withRef = { ...email, text: `${email.text}\n\nRef: ${opts.reference}` };
+    const draftId = opts.draftId ?? (await this.findDraftId(`in:drafts "${opts.reference}"`)) ?? (await this.createDraft(withRef)).draftId;
+    await opts.onDraft?.(draftId);
+    try {
+      return { ...(await this.sendDraft(draftId)), alreadySent: false };
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      const sent = await this.searchMessages(sentQuery);
+      if (sent) return { ...sent, alreadySent: true };
+      const why = `draft ${draftId} is gone and no sent message carries reference ${opts.reference}; not sending again`;
+      if (opts.awaitSentIndex) throw new TransientError({ system: 'gmail', code: 'draftGone' }, `${why} (yet)`);
+      throw new BusinessRuleError({ system: 'gmail', code: 'draftGone' }, why);
+    }
   }
 }

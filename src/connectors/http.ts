@@ -11,6 +11,8 @@ export interface ErrorDescription {
   code?: string;
   message: string;
   kind?: ErrorKind;
+  /** The vendor's documented wait when it sends no `Retry-After` (QuickBooks: 60 s after a throttle). */
+  retryAfterMs?: number;
 }
 
 export interface HttpClientOptions {
@@ -100,7 +102,7 @@ export class HttpClient {
     }
     const d = this.opts.describeError(res.status, parsed, res.headers);
     const kind = d.kind ?? kindForStatus(res.status);
-    return makeError(kind, { system: this.system, status: res.status, code: d.code }, `${req.method} ${req.path.split('?')[0]}: ${d.message}`, parseRetryAfter(res.headers.get('retry-after')));
+    return makeError(kind, { system: this.system, status: res.status, code: d.code }, `${req.method} ${req.path.split('?')[0]}: ${d.message}`, parseRetryAfter(res.headers.get('retry-after')) ?? d.retryAfterMs);
   }
 }
 

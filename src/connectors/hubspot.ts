@@ -35,7 +35,27 @@ export interface SearchFilter {
 /** Association type ids (HUBSPOT_DEFINED). 202 note->contact is documented; VERIFY per portal. */
 export const HUBSPOT_ASSOCIATION = { noteToContact: 202, noteToDeal: 214, taskToContact: 204, taskToDeal: 216 } as const;
 
-export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'mobilephone', 'hubspot_owner_id', 'account_id', 'customer_tier', 'payment_platform'];
+export const CONTACT_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'phone',
+  'mobilephone',
+  'hs_searchable_calculated_phone_number',
+  'hs_searchable_calculated_mobile_number',
+  'hubspot_owner_id',
+  'account_id',
+  'customer_tier',
+  'payment_platform',
+];
+
+/**
+ * HubSpot's digit-only copies of `phone` / `mobilephone` (country code dropped), which search can
+ * match whatever spaces, dashes or brackets the number was typed with (docs/connectors.md).
+ */
+const SEARCHABLE_PHONES = ['hs_searchable_calculated_phone_number', 'hs_searchable_calculated_mobile_number'] as const;
+/** Digits compared at the end of a number: enough to tell numbers apart, short of any country code. */
+const PHONE_SUFFIX_DIGITS = 9;
 export const DEAL_PROPERTIES = ['dealname', 'amount', 'dealstage', 'pipeline', 'closedate', 'hubspot_owner_id', 'deal_currency_code'];
 
 const KIND_BY_CATEGORY: Record<string, ErrorKind> = {
@@ -55,14 +75,16 @@ export function describeHubSpotError(status: number, body: unknown): ErrorDescri
 
 export class HubSpotClient {
   private readonly http: HttpClient;
-  private readonly appBase: string;
-  constructor(cfg: ConnectorsConfig['hubspot'], opts: { fetch?: typeof fetch; timeoutMs?: number; portalId?: string } = {}) {
-    this.appBase = cfg.sandbox ? `${cfg.baseUrl}/app` : `https://app.hubspot.com/contacts/${opts.portalId ?? '0'}`;
+  /** Undefined for the real HubSpot without HUBSPOT_PORTAL_ID: no link is better than a wrong one. */
+  private readonly appBase?: string;
+  constructor(cfg: ConnectorsConfig['hubspot'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
+    this.appBase = cfg.sandbox ? `${cfg.baseUrl}/app` : cfg.portalId ? `https://app.hubspot.com/contacts/${encodeURIComponent(cfg.portalId)}` : undefined;
     this.http = new HttpClient({ system: 'hubspot', baseUrl: cfg.baseUrl, headers: () => ({ authorization: `Bearer ${cfg.token}` }), describeError: describeHubSpotError, ...opts });
   }
 
-  recordUrl(type: 'contact' | 'deal', id: string): string {
-    return `${this.appBase}/record/${type === 'contact' ? '0-1' : '0-3'}/${id}`;
+  /** `app.hubspot.com/contacts/<portal>/record/<objectTypeId>/<id>`; undefined without a portal id. */
+  recordUrl(type: 'contact' | 'deal', id: string): string | undefined {
+    return this.appBase && `${this.appBase}/record/${type === 'contact' ? '0-1' : '0-3'}/${encodeURIComponent(id)}`;
   }
 
   /** CRM search: filters in one group are ANDed; pass several groups to OR them. */
@@ -79,12 +101,25 @@ export class HubSpotClient {
     return (await this.search('contacts', [[{ propertyName: property, operator: 'EQ', value }]], CONTACT_PROPERTIES, 1))[0];
   }
 
-  /** Phones are stored as typed: match on the last digits in `phone` or `mobilephone`. */
+  /**
+   * `phone` and `mobilephone` keep the number as typed (`+1 (415) 555-0101`), and search matches
+   * whole tokens, so a digit search on them misses. HubSpot also keeps digit-only searchable copies
+   * without the country code: match those exactly (national number) or by suffix (a caller number
+   * whose country code we cannot split off), then confirm the digits here.
+   */
   async findContactByPhone(phone: string): Promise<HubSpotObject | undefined> {
-    const digits = phone.replace(/\D/g, '').slice(-10);
+    const digits = phone.replace(/\D/g, '');
     if (digits.length < 7) return undefined;
-    const groups: SearchFilter[][] = ['phone', 'mobilephone'].map((p) => [{ propertyName: p, operator: 'CONTAINS_TOKEN' as const, value: `*${digits}` }]);
-    return (await this.search('contacts', groups, CONTACT_PROPERTIES, 1))[0];
+    // A NANP number with its country code (+1 and 10 digits) has an exact national form.
+    const national = digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
+    const suffix = digits.slice(-PHONE_SUFFIX_DIGITS);
+    const groups: SearchFilter[][] = [
+      ...SEARCHABLE_PHONES.map((p) => [{ propertyName: p, operator: 'EQ' as const, value: national }]),
+      ...SEARCHABLE_PHONES.map((p) => [{ propertyName: p, operator: 'CONTAINS_TOKEN' as const, value: `*${suffix}` }]),
+    ];
+    const found = await this.search('contacts', groups, CONTACT_PROPERTIES, 10);
+    const ends = (v: string | null | undefined) => !!v && v.replace(/\D/g, '').endsWith(suffix);
+    return found.find((c) => ends(c.properties.phone) || ends(c.properties.mobilephone) || SEARCHABLE_PHONES.some((p) => ends(c.properties[p])));
   }
 
   async getOwner(ownerId: string): Promise<HubSpotOwner> {

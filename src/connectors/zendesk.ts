@@ -3,11 +3,12 @@
  * (docs/connectors.md): it takes a remote URI, but has its own throttling/retry behaviour and
  * untyped results, and we use four endpoints. Ticket creation sends `Idempotency-Key` (Zendesk
  * replays the stored response for 2 h); comments carry a `[ref:<key>]` marker and are looked up
- * before adding, because updates accept no key.
+ * (every page, cursor-paged) before adding, because updates accept no key. A 409 (another update
+ * of the same ticket won the race) is retryable: `addCommentOnce` re-reads and tries again.
  */
 import type { ConnectorsConfig } from '../config';
 import { HttpClient, type ErrorDescription } from './http';
-import type { ErrorKind } from './errors';
+import { TransientError, type ErrorKind } from './errors';
 
 export interface ZendeskTicket {
   id: number;
@@ -49,15 +50,21 @@ const KIND_BY_ERROR: Record<string, ErrorKind> = {
   RecordInvalid: 'validation',
   RecordNotFound: 'not_found',
   IdempotentRequestError: 'business',
-  UpdateConflict: 'business',
 };
+
+/** Comments per page (Zendesk's cursor-paging maximum). */
+export const ZENDESK_PAGE_SIZE = 100;
+/** Re-read-and-retry rounds in `addCommentOnce` before a 409 is left to Temporal's retry. */
+const CONFLICT_ROUNDS = 3;
 
 export function describeZendeskError(status: number, body: unknown): ErrorDescription {
   if (typeof body === 'string') return { message: body.slice(0, 200) };
   const b = (body ?? {}) as { error?: string | { title?: string; message?: string }; description?: string; details?: Record<string, { description?: string }[]> };
   const code = typeof b.error === 'string' ? b.error : b.error?.title;
   const fields = b.details ? ` (${Object.keys(b.details).join(', ')})` : '';
-  return { code, message: `${b.description ?? (typeof b.error === 'object' ? b.error?.message : undefined) ?? code ?? `HTTP ${status}`}${fields}`, kind: code && status < 500 && status !== 429 ? KIND_BY_ERROR[code] : undefined };
+  // 409: a concurrent update of the same record; Zendesk says to retry. Not applied, so safe to.
+  const kind = status === 409 ? 'unavailable' : code && status < 500 && status !== 429 ? KIND_BY_ERROR[code] : undefined;
+  return { code: code ?? (status === 409 ? 'Conflict' : undefined), message: `${b.description ?? (typeof b.error === 'object' ? b.error?.message : undefined) ?? code ?? `HTTP ${status}`}${fields}`, kind };
 }
 
 export class ZendeskClient {
@@ -76,25 +83,37 @@ export class ZendeskClient {
 
   /** POST /tickets with `Idempotency-Key`: a repeat with the same key and body returns the same ticket. */
   async createTicket(ticket: NewTicket, idempotencyKey: string): Promise<{ ticket: ZendeskTicket; replayed: boolean }> {
-    const res = await this.http.request<{ ticket: ZendeskTicket }>({ method: 'POST', path: '/tickets', headers: { 'idempotency-key': idempotencyKey }, body: { ticket } });
+    const res = await this.http.request<{ ticket: ZendeskTicket }>({ method: 'POST', path: '/tickets.json', headers: { 'idempotency-key': idempotencyKey }, body: { ticket } });
     return { ticket: res.body.ticket, replayed: res.headers.get('x-idempotency-lookup') === 'hit' };
   }
 
   /** Tickets with this external_id (our reconciliation lookup when an idempotency key has expired). */
   async findTicketsByExternalId(externalId: string): Promise<ZendeskTicket[]> {
-    return (await this.http.request<{ tickets: ZendeskTicket[] }>({ method: 'GET', path: '/tickets', query: { external_id: externalId } })).body.tickets;
+    return (await this.http.request<{ tickets: ZendeskTicket[] }>({ method: 'GET', path: '/tickets.json', query: { external_id: externalId } })).body.tickets;
   }
 
   async getTicket(id: number | string): Promise<ZendeskTicket> {
-    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}` })).body.ticket;
+    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}.json` })).body.ticket;
   }
 
   async updateTicket(id: number | string, update: TicketUpdate): Promise<ZendeskTicket> {
-    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'PUT', path: `/tickets/${encodeURIComponent(String(id))}`, body: { ticket: update } })).body.ticket;
+    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'PUT', path: `/tickets/${encodeURIComponent(String(id))}.json`, body: { ticket: update } })).body.ticket;
   }
 
+  /** Every comment of the ticket: cursor pages of 100 (`page[size]`, `page[after]`) until `meta.has_more` is false. */
   async listComments(id: number | string): Promise<ZendeskComment[]> {
-    return (await this.http.request<{ comments: ZendeskComment[] }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}/comments` })).body.comments;
+    const all: ZendeskComment[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const res = await this.http.request<{ comments: ZendeskComment[]; meta?: { has_more?: boolean; after_cursor?: string | null } }>({
+        method: 'GET',
+        path: `/tickets/${encodeURIComponent(String(id))}/comments.json`,
+        query: { 'page[size]': ZENDESK_PAGE_SIZE, 'page[after]': after },
+      });
+      all.push(...res.body.comments);
+      after = res.body.meta?.has_more ? (res.body.meta.after_cursor ?? undefined) : undefined;
+      if (!after) return all;
+    }
   }
 
   /**
@@ -103,10 +122,22 @@ export class ZendeskClient {
    * reference token.
    */
   async addCommentOnce(id: number | string, comment: { body: string; public: boolean }, marker: string): Promise<{ added: boolean }> {
-    const existing = await this.listComments(id);
     const body = comment.public ? comment.body : `${comment.body}\n\n${marker}`;
-    if (existing.some((c) => (comment.public ? c.public && c.body.trim() === body.trim() : c.body.includes(marker)))) return { added: false };
-    await this.updateTicket(id, { comment: { ...comment, body } });
-    return { added: true };
+    let conflict: TransientError | undefined;
+    for (let round = 0; round < CONFLICT_ROUNDS; round++) {
+      // Re-read every round: after a 409 the ticket changed, and an earlier attempt may have landed.
+      const existing = await this.listComments(id);
+      if (existing.some((c) => (comment.public ? c.public && c.body.trim() === body.trim() : c.body.includes(marker)))) return { added: false };
+      try {
+        await this.updateTicket(id, { comment: { ...comment, body } });
+        return { added: true };
+      } catch (err) {
+        if (!(err instanceof TransientError && err.status === 409)) throw err;
+        conflict = err;
+        await new Promise((r) => setTimeout(r, 100 * (round + 1)));
+      }
+    }
+    // Still colliding: Temporal's retry takes over (the error is retryable).
+    throw conflict!;
   }
 }

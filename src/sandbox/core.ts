@@ -5,6 +5,11 @@
  * + `/v3/company/{realm}/invoice/1`). The core records every request, injects faults per system,
  * and serves the control endpoints under `/_sandbox`.
  *
+ * Vendor clients (node-quickbooks, node-zendesk, googleapis, …) address a service by host and an
+ * absolute path, so each system is also reachable at the root: by `Host` (the vendor's API host or
+ * `<name>.sandbox.localhost`, see `VENDOR_HOSTS`) on the shared port, or on a port of its own
+ * (`systemApps`, used by `startSandboxServer({ systemPorts })` and the fidelity tests).
+ *
  * It must not import service code: it stands in for other companies' servers.
  */
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
@@ -72,6 +77,37 @@ export interface SandboxSystem {
   page?(records: RecordedRequest[]): string;
   /** Optional extra routes under /_sandbox/<name> (e.g. the Slack page's actions). */
   controlRouter?(): Router;
+  /**
+   * Writes an injected fault when the vendor's body is not JSON (e.g. QuickBooks' XML throttle
+   * body). Without it the core sends `faultBody(status)` as JSON.
+   */
+  sendFault?(res: Response, status: number): void;
+  /**
+   * A documented concurrency limit (QuickBooks: 10 in-flight requests per realm and app). Requests
+   * over it are answered with the system's 429 before the handler runs; the in-flight count spans
+   * the injected latency, so tests can provoke it.
+   */
+  concurrency?: { limit: number; key(req: Request): string | undefined };
+}
+
+/** API hosts the vendors' clients call, mapped to the system that stands in for them. */
+export const VENDOR_HOSTS: Record<string, SystemName> = {
+  'api.skyfire.xyz': 'skyfire',
+  'quickbooks.api.intuit.com': 'quickbooks',
+  'sandbox-quickbooks.api.intuit.com': 'quickbooks',
+  'api.hubapi.com': 'hubspot',
+  'gmail.googleapis.com': 'gmail',
+  'www.googleapis.com': 'drive',
+  'slack.com': 'slack',
+};
+
+/** The system a `Host` header names: a vendor host, `<system>.sandbox.localhost`, or `<sub>.zendesk.com`. */
+export function systemForHost(host: string | undefined, names: SystemName[]): SystemName | undefined {
+  const h = (host ?? '').toLowerCase().replace(/:\d+$/, '');
+  if (VENDOR_HOSTS[h]) return VENDOR_HOSTS[h];
+  if (h.endsWith('.zendesk.com')) return 'zendesk';
+  const m = /^([a-z]+)\.sandbox\.localhost$/.exec(h);
+  return m && names.includes(m[1] as SystemName) ? (m[1] as SystemName) : undefined;
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'skyfire-api-key', 'skyfire-pay-id', 'x-slack-signature', 'cookie']);
@@ -123,7 +159,13 @@ function recordableBody(body: unknown, contentType: string | undefined): unknown
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function sendFault(system: SandboxSystem, res: Response, status: number): void {
+  if (system.sendFault) system.sendFault(res, status);
+  else res.status(status).json(system.faultBody(status));
+}
+
 function faultMiddleware(system: SandboxSystem, state: SandboxState) {
+  const inFlight = new Map<string, number>();
   return async (req: Request, res: Response, next: NextFunction) => {
     const f = state.faultsFor(system.name);
     const rec = state.record({
@@ -134,19 +176,32 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
       headers: sanitizeHeaders(req.headers),
       body: recordableBody(req.body, req.headers['content-type']),
     });
+    const key = system.concurrency?.key(req);
+    if (system.concurrency && key !== undefined) {
+      const n = inFlight.get(key) ?? 0;
+      if (n >= system.concurrency.limit) {
+        rec.status = 429;
+        rec.faulted = true;
+        sendFault(system, res, 429);
+        return;
+      }
+      inFlight.set(key, n + 1);
+      res.once('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
+    }
     if (f.latencyMs > 0) await sleep(f.latencyMs);
     if (f.rateLimitNext > 0 || (f.rateLimitRate > 0 && state.random() < f.rateLimitRate)) {
       if (f.rateLimitNext > 0) f.rateLimitNext--;
       rec.status = 429;
       rec.faulted = true;
-      res.status(429).set('Retry-After', String(f.retryAfterSeconds)).json(system.faultBody(429));
+      res.set('Retry-After', String(f.retryAfterSeconds));
+      sendFault(system, res, 429);
       return;
     }
     if (f.failNext > 0 || (f.errorRate > 0 && state.random() < f.errorRate)) {
       if (f.failNext > 0) f.failNext--;
       rec.status = 503;
       rec.faulted = true;
-      res.status(503).json(system.faultBody(503));
+      sendFault(system, res, 503);
       return;
     }
     const drop = req.method !== 'GET' && (f.dropNext > 0 || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
@@ -192,9 +247,21 @@ body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1c1d}table{border-c
 }
 
 /** `gate`: per system, a check that runs before its routes (the OAuth token check in front of an API). */
-export function createSandboxApp(systems: SandboxSystem[], state = new SandboxState(), gate?: (system: SystemName) => ((req: Request, res: Response, next: NextFunction) => void) | undefined): { app: Express; state: SandboxState } {
+export function createSandboxApp(
+  systems: SandboxSystem[],
+  state = new SandboxState(),
+  gate?: (system: SystemName) => ((req: Request, res: Response, next: NextFunction) => void) | undefined,
+): { app: Express; state: SandboxState; systemApps: Map<SystemName, Express> } {
   const app = express();
   app.disable('x-powered-by');
+  const mounts = new Map<SystemName, Router>();
+  // Routing by Host comes first: a request for `quickbooks.api.intuit.com/v3/...` is QuickBooks'.
+  app.use((req, res, next) => {
+    const name = systemForHost(req.headers.host, systems.map((s) => s.name));
+    const mount = name && mounts.get(name);
+    if (mount) mount(req, res, next);
+    else next();
+  });
   const byName = new Map(systems.map((s) => [s.name, s]));
   const nav = () => `<nav><a href="/">Sandbox</a>${systems.map((s) => `<a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>`).join('')}</nav>`;
 
@@ -256,7 +323,16 @@ export function createSandboxApp(systems: SandboxSystem[], state = new SandboxSt
     const check = gate?.(s.name);
     if (check) mount.use(check);
     mount.use(s.router());
+    mounts.set(s.name, mount);
     app.use(`/${s.name}`, mount);
   }
-  return { app, state };
+  // One app per system, serving it at the root (the same router, records and faults).
+  const systemApps = new Map<SystemName, Express>();
+  for (const [name, mount] of mounts) {
+    const one = express();
+    one.disable('x-powered-by');
+    one.use(mount);
+    systemApps.set(name, one);
+  }
+  return { app, state, systemApps };
 }

@@ -4,7 +4,7 @@
  * have no credentials; tests start it in-process on port 0.
  */
 import type { Express } from 'express';
-import { createSandboxApp, SandboxState, type SandboxSystem } from './core';
+import { createSandboxApp, SandboxState, type SandboxSystem, type SystemName } from './core';
 import { createSkyfireSystem } from './systems/skyfire';
 import { createQuickBooksSystem } from './systems/quickbooks';
 import { createHubSpotSystem } from './systems/hubspot';
@@ -34,14 +34,16 @@ export interface Sandbox {
   systems: SandboxSystem[];
   /** Issued OAuth tokens, registered keys and consents (Intuit's and Google's token endpoints). */
   oauth: OAuthRegistry;
+  /** Each system served at the root of an app of its own (for a port per system). */
+  systemApps: Map<SystemName, Express>;
 }
 
 export function createSandbox(opts: { factories?: (() => SandboxSystem)[]; state?: SandboxState } = {}): Sandbox {
   const oauth = new OAuthRegistry();
   // The token endpoints are always there: they share the registry with the gate in front of the APIs.
   const systems = [...(opts.factories ?? SYSTEM_FACTORIES).map((f) => f()), createIntuitOAuthSystem(oauth), createGoogleOAuthSystem(oauth)];
-  const { app, state } = createSandboxApp(systems, opts.state ?? new SandboxState(), (name) => tokenGate(name, oauth));
-  return { app, state, systems, oauth };
+  const { app, state, systemApps } = createSandboxApp(systems, opts.state ?? new SandboxState(), (name) => tokenGate(name, oauth));
+  return { app, state, systems, oauth, systemApps };
 }
 
 /** Settings a plug-in may take after creation (the Slack system: where to send interactions, how to sign). */
@@ -53,24 +55,45 @@ interface Configurable {
  * Starts the sandbox on `port` (127.0.0.1 only). `slack` settings are handed to the Slack system,
  * when it is composed in, so its buttons reach the service signed with the service's secret.
  */
-export async function startSandboxServer(opts: { port: number; slack?: { interactionsUrl: string; signingSecret: string } }): Promise<{ url: string; sandbox: Sandbox; close(): Promise<void> }> {
+export async function startSandboxServer(opts: {
+  port: number;
+  slack?: { interactionsUrl: string; signingSecret: string };
+  /** Also serve these systems at the root of their own port (0 = any free port). */
+  systemPorts?: Partial<Record<SystemName, number>>;
+}): Promise<{ url: string; systemUrls: Partial<Record<SystemName, string>>; sandbox: Sandbox; close(): Promise<void> }> {
   const sandbox = createSandbox();
   if (opts.slack) (sandbox.systems.find((s) => s.name === 'slack') as (SandboxSystem & Configurable) | undefined)?.configure?.(opts.slack);
   const { createServer } = await import('node:http');
-  const server = createServer(sandbox.app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const servers: import('node:http').Server[] = [];
+  const listen = async (app: Express, port: number): Promise<string> => {
+    const server = createServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  };
+  const url = await listen(sandbox.app, opts.port);
+  const systemUrls: Partial<Record<SystemName, string>> = {};
+  for (const [name, port] of Object.entries(opts.systemPorts ?? {}) as [SystemName, number][]) {
+    const app = sandbox.systemApps.get(name);
+    if (app) systemUrls[name] = await listen(app, port);
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    systemUrls,
     sandbox,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
   };
 }

@@ -11,23 +11,62 @@ describe('Gmail connector', () => {
   beforeEach(() => sb.reset());
   after(() => sb.close());
 
-  it('sends a MIME message carrying our own Message-ID and finds it again by rfc822msgid', async () => {
+  it('sends a MIME message; Gmail gives it a Message-ID of its own, so rfc822msgid:<ours> finds nothing', async () => {
     const sent = await sb.clients.gmail.send(email('m1'));
     assert.ok(sent.id && sent.threadId);
-    const found = await sb.clients.gmail.findByMessageId('m1@example.com');
-    assert.equal(found?.id, sent.id);
+    assert.equal(await sb.clients.gmail.findByMessageId('m1@example.com'), undefined);
     const [msg] = (await sb.control('/gmail/sent')) as { messageId: string; subject: string; from: string }[];
-    assert.equal(msg.messageId, '<m1@example.com>');
+    assert.match(msg.messageId, /^<CA\+\w+@mail\.gmail\.com>$/);
+    assert.equal((await sb.clients.gmail.findByMessageId(msg.messageId))?.id, sent.id);
     assert.equal(msg.from, 'billing@example.com');
     assert.match(msg.subject, /^=\?UTF-8\?B\?/);
   });
 
-  it('does not send twice when the first response was dropped (Sent search before re-sending)', async () => {
+  it('does not send twice when the draft create response was dropped (the draft is found by its reference)', async () => {
     await sb.faults('gmail', { dropNext: 1 });
-    await rejectsWithType(sb.clients.gmail.sendOnce(email('m2')), 'TransientError');
-    const retry = await sb.clients.gmail.sendOnce(email('m2'));
-    assert.equal(retry.alreadySent, true);
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m2'), { reference: 'DN-ref-m2-0001' }), 'TransientError');
+    const retry = await sb.clients.gmail.sendOnce(email('m2'), { reference: 'DN-ref-m2-0001' });
+    assert.equal(retry.alreadySent, false);
     assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1);
+    assert.equal(((await sb.control('/gmail/drafts')) as unknown[]).length, 0);
+  });
+
+  it('does not send twice when the drafts.send response was lost: the kept draft id is gone, Sent has the reference', async () => {
+    let kept: string | undefined;
+    const sendPosts = async () => (await sb.records('gmail', (r) => r.path.endsWith('/drafts/send'))).length;
+    await sb.faults('gmail', { dropNext: 0 });
+    // Drop only drafts.send (the second POST): let the create through first.
+    const first = sb.clients.gmail.sendOnce(email('m3'), { reference: 'DN-ref-m3-0001', onDraft: async (id) => {
+      kept = id;
+      await sb.faults('gmail', { dropNext: 1 });
+    } });
+    await rejectsWithType(first, 'TransientError');
+    assert.ok(kept);
+    assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1, 'Gmail did send it');
+    // Retry with the kept draft id: the Sent search finds the reference before anything is sent.
+    const retry = await sb.clients.gmail.sendOnce(email('m3'), { reference: 'DN-ref-m3-0001', draftId: kept });
+    assert.equal(retry.alreadySent, true);
+    assert.equal(await sendPosts(), 1);
+    assert.equal(((await sb.control('/gmail/sent')) as { text: string }[]).length, 1);
+    assert.match(((await sb.control('/gmail/sent')) as { text: string }[])[0].text, /Ref: DN-ref-m3-0001/);
+  });
+
+  it('sends the kept draft (no second draft) when the earlier attempt stopped before drafts.send', async () => {
+    const { draftId } = await sb.clients.gmail.createDraft({ ...email('m5'), text: 'Hello\n\nRef: DN-ref-m5-0001' });
+    const res = await sb.clients.gmail.sendOnce(email('m5'), { reference: 'DN-ref-m5-0001', draftId });
+    assert.equal(res.alreadySent, false);
+    assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'no new draft');
+    assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1);
+  });
+
+  it('refuses to send again when a kept draft is gone and Sent does not show it (fail safe, never a second email)', async () => {
+    const { draftId } = await sb.clients.gmail.createDraft({ ...email('m4'), text: 'other text' });
+    const res = await fetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${draftId}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
+    assert.equal(res.status, 204);
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId, awaitSentIndex: true }), 'TransientError', (e) => assert.equal(e.code, 'draftGone'));
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId }), 'BusinessRuleError', (e) => assert.equal(e.code, 'draftGone'));
+    assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 0);
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'bad ref' }), 'ValidationError');
   });
 
   it('refuses header injection and bad addresses before sending', async () => {

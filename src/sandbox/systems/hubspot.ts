@@ -2,7 +2,10 @@
  * HubSpot CRM stand-in: CRM search (`/crm/v3/objects/:type/search`, EQ / CONTAINS_TOKEN / HAS_PROPERTY
  * filters, AND within a group, OR across groups), object reads, owners, v4 associations, deals
  * batch read, and note / task creation with associations. Auth: private-app bearer token. Errors use
- * HubSpot's `{status:"error", message, correlationId, category}` envelope.
+ * HubSpot's `{status:"error", message, correlationId, category}` envelope. Search matches whole
+ * tokens (`*` is a wildcard within a token), so a number typed with spaces is not found by its
+ * digits in `phone`; HubSpot's digit-only `hs_searchable_calculated_*` copies are. New objects
+ * reach search after `searchLagMs` (HubSpot indexes asynchronously; 0 unless a test sets it).
  */
 import express, { type Response } from 'express';
 import type { SandboxSystem } from '../core';
@@ -20,9 +23,28 @@ interface CrmObject {
 }
 
 const CREATED = '2026-01-05T18:00:00.000Z';
+
+/** Country calling codes the sandbox can split off a `+` number (longest first); others keep every digit. */
+const COUNTRY_CODES = ['353', '852', '971', '44', '49', '33', '61', '81', '91', '34', '39', '31', '46', '47', '45', '41', '43', '32', '55', '52', '65', '1'];
+
+/** HubSpot's calculated searchable number: digits only, without the country code. */
+export function searchableNumber(typed: string | null | undefined): string | null {
+  if (!typed) return null;
+  const digits = typed.replace(/\D/g, '');
+  if (!typed.trim().startsWith('+')) return digits || null;
+  const cc = COUNTRY_CODES.find((c) => digits.startsWith(c));
+  return (cc ? digits.slice(cc.length) : digits) || null;
+}
+
+const withSearchable = (p: Props): Props => ({
+  ...p,
+  hs_searchable_calculated_phone_number: searchableNumber(p.phone),
+  hs_searchable_calculated_mobile_number: searchableNumber(p.mobilephone),
+});
+
 const contact = (id: string, email: string, firstname: string, lastname: string, phone: string, accountId: string, owner: string, extra: Props = {}): CrmObject => ({
   id,
-  properties: { email, firstname, lastname, phone, account_id: accountId, hubspot_owner_id: owner, createdate: CREATED, lastmodifieddate: CREATED, hs_object_id: id, ...extra },
+  properties: withSearchable({ email, firstname, lastname, phone, account_id: accountId, hubspot_owner_id: owner, createdate: CREATED, lastmodifieddate: CREATED, hs_object_id: id, ...extra }),
   createdAt: CREATED,
   updatedAt: CREATED,
   archived: false,
@@ -32,10 +54,11 @@ const contact = (id: string, email: string, firstname: string, lastname: string,
 function seedObjects(): Record<string, Map<string, CrmObject>> {
   const contacts = [
     contact('501', 'billing@acme.example', 'Ada', 'Acme', '+1 415 555 0101', 'ACME-001', '9001', { payment_platform: 'quickbooks' }),
-    contact('502', 'ap@globex.example', 'Gil', 'Globex', '+1 541 555 0102', 'GLOBEX-002', '9002', { customer_tier: 'vip', payment_platform: 'skyfire' }),
-    contact('503', 'finance@initech.example', 'Ivy', 'Initech', '+1 512 555 0103', 'INITECH-003', '9001', { payment_platform: 'quickbooks' }),
-    contact('504', 'accounts@umbrella.example', 'Uma', 'Umbrella', '+1 757 555 0104', 'UMBRELLA-004', '9002', { payment_platform: 'skyfire' }),
-    contact('505', 'ar@hooli.example', 'Hal', 'Hooli', '+1 650 555 0105', 'HOOLI-005', '9001', { payment_platform: 'quickbooks' }),
+    // Numbers as people type them: spaces, brackets, dashes, dots, with and without +1.
+    contact('502', 'ap@globex.example', 'Gil', 'Globex', '(541) 555-0102', 'GLOBEX-002', '9002', { customer_tier: 'vip', payment_platform: 'skyfire' }),
+    contact('503', 'finance@initech.example', 'Ivy', 'Initech', '+1 512-555-0103', 'INITECH-003', '9001', { payment_platform: 'quickbooks' }),
+    contact('504', 'accounts@umbrella.example', 'Uma', 'Umbrella', '757.555.0104', 'UMBRELLA-004', '9002', { payment_platform: 'skyfire', mobilephone: '+1 (757) 555 0199' }),
+    contact('505', 'ar@hooli.example', 'Hal', 'Hooli', '+16505550105', 'HOOLI-005', '9001', { payment_platform: 'quickbooks' }),
   ];
   const deal: CrmObject = {
     id: '7001',
@@ -73,12 +96,23 @@ function hsError(res: Response, status: number, category: string, message: strin
   res.status(status).json({ status: 'error', message, correlationId: uuid(), category, ...extra });
 }
 
+/** Whole-token match with `*` wildcards; tokens split at anything but letters, digits and `_`. */
+function containsToken(value: string, needle: string): boolean {
+  const pattern = new RegExp(`^${needle.toLowerCase().split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return value.toLowerCase().split(/[^\p{L}\p{N}_]+/u).some((t) => t !== '' && pattern.test(t));
+}
+
 export function createHubSpotSystem(): SandboxSystem {
   let objects = seedObjects();
   let nextId = 80000;
+  /** id -> when the object becomes visible to search. */
+  let indexedAt = new Map<string, number>();
+  let searchLagMs = 0;
   const reset = () => {
     objects = seedObjects();
     nextId = 80000;
+    indexedAt = new Map();
+    searchLagMs = 0;
   };
   const view = (o: CrmObject, props: string[] | undefined) => {
     const defaults = ['createdate', 'hs_object_id', 'lastmodifieddate', 'hs_lastmodifieddate'];
@@ -105,7 +139,7 @@ export function createHubSpotSystem(): SandboxSystem {
         return hsError(res, 400, 'VALIDATION_ERROR', 'Too many filter groups or filters: at most 5 groups, 6 filters each, 18 in total');
       }
       const norm = (v: string) => v.toLowerCase();
-      const digits = (v: string) => v.replace(/\D/g, '');
+      const now = Date.now();
       const match = (o: CrmObject, f: { propertyName: string; operator: string; value?: string }) => {
         const v = o.properties[f.propertyName];
         switch (f.operator) {
@@ -113,11 +147,8 @@ export function createHubSpotSystem(): SandboxSystem {
             return v != null && norm(v) === norm(String(f.value ?? ''));
           case 'NEQ':
             return v == null || norm(v) !== norm(String(f.value ?? ''));
-          case 'CONTAINS_TOKEN': {
-            if (v == null) return false;
-            const needle = String(f.value ?? '').replace(/\*/g, '');
-            return norm(v).includes(norm(needle)) || (digits(needle).length >= 7 && digits(v).endsWith(digits(needle)));
-          }
+          case 'CONTAINS_TOKEN':
+            return v != null && containsToken(v, String(f.value ?? ''));
           case 'HAS_PROPERTY':
             return v != null && v !== '';
           case 'NOT_HAS_PROPERTY':
@@ -126,7 +157,7 @@ export function createHubSpotSystem(): SandboxSystem {
             return false;
         }
       };
-      const all = [...store.values()].filter((o) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => match(o, f))));
+      const all = [...store.values()].filter((o) => (indexedAt.get(o.id) ?? 0) <= now && (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => match(o, f)))));
       const limit = Math.min(b.limit ?? 10, 200);
       const start = Number(b.after ?? 0) || 0;
       const page = all.slice(start, start + limit);
@@ -191,6 +222,7 @@ export function createHubSpotSystem(): SandboxSystem {
       const id = String(++nextId);
       const o: CrmObject = { id, properties: { ...props, hs_object_id: id, hs_createdate: now, hs_lastmodifieddate: now }, createdAt: now, updatedAt: now, archived: false, associations };
       objects[type].set(id, o);
+      if (searchLagMs > 0) indexedAt.set(id, Date.now() + searchLagMs);
       for (const [to, ids] of Object.entries(associations)) for (const tid of ids) (objects[to].get(tid)!.associations[type] ??= []).push(id);
       res.status(201).json(view(o, undefined));
     });
@@ -209,6 +241,12 @@ export function createHubSpotSystem(): SandboxSystem {
     controlRouter() {
       const r = express.Router();
       r.get('/objects/:type', (req, res) => res.json([...(objects[req.params.type]?.values() ?? [])]));
+      r.use(express.json());
+      // Tests: how long a new note or task stays invisible to search.
+      r.post('/search-lag', (req, res) => {
+        searchLagMs = Math.max(0, Number((req.body as { ms?: number }).ms ?? 0));
+        res.json({ searchLagMs });
+      });
       return r;
     },
   };

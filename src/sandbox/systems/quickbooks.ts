@@ -120,6 +120,38 @@ function fault(res: Response, status: number, type: string, code: string, messag
   res.status(status).set('intuit_tid', uuid()).json({ Fault: { Error: [{ Message: message, Detail: detail, code, ...(element ? { element } : {}) }], type }, time: time() });
 }
 
+/**
+ * Authentication and authorization failures do not use the `Fault` envelope: QuickBooks answers
+ * them with a lower-case `fault.error[]` body (reported verbatim by client libraries; see
+ * docs/connectors.md), e.g. `{"fault":{"error":[{"message":"message=AuthenticationFailed; errorCode=003200; statusCode=401","detail":"…","code":"3200"}],"type":"AUTHENTICATION"}}`.
+ */
+function gatewayFault(res: Response, status: 401 | 403, name: string, code: string, type: string, detail: string | null) {
+  res.status(status).json({
+    warnings: null,
+    intuitObject: null,
+    fault: { error: [{ message: `message=${name}; errorCode=${code.padStart(6, '0')}; statusCode=${status}`, detail, code, element: null }], type },
+    report: null,
+    queryResponse: null,
+    batchItemResponse: [],
+    attachableResponse: [],
+    syncErrorResponse: null,
+    requestId: null,
+    time: Date.now(),
+    status: null,
+    cdcresponse: [],
+  });
+}
+
+/** Throttling answers in XML whatever the Accept header (code 3001, Fault type SERVICE), as reported. */
+function throttleXml(res: Response) {
+  res
+    .status(429)
+    .type('application/xml')
+    .send(
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse time="${time()}" xmlns="http://schema.intuit.com/finance/v3">\n    <Fault type="SERVICE">\n        <Error code="3001">\n            <Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>\n            <Detail>The request limit was reached.  Try again later</Detail>\n        </Error>\n    </Fault>\n</IntuitResponse>`,
+    );
+}
+
 /** A minimal but valid one-page PDF with a line of text (so a Drive archive holds a real PDF). */
 export function tinyPdf(text: string): Buffer {
   const safe = text.replace(/[()\\]/g, '');
@@ -143,33 +175,139 @@ export function tinyPdf(text: string): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** Supports `select * from <Entity> [where <field> = '<v>' [and ...]] [maxresults n]` (fields may be dotted: CustomerRef). */
-function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: string; rows: Json[] } | string {
-  const m = /^\s*select\s+\*\s+from\s+(\w+)(?:\s+where\s+(.+?))?(?:\s+maxresults\s+(\d+))?\s*$/i.exec(q);
-  if (!m) return 'QueryParserError: Encountered an unsupported or malformed query';
-  const entity = Object.values(ENTITY_PATHS).find((e) => e.toLowerCase() === m[1].toLowerCase());
-  if (!entity) return `QueryValidationError: Invalid entity ${m[1]}`;
-  const conds: { field: string; op: string; value: string }[] = [];
-  for (const part of m[2] ? m[2].split(/\s+and\s+/i) : []) {
-    const c = /^\s*([\w.]+)\s*(=|>|<|>=|<=)\s*'([^']*)'\s*$/.exec(part);
-    if (!c) return `QueryParserError: cannot parse condition "${part}"`;
-    conds.push({ field: c[1], op: c[2], value: c[3] });
+/** QuickBooks caps a query page at 1000 rows; without MAXRESULTS a page holds 100. */
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+type Cond = { field: string; op: string; values: string[] };
+export type ParsedQuery = { count: boolean; fields: string[] | '*'; entity: string; where: Cond[]; orderBy?: { field: string; desc: boolean }; start: number; max: number };
+
+/**
+ * The query language QuickBooks documents (and node-quickbooks writes):
+ *   SELECT * | count(*) | f1, f2 FROM Entity [WHERE f op v [AND ...]] [ORDERBY f [ASC|DESC]]
+ *   [STARTPOSITION n] [MAXRESULTS n]
+ * with `=, <, >, <=, >=, IN ('a','b'), LIKE '%x%'`, single-quoted strings (`\'` escapes a quote),
+ * keywords in any case, no OR. Returns an error text in QuickBooks' words on anything else.
+ */
+export function parseQuery(q: string): ParsedQuery | string {
+  const tokens: string[] = [];
+  const re = /\s*(?:'((?:\\.|[^'\\])*)'|(<=|>=|=|<|>|\(|\)|,|\*)|([\w.]+(?:\(\*\))?))/gy;
+  let pos = 0;
+  const src = q.trim();
+  while (pos < src.length) {
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    if (!m) return `QueryParserError: Encountered "${src.slice(pos, pos + 10)}" at column ${pos + 1}`;
+    tokens.push(m[1] !== undefined ? `'${m[1].replace(/\\(.)/g, '$1')}` : (m[2] ?? m[3]));
+    pos = re.lastIndex;
+    while (src[pos] === ' ' || src[pos] === '\t' || src[pos] === '\n') pos++;
   }
+  let i = 0;
+  const peek = () => tokens[i]?.toLowerCase();
+  const next = () => tokens[i++];
+  const expect = (kw: string) => (peek() === kw ? (i++, true) : false);
+  if (!expect('select')) return 'QueryParserError: Encountered an unsupported or malformed query: expected SELECT';
+  let count = false;
+  let fields: string[] | '*' = '*';
+  if (peek() === 'count(*)') {
+    count = true;
+    i++;
+  } else if (!expect('*')) {
+    fields = [];
+    do fields.push(next() ?? '');
+    while (expect(','));
+  }
+  if (!expect('from')) return 'QueryParserError: expected FROM';
+  const entity = next();
+  if (!entity || !/^\w+$/.test(entity)) return 'QueryParserError: expected an entity after FROM';
+  const where: Cond[] = [];
+  const value = (): string | undefined => (tokens[i]?.startsWith("'") ? next().slice(1) : /^-?\d+(\.\d+)?$/.test(tokens[i] ?? '') || /^(true|false)$/i.test(tokens[i] ?? '') ? next() : undefined);
+  if (expect('where')) {
+    do {
+      const field = next();
+      const op = (next() ?? '').toLowerCase();
+      if (!field || !/^[\w.]+$/.test(field)) return 'QueryParserError: expected a property name in WHERE';
+      if (op === 'in') {
+        if (!expect('(')) return 'QueryParserError: expected ( after IN';
+        const values: string[] = [];
+        do {
+          const v = value();
+          if (v === undefined) return 'QueryParserError: expected a value in IN list';
+          values.push(v);
+        } while (expect(','));
+        if (!expect(')')) return 'QueryParserError: expected ) after IN list';
+        where.push({ field, op, values });
+      } else if (['=', '<', '>', '<=', '>=', 'like'].includes(op)) {
+        const v = value();
+        if (v === undefined) return `QueryParserError: expected a value after ${op}`;
+        where.push({ field, op, values: [v] });
+      } else return `QueryParserError: unsupported operator "${op}"`;
+    } while (expect('and'));
+    if (peek() === 'or') return 'QueryParserError: OR is not supported';
+  }
+  let orderBy: ParsedQuery['orderBy'];
+  if (expect('orderby')) {
+    const field = next();
+    if (!field) return 'QueryParserError: expected a property after ORDERBY';
+    const desc = peek() === 'desc';
+    if (peek() === 'asc' || peek() === 'desc') i++;
+    orderBy = { field, desc };
+  }
+  let start = 1;
+  let max = DEFAULT_PAGE;
+  for (;;) {
+    if (expect('startposition')) {
+      start = Number(next());
+      if (!Number.isInteger(start) || start < 1) return 'QueryValidationError: STARTPOSITION must be a positive integer';
+    } else if (expect('maxresults')) {
+      max = Number(next());
+      if (!Number.isInteger(max) || max < 1) return 'QueryValidationError: MAXRESULTS must be a positive integer';
+    } else break;
+  }
+  if (i < tokens.length) return `QueryParserError: Encountered "${tokens[i]}" after the query`;
+  // QuickBooks answers at most 1000 rows however large MAXRESULTS is.
+  return { count, fields, entity, where, ...(orderBy ? { orderBy } : {}), start, max: Math.min(max, MAX_PAGE) };
+}
+
+function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: string; rows: Json[]; start: number; count?: number } | string {
+  const p = parseQuery(q);
+  if (typeof p === 'string') return p;
+  const entity = Object.values(ENTITY_PATHS).find((e) => e.toLowerCase() === p.entity.toLowerCase());
+  if (!entity) return `QueryValidationError: Invalid entity ${p.entity}`;
   const get = (row: Json, field: string): unknown => {
-    const v = row[field];
+    let v: unknown = row;
+    for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Json)[Object.keys(v as Json).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part] : undefined;
     // Reference and email fields compare by their value (CustomerRef = '101', PrimaryEmailAddr = 'a@b').
     if (v && typeof v === 'object') return 'value' in (v as Json) ? (v as Json).value : (v as Json).Address;
     return v;
   };
-  const rows = [...db.get(entity)!.values()].filter((row) =>
-    conds.every(({ field, op, value }) => {
+  const cmp = (a: unknown, b: string): number => {
+    const da = typeof a === 'string' && /^\d{4}-\d\d-\d\d/.test(a) ? Date.parse(a) : NaN;
+    const db2 = /^\d{4}-\d\d-\d\d/.test(b) ? Date.parse(b) : NaN;
+    if (!Number.isNaN(da) && !Number.isNaN(db2)) return da - db2;
+    const [na, nb] = [Number(a), Number(b)];
+    if (a !== '' && b !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+    return String(a ?? '').localeCompare(b);
+  };
+  const like = (v: unknown, pattern: string) => new RegExp(`^${pattern.split('%').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(String(v ?? ''));
+  let rows = [...db.get(entity)!.values()].filter((row) =>
+    p.where.every(({ field, op, values }) => {
       const v = get(row, field);
-      if (op === '=') return String(v) === value;
-      const [a, b] = [Number(v), Number(value)];
-      return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : a <= b;
+      if (v === undefined) return false;
+      if (op === 'in') return values.some((x) => String(v) === x);
+      if (op === 'like') return like(v, values[0]);
+      if (op === '=') return String(v) === values[0];
+      const c = cmp(v, values[0]);
+      return op === '>' ? c > 0 : op === '<' ? c < 0 : op === '>=' ? c >= 0 : c <= 0;
     }),
   );
-  return { entity, rows: rows.slice(0, m[3] ? Number(m[3]) : 100) };
+  if (p.count) return { entity, rows: [], start: 1, count: rows.length };
+  // Without ORDERBY rows come in Id order, which keeps STARTPOSITION pages stable.
+  const order = p.orderBy ?? { field: 'Id', desc: false };
+  rows = rows.sort((a, b) => cmp(get(a, order.field), String(get(b, order.field) ?? '')) * (order.desc ? -1 : 1));
+  const page = rows.slice(p.start - 1, p.start - 1 + p.max);
+  const fields = p.fields;
+  return { entity, start: p.start, rows: fields === '*' ? page : page.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k === 'Id' || fields.some((f) => f.toLowerCase() === k.toLowerCase())))) };
 }
 
 export function createQuickBooksSystem(): SandboxSystem {
@@ -191,14 +329,12 @@ export function createQuickBooksSystem(): SandboxSystem {
     r.use((req, res, next) => {
       res.set('intuit_tid', uuid());
       const token = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
-      if (token !== SANDBOX_CREDENTIALS.quickbooks) {
-        return fault(res, 401, 'AuthenticationFault', '3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', 'Token invalid or expired');
-      }
+      if (token !== SANDBOX_CREDENTIALS.quickbooks) return gatewayFault(res, 401, 'AuthenticationFailed', '3200', 'AUTHENTICATION', 'Token invalid or expired');
       next();
     });
     const company = express.Router({ mergeParams: true });
     r.use('/v3/company/:realm', (req, res, next) => {
-      if (req.params.realm !== QBO_REALM) return fault(res, 403, 'AuthorizationFault', '120', 'Authorization Failure', 'Unknown realm for this token');
+      if (req.params.realm !== QBO_REALM) return gatewayFault(res, 403, 'AuthorizationFailed', '3100', 'SERVICE', null);
       next();
     }, company);
 
@@ -228,7 +364,8 @@ export function createQuickBooksSystem(): SandboxSystem {
     company.get('/query', (req, res) => {
       const out = runQuery(db, String(req.query.query ?? ''));
       if (typeof out === 'string') return fault(res, 400, 'ValidationFault', '4000', 'Error parsing query', out);
-      res.json({ QueryResponse: out.rows.length ? { [out.entity]: out.rows, startPosition: 1, maxResults: out.rows.length } : {}, time: time() });
+      if (out.count !== undefined) return void res.json({ QueryResponse: { totalCount: out.count }, time: time() });
+      res.json({ QueryResponse: out.rows.length ? { [out.entity]: out.rows, startPosition: out.start, maxResults: out.rows.length } : {}, time: time() });
     });
 
     company.get('/:entity/:id/pdf', (req, res) => {
@@ -329,14 +466,38 @@ export function createQuickBooksSystem(): SandboxSystem {
     router,
     faultBody: (status) =>
       status === 429
-        ? { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.', code: '003001' }], type: 'ThrottlingFault' }, time: time() }
+        ? { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.  Try again later', code: '3001' }], type: 'SERVICE' }, time: time() }
         : { Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error: service unavailable', code: '10000' }], type: 'SystemFault' }, time: time() },
+    sendFault: (res, status) => (status === 429 ? throttleXml(res) : void res.status(status).json({ Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error: service unavailable', code: '10000' }], type: 'SystemFault' }, time: time() })),
+    // Intuit: at most 10 concurrent requests per realm and app; more are answered 429.
+    concurrency: { limit: 10, key: (req) => /^\/v3\/company\/([^/]+)/.exec(req.path)?.[1] },
     reset,
     controlRouter() {
       const r = express.Router();
       r.use(express.json());
       r.get('/outbox', (_req, res) => res.json(outbox));
       r.get('/entities/:entity', (req, res) => res.json([...(db.get(String(req.params.entity)) ?? new Map()).values()]));
+      // Tests: a company with many customers (paging), each with an account id in Notes.
+      r.post('/customers/bulk', (req, res) => {
+        const count = Number((req.body as { count?: number }).count ?? 0);
+        if (!Number.isInteger(count) || count < 1 || count > 20_000) return void res.status(400).json({ error: 'count must be 1..20000' });
+        const customers = db.get('Customer')!;
+        for (let n = 0; n < count; n++) {
+          const Id = String(20_000 + customers.size);
+          const stamp = '2026-01-05T10:00:00-08:00';
+          customers.set(Id, { Id, SyncToken: '0', DisplayName: `Bulk Customer ${Id}`, Notes: `account_id:BULK-${Id}`, PrimaryEmailAddr: { Address: `ap+${Id}@bulk.example` }, Balance: 0, Active: true, CurrencyRef: { value: 'USD', name: 'United States Dollar' }, MetaData: { CreateTime: stamp, LastUpdatedTime: stamp } });
+        }
+        res.json({ customers: customers.size });
+      });
+      // Tests: someone edits a customer's Notes in the QuickBooks UI (LastUpdatedTime moves).
+      r.post('/customer/:id/notes', (req, res) => {
+        const row = db.get('Customer')!.get(req.params.id);
+        if (!row) return void res.status(404).json({ error: 'no such customer' });
+        row.Notes = String((req.body as { notes?: string }).notes ?? '');
+        row.SyncToken = String(Number(row.SyncToken) + 1);
+        (row.MetaData as Json).LastUpdatedTime = time();
+        res.json(row);
+      });
       // Tests: make someone else edit a customer so our SyncToken goes stale.
       r.post('/customer/:id/touch', (req, res) => {
         const row = db.get('Customer')!.get(req.params.id);

@@ -3,7 +3,11 @@
  * `x-idempotency-lookup: hit`, 400 `IdempotentRequestError` on another body), show / list by
  * external_id, update with public or internal comments and tags (`tags` replaces, `additional_tags`
  * / `remove_tags` edit), comments listing. Auth: Basic `{email}/token:{api_token}`. Errors use
- * Zendesk's `{error, description, details}` envelope.
+ * Zendesk's `{error, description, details}` envelope. Every path also answers with the `.json`
+ * suffix Zendesk documents (`POST /api/v2/tickets.json`, what node-zendesk sends). Lists page as
+ * Zendesk documents: offset (`page`, `per_page`, `next_page`; 100 a page by default) or cursor
+ * (`page[size]` up to 100, `page[after]`; `meta.has_more`, `meta.after_cursor`, `links.next`).
+ * A test may make the next update of a ticket collide with another agent's (409).
  */
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
@@ -47,8 +51,38 @@ function zdError(res: Response, status: number, error: string, description: stri
   res.status(status).json({ error, description, ...(details ? { details } : {}) });
 }
 
+/** Cursor and offset paging of a list, as Zendesk documents them (cursor = opaque; here base64 of an index). */
+function paged<T>(req: Request, items: T[], key: string): Record<string, unknown> | string {
+  const q = req.query as Record<string, unknown>;
+  const pageObj = typeof q.page === 'object' && q.page ? (q.page as Record<string, string>) : {};
+  const size = q['page[size]'] ?? pageObj.size;
+  const url = `${req.protocol}://${req.get('host')}${req.baseUrl}${req.path}`;
+  if (size !== undefined) {
+    const n = Number(size);
+    if (!Number.isInteger(n) || n < 1 || n > 100) return 'page[size] must be between 1 and 100';
+    const after = String(q['page[after]'] ?? pageObj.after ?? '');
+    const start = after ? Number(Buffer.from(after, 'base64url').toString()) : 0;
+    if (!Number.isInteger(start) || start < 0) return 'invalid cursor';
+    const page = items.slice(start, start + n);
+    const more = start + n < items.length;
+    const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
+    return {
+      [key]: page,
+      meta: { has_more: more, after_cursor: more ? cursor(start + n) : null, before_cursor: start > 0 ? cursor(Math.max(0, start - n)) : null },
+      links: { next: more ? `${url}?page[size]=${n}&page[after]=${cursor(start + n)}` : null, prev: null },
+    };
+  }
+  const perPage = Math.min(Number(q.per_page ?? 100) || 100, 100);
+  const pageNo = Math.max(Number(typeof q.page === 'string' ? q.page : 1) || 1, 1);
+  const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+  const more = pageNo * perPage < items.length;
+  return { [key]: page, count: items.length, next_page: more ? `${url}?page=${pageNo + 1}&per_page=${perPage}` : null, previous_page: pageNo > 1 ? `${url}?page=${pageNo - 1}&per_page=${perPage}` : null };
+}
+
 export function createZendeskSystem(): SandboxSystem {
   let tickets = new Map<number, Ticket>();
+  /** ticket id -> a concurrent agent update to apply (and answer 409) on our next PUT. */
+  let conflicts = new Map<number, number>();
   let keys = new Map<string, { hash: string; status: number; body: unknown; at: number }>();
   let nextTicket = 9001;
   let nextComment = 1;
@@ -64,6 +98,7 @@ export function createZendeskSystem(): SandboxSystem {
   const reset = () => {
     tickets = new Map();
     keys = new Map();
+    conflicts = new Map();
     requesters = new Map();
     nextComment = 1;
     nextTicket = 9001;
@@ -103,7 +138,7 @@ export function createZendeskSystem(): SandboxSystem {
       next();
     });
 
-    r.post('/api/v2/tickets', (req, res) => {
+    r.post('/api/v2/tickets{.json}', (req, res) => {
       const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
       const hash = bodyHash(req.body);
       if (key) {
@@ -149,28 +184,42 @@ export function createZendeskSystem(): SandboxSystem {
       res.status(201).set('Location', `${base(req)}/api/v2/tickets/${t.id}.json`).json(body);
     });
 
-    r.get('/api/v2/tickets', (req, res) => {
+    r.get('/api/v2/tickets{.json}', (req, res) => {
       const ext = typeof req.query.external_id === 'string' ? req.query.external_id : undefined;
       const list = [...tickets.values()].filter((t) => !ext || t.external_id === ext);
-      res.json({ tickets: list.map((t) => view(req, t)), count: list.length, next_page: null, previous_page: null });
+      const body = paged(req, list.map((t) => view(req, t)), 'tickets');
+      if (typeof body === 'string') return zdError(res, 400, 'InvalidPaginationParameter', body);
+      res.json(body);
     });
 
     const find = (req: Request, res: Response): Ticket | undefined => {
-      const t = tickets.get(Number(String(req.params.id).replace(/\.json$/, '')));
+      const t = tickets.get(Number(req.params.id));
       if (!t) zdError(res, 404, 'RecordNotFound', 'Not found');
       return t;
     };
-    r.get('/api/v2/tickets/:id/comments', (req, res) => {
+    r.get('/api/v2/tickets/:id/comments{.json}', (req, res) => {
       const t = find(req, res);
-      if (t) res.json({ comments: t.comments, count: t.comments.length, next_page: null, previous_page: null });
+      if (!t) return;
+      const body = paged(req, t.comments, 'comments');
+      if (typeof body === 'string') return zdError(res, 400, 'InvalidPaginationParameter', body);
+      res.json(body);
     });
-    r.get('/api/v2/tickets/:id', (req, res) => {
+    r.get('/api/v2/tickets/:id{.json}', (req, res) => {
       const t = find(req, res);
       if (t) res.json({ ticket: view(req, t) });
     });
-    r.put('/api/v2/tickets/:id', (req, res) => {
+    r.put('/api/v2/tickets/:id{.json}', (req, res) => {
       const t = find(req, res);
       if (!t) return;
+      if (conflicts.has(t.id)) {
+        // Another agent's update lands first; ours is refused and must be re-read and retried.
+        const n = conflicts.get(t.id)!;
+        if (n <= 1) conflicts.delete(t.id);
+        else conflicts.set(t.id, n - 1);
+        addComment(t, 'Another agent replied meanwhile.', true);
+        t.updated_at = new Date(Date.now() + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        return zdError(res, 409, 'UpdateConflict', 'The ticket was updated by another request while this one was processed. Please fetch the latest ticket data and try again.');
+      }
       const tk = ((req.body ?? {}) as { ticket?: Json }).ticket;
       if (!tk || typeof tk !== 'object') return zdError(res, 400, 'InvalidEndpoint', 'Parameter ticket is required');
       if (tk.status !== undefined && !STATUSES.includes(String(tk.status))) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { status: [{ description: 'Status: is not valid', error: 'InvalidValue' }] });
@@ -200,6 +249,22 @@ export function createZendeskSystem(): SandboxSystem {
     controlRouter() {
       const r = express.Router();
       r.get('/tickets', (_req, res) => res.json([...tickets.values()]));
+      r.use(express.json());
+      // Tests: the next `times` updates of a ticket collide with another agent's update (409).
+      r.post('/tickets/:id/conflict', (req, res) => {
+        const id = Number(req.params.id);
+        if (!tickets.has(id)) return void res.status(404).json({ error: 'no such ticket' });
+        conflicts.set(id, Number((req.body as { times?: number }).times ?? 1));
+        res.json({ id, times: conflicts.get(id) });
+      });
+      // Tests: a long conversation (many comments by other agents).
+      r.post('/tickets/:id/comments/bulk', (req, res) => {
+        const t = tickets.get(Number(req.params.id));
+        if (!t) return void res.status(404).json({ error: 'no such ticket' });
+        const count = Number((req.body as { count?: number }).count ?? 0);
+        for (let i = 0; i < count; i++) addComment(t, `Agent reply ${i + 1}`, i % 2 === 0);
+        res.json({ comments: t.comments.length });
+      });
       return r;
     },
   };
