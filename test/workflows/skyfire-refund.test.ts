@@ -8,21 +8,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../src/activities';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
-import { startTestWorker, testClient } from '../support/temporal';
+import { startServiceWorker, testClient } from '../support/temporal';
 import { caseInput, result } from './helpers';
 
 describe('refund paid through Skyfire: money moves only when the seller charges', function () {
   this.timeout(120_000);
   let sb: TestSandbox;
   let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   before(async () => {
     sb = await startSandbox({ SKYFIRE_PAY_TOKEN_TTL: '10s', SKYFIRE_CHARGE_GRACE: '2s', SKYFIRE_CHARGE_POLL_INTERVAL: '1s' });
     client = await testClient();
-    worker = await startTestWorker(createActivities({ workerIdentity: 'skyfire-refund', connectors: sb.clients }));
+    worker = await startServiceWorker(sb.clients, { identity: 'skyfire-refund' });
   });
   beforeEach(async () => {
     await sb.reset();
