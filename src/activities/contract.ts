@@ -17,8 +17,8 @@
  *   file are returned only where the verified-email rule needs them.
  * - Money is integer minor units with a currency (`Money`), never floats.
  */
-import type { CaseType, Money, PostalAddress, Urgency } from '../domain/case';
-import type { ApprovalVote, DecisionAction } from '../domain/decision';
+import type { Money, PostalAddress } from '../domain/case';
+import type { ApprovalVote } from '../domain/decision';
 import type { RecordRef } from '../domain/case-state';
 import type { GateActivities } from './gate';
 import type { ApprovalRequestView, FinanceAlertView, SlackMessageRef } from '../domain/views';

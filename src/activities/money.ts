@@ -114,7 +114,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     let refundedMinor = 0;
     let own: (QboTxn & { entity: 'RefundReceipt' | 'CreditMemo' }) | undefined;
     for (const entity of ['RefundReceipt', 'CreditMemo'] as const) {
-      for (const t of await qbo.query<QboTxn>(entity, { CustomerRef: ledgerCustomer }, 1000)) {
+      for (const t of await qbo.queryAll<QboTxn>(entity, { CustomerRef: ledgerCustomer })) {
         if (LEDGER_LINE.exec(t.PrivateNote ?? '')?.[2] === ownRef) {
           own = { ...t, entity };
           continue;
@@ -173,7 +173,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const records: RecordRef[] = [];
       let refundedMinor = 0;
       for (const entity of ['RefundReceipt', 'CreditMemo'] as const) {
-        for (const t of await qbo.query<QboTxn>(entity, { CustomerRef: customerId }, 1000)) {
+        for (const t of await qbo.queryAll<QboTxn>(entity, { CustomerRef: customerId })) {
           if (ledgerInvoiceOf(t) !== invoiceNumber) continue;
           refundedMinor += toMinor(t.TotalAmt, currencyOf(t.CurrencyRef));
           records.push({ system: 'quickbooks', object: entity, id: t.Id, url: qbo.recordUrl(entity, t.Id) });

@@ -1,44 +1,24 @@
 /**
- * What every case workflow shares: its typed state (statusQuery), the decision handlers (update and
- * signal, same rules), search attributes and current details kept in step with the status, the
- * billing note for each destination, and the activity proxies grouped by retry policy.
+ * What every case workflow shares: its typed state (statusQuery), the endings (finish, fail,
+ * cancel, invalid input), background steps, and the activity proxies grouped by retry policy. The
+ * seams live beside it: decisions in decision-gate.ts and approval.ts, search attributes and
+ * current details in visibility.ts, facts/records/notes in case-ledger.ts, money in money-path.ts.
  *
  * One `CaseRuntime` per workflow execution, created first thing in the workflow function, so the
  * handlers exist before any decision can arrive.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  proxyLocalActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalRequestView, ApprovalViewState, CaseActivities } from '../activities/contract';
 import { CaseStatus, type CaseInput } from '../domain/case';
+import type { MoneyPolicy } from '../domain/policy';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
-import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
+import type { NoteDestination } from '../policy/billing-note';
 import { HANDOFF_MAPPING } from '../policy/handoff';
-import { formatMoney } from '../policy/format';
-import {
-  AccountIdKey,
-  AmountMinorKey,
-  CallIdKey,
-  CaseStatusKey,
-  CaseTypeKey,
-  CurrencyKey,
-  OwnerKey,
-  UrgencyKey,
-  WaitingOnKey,
-} from '../temporal/search-attributes';
 import { recordCaseEvent } from './case-metrics';
+import { CaseLedger, describeRequest } from './case-ledger';
 import { installDecisionGate } from './decision-gate';
 import { statusQuery, type ApprovalVote, type CaseState, type DecisionAction, type Decision, type Handoff, type PendingApproval, type RecordRef } from './messages';
-import type { MoneyPolicy } from '../domain/policy';
+import { CaseVisibility, initialSearchAttributes } from './visibility';
 
 /** Statuses after which nothing more happens on the case. */
 const TERMINAL: ReadonlySet<CaseStatus> = new Set([CaseStatus.Completed, CaseStatus.Rejected, CaseStatus.Expired, CaseStatus.NeedsAttention, CaseStatus.Failed, CaseStatus.Cancelled]);
@@ -113,21 +93,15 @@ export class CaseRuntime {
   readonly state: CaseState;
   readonly workflowId: string;
   readonly acts: CaseActivities;
-  /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
-  readonly facts: string[] = [];
+  /** Facts, records, the ticket and the notes made from them (case-ledger.ts). */
+  readonly ledger: CaseLedger;
   /** Steps that wrote (or may have written) to an outside system, in order. */
   readonly writes: string[] = [];
-  /** Zendesk ticket of the case, once opened. */
-  ticket?: RecordRef;
-  /** Skyfire KYA token id, once one is attached. */
-  kyaTokenId?: string;
   current?: OpenRequest;
   private requestCount = 0;
   private finished = false;
-  /** Search-attribute values as last upserted (what visibility holds), by key name. */
-  private readonly flushed = new Map<string, string>();
-  /** Changed since the last upsert, not yet sent; `flush()` sends them as one command. */
-  private pending = new Map<string, SearchAttributeUpdatePair>();
+  /** Search attributes and current details, batched (visibility.ts). */
+  private readonly visibility = new CaseVisibility();
   /** Steps started with `inBackground`, settled by `finish()`. */
   private background: Promise<void>[] = [];
   private backgroundFailures: unknown[] = [];
@@ -135,6 +109,7 @@ export class CaseRuntime {
 
   constructor(readonly input: CaseInput) {
     this.workflowId = workflowInfo().workflowId;
+    this.ledger = new CaseLedger(input);
     this.acts = proxies(
       (_name, step) => this.writes.push(step),
       () => {
@@ -158,9 +133,7 @@ export class CaseRuntime {
     };
     setHandler(statusQuery, () => this.state);
     installDecisionGate(this);
-    // What the intake set at start is already in visibility: only what differs gets upserted.
-    for (const pair of workflowInfo().typedSearchAttributes.getAll()) this.flushed.set(pair.key.name, JSON.stringify(pair.value ?? null));
-    this.stage(this.initialSearchAttributes());
+    this.visibility.stage(initialSearchAttributes(input, this.state.handoff.urgency));
     recordCaseEvent(input.caseType, 'started');
     this.refresh();
   }
@@ -189,49 +162,38 @@ export class CaseRuntime {
   }
 
   addRecord(ref: RecordRef): void {
-    this.state.records.push(ref);
+    this.ledger.addRecord(this.state, ref);
+  }
+
+  /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
+  get facts(): string[] {
+    return this.ledger.facts;
+  }
+
+  /** Zendesk ticket of the case, once opened. */
+  get ticket(): RecordRef | undefined {
+    return this.ledger.ticket;
+  }
+  set ticket(t: RecordRef | undefined) {
+    this.ledger.ticket = t;
+  }
+
+  /** Skyfire KYA token id, once one is attached. */
+  get kyaTokenId(): string | undefined {
+    return this.ledger.kyaTokenId;
+  }
+  set kyaTokenId(id: string | undefined) {
+    this.ledger.kyaTokenId = id;
   }
 
   /** The billing note for one destination (product.md §2). */
   note(destination: NoteDestination): string {
-    const { fields, call } = this.input;
-    const h = this.state.handoff;
-    return buildBillingNote(
-      {
-        request: h.request,
-        facts: this.facts,
-        record: h.destinationObject && h.destinationObject.id !== 'pending' ? h.destinationObject : undefined,
-        owner: h.owner,
-        nextStep: h.nextStep,
-        nextStepDeadline: h.nextStepDeadline,
-        status: this.state.status,
-        urgency: h.urgency,
-        links: {
-          callId: call.callId,
-          transcriptUrl: call.transcriptUrl,
-          recordingUrl: call.recordingUrl,
-          crmUrl: fields.crmUrl,
-          ticket: this.ticket?.url ?? fields.supportTicket,
-          paymentPlatformUrl: fields.paymentPlatformUrl,
-          kyaTokenId: this.kyaTokenId,
-        },
-        suppressed: this.input.suppressed,
-        contact: { name: fields.customerName, email: fields.customerEmail, phone: fields.customerPhone },
-      },
-      destination,
-    );
+    return this.ledger.note(destination, this.state);
   }
 
   /** Links for Slack messages (no contact details). */
   links(): { label: string; url: string }[] {
-    const { call, fields } = this.input;
-    return [
-      call.transcriptUrl && { label: 'Transcript', url: call.transcriptUrl },
-      call.recordingUrl && { label: 'Recording', url: call.recordingUrl },
-      fields.crmUrl && { label: 'CRM', url: fields.crmUrl },
-      this.ticket?.url && { label: 'Ticket', url: this.ticket.url },
-      fields.paymentPlatformUrl && { label: 'Payment platform', url: fields.paymentPlatformUrl },
-    ].filter((l): l is { label: string; url: string } => Boolean(l));
+    return this.ledger.links();
   }
 
   /** Opens a request; the update/signal handlers route decisions to it. */
@@ -368,82 +330,19 @@ export class CaseRuntime {
 
   // --- visibility --------------------------------------------------------------------------
 
-  /**
-   * Sends the staged search-attribute changes as one upsert. Call it before the workflow yields on
-   * anything that is not an activity (timer, condition, child start, throw): activity calls made
-   * through `acts` flush by themselves. Each upsert is a history event, a visibility write and a
-   * billable action, so a workflow task sends at most one, and none when nothing changed.
-   */
+  /** Sends the staged search-attribute changes as one upsert (see CaseVisibility.flush for when). */
   flush(): void {
-    if (this.pending.size === 0) return;
-    const pairs = [...this.pending.values()];
-    this.pending = new Map();
-    for (const pair of pairs) this.flushed.set(pair.key.name, JSON.stringify(pair.value ?? null));
-    upsertSearchAttributes(pairs);
-  }
-
-  /** Keeps the pairs whose value differs from what visibility already holds, for the next flush. */
-  private stage(pairs: SearchAttributeUpdatePair[]): void {
-    for (const pair of pairs) {
-      const name = pair.key.name;
-      const value = JSON.stringify(pair.value ?? null);
-      // Back to what visibility holds: nothing to send for it; otherwise the latest value wins.
-      if ((this.flushed.get(name) ?? 'null') === value) this.pending.delete(name);
-      else this.pending.set(name, pair);
-    }
-  }
-
-  private initialSearchAttributes(): SearchAttributeUpdatePair[] {
-    const { fields } = this.input;
-    const pairs: SearchAttributeUpdatePair[] = [
-      { key: CaseTypeKey, value: this.input.caseType },
-      { key: CallIdKey, value: this.callId },
-      { key: UrgencyKey, value: this.state.handoff.urgency },
-    ];
-    if (fields.accountId) pairs.push({ key: AccountIdKey, value: fields.accountId });
-    if (fields.amount) {
-      pairs.push({ key: AmountMinorKey, value: fields.amount.amountMinor });
-      pairs.push({ key: CurrencyKey, value: fields.amount.currency });
-    }
-    return pairs;
+    this.visibility.flush();
   }
 
   /** Status, waiting-on, owner and urgency to search attributes; the Temporal-destination note to current details. */
   refresh(): void {
     const req = this.current && !this.current.closure ? this.current.pending : undefined;
-    const waitingOn = req ? req.eligibleApprovers.filter((id) => !req.votes.some((v) => v.actor.id === id)) : [];
-    const pairs: SearchAttributeUpdatePair[] = [
-      { key: CaseStatusKey, value: this.state.status },
-      { key: WaitingOnKey, value: waitingOn.length > 0 ? waitingOn : null },
-      { key: UrgencyKey, value: this.state.handoff.urgency },
-    ];
-    if (this.state.handoff.owner) pairs.push({ key: OwnerKey, value: this.state.handoff.owner });
-    this.stage(pairs);
-    const pending = req ? `\nWaiting on: ${waitingOn.join(', ')} (${req.votes.length} vote(s), ${req.required} needed, request ${req.requestId})` : '';
-    setCurrentDetails(`${this.note('temporal')}${pending}`);
+    this.visibility.show(this.state, req, this.note('temporal'));
   }
 }
 
-/** One sentence: what the caller asked for (ids and amounts only; no contact details). */
-export function describeRequest(input: CaseInput): string {
-  const f = input.fields;
-  const amount = f.amount ? ` of ${formatMoney(f.amount.amountMinor, f.amount.currency)}` : '';
-  const inv = f.invoiceNumber ? ` for invoice ${f.invoiceNumber}` : '';
-  const acct = f.accountId ? ` (account ${f.accountId})` : '';
-  const what: Record<CaseInput['caseType'], string> = {
-    invoice_resend: `Resend invoice${inv}${acct}.`,
-    renewal_failed: `Follow up a failed renewal${f.subscriptionId ? ` of ${f.subscriptionId}` : ''}${acct}.`,
-    refund_request: `${f.creditRequest ? 'Credit' : 'Refund'}${amount}${inv}${acct}${f.refundReason ? `, reason ${f.refundReason}` : ''}.`,
-    billing_details_correction: `Correct billing details${acct}.`,
-    payment_blocker: `Customer cannot pay${inv}${acct}.`,
-    collections: `Collections follow-up${amount}${inv}${acct}.`,
-    receipt_request: `Send a receipt${f.paymentId ? ` for payment ${f.paymentId}` : inv}${acct}.`,
-    charge_dispute: `Dispute of a charge${amount}${inv}${acct}${f.disputeReason ? `, reason ${f.disputeReason}` : ''}.`,
-    triage: `Unclear billing request${acct}: choose the case.`,
-  };
-  return what[input.caseType];
-}
-
+export { describeRequest };
 
 export { formatMoney } from '../policy/format';
 

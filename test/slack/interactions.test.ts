@@ -21,6 +21,7 @@ import { computeSlackSignature } from '../../src/slack/signing';
 import { encodeButtonValue } from '../../src/slack/interactions';
 import { NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import type { ApprovalFixtureInput, ApprovalFixtureResult } from './fixtures/approval-workflow';
+import { verifyDecision } from '../../src/security/decision-signing';
 import { TEST_DECISION_KEY } from '../support/policy';
 
 const SIGNING_SECRET = 'test-slack-signing-secret-0123456789';
@@ -197,6 +198,12 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const result = (await handle.result()) as ApprovalFixtureResult;
     assert.equal(result.state, 'approved');
     assert.deepEqual(result.votes.map((v) => v.actorId), ['U0FIN0001', 'U0FIN0002']);
+    // The route signed each decision after Slack's signature checked out, with Slack's user as actor.
+    for (const d of result.received) {
+      const check = verifyDecision(TEST_DECISION_KEY, handle.workflowId, d);
+      assert.ok(check.ok, JSON.stringify(check));
+      assert.equal(check.ok && check.decision.source, 'slack');
+    }
     const final = await waitFor('the final message', () => {
       const m = slackSystem.state.messages.find((x) => x.ts === message.ts);
       return m && JSON.stringify(m.blocks).includes('2 of 2') ? m : undefined;

@@ -1,0 +1,86 @@
+/**
+ * What a case has learned and done, and the notes made from it: the key facts, the records it
+ * touched in other systems, its Zendesk ticket and KYA token, the billing note per destination
+ * (product.md §2) and the links shown in Slack. Pure bookkeeping: no I/O, no Temporal commands.
+ */
+import type { CaseInput } from '../domain/case';
+import type { CaseState, RecordRef } from '../domain/case-state';
+import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
+import { formatMoney } from '../policy/format';
+
+export class CaseLedger {
+  /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
+  readonly facts: string[] = [];
+  /** Zendesk ticket of the case, once opened. */
+  ticket?: RecordRef;
+  /** Skyfire KYA token id, once one is attached. */
+  kyaTokenId?: string;
+
+  constructor(private readonly input: CaseInput) {}
+
+  addRecord(state: CaseState, ref: RecordRef): void {
+    state.records.push(ref);
+  }
+
+  /** The billing note for one destination (product.md §2). */
+  note(destination: NoteDestination, state: CaseState): string {
+    const { fields, call } = this.input;
+    const h = state.handoff;
+    return buildBillingNote(
+      {
+        request: h.request,
+        facts: this.facts,
+        record: h.destinationObject && h.destinationObject.id !== 'pending' ? h.destinationObject : undefined,
+        owner: h.owner,
+        nextStep: h.nextStep,
+        nextStepDeadline: h.nextStepDeadline,
+        status: state.status,
+        urgency: h.urgency,
+        links: {
+          callId: call.callId,
+          transcriptUrl: call.transcriptUrl,
+          recordingUrl: call.recordingUrl,
+          crmUrl: fields.crmUrl,
+          ticket: this.ticket?.url ?? fields.supportTicket,
+          paymentPlatformUrl: fields.paymentPlatformUrl,
+          kyaTokenId: this.kyaTokenId,
+        },
+        suppressed: this.input.suppressed,
+        contact: { name: fields.customerName, email: fields.customerEmail, phone: fields.customerPhone },
+      },
+      destination,
+    );
+  }
+
+  /** Links for Slack messages (no contact details). */
+  links(): { label: string; url: string }[] {
+    const { call, fields } = this.input;
+    return [
+      call.transcriptUrl && { label: 'Transcript', url: call.transcriptUrl },
+      call.recordingUrl && { label: 'Recording', url: call.recordingUrl },
+      fields.crmUrl && { label: 'CRM', url: fields.crmUrl },
+      this.ticket?.url && { label: 'Ticket', url: this.ticket.url },
+      fields.paymentPlatformUrl && { label: 'Payment platform', url: fields.paymentPlatformUrl },
+    ].filter((l): l is { label: string; url: string } => Boolean(l));
+  }
+}
+
+/** One sentence: what the caller asked for (ids and amounts only; no contact details). */
+export function describeRequest(input: CaseInput): string {
+  const f = input.fields;
+  const amount = f.amount ? ` of ${formatMoney(f.amount.amountMinor, f.amount.currency)}` : '';
+  const inv = f.invoiceNumber ? ` for invoice ${f.invoiceNumber}` : '';
+  const acct = f.accountId ? ` (account ${f.accountId})` : '';
+  const what: Record<CaseInput['caseType'], string> = {
+    invoice_resend: `Resend invoice${inv}${acct}.`,
+    renewal_failed: `Follow up a failed renewal${f.subscriptionId ? ` of ${f.subscriptionId}` : ''}${acct}.`,
+    refund_request: `${f.creditRequest ? 'Credit' : 'Refund'}${amount}${inv}${acct}${f.refundReason ? `, reason ${f.refundReason}` : ''}.`,
+    billing_details_correction: `Correct billing details${acct}.`,
+    payment_blocker: `Customer cannot pay${inv}${acct}.`,
+    collections: `Collections follow-up${amount}${inv}${acct}.`,
+    receipt_request: `Send a receipt${f.paymentId ? ` for payment ${f.paymentId}` : inv}${acct}.`,
+    charge_dispute: `Dispute of a charge${amount}${inv}${acct}${f.disputeReason ? `, reason ${f.disputeReason}` : ''}.`,
+    triage: `Unclear billing request${acct}: choose the case.`,
+  };
+  return what[input.caseType];
+}
