@@ -49,10 +49,10 @@ export function createApp(deps: ApiDeps): Express {
     try {
       // A probe must answer within its own timeout: a hung connection counts as unreachable.
       await client.connection.withDeadline(Date.now() + 3000, () => client.connection.workflowService.getSystemInfo({}));
-      res.json({ status: 'ready', temporal: 'reachable' });
+      res.json({ status: 'ready', temporal: 'reachable', sandboxed: config.sandbox.systems });
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'readiness check failed');
-      res.status(503).json({ status: 'not_ready', temporal: 'unreachable' });
+      res.status(503).json({ status: 'not_ready', temporal: 'unreachable', sandboxed: config.sandbox.systems });
     }
   });
 

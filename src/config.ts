@@ -3,6 +3,7 @@
  * API), validated with zod, and handed inwards as a typed object. A bad value stops start-up with
  * a message naming the variable and what is wrong with it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
@@ -80,7 +81,12 @@ export const envSchema = z.object({
   /** Key the API signs decisions with and the worker verifies them with (docs/security.md). Required in production; a local one is created otherwise. */
   DECISION_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
-  // --- Connectors. A system without credentials uses the local sandbox (embedded default). ---
+  // --- Connectors. Outside production a system without credentials uses the local sandbox; in
+  // production every system needs its credential unless SANDBOX_SYSTEMS names it. ---
+  /** Systems the sandbox serves even in production (staging): comma list of system names, or `all`. */
+  SANDBOX_SYSTEMS: z.string().optional(),
+  /** Folder (shared by every worker process) for the encrypted OAuth token store and its locks. */
+  CREDENTIALS_DIR: z.string().optional(),
   /** Port of the local sandbox (started by `npm start` for systems without credentials). */
   SANDBOX_PORT: port.default(4010),
   /** Base URL of an already-running sandbox (tests, benchmark); default http://127.0.0.1:SANDBOX_PORT. */
@@ -89,9 +95,23 @@ export const envSchema = z.object({
   SKYFIRE_BUYER_API_KEY: z.string().min(1).optional(),
   /** Seller service that receives pay tokens for refunds paid through Skyfire. */
   SKYFIRE_SELLER_SERVICE_ID: z.string().default('3f8b7a52-1c2d-4e5f-9a6b-7c8d9e0f1a2b'),
+  /** The seller service's API that receives a refund's pay token (`skyfire-pay-id` header) and charges it. Without it no Skyfire refund is paid. */
+  SKYFIRE_SELLER_SERVICE_URL: z.url().optional(),
+  /** Lifetime of a refund's pay token (`expiresAt`; Skyfire allows 10 s to 24 h). */
+  SKYFIRE_PAY_TOKEN_TTL: z.string().default('1h'),
+  /** How long after expiry the seller may still charge (Skyfire documents 24 h); the case waits this long for the charge. */
+  SKYFIRE_CHARGE_GRACE: z.string().default('24h'),
+  /** How often a case looks at the pay token's charges while it waits. */
+  SKYFIRE_CHARGE_POLL_INTERVAL: z.string().default('1m'),
   QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
   QBO_REALM_ID: z.string().default('9130350000000001'),
+  /** Static access token (expires after about 1 h; development only). Production uses the refresh set below. */
   QBO_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Intuit app keys and the company's refresh token (rotated by Intuit; the newest is kept in CREDENTIALS_DIR). */
+  QBO_CLIENT_ID: z.string().min(1).optional(),
+  QBO_CLIENT_SECRET: z.string().min(1).optional(),
+  QBO_REFRESH_TOKEN: z.string().min(1).optional(),
+  QBO_OAUTH_TOKEN_URL: z.url().default('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'),
   /** Bank account refunds are paid from (RefundReceipt.DepositToAccountRef). */
   QBO_REFUND_DEPOSIT_ACCOUNT_ID: z.string().default('35'),
   /** Item used on refund and credit memo lines. */
@@ -103,7 +123,17 @@ export const envSchema = z.object({
   /** HubSpot account (portal) id, for record links `app.hubspot.com/contacts/<id>/record/...`. */
   HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/).optional(),
   GMAIL_API_BASE_URL: z.url().default('https://gmail.googleapis.com'),
+  /** Static access token (expires after about 1 h; development only). */
   GMAIL_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** Google service account key (the JSON, or a path to it) for Gmail and Drive, with domain-wide delegation. */
+  GOOGLE_SERVICE_ACCOUNT_KEY: z.string().min(1).optional(),
+  /** Workspace user the service account acts as (JWT `sub`); default GMAIL_SENDER. */
+  GOOGLE_IMPERSONATE: z.email().optional(),
+  /** Alternative to the service account: an OAuth client and a user's refresh token. */
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_REFRESH_TOKEN: z.string().min(1).optional(),
+  GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   /** From address (the authenticated user or a verified send-as alias). */
   GMAIL_SENDER: z.email().default('billing@example.com'),
   SLACK_API_BASE_URL: z.url().default('https://slack.com/api/'),
@@ -113,6 +143,7 @@ export const envSchema = z.object({
   ZENDESK_EMAIL: z.email().optional(),
   ZENDESK_API_TOKEN: z.string().min(1).optional(),
   DRIVE_API_BASE_URL: z.url().default('https://www.googleapis.com'),
+  /** Static access token (expires after about 1 h; development only). */
   DRIVE_ACCESS_TOKEN: z.string().min(1).optional(),
   /** Drive folder that holds one folder per case. */
   DRIVE_FOLDER_ID: z.string().default('root'),
@@ -158,7 +189,8 @@ export interface Config {
   moneyPolicy: MoneyPolicy;
   /** Durations cases are started with. */
   timings: CaseTimings;
-  sandbox: { port: number; url: string };
+  /** `systems`: the systems the sandbox serves (every one without credentials outside production; only SANDBOX_SYSTEMS in production). */
+  sandbox: { port: number; url: string; systems: ConnectorSystemName[]; explicit: ConnectorSystemName[] };
   connectors: ConnectorsConfig;
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
@@ -184,17 +216,34 @@ export interface SecurityConfig {
   trustProxy?: string;
 }
 
+/** How an OAuth 2.0 access token is obtained and refreshed (src/connectors/oauth.ts). */
+export type OAuthConfig =
+  | { kind: 'intuit'; tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string }
+  | { kind: 'google-service-account'; tokenUrl: string; clientEmail: string; privateKey: string; subject: string; scopes: string[] }
+  | { kind: 'google-user'; tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string; scopes: string[] };
+
 /** One external system's connection: a real base URL and credential, or the sandbox's. */
 export interface ConnectorConfig {
   baseUrl: string;
-  /** The credential (API key / bearer token). Sandbox credentials are fixed, non-secret strings. */
+  /** The credential (API key / bearer token). Sandbox credentials are fixed, non-secret strings. With `oauth`, unused (the token comes from the refresher). */
   token: string;
-  /** True when this system is served by the local sandbox (no credentials configured). */
+  /** Set when the access token is refreshed by the service (QuickBooks, Gmail, Drive). */
+  oauth?: OAuthConfig;
+  /** True when this system is served by the local sandbox (no credentials configured, or named in SANDBOX_SYSTEMS). */
   sandbox: boolean;
 }
 
 export interface ConnectorsConfig {
-  skyfire: ConnectorConfig & { sellerServiceId: string };
+  /** Encrypted OAuth token store and its locks, shared by every worker process. */
+  credentialsDir: string;
+  skyfire: ConnectorConfig & {
+    sellerServiceId: string;
+    /** Where a refund's pay token is handed over; undefined = no seller endpoint configured. */
+    sellerServiceUrl?: string;
+    payTokenTtlSeconds: number;
+    chargeGraceMs: number;
+    chargePollMs: number;
+  };
   quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string; maxConcurrentRequests: number };
   hubspot: ConnectorConfig & { portalId?: string };
   gmail: ConnectorConfig & { sender: string };
@@ -213,6 +262,14 @@ export const SANDBOX_TOKENS = {
   zendesk: 'sandbox-zendesk-token',
   drive: 'sandbox-google-token',
 } as const;
+export type ConnectorSystemName = keyof typeof SANDBOX_TOKENS;
+export const CONNECTOR_SYSTEMS = Object.keys(SANDBOX_TOKENS) as ConnectorSystemName[];
+
+/** Google scopes each system's token asks for (Gmail: send, the sent-folder check, drafts; Drive: the case folders). */
+export const GOOGLE_SCOPES: Record<'gmail' | 'drive', string[]> = {
+  gmail: ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'],
+  drive: ['https://www.googleapis.com/auth/drive.file'],
+};
 export const SANDBOX_ZENDESK_EMAIL = 'agent@sandbox.example';
 
 /** Parses durations like `90s`, `15m`, `4h`, `3d`, `500ms` to milliseconds. */
@@ -228,6 +285,48 @@ const list = (v: string) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** What to set for each system, for the start-up error. */
+const CREDENTIAL_HINT: Record<ConnectorSystemName, string> = {
+  skyfire: 'set SKYFIRE_BUYER_API_KEY',
+  quickbooks: 'set QBO_CLIENT_ID, QBO_CLIENT_SECRET and QBO_REFRESH_TOKEN',
+  hubspot: 'set HUBSPOT_ACCESS_TOKEN',
+  gmail: 'set GOOGLE_SERVICE_ACCOUNT_KEY, or GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN',
+  slack: 'set SLACK_BOT_TOKEN',
+  zendesk: 'set ZENDESK_EMAIL and ZENDESK_API_TOKEN',
+  drive: 'set GOOGLE_SERVICE_ACCOUNT_KEY, or GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN',
+};
+
+/** SANDBOX_SYSTEMS: `all`, or a comma list of system names (unknown names are an error). */
+function sandboxSystems(value: string | undefined, issues: string[]): ConnectorSystemName[] {
+  const names = list(value ?? '');
+  if (names.includes('all')) return [...CONNECTOR_SYSTEMS];
+  const unknown = names.filter((n) => !(CONNECTOR_SYSTEMS as string[]).includes(n));
+  if (unknown.length > 0) issues.push(`SANDBOX_SYSTEMS: unknown system ${unknown.join(', ')} (expected all or some of ${CONNECTOR_SYSTEMS.join(', ')})`);
+  return CONNECTOR_SYSTEMS.filter((n) => names.includes(n));
+}
+
+/** The Google credential for Gmail and Drive (scopes are added per system), or undefined. */
+function googleCredential(e: Env, issues: string[]): Omit<Extract<OAuthConfig, { kind: 'google-service-account' }>, 'scopes'> | Omit<Extract<OAuthConfig, { kind: 'google-user' }>, 'scopes'> | undefined {
+  if (e.GOOGLE_SERVICE_ACCOUNT_KEY) {
+    let json: string = e.GOOGLE_SERVICE_ACCOUNT_KEY;
+    try {
+      if (!json.trimStart().startsWith('{')) json = fs.readFileSync(json, 'utf8');
+      const key = JSON.parse(json) as { client_email?: unknown; private_key?: unknown };
+      if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string') throw new Error('the key has no client_email or private_key');
+      return { kind: 'google-service-account', tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL, clientEmail: key.client_email, privateKey: key.private_key, subject: e.GOOGLE_IMPERSONATE ?? e.GMAIL_SENDER };
+    } catch (err) {
+      // Never echo the value: it is a private key (or its path).
+      issues.push(`GOOGLE_SERVICE_ACCOUNT_KEY: expected a service account key (JSON or a path to it): ${(err as Error).message.replace(/\n.*$/s, '').slice(0, 80)}`);
+      return undefined;
+    }
+  }
+  if (e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET && e.GOOGLE_REFRESH_TOKEN) {
+    return { kind: 'google-user', tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL, clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET, refreshToken: e.GOOGLE_REFRESH_TOKEN };
+  }
+  if (e.GOOGLE_CLIENT_ID || e.GOOGLE_CLIENT_SECRET || e.GOOGLE_REFRESH_TOKEN) issues.push('GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN: set all three (or none)');
+  return undefined;
+}
 
 /**
  * Reminders one approval request may send before its timeout. Each costs a timer and a Slack
@@ -297,6 +396,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
   };
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
+  const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
+  if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000)) issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
+  const chargeGraceMs = duration('SKYFIRE_CHARGE_GRACE');
+  const chargePollMs = duration('SKYFIRE_CHARGE_POLL_INTERVAL');
   const moneyPolicy = buildMoneyPolicy(
     {
       refundAutomationLimits: perCurrency('REFUND_AUTOMATION_LIMITS', e.REFUND_AUTOMATION_LIMITS, issues),
@@ -342,27 +445,70 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issues.push('CODEC_ACTIVE_KEY_ID: set without CODEC_KEYS');
   }
   if (e.ZENDESK_API_TOKEN && !e.ZENDESK_EMAIL) issues.push('ZENDESK_EMAIL: required with ZENDESK_API_TOKEN');
-  if (issues.length > 0) throw new ConfigError(issues);
 
   const sandboxUrl = (e.SANDBOX_URL ?? `http://127.0.0.1:${e.SANDBOX_PORT}`).replace(/\/$/, '');
-  const conn = (system: keyof typeof SANDBOX_TOKENS, realBase: string, token: string | undefined): ConnectorConfig =>
-    token ? { baseUrl: realBase.replace(/\/$/, ''), token, sandbox: false } : { baseUrl: `${sandboxUrl}/${system}`, token: SANDBOX_TOKENS[system], sandbox: true };
-  const slack = conn('slack', e.SLACK_API_BASE_URL, e.SLACK_BOT_TOKEN);
+  const explicit = sandboxSystems(e.SANDBOX_SYSTEMS, issues);
+  const google = googleCredential(e, issues);
+  // What each system would use for real; undefined = no credential configured.
+  type Real = { token: string; oauth?: OAuthConfig; staticToken?: string };
+  const intuit: Real | undefined =
+    e.QBO_CLIENT_ID && e.QBO_CLIENT_SECRET && e.QBO_REFRESH_TOKEN
+      ? { token: '', oauth: { kind: 'intuit', tokenUrl: e.QBO_OAUTH_TOKEN_URL, clientId: e.QBO_CLIENT_ID, clientSecret: e.QBO_CLIENT_SECRET, refreshToken: e.QBO_REFRESH_TOKEN } }
+      : undefined;
+  if (!intuit && (e.QBO_CLIENT_ID || e.QBO_CLIENT_SECRET || e.QBO_REFRESH_TOKEN)) issues.push('QBO_CLIENT_ID, QBO_CLIENT_SECRET and QBO_REFRESH_TOKEN: set all three (or none)');
+  const googleFor = (system: 'gmail' | 'drive'): Real | undefined => (google ? { token: '', oauth: { ...google, scopes: GOOGLE_SCOPES[system] } as OAuthConfig } : undefined);
+  const real: Record<ConnectorSystemName, Real | undefined> = {
+    skyfire: e.SKYFIRE_BUYER_API_KEY ? { token: e.SKYFIRE_BUYER_API_KEY } : undefined,
+    quickbooks: intuit ?? (e.QBO_ACCESS_TOKEN ? { token: e.QBO_ACCESS_TOKEN, staticToken: 'QBO_ACCESS_TOKEN' } : undefined),
+    hubspot: e.HUBSPOT_ACCESS_TOKEN ? { token: e.HUBSPOT_ACCESS_TOKEN } : undefined,
+    gmail: googleFor('gmail') ?? (e.GMAIL_ACCESS_TOKEN ? { token: e.GMAIL_ACCESS_TOKEN, staticToken: 'GMAIL_ACCESS_TOKEN' } : undefined),
+    slack: e.SLACK_BOT_TOKEN ? { token: e.SLACK_BOT_TOKEN } : undefined,
+    zendesk: e.ZENDESK_API_TOKEN ? { token: e.ZENDESK_API_TOKEN } : undefined,
+    drive: googleFor('drive') ?? (e.DRIVE_ACCESS_TOKEN ? { token: e.DRIVE_ACCESS_TOKEN, staticToken: 'DRIVE_ACCESS_TOKEN' } : undefined),
+  };
+  const sandboxed = new Set<ConnectorSystemName>(explicit);
+  for (const system of CONNECTOR_SYSTEMS) {
+    if (sandboxed.has(system)) continue;
+    const r = real[system];
+    if (e.NODE_ENV !== 'production') {
+      if (!r) sandboxed.add(system);
+      continue;
+    }
+    // Production never falls back to the sandbox on its own: a customer could be told a refund was
+    // issued that only a fake QuickBooks recorded. Name every gap at once.
+    if (!r) issues.push(`${system}: no credential (${CREDENTIAL_HINT[system]}); required in production, or name it in SANDBOX_SYSTEMS for a staging set-up`);
+    else if (r.staticToken) issues.push(`${r.staticToken}: a static access token expires after about an hour; production needs ${CREDENTIAL_HINT[system]}`);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const conn = (system: ConnectorSystemName, realBase: string): ConnectorConfig => {
+    const r = real[system];
+    return sandboxed.has(system) || !r
+      ? { baseUrl: `${sandboxUrl}/${system}`, token: SANDBOX_TOKENS[system], sandbox: true }
+      : { baseUrl: realBase.replace(/\/$/, ''), token: r.token, ...(r.oauth ? { oauth: r.oauth } : {}), sandbox: false };
+  };
+  const slack = conn('slack', e.SLACK_API_BASE_URL);
+  const zendesk = conn('zendesk', e.ZENDESK_API_BASE_URL);
   const connectors: ConnectorsConfig = {
-    skyfire: { ...conn('skyfire', e.SKYFIRE_API_BASE_URL, e.SKYFIRE_BUYER_API_KEY), sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID },
+    credentialsDir: path.resolve(e.CREDENTIALS_DIR ?? path.join(e.DATA_DIR, 'credentials')),
+    skyfire: (() => {
+      const c = conn('skyfire', e.SKYFIRE_API_BASE_URL);
+      // The sandbox also stands in for the seller service's API (src/sandbox/systems/skyfire.ts).
+      const sellerServiceUrl = e.SKYFIRE_SELLER_SERVICE_URL ?? (c.sandbox ? `${c.baseUrl}/seller-service/refunds` : undefined);
+      return { ...c, sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID, sellerServiceUrl, payTokenTtlSeconds: Math.round(payTokenTtlMs / 1000), chargeGraceMs, chargePollMs };
+    })(),
     quickbooks: {
-      ...conn('quickbooks', e.QBO_API_BASE_URL, e.QBO_ACCESS_TOKEN),
+      ...conn('quickbooks', e.QBO_API_BASE_URL),
       realmId: e.QBO_REALM_ID,
       refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
       refundItemId: e.QBO_REFUND_ITEM_ID,
       maxConcurrentRequests: e.QBO_MAX_CONCURRENT_REQUESTS,
     },
-    hubspot: { ...conn('hubspot', e.HUBSPOT_API_BASE_URL, e.HUBSPOT_ACCESS_TOKEN), ...(e.HUBSPOT_PORTAL_ID ? { portalId: e.HUBSPOT_PORTAL_ID } : {}) },
-    gmail: { ...conn('gmail', e.GMAIL_API_BASE_URL, e.GMAIL_ACCESS_TOKEN), sender: e.GMAIL_SENDER },
+    hubspot: { ...conn('hubspot', e.HUBSPOT_API_BASE_URL), ...(e.HUBSPOT_PORTAL_ID ? { portalId: e.HUBSPOT_PORTAL_ID } : {}) },
+    gmail: { ...conn('gmail', e.GMAIL_API_BASE_URL), sender: e.GMAIL_SENDER },
     // Slack's base URL keeps its trailing slash (…/api/ + method name).
     slack: { ...slack, baseUrl: slack.sandbox ? `${slack.baseUrl}/api/` : e.SLACK_API_BASE_URL, signingSecret: e.SLACK_SIGNING_SECRET },
-    zendesk: { ...conn('zendesk', e.ZENDESK_API_BASE_URL, e.ZENDESK_API_TOKEN), email: e.ZENDESK_EMAIL ?? SANDBOX_ZENDESK_EMAIL },
-    drive: { ...conn('drive', e.DRIVE_API_BASE_URL, e.DRIVE_ACCESS_TOKEN), rootFolderId: e.DRIVE_FOLDER_ID },
+    zendesk: { ...zendesk, email: zendesk.sandbox ? SANDBOX_ZENDESK_EMAIL : (e.ZENDESK_EMAIL ?? SANDBOX_ZENDESK_EMAIL) },
+    drive: { ...conn('drive', e.DRIVE_API_BASE_URL), rootFolderId: e.DRIVE_FOLDER_ID },
   };
   const dataDir = path.resolve(e.DATA_DIR);
   const uiUrl = e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_DEV_UI_PORT}`;
@@ -397,7 +543,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
     moneyPolicy,
     timings,
-    sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl },
+    sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl, systems: CONNECTOR_SYSTEMS.filter((n) => sandboxed.has(n)), explicit },
     connectors,
     pathVar: env.PATH,
     worker: {

@@ -71,6 +71,13 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
   });
 }
 
+/** A second guard beside loadConfig's: production never starts a sandbox SANDBOX_SYSTEMS did not name. */
+function assertSandboxAllowed(config: Config): void {
+  if (config.env !== 'production') return;
+  const unnamed = config.sandbox.systems.filter((s) => !config.sandbox.explicit.includes(s));
+  if (unnamed.length > 0) throw new Error(`refusing to sandbox ${unnamed.join(', ')} in production without SANDBOX_SYSTEMS`);
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -114,8 +121,10 @@ async function main(): Promise<void> {
     const devServer = await startTemporal(config, logger);
     if (devServer) cleanups.push(() => devServer.stop());
 
-    // The sandbox stands in for every system without credentials (product.md §8).
-    const sandboxed = Object.entries(config.connectors).filter(([, c]) => c.sandbox).map(([name]) => name);
+    // The sandbox stands in for every system without credentials (product.md §8), and in
+    // production only for the systems SANDBOX_SYSTEMS names (loadConfig refuses anything else).
+    const sandboxed = config.sandbox.systems;
+    assertSandboxAllowed(config);
     const ownSandbox = sandboxed.length > 0 && config.sandbox.url === `http://127.0.0.1:${config.sandbox.port}`;
     if (ownSandbox) {
       if (await portInUse('127.0.0.1', config.sandbox.port)) {
@@ -173,7 +182,8 @@ async function main(): Promise<void> {
       }; see docs/security.md)`,
       config.security.apiToken ? '  API token      from API_TOKEN' : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
-      ownSandbox ? `  Sandbox        ${config.sandbox.url}   (${sandboxed.join(', ')}; pages at /)` : '',
+      ownSandbox ? `  Sandbox        ${config.sandbox.url}   (pages at /)` : '',
+      `  Sandboxed      ${sandboxed.length > 0 ? `${sandboxed.join(', ')}${config.sandbox.explicit.length > 0 ? ' (SANDBOX_SYSTEMS)' : ' (no credentials)'}${ownSandbox ? '' : ` at ${config.sandbox.url}`}` : 'none: every system uses its real service'}`,
       'Press Ctrl-C to stop everything.',
       '',
     ].filter((l) => l !== '');

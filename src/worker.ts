@@ -84,7 +84,7 @@ export function caseActivities(
   const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: opts.dataConverter });
   return createActivities({
     workerIdentity: opts.identity,
-    connectors: opts.connectors ?? createConnectors(config.connectors),
+    connectors: opts.connectors ?? createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }),
     authority: {
       policy: () => config.moneyPolicy,
       decisionKey: opts.decisionKey ?? resolveDecisionKey(config),
@@ -111,7 +111,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems }, 'worker started');
   warnIfUntunedHeap(logger);
   try {
     await worker.run();

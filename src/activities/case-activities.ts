@@ -35,7 +35,7 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
     ...createMoneyActivities({ quickbooks: c.quickbooks, policy: a.policy, decisionKey: a.decisionKey, temporal: a.temporal, ...(a.moneyLockLeaseMs ? { lockLeaseMs: a.moneyLockLeaseMs } : {}) }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
-    ...createSkyfireActivities({ skyfire: c.skyfire }),
+    ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds }),
     ...createZendeskActivities({ zendesk: c.zendesk }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),

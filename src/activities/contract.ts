@@ -167,9 +167,24 @@ export interface SkyfireTokenRef {
   reused: boolean;
 }
 
-/** A Skyfire pay token: reserves wallet funds, so at most one per case step. */
+/**
+ * A refund's Skyfire pay token, handed to the seller service that charges it. It reserves wallet
+ * funds, so at most one per case step. Money has moved only once `getPayTokenCharges` shows it.
+ */
 export interface PayTokenRef extends SkyfireTokenRef {
   amount: Money;
+  /** The seller service received the token (its API answered 2xx). False only after a retry that could not know. */
+  handedOver: boolean;
+  /** ISO time after which the seller can no longer charge (expiry + Skyfire's charge grace): stop waiting then. */
+  chargeDeadline: string;
+  /** How often the case looks at the token's charges while it waits. */
+  pollIntervalMs: number;
+}
+
+/** What the seller service has charged on a pay token (GET /api/v1/tokens/{tokenId}/charges). */
+export interface PayTokenCharges {
+  charged: Money;
+  chargeIds: string[];
 }
 
 /** A recorded refund or credit in QuickBooks. */
@@ -215,15 +230,19 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
   // --- Skyfire ---
   /** Skyfire: the buyer wallet balance. Read before any Skyfire payment and for renewal / blocker context. */
   getWalletBalance(input: { currency: string }): Promise<WalletBalance>;
-  /** Skyfire: a KYA token (the agent's verified identity), tagged with the case. Reused for the same step. */
+  /** Skyfire: a KYA token (the agent's verified identity), tagged with the case. Holds no funds, so a retry may create another. */
   createKyaToken(input: StepInput): Promise<SkyfireTokenRef>;
   /**
-   * Skyfire: a pay token for `amount` to the configured seller service, `buyerTag` = case + step.
-   * Before creating, the implementation looks for a live token with that buyerTag and reuses it:
-   * pay tokens reserve funds, so a retry must never create a second one. Throws
-   * `InsufficientFundsError` (non-retryable) when the wallet cannot cover it.
+   * Skyfire: a pay token for `amount` to the configured seller service (`buyerTag` = case + step,
+   * a short `expiresAt`), handed to that service, which charges it. Pay tokens reserve funds and
+   * Skyfire documents no way to find a token whose create answer was lost, so a retry after an
+   * attempt that may have created one throws `BusinessRuleError` code `SKYFIRE_OUTCOME_UNKNOWN`
+   * (non-retryable) instead of creating a second. `InsufficientFundsError` when the wallet cannot
+   * cover it; `ValidationError` code `NO_SELLER_ENDPOINT` when no seller service URL is configured.
    */
   createPayToken(input: StepInput & { amount: Money }): Promise<PayTokenRef>;
+  /** Skyfire: what the seller has charged on a pay token so far (the documented buyer-side charges read). */
+  getPayTokenCharges(input: { tokenId: string; currency: string }): Promise<PayTokenCharges>;
 
   // --- QuickBooks (writes) ---
   /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */

@@ -10,6 +10,10 @@ import { GmailClient } from '../connectors/gmail';
 import { ZendeskClient } from '../connectors/zendesk';
 import { DriveClient } from '../connectors/drive';
 import { createSlackApi, type SlackApi } from '../connectors/slack';
+import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource } from '../connectors/oauth';
+import { TokenStore } from '../connectors/token-store';
+import type { ConnectorConfig } from '../config';
+import type { CodecKeyring } from '../temporal/codec';
 
 /** The connector clients the business-step activities use. */
 export interface ConnectorClients {
@@ -22,14 +26,31 @@ export interface ConnectorClients {
   slack: SlackApi;
 }
 
-export function createConnectors(connectors: Config['connectors'], opts: { timeoutMs?: number } = {}): ConnectorClients {
+export interface ConnectorOptions {
+  timeoutMs?: number;
+  /** Seals the OAuth token store (the codec keyring, `resolveCodecKeyring(config)`); required when a system refreshes OAuth tokens. */
+  keyring?: CodecKeyring;
+}
+
+export function createConnectors(connectors: Config['connectors'], opts: ConnectorOptions = {}): ConnectorClients {
+  const { timeoutMs } = opts;
+  let store: TokenStore | undefined;
+  // Systems with a refreshing credential get a fetch that carries (and refreshes) their token.
+  const withAuth = (system: 'quickbooks' | 'gmail' | 'drive', cfg: ConnectorConfig) => {
+    if (!cfg.oauth) return { timeoutMs };
+    if (!opts.keyring) throw new Error(`${system}: an OAuth credential needs the codec keyring to seal its token store`);
+    store ??= new TokenStore(connectors.credentialsDir, opts.keyring);
+    const oauth = cfg.oauth;
+    const mint = oauth.kind === 'intuit' ? intuitMinter(oauth) : googleMinter(system as 'gmail' | 'drive', oauth);
+    return { timeoutMs, fetch: authorizedFetch(new RefreshingTokenSource(system, store, oauthSeed(oauth), mint)) };
+  };
   return {
-    skyfire: new SkyfireClient(connectors.skyfire, opts),
-    quickbooks: new QuickBooksClient(connectors.quickbooks, opts),
-    hubspot: new HubSpotClient(connectors.hubspot, opts),
-    gmail: new GmailClient(connectors.gmail, opts),
-    zendesk: new ZendeskClient(connectors.zendesk, opts),
-    drive: new DriveClient(connectors.drive, opts),
+    skyfire: new SkyfireClient(connectors.skyfire, { timeoutMs }),
+    quickbooks: new QuickBooksClient(connectors.quickbooks, withAuth('quickbooks', connectors.quickbooks)),
+    hubspot: new HubSpotClient(connectors.hubspot, { timeoutMs }),
+    gmail: new GmailClient(connectors.gmail, withAuth('gmail', connectors.gmail)),
+    zendesk: new ZendeskClient(connectors.zendesk, { timeoutMs }),
+    drive: new DriveClient(connectors.drive, withAuth('drive', connectors.drive)),
     slack: createSlackApi({ baseUrl: connectors.slack.baseUrl, token: connectors.slack.token }),
   };
 }

@@ -1,20 +1,29 @@
 /**
- * Skyfire business steps: the buyer wallet balance, a KYA token for the case, and a pay token that
- * reserves funds. Skyfire has no idempotency key, so tokens carry the case + step in `buyerTag` and
- * a retry reuses the live token an earlier attempt created. The JWT itself is a bearer credential:
- * it never enters workflow history or logs, only its id does.
+ * Skyfire business steps: the buyer wallet balance, a KYA token for the case, and a refund's pay
+ * token, which only reserves funds: money moves when the seller service it is handed to charges it,
+ * and `getPayTokenCharges` is how the case sees that (Skyfire's documented buyer-side read).
+ *
+ * Exactly once, failing safe: Skyfire has no idempotency key and documents no token listing, so a
+ * create whose answer was lost cannot be found again. Each attempt tells the next, through its
+ * heartbeat details, how far it got; a retry that finds "a create may have been sent" (or nothing,
+ * after attempt 1) refuses with SKYFIRE_OUTCOME_UNKNOWN instead of reserving the funds twice: a
+ * person checks the Skyfire dashboard for the buyerTag; an uncharged token's hold ends by itself.
+ * The JWT is a bearer credential: it never enters workflow history, heartbeats or logs.
  */
+import { Context } from '@temporalio/activity';
 import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from './contract';
 import type { SkyfireClient, SkyfireToken } from '../connectors/skyfire';
-import { InsufficientFundsError, ValidationError } from '../connectors/errors';
+import { BusinessRuleError, ConnectorError, InsufficientFundsError, RateLimitedError, TransientError, ValidationError } from '../connectors/errors';
 import { currentCase, log, requirePositive, toDecimal, toMinorFloor } from './support';
 import { stableKey } from '../connectors/http';
 
 export interface SkyfireActivityDeps {
   skyfire: SkyfireClient;
+  /** Refund pay tokens: the seller service's endpoint, token lifetime, charge grace and poll interval (config.connectors.skyfire). */
+  refunds: { sellerServiceUrl?: string; payTokenTtlSeconds: number; chargeGraceMs: number; chargePollMs: number };
 }
 
-type SkyfireActivities = Pick<CaseActivities, 'getWalletBalance' | 'createKyaToken' | 'createPayToken'>;
+type SkyfireActivities = Pick<CaseActivities, 'getWalletBalance' | 'createKyaToken' | 'createPayToken' | 'getPayTokenCharges'>;
 
 /** Skyfire settles in USD only. */
 const SKYFIRE_CURRENCY = 'USD';
@@ -24,6 +33,9 @@ export function buyerTagFor(workflowId: string, step: string): string {
   const tag = `${workflowId}/${step}`;
   return tag.length <= 120 ? tag : `case-${stableKey([workflowId, step], 40)}`;
 }
+
+/** What an attempt of createPayToken leaves for the next one (heartbeat details; no JWT). */
+type PayProgress = { stage: 'clear' } | { stage: 'creating' } | { stage: 'created'; tokenId: string; expiresAt: number } | { stage: 'handed-over'; tokenId: string; expiresAt: number };
 
 const ref = (t: SkyfireToken): SkyfireTokenRef => ({ tokenId: t.tokenId, expiresAt: new Date(t.expiresAt * 1000).toISOString(), buyerTag: t.buyerTag, reused: t.reused });
 
@@ -42,29 +54,79 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
     },
 
     async createKyaToken({ step }) {
-      const t = await sf.createTokenOnce({ type: 'kya', buyerTag: tagFor(step) });
-      log('skyfire kya token', { tokenId: t.tokenId, reused: t.reused, step });
+      // Identity only: holds no funds, so a retry that creates a second one costs nothing.
+      const t = await sf.createToken({ type: 'kya', buyerTag: tagFor(step) });
+      log('skyfire kya token', { tokenId: t.tokenId, step });
       return ref(t);
     },
 
     async createPayToken({ step, amount }): Promise<PayTokenRef> {
       requirePositive('skyfire', amount);
       if (amount.currency !== SKYFIRE_CURRENCY) throw new ValidationError({ system: 'skyfire' }, `Skyfire pays in ${SKYFIRE_CURRENCY}, not ${amount.currency}`);
+      const { sellerServiceUrl, payTokenTtlSeconds, chargeGraceMs, chargePollMs } = deps.refunds;
+      if (!sellerServiceUrl) throw new ValidationError({ system: 'skyfire', code: 'NO_SELLER_ENDPOINT' }, 'no seller service endpoint (SKYFIRE_SELLER_SERVICE_URL) to hand a pay token to: no token created, no money moved');
       const buyerTag = tagFor(step);
-      // Reconcile first: a live token for this step means an earlier attempt already reserved the
-      // funds. Only then check the balance, so a short wallet is a clear InsufficientFundsError.
-      const live = (await sf.listTokensByBuyerTag(buyerTag)).find((t) => t.expiresAt > Date.now() / 1000 + 60 && t.status !== 'EXPIRED' && t.status !== 'CANCELLED');
-      let token: SkyfireToken;
-      if (live) token = { tokenId: live.tokenId, expiresAt: live.expiresAt, buyerTag, reused: true };
-      else {
-        const balance = await sf.getBalance();
-        if (toMinorFloor(balance.available, amount.currency) < amount.amountMinor) {
-          throw new InsufficientFundsError({ system: 'skyfire', code: 'PAYMENT_ERROR' }, 'wallet balance is below the pay token amount');
-        }
-        token = await sf.createToken({ type: 'pay', buyerTag, tokenAmount: toDecimal(amount.amountMinor, amount.currency, 'skyfire') });
+      const ctx = Context.current();
+      const previous = ctx.info.heartbeatDetails as PayProgress | undefined;
+      const result = (tokenId: string, expiresAt: number, handedOver: boolean): PayTokenRef => ({
+        tokenId,
+        expiresAt: new Date(expiresAt * 1000).toISOString(),
+        buyerTag,
+        reused: ctx.info.attempt > 1,
+        amount,
+        handedOver,
+        chargeDeadline: new Date(expiresAt * 1000 + chargeGraceMs).toISOString(),
+        pollIntervalMs: chargePollMs,
+      });
+      if (previous?.stage === 'handed-over') return result(previous.tokenId, previous.expiresAt, true);
+      // The token exists but this process no longer holds its JWT: the seller may or may not have
+      // it. The case watches the charges either way; nobody charging ends in needs-attention.
+      if (previous?.stage === 'created') return result(previous.tokenId, previous.expiresAt, false);
+      if (ctx.info.attempt > 1 && previous?.stage !== 'clear') {
+        throw new BusinessRuleError(
+          { system: 'skyfire', code: 'SKYFIRE_OUTCOME_UNKNOWN' },
+          `an earlier attempt may have created a pay token (buyerTag ${buyerTag}) whose answer was lost; Skyfire offers no documented way to find it, so no second token was created. Check the Skyfire dashboard; an uncharged token's hold ends ${Math.round(chargeGraceMs / 3_600_000)} h after it expires`,
+        );
       }
-      log('skyfire pay token', { tokenId: token.tokenId, reused: token.reused, step });
-      return { ...ref(token), amount };
+      ctx.heartbeat({ stage: 'clear' } satisfies PayProgress);
+      const balance = await sf.getBalance();
+      if (toMinorFloor(balance.available, amount.currency) < amount.amountMinor) {
+        throw new InsufficientFundsError({ system: 'skyfire', code: 'PAYMENT_ERROR' }, 'wallet balance is below the pay token amount');
+      }
+      ctx.heartbeat({ stage: 'creating' } satisfies PayProgress);
+      let token: SkyfireToken;
+      try {
+        token = await sf.createToken({ type: 'pay', buyerTag, tokenAmount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'), expiresAt: Math.floor(Date.now() / 1000) + payTokenTtlSeconds });
+      } catch (err) {
+        // An answer Skyfire gave means nothing was created (a 429 or 4xx refuses before it acts). Only
+        // no answer, or a 5xx, leaves the outcome open.
+        const answeredNo = err instanceof ConnectorError && err.status !== undefined && (err.status < 500 || err instanceof RateLimitedError);
+        if (answeredNo) ctx.heartbeat({ stage: 'clear' } satisfies PayProgress);
+        throw err;
+      }
+      ctx.heartbeat({ stage: 'created', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);
+      log('skyfire pay token', { tokenId: token.tokenId, step });
+      // Hand it over now, while this process holds the JWT: a few quick tries, then the case waits
+      // on the charges anyway (the seller may have received it even if its answer was lost).
+      for (let i = 0; ; i++) {
+        try {
+          await sf.handOver(sellerServiceUrl, token.token as string, { reference: buyerTag, amount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'), currency: amount.currency });
+          ctx.heartbeat({ stage: 'handed-over', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);
+          return result(token.tokenId, token.expiresAt, true);
+        } catch (err) {
+          const retryable = err instanceof TransientError || err instanceof RateLimitedError;
+          if (!retryable || i >= 2) {
+            log('skyfire pay token not handed over', { tokenId: token.tokenId, step, error: (err as Error).name });
+            return result(token.tokenId, token.expiresAt, false);
+          }
+          await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+        }
+      }
+    },
+
+    async getPayTokenCharges({ tokenId, currency }) {
+      const c = await sf.getTokenCharges(tokenId);
+      return { charged: { amountMinor: toMinorFloor(c.charged, currency), currency }, chargeIds: c.chargeIds };
     },
   };
 }

@@ -4,7 +4,7 @@
  * `errors.ts`. Each connector supplies `describeError` to read its vendor's error envelope.
  */
 import { createHash } from 'node:crypto';
-import { makeError, kindForStatus, parseRetryAfter, TransientError, type ConnectorSystem, type ErrorKind, type ConnectorError } from './errors';
+import { makeError, kindForStatus, parseRetryAfter, ConnectorError, TransientError, type ConnectorSystem, type ErrorKind } from './errors';
 
 /** A vendor's reading of a failed response. `kind` overrides the status-based default. */
 export interface ErrorDescription {
@@ -80,6 +80,8 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
     } catch (err) {
+      // A refresh that failed (authorizedFetch) is already classified: permanent or not.
+      if (err instanceof ConnectorError) throw err;
       // Connection refused/reset, socket closed before a response, DNS, or our timeout: the
       // write may or may not have happened, which is why every write carries an idempotency key.
       const cause = err as Error & { cause?: { code?: string } };

@@ -1,13 +1,15 @@
 /**
  * Skyfire buyer client (our own: Skyfire publishes no SDK on the npm registry). Header
- * `skyfire-api-key`; error envelope `{code, message, details}`. Creating a token reserves wallet
- * funds, and Skyfire has no idempotency key, so `createTokenOnce` first reconciles by `buyerTag`
- * and reuses a live token for the same case step.
+ * `skyfire-api-key`; error envelope `{code, message, details}`. Only documented endpoints: create
+ * token, wallet balance, a pay token's charges. Money moves only when the seller charges a pay
+ * token, so a refund hands the token to the seller service (`handOver`, header `skyfire-pay-id`)
+ * and then watches its charges. Skyfire has no idempotency key and documents no token listing, so
+ * a lost create answer cannot be reconciled here: the activity fails safe instead (activities/skyfire.ts).
  */
 import type { ConnectorsConfig } from '../config';
 import { HttpClient, type ErrorDescription } from './http';
 import type { ErrorKind } from './errors';
-import { ValidationError } from './errors';
+import { TransientError, ValidationError } from './errors';
 
 /** Token types. The combined type is spelled `kya+pay` by Skyfire's skills repo and clients (`kya-pay` in some docs). */
 export type SkyfireTokenType = 'kya' | 'pay' | 'kya+pay';
@@ -31,15 +33,11 @@ export interface CreateTokenRequest {
   identityPermissions?: string[];
 }
 
-/** A token as the listing (reconciliation) reports it. */
-export interface SkyfireTokenInfo {
-  tokenId: string;
-  buyerTag: string | null;
-  type?: string;
-  status?: string;
-  value?: string;
-  /** Unix seconds. */
-  expiresAt: number;
+/** GET /api/v1/tokens/{tokenId}/charges, read defensively (its response fields are unconfirmed). */
+export interface SkyfireTokenCharges {
+  /** Sum of the charges, decimal string. */
+  charged: string;
+  chargeIds: string[];
 }
 
 /** A created (or reused) token. `token` is the signed JWT: a bearer credential, keep it out of history and logs. */
@@ -78,9 +76,14 @@ export function decodeJwtClaims(token: string): Record<string, unknown> {
 
 export class SkyfireClient {
   private readonly http: HttpClient;
+  private readonly httpOpts: { fetch?: typeof fetch; timeoutMs?: number };
   readonly sellerServiceId: string;
+  /** Refund settings the activities read (where tokens go, how long they live, how long to wait for a charge). */
+  readonly refunds: { sellerServiceUrl?: string; payTokenTtlSeconds: number; chargeGraceMs: number; chargePollMs: number };
   constructor(cfg: ConnectorsConfig['skyfire'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
     this.sellerServiceId = cfg.sellerServiceId;
+    this.refunds = { sellerServiceUrl: cfg.sellerServiceUrl, payTokenTtlSeconds: cfg.payTokenTtlSeconds, chargeGraceMs: cfg.chargeGraceMs, chargePollMs: cfg.chargePollMs };
+    this.httpOpts = opts;
     this.http = new HttpClient({
       system: 'skyfire',
       baseUrl: cfg.baseUrl,
@@ -94,7 +97,7 @@ export class SkyfireClient {
     return (await this.http.request<SkyfireBalance>({ method: 'GET', path: '/api/v1/agents/balance' })).body;
   }
 
-  /** POST /api/v1/tokens. Prefer `createTokenOnce`: this one always reserves new funds. */
+  /** POST /api/v1/tokens. A pay token reserves `tokenAmount` of the wallet until it is charged or its charge window ends. */
   async createToken(req: CreateTokenRequest): Promise<SkyfireToken> {
     if ((req.type === 'pay' || req.type === 'kya+pay') && !/^\d+(\.\d{1,6})?$/.test(req.tokenAmount ?? '')) {
       throw new ValidationError({ system: 'skyfire' }, 'tokenAmount must be a positive decimal string for pay tokens');
@@ -115,37 +118,43 @@ export class SkyfireClient {
     return { tokenId: String(claims.jti), expiresAt: Number(claims.exp), buyerTag: req.buyerTag, reused: false, token: res.body.token };
   }
 
-  /**
-   * Tokens carrying `buyerTag`, newest first. The ONE place that knows the listing endpoint: its
-   * REST path and shape are unconfirmed (`GET /api/v1/tokens?buyerTag=` with cursor paging, as the
-   * integration catalogues describe it), so only this function changes when Skyfire confirms.
-   */
-  async listTokensByBuyerTag(buyerTag: string): Promise<SkyfireTokenInfo[]> {
-    const out: SkyfireTokenInfo[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 20; page++) {
-      const res = await this.http.request<{ data?: SkyfireTokenInfo[]; nextCursor?: string | null }>({
-        method: 'GET',
-        path: '/api/v1/tokens',
-        query: { buyerTag, limit: 100, cursor },
-      });
-      out.push(...(res.body.data ?? []).filter((t) => t.buyerTag === buyerTag));
-      if (!res.body.nextCursor) break;
-      cursor = res.body.nextCursor;
-    }
-    return out;
+  /** GET /api/v1/tokens/{tokenId}/charges (buyer side): what the seller has charged so far. */
+  async getTokenCharges(tokenId: string): Promise<SkyfireTokenCharges> {
+    if (!/^[0-9a-fA-F-]{36}$/.test(tokenId)) throw new ValidationError({ system: 'skyfire' }, 'tokenId must be a UUID (the JWT jti)');
+    const res = await this.http.request<unknown>({ method: 'GET', path: `/api/v1/tokens/${tokenId}/charges` });
+    return readCharges(res.body);
   }
 
   /**
-   * Create a token for a case step at most once: a live token (not expired, at least
-   * `minRemainingSeconds` left) with the same buyerTag and type is reused instead.
+   * Hands a pay token to the seller service that charges it, as Skyfire's seller guides show a
+   * buyer does: the JWT in the `skyfire-pay-id` header of a call to the seller's API. The body is
+   * our contract with that seller (a reference and the amount), not Skyfire's.
    */
-  async createTokenOnce(req: CreateTokenRequest, opts: { minRemainingSeconds?: number; nowSeconds?: number } = {}): Promise<SkyfireToken> {
-    const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
-    const existing = (await this.listTokensByBuyerTag(req.buyerTag)).find(
-      (t) => t.expiresAt > now + (opts.minRemainingSeconds ?? 60) && (!t.type || t.type.replace('-', '+') === req.type) && t.status !== 'EXPIRED' && t.status !== 'CANCELLED',
-    );
-    if (existing) return { tokenId: existing.tokenId, expiresAt: existing.expiresAt, buyerTag: req.buyerTag, reused: true };
-    return this.createToken(req);
+  async handOver(sellerServiceUrl: string, token: string, order: { reference: string; amount: string; currency: string }): Promise<void> {
+    const seller = new HttpClient({ system: 'skyfire', baseUrl: sellerServiceUrl, headers: () => ({ 'skyfire-pay-id': token }), describeError: describeSkyfireError, ...this.httpOpts });
+    await seller.request({ method: 'POST', path: '', body: order });
   }
+}
+
+/**
+ * The charges answer: Skyfire documents the endpoint, not (where we could read it) its fields.
+ * Accepts a list under `charges` or `data` (or the body itself), each with `amount` or
+ * `amountCharged`; a `chargedAmount` total wins when present. Anything else is a TransientError
+ * (the case keeps waiting and says why in its retries) rather than a guess that money moved.
+ */
+export function readCharges(body: unknown): SkyfireTokenCharges {
+  const b = (body ?? {}) as { chargedAmount?: unknown; charges?: unknown; data?: unknown };
+  const list = Array.isArray(body) ? body : Array.isArray(b.charges) ? b.charges : Array.isArray(b.data) ? b.data : undefined;
+  if (!list && typeof b.chargedAmount !== 'string') throw new TransientError({ system: 'skyfire' }, 'token charges answer has no charges list');
+  const items = (list ?? []) as { amount?: unknown; amountCharged?: unknown; chargeId?: unknown; id?: unknown }[];
+  let micros = 0;
+  for (const c of items) {
+    const v = String(c.amount ?? c.amountCharged ?? '');
+    const m = /^\d+(\.\d{1,6})?$/.test(v) ? v : undefined;
+    if (!m) throw new TransientError({ system: 'skyfire' }, 'a token charge has no readable amount');
+    const [i, f = ''] = m.split('.');
+    micros += Number(i) * 1_000_000 + Number(f.padEnd(6, '0'));
+  }
+  const fromList = `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  return { charged: typeof b.chargedAmount === 'string' ? b.chargedAmount : fromList, chargeIds: items.map((c) => String(c.chargeId ?? c.id ?? '')).filter(Boolean) };
 }

@@ -119,6 +119,7 @@ export const ACTIVITY_GROUP_OF = {
   getWalletBalance: 'read',
   createKyaToken: 'write',
   createPayToken: 'money',
+  getPayTokenCharges: 'read',
   sendInvoice: 'write',
   sendReceipt: 'write',
   lockMoney: 'lock',

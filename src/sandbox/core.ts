@@ -14,7 +14,8 @@
  */
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 
-export type SystemName = 'skyfire' | 'quickbooks' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive';
+/** The APIs, and the vendors' OAuth token endpoints in front of QuickBooks, Gmail and Drive. */
+export type SystemName = 'skyfire' | 'quickbooks' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'intuit-oauth' | 'google-oauth';
 
 export interface RecordedRequest {
   seq: number;
@@ -245,7 +246,12 @@ body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1c1d}table{border-c
 </style></head><body>${body}</body></html>`;
 }
 
-export function createSandboxApp(systems: SandboxSystem[], state = new SandboxState()): { app: Express; state: SandboxState; systemApps: Map<SystemName, Express> } {
+/** `gate`: per system, a check that runs before its routes (the OAuth token check in front of an API). */
+export function createSandboxApp(
+  systems: SandboxSystem[],
+  state = new SandboxState(),
+  gate?: (system: SystemName) => ((req: Request, res: Response, next: NextFunction) => void) | undefined,
+): { app: Express; state: SandboxState; systemApps: Map<SystemName, Express> } {
   const app = express();
   app.disable('x-powered-by');
   const mounts = new Map<SystemName, Router>();
@@ -314,6 +320,8 @@ export function createSandboxApp(systems: SandboxSystem[], state = new SandboxSt
     // Anything else (multipart uploads, octet-stream) arrives as a Buffer.
     mount.use(express.raw({ type: () => true, limit: '10mb' }));
     mount.use(faultMiddleware(s, state));
+    const check = gate?.(s.name);
+    if (check) mount.use(check);
     mount.use(s.router());
     mounts.set(s.name, mount);
     app.use(`/${s.name}`, mount);

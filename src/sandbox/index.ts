@@ -12,6 +12,7 @@ import { createGmailSystem } from './systems/gmail';
 import { createZendeskSystem } from './systems/zendesk';
 import { createDriveSystem } from './systems/drive';
 import { createSlackSystem } from './systems/slack';
+import { createGoogleOAuthSystem, createIntuitOAuthSystem, OAuthRegistry, tokenGate } from './systems/oauth';
 
 export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings } from './core';
 export { SandboxState } from './core';
@@ -31,14 +32,18 @@ export interface Sandbox {
   app: Express;
   state: SandboxState;
   systems: SandboxSystem[];
+  /** Issued OAuth tokens, registered keys and consents (Intuit's and Google's token endpoints). */
+  oauth: OAuthRegistry;
   /** Each system served at the root of an app of its own (for a port per system). */
   systemApps: Map<SystemName, Express>;
 }
 
 export function createSandbox(opts: { factories?: (() => SandboxSystem)[]; state?: SandboxState } = {}): Sandbox {
-  const systems = (opts.factories ?? SYSTEM_FACTORIES).map((f) => f());
-  const { app, state, systemApps } = createSandboxApp(systems, opts.state ?? new SandboxState());
-  return { app, state, systems, systemApps };
+  const oauth = new OAuthRegistry();
+  // The token endpoints are always there: they share the registry with the gate in front of the APIs.
+  const systems = [...(opts.factories ?? SYSTEM_FACTORIES).map((f) => f()), createIntuitOAuthSystem(oauth), createGoogleOAuthSystem(oauth)];
+  const { app, state, systemApps } = createSandboxApp(systems, opts.state ?? new SandboxState(), (name) => tokenGate(name, oauth));
+  return { app, state, systems, oauth, systemApps };
 }
 
 /** Settings a plug-in may take after creation (the Slack system: where to send interactions, how to sign). */

@@ -12,6 +12,8 @@ import type { Request } from 'express';
  */
 export const SANDBOX_CREDENTIALS = {
   skyfire: 'sandbox-skyfire-buyer-key',
+  /** The seller agent's key (the seller service that charges refund pay tokens). */
+  skyfireSeller: 'sandbox-skyfire-seller-key',
   quickbooks: 'sandbox-qbo-access-token',
   hubspot: 'sandbox-hubspot-token',
   google: 'sandbox-google-token',

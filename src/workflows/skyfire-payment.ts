@@ -1,8 +1,13 @@
 /**
  * The Skyfire leg of a refund for accounts that pay through Skyfire: wallet balance check, KYA
- * token, one pay token tagged with the case step. Called only from the money path, after the
- * invoice was re-checked under its lock and before the QuickBooks record is written.
+ * token, one pay token tagged with the case step and handed to the seller service, then a durable
+ * wait until Skyfire shows the seller charged it. On Skyfire money moves only when the seller
+ * charges; an uncharged token merely holds funds until its charge window ends. So this returns
+ * success only once the charge is seen (`moneyMoved: true`), and a token nobody charges ends the
+ * case in needs-attention saying no money moved. Called only from the money path, after the invoice
+ * was re-checked under its lock and before the QuickBooks record is written.
  */
+import { patched, sleep } from '@temporalio/workflow';
 import { CaseStatus } from '../domain/case';
 import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
@@ -10,47 +15,86 @@ import type { CaseState } from './messages';
 import { activityErrorType, noteTicket } from './steps';
 import type { RefundOrder } from './money-path';
 
-/** Pays through Skyfire; `{ state }` when the case had to stop (too little balance: no token, finance alerted). */
-export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, stepPrefix: string): Promise<{ payTokenId: string } | { state: CaseState }> {
-  const { getWalletBalance, createKyaToken, createPayToken, postFinanceAlert } = rt.acts;
+/** Longest wait between two looks at the token's charges (the interval doubles up to this). */
+const MAX_POLL_MS = 30 * 60_000;
+
+export interface SkyfirePaid {
+  payTokenId: string;
+  /** True when the seller's charge was seen through Skyfire's token charges; false only for cases whose token predates this check (legacy replay). */
+  moneyMoved: boolean;
+  /** Skyfire's ids of the charges on the token (may be empty where Skyfire's answer carries none). */
+  chargeIds: string[];
+}
+
+/** Pays through Skyfire; `{ state }` when the case had to stop (no money moved, or not all of it, and it says so). */
+export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, stepPrefix: string): Promise<SkyfirePaid | { state: CaseState }> {
+  const { getWalletBalance, createKyaToken, createPayToken, getPayTokenCharges, postFinanceAlert } = rt.acts;
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
-  let payTokenId: string | undefined;
-  const insufficient = async (available: string) => {
-    const reason = `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`;
+  const stop = async (title: string, reason: string, fields: { label: string; value: string }[], noteExtra: string) => {
     await postFinanceAlert({
       step: `${stepPrefix}.skyfire.alert`,
       channel: (await rt.policy()).financeChannel,
-      view: {
-        workflowId: rt.workflowId,
-        title: 'Skyfire wallet balance too low for a refund',
-        urgency: 'high',
-        noteLines: rt.note('slack').split('\n'),
-        fields: [
-          { label: 'Refund', value: shown },
-          { label: 'Wallet available', value: available },
-        ],
-        mentions: order.mentions,
-        links: rt.links(),
-      },
+      view: { workflowId: rt.workflowId, title, urgency: 'high', noteLines: rt.note('slack').split('\n'), fields: [{ label: 'Refund', value: shown }, ...fields], mentions: order.mentions, links: rt.links() },
     });
-    await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. Finance was alerted to top up the wallet.`);
+    await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. ${noteExtra}`);
     return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
   };
+  const insufficient = (available: string) =>
+    stop('Skyfire wallet balance too low for a refund', `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`, [{ label: 'Wallet available', value: available }], 'Finance was alerted to top up the wallet.');
+
   const balance = await getWalletBalance({ currency: order.amount.currency });
   const available = formatMoney(balance.available.amountMinor, balance.available.currency);
   rt.facts.push(`Skyfire wallet available ${available}`);
   if (balance.available.currency !== order.amount.currency || balance.available.amountMinor < order.amount.amountMinor) return insufficient(available);
   const kya = await createKyaToken({ step: `${stepPrefix}.kya` });
   rt.kyaTokenId = kya.tokenId;
+
+  let pay;
   try {
-    const pay = await createPayToken({ step: `${stepPrefix}.pay`, amount: order.amount });
-    payTokenId = pay.tokenId;
-    rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
-    rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown}`);
+    pay = await createPayToken({ step: `${stepPrefix}.pay`, amount: order.amount });
   } catch (err) {
+    const type = activityErrorType(err);
     // The balance can drop between the check and the token (other spending): same outcome, no token.
-    if (activityErrorType(err) === ActivityErrorType.InsufficientFunds) return insufficient(available);
+    if (type === ActivityErrorType.InsufficientFunds) return insufficient(available);
+    // A lost create answer, or no seller endpoint: never a second reservation; a person looks.
+    if (type === ActivityErrorType.BusinessRule || type === ActivityErrorType.Validation) {
+      const why = (err as { cause?: { message?: string } }).cause?.message ?? 'Skyfire refused the pay token';
+      return stop('Skyfire refund needs a person', `Skyfire pay token for ${shown} not confirmed: ${why.slice(0, 300)}`, [], 'No refund was recorded and the customer was not told it was issued.');
+    }
     throw err;
   }
-  return { payTokenId: payTokenId as string };
+  rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
+  // Cases that created their token before this release go on as they did (their history has no charge reads).
+  if (!patched('skyfire-wait-for-charge')) return { payTokenId: pay.tokenId, moneyMoved: false, chargeIds: [] };
+  rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown} ${pay.handedOver ? 'handed to the seller service' : '(hand-over to the seller service unconfirmed)'}`);
+
+  // Wait, durably, for the seller's charge: timers survive restarts; reads failing meanwhile just
+  // mean another look later. Workflow time is deterministic, so the deadline check replays the same.
+  const deadline = Date.parse(pay.chargeDeadline);
+  let interval = Math.max(1000, pay.pollIntervalMs);
+  let charged = 0;
+  let chargeIds: string[] = [];
+  for (;;) {
+    try {
+      const c = await getPayTokenCharges({ tokenId: pay.tokenId, currency: order.amount.currency });
+      charged = c.charged.amountMinor;
+      chargeIds = c.chargeIds;
+      if (charged >= order.amount.amountMinor) break;
+    } catch (err) {
+      if (activityErrorType(err) === ActivityErrorType.Validation || activityErrorType(err) === ActivityErrorType.Auth) throw err;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const got = formatMoney(charged, order.amount.currency);
+      const reason =
+        charged > 0
+          ? `Skyfire pay token ${pay.tokenId}: the seller service charged ${got} of ${shown} before its charge window closed; the rest was not paid`
+          : `Skyfire pay token ${pay.tokenId} for ${shown} was not charged by the seller service before its charge window closed: no money moved and the hold is released`;
+      return stop('Skyfire refund was not charged', reason, [{ label: 'Charged', value: got }, { label: 'Pay token', value: pay.tokenId }], 'No refund was recorded and the customer was not told it was issued.');
+    }
+    await sleep(Math.min(interval, left));
+    interval = Math.min(interval * 2, MAX_POLL_MS);
+  }
+  rt.facts.push(`Skyfire charge seen: ${formatMoney(charged, order.amount.currency)} moved to the seller service${chargeIds.length ? ` (charge ${chargeIds.join(', ')})` : ''}`);
+  return { payTokenId: pay.tokenId, moneyMoved: true, chargeIds };
 }

@@ -24,16 +24,43 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       await rejectsWithType(runOnce(acts.getWalletBalance, { currency: 'EUR' }), 'ValidationError');
     });
 
-    it('creates one pay token per case step even when the first response is lost (funds reserved once)', async () => {
-      await sb.faults('skyfire', { dropNext: 1 });
-      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1');
-      assert.equal(attempts, 2);
-      assert.equal(result.reused, true);
-      assert.equal(result.buyerTag, 'wf-sky-1/refund.pay');
-      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 1);
+    it('creates a pay token with a short expiresAt and hands it to the seller service, which charges it', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-0');
+      assert.equal(attempts, 1);
+      assert.equal(result.handedOver, true);
+      const ttl = Date.parse(result.expiresAt) / 1000 - before;
+      assert.ok(ttl > 3000 && ttl <= 3601, `expiresAt about an hour ahead (${ttl} s), not Skyfire's 24 h default`);
+      assert.equal((await sb.records('skyfire', (r) => r.path === '/seller-service/refunds')).length, 1);
+      let charged = 0;
+      for (let i = 0; i < 50 && charged < 1500; i++) {
+        charged = (await runOnce(acts.getPayTokenCharges, { tokenId: result.tokenId, currency: 'USD' })).charged.amountMinor;
+        if (charged < 1500) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(charged, 1500);
       const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
-      assert.equal(b.held.amountMinor, 1500);
+      assert.deepEqual([b.available.amountMinor, b.held.amountMinor], [48500, 0], 'the money left the wallet; nothing stays held');
       assert.doesNotMatch(JSON.stringify(result), /eyJ/); // no JWT in what reaches history
+    });
+
+    it('never reserves twice: a lost create answer ends in SKYFIRE_OUTCOME_UNKNOWN, not a second token', async () => {
+      await sb.faults('skyfire', { dropNext: 1 });
+      await rejectsWithType(runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1'), 'BusinessRuleError', (e) => {
+        assert.equal(e.code, 'SKYFIRE_OUTCOME_UNKNOWN');
+        assert.equal(e.nonRetryable, true);
+        assert.match(e.message, /wf-sky-1\/refund\.pay/);
+      });
+      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens')).length, 1);
+      const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
+      assert.equal(b.held.amountMinor, 1500, 'held once');
+    });
+
+    it('retries freely when Skyfire answered no (429 before the create): one token in the end', async () => {
+      await sb.faults('skyfire', { rateLimitNext: 2 });
+      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 700, currency: 'USD' } }, 'wf-sky-2');
+      assert.ok(attempts >= 2);
+      assert.equal(result.handedOver, true);
+      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens' && r.status === 200)).length, 1);
     });
 
     it('fails closed with InsufficientFundsError when the wallet is too low, creating nothing', async () => {
@@ -42,11 +69,10 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 0);
     });
 
-    it('creates a KYA token tagged with the case and reuses it for the same step', async () => {
+    it('creates a KYA token tagged with the case (it holds no funds)', async () => {
       const a = await runOnce(acts.createKyaToken, { step: 'kya' }, 'wf-kya');
-      const b = await runOnce(acts.createKyaToken, { step: 'kya' }, 'wf-kya');
-      assert.equal(b.tokenId, a.tokenId);
-      assert.equal(b.reused, true);
+      assert.equal(a.buyerTag, 'wf-kya/kya');
+      assert.equal((await runOnce(acts.getWalletBalance, { currency: 'USD' })).held.amountMinor, 0);
     });
   });
 

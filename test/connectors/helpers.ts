@@ -22,13 +22,14 @@ export interface TestSandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(): Promise<TestSandbox> {
+export async function startSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
   const sandbox = createSandbox();
   const server: Server = await new Promise((resolve) => {
     const s = sandbox.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ SANDBOX_URL: url, LOG_LEVEL: 'silent' });
+  // A case looks at a Skyfire pay token's charges every second here (1 min by default).
+  const config = loadConfig({ SANDBOX_URL: url, LOG_LEVEL: 'silent', SKYFIRE_CHARGE_POLL_INTERVAL: '1s', ...env });
   const clients = createConnectors(config.connectors, { timeoutMs: 5000 });
   const control = async (path: string, body?: unknown) => {
     const res = await fetch(`${url}/_sandbox${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

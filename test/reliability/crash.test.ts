@@ -54,8 +54,9 @@ describe('reliability: worker crash (SIGKILL)', function () {
     await service.svc.setFaults('all', { latencyMs: 0 });
     await service.svc.startWorker();
     const results = await waitForCases(service.client, plan.map((p) => p.callId), 8 * 60_000);
-    const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    const stoppedSafely = (id: string, s: { status: string; reason?: string }) => plan.some((p) => p.callId === id && p.skyfire) && s.status === 'needs_attention' && /may have created a pay token/.test(s.reason ?? '');
+    const notCompleted = [...results.entries()].filter(([id, s]) => s.status !== 'completed' && !stoppedSafely(id, s));
+    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes (or, paid through Skyfire, stops safely)');
 
     const records = await service.svc.sandboxRecords();
     const effects = moneyEffects(records, plan.map((p) => p.callId));
@@ -71,9 +72,11 @@ describe('reliability: worker crash (SIGKILL)', function () {
     assert.ok(retried.length >= 1, 'the new worker retried the write whose response was lost');
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);
-    assert.equal(casesWith(effects, 'refund_receipt').size, calls, 'every case has its refund receipt');
-    assert.equal(sum.byKind.refund_receipt, calls);
-    assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
+    // A Skyfire case killed between sending its pay-token create and hearing back stops safely.
+    const unknown = plan.filter((p) => p.skyfire && results.get(p.callId)?.status === 'needs_attention' && /may have created a pay token/.test(results.get(p.callId)?.reason ?? '')).length;
+    assert.equal(casesWith(effects, 'refund_receipt').size, calls - unknown, 'every case has its refund receipt');
+    assert.equal(sum.byKind.refund_receipt, calls - unknown);
+    assert.equal(casesWith(effects, 'pay_token').size, plan.filter((p) => p.skyfire).length);
     // The case's own record points at the single receipt QuickBooks holds.
     const lostCase = plan.find((p) => JSON.stringify(dropped?.body).includes(p.callId));
     if (lostCase) assert.equal(results.get(lostCase.callId)?.records.filter((r) => r.system === 'quickbooks').length, 1, `${refundWorkflowId(lostCase.callId)} references one QuickBooks record`);

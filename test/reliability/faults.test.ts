@@ -58,13 +58,17 @@ describe('reliability: API faults on every system', function () {
       `faults: ${calls} cases, ${FAULTS.errorRate * 100}% 5xx / ${FAULTS.rateLimitRate * 100}% 429 / ${FAULTS.dropResponseRate * 100}% dropped writes / 2 s latency on every system; ${records.length} API requests (${count((r) => r.status === 503)} 5xx, ${count((r) => r.status === 429)} 429, ${count((r) => r.dropped === true)} dropped responses) ` +
         `in ${seconds} s -> ${JSON.stringify(statusOf)}, ${open.length} still running, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates`,
     );
-    const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
+    // A Skyfire pay token whose create got no answer (a 5xx or a dropped response) cannot be found
+    // again (Skyfire documents no listing): that case stops for a person instead of reserving twice.
+    const unknown = new Set(plan.filter((p) => p.skyfire && results.get(p.callId)?.status === 'needs_attention' && /may have created a pay token/.test(results.get(p.callId)?.reason ?? '')).map((p) => p.callId));
+    const notCompleted = [...results.entries()].filter(([id, s]) => s.status !== 'completed' && !unknown.has(id));
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes (or, paid through Skyfire, stops safely)');
     assert.deepEqual(open, [], `every case finishes within ${waitMs / 1000} s`);
-    assert.equal(casesWith(effects, 'refund_receipt').size, calls);
-    assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
+    assert.equal(casesWith(effects, 'refund_receipt').size, calls - unknown.size);
+    assert.ok([...unknown].every((id) => !casesWith(effects, 'refund_receipt').has(id)), 'a stopped Skyfire case recorded nothing');
+    assert.equal(casesWith(effects, 'pay_token').size, plan.filter((p) => p.skyfire).length);
     assert.ok(count((r) => r.status === 503) > 0 && count((r) => r.status === 429) > 0, 'faults were actually injected');
   });
 });

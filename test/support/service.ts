@@ -101,6 +101,8 @@ export class ServiceHarness {
       // The storm and fuzz send thousands of requests from one IP on purpose.
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST: '100000',
+      // Skyfire refunds wait for the seller's charge: look every second, not every minute.
+      SKYFIRE_CHARGE_POLL_INTERVAL: '1s',
       ...this.opts.env,
     };
   }

@@ -168,11 +168,17 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       const existing = payTokens.get(key);
       if (existing) return { ...existing, reused: true };
       if (input.amount.amountMinor > wallet) throw ApplicationFailure.create({ type: ActivityErrorType.InsufficientFunds, message: 'wallet balance too low', nonRetryable: true });
-      const token: PayTokenRef = { tokenId: `pay-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: key, reused: false, amount: input.amount };
+      const token: PayTokenRef = { tokenId: `pay-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: key, reused: false, amount: input.amount, handedOver: true, chargeDeadline: '2099-01-01T00:00:00Z', pollIntervalMs: 1000 };
       payTokens.set(key, token);
       wallet -= input.amount.amountMinor;
       if (opts.payTokenFailsOnceAfterCreate && attempt === 1) throw ApplicationFailure.create({ type: ActivityErrorType.Transient, message: 'connection reset after create' });
       return token;
+    },
+    async getPayTokenCharges(input) {
+      record('getPayTokenCharges', input);
+      // The fake seller charges a token in full as soon as it has it.
+      const token = [...payTokens.values()].find((t) => t.tokenId === input.tokenId);
+      return { charged: { amountMinor: token?.amount.amountMinor ?? 0, currency: input.currency }, chargeIds: token ? [`charge-${token.tokenId}`] : [] };
     },
     async sendInvoice(input) {
       return write('sendInvoice', input, () => ({ sentTo: 'on_file' as const }));

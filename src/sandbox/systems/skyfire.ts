@@ -1,8 +1,17 @@
 /**
- * Skyfire buyer API stand-in: create token (`kya`, `pay`, `kya+pay` / `kya-pay`), wallet balance,
- * and a token listing by buyerTag (reconciliation). Auth is the `skyfire-api-key` header. Pay
- * tokens reserve wallet funds (`heldAmount`) until they expire, as on the real network, so a
- * duplicate create is visible in the balance. Control: `POST /_sandbox/skyfire/wallet {"balance"}`.
+ * Skyfire stand-in, documented endpoints only: create token (`kya`, `pay`, `kya+pay` / `kya-pay`),
+ * wallet balance, charge (seller key), and a pay token's charges (buyer key). Auth is the
+ * `skyfire-api-key` header, buyer and seller keys apart. A pay token reserves `tokenAmount` of the
+ * wallet (`heldAmount`) while it can still be charged (until it expires plus the charge grace,
+ * 24 h as Skyfire documents); money leaves the buyer's wallet only when the seller charges it.
+ * There is no token listing: Skyfire documents none.
+ *
+ * Also here: a stand-in for the SELLER SERVICE's own API (`POST /seller-service/refunds`), the
+ * party a refund's pay token is handed to (in `skyfire-pay-id`, as Skyfire's seller guides show).
+ * It charges the token through the same charge logic a seller's call to `/api/v1/tokens/charge`
+ * runs, after a delay, or never (control `POST /_sandbox/skyfire/seller {"mode","delayMs"}`).
+ * Control: `POST /_sandbox/skyfire/wallet {"balance"}`, `POST /_sandbox/skyfire/settings {"chargeGraceSeconds"}`,
+ * `POST /_sandbox/skyfire/drop-pay-creates {"count"}` (apply the next pay-token creates, lose their answers).
  */
 import { createHmac } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -29,30 +38,84 @@ interface TokenRow {
   createdAt: number;
   /** Unix seconds. */
   expiresAt: number;
+  chargedMicros: number;
+  charges: { chargeId: string; amountMicros: number; createdAt: string }[];
 }
+
+type SellerMode = 'charge' | 'partial' | 'ignore';
 
 const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 export function createSkyfireSystem(): SandboxSystem {
   let balanceMicros = 0;
   let tokens: TokenRow[] = [];
+  /** Seconds after expiry a seller may still charge (Skyfire: 24 h). Tests shorten it. */
+  let chargeGraceSeconds = 24 * 3600;
+  let seller: { mode: SellerMode; delayMs: number } = { mode: 'charge', delayMs: 0 };
+  /** Pay-token creates to apply and then answer with a closed connection (a lost answer on one endpoint). */
+  let dropPayCreates = 0;
+  const timers = new Set<NodeJS.Timeout>();
   const reset = () => {
     balanceMicros = toMicros(SKYFIRE_SEED.balance) ?? 0;
     tokens = [];
+    chargeGraceSeconds = 24 * 3600;
+    seller = { mode: 'charge', delayMs: 0 };
+    dropPayCreates = 0;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
   };
   reset();
 
   const nowS = () => Math.floor(Date.now() / 1000);
-  const heldMicros = () => tokens.filter((t) => t.expiresAt > nowS()).reduce((sum, t) => sum + t.valueMicros, 0);
+  const chargeable = (t: TokenRow) => t.valueMicros > 0 && nowS() < t.expiresAt + chargeGraceSeconds;
+  const heldMicros = () => tokens.filter(chargeable).reduce((sum, t) => sum + t.valueMicros - t.chargedMicros, 0);
+  const sign = (head: string, body: string) => createHmac('sha256', 'skyfire-sandbox').update(`${head}.${body}`).digest('base64url');
+
+  /** The seller's charge (POST /api/v1/tokens/charge): moves money from the buyer's wallet. */
+  const charge = (jwt: string, chargeAmount: unknown): { status: number; body: Record<string, unknown> } => {
+    const [head, body, sig] = jwt.split('.');
+    const row = tokens.find((t) => t.token === jwt);
+    if (!head || !body || sig !== sign(head, body) || !row) return { status: 401, body: { code: 'NOT_AUTHORIZED', message: 'Invalid token' } };
+    if (row.valueMicros === 0) return { status: 400, body: { code: 'BAD_REQUEST', message: 'kya tokens cannot be charged' } };
+    if (!chargeable(row)) return { status: 401, body: { code: 'NOT_AUTHORIZED', message: 'Token expired beyond the charge window' } };
+    const remaining = row.valueMicros - row.chargedMicros;
+    const m = chargeAmount === undefined ? remaining : typeof chargeAmount === 'string' ? toMicros(chargeAmount) : undefined;
+    if (m === undefined || m <= 0) return { status: 422, body: { code: 'VALIDATION_ERROR', message: 'Request validation failed', details: { chargeAmount: { message: 'chargeAmount must be a positive decimal string' } } } };
+    if (m > remaining) return { status: 402, body: { code: 'PAYMENT_ERROR', message: 'Charge amount exceeds the remaining token balance' } };
+    row.chargedMicros += m;
+    balanceMicros -= m;
+    row.charges.push({ chargeId: uuid(), amountMicros: m, createdAt: new Date().toISOString() });
+    return { status: 200, body: { amountCharged: fromMicros(m, 6), remainingBalance: fromMicros(row.valueMicros - row.chargedMicros, 6) } };
+  };
   const error = (res: Response, status: number, code: string, message: string, details?: Record<string, { message: string }>) =>
     res.status(status).json({ code, message, ...(details ? { details } : {}) });
 
   const router = () => {
     const r = express.Router();
+    // The seller service's own API (not Skyfire's): receives a refund's pay token and charges it.
+    r.post('/seller-service/refunds', (req, res) => {
+      const jwt = req.headers['skyfire-pay-id'];
+      if (typeof jwt !== 'string' || !jwt) return void res.status(403).json({ error: 'Missing token in skyfire-pay-id header' });
+      if (!tokens.some((t) => t.token === jwt)) return void res.status(401).json({ error: 'Invalid token' });
+      if (seller.mode !== 'ignore') {
+        const row = tokens.find((t) => t.token === jwt) as TokenRow;
+        const amount = seller.mode === 'partial' ? fromMicros(Math.floor(row.valueMicros / 2), 6) : undefined;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          charge(jwt, amount);
+        }, seller.delayMs);
+        timers.add(timer);
+      }
+      res.status(202).json({ received: true });
+    });
+
     r.use((req, res, next) => {
       const key = req.headers['skyfire-api-key'];
       if (!key) return error(res, 401, 'NOT_AUTHORIZED', 'Missing skyfire-api-key header');
-      if (key !== SANDBOX_CREDENTIALS.skyfire) return error(res, 401, 'NOT_AUTHORIZED', 'Invalid API key');
+      if (key !== SANDBOX_CREDENTIALS.skyfire && key !== SANDBOX_CREDENTIALS.skyfireSeller) return error(res, 401, 'NOT_AUTHORIZED', 'Invalid API key');
+      // Keys are per role: only a seller charges, only the buyer creates tokens and reads its charges.
+      const sellerPath = req.path === '/api/v1/tokens/charge';
+      if ((key === SANDBOX_CREDENTIALS.skyfireSeller) !== sellerPath) return error(res, 403, 'FORBIDDEN', sellerPath ? 'Charging needs a seller agent API key' : 'This endpoint needs a buyer agent API key');
       next();
     });
 
@@ -105,34 +168,36 @@ export function createSkyfireSystem(): SandboxSystem {
       const head = b64url({ alg: 'ES256', typ: `${type.replace('-', '+')}+jwt`, kid: 'sandbox' });
       const body = b64url(claims);
       // Not a real ES256 signature: the sandbox is not a token issuer anyone should trust.
-      const sig = createHmac('sha256', 'skyfire-sandbox').update(`${head}.${body}`).digest('base64url');
+      const sig = sign(head, body);
       const token = `${head}.${body}.${sig}`;
-      tokens.push({ tokenId, token, type, buyerTag: typeof b.buyerTag === 'string' ? b.buyerTag : null, sellerServiceId: String(b.sellerServiceId ?? ''), valueMicros: isPay ? valueMicros : 0, createdAt: Date.now(), expiresAt });
+      tokens.push({ tokenId, token, type, buyerTag: typeof b.buyerTag === 'string' ? b.buyerTag : null, sellerServiceId: String(b.sellerServiceId ?? ''), valueMicros: isPay ? valueMicros : 0, createdAt: Date.now(), expiresAt, chargedMicros: 0, charges: [] });
+      if (isPay && dropPayCreates > 0) {
+        dropPayCreates--;
+        req.socket.destroy();
+        return;
+      }
       res.json({ token });
     });
 
-    // Token listing (the reconciliation read). The real path/shape is unconfirmed (docs/connectors.md);
-    // this follows the catalogued "list buyer tokens": cursor paging, items with tokenId, buyerTag, status.
-    r.get('/api/v1/tokens', (req, res) => {
-      const tag = typeof req.query.buyerTag === 'string' ? req.query.buyerTag : undefined;
-      const limit = Math.min(Number(req.query.limit ?? 50) || 50, 100);
-      const cursor = Number(req.query.cursor ?? 0) || 0;
-      const rows = tokens.filter((t) => !tag || t.buyerTag === tag).sort((a, b) => b.createdAt - a.createdAt);
-      const page = rows.slice(cursor, cursor + limit);
+    r.post('/api/v1/tokens/charge', (req, res) => {
+      const b = (req.body ?? {}) as { token?: unknown; chargeAmount?: unknown };
+      if (typeof b.token !== 'string') return error(res, 422, 'VALIDATION_ERROR', 'Request validation failed', { token: { message: 'token is required' } });
+      const out = charge(b.token, b.chargeAmount);
+      res.status(out.status).json(out.body);
+    });
+
+    // A pay token's charges, for its buyer. Skyfire documents the endpoint (Get Token Charges); the
+    // response fields here are our reading and unconfirmed (docs/connectors.md).
+    r.get('/api/v1/tokens/:tokenId/charges', (req, res) => {
+      const row = tokens.find((t) => t.tokenId === req.params.tokenId);
+      if (!row) return error(res, 404, 'NOT_FOUND', 'Token not found');
+      if (row.valueMicros === 0) return error(res, 400, 'BAD_REQUEST', 'Only pay and kya-pay tokens have charges');
       res.json({
-        data: page.map((t) => ({
-          tokenId: t.tokenId,
-          type: t.type,
-          buyerTag: t.buyerTag,
-          sellerServiceId: t.sellerServiceId,
-          status: t.expiresAt <= nowS() ? 'EXPIRED' : t.valueMicros > 0 ? 'VALUE_RESERVED' : 'ISSUED',
-          value: fromMicros(t.valueMicros, 6),
-          chargeTotal: '0',
-          charges: [],
-          createdAt: new Date(t.createdAt).toISOString(),
-          expiresAt: t.expiresAt,
-        })),
-        nextCursor: cursor + limit < rows.length ? String(cursor + limit) : null,
+        tokenId: row.tokenId,
+        tokenAmount: fromMicros(row.valueMicros, 6),
+        chargedAmount: fromMicros(row.chargedMicros, 6),
+        remainingBalance: fromMicros(row.valueMicros - row.chargedMicros, 6),
+        charges: row.charges.map((c) => ({ chargeId: c.chargeId, amount: fromMicros(c.amountMicros, 6), createdAt: c.createdAt })),
       });
     });
     return r;
@@ -154,6 +219,21 @@ export function createSkyfireSystem(): SandboxSystem {
         res.json({ balance: fromMicros(balanceMicros), heldAmount: fromMicros(heldMicros()) });
       });
       r.get('/tokens', (_req, res) => res.json(tokens.map(({ token: _t, ...rest }) => rest)));
+      r.post('/settings', (req, res) => {
+        const g = Number((req.body as { chargeGraceSeconds?: unknown }).chargeGraceSeconds);
+        if (Number.isFinite(g) && g >= 0) chargeGraceSeconds = g;
+        res.json({ chargeGraceSeconds });
+      });
+      r.post('/drop-pay-creates', (req, res) => {
+        dropPayCreates = Number((req.body as { count?: unknown }).count ?? 1) || 0;
+        res.json({ dropPayCreates });
+      });
+      r.post('/seller', (req, res) => {
+        const b = req.body as { mode?: SellerMode; delayMs?: number };
+        if (b.mode && !['charge', 'partial', 'ignore'].includes(b.mode)) return void res.status(400).json({ error: 'mode is charge, partial or ignore' });
+        seller = { mode: b.mode ?? seller.mode, delayMs: Number.isFinite(b.delayMs) ? Number(b.delayMs) : seller.delayMs };
+        res.json(seller);
+      });
       return r;
     },
   };
