@@ -78,7 +78,10 @@ export interface MoneyActivityDeps {
   decisionKey: string;
   /** For the lock workflow. */
   temporal: { client: Client; taskQueue: string };
-  /** How long a lock is held at most (default 2 h: longer than every money activity's retries). */
+  /**
+   * How long a lock is held at most (default 30 h: longer than every money activity's retries and
+   * than a Skyfire refund's wait for the seller's charge, token lifetime 1 h + 24 h grace).
+   */
   lockLeaseMs?: number;
 }
 
@@ -102,7 +105,7 @@ export function ledgerLine(invoiceNumber: string | undefined, ref: string): stri
 
 export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities {
   const qbo = deps.quickbooks;
-  const leaseMs = deps.lockLeaseMs ?? 2 * 3_600_000;
+  const leaseMs = deps.lockLeaseMs ?? 30 * 3_600_000;
   const currencyOf = (ref?: { value: string }) => ref?.value ?? 'USD';
 
   /** Facts re-read from QuickBooks, and the records this very step already wrote (a retry after a lost response). */

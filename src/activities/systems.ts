@@ -31,6 +31,7 @@ export const ACTIVITY_SYSTEM_OF = {
   getWalletBalance: 'skyfire',
   createKyaToken: 'skyfire',
   createPayToken: 'skyfire',
+  getPayTokenCharges: 'skyfire',
   openTicket: 'zendesk',
   addTicketNote: 'zendesk',
   archiveDocument: 'drive',

@@ -94,7 +94,8 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
   // for as long as a holder may hold it (the lock's lease), so cases queue rather than fail.
   lock: {
     startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '2 hours',
+    // As long as a holder may hold it (the lock's 30 h lease: a Skyfire refund waits for its charge).
+    scheduleToCloseTimeout: '30 hours',
     retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
   },
   notify: {

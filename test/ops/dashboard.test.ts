@@ -227,7 +227,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       [['quickbooks', 'temporal'], createMoneyActivities({ quickbooks: stub, policy: stub, decisionKey: 'k', temporal: stub })],
       [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
       [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
-      [['skyfire'], createSkyfireActivities({ skyfire: stub })],
+      [['skyfire'], createSkyfireActivities({ skyfire: stub, refunds: stub })],
       [['zendesk'], createZendeskActivities({ zendesk: stub })],
       [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
       [['drive'], createDriveActivities({ drive: stub, quickbooks: stub })],
