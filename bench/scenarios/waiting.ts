@@ -223,7 +223,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       toUpdate.push(answeredAt - sentAt);
       toCompleted.push(doneAt - sentAt);
       const events = (await handle.fetchHistory()).events ?? [];
-      const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRefund');
+      const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveMoney');
       const completed = scheduled && events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
       if (completed?.eventTime) toRefund.push(Number(completed.eventTime.seconds) * 1000 + Math.floor((completed.eventTime.nanos ?? 0) / 1e6) - sentAt);
     },

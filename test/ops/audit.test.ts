@@ -129,7 +129,7 @@ describe('audit: documented search-attribute queries and the waiting-cases comma
 
     const table = formatWaitingCases(all);
     assert.match(table, /^AGE\s+CASE TYPE/);
-    assert.match(table, /750\.00 USD/);
+    assert.match(table, /USD 750\.00/);
     assert.match(table, /no worker answered/);
   });
 

@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequestView, FinanceAlertView } from '../../src/activities/contract';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
+import { WORKFLOW_TYPE } from '../../src/domain/case';
 import { DecisionAction, DecisionRejection, statusQuery, type CaseState } from '../../src/workflows/messages';
 import { APPROVER_1, APPROVER_2, CFO, assertRefused, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, waitForState, type CaseEnv } from './helpers';
 
@@ -222,6 +223,27 @@ describe('case workflows', function () {
       assert.equal(childState.caseType, 'charge_dispute');
       assert.equal((await child.query(statusQuery)).callId, input.call.callId);
       await child.terminate('test done');
+    });
+
+    it('never re-runs a case the call already ran, even a closed one (the intake id-reuse policy)', async () => {
+      env = await caseEnv();
+      const input = caseInput('triage', { accountId: 'ACME-001', paymentId: '3001' }, { intentConfidence: 0.4, candidateCaseTypes: ['receipt_request'] });
+      // The receipt case of this call already ran to completion.
+      const earlier = await env.client.workflow.start(WORKFLOW_TYPE.receipt_request, {
+        args: [{ ...input, caseType: 'receipt_request', candidateCaseTypes: undefined }],
+        taskQueue: env.taskQueue,
+        workflowId: caseWorkflowId(input.call.callId, 'receipt_request'),
+      });
+      assert.equal(((await earlier.result()) as CaseState).status, 'completed');
+      const sends = env.fake.callsOf('sendReceipt').length;
+      const h = await env.start(input);
+      await decide(h, decision(await waitForRequest(h), APPROVER_1, DecisionAction.ChooseCase, { caseType: 'receipt_request' }));
+      const s = await result(h);
+      assert.equal(s.status, 'completed');
+      const latest = await env.client.workflow.getHandle(caseWorkflowId(input.call.callId, 'receipt_request')).describe();
+      assert.equal(latest.runId, earlier.firstExecutionRunId, 'no second run of the closed case');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(env.fake.callsOf('sendReceipt').length, sends, 'the receipt was not sent again');
     });
   });
 });
