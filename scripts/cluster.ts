@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     uiCodecIncludeCredentials: true,
     uiCorsOrigins: config.http.publicBaseUrl,
     tools,
+    temporalCliPath: config.temporal.dev.cliPath,
+    pathVar: config.pathVar,
     log,
   });
   console.error(

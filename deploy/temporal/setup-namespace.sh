@@ -10,27 +10,33 @@ cli() {
   "$TEMPORAL_CLI" --address "$TEMPORAL_ADDRESS" "$@"
 }
 
-tries=0
-until cli operator cluster health >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 120 ]; then
-    echo "setup-namespace: Temporal at $TEMPORAL_ADDRESS did not become healthy" >&2
-    exit 1
-  fi
-  sleep 1
-done
+# Retries a command for up to a minute: right after start-up, or after the namespace was just
+# created, the frontend may not know it yet (its namespace cache refreshes every few seconds).
+retry() {
+  tries=0
+  until "$@"; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 60 ]; then
+      echo "setup-namespace: gave up on: $*" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
 
-if ! cli operator namespace describe -n "$NAMESPACE" >/dev/null 2>&1; then
-  cli operator namespace create -n "$NAMESPACE" --retention "$RETENTION"
+retry cli operator cluster health >/dev/null 2>&1
+
+if cli operator namespace describe -n "$NAMESPACE" >/dev/null 2>&1; then
+  retry cli operator namespace update -n "$NAMESPACE" --retention "$RETENTION" >/dev/null
+else
+  retry cli operator namespace create -n "$NAMESPACE" --retention "$RETENTION"
 fi
-cli operator namespace update -n "$NAMESPACE" --retention "$RETENTION" >/dev/null
 
 # The case search attributes of src/temporal/search-attributes.ts (test/ops/cluster-config.test.ts
 # checks that this list and that file agree). No personal data: ids, types, amounts and states.
-existing=$(cli operator search-attribute list -n "$NAMESPACE")
 attribute() {
-  if ! printf '%s\n' "$existing" | grep -qw "$1"; then
-    cli operator search-attribute create -n "$NAMESPACE" --name "$1" --type "$2"
+  if ! cli operator search-attribute list -n "$NAMESPACE" 2>/dev/null | grep -qw "$1"; then
+    retry cli operator search-attribute create -n "$NAMESPACE" --name "$1" --type "$2" >/dev/null
   fi
 }
 attribute BillingCaseType Keyword

@@ -232,6 +232,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     if (opts.ui) ui = await startUi(tools, dir, uiLog, ports, opts);
   } catch (err) {
     await stopServer({ kill: true });
+    if (pgRunning()) stopPostgres('fast');
+    process.removeListener('exit', killOnExit);
     throw err;
   }
 
