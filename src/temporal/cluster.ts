@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DEPLOY_TEMPORAL_DIR, ensureClusterTools, readServerEnv, type ClusterTools } from './cluster-tools';
@@ -34,6 +35,31 @@ export interface ClusterPorts {
 }
 
 export const CLUSTER_PORT_COUNT = 11;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first port of `size` consecutive free ports in [from, to), tried from a random slot: fixed
+ * ports a run can name (the dev-server tests use ephemeral ports, so a range below them never
+ * collides), and two runs on one machine rarely pick the same block.
+ */
+export async function freePortBlock(size: number, from = 17000, to = 18000): Promise<number> {
+  const slots = Math.floor((to - from) / size);
+  const first = Math.floor(Math.random() * slots);
+  for (let i = 0; i < slots; i++) {
+    const start = from + ((first + i) % slots) * size;
+    let ok = true;
+    for (let p = start; p < start + size && ok; p++) ok = await portFree(p);
+    if (ok) return start;
+  }
+  throw new Error(`no block of ${size} free ports in ${from}-${to - 1}`);
+}
 
 export function clusterPorts(base: number): ClusterPorts {
   return {
@@ -80,6 +106,10 @@ export interface Cluster {
   /** psql-style connection facts for the visibility database (tests query it directly). */
   postgres: { host: string; port: number; user: string; socketDir: string; bin: string };
   serverLog: string;
+  /** temporal-server's process id while it runs (CPU and memory sampling). */
+  serverPid(): number | undefined;
+  /** Size of the two databases, bytes. */
+  dbBytes(): number;
   /** Stops temporal-server (SIGTERM, or SIGKILL for a crash) and starts it again on the same database. */
   restartServer(opts?: { kill?: boolean; downMs?: number }): Promise<void>;
   stopServer(opts?: { kill?: boolean }): Promise<void>;
@@ -245,6 +275,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     dir,
     postgres: { host: '127.0.0.1', port: ports.postgres, user: PG_USER, socketDir, bin: tools.postgresBin },
     serverLog,
+    serverPid: () => (server && server.exitCode === null ? server.pid : undefined),
+    dbBytes: () =>
+      Number(sql('postgres', `SELECT sum(pg_database_size(datname)) FROM pg_database WHERE datname IN ('${serverEnv.DBNAME ?? 'temporal'}', '${serverEnv.VISIBILITY_DBNAME ?? 'temporal_visibility'}')`)[0]),
     stopServer,
     startServer,
     async restartServer({ kill = false, downMs = 0 } = {}) {

@@ -7,43 +7,20 @@
  * CLUSTER_KEEP=1 keeps the directory (logs, database) for a look after a failure.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CLUSTER_PORT_COUNT, clusterPorts, startCluster, type Cluster } from '../../src/temporal/cluster';
+import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster, type Cluster } from '../../src/temporal/cluster';
 import { startTestServer, stopTestServer, NAMESPACE } from '../support/temporal';
 
 /** Ports per test run: the cluster's, then the sandbox and the API processes. */
 export const PORT_BLOCK = 20;
-const RANGE = { from: 17000, to: 18000 };
 
 let cluster: Cluster | undefined;
 let dir: string | undefined;
 let base = 0;
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A block of PORT_BLOCK free ports in 17000-17999, starting at a random slot. */
-async function freeBlock(): Promise<number> {
-  const slots = Math.floor((RANGE.to - RANGE.from) / PORT_BLOCK);
-  const first = Math.floor(Math.random() * slots);
-  for (let i = 0; i < slots; i++) {
-    const start = RANGE.from + ((first + i) % slots) * PORT_BLOCK;
-    let ok = true;
-    for (let p = start; p < start + PORT_BLOCK && ok; p++) ok = await portFree(p);
-    if (ok) return start;
-  }
-  throw new Error(`no block of ${PORT_BLOCK} free ports in ${RANGE.from}-${RANGE.to - 1}`);
-}
-
 export async function mochaGlobalSetup(): Promise<void> {
-  base = await freeBlock();
+  base = await freePortBlock(PORT_BLOCK);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-cluster-'));
   const started = Date.now();
   cluster = await startCluster({
