@@ -32,6 +32,7 @@ const ms = (t: temporal.api.history.v1.IHistoryEvent) => Number(t.eventTime?.sec
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'activity-latency-'));
+  fs.chmodSync(dir, 0o755); // the cluster's PostgreSQL runs as the postgres user
   const server = await startBenchServer({ cluster: values.cluster, dir, pragmas: DEFAULT_PRAGMAS });
   try {
     const taskQueue = `latency-${Date.now()}`;

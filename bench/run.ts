@@ -157,9 +157,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     targets: [],
   };
   try {
-    progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')}${opts.serverConfig ? `; dynamic config ${Object.entries(opts.serverConfig).map(([k, v]) => `${k}=${String(v)}`).join(', ')} over the project's defaults` : ''})`);
     if (opts.cluster && opts.temporalAddress) throw new BenchUsageError('--cluster and --temporal-address exclude each other');
     if (opts.cluster) progress('starting the project cluster (PostgreSQL + temporal-server; src/temporal/cluster.ts)');
+    else progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')}${opts.serverConfig ? `; dynamic config ${Object.entries(opts.serverConfig).map(([k, v]) => `${k}=${String(v)}`).join(', ')} over the project's defaults` : ''})`);
     const server = await startBenchServer({ reuseAddress: opts.temporalAddress, cluster: opts.cluster, dir: opts.outDir, pragmas: opts.pragmas, dynamicConfig: opts.serverConfig ?? {} });
     cleanups.push(() => server.stop());
     report.server = {

@@ -159,6 +159,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   fs.mkdirSync(socketDir, { recursive: true });
   // The postgres user must reach its data directory and socket directory.
   fs.chmodSync(dir, 0o755);
+  if (isRoot()) {
+    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) throw new Error(`the cluster directory ${dir} is inside ${d}, which the postgres user cannot enter (chmod o+x it, or choose another --dir)`);
+    }
+  }
   if (isRoot()) run('chown', ['postgres:postgres', socketDir], { what: 'chown socket dir' });
   const pgCtl = path.join(tools.postgresBin, 'pg_ctl');
 

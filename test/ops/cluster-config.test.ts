@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
 import { POSTGRES_MAJOR, readServerEnv, TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../src/temporal/cluster-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 
@@ -80,5 +81,13 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
     assert.throws(() => readServerEnv(tmp), /bad\.env:2: expected KEY=VALUE without quotes/);
     fs.writeFileSync(tmp, '# comment\n\nA=1\n');
     assert.deepEqual(readServerEnv(tmp), { A: '1' });
+  });
+
+  it('versions workers only with both WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID', () => {
+    assert.equal(loadConfig({}).worker.deployment, undefined, 'unversioned by default');
+    assert.deepEqual(loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs', WORKER_BUILD_ID: 'abc123' }).worker.deployment, { name: 'billing-handoffs', buildId: 'abc123' });
+    assert.throws(() => loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs' }), (err: unknown) => err instanceof ConfigError && /set both/.test(err.message));
+    assert.throws(() => loadConfig({ WORKER_BUILD_ID: 'abc' }), ConfigError);
+    assert.throws(() => loadConfig({ WORKER_DEPLOYMENT_NAME: 'a b', WORKER_BUILD_ID: 'x' }), /letters, digits/);
   });
 });
