@@ -10,13 +10,13 @@
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { encodeButtonValue } from '../../src/slack/interactions';
 import { NAMESPACE } from '../support/temporal';
-import { ServiceHarness, request, type ChildHandle, type SandboxRecord } from '../support/service';
+import { ServiceHarness, type ChildHandle, type SandboxRecord } from '../support/service';
 import { refundCall, runTag } from '../reliability/calls';
 import { casesWith, moneyEffects, summarize } from '../reliability/ledger';
 import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases, waitForPendingApproval } from '../reliability/helpers';
 import { sparePort, testCluster } from './fixture';
+import { productionEnv, slackApprove } from './helpers';
 
 interface Planned {
   callId: string;
@@ -37,7 +37,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     svc = new ServiceHarness({
       temporalAddress: testCluster().address,
       // Production refuses missing credentials unless the sandboxed systems are named.
-      env: { NODE_ENV: 'production', SANDBOX_SYSTEMS: 'all', LOG_LEVEL: 'warn' },
+      env: productionEnv(),
     });
     svc.sandboxPort = sparePort(0);
     await svc.startSandbox();
@@ -61,28 +61,6 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     }
   }
 
-  /** Clicks Approve in Slack: a signed block_actions payload to one API's interactions endpoint. */
-  async function slackApprove(apiUrl: string, callId: string, requestId: string, userId = 'U0FIN0001') {
-    const payload = {
-      type: 'block_actions',
-      user: { id: userId, username: userId.toLowerCase() },
-      container: { type: 'message', channel_id: 'C0FINANCE', message_ts: '1700000000.000100' },
-      actions: [{ action_id: 'approve', block_id: 'decision', type: 'button', value: encodeButtonValue({ w: refundWorkflowId(callId), r: requestId, a: 'approve' }) }],
-    };
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    for (let attempt = 1; ; attempt++) {
-      const ts = Math.floor(Date.now() / 1000);
-      const res = await request(`${apiUrl}/slack/interactions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': svc.slackSignature(ts, body) },
-        body,
-      }).catch((err: Error) => ({ status: 599, json: undefined, text: err.message }));
-      // Slack retries an interaction that did not get a 200; so do we, for a while.
-      if (res.status === 200 || attempt >= 40) return res;
-      await sleep(500);
-    }
-  }
-
   /** Starts `n` refunds above the automation limit and waits until each asks for approval. */
   async function waitingCases(prefix: string, n: number) {
     const plan = Array.from({ length: n }, (_, i) => ({ callId: `call_${prefix}_${tag}_${i}`, skyfire: false }));
@@ -94,7 +72,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   }
 
   async function approveAll(cases: { callId: string; requestId: string }[]) {
-    const answers = await Promise.all(cases.map((c, i) => slackApprove(api(i), c.callId, c.requestId)));
+    const answers = await Promise.all(cases.map((c, i) => slackApprove(svc, api(i), c.callId, c.requestId)));
     assert.deepEqual(answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.text.slice(0, 100)}`.trim()), cases.map(() => '200'));
   }
 

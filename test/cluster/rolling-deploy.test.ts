@@ -20,9 +20,10 @@ import { NAMESPACE, workflowBundle } from '../support/temporal';
 import { ServiceHarness } from '../support/service';
 import { refundCall, runTag } from '../reliability/calls';
 import { casesWith, moneyEffects, summarize } from '../reliability/ledger';
-import { decide, figure, refundWorkflowId, waitForCases, waitForPendingApproval } from '../reliability/helpers';
+import { figure, refundWorkflowId, waitForCases, waitForPendingApproval } from '../reliability/helpers';
 import { REFUND_FLOW_MEMO } from './fixtures/workflows-v2';
 import { sparePort, testCluster } from './fixture';
+import { productionEnv, slackApprove } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PINNED = temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED;
@@ -43,7 +44,7 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     fs.writeFileSync(v2Bundle, v2.code);
     svc = new ServiceHarness({
       temporalAddress: testCluster().address,
-      env: { NODE_ENV: 'production', SANDBOX_SYSTEMS: 'all', LOG_LEVEL: 'warn' },
+      env: productionEnv(),
     });
     svc.sandboxPort = sparePort(3);
     await svc.startSandbox();
@@ -111,7 +112,7 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     assert.equal(pinnedToV1, old.length, 'visibility shows the waiting cases pinned to v1');
 
     // 3. The old cases are approved: v1 workers run them to the end. Then the new ones.
-    for (const c of [...old, ...fresh]) await decide(client, c.callId, c.requestId, ['U0FIN0001']);
+    for (const c of [...old, ...fresh]) assert.equal((await slackApprove(svc, svc.apiUrl, c.callId, c.requestId)).status, 200, `${c.callId} approved`);
     const results = await waitForCases(client, [...old, ...fresh].map((c) => c.callId), 5 * 60_000);
     assert.deepEqual([...results.values()].map((s) => s.status), [...old, ...fresh].map(() => 'completed'));
     for (const c of old) assert.deepEqual(await versionOf(c.callId), { buildId: 'v1', behavior: PINNED, memo: undefined }, `${c.callId} finished on v1`);
