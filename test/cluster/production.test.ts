@@ -150,13 +150,16 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     assert.ok(lost, 'the dropped write belongs to a case of this test');
     // Which worker runs it: the pending activity's worker identity (reliability-worker:<pid>).
     let victim: ChildHandle | undefined;
+    let pending: unknown;
     for (let i = 0; i < 100 && !victim; i++) {
       const desc = await client.workflow.getHandle(refundWorkflowId(lost.callId)).describe();
-      const identity = desc.raw.pendingActivities?.find((a) => a.activityType?.name?.toLowerCase().includes('refund'))?.lastWorkerIdentity;
+      pending = desc.raw.pendingActivities?.map((a) => ({ type: a.activityType?.name, state: a.state, identity: a.lastWorkerIdentity }));
+      // The case runs one activity at a time; the pending one is the write that got no answer.
+      const identity = desc.raw.pendingActivities?.find((a) => a.lastWorkerIdentity)?.lastWorkerIdentity;
       victim = svc.workers.find((w) => identity === `reliability-worker:${w.process.pid}` && w.process.exitCode === null);
       if (!victim) await sleep(20);
     }
-    assert.ok(victim, 'found the worker process running the refund write');
+    assert.ok(victim, `found the worker process running the refund write; pending activities: ${JSON.stringify(pending)}`);
     await svc.kill(victim);
     const survivor = svc.workers.find((w) => w !== victim && w.process.exitCode === null && w.process.signalCode === null);
     assert.ok(survivor, 'the other worker is still running');
@@ -169,8 +172,10 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     // Only this scenario's cases: the records hold the earlier scenarios' money too.
     const effects = moneyEffects(records, plan.map((p) => p.callId)).filter((e) => e.callId);
     const sum = summarize(effects);
-    figure(`cluster crash: ${plan.length} cases, worker pid ${victim.process.pid} SIGKILLed after refund write #${dropped.seq} was applied -> all completed on the other worker, lost write replayed ${replays.length}x, ${sum.duplicates.length} duplicates`);
-    assert.ok(replays.length >= 1, 'the surviving worker retried the write with the same requestid');
+    figure(`cluster crash: ${plan.length} cases, worker pid ${victim.process.pid} SIGKILLed after refund write #${dropped.seq} was applied -> all completed on the other worker, lost write replayed ${replays.length}x (else found by the re-check), ${sum.duplicates.length} duplicates`);
+    // The surviving worker either replays the write with its requestid (QuickBooks answers the
+    // first result) or finds it by the money path's re-check; either way it exists once.
+    assert.equal(effects.filter((e) => e.callId === lost.callId && e.kind === 'refund_receipt').length, 1, 'the refund whose answer was lost exists once in QuickBooks');
     assert.deepEqual(sum.duplicates, []);
     assert.equal(sum.byKind.refund_receipt, plan.length);
     assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length, 'one pay token per Skyfire-paid refund');
@@ -223,7 +228,8 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const ids = planned.map((p) => p.callId);
     const effects = moneyEffects(await svc.sandboxRecords(), ids);
     const sum = summarize(effects);
-    const onServer = await listWorkflowIds(client, svc.taskQueue);
+    // Case workflows only: the money path's per-customer lock workflows share the task queue.
+    const onServer = (await listWorkflowIds(client, svc.taskQueue)).filter((id) => id.startsWith('case-'));
     figure(`cluster ledger: ${ids.length} cases -> ${onServer.length} workflows, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, ${sum.unattributed} unattributed`);
     assert.deepEqual(sum.duplicates, [], '0 duplicates');
     assert.equal(sum.unattributed, 0);
@@ -246,7 +252,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const statusField = field('BillingCaseStatus');
     const callField = field('DialNexaCallId');
     const tq = svc.taskQueue.replace(/'/g, "''");
-    const query = `SELECT workflow_id, status, search_attributes->>'${statusField}' FROM executions_visibility WHERE task_queue = '${tq}'`;
+    const query = `SELECT workflow_id, status, search_attributes->>'${statusField}' FROM executions_visibility WHERE task_queue = '${tq}' AND workflow_id LIKE 'case-%'`;
     let rows: string[] = [];
     // Visibility is written asynchronously (transfer tasks): wait for the last closes to land.
     for (let i = 0; i < 40; i++) {
