@@ -71,6 +71,15 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     return plan.map((p, i) => ({ ...p, requestId: (requests[i] as { requestId: string }).requestId }));
   }
 
+  /**
+   * Approves each case once it asks (refunds without an invoice go to review under the refund
+   * policy), alternating between the APIs.
+   */
+  async function approveWhenAsked(callIds: string[]) {
+    const requests = await Promise.all(callIds.map((id) => waitForPendingApproval(client, id, 180_000)));
+    await approveAll(callIds.map((callId, i) => ({ callId, requestId: (requests[i] as { requestId: string }).requestId })));
+  }
+
   async function approveAll(cases: { callId: string; requestId: string }[]) {
     const answers = await Promise.all(cases.map((c, i) => slackApprove(svc, api(i), c.callId, c.requestId)));
     assert.deepEqual(answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.text.slice(0, 100)}`.trim()), cases.map(() => '200'));
@@ -112,6 +121,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     assert.deepEqual([...new Set(answers.map((a) => a.res.status))], [202], JSON.stringify(answers.find((a) => a.res.status !== 202)?.res));
     const starts = answers.flatMap((a) => (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'));
     assert.equal(starts.length, calls, 'exactly one delivery per call started its case');
+    await approveWhenAsked(plan.map((p) => p.callId));
     await expectCompleted(plan.map((p) => p.callId));
     const sum = summarize(moneyEffects(await svc.sandboxRecords(), plan.map((p) => p.callId)).filter((e) => e.callId));
     figure(`cluster storm: ${calls} calls x ${deliveries} deliveries over 2 APIs -> ${starts.length} starts, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, all completed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -130,11 +140,15 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   it('survives a worker SIGKILLed right after a QuickBooks refund was applied: the other worker finishes it, once', async () => {
     const plan = Array.from({ length: size('CLUSTER_CRASH_CALLS', 6) }, (_, i) => ({ callId: `call_ccrash_${tag}_${i}`, skyfire: i % 3 === 1 }));
     planned.push(...plan);
+    const answers = await Promise.all(plan.map((p, i) => deliver(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }), api(i))));
+    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    const requests = await Promise.all(plan.map((p) => waitForPendingApproval(client, p.callId, 180_000)));
+    // Slow every API a little so activities overlap, and make the next QuickBooks write apply but
+    // never answer; then approve: the refunds run into it.
     const since = (await svc.sandboxRecords()).length;
     await svc.setFaults('all', { latencyMs: 250 });
     await svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
-    const answers = await Promise.all(plan.map((p, i) => deliver(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }), api(i))));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    await approveAll(plan.map((p, i) => ({ callId: p.callId, requestId: (requests[i] as { requestId: string }).requestId })));
 
     // The write the sandbox applied but never answered: its activity is still running on one worker.
     let dropped: SandboxRecord | undefined;
