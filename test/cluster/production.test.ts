@@ -213,6 +213,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const after = await Promise.all(cases.map((c) => waitForPendingApproval(client, c.callId, 120_000)));
     assert.deepEqual(after.map((a) => a.requestId), cases.map((c) => c.requestId), 'the same approval requests are still open');
     await approveAll(cases);
+    await approveWhenAsked([late.callId]);
     await expectCompleted([...cases.map((c) => c.callId), late.callId]);
     figure(`cluster server restart: ${cases.length} waiting cases, temporal-server SIGKILLed and back after ${(downMs / 1000).toFixed(1)} s -> all approved and completed, late call redelivered after a 503`);
   });
@@ -234,6 +235,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const after = await Promise.all(cases.map((c) => waitForPendingApproval(client, c.callId, 120_000)));
     assert.deepEqual(after.map((a) => a.requestId), cases.map((c) => c.requestId));
     await approveAll(cases);
+    await approveWhenAsked([late.callId]);
     await expectCompleted([...cases.map((c) => c.callId), late.callId]);
     figure(`cluster PostgreSQL restart: ${cases.length} waiting cases, database down ${(downMs / 1000).toFixed(1)} s (immediate stop) -> all approved and completed, a call delivered during the outage started once`);
   });
