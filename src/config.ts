@@ -50,6 +50,13 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveSeconds.default(10),
   /** Cases the worker keeps in its sticky cache; past it, a waiting case is evicted and replayed on its next event (BENCHMARKS.md). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(600),
+  /**
+   * Worker Versioning (docs/workflows.md, "Deploying a changed workflow"): the worker deployment
+   * this worker belongs to and its build id. Both set: cases are pinned to the build they started
+   * on, and a new build gets new cases once it is made current. Both unset: unversioned.
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only').optional(),
+  WORKER_BUILD_ID: z.string().regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only').optional(),
   /** host:port where the worker's Temporal runtime serves Prometheus metrics (SDK + case counters); `off` disables. */
   TEMPORAL_METRICS_BIND_ADDRESS: z
     .string()
@@ -195,7 +202,7 @@ export interface Config {
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
   /** metricsBindAddress: undefined = no runtime metrics exporter. */
-  worker: { shutdownGraceSeconds: number; maxCachedWorkflows: number; metricsBindAddress?: string };
+  worker: { shutdownGraceSeconds: number; maxCachedWorkflows: number; metricsBindAddress?: string; deployment?: { name: string; buildId: string } };
   security: SecurityConfig;
 }
 
@@ -444,6 +451,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (e.CODEC_ACTIVE_KEY_ID) {
     issues.push('CODEC_ACTIVE_KEY_ID: set without CODEC_KEYS');
   }
+  if (Boolean(e.WORKER_DEPLOYMENT_NAME) !== Boolean(e.WORKER_BUILD_ID)) issues.push('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID: set both (versioned worker) or neither');
   if (e.ZENDESK_API_TOKEN && !e.ZENDESK_EMAIL) issues.push('ZENDESK_EMAIL: required with ZENDESK_API_TOKEN');
 
   const sandboxUrl = (e.SANDBOX_URL ?? `http://127.0.0.1:${e.SANDBOX_PORT}`).replace(/\/$/, '');
@@ -550,6 +558,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       metricsBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_BIND_ADDRESS,
+      ...(e.WORKER_DEPLOYMENT_NAME && e.WORKER_BUILD_ID ? { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID } } : {}),
     },
     security: {
       apiToken: e.API_TOKEN,

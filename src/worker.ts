@@ -31,6 +31,8 @@ export interface CaseWorkerOptions {
   dataConverter: DataConverter;
   /** Workflows kept in the sticky cache; default DEFAULT_MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
+  /** Worker Versioning: this build of a worker deployment; its cases stay pinned to it (docs/workflows.md). */
+  deployment?: { name: string; buildId: string };
 }
 
 /**
@@ -69,6 +71,16 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // Per-system attempt, failure, retry and money-action counters (README, Metrics).
     interceptors: { activity: [activityMetricsInterceptor] },
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            // A waiting case finishes on the code it started with; a changed workflow reaches new cases only.
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
   });
 }
 
@@ -110,6 +122,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     identity,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    deployment: config.worker.deployment,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems }, 'worker started');
   warnIfUntunedHeap(logger);

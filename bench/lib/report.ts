@@ -25,7 +25,7 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   machine: Record<string, unknown>;
-  server: { address: string; startedByBench: boolean; pragmas: string[]; dynamicConfig: Record<string, string | number | boolean>; dbFile?: string };
+  server: { address: string; startedByBench: boolean; pragmas: string[]; dynamicConfig: Record<string, string | number | boolean>; dbFile?: string; cluster?: boolean; serviceWorkers?: number };
   children: Record<string, Record<string, string | number>>;
   cost?: { cases: CaseCost[]; floors: CaseCost[] };
   ingest?: LevelResult[];
@@ -75,7 +75,8 @@ export function markdown(r: BenchReport): string {
   const L: string[] = [];
   L.push(`# Benchmark (${r.mode}) ${r.startedAt}`, '');
   L.push(`Machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, load average at start ${(r.machine.loadavg as number[]).join(' / ')}.`);
-  L.push(`Temporal: ${r.server.startedByBench ? `dev server started by the bench, SQLite file, pragmas ${r.server.pragmas.join(', ')}, dynamic config ${Object.entries(r.server.dynamicConfig ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}` : `existing server at ${r.server.address}`}. Run took ${r.durationSeconds} s.`, '');
+  if (r.server.cluster) L.push(`Temporal: the project cluster started by the bench (PostgreSQL 15, temporal-server 1.32.1, 4 history shards, SQL visibility), dynamic config ${Object.entries(r.server.dynamicConfig ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}; ${r.server.serviceWorkers ?? 1} service worker processes (the first one sampled). Run took ${r.durationSeconds} s.`, '');
+  else L.push(`Temporal: ${r.server.startedByBench ? `dev server started by the bench, SQLite file, pragmas ${r.server.pragmas.join(', ')}, dynamic config ${Object.entries(r.server.dynamicConfig ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}` : `existing server at ${r.server.address}`}. Run took ${r.durationSeconds} s.`, '');
   L.push('Throughput (req/s, cases/s): virtual users / mean time per operation, over the operations completed inside the measured windows (the JSON also has the plain count per second, `completedPerSecond`). CPU: read when each window opens and closes.', '');
   L.push('## Targets', '', '| figure | service | floor | ratio | target | holds |', '| --- | ---: | ---: | ---: | --- | --- |');
   for (const t of r.targets) L.push(`| ${t.name} | ${t.figure} | ${t.floor ?? ''} | ${t.ratio ?? ''} | ${t.target} | ${yes(t.holds)} |`);

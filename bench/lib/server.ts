@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
+import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster } from '../../src/temporal/cluster';
 
 /**
  * SQLite pragmas passed with `--sqlite-pragma`. WAL lets readers (visibility, history reads) run
@@ -50,8 +51,9 @@ export class BenchServerError extends Error {
   override name = 'BenchServerError';
 }
 
-export async function startBenchServer(opts: { reuseAddress?: string; dir: string; pragmas: string[]; dynamicConfig?: Record<string, string | number | boolean>; namespace?: string }): Promise<BenchServer> {
+export async function startBenchServer(opts: { reuseAddress?: string; cluster?: boolean; dir: string; pragmas: string[]; dynamicConfig?: Record<string, string | number | boolean>; namespace?: string }): Promise<BenchServer> {
   const namespace = opts.namespace ?? 'default';
+  if (opts.cluster) return startBenchCluster(opts.dir, namespace);
   for (const p of opts.pragmas) {
     if (!/^(journal_mode|synchronous)=[a-z]+$/i.test(p)) throw new BenchServerError(`unsupported SQLite pragma "${p}": the dev server accepts journal_mode=<mode> and synchronous=<level>`);
   }
@@ -85,4 +87,41 @@ export async function startBenchServer(opts: { reuseAddress?: string; dir: strin
   });
   const dbBytes = () => ['', '-wal', '-shm'].reduce((sum, s) => sum + (fs.existsSync(dbFile + s) ? fs.statSync(dbFile + s).size : 0), 0);
   return { address: server.address, namespace, owned: true, dbFile, pragmas: opts.pragmas, dynamicConfig: server.dynamicConfig, pid: server.process.pid, dbBytes, stop: server.stop };
+}
+
+/**
+ * `--cluster`: the project's own cluster (src/temporal/cluster.ts: PostgreSQL 15, temporal-server
+ * with 4 history shards and SQL visibility, deploy/temporal/dynamicconfig.yaml), fresh under the
+ * output folder, on ports in 17000-17999. DB size is PostgreSQL's size of the two databases.
+ */
+async function startBenchCluster(outDir: string, namespace: string): Promise<BenchServer> {
+  const dir = path.join(outDir, 'bench-cluster');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const cluster = await startCluster({
+    dir,
+    ports: clusterPorts(await freePortBlock(CLUSTER_PORT_COUNT)),
+    namespace,
+    retentionDays: 1,
+    pathVar: process.env.PATH,
+    temporalCliPath: process.env.TEMPORAL_CLI_PATH,
+  }).catch((err: Error) => {
+    throw new BenchServerError(err.message);
+  });
+  return {
+    address: cluster.address,
+    namespace,
+    owned: true,
+    pragmas: [],
+    // The values deploy/temporal/dynamicconfig.yaml holds (test/ops/temporal-server-config.test.ts).
+    dynamicConfig: { ...DEV_SERVER_DYNAMIC_CONFIG },
+    get pid() {
+      return cluster.serverPid();
+    },
+    dbBytes: () => cluster.dbBytes(),
+    stop: async () => {
+      await cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

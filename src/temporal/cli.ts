@@ -49,6 +49,14 @@ function goVersion(goBin: string): [number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
+/** A Go toolchain >= 1.25 (PATH, then /usr/local/go), or undefined. Also used for the cluster's server build. */
+export function findGo(pathVar: string | undefined): string | undefined {
+  const goBin = onPath('go', pathVar) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const version = goBin ? goVersion(goBin) : undefined;
+  if (!goBin || !version || version[0] < 1 || (version[0] === 1 && version[1] < 25)) return undefined;
+  return goBin;
+}
+
 /**
  * Finds the CLI or builds it with `go install` into `.tools/bin` (first build: several minutes on a
  * 2-core machine, mostly module downloads and compiling the server). Logs progress to stderr.
@@ -57,9 +65,8 @@ export function ensureTemporalCli(opts: { cliPath?: string; pathVar?: string; lo
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const found = findTemporalCli(opts);
   if (found) return found;
-  const goBin = onPath('go', opts.pathVar) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  const version = goBin ? goVersion(goBin) : undefined;
-  if (!goBin || !version || version[0] < 1 || (version[0] === 1 && version[1] < 25)) {
+  const goBin = findGo(opts.pathVar);
+  if (!goBin) {
     throw new TemporalCliMissingError(
       [
         'The Temporal CLI (`temporal`) was not found, and Go >= 1.25 is not available to build it.',

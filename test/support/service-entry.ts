@@ -67,10 +67,11 @@ async function runWorker(bundlePath: string): Promise<void> {
     dataConverter,
     identity,
     shutdownGraceMs: 1000,
+    deployment: config.worker.deployment,
   });
   process.once('SIGTERM', () => worker.shutdown());
   const running = worker.run();
-  ready({ taskQueue: config.temporal.taskQueue });
+  ready({ taskQueue: config.temporal.taskQueue, buildId: config.worker.deployment?.buildId });
   await running;
   await connection.close();
   process.exit(0);

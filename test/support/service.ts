@@ -63,6 +63,9 @@ export class ServiceHarness {
   sandbox?: ChildHandle;
   api?: ChildHandle;
   worker?: ChildHandle;
+  /** Every API and worker process started, in start order (several run side by side on the cluster). */
+  readonly apis: { handle: ChildHandle; url: string }[] = [];
+  readonly workers: ChildHandle[] = [];
   /** Everything every child wrote to stdout and stderr, in arrival order. */
   readonly output: string[] = [];
   private readonly children = new Set<ChildHandle>();
@@ -107,8 +110,8 @@ export class ServiceHarness {
     };
   }
 
-  private spawnChild(role: Role, args: string[]): Promise<ChildHandle> {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, role, ...args], { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  private spawnChild(role: Role, args: string[], extraEnv: Record<string, string> = {}): Promise<ChildHandle> {
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, role, ...args], { cwd: ROOT, env: { ...this.env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const handle: ChildHandle = {
       role,
       process: child,
@@ -144,13 +147,22 @@ export class ServiceHarness {
     this.sandbox = await this.spawnChild('sandbox', [String(this.sandboxPort)]);
   }
 
-  async startApi(): Promise<void> {
-    this.apiPort ||= await freePort();
-    this.api = await this.spawnChild('api', []);
+  /** An API process; the first one on `apiPort`, further ones (several APIs behind one balancer) on `port`. */
+  async startApi(port?: number): Promise<ChildHandle> {
+    if (port === undefined) {
+      this.apiPort ||= await freePort();
+      port = this.apiPort;
+    } else this.apiPort ||= port;
+    const handle = await this.spawnChild('api', [], { HTTP_PORT: String(port) });
+    this.api ??= handle;
+    this.apis.push({ handle, url: `http://127.0.0.1:${port}` });
+    return handle;
   }
 
-  async startWorker(): Promise<ChildHandle> {
-    this.worker = await this.spawnChild('worker', [await bundlePath()]);
+  /** A worker process; `env` adds to its environment (e.g. another workflow build). */
+  async startWorker(env: Record<string, string> = {}, bundle?: string): Promise<ChildHandle> {
+    this.worker = await this.spawnChild('worker', [bundle ?? (await bundlePath())], env);
+    this.workers.push(this.worker);
     return this.worker;
   }
 
@@ -184,12 +196,12 @@ export class ServiceHarness {
   }
 
   /** POST a DialNexa webhook, signed unless `signature` says otherwise. */
-  async postCall(body: string | object, opts: { signature?: string | null; contentType?: string } = {}): Promise<{ status: number; json: unknown; text: string }> {
+  async postCall(body: string | object, opts: { signature?: string | null; contentType?: string; apiUrl?: string } = {}): Promise<{ status: number; json: unknown; text: string }> {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
     const sig = opts.signature === undefined ? signDialNexaBody(raw, this.webhookSecret) : opts.signature;
     if (sig !== null) headers['x-dialnexa-signature'] = sig;
-    return request(`${this.apiUrl}/webhooks/dialnexa`, { method: 'POST', headers, body: raw });
+    return request(`${opts.apiUrl ?? this.apiUrl}/webhooks/dialnexa`, { method: 'POST', headers, body: raw });
   }
 
   /** Slack's v0 signature for a body at a timestamp (seconds). */
