@@ -2,6 +2,7 @@
  * Shared steps of the reliability tests: sizes (CI defaults, full sizes from scripts/reliability.ts),
  * waiting for cases, listing what the server holds, and approving cases like an operator.
  */
+import { signDecision } from '../../src/security/decision-signing';
 import type { Client } from '@temporalio/client';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { temporalAddress } from '../support/temporal';
@@ -40,7 +41,8 @@ export async function settleCases(client: Client, callIds: string[], timeoutMs: 
 /** Workflow ids the server holds on a task queue (visibility), any status. */
 export async function listWorkflowIds(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+  // Cases only: the money path's per-invoice lock workflows share the task queue.
+  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) if (!wf.workflowId.startsWith('money-lock-')) ids.push(wf.workflowId);
   return ids;
 }
 
@@ -61,10 +63,12 @@ export async function waitForPendingApproval(client: Client, callId: string, tim
 }
 
 /** Approves (or rejects) as the given approvers, one vote each, the way the Slack route does. */
-export async function decide(client: Client, callId: string, requestId: string, approvers: string[], action: 'approve' | 'reject' = 'approve'): Promise<void> {
+/** Decides as the API does once it authenticated the clicker: the decision signed with the service's decision key. */
+export async function decide(client: Client, decisionKey: string, callId: string, requestId: string, approvers: string[], action: 'approve' | 'reject' = 'approve'): Promise<void> {
   const handle = client.workflow.getHandle(refundWorkflowId(callId));
   for (const id of approvers) {
-    await handle.executeUpdate(decideUpdate, { args: [{ requestId, action, actor: { id }, source: 'operator' }], updateId: `rel:${requestId}:${id}:${action}` });
+    const signed = signDecision(decisionKey, handle.workflowId, { requestId, action, actor: { id }, source: 'slack' });
+    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: `rel:${requestId}:${id}:${action}` });
   }
 }
 

@@ -67,7 +67,7 @@ describe('reliability: PII scan of everything downstream of intake', function ()
         const handle = service.client.workflow.getHandle(refundWorkflowId(id));
         for (let i = 0; i < 240; i++) {
           const state = await handle.query(statusQuery).catch(() => undefined);
-          if (state?.pendingApproval) return decide(service.client, id, state.pendingApproval.requestId, ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required));
+          if (state?.pendingApproval) return decide(service.client, service.svc.decisionKey, id, state.pendingApproval.requestId, ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required));
           if (state && ['completed', 'rejected', 'expired', 'needs_attention', 'failed'].includes(state.status)) return;
           await new Promise((r) => setTimeout(r, 250));
         }

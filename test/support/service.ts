@@ -56,6 +56,8 @@ export class ServiceHarness {
   readonly webhookSecret = randomBytes(24).toString('hex');
   readonly slackSigningSecret = randomBytes(24).toString('hex');
   readonly apiToken = randomBytes(24).toString('hex');
+  /** The decision signing key API and workers share (the test signs its own approvals with it, as the Slack route does). */
+  readonly decisionKey = randomBytes(32).toString('hex');
   /** Production-style key spec (`kid:base64`) shared by children and the test's own client. */
   readonly codecKeys = `rel-key:${randomBytes(32).toString('base64')}`;
   sandboxPort = 0;
@@ -101,6 +103,7 @@ export class ServiceHarness {
       SLACK_SIGNING_SECRET: this.slackSigningSecret,
       API_TOKEN: this.apiToken,
       CODEC_KEYS: this.codecKeys,
+      DECISION_SIGNING_KEY: this.decisionKey,
       // The storm and fuzz send thousands of requests from one IP on purpose.
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST: '100000',
