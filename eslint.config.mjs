@@ -43,8 +43,15 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
-            { group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config'], message: 'Workflows talk to the world only through activities.' },
-            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
+            {
+              group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config'],
+              message: 'Workflows talk to the world only through activities.',
+            },
+            {
+              group: ['../activities/*', '../activities'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (proxyActivities).',
+            },
           ],
         },
       ],
@@ -66,7 +73,19 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/config', '**/connectors/**', '**/workflows/**', '**/activities/**', '**/intake/**', '**/slack/**', '**/policy/**', '**/temporal/**', '**/domain/**', '**/api', '**/worker'],
+              group: [
+                '**/config',
+                '**/connectors/**',
+                '**/workflows/**',
+                '**/activities/**',
+                '**/intake/**',
+                '**/slack/**',
+                '**/policy/**',
+                '**/temporal/**',
+                '**/domain/**',
+                '**/api',
+                '**/worker',
+              ],
               message: "The sandbox stands in for other companies' servers: it must not import service code.",
             },
           ],

@@ -24,10 +24,15 @@ import { percentile } from './lib/stats';
 const EventType = temporal.api.enums.v1.EventType;
 
 const { values } = parseArgs({
-  options: { cluster: { type: 'boolean', default: false }, cases: { type: 'string', default: '20' }, activities: { type: 'string', default: '8' } },
+  options: {
+    cluster: { type: 'boolean', default: false },
+    cases: { type: 'string', default: '20' },
+    activities: { type: 'string', default: '8' },
+  },
 });
 
-const ms = (t: temporal.api.history.v1.IHistoryEvent) => Number(t.eventTime?.seconds ?? 0) * 1000 + Math.round((t.eventTime?.nanos ?? 0) / 1e6);
+const ms = (t: temporal.api.history.v1.IHistoryEvent) =>
+  Number(t.eventTime?.seconds ?? 0) * 1000 + Math.round((t.eventTime?.nanos ?? 0) / 1e6);
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -36,14 +41,29 @@ async function main(): Promise<void> {
   const server = await startBenchServer({ cluster: values.cluster, dir, pragmas: DEFAULT_PRAGMAS });
   try {
     const taskQueue = `latency-${Date.now()}`;
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
     const nc = await NativeConnection.connect({ address: server.address });
-    const worker = await Worker.create({ connection: nc, namespace: server.namespace, taskQueue, workflowBundle: bundle, activities: { noop: async (n: number) => n } });
+    const worker = await Worker.create({
+      connection: nc,
+      namespace: server.namespace,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: { noop: async (n: number) => n },
+    });
     const running = worker.run();
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection, namespace: server.namespace });
     const n = Number(values.activities);
-    const phases: Record<string, number[]> = { 'server: WT completed -> activity started': [], 'worker: activity started -> completed': [], 'server: activity completed -> WT started': [], 'worker: WT started -> completed': [], 'whole cycle per activity': [] };
+    const phases: Record<string, number[]> = {
+      'server: WT completed -> activity started': [],
+      'worker: activity started -> completed': [],
+      'server: activity completed -> WT started': [],
+      'worker: WT started -> completed': [],
+      'whole cycle per activity': [],
+    };
     const totals: number[] = [];
     for (let i = 0; i < Number(values.cases) + 2; i++) {
       const started = Date.now();
@@ -70,8 +90,17 @@ async function main(): Promise<void> {
         k = wtDone2;
       }
     }
-    const fmt = (xs: number[]) => `p50 ${percentile([...xs].sort((x, y) => x - y), 50).toFixed(1)} ms, mean ${(xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(1)} ms`;
-    console.log(`${values.cluster ? 'cluster (PostgreSQL, 4 shards)' : 'dev server (SQLite file, WAL)'}: ${totals.length} cases x ${n} no-op activities at concurrency 1; case p50 ${percentile([...totals].sort((x, y) => x - y), 50)} ms`);
+    const fmt = (xs: number[]) =>
+      `p50 ${percentile(
+        [...xs].sort((x, y) => x - y),
+        50,
+      ).toFixed(1)} ms, mean ${(xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(1)} ms`;
+    console.log(
+      `${values.cluster ? 'cluster (PostgreSQL, 4 shards)' : 'dev server (SQLite file, WAL)'}: ${totals.length} cases x ${n} no-op activities at concurrency 1; case p50 ${percentile(
+        [...totals].sort((x, y) => x - y),
+        50,
+      )} ms`,
+    );
     for (const [name, xs] of Object.entries(phases)) console.log(`  ${name.padEnd(44)} ${fmt(xs)}`);
     worker.shutdown();
     await running;

@@ -111,8 +111,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   };
   // The full run no longer carries the 10,000-waiting phase (its own command: --only waiting, ~15-20
   // min alone); quick keeps its small waiting phase (the CI smoke covers every phase).
-  const only = values.only ? values.only.split(',').map((s) => s.trim()) : values.quick ? [...PHASES] : PHASES.filter((p) => p !== 'waiting');
-  for (const p of only) if (!PHASES.includes(p as Phase)) throw new BenchUsageError(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
+  const only = values.only
+    ? values.only.split(',').map((s) => s.trim())
+    : values.quick
+      ? [...PHASES]
+      : PHASES.filter((p) => p !== 'waiting');
+  for (const p of only)
+    if (!PHASES.includes(p as Phase)) throw new BenchUsageError(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
   return {
     mode: values.quick ? 'quick' : 'full',
     temporalAddress: values['temporal-address'],
@@ -125,7 +130,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     workerEnv: keyValues('worker-env', values['worker-env'], (raw) => raw),
     workerNodeFlags: values['worker-node-flag']?.filter((f) => f !== 'none'),
     waitingBudgetSeconds: int('waiting-budget-seconds', values['waiting-budget-seconds']),
-    serverConfig: keyValues('server-config', values['server-config'], (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw)),
+    serverConfig: keyValues('server-config', values['server-config'], (raw) =>
+      raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw,
+    ),
     only: only as Phase[],
     cluster: values.cluster,
     serviceWorkers: int('service-workers', values['service-workers']),
@@ -135,9 +142,18 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
 /** The issue's limit for the full run on a 2-core machine. */
 const FULL_RUN_MS = 15 * 60_000;
 
-export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => console.log(l), signal?: AbortSignal): Promise<BenchReport> {
+export async function runBench(
+  opts: BenchOptions,
+  log: (line: string) => void = (l) => console.log(l),
+  signal?: AbortSignal,
+): Promise<BenchReport> {
   const started = Date.now();
-  const sizes = { ...SIZES[opts.mode], ...(opts.waiting ? { waitingCases: opts.waiting } : {}), ...(opts.approvals ? { approvals: opts.approvals } : {}), ...(opts.approvalConcurrency ? { approvalConcurrency: opts.approvalConcurrency } : {}) };
+  const sizes = {
+    ...SIZES[opts.mode],
+    ...(opts.waiting ? { waitingCases: opts.waiting } : {}),
+    ...(opts.approvals ? { approvals: opts.approvals } : {}),
+    ...(opts.approvalConcurrency ? { approvalConcurrency: opts.approvalConcurrency } : {}),
+  };
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
   const progress = (line: string) => log(`[bench ${elapsed()}] ${line}`);
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -161,8 +177,25 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   try {
     if (opts.cluster && opts.temporalAddress) throw new BenchUsageError('--cluster and --temporal-address exclude each other');
     if (opts.cluster) progress('starting the project cluster (PostgreSQL + temporal-server; src/temporal/cluster.ts)');
-    else progress(opts.temporalAddress ? `using Temporal at ${opts.temporalAddress}` : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')}${opts.serverConfig ? `; dynamic config ${Object.entries(opts.serverConfig).map(([k, v]) => `${k}=${String(v)}`).join(', ')} over the project's defaults` : ''})`);
-    const server = await startBenchServer({ reuseAddress: opts.temporalAddress, cluster: opts.cluster, dir: opts.outDir, pragmas: opts.pragmas, dynamicConfig: opts.serverConfig ?? {} });
+    else
+      progress(
+        opts.temporalAddress
+          ? `using Temporal at ${opts.temporalAddress}`
+          : `starting file-backed dev server (pragmas ${opts.pragmas.join(', ')}${
+              opts.serverConfig
+                ? `; dynamic config ${Object.entries(opts.serverConfig)
+                    .map(([k, v]) => `${k}=${String(v)}`)
+                    .join(', ')} over the project's defaults`
+                : ''
+            })`,
+      );
+    const server = await startBenchServer({
+      reuseAddress: opts.temporalAddress,
+      cluster: opts.cluster,
+      dir: opts.outDir,
+      pragmas: opts.pragmas,
+      dynamicConfig: opts.serverConfig ?? {},
+    });
     cleanups.push(() => server.stop());
     report.server = {
       address: server.address,
@@ -175,9 +208,18 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     };
 
     const tag = randomBytes(3).toString('hex');
-    const queues = { floor: `bench-floor-${tag}`, floorUnpolled: `bench-floor-unpolled-${tag}`, service: `bench-service-${tag}`, serviceUnpolled: `bench-service-unpolled-${tag}` };
+    const queues = {
+      floor: `bench-floor-${tag}`,
+      floorUnpolled: `bench-floor-unpolled-${tag}`,
+      service: `bench-service-${tag}`,
+      serviceUnpolled: `bench-service-unpolled-${tag}`,
+    };
     const codecKeyHex = randomBytes(32).toString('hex');
-    const secrets = { webhookSecret: randomBytes(24).toString('hex'), slackSigningSecret: randomBytes(24).toString('hex'), apiToken: randomBytes(32).toString('hex') };
+    const secrets = {
+      webhookSecret: randomBytes(24).toString('hex'),
+      slackSigningSecret: randomBytes(24).toString('hex'),
+      apiToken: randomBytes(32).toString('hex'),
+    };
     const decisionKeyHex = randomBytes(32).toString('hex');
     const base = { address: server.address, namespace: server.namespace, codecKeyHex, decisionKeyHex };
 
@@ -194,20 +236,49 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     fs.writeFileSync(serviceBundlePath, (await buildWorkflowBundle()).code);
     const [floorWorker, serviceWorker] = await Promise.all([
       BenchChild.start('floor-worker', { kind: 'worker', role: 'floor', ...base, taskQueue: queues.floor }),
-      BenchChild.start('service-worker', { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), workflowBundlePath: serviceBundlePath, ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }, undefined, {
-        // Launched as production launches a worker (src/worker.ts), unless an experiment says otherwise.
-        env: { ...WORKER_PROCESS_ENV, ...opts.workerEnv },
-        nodeFlags: opts.workerNodeFlags ?? WORKER_NODE_FLAGS,
-      }),
+      BenchChild.start(
+        'service-worker',
+        {
+          kind: 'worker',
+          role: 'service',
+          ...base,
+          taskQueue: queues.service,
+          sandboxUrl: String(edge.info.sandboxUrl),
+          workflowBundlePath: serviceBundlePath,
+          ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+        },
+        undefined,
+        {
+          // Launched as production launches a worker (src/worker.ts), unless an experiment says otherwise.
+          env: { ...WORKER_PROCESS_ENV, ...opts.workerEnv },
+          nodeFlags: opts.workerNodeFlags ?? WORKER_NODE_FLAGS,
+        },
+      ),
     ]);
-    cleanups.push(() => floorWorker.child.stop(), () => serviceWorker.child.stop());
+    cleanups.push(
+      () => floorWorker.child.stop(),
+      () => serviceWorker.child.stop(),
+    );
     // More service workers on the same queue (a production deployment runs several); not sampled.
     const extraWorkers = Math.max(0, (opts.serviceWorkers ?? (opts.cluster ? 2 : 1)) - 1);
     for (let i = 0; i < extraWorkers; i++) {
-      const extra = await BenchChild.start(`service-worker-${i + 2}`, { kind: 'worker', role: 'service', ...base, taskQueue: queues.service, sandboxUrl: String(edge.info.sandboxUrl), workflowBundlePath: serviceBundlePath, ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}) }, undefined, {
-        env: { ...WORKER_PROCESS_ENV, ...opts.workerEnv },
-        nodeFlags: opts.workerNodeFlags ?? WORKER_NODE_FLAGS,
-      });
+      const extra = await BenchChild.start(
+        `service-worker-${i + 2}`,
+        {
+          kind: 'worker',
+          role: 'service',
+          ...base,
+          taskQueue: queues.service,
+          sandboxUrl: String(edge.info.sandboxUrl),
+          workflowBundlePath: serviceBundlePath,
+          ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+        },
+        undefined,
+        {
+          env: { ...WORKER_PROCESS_ENV, ...opts.workerEnv },
+          nodeFlags: opts.workerNodeFlags ?? WORKER_NODE_FLAGS,
+        },
+      );
       cleanups.push(() => extra.child.stop());
     }
     report.children = { edge: edge.info, ingestEdge: ingestEdge.info, floorWorker: floorWorker.info, serviceWorker: serviceWorker.info };
@@ -265,7 +336,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         progress(`waiting: ${Math.round(budget / 1000)} s for filling and settling`);
         report.waiting = await runWaiting(ctx, budget);
       } else {
-        report.skipped.push(`waiting cases: ${cost.cases.find((x) => x.name === 'refund_request (1 Slack approval)')?.reason ?? 'unavailable'}`);
+        report.skipped.push(
+          `waiting cases: ${cost.cases.find((x) => x.name === 'refund_request (1 Slack approval)')?.reason ?? 'unavailable'}`,
+        );
       }
     }
   } finally {
@@ -276,7 +349,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   report.durationSeconds = Math.round((Date.now() - started) / 1000);
   const files = writeReport(opts.outDir, report);
   progress(`wrote ${files.json}, ${files.md}, ${files.svg}`);
-  for (const t of report.targets) log(`  ${t.holds === undefined ? '?' : t.holds ? 'ok ' : 'NO '} ${t.name}: ${t.figure}${t.floor !== undefined ? ` vs floor ${t.floor} (ratio ${t.ratio})` : ''}, target ${t.target}`);
+  for (const t of report.targets)
+    log(
+      `  ${t.holds === undefined ? '?' : t.holds ? 'ok ' : 'NO '} ${t.name}: ${t.figure}${t.floor !== undefined ? ` vs floor ${t.floor} (ratio ${t.ratio})` : ''}, target ${t.target}`,
+    );
   for (const s of report.skipped) log(`  skipped: ${s}`);
   return report;
 }

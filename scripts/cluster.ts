@@ -31,11 +31,16 @@ async function main(): Promise<void> {
   const log = (l: string) => console.error(l);
   const tools = ensureClusterTools({ pathVar: config.pathVar, log });
   if (values['build-only']) {
-    console.error(`cluster: tools ready:\n  ${Object.entries(tools).map(([k, v]) => `${k}: ${v}`).join('\n  ')}`);
+    console.error(
+      `cluster: tools ready:\n  ${Object.entries(tools)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n  ')}`,
+    );
     return;
   }
   const base = Number(values.base);
-  if (!Number.isInteger(base) || base < 1024 || base > 65_000) throw new Error(`--base must be a port number (1024-65000), got ${values.base}`);
+  if (!Number.isInteger(base) || base < 1024 || base > 65_000)
+    throw new Error(`--base must be a port number (1024-65000), got ${values.base}`);
   const started = Date.now();
   const cluster = await startCluster({
     dir: values.dir,

@@ -25,7 +25,9 @@ function usage(message?: string): never {
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.replace(/\.json$/, ''));
   if (message) console.error(message);
-  console.error(`usage: npm run call -- <fixture> [--url <base>] [--call-id <id>] [--header x-nexa-signature]\nfixtures: ${names.join(', ')}`);
+  console.error(
+    `usage: npm run call -- <fixture> [--url <base>] [--call-id <id>] [--header x-nexa-signature]\nfixtures: ${names.join(', ')}`,
+  );
   process.exit(message ? 2 : 0);
 }
 
@@ -57,7 +59,11 @@ async function main(): Promise<void> {
   const secret = config.dialnexa.webhookSecret ?? devSecret(config.dataDir, 'dialnexa-webhook');
   const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'DialNexa-External-Webhook/1.0 (npm run call)', [header]: signDialNexaBody(raw, secret) },
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'DialNexa-External-Webhook/1.0 (npm run call)',
+      [header]: signDialNexaBody(raw, secret),
+    },
     body: raw,
   });
   const text = await res.text();
@@ -72,6 +78,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error & { cause?: { code?: string } }) => {
-  console.error(err.cause?.code === 'ECONNREFUSED' ? 'The service is not running there: start it with `npm start` (or pass --url).' : err.message);
+  console.error(
+    err.cause?.code === 'ECONNREFUSED' ? 'The service is not running there: start it with `npm start` (or pass --url).' : err.message,
+  );
   process.exit(1);
 });

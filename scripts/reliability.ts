@@ -36,6 +36,14 @@ const files = only.length ? only.map((n) => `test/reliability/${n.replace(/\.tes
 const env = { ...process.env };
 for (const [k, v] of Object.entries(FULL)) env[k] ??= v;
 
-console.log(`Reliability at full size: ${Object.entries(FULL).map(([k, v]) => `${k}=${env[k] ?? v}`).join(' ')}`);
-const run = spawnSync(process.execPath, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/reliability/mocharc.json', ...files], { cwd: root, env, stdio: 'inherit' });
+console.log(
+  `Reliability at full size: ${Object.entries(FULL)
+    .map(([k, v]) => `${k}=${env[k] ?? v}`)
+    .join(' ')}`,
+);
+const run = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/reliability/mocharc.json', ...files],
+  { cwd: root, env, stdio: 'inherit' },
+);
 process.exit(run.status ?? 1);

@@ -22,7 +22,10 @@ function ensureChromium(): void {
   console.error('setup: installing Debian chromium for the browser tests (apt-get)...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env }) : update;
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env })
+      : update;
   if (install.status !== 0 || !fs.existsSync(CHROMIUM_PATH)) {
     console.error('setup: installing chromium failed (see above).');
     process.exitCode = 1;

@@ -93,7 +93,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status >= 500) logger.error({ err }, 'request failed');
-    res.status(status).json({ error: status >= 500 ? 'internal_error' : (err.type ?? 'bad_request'), message: status >= 500 ? 'Internal error.' : err.message });
+    res.status(status).json({
+      error: status >= 500 ? 'internal_error' : (err.type ?? 'bad_request'),
+      message: status >= 500 ? 'Internal error.' : err.message,
+    });
   });
   return app;
 }
@@ -108,7 +111,9 @@ if (require.main === module) {
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
   connectClient(config)
     .then((client) => {
-      createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () => logger.info({ port: config.http.port }, 'API listening'));
+      createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
+        logger.info({ port: config.http.port }, 'API listening'),
+      );
     })
     .catch((err) => {
       logger.fatal({ err }, 'API failed to start');

@@ -14,9 +14,7 @@ import { isLoopbackHost } from './security/loopback';
 import { parseKeyringSpec } from './temporal/codec';
 
 /** Boolean variables: true/false, 1/0, yes/no. */
-export const boolEnv = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+export const boolEnv = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveSeconds = z.coerce.number().positive();
 
@@ -55,8 +53,14 @@ export const envSchema = z.object({
    * this worker belongs to and its build id. Both set: cases are pinned to the build they started
    * on, and a new build gets new cases once it is made current. Both unset: unversioned.
    */
-  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only').optional(),
-  WORKER_BUILD_ID: z.string().regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only').optional(),
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only')
+    .optional(),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/, 'letters, digits, _ . - only')
+    .optional(),
   /** host:port where the worker's Temporal runtime serves Prometheus metrics (SDK + case counters); `off` disables. */
   TEMPORAL_METRICS_BIND_ADDRESS: z
     .string()
@@ -202,7 +206,12 @@ export interface Config {
   /** PATH, for finding tools such as the Temporal CLI. */
   pathVar?: string;
   /** metricsBindAddress: undefined = no runtime metrics exporter. */
-  worker: { shutdownGraceSeconds: number; maxCachedWorkflows: number; metricsBindAddress?: string; deployment?: { name: string; buildId: string } };
+  worker: {
+    shutdownGraceSeconds: number;
+    maxCachedWorkflows: number;
+    metricsBindAddress?: string;
+    deployment?: { name: string; buildId: string };
+  };
   security: SecurityConfig;
 }
 
@@ -274,7 +283,11 @@ export const CONNECTOR_SYSTEMS = Object.keys(SANDBOX_TOKENS) as ConnectorSystemN
 
 /** Google scopes each system's token asks for (Gmail: send, the sent-folder check, drafts; Drive: the case folders). */
 export const GOOGLE_SCOPES: Record<'gmail' | 'drive', string[]> = {
-  gmail: ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.compose'],
+  gmail: [
+    'https://www.googleapis.com/auth/gmail.send',
+    'https://www.googleapis.com/auth/gmail.readonly',
+    'https://www.googleapis.com/auth/gmail.compose',
+  ],
   drive: ['https://www.googleapis.com/auth/drive.file'],
 };
 export const SANDBOX_ZENDESK_EMAIL = 'agent@sandbox.example';
@@ -309,29 +322,52 @@ function sandboxSystems(value: string | undefined, issues: string[]): ConnectorS
   const names = list(value ?? '');
   if (names.includes('all')) return [...CONNECTOR_SYSTEMS];
   const unknown = names.filter((n) => !(CONNECTOR_SYSTEMS as string[]).includes(n));
-  if (unknown.length > 0) issues.push(`SANDBOX_SYSTEMS: unknown system ${unknown.join(', ')} (expected all or some of ${CONNECTOR_SYSTEMS.join(', ')})`);
+  if (unknown.length > 0)
+    issues.push(`SANDBOX_SYSTEMS: unknown system ${unknown.join(', ')} (expected all or some of ${CONNECTOR_SYSTEMS.join(', ')})`);
   return CONNECTOR_SYSTEMS.filter((n) => names.includes(n));
 }
 
 /** The Google credential for Gmail and Drive (scopes are added per system), or undefined. */
-function googleCredential(e: Env, issues: string[]): Omit<Extract<OAuthConfig, { kind: 'google-service-account' }>, 'scopes'> | Omit<Extract<OAuthConfig, { kind: 'google-user' }>, 'scopes'> | undefined {
+function googleCredential(
+  e: Env,
+  issues: string[],
+):
+  | Omit<Extract<OAuthConfig, { kind: 'google-service-account' }>, 'scopes'>
+  | Omit<Extract<OAuthConfig, { kind: 'google-user' }>, 'scopes'>
+  | undefined {
   if (e.GOOGLE_SERVICE_ACCOUNT_KEY) {
     let json: string = e.GOOGLE_SERVICE_ACCOUNT_KEY;
     try {
       if (!json.trimStart().startsWith('{')) json = fs.readFileSync(json, 'utf8');
       const key = JSON.parse(json) as { client_email?: unknown; private_key?: unknown };
-      if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string') throw new Error('the key has no client_email or private_key');
-      return { kind: 'google-service-account', tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL, clientEmail: key.client_email, privateKey: key.private_key, subject: e.GOOGLE_IMPERSONATE ?? e.GMAIL_SENDER };
+      if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string')
+        throw new Error('the key has no client_email or private_key');
+      return {
+        kind: 'google-service-account',
+        tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+        clientEmail: key.client_email,
+        privateKey: key.private_key,
+        subject: e.GOOGLE_IMPERSONATE ?? e.GMAIL_SENDER,
+      };
     } catch (err) {
       // Never echo the value: it is a private key (or its path).
-      issues.push(`GOOGLE_SERVICE_ACCOUNT_KEY: expected a service account key (JSON or a path to it): ${(err as Error).message.replace(/\n.*$/s, '').slice(0, 80)}`);
+      issues.push(
+        `GOOGLE_SERVICE_ACCOUNT_KEY: expected a service account key (JSON or a path to it): ${(err as Error).message.replace(/\n.*$/s, '').slice(0, 80)}`,
+      );
       return undefined;
     }
   }
   if (e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET && e.GOOGLE_REFRESH_TOKEN) {
-    return { kind: 'google-user', tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL, clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET, refreshToken: e.GOOGLE_REFRESH_TOKEN };
+    return {
+      kind: 'google-user',
+      tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+      clientId: e.GOOGLE_CLIENT_ID,
+      clientSecret: e.GOOGLE_CLIENT_SECRET,
+      refreshToken: e.GOOGLE_REFRESH_TOKEN,
+    };
   }
-  if (e.GOOGLE_CLIENT_ID || e.GOOGLE_CLIENT_SECRET || e.GOOGLE_REFRESH_TOKEN) issues.push('GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN: set all three (or none)');
+  if (e.GOOGLE_CLIENT_ID || e.GOOGLE_CLIENT_SECRET || e.GOOGLE_REFRESH_TOKEN)
+    issues.push('GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN: set all three (or none)');
   return undefined;
 }
 
@@ -404,28 +440,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
   const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
-  if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000)) issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
+  if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000))
+    issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
   const chargeGraceMs = duration('SKYFIRE_CHARGE_GRACE');
   const chargePollMs = duration('SKYFIRE_CHARGE_POLL_INTERVAL');
-  const moneyPolicy = buildMoneyPolicy(
-    {
-      refundAutomationLimits: perCurrency('REFUND_AUTOMATION_LIMITS', e.REFUND_AUTOMATION_LIMITS, issues),
-      twoPersonThresholds: perCurrency('TWO_PERSON_THRESHOLDS', e.TWO_PERSON_THRESHOLDS, issues),
-      automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
-      automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
-      approvers: list(e.APPROVERS),
-      secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
-      financeChannel: e.SLACK_FINANCE_CHANNEL,
-    },
-  );
+  const moneyPolicy = buildMoneyPolicy({
+    refundAutomationLimits: perCurrency('REFUND_AUTOMATION_LIMITS', e.REFUND_AUTOMATION_LIMITS, issues),
+    twoPersonThresholds: perCurrency('TWO_PERSON_THRESHOLDS', e.TWO_PERSON_THRESHOLDS, issues),
+    automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
+    automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
+    approvers: list(e.APPROVERS),
+    secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
+    financeChannel: e.SLACK_FINANCE_CHANNEL,
+  });
   for (const old of ['REFUND_AUTOMATION_LIMIT_MINOR', 'TWO_PERSON_THRESHOLD_MINOR'] as const) {
     // One number for every currency compared JPY with USD: refuse it rather than guess a currency.
-    if (env[old] !== undefined) issues.push(`${old}: replaced by per-currency ${old === 'REFUND_AUTOMATION_LIMIT_MINOR' ? 'REFUND_AUTOMATION_LIMITS' : 'TWO_PERSON_THRESHOLDS'} (e.g. USD:5000,JPY:5000)`);
+    if (env[old] !== undefined)
+      issues.push(
+        `${old}: replaced by per-currency ${old === 'REFUND_AUTOMATION_LIMIT_MINOR' ? 'REFUND_AUTOMATION_LIMITS' : 'TWO_PERSON_THRESHOLDS'} (e.g. USD:5000,JPY:5000)`,
+      );
   }
   for (const [currency, limit] of Object.entries(moneyPolicy.refundAutomationLimits)) {
     const threshold = moneyPolicy.twoPersonThresholds[currency];
-    if (threshold === undefined) issues.push(`REFUND_AUTOMATION_LIMITS: ${currency} has an automation limit but no TWO_PERSON_THRESHOLDS entry`);
-    else if (limit > threshold) issues.push(`REFUND_AUTOMATION_LIMITS: ${currency} ${limit} is above its two-person threshold ${threshold} (automation would skip a two-person approval)`);
+    if (threshold === undefined)
+      issues.push(`REFUND_AUTOMATION_LIMITS: ${currency} has an automation limit but no TWO_PERSON_THRESHOLDS entry`);
+    else if (limit > threshold)
+      issues.push(
+        `REFUND_AUTOMATION_LIMITS: ${currency} ${limit} is above its two-person threshold ${threshold} (automation would skip a two-person approval)`,
+      );
   }
   if (moneyPolicy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
   if (timings.reminderIntervalMs > 0 && timings.approvalTimeoutMs / timings.reminderIntervalMs > MAX_REMINDERS_PER_REQUEST) {
@@ -433,13 +475,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `APPROVAL_TIMEOUT / APPROVAL_REMINDER_INTERVAL: ${Math.ceil(timings.approvalTimeoutMs / timings.reminderIntervalMs)} reminders per request is more than ${MAX_REMINDERS_PER_REQUEST}; each is several history events and a long wait would approach Temporal's history limit (raise the interval or shorten the timeout)`,
     );
   }
-  if (timings.escalateAfterMs > timings.approvalTimeoutMs) issues.push('APPROVAL_ESCALATE_AFTER: longer than APPROVAL_TIMEOUT, so no request would ever escalate');
+  if (timings.escalateAfterMs > timings.approvalTimeoutMs)
+    issues.push('APPROVAL_ESCALATE_AFTER: longer than APPROVAL_TIMEOUT, so no request would ever escalate');
   if (e.NODE_ENV === 'production') {
     if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
     if (!e.SLACK_SIGNING_SECRET) issues.push('SLACK_SIGNING_SECRET: required in production');
     if (!e.API_TOKEN) issues.push('API_TOKEN: required in production');
     if (!e.CODEC_KEYS) issues.push('CODEC_KEYS: required in production (payload encryption keys)');
-    if (!e.DECISION_SIGNING_KEY) issues.push('DECISION_SIGNING_KEY: required in production (decisions are signed by the API and verified by the worker)');
+    if (!e.DECISION_SIGNING_KEY)
+      issues.push('DECISION_SIGNING_KEY: required in production (decisions are signed by the API and verified by the worker)');
     if (e.CODEC_ADMIT_LOCAL_UI) issues.push('CODEC_ADMIT_LOCAL_UI: development only; production decodes with a session or the API token');
   }
   if (e.CODEC_KEYS) {
@@ -451,7 +495,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (e.CODEC_ACTIVE_KEY_ID) {
     issues.push('CODEC_ACTIVE_KEY_ID: set without CODEC_KEYS');
   }
-  if (Boolean(e.WORKER_DEPLOYMENT_NAME) !== Boolean(e.WORKER_BUILD_ID)) issues.push('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID: set both (versioned worker) or neither');
+  if (Boolean(e.WORKER_DEPLOYMENT_NAME) !== Boolean(e.WORKER_BUILD_ID))
+    issues.push('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID: set both (versioned worker) or neither');
   if (e.ZENDESK_API_TOKEN && !e.ZENDESK_EMAIL) issues.push('ZENDESK_EMAIL: required with ZENDESK_API_TOKEN');
 
   const sandboxUrl = (e.SANDBOX_URL ?? `http://127.0.0.1:${e.SANDBOX_PORT}`).replace(/\/$/, '');
@@ -461,10 +506,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   type Real = { token: string; oauth?: OAuthConfig; staticToken?: string };
   const intuit: Real | undefined =
     e.QBO_CLIENT_ID && e.QBO_CLIENT_SECRET && e.QBO_REFRESH_TOKEN
-      ? { token: '', oauth: { kind: 'intuit', tokenUrl: e.QBO_OAUTH_TOKEN_URL, clientId: e.QBO_CLIENT_ID, clientSecret: e.QBO_CLIENT_SECRET, refreshToken: e.QBO_REFRESH_TOKEN } }
+      ? {
+          token: '',
+          oauth: {
+            kind: 'intuit',
+            tokenUrl: e.QBO_OAUTH_TOKEN_URL,
+            clientId: e.QBO_CLIENT_ID,
+            clientSecret: e.QBO_CLIENT_SECRET,
+            refreshToken: e.QBO_REFRESH_TOKEN,
+          },
+        }
       : undefined;
-  if (!intuit && (e.QBO_CLIENT_ID || e.QBO_CLIENT_SECRET || e.QBO_REFRESH_TOKEN)) issues.push('QBO_CLIENT_ID, QBO_CLIENT_SECRET and QBO_REFRESH_TOKEN: set all three (or none)');
-  const googleFor = (system: 'gmail' | 'drive'): Real | undefined => (google ? { token: '', oauth: { ...google, scopes: GOOGLE_SCOPES[system] } as OAuthConfig } : undefined);
+  if (!intuit && (e.QBO_CLIENT_ID || e.QBO_CLIENT_SECRET || e.QBO_REFRESH_TOKEN))
+    issues.push('QBO_CLIENT_ID, QBO_CLIENT_SECRET and QBO_REFRESH_TOKEN: set all three (or none)');
+  const googleFor = (system: 'gmail' | 'drive'): Real | undefined =>
+    google ? { token: '', oauth: { ...google, scopes: GOOGLE_SCOPES[system] } as OAuthConfig } : undefined;
   const real: Record<ConnectorSystemName, Real | undefined> = {
     skyfire: e.SKYFIRE_BUYER_API_KEY ? { token: e.SKYFIRE_BUYER_API_KEY } : undefined,
     quickbooks: intuit ?? (e.QBO_ACCESS_TOKEN ? { token: e.QBO_ACCESS_TOKEN, staticToken: 'QBO_ACCESS_TOKEN' } : undefined),
@@ -484,8 +540,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     // Production never falls back to the sandbox on its own: a customer could be told a refund was
     // issued that only a fake QuickBooks recorded. Name every gap at once.
-    if (!r) issues.push(`${system}: no credential (${CREDENTIAL_HINT[system]}); required in production, or name it in SANDBOX_SYSTEMS for a staging set-up`);
-    else if (r.staticToken) issues.push(`${r.staticToken}: a static access token expires after about an hour; production needs ${CREDENTIAL_HINT[system]}`);
+    if (!r)
+      issues.push(
+        `${system}: no credential (${CREDENTIAL_HINT[system]}); required in production, or name it in SANDBOX_SYSTEMS for a staging set-up`,
+      );
+    else if (r.staticToken)
+      issues.push(`${r.staticToken}: a static access token expires after about an hour; production needs ${CREDENTIAL_HINT[system]}`);
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const conn = (system: ConnectorSystemName, realBase: string): ConnectorConfig => {
@@ -502,7 +562,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const c = conn('skyfire', e.SKYFIRE_API_BASE_URL);
       // The sandbox also stands in for the seller service's API (src/sandbox/systems/skyfire.ts).
       const sellerServiceUrl = e.SKYFIRE_SELLER_SERVICE_URL ?? (c.sandbox ? `${c.baseUrl}/seller-service/refunds` : undefined);
-      return { ...c, sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID, sellerServiceUrl, payTokenTtlSeconds: Math.round(payTokenTtlMs / 1000), chargeGraceMs, chargePollMs };
+      return {
+        ...c,
+        sellerServiceId: e.SKYFIRE_SELLER_SERVICE_ID,
+        sellerServiceUrl,
+        payTokenTtlSeconds: Math.round(payTokenTtlMs / 1000),
+        chargeGraceMs,
+        chargePollMs,
+      };
     })(),
     quickbooks: {
       ...conn('quickbooks', e.QBO_API_BASE_URL),
@@ -558,7 +625,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       metricsBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS === 'off' ? undefined : e.TEMPORAL_METRICS_BIND_ADDRESS,
-      ...(e.WORKER_DEPLOYMENT_NAME && e.WORKER_BUILD_ID ? { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID } } : {}),
+      ...(e.WORKER_DEPLOYMENT_NAME && e.WORKER_BUILD_ID
+        ? { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID } }
+        : {}),
     },
     security: {
       apiToken: e.API_TOKEN,

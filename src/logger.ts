@@ -8,7 +8,21 @@ import { requestLogFields } from './observability/request-context';
 export type { Logger };
 
 // Personal fields, redacted at the top level and up to two levels down (e.g. `input.fields.customerEmail`).
-const PII_KEYS = ['email', 'customerEmail', 'customer_email', 'customerName', 'customer_name', 'phone', 'customerPhone', 'customer_phone', 'from_number', 'to_number', 'transcript', 'newBillingAddress', 'new_billing_address'];
+const PII_KEYS = [
+  'email',
+  'customerEmail',
+  'customer_email',
+  'customerName',
+  'customer_name',
+  'phone',
+  'customerPhone',
+  'customer_phone',
+  'from_number',
+  'to_number',
+  'transcript',
+  'newBillingAddress',
+  'new_billing_address',
+];
 
 /** Paths whose values are replaced with [redacted] wherever they appear in a log object. */
 export const REDACT_PATHS = [
@@ -35,7 +49,9 @@ export function createLogger(opts: { level: string; pretty?: boolean; name?: str
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     mixin: requestLogFields,
-    ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+    ...(opts.pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
   };
   // A destination (tests, custom sinks) takes the place of stdout.
   return opts.destination && !opts.pretty ? pino(options, opts.destination) : pino(options);

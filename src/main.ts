@@ -41,7 +41,10 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
       await prepareNamespace(conn, config.temporal.namespace, config.temporal.dev.retentionDays);
     } catch (err) {
       // Managed namespaces (Temporal Cloud) register search attributes through their own tools.
-      logger.warn({ err: (err as Error).message }, 'could not register search attributes / retention; register them with your Temporal admin tools');
+      logger.warn(
+        { err: (err as Error).message },
+        'could not register search attributes / retention; register them with your Temporal admin tools',
+      );
     } finally {
       await conn.close();
     }
@@ -50,7 +53,9 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
   const { ip, port, uiPort } = config.temporal.dev;
   for (const p of [port, uiPort]) {
     if (await portInUse(ip, p)) {
-      throw new Error(`Port ${p} on ${ip} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=${ip}:${port}; otherwise choose TEMPORAL_DEV_PORT / TEMPORAL_DEV_UI_PORT.`);
+      throw new Error(
+        `Port ${p} on ${ip} is already in use. If a Temporal server runs there, set TEMPORAL_ADDRESS=${ip}:${port}; otherwise choose TEMPORAL_DEV_PORT / TEMPORAL_DEV_UI_PORT.`,
+      );
     }
   }
   const cliPath = ensureTemporalCli({ cliPath: config.temporal.dev.cliPath, pathVar: config.pathVar, log: (l) => logger.info(l) });
@@ -67,7 +72,9 @@ async function startTemporal(config: Config, logger: Logger): Promise<DevServer 
     // The Web UI decrypts payloads through this service's codec endpoint (docs/security.md). When
     // the local UI is admitted without a session, it calls the endpoint on loopback: a public
     // PUBLIC_BASE_URL (a tunnel for Slack) would relay the call and lose the admission.
-    uiCodecEndpoint: config.security.codecAdmitsLocalUi ? `http://localhost:${config.http.port}/codec` : `${config.http.publicBaseUrl}/codec`,
+    uiCodecEndpoint: config.security.codecAdmitsLocalUi
+      ? `http://localhost:${config.http.port}/codec`
+      : `${config.http.publicBaseUrl}/codec`,
   });
 }
 
@@ -128,11 +135,16 @@ async function main(): Promise<void> {
     const ownSandbox = sandboxed.length > 0 && config.sandbox.url === `http://127.0.0.1:${config.sandbox.port}`;
     if (ownSandbox) {
       if (await portInUse('127.0.0.1', config.sandbox.port)) {
-        throw new Error(`Sandbox port ${config.sandbox.port} is in use. If a sandbox runs there, set SANDBOX_URL=http://127.0.0.1:${config.sandbox.port}; otherwise choose SANDBOX_PORT.`);
+        throw new Error(
+          `Sandbox port ${config.sandbox.port} is in use. If a sandbox runs there, set SANDBOX_URL=http://127.0.0.1:${config.sandbox.port}; otherwise choose SANDBOX_PORT.`,
+        );
       }
       const sandbox = await startSandboxServer({
         port: config.sandbox.port,
-        slack: { interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`, signingSecret: resolveSecrets(config).slackSigningSecret },
+        slack: {
+          interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`,
+          signingSecret: resolveSecrets(config).slackSigningSecret,
+        },
       });
       cleanups.push(() => sandbox.close());
       logger.info({ url: sandbox.url, systems: sandboxed }, 'sandbox started');
@@ -145,7 +157,11 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: caseActivities(config, { connection: workerConnection, dataConverter: workerDataConverter, identity: `embedded-worker:${process.pid}` }),
+      activities: caseActivities(config, {
+        connection: workerConnection,
+        dataConverter: workerDataConverter,
+        identity: `embedded-worker:${process.pid}`,
+      }),
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: workerDataConverter,
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
@@ -164,7 +180,9 @@ async function main(): Promise<void> {
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
     // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
-    const metrics = createServiceMetrics({ runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined });
+    const metrics = createServiceMetrics({
+      runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined,
+    });
     const app = createApp({ config, client, logger, secrets: resolveSecrets(config), metrics });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.http.port, () => resolve(s));
@@ -178,9 +196,13 @@ async function main(): Promise<void> {
       `  Temporal       ${devServer?.address ?? config.temporal.address}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       // The configured UI URL (localhost), not the dev server's IP form: the codec endpoint admits only this origin.
       `  Temporal UI    ${config.temporal.uiUrl}   (${
-        config.security.codecAdmitsLocalUi && devServer ? 'payloads decrypted: development admits the local UI' : `payloads decrypt after ${config.http.publicBaseUrl}/codec/session`
+        config.security.codecAdmitsLocalUi && devServer
+          ? 'payloads decrypted: development admits the local UI'
+          : `payloads decrypt after ${config.http.publicBaseUrl}/codec/session`
       }; see docs/security.md)`,
-      config.security.apiToken ? '  API token      from API_TOKEN' : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
+      config.security.apiToken
+        ? '  API token      from API_TOKEN'
+        : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
       ownSandbox ? `  Sandbox        ${config.sandbox.url}   (pages at /)` : '',
       `  Sandboxed      ${sandboxed.length > 0 ? `${sandboxed.join(', ')}${config.sandbox.explicit.length > 0 ? ' (SANDBOX_SYSTEMS)' : ' (no credentials)'}${ownSandbox ? '' : ` at ${config.sandbox.url}`}` : 'none: every system uses its real service'}`,

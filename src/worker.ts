@@ -91,7 +91,13 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
  */
 export function caseActivities(
   config: Config,
-  opts: { connection: NativeConnection; dataConverter: DataConverter; identity: string; connectors?: ConnectorClients; decisionKey?: string },
+  opts: {
+    connection: NativeConnection;
+    dataConverter: DataConverter;
+    identity: string;
+    connectors?: ConnectorClients;
+    decisionKey?: string;
+  },
 ): Activities {
   const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: opts.dataConverter });
   return createActivities({
@@ -124,7 +130,10 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     deployment: config.worker.deployment,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems }, 'worker started');
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems },
+    'worker started',
+  );
   warnIfUntunedHeap(logger);
   try {
     await worker.run();
@@ -138,7 +147,12 @@ export function warnIfUntunedHeap(logger: Logger): void {
   const limit = v8.getHeapStatistics().heap_size_limit;
   if (limit >= UNTUNED_HEAP_LIMIT_BYTES) {
     logger.warn(
-      { heapLimitMiB: Math.round(limit / 2 ** 20), recommended: `${WORKER_NODE_FLAGS.join(' ')} with ${Object.entries(WORKER_PROCESS_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}` },
+      {
+        heapLimitMiB: Math.round(limit / 2 ** 20),
+        recommended: `${WORKER_NODE_FLAGS.join(' ')} with ${Object.entries(WORKER_PROCESS_ENV)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      },
       'worker started without its memory settings: V8 lets garbage grow to 4x the live heap; start it with `npm run worker` or as docker-compose.yml does (README, Going to production)',
     );
   }
@@ -156,7 +170,8 @@ if (require.main === module) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
   installRuntime(config, logger);
-  if (config.worker.metricsBindAddress) logger.info({ metrics: `http://${config.worker.metricsBindAddress}/metrics` }, 'Temporal runtime metrics');
+  if (config.worker.metricsBindAddress)
+    logger.info({ metrics: `http://${config.worker.metricsBindAddress}/metrics` }, 'Temporal runtime metrics');
   runWorker(config, logger).catch((err) => {
     logger.fatal({ err }, 'worker failed');
     process.exit(1);

@@ -43,7 +43,9 @@ function load(name: string): Json {
 
 /** A signed-ready call body; `tag` makes call ids (and so workflow ids) unique per run. */
 export function buildCall(kind: CallKind, tag: string, seq: number, opts: { ownInvoice?: boolean } = {}): { callId: string; raw: Buffer } {
-  const body = load(kind === CallKind.InvoiceResend ? 'invoice_resend' : 'refund_request') as { payload: { call: Json & { post_call_analysis: Json } } };
+  const body = load(kind === CallKind.InvoiceResend ? 'invoice_resend' : 'refund_request') as {
+    payload: { call: Json & { post_call_analysis: Json } };
+  };
   const callId = `call_b${tag}${seq.toString(36)}`;
   const call = body.payload.call;
   call.id = callId;
@@ -51,7 +53,12 @@ export function buildCall(kind: CallKind, tag: string, seq: number, opts: { ownI
   if (kind === CallKind.AutoRefund) {
     // An invoice of its own (seedBenchInvoice): a refund is automated only against a named, paid
     // invoice with no earlier refund, and the money path serializes money per invoice.
-    Object.assign(call.post_call_analysis, { amount: '20.00', refund_reason: 'duplicate_charge', intent_confidence: 0.95, invoice_number: benchInvoiceNumber(callId) });
+    Object.assign(call.post_call_analysis, {
+      amount: '20.00',
+      refund_reason: 'duplicate_charge',
+      intent_confidence: 0.95,
+      invoice_number: benchInvoiceNumber(callId),
+    });
   }
   return { callId, raw: Buffer.from(JSON.stringify(body)) };
 }

@@ -24,8 +24,32 @@ export interface BenchSizes {
 }
 
 export const SIZES: Record<'quick' | 'full', BenchSizes> = {
-  quick: { ingestLevels: [1, 4], e2eLevels: [2], windowMs: 1500, warmupMs: 300, rounds: 1, e2eWindowMs: 3000, e2eWarmupMs: 1000, waitingCases: 50, approvals: 20, fillConcurrency: 8, approvalConcurrency: 4 },
-  full: { ingestLevels: [1, 4, 16, 64], e2eLevels: [1, 8, 32], windowMs: 4000, warmupMs: 750, rounds: 2, e2eWindowMs: 8000, e2eWarmupMs: 2000, waitingCases: 10_000, approvals: 1000, fillConcurrency: 64, approvalConcurrency: 4 },
+  quick: {
+    ingestLevels: [1, 4],
+    e2eLevels: [2],
+    windowMs: 1500,
+    warmupMs: 300,
+    rounds: 1,
+    e2eWindowMs: 3000,
+    e2eWarmupMs: 1000,
+    waitingCases: 50,
+    approvals: 20,
+    fillConcurrency: 8,
+    approvalConcurrency: 4,
+  },
+  full: {
+    ingestLevels: [1, 4, 16, 64],
+    e2eLevels: [1, 8, 32],
+    windowMs: 4000,
+    warmupMs: 750,
+    rounds: 2,
+    e2eWindowMs: 8000,
+    e2eWarmupMs: 2000,
+    waitingCases: 10_000,
+    approvals: 1000,
+    fillConcurrency: 64,
+    approvalConcurrency: 4,
+  },
 };
 
 export interface BenchContext {
@@ -85,7 +109,8 @@ export function combineCpu(shares: CpuShare[]): CpuShare {
   const wallMs = shares.reduce((a, s) => a + s.wallMs, 0);
   const keys = new Set(shares.flatMap((s) => Object.keys(s.cores)));
   const cores: Record<string, number> = {};
-  for (const k of keys) cores[k] = Math.round((shares.reduce((a, s) => a + (s.cores[k] ?? 0) * s.wallMs, 0) / Math.max(1, wallMs)) * 100) / 100;
+  for (const k of keys)
+    cores[k] = Math.round((shares.reduce((a, s) => a + (s.cores[k] ?? 0) * s.wallMs, 0) / Math.max(1, wallMs)) * 100) / 100;
   return { wallMs, cores };
 }
 
@@ -93,7 +118,11 @@ export function combineCpu(shares: CpuShare[]): CpuShare {
 export function sliceMeter<K extends string>(ctx: BenchContext, label: string) {
   const shares = new Map<K, CpuShare[]>();
   return {
-    around: async (key: K, round: number, run: (window: { onWindowStart: () => void; onWindowEnd: () => void }) => Promise<LoadSample>): Promise<LoadSample> => {
+    around: async (
+      key: K,
+      round: number,
+      run: (window: { onWindowStart: () => void; onWindowEnd: () => void }) => Promise<LoadSample>,
+    ): Promise<LoadSample> => {
       // CPU over the measured window only: warm-up and the drain after it are not in the count.
       let meter: (() => CpuShare) | undefined;
       let share: CpuShare | undefined;
@@ -108,7 +137,9 @@ export function sliceMeter<K extends string>(ctx: BenchContext, label: string) {
       const list = shares.get(key) ?? [];
       if (share) list.push(share);
       shares.set(key, list);
-      ctx.progress(`  ${label} ${key} slice ${round + 1}: ${sample.latencies.length} done${sample.errors ? `, ${sample.errors} errors` : ''}`);
+      ctx.progress(
+        `  ${label} ${key} slice ${round + 1}: ${sample.latencies.length} done${sample.errors ? `, ${sample.errors} errors` : ''}`,
+      );
       return sample;
     },
     cpu: (key: K): CpuShare => combineCpu(shares.get(key) ?? []),

@@ -45,7 +45,18 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 export function costOf(events: HistoryEvent[]): ExecutionCost {
-  const actions: ActionCounts = { workflowStart: 0, activityAttempts: 0, timers: 0, signals: 0, updates: 0, upserts: 0, markers: 0, childStarts: 0, externalSignals: 0, continueAsNew: 0 };
+  const actions: ActionCounts = {
+    workflowStart: 0,
+    activityAttempts: 0,
+    timers: 0,
+    signals: 0,
+    updates: 0,
+    upserts: 0,
+    markers: 0,
+    childStarts: 0,
+    externalSignals: 0,
+    continueAsNew: 0,
+  };
   let activitiesScheduled = 0;
   let localActivities = 0;
   const markerTasks = new Set<string>();
@@ -99,5 +110,14 @@ export function costOf(events: HistoryEvent[]): ExecutionCost {
   }
   actions.markers = markerTasks.size;
   const billableActions = Object.values(actions).reduce((a, b) => a + b, 0);
-  return { historyEvents: events.length, activitiesScheduled, localActivities, activityCalls: activitiesScheduled + localActivities, workflowTaskFailures, actions, billableActions, ...(failure ? { failure } : {}) };
+  return {
+    historyEvents: events.length,
+    activitiesScheduled,
+    localActivities,
+    activityCalls: activitiesScheduled + localActivities,
+    workflowTaskFailures,
+    actions,
+    billableActions,
+    ...(failure ? { failure } : {}),
+  };
 }

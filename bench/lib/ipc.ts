@@ -66,7 +66,14 @@ export type FromChild =
 export function procStats(): ProcStats {
   const m = process.memoryUsage();
   const c = process.cpuUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, cpuMs: Math.round((c.user + c.system) / 1000), externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    cpuMs: Math.round((c.user + c.system) / 1000),
+    externalBytes: m.external,
+    arrayBuffersBytes: m.arrayBuffers,
+  };
 }
 
 /** A running child with request/response over IPC. */
@@ -91,11 +98,21 @@ export class BenchChild {
    * `launch`: environment and node flags of the child, read at process start (the service worker
    * gets the production worker's: WORKER_PROCESS_ENV, WORKER_NODE_FLAGS).
    */
-  static async start(name: string, init: ChildInit, timeoutMs = 180_000, launch: { env?: Record<string, string>; nodeFlags?: readonly string[] } = {}): Promise<{ child: BenchChild; info: Record<string, string | number> }> {
+  static async start(
+    name: string,
+    init: ChildInit,
+    timeoutMs = 180_000,
+    launch: { env?: Record<string, string>; nodeFlags?: readonly string[] } = {},
+  ): Promise<{ child: BenchChild; info: Record<string, string | number> }> {
     const proc = fork(path.join(__dirname, '..', 'processes', 'child.ts'), [name], {
       env: { ...process.env, ...launch.env },
       // BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per child (node --cpu-prof) for profiling runs.
-      execArgv: ['--require', 'tsx/cjs', ...(launch.nodeFlags ?? []), ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [])],
+      execArgv: [
+        '--require',
+        'tsx/cjs',
+        ...(launch.nodeFlags ?? []),
+        ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const child = new BenchChild(name, proc);

@@ -54,7 +54,8 @@ export type LoadResult = LatencySummary & {
 let globalSeq = 0;
 
 function validate(opts: LoadOptions): void {
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new LoadError(`concurrency must be a positive integer, got ${opts.concurrency}`);
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+    throw new LoadError(`concurrency must be a positive integer, got ${opts.concurrency}`);
   if (!(opts.durationMs > 0)) throw new LoadError(`durationMs must be positive, got ${opts.durationMs}`);
 }
 
@@ -83,7 +84,10 @@ export async function sampleClosedLoop(op: Operation, opts: LoadOptions): Promis
   const openWindow = (now: number) => {
     measureFrom = Math.max(t0 + opts.warmupMs, now);
     stopAt = measureFrom + opts.durationMs;
-    timers.push(setTimeout(() => opts.onWindowStart?.(), measureFrom - now), setTimeout(endWindow, stopAt - now));
+    timers.push(
+      setTimeout(() => opts.onWindowStart?.(), measureFrom - now),
+      setTimeout(endWindow, stopAt - now),
+    );
   };
   const timer = opts.onProgress ? setInterval(() => opts.onProgress?.(latencies.length, errors), 1000) : undefined;
   const user = async () => {
@@ -134,7 +138,10 @@ export function mergeSamples(samples: LoadSample[]): LoadResult {
   const summary = summarize(latencies, errors, windowMs);
   const concurrency = samples[0]?.concurrency;
   const meanMs = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
-  const byLaw = concurrency && latencies.length > 0 ? Math.round(((concurrency * 1000) / meanMs) * (latencies.length / (latencies.length + errors)) * 10) / 10 : summary.throughput;
+  const byLaw =
+    concurrency && latencies.length > 0
+      ? Math.round(((concurrency * 1000) / meanMs) * (latencies.length / (latencies.length + errors)) * 10) / 10
+      : summary.throughput;
   return { ...summary, throughput: byLaw, completedPerSecond: summary.throughput, ...(firstError ? { firstError } : {}) };
 }
 
@@ -150,7 +157,11 @@ export async function runClosedLoop(op: Operation, opts: LoadOptions): Promise<L
 export async function runInterleaved<K extends string>(
   series: { key: K; op: Operation }[],
   opts: LoadOptions & { rounds: number },
-  around?: (key: K, round: number, run: (window?: Pick<LoadOptions, 'onWindowStart' | 'onWindowEnd'>) => Promise<LoadSample>) => Promise<LoadSample>,
+  around?: (
+    key: K,
+    round: number,
+    run: (window?: Pick<LoadOptions, 'onWindowStart' | 'onWindowEnd'>) => Promise<LoadSample>,
+  ) => Promise<LoadSample>,
 ): Promise<Record<K, LoadResult>> {
   validate(opts);
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new LoadError(`rounds must be a positive integer, got ${opts.rounds}`);

@@ -51,11 +51,19 @@ export class BenchServerError extends Error {
   override name = 'BenchServerError';
 }
 
-export async function startBenchServer(opts: { reuseAddress?: string; cluster?: boolean; dir: string; pragmas: string[]; dynamicConfig?: Record<string, string | number | boolean>; namespace?: string }): Promise<BenchServer> {
+export async function startBenchServer(opts: {
+  reuseAddress?: string;
+  cluster?: boolean;
+  dir: string;
+  pragmas: string[];
+  dynamicConfig?: Record<string, string | number | boolean>;
+  namespace?: string;
+}): Promise<BenchServer> {
   const namespace = opts.namespace ?? 'default';
   if (opts.cluster) return startBenchCluster(opts.dir, namespace);
   for (const p of opts.pragmas) {
-    if (!/^(journal_mode|synchronous)=[a-z]+$/i.test(p)) throw new BenchServerError(`unsupported SQLite pragma "${p}": the dev server accepts journal_mode=<mode> and synchronous=<level>`);
+    if (!/^(journal_mode|synchronous)=[a-z]+$/i.test(p))
+      throw new BenchServerError(`unsupported SQLite pragma "${p}": the dev server accepts journal_mode=<mode> and synchronous=<level>`);
   }
   if (opts.reuseAddress) {
     const conn = await Connection.connect({ address: opts.reuseAddress });
@@ -64,7 +72,15 @@ export async function startBenchServer(opts: { reuseAddress?: string; cluster?: 
     } finally {
       await conn.close();
     }
-    return { address: opts.reuseAddress, namespace, owned: false, pragmas: [], dynamicConfig: {}, dbBytes: () => undefined, stop: async () => undefined };
+    return {
+      address: opts.reuseAddress,
+      namespace,
+      owned: false,
+      pragmas: [],
+      dynamicConfig: {},
+      dbBytes: () => undefined,
+      stop: async () => undefined,
+    };
   }
 
   const cliPath = ensureTemporalCli({ pathVar: process.env.PATH });
@@ -86,7 +102,17 @@ export async function startBenchServer(opts: { reuseAddress?: string; cluster?: 
     throw new BenchServerError(err.message);
   });
   const dbBytes = () => ['', '-wal', '-shm'].reduce((sum, s) => sum + (fs.existsSync(dbFile + s) ? fs.statSync(dbFile + s).size : 0), 0);
-  return { address: server.address, namespace, owned: true, dbFile, pragmas: opts.pragmas, dynamicConfig: server.dynamicConfig, pid: server.process.pid, dbBytes, stop: server.stop };
+  return {
+    address: server.address,
+    namespace,
+    owned: true,
+    dbFile,
+    pragmas: opts.pragmas,
+    dynamicConfig: server.dynamicConfig,
+    pid: server.process.pid,
+    dbBytes,
+    stop: server.stop,
+  };
 }
 
 /**

@@ -36,7 +36,13 @@ export function refundCaseInput(tag: string): CaseInput {
  * refunds an invoice of its own (benchInvoiceNumber), so approving many of them does not meet the
  * money path's rule that one invoice is refunded at most what was paid.
  */
-export async function startLikeIntake(client: Client, taskQueue: string, template: CaseInput, callId: string, opts: { ownInvoice?: boolean } = {}): Promise<void> {
+export async function startLikeIntake(
+  client: Client,
+  taskQueue: string,
+  template: CaseInput,
+  callId: string,
+  opts: { ownInvoice?: boolean } = {},
+): Promise<void> {
   const input: CaseInput = {
     ...template,
     call: { ...template.call, callId },

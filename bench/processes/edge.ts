@@ -29,7 +29,9 @@ async function listen(app: Express): Promise<{ server: Server; url: string }> {
 export async function startEdge(init: EdgeInit): Promise<{ info: Record<string, string | number>; stop: () => Promise<void> }> {
   // The Slack system joins the sandbox here if the shared factory list does not carry it yet.
   const hasSlack = SYSTEM_FACTORIES.some((f) => f().name === 'slack');
-  const sandbox = createSandbox({ factories: hasSlack ? SYSTEM_FACTORIES : [...SYSTEM_FACTORIES, () => createSlackSystem({ signingSecret: init.slackSigningSecret })] });
+  const sandbox = createSandbox({
+    factories: hasSlack ? SYSTEM_FACTORIES : [...SYSTEM_FACTORIES, () => createSlackSystem({ signingSecret: init.slackSigningSecret })],
+  });
   const sb = await listen(sandbox.app);
 
   const config = loadConfig({
@@ -47,7 +49,17 @@ export async function startEdge(init: EdgeInit): Promise<{ info: Record<string, 
   const connection = await Connection.connect({ address: init.address });
   const client = new Client({ connection, namespace: init.namespace, dataConverter: createDataConverter(keyring) });
   const logger = createLogger({ level: 'warn' });
-  const app = createApp({ config, client, logger, secrets: { dialnexaWebhookSecret: init.webhookSecret, slackSigningSecret: init.slackSigningSecret, apiToken: init.apiToken, decisionKey: init.decisionKeyHex } });
+  const app = createApp({
+    config,
+    client,
+    logger,
+    secrets: {
+      dialnexaWebhookSecret: init.webhookSecret,
+      slackSigningSecret: init.slackSigningSecret,
+      apiToken: init.apiToken,
+      decisionKey: init.decisionKeyHex,
+    },
+  });
   const api = await listen(app);
   return {
     info: { apiUrl: api.url, sandboxUrl: sb.url, pid: process.pid },

@@ -15,10 +15,20 @@ import type { WorkerInit } from '../lib/ipc';
 import type { FloorActivities } from '../workflows';
 import { installWorkflowThreadProbe } from './workflow-thread-probe';
 
-const quietBundler = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+const quietBundler = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+};
 
 export async function startWorker(init: WorkerInit): Promise<{ info: Record<string, string | number>; stop: () => Promise<void> }> {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
   const connection = await NativeConnection.connect({ address: init.address });
   const t0 = Date.now();
   let worker: Worker;
@@ -57,7 +67,15 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     process.exit(1);
   });
   return {
-    info: { role: init.role, bundleAndCreateMs: bundleMs, pid: process.pid, maxCachedWorkflows: cache, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default', nodeOptions: process.env.NODE_OPTIONS ?? '', heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) },
+    info: {
+      role: init.role,
+      bundleAndCreateMs: bundleMs,
+      pid: process.pid,
+      maxCachedWorkflows: cache,
+      mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default',
+      nodeOptions: process.env.NODE_OPTIONS ?? '',
+      heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20),
+    },
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);

@@ -37,7 +37,12 @@ export function installWorkflowThreadProbe(): void {
   class Probed extends Original {
     constructor(filename: string | URL, options?: WorkerOptions) {
       const { port1, port2 } = new MessageChannel();
-      super(WRAPPER, { ...options, eval: true, workerData: { benchProbePort: port2, benchProbeTarget: String(filename) }, transferList: [port2] });
+      super(WRAPPER, {
+        ...options,
+        eval: true,
+        workerData: { benchProbePort: port2, benchProbeTarget: String(filename) },
+        transferList: [port2],
+      });
       port1.unref();
       probes.push({ worker: this, port: port1 });
     }
@@ -66,7 +71,11 @@ export async function workflowThreadHeap(): Promise<ThreadHeap | undefined> {
         }),
     ),
   );
-  return all.reduce((a, h) => ({ heapUsedBytes: a.heapUsedBytes + h.heapUsedBytes, heapCommittedBytes: a.heapCommittedBytes + h.heapCommittedBytes, externalBytes: a.externalBytes + h.externalBytes }));
+  return all.reduce((a, h) => ({
+    heapUsedBytes: a.heapUsedBytes + h.heapUsedBytes,
+    heapCommittedBytes: a.heapCommittedBytes + h.heapCommittedBytes,
+    externalBytes: a.externalBytes + h.externalBytes,
+  }));
 }
 
 /**

@@ -30,7 +30,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CaseTimeoutError(`${what} did not finish within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new CaseTimeoutError(`${what} did not finish within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -103,8 +108,13 @@ export async function runCost(ctx: BenchContext): Promise<{ cases: CaseCost[]; f
   for (const [index, [name, kind, decide]] of kinds.entries()) {
     ctx.progress(`cost: ${name}`);
     const c = await oneCase(ctx, index, name, kind, decide);
-    if (c.available && c.finalStatus !== 'completed') Object.assign(c, { available: false, reason: `ended ${c.finalStatus}, not completed` });
-    ctx.progress(c.available ? `  ${c.cost?.historyEvents} events, ${c.cost?.activitiesScheduled} activities + ${c.cost?.localActivities} local, ${c.cost?.billableActions} actions` : `  unavailable: ${c.reason}`);
+    if (c.available && c.finalStatus !== 'completed')
+      Object.assign(c, { available: false, reason: `ended ${c.finalStatus}, not completed` });
+    ctx.progress(
+      c.available
+        ? `  ${c.cost?.historyEvents} events, ${c.cost?.activitiesScheduled} activities + ${c.cost?.localActivities} local, ${c.cost?.billableActions} actions`
+        : `  unavailable: ${c.reason}`,
+    );
     cases.push(c);
   }
   const floors: CaseCost[] = [];

@@ -23,7 +23,11 @@ export async function runE2E(ctx: BenchContext, series: { name: string; kind: Ca
   const out: E2ESeries[] = [];
   const { e2eWindowMs, e2eWarmupMs, rounds } = ctx.sizes;
   // Zero added latency in every sandboxed system: the case's own cost, not the vendors'.
-  const reset = await fetch(`${ctx.sandboxUrl}/_sandbox/faults/all`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 0 }) });
+  const reset = await fetch(`${ctx.sandboxUrl}/_sandbox/faults/all`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencyMs: 0 }),
+  });
   if (!reset.ok) throw new Error(`sandbox refused the latency reset: ${reset.status}`);
   for (const s of series) {
     const result: E2ESeries = { ...s, levels: [] };
@@ -35,7 +39,11 @@ export async function runE2E(ctx: BenchContext, series: { name: string; kind: Ca
           {
             key: 'floor',
             op: async (seq) => {
-              await ctx.floorClient.workflow.execute('benchActivities', { taskQueue: ctx.queues.floor, workflowId: `floor-e2e-${ctx.tag}-${seq}`, args: [s.activities] });
+              await ctx.floorClient.workflow.execute('benchActivities', {
+                taskQueue: ctx.queues.floor,
+                workflowId: `floor-e2e-${ctx.tag}-${seq}`,
+                args: [s.activities],
+              });
             },
           },
           {
@@ -52,8 +60,15 @@ export async function runE2E(ctx: BenchContext, series: { name: string; kind: Ca
         { concurrency: c, durationMs: e2eWindowMs, warmupMs: e2eWarmupMs, rounds },
         meter.around,
       );
-      for (const k of ['floor', 'service'] as const) ctx.progress(`  ${k}: ${r[k].throughput}/s p50 ${r[k].p50} ms p99 ${r[k].p99} ms${r[k].errors ? ` (${r[k].errors} errors: ${r[k].firstError})` : ''}`);
-      result.levels.push({ concurrency: c, floor: { ...r.floor, cpu: meter.cpu('floor') }, service: { ...r.service, cpu: meter.cpu('service') } });
+      for (const k of ['floor', 'service'] as const)
+        ctx.progress(
+          `  ${k}: ${r[k].throughput}/s p50 ${r[k].p50} ms p99 ${r[k].p99} ms${r[k].errors ? ` (${r[k].errors} errors: ${r[k].firstError})` : ''}`,
+        );
+      result.levels.push({
+        concurrency: c,
+        floor: { ...r.floor, cpu: meter.cpu('floor') },
+        service: { ...r.service, cpu: meter.cpu('service') },
+      });
     }
     out.push(result);
   }

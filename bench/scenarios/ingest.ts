@@ -32,7 +32,10 @@ export async function runIngest(ctx: BenchContext): Promise<LevelResult[]> {
         {
           key: 'floor',
           op: async (seq) => {
-            await ctx.floorClient.workflow.start('benchTrivial', { taskQueue: ctx.queues.floorUnpolled, workflowId: `floor-ingest-${ctx.tag}-${seq}` });
+            await ctx.floorClient.workflow.start('benchTrivial', {
+              taskQueue: ctx.queues.floorUnpolled,
+              workflowId: `floor-ingest-${ctx.tag}-${seq}`,
+            });
           },
         },
         {
@@ -41,13 +44,24 @@ export async function runIngest(ctx: BenchContext): Promise<LevelResult[]> {
             await postCall(ctx.ingestApiUrl, ctx.webhookSecret, buildCall(CallKind.ReviewRefund, `${ctx.tag}i`, seq).raw);
           },
         },
-        { key: 'sameRequest', op: (seq) => startLikeIntake(ctx.serviceClient, ctx.queues.serviceUnpolled, template, `call_b${ctx.tag}s${seq.toString(36)}`) },
+        {
+          key: 'sameRequest',
+          op: (seq) => startLikeIntake(ctx.serviceClient, ctx.queues.serviceUnpolled, template, `call_b${ctx.tag}s${seq.toString(36)}`),
+        },
       ],
       { concurrency: c, durationMs: windowMs, warmupMs, rounds },
       meter.around,
     );
-    for (const k of ['floor', 'webhook', 'sameRequest'] as const) ctx.progress(`  ${k}: ${r[k].throughput}/s p50 ${r[k].p50} ms p99 ${r[k].p99} ms${r[k].errors ? ` (${r[k].errors} errors: ${r[k].firstError})` : ''}`);
-    out.push({ concurrency: c, floor: { ...r.floor, cpu: meter.cpu('floor') }, service: { ...r.webhook, cpu: meter.cpu('webhook') }, sameRequest: { ...r.sameRequest, cpu: meter.cpu('sameRequest') } });
+    for (const k of ['floor', 'webhook', 'sameRequest'] as const)
+      ctx.progress(
+        `  ${k}: ${r[k].throughput}/s p50 ${r[k].p50} ms p99 ${r[k].p99} ms${r[k].errors ? ` (${r[k].errors} errors: ${r[k].firstError})` : ''}`,
+      );
+    out.push({
+      concurrency: c,
+      floor: { ...r.floor, cpu: meter.cpu('floor') },
+      service: { ...r.webhook, cpu: meter.cpu('webhook') },
+      sameRequest: { ...r.sameRequest, cpu: meter.cpu('sameRequest') },
+    });
   }
   return out;
 }

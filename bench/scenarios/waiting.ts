@@ -77,14 +77,18 @@ const SETTLE_TAIL_MS = 40_000;
 
 /** Workflows of this run's service queue with CaseStatus awaiting_approval (visibility count). */
 async function countWaiting(ctx: BenchContext): Promise<number> {
-  const { count } = await ctx.serviceClient.workflow.count(`TaskQueue = "${ctx.queues.service}" AND WorkflowType = "refundRequest" AND ${CaseStatusKey.name} = "awaiting_approval"`);
+  const { count } = await ctx.serviceClient.workflow.count(
+    `TaskQueue = "${ctx.queues.service}" AND WorkflowType = "refundRequest" AND ${CaseStatusKey.name} = "awaiting_approval"`,
+  );
   return count;
 }
 
 async function listWaiting(ctx: BenchContext): Promise<string[]> {
   const ids: string[] = [];
   const prefix = 'case-refund_request-';
-  for await (const wf of ctx.serviceClient.workflow.list({ query: `TaskQueue = "${ctx.queues.service}" AND ${CaseStatusKey.name} = "awaiting_approval"` })) {
+  for await (const wf of ctx.serviceClient.workflow.list({
+    query: `TaskQueue = "${ctx.queues.service}" AND ${CaseStatusKey.name} = "awaiting_approval"`,
+  })) {
     if (wf.workflowId.startsWith(prefix)) ids.push(wf.workflowId.slice(prefix.length));
   }
   return ids;
@@ -127,7 +131,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       const split = workerPid ? readRssSplit(workerPid) : undefined;
       return split ? { rssAnonMiB: mib(split.anonBytes), rssFileMiB: mib(split.fileBytes) } : {};
     })(),
-    ...(s.workflowThread ? { workflowHeapUsedMiB: mib(s.workflowThread.heapUsedBytes), workflowHeapCommittedMiB: mib(s.workflowThread.heapCommittedBytes) } : {}),
+    ...(s.workflowThread
+      ? { workflowHeapUsedMiB: mib(s.workflowThread.heapUsedBytes), workflowHeapCommittedMiB: mib(s.workflowThread.heapCommittedBytes) }
+      : {}),
     ...(s.externalBytes !== undefined ? { externalMiB: mib(s.externalBytes) } : {}),
   });
   const sample = async () => {
@@ -135,7 +141,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     peakRss = Math.max(peakRss, s.rssBytes);
     rssCurve.push(point(s));
     const p = rssCurve[rssCurve.length - 1];
-    ctx.progress(`  memory at ${waiting} waiting: RSS ${p.rssMiB} MiB (anon ${p.rssAnonMiB ?? '?'}, file ${p.rssFileMiB ?? '?'}), main heap ${p.heapUsedMiB} of ${p.heapTotalMiB}, workflow thread heap ${p.workflowHeapUsedMiB ?? '?'} of ${p.workflowHeapCommittedMiB ?? '?'}, external ${p.externalMiB ?? '?'}`);
+    ctx.progress(
+      `  memory at ${waiting} waiting: RSS ${p.rssMiB} MiB (anon ${p.rssAnonMiB ?? '?'}, file ${p.rssFileMiB ?? '?'}), main heap ${p.heapUsedMiB} of ${p.heapTotalMiB}, workflow thread heap ${p.workflowHeapUsedMiB ?? '?'} of ${p.workflowHeapCommittedMiB ?? '?'}, external ${p.externalMiB ?? '?'}`,
+    );
   };
   const sampler = setInterval(() => void sample().catch(() => undefined), 5000);
   const settleMeter = cpuMeter(ctx);
@@ -186,8 +194,14 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   clearInterval(sampler);
   peakRss = Math.max(peakRss, worker.rssBytes);
   rssCurve.push(point(worker));
-  const server = { rssBytes: ctx.server.pid ? readProc(ctx.server.pid)?.rssBytes : undefined, dbBytes: ctx.server.dbBytes(), dbBytesBefore };
-  ctx.progress(`  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, workflow thread heap ${mib(worker.workflowThread?.heapUsedBytes) ?? '?'} MiB (committed ${mib(worker.workflowThread?.heapCommittedBytes) ?? '?'}); DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`);
+  const server = {
+    rssBytes: ctx.server.pid ? readProc(ctx.server.pid)?.rssBytes : undefined,
+    dbBytes: ctx.server.dbBytes(),
+    dbBytesBefore,
+  };
+  ctx.progress(
+    `  worker RSS ${(worker.rssBytes / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)}), heap ${(worker.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, workflow thread heap ${mib(worker.workflowThread?.heapUsedBytes) ?? '?'} MiB (committed ${mib(worker.workflowThread?.heapCommittedBytes) ?? '?'}); DB ${server.dbBytes !== undefined ? (server.dbBytes / 2 ** 20).toFixed(0) + ' MiB' : 'n/a'}`,
+  );
 
   // Random distinct cases among those waiting (partial Fisher-Yates), so no approval waits for a case to settle.
   const pool = await listWaiting(ctx);
@@ -198,7 +212,9 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     picked.push(pool[i]);
   }
   const fromSlack = await requestIdsFromSlack(ctx);
-  ctx.progress(`waiting: approving ${picked.length} random cases (concurrency ${approvalConcurrency}); request ids from ${fromSlack.size} approval messages in Slack`);
+  ctx.progress(
+    `waiting: approving ${picked.length} random cases (concurrency ${approvalConcurrency}); request ids from ${fromSlack.size} approval messages in Slack`,
+  );
   const toRefund: number[] = [];
   const toUpdate: number[] = [];
   const toCompleted: number[] = [];
@@ -223,9 +239,20 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       toUpdate.push(answeredAt - sentAt);
       toCompleted.push(doneAt - sentAt);
       const events = (await handle.fetchHistory()).events ?? [];
-      const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveMoney');
-      const completed = scheduled && events.find((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
-      if (completed?.eventTime) toRefund.push(Number(completed.eventTime.seconds) * 1000 + Math.floor((completed.eventTime.nanos ?? 0) / 1e6) - sentAt);
+      const scheduled = events.find(
+        (e) =>
+          e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+          e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveMoney',
+      );
+      const completed =
+        scheduled &&
+        events.find(
+          (e) =>
+            e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
+            String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
+        );
+      if (completed?.eventTime)
+        toRefund.push(Number(completed.eventTime.seconds) * 1000 + Math.floor((completed.eventTime.nanos ?? 0) / 1e6) - sentAt);
     },
     (done) => ctx.progress(`  approved ${done}/${picked.length}`),
   );
@@ -235,7 +262,13 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
     requested: n,
     accepted: callIds.length,
     waiting,
-    fill: { wallMs: Math.round(fill.wallMs), casesPerSecond: Math.round((callIds.length * 10000) / fill.wallMs) / 10, errors: fill.errors.length, ...(fill.errors[0] ? { firstError: fill.errors[0] } : {}), cpu: fillCpu },
+    fill: {
+      wallMs: Math.round(fill.wallMs),
+      casesPerSecond: Math.round((callIds.length * 10000) / fill.wallMs) / 10,
+      errors: fill.errors.length,
+      ...(fill.errors[0] ? { firstError: fill.errors[0] } : {}),
+      cpu: fillCpu,
+    },
     settleSeconds,
     settleRate: Math.round((waiting / Math.max(0.1, settleSeconds)) * 10) / 10,
     settleCpu,

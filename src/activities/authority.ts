@@ -11,7 +11,11 @@ import { verifyDecision } from '../security/decision-signing';
 
 export interface ApprovalVerifier {
   /** Distinct eligible approvers whose `action` vote on `requestId` carries a valid proof for `workflowId`. */
-  verifiedApprovers(workflowId: string, approval: { requestId: string; escalated: boolean; votes: ApprovalVote[] }, action?: DecisionAction): string[];
+  verifiedApprovers(
+    workflowId: string,
+    approval: { requestId: string; escalated: boolean; votes: ApprovalVote[] },
+    action?: DecisionAction,
+  ): string[];
 }
 
 export function createApprovalVerifier(deps: { decisionKey: string; policy: () => MoneyPolicy }): ApprovalVerifier {

@@ -32,7 +32,13 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
-    ...createMoneyActivities({ quickbooks: c.quickbooks, policy: a.policy, decisionKey: a.decisionKey, temporal: a.temporal, ...(a.moneyLockLeaseMs ? { lockLeaseMs: a.moneyLockLeaseMs } : {}) }),
+    ...createMoneyActivities({
+      quickbooks: c.quickbooks,
+      policy: a.policy,
+      decisionKey: a.decisionKey,
+      temporal: a.temporal,
+      ...(a.moneyLockLeaseMs ? { lockLeaseMs: a.moneyLockLeaseMs } : {}),
+    }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds }),
@@ -49,7 +55,10 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
  */
 export function unconfiguredCaseActivities(): CaseActivities {
   const fail = (name: string) => async () => {
-    throw ApplicationFailure.nonRetryable(`activity ${name} needs connectors: build activities with createActivities({ connectors })`, 'NotConfiguredError');
+    throw ApplicationFailure.nonRetryable(
+      `activity ${name} needs connectors: build activities with createActivities({ connectors })`,
+      'NotConfiguredError',
+    );
   };
   return Object.fromEntries(Object.keys(ACTIVITY_GROUP_OF).map((name) => [name, fail(name)])) as unknown as CaseActivities;
 }

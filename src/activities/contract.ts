@@ -246,9 +246,13 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
 
   // --- QuickBooks (writes) ---
   /** QuickBooks: send the invoice (POST /invoice/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
-  sendInvoice(input: StepInput & { invoiceId: string; to: string; approval?: RecipientApproval }): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
+  sendInvoice(
+    input: StepInput & { invoiceId: string; to: string; approval?: RecipientApproval },
+  ): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
   /** QuickBooks: send a payment receipt (POST /payment/{id}/send?sendTo=). `to` is an email on file, or one a reviewer approved. */
-  sendReceipt(input: StepInput & { paymentId: string; to: string; approval?: RecipientApproval }): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
+  sendReceipt(
+    input: StepInput & { paymentId: string; to: string; approval?: RecipientApproval },
+  ): Promise<{ sentTo: 'on_file' | 'approved'; deliveredAt?: string }>;
   /**
    * QuickBooks: sparse update of Customer.BillAddr. Reads the current SyncToken on every attempt; a
    * stale SyncToken (5010) throws the retryable `StaleSyncTokenError`, so Temporal's retry re-reads.
@@ -309,9 +313,7 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
   /** Slack: replace the request message (votes so far, decided / expired: buttons removed). */
   updateApprovalMessage(input: StepInput & { message: SlackMessageRef; view: ApprovalRequestView }): Promise<SlackMessageRef>;
   /** Slack: a reminder in the request's thread, mentioning who still needs to decide. */
-  postApprovalReminder(
-    input: StepInput & { message: SlackMessageRef; text: string; mentions: string[] },
-  ): Promise<SlackMessageRef>;
+  postApprovalReminder(input: StepInput & { message: SlackMessageRef; text: string; mentions: string[] }): Promise<SlackMessageRef>;
   /** Slack: a finance alert (mentions the owner); buttons when `view.actions` is set. */
   postFinanceAlert(input: StepInput & { channel: string; view: FinanceAlertView }): Promise<SlackMessageRef>;
 }

@@ -53,7 +53,8 @@ export function createDriveActivities(deps: DriveActivityDeps): DriveActivities 
 
   return {
     async archiveDocument(input): Promise<RecordRef> {
-      if (!input.name?.trim() || input.name.length > 200) throw new ValidationError({ system: 'drive' }, 'name is required (at most 200 characters)');
+      if (!input.name?.trim() || input.name.length > 200)
+        throw new ValidationError({ system: 'drive' }, 'name is required (at most 200 characters)');
       const ctx = Context.current();
       const progress: DriveProgress = { ...((ctx.info.heartbeatDetails as DriveProgress | undefined) ?? {}) };
       const remember = () => ctx.heartbeat(progress);
@@ -76,7 +77,14 @@ export function createDriveActivities(deps: DriveActivityDeps): DriveActivities 
         progress.fileId = (await drive.generateIds(1))[0];
       }
       remember();
-      const file = await drive.uploadFile({ id: progress.fileId, name: input.name, parentId: progress.folderId, mimeType, data, appProperties: { caseStep: key } });
+      const file = await drive.uploadFile({
+        id: progress.fileId,
+        name: input.name,
+        parentId: progress.folderId,
+        mimeType,
+        data,
+        appProperties: { caseStep: key },
+      });
       log('document archived', { fileId: file.id, existed: file.existed, kind: input.kind, step: input.step });
       return { system: 'drive', object: 'file', id: file.id, ...(file.webViewLink ? { url: file.webViewLink } : {}) };
     },

@@ -52,11 +52,19 @@ export interface GateActivityDeps {
 export const DECISIONS_REFUSED_METRIC = 'billing_decisions_refused';
 
 export function createGateActivities(deps: GateActivityDeps): GateActivities {
-  const refused = (code: DecisionRejection, reason: string, message: string, policyVersion: string, ids: Record<string, string | undefined>): AuthorizeResult => {
+  const refused = (
+    code: DecisionRejection,
+    reason: string,
+    message: string,
+    policyVersion: string,
+    ids: Record<string, string | undefined>,
+  ): AuthorizeResult => {
     const ctx = Context.current();
     // Ids only: never the reason text a person typed, never names.
     ctx.log.warn('decision refused by the gate', { code, reason, workflowId: currentCase().workflowId, ...ids });
-    ctx.metricMeter.createCounter(DECISIONS_REFUSED_METRIC, undefined, 'Decisions refused by the worker gate (forged, stale, not authorized)').add(1, { reason });
+    ctx.metricMeter
+      .createCounter(DECISIONS_REFUSED_METRIC, undefined, 'Decisions refused by the worker gate (forged, stale, not authorized)')
+      .add(1, { reason });
     return { ok: false, code, message, policyVersion };
   };
 
@@ -68,17 +76,49 @@ export function createGateActivities(deps: GateActivityDeps): GateActivities {
     async authorizeDecision({ decision, request }) {
       const policy = deps.policy();
       const { workflowId } = currentCase();
-      const ids = { requestId: typeof decision?.requestId === 'string' ? decision.requestId : undefined, actorId: typeof decision?.actor?.id === 'string' ? decision.actor.id : undefined };
-      const proof = verifyDecision(deps.decisionKey, workflowId, decision, { now: deps.now?.() ?? new Date(), maxAgeMs: DECISION_PROOF_MAX_AGE_MS });
+      const ids = {
+        requestId: typeof decision?.requestId === 'string' ? decision.requestId : undefined,
+        actorId: typeof decision?.actor?.id === 'string' ? decision.actor.id : undefined,
+      };
+      const proof = verifyDecision(deps.decisionKey, workflowId, decision, {
+        now: deps.now?.() ?? new Date(),
+        maxAgeMs: DECISION_PROOF_MAX_AGE_MS,
+      });
       if (!proof.ok) {
-        return refused(DecisionRejection.Unauthenticated, proof.reason, 'this decision did not come through an authenticated path (signed Slack interaction or operator API); nothing changed', policy.version, ids);
+        return refused(
+          DecisionRejection.Unauthenticated,
+          proof.reason,
+          'this decision did not come through an authenticated path (signed Slack interaction or operator API); nothing changed',
+          policy.version,
+          ids,
+        );
       }
       const d = proof.decision;
-      if (d.requestId !== request.requestId) return refused(DecisionRejection.StaleRequest, 'other_request', 'this request is no longer open; nothing changed', policy.version, ids);
-      if (!request.allowedActions.includes(d.action)) return refused(DecisionRejection.InvalidAction, 'action_not_offered', `"${d.action}" is not offered on this request`, policy.version, ids);
+      if (d.requestId !== request.requestId)
+        return refused(
+          DecisionRejection.StaleRequest,
+          'other_request',
+          'this request is no longer open; nothing changed',
+          policy.version,
+          ids,
+        );
+      if (!request.allowedActions.includes(d.action))
+        return refused(
+          DecisionRejection.InvalidAction,
+          'action_not_offered',
+          `"${d.action}" is not offered on this request`,
+          policy.version,
+          ids,
+        );
       // Only an acknowledgement (it moves no money and changes no record) admits people outside the policy.
-      const eligible = [...new Set([...eligibleApprovers(policy, request.escalated), ...(request.kind === 'acknowledge' ? (request.alsoEligible ?? []) : [])])];
-      if (!eligible.includes(d.actor.id)) return refused(DecisionRejection.NotAuthorized, 'not_an_approver', 'you are not an approver for this request', policy.version, ids);
+      const eligible = [
+        ...new Set([
+          ...eligibleApprovers(policy, request.escalated),
+          ...(request.kind === 'acknowledge' ? (request.alsoEligible ?? []) : []),
+        ]),
+      ];
+      if (!eligible.includes(d.actor.id))
+        return refused(DecisionRejection.NotAuthorized, 'not_an_approver', 'you are not an approver for this request', policy.version, ids);
       const required = request.amount ? requiredApprovals(request.amount, policy) : Math.max(1, request.fixedRequired ?? 1);
       return { ok: true, decision: d, proof: decision.proof as DecisionProof, policyVersion: policy.version, eligible, required };
     },

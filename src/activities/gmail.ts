@@ -37,7 +37,8 @@ export function createGmailActivities(deps: GmailActivityDeps): GmailActivities 
 
   return {
     async sendCustomerEmail({ step, to, subject, body }) {
-      if (!to?.trim() || !subject?.trim() || !body?.trim()) throw new ValidationError({ system: 'gmail' }, 'to, subject and body are required');
+      if (!to?.trim() || !subject?.trim() || !body?.trim())
+        throw new ValidationError({ system: 'gmail' }, 'to, subject and body are required');
       if (!(await onFile(to.trim()))) throw new UnverifiedRecipientError({ system: 'gmail' }, 'recipient is not an email on file');
       const domain = deps.gmail.sender.split('@')[1] ?? 'localhost';
       const messageId = `${stepKey('gmail', step, 32)}@${domain}`;
@@ -47,7 +48,12 @@ export function createGmailActivities(deps: GmailActivityDeps): GmailActivities 
       const sent = await deps.gmail.sendOnce(
         { to: to.trim(), subject, text: body, messageId },
         // A few attempts give Gmail's search time to show a just-sent message before a person is asked.
-        { reference, ...(kept?.draftId ? { draftId: kept.draftId } : {}), onDraft: (draftId) => ctx.heartbeat({ draftId }), awaitSentIndex: ctx.info.attempt < SENT_INDEX_ATTEMPTS },
+        {
+          reference,
+          ...(kept?.draftId ? { draftId: kept.draftId } : {}),
+          onDraft: (draftId) => ctx.heartbeat({ draftId }),
+          awaitSentIndex: ctx.info.attempt < SENT_INDEX_ATTEMPTS,
+        },
       );
       log('customer email', { messageId: sent.id, alreadySent: sent.alreadySent, step });
       return { system: 'gmail', object: 'message', id: sent.id };

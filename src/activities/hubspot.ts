@@ -33,7 +33,13 @@ export function createHubSpotActivities(deps: HubSpotActivityDeps): HubSpotActiv
   };
 
   /** Writes a note/task once per (case, step): the marker finds an earlier attempt's write. */
-  async function writeOnce(type: 'notes' | 'tasks', step: string, properties: Record<string, string>, bodyProp: string, associations: { id: string; typeId: number }[]): Promise<RecordRef> {
+  async function writeOnce(
+    type: 'notes' | 'tasks',
+    step: string,
+    properties: Record<string, string>,
+    bodyProp: string,
+    associations: { id: string; typeId: number }[],
+  ): Promise<RecordRef> {
     const key = stepKey('hubspot', step, 24);
     const existing = await hs.findEngagementByMarker(type, key);
     const object = type === 'notes' ? 'note' : 'task';
@@ -72,7 +78,14 @@ export function createHubSpotActivities(deps: HubSpotActivityDeps): HubSpotActiv
             id: d.id,
             name: p.dealname ?? `Deal ${d.id}`,
             ...(p.dealstage ? { stage: p.dealstage } : {}),
-            ...(p.amount ? { amount: { amountMinor: toMinor(p.amount, p.deal_currency_code ?? 'USD', 'hubspot'), currency: p.deal_currency_code ?? 'USD' } } : {}),
+            ...(p.amount
+              ? {
+                  amount: {
+                    amountMinor: toMinor(p.amount, p.deal_currency_code ?? 'USD', 'hubspot'),
+                    currency: p.deal_currency_code ?? 'USD',
+                  },
+                }
+              : {}),
             ...(p.closedate ? { closeDate: p.closedate.slice(0, 10) } : {}),
             url: hs.recordUrl('deal', d.id),
           };
@@ -82,14 +95,30 @@ export function createHubSpotActivities(deps: HubSpotActivityDeps): HubSpotActiv
 
     async addCrmNote({ step, contactId, dealId, body }) {
       if (!body?.trim()) throw new ValidationError({ system: 'hubspot' }, 'note body is required');
-      const associations = [{ id: contactId, typeId: HUBSPOT_ASSOCIATION.noteToContact }, ...(dealId ? [{ id: dealId, typeId: HUBSPOT_ASSOCIATION.noteToDeal }] : [])];
+      const associations = [
+        { id: contactId, typeId: HUBSPOT_ASSOCIATION.noteToContact },
+        ...(dealId ? [{ id: dealId, typeId: HUBSPOT_ASSOCIATION.noteToDeal }] : []),
+      ];
       return writeOnce('notes', step, { hs_timestamp: new Date().toISOString(), hs_note_body: body }, 'hs_note_body', associations);
     },
 
     async createOwnerTask({ step, ownerId, contactId, subject, body, dueAt }) {
       if (Number.isNaN(Date.parse(dueAt))) throw new ValidationError({ system: 'hubspot' }, 'dueAt must be an ISO timestamp');
-      const props = { hs_timestamp: new Date(dueAt).toISOString(), hs_task_subject: subject, hs_task_body: body, hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH', hubspot_owner_id: ownerId };
-      return writeOnce('tasks', step, props, 'hs_task_body', contactId ? [{ id: contactId, typeId: HUBSPOT_ASSOCIATION.taskToContact }] : []);
+      const props = {
+        hs_timestamp: new Date(dueAt).toISOString(),
+        hs_task_subject: subject,
+        hs_task_body: body,
+        hs_task_status: 'NOT_STARTED',
+        hs_task_priority: 'HIGH',
+        hubspot_owner_id: ownerId,
+      };
+      return writeOnce(
+        'tasks',
+        step,
+        props,
+        'hs_task_body',
+        contactId ? [{ id: contactId, typeId: HUBSPOT_ASSOCIATION.taskToContact }] : [],
+      );
     },
   };
 }

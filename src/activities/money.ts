@@ -49,7 +49,8 @@ export type MoneyResult =
   | { status: 'moved'; record: RefundRecord; policyVersion: string; reused: boolean }
   | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
 
-export type MoneyCheckResult = { status: 'allowed'; policyVersion: string } | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
+export type MoneyCheckResult =
+  { status: 'allowed'; policyVersion: string } | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
 
 export interface MoneyLockRef {
   lockId: string;
@@ -109,9 +110,14 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
   const currencyOf = (ref?: { value: string }) => ref?.value ?? 'USD';
 
   /** Facts re-read from QuickBooks, and the records this very step already wrote (a retry after a lost response). */
-  async function readFacts(order: MoneyOrder, ownRef: string): Promise<{ facts: MoneyFacts; own?: QboTxn & { entity: 'RefundReceipt' | 'CreditMemo' } }> {
+  async function readFacts(
+    order: MoneyOrder,
+    ownRef: string,
+  ): Promise<{ facts: MoneyFacts; own?: QboTxn & { entity: 'RefundReceipt' | 'CreditMemo' } }> {
     const customer = await qbo.find<QboCustomer>('Customer', order.customerId);
-    const invoice: QboInvoice | null | undefined = order.invoiceNumber ? ((await qbo.findInvoiceByDocNumber(order.invoiceNumber)) ?? null) : undefined;
+    const invoice: QboInvoice | null | undefined = order.invoiceNumber
+      ? ((await qbo.findInvoiceByDocNumber(order.invoiceNumber)) ?? null)
+      : undefined;
     // Refunds count against the invoice's owner: a record on another customer cannot be for this invoice.
     const ledgerCustomer = invoice?.CustomerRef.value ?? order.customerId;
     let refundedMinor = 0;
@@ -122,7 +128,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
           own = { ...t, entity };
           continue;
         }
-        if (order.invoiceNumber && ledgerInvoiceOf(t) === order.invoiceNumber) refundedMinor += toMinor(t.TotalAmt, currencyOf(t.CurrencyRef ?? invoice?.CurrencyRef));
+        if (order.invoiceNumber && ledgerInvoiceOf(t) === order.invoiceNumber)
+          refundedMinor += toMinor(t.TotalAmt, currencyOf(t.CurrencyRef ?? invoice?.CurrencyRef));
       }
     }
     const facts: MoneyFacts = {
@@ -134,7 +141,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
               docNumber: invoice.DocNumber ?? invoice.Id,
               customerId: invoice.CustomerRef.value,
               currency: currencyOf(invoice.CurrencyRef),
-              paidMinor: toMinor(invoice.TotalAmt, currencyOf(invoice.CurrencyRef)) - toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)),
+              paidMinor:
+                toMinor(invoice.TotalAmt, currencyOf(invoice.CurrencyRef)) - toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)),
             },
           }
         : {}),
@@ -159,7 +167,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
           ...(v.via ? { via: v.via } : {}),
           ...(v.proof ? { proof: v.proof } : {}),
         });
-        if (!check.ok) log('money path: vote without a valid proof ignored', { requestId: a.requestId, actorId: v.actor.id, reason: check.reason });
+        if (!check.ok)
+          log('money path: vote without a valid proof ignored', { requestId: a.requestId, actorId: v.actor.id, reason: check.reason });
         return check.ok;
       })
       .map((v) => v.actor.id);
@@ -209,7 +218,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       // This step already holds it: an earlier attempt started it and its answer was lost.
       if (d.status.name === 'RUNNING' && d.memo?.holder === holder) return { lockId, holder };
       // Held by another case: retried by Temporal until released (serializes money on the invoice).
-      throw ApplicationFailure.retryable(`money on this ${invoiceNumber ? 'invoice' : 'account'} is being moved by another case; waiting for it`, MONEY_LOCK_HELD_ERROR_TYPE);
+      throw ApplicationFailure.retryable(
+        `money on this ${invoiceNumber ? 'invoice' : 'account'} is being moved by another case; waiting for it`,
+        MONEY_LOCK_HELD_ERROR_TYPE,
+      );
     },
 
     async unlockMoney({ lockId, holder }) {
@@ -227,7 +239,9 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const policy = deps.policy();
       const { facts } = await readFacts(order, qboRequestId(workflowId, order.step));
       const check = checkMoneyMove(facts, verifiedAuthority(order.authority, workflowId), policy);
-      return check.ok ? { status: 'allowed', policyVersion: check.policyVersion } : { status: 'refused', code: check.code, reason: check.reason, policyVersion: check.policyVersion };
+      return check.ok
+        ? { status: 'allowed', policyVersion: check.policyVersion }
+        : { status: 'refused', code: check.code, reason: check.reason, policyVersion: check.policyVersion };
     },
 
     async moveMoney(order) {
@@ -243,7 +257,13 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
           status: 'moved',
           reused: true,
           policyVersion: policy.version,
-          record: { system: 'quickbooks', object: own.entity, id: own.Id, url: qbo.recordUrl(own.entity, own.Id), amount: { amountMinor: toMinor(own.TotalAmt, order.amount.currency), currency: order.amount.currency } },
+          record: {
+            system: 'quickbooks',
+            object: own.entity,
+            id: own.Id,
+            url: qbo.recordUrl(own.entity, own.Id),
+            amount: { amountMinor: toMinor(own.TotalAmt, order.amount.currency), currency: order.amount.currency },
+          },
         };
       }
       const check = checkMoneyMove(facts, verifiedAuthority(order.authority, workflowId), policy);
@@ -273,7 +293,13 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         status: 'moved',
         reused: false,
         policyVersion: policy.version,
-        record: { system: 'quickbooks', object: entity, id: created.Id, url: qbo.recordUrl(entity, created.Id), amount: { amountMinor: toMinor(created.TotalAmt, order.amount.currency), currency: order.amount.currency } },
+        record: {
+          system: 'quickbooks',
+          object: entity,
+          id: created.Id,
+          url: qbo.recordUrl(entity, created.Id),
+          amount: { amountMinor: toMinor(created.TotalAmt, order.amount.currency), currency: order.amount.currency },
+        },
       };
     },
   };

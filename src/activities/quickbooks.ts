@@ -7,7 +7,14 @@
  */
 import type { CaseActivities, CustomerSummary, InvoiceSummary, PaymentSummary } from './contract';
 import type { PostalAddress } from '../domain/case';
-import { qboRequestId, type QboAddress, type QboCustomer, type QboInvoice, type QboPayment, type QuickBooksClient } from '../connectors/quickbooks';
+import {
+  qboRequestId,
+  type QboAddress,
+  type QboCustomer,
+  type QboInvoice,
+  type QboPayment,
+  type QuickBooksClient,
+} from '../connectors/quickbooks';
 import type { HubSpotClient } from '../connectors/hubspot';
 import { accountIdOf, CustomerAccountIndex } from '../connectors/quickbooks-accounts';
 import { UnverifiedRecipientError, ValidationError } from '../connectors/errors';
@@ -32,15 +39,30 @@ export { accountIdOf };
 
 function toAddress(a: QboAddress | undefined): PostalAddress | undefined {
   if (!a?.Line1) return undefined;
-  return { line1: a.Line1, ...(a.Line2 ? { line2: a.Line2 } : {}), city: a.City ?? '', ...(a.CountrySubDivisionCode ? { region: a.CountrySubDivisionCode } : {}), postalCode: a.PostalCode ?? '', country: a.Country ?? '' };
+  return {
+    line1: a.Line1,
+    ...(a.Line2 ? { line2: a.Line2 } : {}),
+    city: a.City ?? '',
+    ...(a.CountrySubDivisionCode ? { region: a.CountrySubDivisionCode } : {}),
+    postalCode: a.PostalCode ?? '',
+    country: a.Country ?? '',
+  };
 }
 
 function fromAddress(a: PostalAddress): QboAddress {
-  return { Line1: a.line1, ...(a.line2 ? { Line2: a.line2 } : {}), City: a.city, ...(a.region ? { CountrySubDivisionCode: a.region } : {}), PostalCode: a.postalCode, Country: a.country };
+  return {
+    Line1: a.line1,
+    ...(a.line2 ? { Line2: a.line2 } : {}),
+    City: a.city,
+    ...(a.region ? { CountrySubDivisionCode: a.region } : {}),
+    PostalCode: a.postalCode,
+    Country: a.country,
+  };
 }
 
 const sameAddress = (a: QboAddress | undefined, b: QboAddress) =>
-  !!a && (['Line1', 'Line2', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country'] as const).every((k) => (a[k] ?? '') === (b[k] ?? ''));
+  !!a &&
+  (['Line1', 'Line2', 'City', 'CountrySubDivisionCode', 'PostalCode', 'Country'] as const).every((k) => (a[k] ?? '') === (b[k] ?? ''));
 
 export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickBooksActivities {
   const qbo = deps.quickbooks;
@@ -100,7 +122,10 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
         return 'approved';
       }
     }
-    throw new UnverifiedRecipientError({ system: 'quickbooks' }, 'recipient is not an email on file for this customer, and no verified approval allows it');
+    throw new UnverifiedRecipientError(
+      { system: 'quickbooks' },
+      'recipient is not an email on file for this customer, and no verified approval allows it',
+    );
   }
 
   return {
@@ -124,7 +149,12 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       const invoices = (await qbo.queryAll<QboInvoice>('Invoice', { CustomerRef: customerId })).filter((i) => i.Balance > 0);
       const cur = currency(invoices[0]?.CurrencyRef);
       const open = invoices
-        .map((i) => ({ id: i.Id, docNumber: i.DocNumber ?? i.Id, balance: { amountMinor: toMinor(i.Balance, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) }, ...(i.DueDate ? { dueDate: i.DueDate } : {}) }))
+        .map((i) => ({
+          id: i.Id,
+          docNumber: i.DocNumber ?? i.Id,
+          balance: { amountMinor: toMinor(i.Balance, currency(i.CurrencyRef)), currency: currency(i.CurrencyRef) },
+          ...(i.DueDate ? { dueDate: i.DueDate } : {}),
+        }))
         .sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
       return { total: { amountMinor: open.reduce((s, i) => s + i.balance.amountMinor, 0), currency: cur }, openInvoices: open };
     },
@@ -153,7 +183,12 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
     async sendReceipt({ step, paymentId, to, approval }) {
       const p = await qbo.get<QboPayment>('Payment', paymentId);
       const sentTo = await guardRecipient(to, await emailsOnFile(p.CustomerRef.value), approval);
-      const sent = await qbo.send<QboPayment & { DeliveryInfo?: { DeliveryTime?: string } }>('Payment', paymentId, to, qboRequestId(currentCase().workflowId, step));
+      const sent = await qbo.send<QboPayment & { DeliveryInfo?: { DeliveryTime?: string } }>(
+        'Payment',
+        paymentId,
+        to,
+        qboRequestId(currentCase().workflowId, step),
+      );
       log('receipt sent', { paymentId, step });
       return { sentTo, ...(sent.DeliveryInfo?.DeliveryTime ? { deliveredAt: sent.DeliveryInfo.DeliveryTime } : {}) };
     },
@@ -170,7 +205,12 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
         return { customerId, syncToken: current.SyncToken, url: qbo.recordUrl('Customer', customerId) };
       }
       // The SyncToken is part of the requestid: a retry after a stale read is a new request.
-      const updated = await qbo.sparseUpdateCustomer(customerId, current.SyncToken, { BillAddr: wanted }, qboRequestId(currentCase().workflowId, step, [current.SyncToken]));
+      const updated = await qbo.sparseUpdateCustomer(
+        customerId,
+        current.SyncToken,
+        { BillAddr: wanted },
+        qboRequestId(currentCase().workflowId, step, [current.SyncToken]),
+      );
       log('billing address updated', { customerId, step });
       return { customerId, syncToken: updated.SyncToken, url: qbo.recordUrl('Customer', customerId) };
     },

@@ -13,7 +13,14 @@
 import { Context } from '@temporalio/activity';
 import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from './contract';
 import type { SkyfireClient, SkyfireToken } from '../connectors/skyfire';
-import { BusinessRuleError, ConnectorError, InsufficientFundsError, RateLimitedError, TransientError, ValidationError } from '../connectors/errors';
+import {
+  BusinessRuleError,
+  ConnectorError,
+  InsufficientFundsError,
+  RateLimitedError,
+  TransientError,
+  ValidationError,
+} from '../connectors/errors';
 import { currentCase, log, requirePositive, toDecimal, toMinorFloor } from './support';
 import { stableKey } from '../connectors/http';
 
@@ -35,9 +42,18 @@ export function buyerTagFor(workflowId: string, step: string): string {
 }
 
 /** What an attempt of createPayToken leaves for the next one (heartbeat details; no JWT). */
-type PayProgress = { stage: 'clear' } | { stage: 'creating' } | { stage: 'created'; tokenId: string; expiresAt: number } | { stage: 'handed-over'; tokenId: string; expiresAt: number };
+type PayProgress =
+  | { stage: 'clear' }
+  | { stage: 'creating' }
+  | { stage: 'created'; tokenId: string; expiresAt: number }
+  | { stage: 'handed-over'; tokenId: string; expiresAt: number };
 
-const ref = (t: SkyfireToken): SkyfireTokenRef => ({ tokenId: t.tokenId, expiresAt: new Date(t.expiresAt * 1000).toISOString(), buyerTag: t.buyerTag, reused: t.reused });
+const ref = (t: SkyfireToken): SkyfireTokenRef => ({
+  tokenId: t.tokenId,
+  expiresAt: new Date(t.expiresAt * 1000).toISOString(),
+  buyerTag: t.buyerTag,
+  reused: t.reused,
+});
 
 export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActivities {
   const sf = deps.skyfire;
@@ -48,9 +64,13 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
 
   return {
     async getWalletBalance({ currency }) {
-      if (currency !== SKYFIRE_CURRENCY) throw new ValidationError({ system: 'skyfire' }, `Skyfire wallets hold ${SKYFIRE_CURRENCY}, not ${currency}`);
+      if (currency !== SKYFIRE_CURRENCY)
+        throw new ValidationError({ system: 'skyfire' }, `Skyfire wallets hold ${SKYFIRE_CURRENCY}, not ${currency}`);
       const b = await sf.getBalance();
-      return { available: { amountMinor: toMinorFloor(b.available, currency), currency }, held: { amountMinor: toMinorFloor(b.heldAmount, currency), currency } };
+      return {
+        available: { amountMinor: toMinorFloor(b.available, currency), currency },
+        held: { amountMinor: toMinorFloor(b.heldAmount, currency), currency },
+      };
     },
 
     async createKyaToken({ step }) {
@@ -62,9 +82,14 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
 
     async createPayToken({ step, amount }): Promise<PayTokenRef> {
       requirePositive('skyfire', amount);
-      if (amount.currency !== SKYFIRE_CURRENCY) throw new ValidationError({ system: 'skyfire' }, `Skyfire pays in ${SKYFIRE_CURRENCY}, not ${amount.currency}`);
+      if (amount.currency !== SKYFIRE_CURRENCY)
+        throw new ValidationError({ system: 'skyfire' }, `Skyfire pays in ${SKYFIRE_CURRENCY}, not ${amount.currency}`);
       const { sellerServiceUrl, payTokenTtlSeconds, chargeGraceMs, chargePollMs } = deps.refunds;
-      if (!sellerServiceUrl) throw new ValidationError({ system: 'skyfire', code: 'NO_SELLER_ENDPOINT' }, 'no seller service endpoint (SKYFIRE_SELLER_SERVICE_URL) to hand a pay token to: no token created, no money moved');
+      if (!sellerServiceUrl)
+        throw new ValidationError(
+          { system: 'skyfire', code: 'NO_SELLER_ENDPOINT' },
+          'no seller service endpoint (SKYFIRE_SELLER_SERVICE_URL) to hand a pay token to: no token created, no money moved',
+        );
       const buyerTag = tagFor(step);
       const ctx = Context.current();
       const previous = ctx.info.heartbeatDetails as PayProgress | undefined;
@@ -96,11 +121,17 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
       ctx.heartbeat({ stage: 'creating' } satisfies PayProgress);
       let token: SkyfireToken;
       try {
-        token = await sf.createToken({ type: 'pay', buyerTag, tokenAmount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'), expiresAt: Math.floor(Date.now() / 1000) + payTokenTtlSeconds });
+        token = await sf.createToken({
+          type: 'pay',
+          buyerTag,
+          tokenAmount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'),
+          expiresAt: Math.floor(Date.now() / 1000) + payTokenTtlSeconds,
+        });
       } catch (err) {
         // An answer Skyfire gave means nothing was created (a 429 or 4xx refuses before it acts). Only
         // no answer, or a 5xx, leaves the outcome open.
-        const answeredNo = err instanceof ConnectorError && err.status !== undefined && (err.status < 500 || err instanceof RateLimitedError);
+        const answeredNo =
+          err instanceof ConnectorError && err.status !== undefined && (err.status < 500 || err instanceof RateLimitedError);
         if (answeredNo) ctx.heartbeat({ stage: 'clear' } satisfies PayProgress);
         throw err;
       }
@@ -110,7 +141,11 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
       // on the charges anyway (the seller may have received it even if its answer was lost).
       for (let i = 0; ; i++) {
         try {
-          await sf.handOver(sellerServiceUrl, token.token as string, { reference: buyerTag, amount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'), currency: amount.currency });
+          await sf.handOver(sellerServiceUrl, token.token as string, {
+            reference: buyerTag,
+            amount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'),
+            currency: amount.currency,
+          });
           ctx.heartbeat({ stage: 'handed-over', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);
           return result(token.tokenId, token.expiresAt, true);
         } catch (err) {

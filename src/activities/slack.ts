@@ -31,10 +31,20 @@ export function createSlackActivities(deps: SlackActivityDeps): SlackActivities 
   const { slack } = deps;
 
   /** Posts once per (case, step): on a retry, a message an earlier attempt created is reused. */
-  async function postOnce(msg: { channel: string; step: string; text: string; blocks: ReturnType<typeof approvalBlocks>; threadTs?: string }): Promise<SlackMessageRef> {
+  async function postOnce(msg: {
+    channel: string;
+    step: string;
+    text: string;
+    blocks: ReturnType<typeof approvalBlocks>;
+    threadTs?: string;
+  }): Promise<SlackMessageRef> {
     const { workflowId, attempt } = activityInfo();
     if (attempt > 1) {
-      const earlier = await slack.findMessagesByMetadata(msg.channel, SLACK_MESSAGE_EVENT_TYPE, msg.threadTs ? { threadTs: msg.threadTs } : {});
+      const earlier = await slack.findMessagesByMetadata(
+        msg.channel,
+        SLACK_MESSAGE_EVENT_TYPE,
+        msg.threadTs ? { threadTs: msg.threadTs } : {},
+      );
       const found = earlier.find((m) => m.payload.workflow_id === workflowId && m.payload.step === msg.step);
       if (found) return { channel: found.channel, ts: found.ts };
     }
@@ -54,7 +64,12 @@ export function createSlackActivities(deps: SlackActivityDeps): SlackActivities 
 
     // chat.update replaces the whole message, so repeating it is harmless: no idempotency check needed.
     async updateApprovalMessage({ message, view }) {
-      return slack.updateMessage({ channel: message.channel, ts: message.ts, text: fallbackText(view.title, view.statusLine), blocks: approvalBlocks(view) });
+      return slack.updateMessage({
+        channel: message.channel,
+        ts: message.ts,
+        text: fallbackText(view.title, view.statusLine),
+        blocks: approvalBlocks(view),
+      });
     },
 
     async postApprovalReminder({ step, message, text, mentions }) {

@@ -51,7 +51,8 @@ export function toDecimal(amountMinor: number, currency: string, system: Connect
 }
 
 export function requirePositive(system: ConnectorSystem, amount: Money): void {
-  if (!Number.isInteger(amount.amountMinor) || amount.amountMinor <= 0) throw new ValidationError({ system }, 'amount must be a positive integer number of minor units');
+  if (!Number.isInteger(amount.amountMinor) || amount.amountMinor <= 0)
+    throw new ValidationError({ system }, 'amount must be a positive integer number of minor units');
   if (!/^[A-Z]{3}$/.test(amount.currency)) throw new ValidationError({ system }, 'currency must be an ISO 4217 code');
 }
 

@@ -22,7 +22,8 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
 
   return {
     async openTicket({ step, subject, publicComment, internalNote, priority, requesterEmail, existingTicketId, tags }): Promise<TicketRef> {
-      if (!subject?.trim() || !publicComment?.trim()) throw new ValidationError({ system: 'zendesk' }, 'subject and publicComment are required');
+      if (!subject?.trim() || !publicComment?.trim())
+        throw new ValidationError({ system: 'zendesk' }, 'subject and publicComment are required');
       let ticketId: number;
       if (existingTicketId) {
         if (!/^\d+$/.test(existingTicketId)) throw new ValidationError({ system: 'zendesk' }, 'existingTicketId must be numeric');

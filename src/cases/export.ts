@@ -91,7 +91,10 @@ interface Moved {
 }
 const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; moved: (result: MoneyResult) => Moved }> = {
   // The money path's write: `{ status: 'moved', record }` (or `refused`: nothing moved).
-  moveMoney: { system: 'quickbooks', moved: (r) => (r.status === 'moved' && r.record ? { ...r.record, policyVersion: r.policyVersion } : {}) },
+  moveMoney: {
+    system: 'quickbooks',
+    moved: (r) => (r.status === 'moved' && r.record ? { ...r.record, policyVersion: r.policyVersion } : {}),
+  },
   createPayToken: { system: 'skyfire', moved: (r) => ({ id: r.tokenId, amount: r.amount }) },
 };
 const MONEY_OBJECTS = new Set(['quickbooks/RefundReceipt', 'quickbooks/CreditMemo', 'skyfire/pay_token']);
@@ -131,7 +134,11 @@ async function moneyActivities(client: Client, history: History): Promise<Map<st
     const c = e.activityTaskCompletedEventAttributes;
     const type = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
     if (!c || !type) continue;
-    const result = await decodeFromPayloadsAtIndex<MoneyResult>(client.options.loadedDataConverter, 0, c.result?.payloads as Payload[] | undefined);
+    const result = await decodeFromPayloadsAtIndex<MoneyResult>(
+      client.options.loadedDataConverter,
+      0,
+      c.result?.payloads as Payload[] | undefined,
+    );
     const moved: Moved = result ? MONEY_ACTIVITIES[type].moved(result) : {};
     if (moved.id) out.set(`${MONEY_ACTIVITIES[type].system}/${moved.id}`, { ...moved, at: optionalTsToDate(e.eventTime) ?? new Date(0) });
   }
@@ -155,18 +162,31 @@ function historyStatus(history: History, listed: string): string {
 }
 
 /** The case's state: the workflow result for a completed case, else the status query (bounded). */
-async function caseState(client: Client, info: WorkflowExecutionInfo, history: History, queryTimeoutMs: number): Promise<CaseState | string> {
+async function caseState(
+  client: Client,
+  info: WorkflowExecutionInfo,
+  history: History,
+  queryTimeoutMs: number,
+): Promise<CaseState | string> {
   const done = history.events?.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
-  if (done) return decodeFromPayloadsAtIndex<CaseState>(client.options.loadedDataConverter, 0, done.result?.payloads as Payload[] | undefined);
+  if (done)
+    return decodeFromPayloadsAtIndex<CaseState>(client.options.loadedDataConverter, 0, done.result?.payloads as Payload[] | undefined);
   try {
-    return await client.withDeadline(Date.now() + queryTimeoutMs, () => client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery));
+    return await client.withDeadline(Date.now() + queryTimeoutMs, () =>
+      client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),
+    );
   } catch (err) {
     return `state unreadable (${info.status.name}): ${(err as Error).message.split('\n')[0]}`;
   }
 }
 
 /** The rows of one case that fall in the range, oldest first. */
-export async function caseRows(client: Client, info: WorkflowExecutionInfo, range: ExportRange, queryTimeoutMs = 5000): Promise<ExportRow[]> {
+export async function caseRows(
+  client: Client,
+  info: WorkflowExecutionInfo,
+  range: ExportRange,
+  queryTimeoutMs = 5000,
+): Promise<ExportRow[]> {
   const sa = info.typedSearchAttributes;
   const amountMinor = sa.get(AmountMinorKey);
   const currency = sa.get(CurrencyKey);
@@ -184,7 +204,9 @@ export async function caseRows(client: Client, info: WorkflowExecutionInfo, rang
   const state = await caseState(client, info, history, queryTimeoutMs);
   if (typeof state === 'string') {
     const at = info.closeTime ?? info.startTime;
-    return inRange(at) || base.executionStatus === 'RUNNING' ? [{ ...base, ...money(amountMinor, currency), type: 'case_unreadable', at: at.toISOString(), outcome: state, recordsWritten: '' }] : [];
+    return inRange(at) || base.executionStatus === 'RUNNING'
+      ? [{ ...base, ...money(amountMinor, currency), type: 'case_unreadable', at: at.toISOString(), outcome: state, recordsWritten: '' }]
+      : [];
   }
   const recordsWritten = state.records.map((r) => `${r.system}/${r.object}/${r.id}`).join(' ');
   const rows: ExportRow[] = [];
@@ -270,7 +292,11 @@ export function parseBound(value: string): Date | undefined {
 }
 
 /** Writes the rows as CSV or a JSON array, chunk by chunk; `write` may wait (back-pressure). */
-export async function writeExport(rows: AsyncIterable<ExportRow>, format: 'csv' | 'json', write: (chunk: string) => Promise<void> | void): Promise<number> {
+export async function writeExport(
+  rows: AsyncIterable<ExportRow>,
+  format: 'csv' | 'json',
+  write: (chunk: string) => Promise<void> | void,
+): Promise<number> {
   let n = 0;
   await write(format === 'csv' ? csvHeader() : '[');
   for await (const row of rows) {

@@ -183,7 +183,11 @@ export function createCasesRouter(deps: CasesRouterDeps): Router {
       // A query needs a worker to answer; bound the wait instead of hanging the request.
       state = await client.connection.withDeadline(Date.now() + (deps.queryTimeoutMs ?? 5000), () => handle.query(statusQuery));
     } catch (err) {
-      res.status(503).json({ error: 'case_state_unavailable', message: `The case exists but its state could not be read: ${(err as Error).message}`, case: summary });
+      res.status(503).json({
+        error: 'case_state_unavailable',
+        message: `The case exists but its state could not be read: ${(err as Error).message}`,
+        case: summary,
+      });
       return;
     }
     const detail: CaseDetail = { ...summary, state };

@@ -38,23 +38,42 @@ export class DriveClient {
   readonly rootFolderId: string;
   constructor(cfg: ConnectorsConfig['drive'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
     this.rootFolderId = cfg.rootFolderId;
-    const common = { system: 'drive' as const, headers: () => ({ authorization: `Bearer ${cfg.token}` }), describeError: describeGoogleError, ...opts };
+    const common = {
+      system: 'drive' as const,
+      headers: () => ({ authorization: `Bearer ${cfg.token}` }),
+      describeError: describeGoogleError,
+      ...opts,
+    };
     this.http = new HttpClient({ ...common, baseUrl: `${cfg.baseUrl}/drive/v3` });
     this.upload = new HttpClient({ ...common, baseUrl: `${cfg.baseUrl}/upload/drive/v3` });
   }
 
   async generateIds(count = 1): Promise<string[]> {
-    const res = await this.http.request<{ ids: string[] }>({ method: 'GET', path: '/files/generateIds', query: { count, space: 'drive', type: 'files' } });
+    const res = await this.http.request<{ ids: string[] }>({
+      method: 'GET',
+      path: '/files/generateIds',
+      query: { count, space: 'drive', type: 'files' },
+    });
     return res.body.ids;
   }
 
   async getFile(id: string): Promise<DriveFile> {
-    return (await this.http.request<DriveFile>({ method: 'GET', path: `/files/${encodeURIComponent(id)}`, query: { fields: FILE_FIELDS, supportsAllDrives: true } })).body;
+    return (
+      await this.http.request<DriveFile>({
+        method: 'GET',
+        path: `/files/${encodeURIComponent(id)}`,
+        query: { fields: FILE_FIELDS, supportsAllDrives: true },
+      })
+    ).body;
   }
 
   async findFolder(name: string, parentId: string): Promise<DriveFile | undefined> {
     const q = `name = ${lit(name)} and mimeType = '${FOLDER_MIME_TYPE}' and ${lit(parentId)} in parents and trashed = false`;
-    const res = await this.http.request<{ files: DriveFile[] }>({ method: 'GET', path: '/files', query: { q, fields: `files(${FILE_FIELDS})`, supportsAllDrives: true, includeItemsFromAllDrives: true } });
+    const res = await this.http.request<{ files: DriveFile[] }>({
+      method: 'GET',
+      path: '/files',
+      query: { q, fields: `files(${FILE_FIELDS})`, supportsAllDrives: true, includeItemsFromAllDrives: true },
+    });
     return res.body.files[0];
   }
 
@@ -64,7 +83,14 @@ export class DriveClient {
       method: 'POST',
       path: '/files',
       query: { fields: FILE_FIELDS, supportsAllDrives: true },
-      body: { id: file.id, name: file.name, mimeType: FOLDER_MIME_TYPE, parents: [file.parentId], ...(file.description ? { description: file.description } : {}), ...(file.appProperties ? { appProperties: file.appProperties } : {}) },
+      body: {
+        id: file.id,
+        name: file.name,
+        mimeType: FOLDER_MIME_TYPE,
+        parents: [file.parentId],
+        ...(file.description ? { description: file.description } : {}),
+        ...(file.appProperties ? { appProperties: file.appProperties } : {}),
+      },
       passStatuses: [409],
     });
     if (res.status === 409) return { ...(await this.getFile(file.id)), existed: true };
@@ -79,9 +105,18 @@ export class DriveClient {
   /** Multipart upload (<= 5 MB) with a pre-generated id; 409 returns the file an earlier attempt created. */
   async uploadFile(file: NewDriveFile & { mimeType: string; data: Buffer }): Promise<DriveFile & { existed: boolean }> {
     const boundary = `dnx${randomBytes(12).toString('hex')}`;
-    const meta = { id: file.id, name: file.name, parents: [file.parentId], mimeType: file.mimeType, ...(file.description ? { description: file.description } : {}), ...(file.appProperties ? { appProperties: file.appProperties } : {}) };
+    const meta = {
+      id: file.id,
+      name: file.name,
+      parents: [file.parentId],
+      mimeType: file.mimeType,
+      ...(file.description ? { description: file.description } : {}),
+      ...(file.appProperties ? { appProperties: file.appProperties } : {}),
+    };
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(meta)}\r\n--${boundary}\r\nContent-Type: ${file.mimeType}\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(meta)}\r\n--${boundary}\r\nContent-Type: ${file.mimeType}\r\n\r\n`,
+      ),
       file.data,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);

@@ -24,7 +24,13 @@ export abstract class ConnectorError extends ApplicationFailure {
   readonly system: ConnectorSystem;
   readonly status?: number;
   readonly code?: string;
-  constructor(type: string, nonRetryable: boolean, details: ConnectorErrorDetails, message: string, opts: { cause?: Error; nextRetryDelayMs?: number } = {}) {
+  constructor(
+    type: string,
+    nonRetryable: boolean,
+    details: ConnectorErrorDetails,
+    message: string,
+    opts: { cause?: Error; nextRetryDelayMs?: number } = {},
+  ) {
     const text = `${details.system}${details.status ? ` ${details.status}` : ''}${details.code ? ` ${details.code}` : ''}: ${message.slice(0, 300)}`;
     super(text, type, nonRetryable, [details], opts.cause, opts.nextRetryDelayMs);
     // Logs and stack traces show the class, not "ApplicationFailure".

@@ -46,7 +46,12 @@ function encodeHeader(value: string): string {
 
 /** Builds the RFC 2822 message. Refuses header injection and malformed addresses. */
 export function buildMime(from: string, email: OutgoingEmail): string {
-  for (const [name, v] of [['to', email.to], ['subject', email.subject], ['messageId', email.messageId], ['from', from]] as const) {
+  for (const [name, v] of [
+    ['to', email.to],
+    ['subject', email.subject],
+    ['messageId', email.messageId],
+    ['from', from],
+  ] as const) {
     if (!HEADER_SAFE.test(v)) throw new ValidationError({ system: 'gmail' }, `${name} must be a single line`);
   }
   if (!EMAIL.test(email.to)) throw new ValidationError({ system: 'gmail' }, 'to is not an email address');
@@ -61,7 +66,9 @@ export function buildMime(from: string, email: OutgoingEmail): string {
     'Content-Type: text/plain; charset=UTF-8',
     'Content-Transfer-Encoding: base64',
   ];
-  const body = Buffer.from(email.text, 'utf8').toString('base64').replace(/(.{76})/g, '$1\r\n');
+  const body = Buffer.from(email.text, 'utf8')
+    .toString('base64')
+    .replace(/(.{76})/g, '$1\r\n');
   return `${headers.join('\r\n')}\r\n\r\n${body}\r\n`;
 }
 
@@ -70,25 +77,43 @@ export class GmailClient {
   readonly sender: string;
   constructor(cfg: ConnectorsConfig['gmail'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
     this.sender = cfg.sender;
-    this.http = new HttpClient({ system: 'gmail', baseUrl: `${cfg.baseUrl}/gmail/v1/users/me`, headers: () => ({ authorization: `Bearer ${cfg.token}` }), describeError: describeGoogleError, ...opts });
+    this.http = new HttpClient({
+      system: 'gmail',
+      baseUrl: `${cfg.baseUrl}/gmail/v1/users/me`,
+      headers: () => ({ authorization: `Bearer ${cfg.token}` }),
+      describeError: describeGoogleError,
+      ...opts,
+    });
   }
 
   async send(email: OutgoingEmail): Promise<GmailMessageRef> {
     const raw = Buffer.from(buildMime(this.sender, email), 'utf8').toString('base64url');
-    const res = await this.http.request<GmailMessageRef>({ method: 'POST', path: '/messages/send', body: { raw, ...(email.threadId ? { threadId: email.threadId } : {}) } });
+    const res = await this.http.request<GmailMessageRef>({
+      method: 'POST',
+      path: '/messages/send',
+      body: { raw, ...(email.threadId ? { threadId: email.threadId } : {}) },
+    });
     return { id: res.body.id, threadId: res.body.threadId };
   }
 
   /** The sent message with this Message-ID, if any (`rfc822msgid:` search). */
   async findByMessageId(messageId: string): Promise<GmailMessageRef | undefined> {
-    const res = await this.http.request<{ messages?: GmailMessageRef[] }>({ method: 'GET', path: '/messages', query: { q: `rfc822msgid:${messageId}`, maxResults: 1, includeSpamTrash: true } });
+    const res = await this.http.request<{ messages?: GmailMessageRef[] }>({
+      method: 'GET',
+      path: '/messages',
+      query: { q: `rfc822msgid:${messageId}`, maxResults: 1, includeSpamTrash: true },
+    });
     return res.body.messages?.[0];
   }
 
   /** `users.drafts.create`: the message is stored, not sent. */
   async createDraft(email: OutgoingEmail): Promise<{ draftId: string; message: GmailMessageRef }> {
     const raw = Buffer.from(buildMime(this.sender, email), 'utf8').toString('base64url');
-    const res = await this.http.request<{ id: string; message: GmailMessageRef }>({ method: 'POST', path: '/drafts', body: { message: { raw, ...(email.threadId ? { threadId: email.threadId } : {}) } } });
+    const res = await this.http.request<{ id: string; message: GmailMessageRef }>({
+      method: 'POST',
+      path: '/drafts',
+      body: { message: { raw, ...(email.threadId ? { threadId: email.threadId } : {}) } },
+    });
     return { draftId: res.body.id, message: res.body.message };
   }
 
@@ -100,7 +125,11 @@ export class GmailClient {
 
   /** The first message matching a Gmail search (`q` as in the Gmail search box). */
   async searchMessages(q: string): Promise<GmailMessageRef | undefined> {
-    const res = await this.http.request<{ messages?: GmailMessageRef[] }>({ method: 'GET', path: '/messages', query: { q, maxResults: 1, includeSpamTrash: true } });
+    const res = await this.http.request<{ messages?: GmailMessageRef[] }>({
+      method: 'GET',
+      path: '/messages',
+      query: { q, maxResults: 1, includeSpamTrash: true },
+    });
     return res.body.messages?.[0];
   }
 
@@ -119,8 +148,12 @@ export class GmailClient {
    *    retryable while `awaitSentIndex` (search may not show a just-sent message yet), then
    *    BusinessRuleError `draftGone` (a person looks).
    */
-  async sendOnce(email: OutgoingEmail, opts: { reference: string; draftId?: string; onDraft?: (draftId: string) => void | Promise<void>; awaitSentIndex?: boolean }): Promise<GmailMessageRef & { alreadySent: boolean }> {
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(opts.reference)) throw new ValidationError({ system: 'gmail' }, 'reference must be 8-64 letters, digits or dashes');
+  async sendOnce(
+    email: OutgoingEmail,
+    opts: { reference: string; draftId?: string; onDraft?: (draftId: string) => void | Promise<void>; awaitSentIndex?: boolean },
+  ): Promise<GmailMessageRef & { alreadySent: boolean }> {
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(opts.reference))
+      throw new ValidationError({ system: 'gmail' }, 'reference must be 8-64 letters, digits or dashes');
     const sentQuery = `in:sent "${opts.reference}"`;
     const earlier = await this.searchMessages(sentQuery);
     if (earlier) return { ...earlier, alreadySent: true };

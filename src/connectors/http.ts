@@ -102,7 +102,12 @@ export class HttpClient {
     }
     const d = this.opts.describeError(res.status, parsed, res.headers);
     const kind = d.kind ?? kindForStatus(res.status);
-    return makeError(kind, { system: this.system, status: res.status, code: d.code }, `${req.method} ${req.path.split('?')[0]}: ${d.message}`, parseRetryAfter(res.headers.get('retry-after')) ?? d.retryAfterMs);
+    return makeError(
+      kind,
+      { system: this.system, status: res.status, code: d.code },
+      `${req.method} ${req.path.split('?')[0]}: ${d.message}`,
+      parseRetryAfter(res.headers.get('retry-after')) ?? d.retryAfterMs,
+    );
   }
 }
 

@@ -70,7 +70,11 @@ const KIND_BY_CATEGORY: Record<string, ErrorKind> = {
 export function describeHubSpotError(status: number, body: unknown): ErrorDescription {
   const b = (body ?? {}) as { message?: string; category?: string; errorType?: string };
   if (b.errorType === 'RATE_LIMIT') return { code: 'RATE_LIMIT', message: b.message ?? 'rate limited', kind: 'rate_limited' };
-  return { code: b.category, message: b.message ?? `HTTP ${status}`, kind: b.category && status < 500 ? KIND_BY_CATEGORY[b.category] : undefined };
+  return {
+    code: b.category,
+    message: b.message ?? `HTTP ${status}`,
+    kind: b.category && status < 500 ? KIND_BY_CATEGORY[b.category] : undefined,
+  };
 }
 
 export class HubSpotClient {
@@ -78,8 +82,18 @@ export class HubSpotClient {
   /** Undefined for the real HubSpot without HUBSPOT_PORTAL_ID: no link is better than a wrong one. */
   private readonly appBase?: string;
   constructor(cfg: ConnectorsConfig['hubspot'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
-    this.appBase = cfg.sandbox ? `${cfg.baseUrl}/app` : cfg.portalId ? `https://app.hubspot.com/contacts/${encodeURIComponent(cfg.portalId)}` : undefined;
-    this.http = new HttpClient({ system: 'hubspot', baseUrl: cfg.baseUrl, headers: () => ({ authorization: `Bearer ${cfg.token}` }), describeError: describeHubSpotError, ...opts });
+    this.appBase = cfg.sandbox
+      ? `${cfg.baseUrl}/app`
+      : cfg.portalId
+        ? `https://app.hubspot.com/contacts/${encodeURIComponent(cfg.portalId)}`
+        : undefined;
+    this.http = new HttpClient({
+      system: 'hubspot',
+      baseUrl: cfg.baseUrl,
+      headers: () => ({ authorization: `Bearer ${cfg.token}` }),
+      describeError: describeHubSpotError,
+      ...opts,
+    });
   }
 
   /** `app.hubspot.com/contacts/<portal>/record/<objectTypeId>/<id>`; undefined without a portal id. */
@@ -88,7 +102,12 @@ export class HubSpotClient {
   }
 
   /** CRM search: filters in one group are ANDed; pass several groups to OR them. */
-  async search(objectType: 'contacts' | 'deals' | 'notes' | 'tasks', filterGroups: SearchFilter[][], properties: string[], limit = 10): Promise<HubSpotObject[]> {
+  async search(
+    objectType: 'contacts' | 'deals' | 'notes' | 'tasks',
+    filterGroups: SearchFilter[][],
+    properties: string[],
+    limit = 10,
+  ): Promise<HubSpotObject[]> {
     const res = await this.http.request<{ results: HubSpotObject[] }>({
       method: 'POST',
       path: `/crm/v3/objects/${objectType}/search`,
@@ -119,7 +138,9 @@ export class HubSpotClient {
     ];
     const found = await this.search('contacts', groups, CONTACT_PROPERTIES, 10);
     const ends = (v: string | null | undefined) => !!v && v.replace(/\D/g, '').endsWith(suffix);
-    return found.find((c) => ends(c.properties.phone) || ends(c.properties.mobilephone) || SEARCHABLE_PHONES.some((p) => ends(c.properties[p])));
+    return found.find(
+      (c) => ends(c.properties.phone) || ends(c.properties.mobilephone) || SEARCHABLE_PHONES.some((p) => ends(c.properties[p])),
+    );
   }
 
   async getOwner(ownerId: string): Promise<HubSpotOwner> {
@@ -127,22 +148,39 @@ export class HubSpotClient {
   }
 
   async getContactDealIds(contactId: string): Promise<string[]> {
-    const res = await this.http.request<{ results: { toObjectId: number | string }[] }>({ method: 'GET', path: `/crm/v4/objects/contacts/${encodeURIComponent(contactId)}/associations/deals` });
+    const res = await this.http.request<{ results: { toObjectId: number | string }[] }>({
+      method: 'GET',
+      path: `/crm/v4/objects/contacts/${encodeURIComponent(contactId)}/associations/deals`,
+    });
     return res.body.results.map((r) => String(r.toObjectId));
   }
 
   async readDeals(ids: string[]): Promise<HubSpotObject[]> {
     if (ids.length === 0) return [];
-    const res = await this.http.request<{ results: HubSpotObject[] }>({ method: 'POST', path: '/crm/v3/objects/deals/batch/read', body: { inputs: ids.map((id) => ({ id })), properties: DEAL_PROPERTIES } });
+    const res = await this.http.request<{ results: HubSpotObject[] }>({
+      method: 'POST',
+      path: '/crm/v3/objects/deals/batch/read',
+      body: { inputs: ids.map((id) => ({ id })), properties: DEAL_PROPERTIES },
+    });
     return res.body.results;
   }
 
   /** Creates a note or task with associations. */
-  async createEngagement(type: 'notes' | 'tasks', properties: Record<string, string>, associations: { id: string; typeId: number }[]): Promise<HubSpotObject> {
+  async createEngagement(
+    type: 'notes' | 'tasks',
+    properties: Record<string, string>,
+    associations: { id: string; typeId: number }[],
+  ): Promise<HubSpotObject> {
     const res = await this.http.request<HubSpotObject>({
       method: 'POST',
       path: `/crm/v3/objects/${type}`,
-      body: { properties, associations: associations.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: a.typeId }] })) },
+      body: {
+        properties,
+        associations: associations.map((a) => ({
+          to: { id: a.id },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: a.typeId }],
+        })),
+      },
     });
     return res.body;
   }

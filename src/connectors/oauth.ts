@@ -114,7 +114,10 @@ export class StaticTokenSource implements AccessTokenSource {
     return this.value;
   }
   async refreshAfterReject(): Promise<string> {
-    throw new AuthError({ system: this.system, status: 401 }, 'access token rejected and it cannot be refreshed (a static token: configure the refreshing credential)');
+    throw new AuthError(
+      { system: this.system, status: 401 },
+      'access token rejected and it cannot be refreshed (a static token: configure the refreshing credential)',
+    );
   }
 }
 
@@ -150,11 +153,20 @@ interface OAuthTokenResponse {
 }
 
 /** Turns a failed token-endpoint answer into the right error: only a refusal of the grant or the client is permanent. */
-function tokenEndpointError(system: ConnectorSystem, status: number, body: OAuthTokenResponse | undefined, retryAfter: string | null): ConnectorError {
+function tokenEndpointError(
+  system: ConnectorSystem,
+  status: number,
+  body: OAuthTokenResponse | undefined,
+  retryAfter: string | null,
+): ConnectorError {
   const code = body?.error;
-  if (status === 429) return new RateLimitedError({ system, status, code }, 'token endpoint throttled the refresh', parseRetryAfter(retryAfter));
+  if (status === 429)
+    return new RateLimitedError({ system, status, code }, 'token endpoint throttled the refresh', parseRetryAfter(retryAfter));
   if (status >= 500 || status === 408) return new TransientError({ system, status, code }, 'token endpoint unavailable');
-  const hint = system === 'quickbooks' ? 'reconnect the QuickBooks app and set the new QBO_REFRESH_TOKEN' : 'check the Google credential and its domain-wide delegation';
+  const hint =
+    system === 'quickbooks'
+      ? 'reconnect the QuickBooks app and set the new QBO_REFRESH_TOKEN'
+      : 'check the Google credential and its domain-wide delegation';
   return new AuthError({ system, status, code }, `refreshing the access token failed (${code ?? `HTTP ${status}`}): ${hint}`);
 }
 
@@ -163,7 +175,10 @@ function tokenEndpointError(system: ConnectorSystem, status: number, body: OAuth
  * HTTP Basic with the app's client id and secret. The answer carries a refresh token that may be
  * new; the previous one must not be used again.
  */
-export function intuitMinter(cfg: Extract<OAuthConfig, { kind: 'intuit' }>, opts: { fetch?: typeof fetch; now?: () => number } = {}): Minter {
+export function intuitMinter(
+  cfg: Extract<OAuthConfig, { kind: 'intuit' }>,
+  opts: { fetch?: typeof fetch; now?: () => number } = {},
+): Minter {
   const now = opts.now ?? Date.now;
   return async (current) => {
     const refreshToken = current?.refreshToken ?? cfg.refreshToken;
@@ -180,7 +195,10 @@ export function intuitMinter(cfg: Extract<OAuthConfig, { kind: 'intuit' }>, opts
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      throw new TransientError({ system: 'quickbooks' }, `token endpoint unreachable: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`);
+      throw new TransientError(
+        { system: 'quickbooks' },
+        `token endpoint unreachable: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`,
+      );
     }
     const body = (await res.json().catch(() => undefined)) as OAuthTokenResponse | undefined;
     if (!res.ok || !body?.access_token) throw tokenEndpointError('quickbooks', res.status, body, res.headers.get('retry-after'));
@@ -213,7 +231,11 @@ function googleTransport(tokenUrl: string): InstanceType<typeof gaxios.Gaxios> {
 }
 
 /** A service account (domain-wide delegation, `sub` = the user) or a user's refresh token, via google-auth-library. */
-export function googleMinter(system: 'gmail' | 'drive', cfg: Extract<OAuthConfig, { kind: 'google-service-account' | 'google-user' }>, opts: { now?: () => number } = {}): Minter {
+export function googleMinter(
+  system: 'gmail' | 'drive',
+  cfg: Extract<OAuthConfig, { kind: 'google-service-account' | 'google-user' }>,
+  opts: { now?: () => number } = {},
+): Minter {
   const now = opts.now ?? Date.now;
   return async () => {
     const transporter = googleTransport(cfg.tokenUrl);
@@ -224,7 +246,13 @@ export function googleMinter(system: 'gmail' | 'drive', cfg: Extract<OAuthConfig
         if (!creds.access_token) throw new TransientError({ system }, 'token endpoint answered without an access token');
         return { accessToken: creds.access_token, expiresAt: creds.expiry_date ?? now() + 3_600_000 };
       }
-      const client = new UserRefreshClient({ clientId: cfg.clientId, clientSecret: cfg.clientSecret, refreshToken: cfg.refreshToken, transporter, endpoints: { oauth2TokenUrl: cfg.tokenUrl } });
+      const client = new UserRefreshClient({
+        clientId: cfg.clientId,
+        clientSecret: cfg.clientSecret,
+        refreshToken: cfg.refreshToken,
+        transporter,
+        endpoints: { oauth2TokenUrl: cfg.tokenUrl },
+      });
       const { token } = await client.getAccessToken();
       if (!token) throw new TransientError({ system }, 'token endpoint answered without an access token');
       return { accessToken: token, expiresAt: client.credentials.expiry_date ?? now() + 3_600_000 };
@@ -240,5 +268,9 @@ export function googleMinter(system: 'gmail' | 'drive', cfg: Extract<OAuthConfig
 
 /** Seed material: what, when it changes, means "start over" (a reconnect, a new key). */
 export function oauthSeed(cfg: OAuthConfig): string {
-  return cfg.kind === 'intuit' ? `${cfg.clientId}:${cfg.refreshToken}` : cfg.kind === 'google-user' ? `${cfg.clientId}:${cfg.refreshToken}:${cfg.scopes.join(' ')}` : `${cfg.clientEmail}:${cfg.subject}:${cfg.scopes.join(' ')}`;
+  return cfg.kind === 'intuit'
+    ? `${cfg.clientId}:${cfg.refreshToken}`
+    : cfg.kind === 'google-user'
+      ? `${cfg.clientId}:${cfg.refreshToken}:${cfg.scopes.join(' ')}`
+      : `${cfg.clientEmail}:${cfg.subject}:${cfg.scopes.join(' ')}`;
 }

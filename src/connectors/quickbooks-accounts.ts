@@ -54,7 +54,9 @@ export class CustomerAccountIndex {
 
   private async load(): Promise<void> {
     // `>=` and not `>`: a change within the same second as the newest seen is not skipped.
-    const where: Parameters<QuickBooksClient['query']>[1] = this.syncedThrough ? { 'MetaData.LastUpdatedTime': { op: '>=', value: this.syncedThrough } } : {};
+    const where: Parameters<QuickBooksClient['query']>[1] = this.syncedThrough
+      ? { 'MetaData.LastUpdatedTime': { op: '>=', value: this.syncedThrough } }
+      : {};
     const rows = await this.qbo.queryAll<IndexedCustomer>('Customer', where);
     for (const c of rows) {
       this.forget(c.Id);

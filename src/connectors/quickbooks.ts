@@ -78,7 +78,13 @@ export interface QboTxn {
 
 /** Entities we read, send or create, with their URL segment. */
 export type QboEntity = 'Invoice' | 'Customer' | 'Payment' | 'RefundReceipt' | 'CreditMemo';
-const SEGMENT: Record<QboEntity, string> = { Invoice: 'invoice', Customer: 'customer', Payment: 'payment', RefundReceipt: 'refundreceipt', CreditMemo: 'creditmemo' };
+const SEGMENT: Record<QboEntity, string> = {
+  Invoice: 'invoice',
+  Customer: 'customer',
+  Payment: 'payment',
+  RefundReceipt: 'refundreceipt',
+  CreditMemo: 'creditmemo',
+};
 
 const KIND_BY_FAULT_CODE: Record<string, ErrorKind> = {
   '5010': 'stale',
@@ -120,7 +126,10 @@ function firstFaultError(body: unknown): (FaultError & { type?: string }) | unde
     if (code === undefined) return undefined;
     return { code, message: /<Message>([^<]*)<\/Message>/.exec(body)?.[1], type: /<Fault\b[^>]*\btype="([^"]*)"/.exec(body)?.[1] };
   }
-  const b = (body ?? {}) as { Fault?: { Error?: { Message?: string; code?: string }[]; type?: string }; fault?: { error?: { message?: string; code?: string }[]; type?: string } };
+  const b = (body ?? {}) as {
+    Fault?: { Error?: { Message?: string; code?: string }[]; type?: string };
+    fault?: { error?: { message?: string; code?: string }[]; type?: string };
+  };
   if (b.Fault?.Error?.[0]) return { code: b.Fault.Error[0].code, message: b.Fault.Error[0].Message, type: b.Fault.type };
   if (b.fault?.error?.[0]) return { code: b.fault.error[0].code, message: b.fault.error[0].message, type: b.fault.type };
   return undefined;
@@ -132,7 +141,13 @@ export function describeQuickBooksError(status: number, body: unknown): ErrorDes
   // Codes come with and without leading zeros (`3001`, `errorCode=003001`).
   const code = first.code?.replace(/^0+(?=\d)/, '');
   const throttled = code === '3001' || /ThrottleExceeded/.test(first.message ?? '') || status === 429;
-  if (throttled) return { code: code ?? '3001', message: `${first.type ?? 'Fault'}: ${first.message ?? 'throttled'}`, kind: 'rate_limited', retryAfterMs: QBO_THROTTLE_WAIT_MS };
+  if (throttled)
+    return {
+      code: code ?? '3001',
+      message: `${first.type ?? 'Fault'}: ${first.message ?? 'throttled'}`,
+      kind: 'rate_limited',
+      retryAfterMs: QBO_THROTTLE_WAIT_MS,
+    };
   const kind = status >= 500 ? undefined : code ? KIND_BY_FAULT_CODE[code] : undefined;
   return { code, message: `${first.type ?? 'Fault'}: ${first.message ?? ''}`, kind };
 }
@@ -186,7 +201,10 @@ export class QuickBooksClient {
   readonly refundItemId: string;
   private readonly appBase: string;
   private readonly gate: RealmGate;
-  constructor(cfg: ConnectorsConfig['quickbooks'], opts: { fetch?: typeof fetch; timeoutMs?: number; maxConcurrentRequests?: number } = {}) {
+  constructor(
+    cfg: ConnectorsConfig['quickbooks'],
+    opts: { fetch?: typeof fetch; timeoutMs?: number; maxConcurrentRequests?: number } = {},
+  ) {
     this.realmId = cfg.realmId;
     this.gate = gateFor(`${cfg.baseUrl}|${cfg.realmId}`, opts.maxConcurrentRequests ?? cfg.maxConcurrentRequests ?? 10);
     this.refundDepositAccountId = cfg.refundDepositAccountId;
@@ -213,7 +231,11 @@ export class QuickBooksClient {
 
   async get<T>(entity: QboEntity, id: string): Promise<T> {
     if (!/^\d+$/.test(id)) throw new ValidationError({ system: 'quickbooks' }, `${entity} id must be numeric`);
-    const res = await this.request<Record<string, T>>({ method: 'GET', path: `/${SEGMENT[entity]}/${id}`, query: { minorversion: QBO_MINOR_VERSION } });
+    const res = await this.request<Record<string, T>>({
+      method: 'GET',
+      path: `/${SEGMENT[entity]}/${id}`,
+      query: { minorversion: QBO_MINOR_VERSION },
+    });
     return res.body[entity];
   }
 
@@ -232,14 +254,22 @@ export class QuickBooksClient {
    * rows or the last page (a page shorter than asked). Values are escaped here; a condition's
    * operator may be given as `{ op: '>', value }` (e.g. `MetaData.LastUpdatedTime`).
    */
-  async query<T>(entity: QboEntity, where: Record<string, string | { op: '=' | '>' | '<' | '>=' | '<='; value: string }> = {}, max = 100): Promise<T[]> {
+  async query<T>(
+    entity: QboEntity,
+    where: Record<string, string | { op: '=' | '>' | '<' | '>=' | '<='; value: string }> = {},
+    max = 100,
+  ): Promise<T[]> {
     const conds = Object.entries(where).map(([k, v]) => (typeof v === 'string' ? `${k} = '${q(v)}'` : `${k} ${v.op} '${q(v.value)}'`));
     const base = `select * from ${entity}${conds.length ? ` where ${conds.join(' and ')}` : ''}`;
     const rows: T[] = [];
-    for (let start = 1; rows.length < max; ) {
+    for (let start = 1; rows.length < max;) {
       const size = Math.min(QBO_PAGE_SIZE, max - rows.length);
       const query = `${base} startposition ${start} maxresults ${size}`;
-      const res = await this.request<{ QueryResponse?: Record<string, T[]> }>({ method: 'GET', path: '/query', query: { query, minorversion: QBO_MINOR_VERSION } });
+      const res = await this.request<{ QueryResponse?: Record<string, T[]> }>({
+        method: 'GET',
+        path: '/query',
+        query: { query, minorversion: QBO_MINOR_VERSION },
+      });
       const page = res.body.QueryResponse?.[entity] ?? [];
       rows.push(...page);
       if (page.length < size) break;
@@ -270,7 +300,12 @@ export class QuickBooksClient {
   }
 
   async create<T>(entity: 'RefundReceipt' | 'CreditMemo', body: Record<string, unknown>, requestId: string): Promise<T> {
-    const res = await this.request<Record<string, T>>({ method: 'POST', path: `/${SEGMENT[entity]}`, query: { requestid: requestId, minorversion: QBO_MINOR_VERSION }, body });
+    const res = await this.request<Record<string, T>>({
+      method: 'POST',
+      path: `/${SEGMENT[entity]}`,
+      query: { requestid: requestId, minorversion: QBO_MINOR_VERSION },
+      body,
+    });
     return res.body[entity];
   }
 
@@ -286,7 +321,13 @@ export class QuickBooksClient {
   }
 
   async pdf(entity: 'Invoice' | 'RefundReceipt' | 'CreditMemo', id: string): Promise<Buffer> {
-    const res = await this.request<Buffer>({ method: 'GET', path: `/${SEGMENT[entity]}/${id}/pdf`, query: { minorversion: QBO_MINOR_VERSION }, headers: { accept: 'application/pdf' }, responseType: 'buffer' });
+    const res = await this.request<Buffer>({
+      method: 'GET',
+      path: `/${SEGMENT[entity]}/${id}/pdf`,
+      query: { minorversion: QBO_MINOR_VERSION },
+      headers: { accept: 'application/pdf' },
+      responseType: 'buffer',
+    });
     return res.body;
   }
 }

@@ -64,7 +64,11 @@ export function describeSkyfireError(status: number, body: unknown): ErrorDescri
   const b = (body ?? {}) as { code?: string; message?: string; details?: Record<string, { message?: string }> };
   const fields = b.details ? ` (${Object.keys(b.details).join(', ')})` : '';
   const code = typeof b.code === 'string' ? b.code : undefined;
-  return { code, message: `${b.message ?? `HTTP ${status}`}${fields}`, kind: code && status < 500 && status !== 429 ? KIND_BY_CODE[code] : undefined };
+  return {
+    code,
+    message: `${b.message ?? `HTTP ${status}`}${fields}`,
+    kind: code && status < 500 && status !== 429 ? KIND_BY_CODE[code] : undefined,
+  };
 }
 
 /** Reads the claims of a Skyfire JWT (no verification: we are the buyer, the seller verifies). */
@@ -82,7 +86,12 @@ export class SkyfireClient {
   readonly refunds: { sellerServiceUrl?: string; payTokenTtlSeconds: number; chargeGraceMs: number; chargePollMs: number };
   constructor(cfg: ConnectorsConfig['skyfire'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
     this.sellerServiceId = cfg.sellerServiceId;
-    this.refunds = { sellerServiceUrl: cfg.sellerServiceUrl, payTokenTtlSeconds: cfg.payTokenTtlSeconds, chargeGraceMs: cfg.chargeGraceMs, chargePollMs: cfg.chargePollMs };
+    this.refunds = {
+      sellerServiceUrl: cfg.sellerServiceUrl,
+      payTokenTtlSeconds: cfg.payTokenTtlSeconds,
+      chargeGraceMs: cfg.chargeGraceMs,
+      chargePollMs: cfg.chargePollMs,
+    };
     this.httpOpts = opts;
     this.http = new HttpClient({
       system: 'skyfire',
@@ -131,7 +140,13 @@ export class SkyfireClient {
    * our contract with that seller (a reference and the amount), not Skyfire's.
    */
   async handOver(sellerServiceUrl: string, token: string, order: { reference: string; amount: string; currency: string }): Promise<void> {
-    const seller = new HttpClient({ system: 'skyfire', baseUrl: sellerServiceUrl, headers: () => ({ 'skyfire-pay-id': token }), describeError: describeSkyfireError, ...this.httpOpts });
+    const seller = new HttpClient({
+      system: 'skyfire',
+      baseUrl: sellerServiceUrl,
+      headers: () => ({ 'skyfire-pay-id': token }),
+      describeError: describeSkyfireError,
+      ...this.httpOpts,
+    });
     await seller.request({ method: 'POST', path: '', body: order });
   }
 }
@@ -145,7 +160,8 @@ export class SkyfireClient {
 export function readCharges(body: unknown): SkyfireTokenCharges {
   const b = (body ?? {}) as { chargedAmount?: unknown; charges?: unknown; data?: unknown };
   const list = Array.isArray(body) ? body : Array.isArray(b.charges) ? b.charges : Array.isArray(b.data) ? b.data : undefined;
-  if (!list && typeof b.chargedAmount !== 'string') throw new TransientError({ system: 'skyfire' }, 'token charges answer has no charges list');
+  if (!list && typeof b.chargedAmount !== 'string')
+    throw new TransientError({ system: 'skyfire' }, 'token charges answer has no charges list');
   const items = (list ?? []) as { amount?: unknown; amountCharged?: unknown; chargeId?: unknown; id?: unknown }[];
   let micros = 0;
   for (const c of items) {
@@ -156,5 +172,8 @@ export function readCharges(body: unknown): SkyfireTokenCharges {
     micros += Number(i) * 1_000_000 + Number(f.padEnd(6, '0'));
   }
   const fromList = `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
-  return { charged: typeof b.chargedAmount === 'string' ? b.chargedAmount : fromList, chargeIds: items.map((c) => String(c.chargeId ?? c.id ?? '')).filter(Boolean) };
+  return {
+    charged: typeof b.chargedAmount === 'string' ? b.chargedAmount : fromList,
+    chargeIds: items.map((c) => String(c.chargeId ?? c.id ?? '')).filter(Boolean),
+  };
 }

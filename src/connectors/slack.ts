@@ -18,7 +18,13 @@ export interface SlackMessageRef {
 
 /** What the activities and the interactions route need from Slack. */
 export interface SlackApi {
-  postMessage(msg: { channel: string; text: string; blocks?: Block[]; threadTs?: string; metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> } }): Promise<SlackMessageRef>;
+  postMessage(msg: {
+    channel: string;
+    text: string;
+    blocks?: Block[];
+    threadTs?: string;
+    metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> };
+  }): Promise<SlackMessageRef>;
   updateMessage(msg: SlackMessageRef & { text: string; blocks: Block[] }): Promise<SlackMessageRef>;
   postEphemeral(msg: { channel: string; user: string; text: string; blocks?: Block[] }): Promise<{ messageTs: string }>;
   openView(triggerId: string, view: Record<string, unknown>): Promise<{ viewId: string }>;
@@ -30,13 +36,32 @@ export interface SlackApi {
    * Recent messages of a channel that carry our metadata `event_type` (newest first). Lets a retried
    * post find the message an earlier attempt already created: Slack has no idempotency keys.
    */
-  findMessagesByMetadata(channel: string, eventType: string, opts?: { threadTs?: string; limit?: number }): Promise<(SlackMessageRef & { payload: Record<string, unknown> })[]>;
+  findMessagesByMetadata(
+    channel: string,
+    eventType: string,
+    opts?: { threadTs?: string; limit?: number },
+  ): Promise<(SlackMessageRef & { payload: Record<string, unknown> })[]>;
 }
 
 /** `ok:false` errors that are Slack's own transient trouble, worth a retry. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
-const AUTH_PLATFORM_ERRORS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'not_allowed_token_type', 'no_permission']);
-const NOT_FOUND_PLATFORM_ERRORS = new Set(['channel_not_found', 'message_not_found', 'user_not_found', 'users_not_found', 'thread_not_found']);
+const AUTH_PLATFORM_ERRORS = new Set([
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'not_allowed_token_type',
+  'no_permission',
+]);
+const NOT_FOUND_PLATFORM_ERRORS = new Set([
+  'channel_not_found',
+  'message_not_found',
+  'user_not_found',
+  'users_not_found',
+  'thread_not_found',
+]);
 
 /**
  * Maps a WebClient error to the shared connector errors (src/connectors/errors.ts): a 429 with
@@ -48,7 +73,11 @@ export function mapSlackError(method: string, err: unknown): Error {
   const e = err as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number; message?: string };
   switch (e?.code) {
     case ErrorCode.RateLimitedError:
-      return new RateLimitedError({ system: 'slack', status: 429, code: 'ratelimited' }, `${method} rate limited`, (e.retryAfter ?? 1) * 1000);
+      return new RateLimitedError(
+        { system: 'slack', status: 429, code: 'ratelimited' },
+        `${method} rate limited`,
+        (e.retryAfter ?? 1) * 1000,
+      );
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
       const details = { system: 'slack' as const, status: 200, code };
@@ -108,16 +137,24 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
           ...(msg.metadata ? { metadata: msg.metadata } : {}),
         }),
       );
-      if (!res.channel || !res.ts) throw new TransientError({ system: 'slack', code: 'invalid_response' }, 'chat.postMessage answered without channel/ts');
+      if (!res.channel || !res.ts)
+        throw new TransientError({ system: 'slack', code: 'invalid_response' }, 'chat.postMessage answered without channel/ts');
       return { channel: res.channel, ts: res.ts };
     },
     async updateMessage(msg) {
-      const res = await call('chat.update', () => client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks as never }));
+      const res = await call('chat.update', () =>
+        client.chat.update({ channel: msg.channel, ts: msg.ts, text: msg.text, blocks: msg.blocks as never }),
+      );
       return { channel: res.channel ?? msg.channel, ts: res.ts ?? msg.ts };
     },
     async postEphemeral(msg) {
       const res = await call('chat.postEphemeral', () =>
-        client.chat.postEphemeral({ channel: msg.channel, user: msg.user, text: msg.text, ...(msg.blocks ? { blocks: msg.blocks as never } : {}) }),
+        client.chat.postEphemeral({
+          channel: msg.channel,
+          user: msg.user,
+          text: msg.text,
+          ...(msg.blocks ? { blocks: msg.blocks as never } : {}),
+        }),
       );
       return { messageTs: res.message_ts ?? '' };
     },
@@ -144,7 +181,9 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
       const limit = opts.limit ?? 100;
       // Thread replies are not in the channel's history; conversations.replies lists them.
       const res = opts.threadTs
-        ? await call('conversations.replies', () => client.conversations.replies({ channel, ts: opts.threadTs as string, limit, include_all_metadata: true }))
+        ? await call('conversations.replies', () =>
+            client.conversations.replies({ channel, ts: opts.threadTs as string, limit, include_all_metadata: true }),
+          )
         : await call('conversations.history', () => client.conversations.history({ channel, limit, include_all_metadata: true }));
       return (res.messages ?? [])
         .filter((m) => m.metadata?.event_type === eventType && m.ts)

@@ -60,7 +60,8 @@ export class TokenStore {
     }
     const sealed = JSON.parse(raw) as { format: string; kid: string; iv: string; data: string; tag: string };
     const key = this.keyring.keys.get(sealed.kid);
-    if (sealed.format !== FORMAT || !key) throw new Error(`${this.file(system)}: sealed with key "${sealed.kid}", which CODEC_KEYS no longer holds`);
+    if (sealed.format !== FORMAT || !key)
+      throw new Error(`${this.file(system)}: sealed with key "${sealed.kid}", which CODEC_KEYS no longer holds`);
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(this.aad(system, sealed.kid));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
@@ -76,7 +77,13 @@ export class TokenStore {
     const cipher = createCipheriv('aes-256-gcm', this.keyring.keys.get(kid) as Buffer, iv);
     cipher.setAAD(this.aad(system, kid));
     const data = Buffer.concat([cipher.update(JSON.stringify(state), 'utf8'), cipher.final()]);
-    const sealed = { format: FORMAT, kid, iv: iv.toString('base64'), data: data.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+    const sealed = {
+      format: FORMAT,
+      kid,
+      iv: iv.toString('base64'),
+      data: data.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
     const tmp = `${this.file(system)}.${process.pid}.${randomUUID()}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
@@ -112,7 +119,8 @@ export class TokenStore {
           }
           continue;
         }
-        if (Date.now() > deadline) throw new TransientError({ system }, `token refresh lock ${lock} held for over ${LOCK_WAIT_MS / 1000} s`);
+        if (Date.now() > deadline)
+          throw new TransientError({ system }, `token refresh lock ${lock} held for over ${LOCK_WAIT_MS / 1000} s`);
         await sleep(25 + Math.random() * 50);
       }
     }
@@ -124,7 +132,8 @@ export class TokenStore {
       } catch {
         /* already broken as stale */
       }
-      for (const f of fs.readdirSync(this.dir)) if (f.startsWith(`${system}.lock.stale.`)) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
+      for (const f of fs.readdirSync(this.dir))
+        if (f.startsWith(`${system}.lock.stale.`)) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
     }
   }
 }

@@ -59,12 +59,20 @@ const CONFLICT_ROUNDS = 3;
 
 export function describeZendeskError(status: number, body: unknown): ErrorDescription {
   if (typeof body === 'string') return { message: body.slice(0, 200) };
-  const b = (body ?? {}) as { error?: string | { title?: string; message?: string }; description?: string; details?: Record<string, { description?: string }[]> };
+  const b = (body ?? {}) as {
+    error?: string | { title?: string; message?: string };
+    description?: string;
+    details?: Record<string, { description?: string }[]>;
+  };
   const code = typeof b.error === 'string' ? b.error : b.error?.title;
   const fields = b.details ? ` (${Object.keys(b.details).join(', ')})` : '';
   // 409: a concurrent update of the same record; Zendesk says to retry. Not applied, so safe to.
   const kind = status === 409 ? 'unavailable' : code && status < 500 && status !== 429 ? KIND_BY_ERROR[code] : undefined;
-  return { code: code ?? (status === 409 ? 'Conflict' : undefined), message: `${b.description ?? (typeof b.error === 'object' ? b.error?.message : undefined) ?? code ?? `HTTP ${status}`}${fields}`, kind };
+  return {
+    code: code ?? (status === 409 ? 'Conflict' : undefined),
+    message: `${b.description ?? (typeof b.error === 'object' ? b.error?.message : undefined) ?? code ?? `HTTP ${status}`}${fields}`,
+    kind,
+  };
 }
 
 export class ZendeskClient {
@@ -73,7 +81,13 @@ export class ZendeskClient {
   constructor(cfg: ConnectorsConfig['zendesk'], opts: { fetch?: typeof fetch; timeoutMs?: number } = {}) {
     const basic = Buffer.from(`${cfg.email}/token:${cfg.token}`).toString('base64');
     this.agentBase = `${cfg.baseUrl}/agent/tickets`;
-    this.http = new HttpClient({ system: 'zendesk', baseUrl: `${cfg.baseUrl}/api/v2`, headers: () => ({ authorization: `Basic ${basic}` }), describeError: describeZendeskError, ...opts });
+    this.http = new HttpClient({
+      system: 'zendesk',
+      baseUrl: `${cfg.baseUrl}/api/v2`,
+      headers: () => ({ authorization: `Basic ${basic}` }),
+      describeError: describeZendeskError,
+      ...opts,
+    });
   }
 
   /** The agent UI link for a ticket. */
@@ -83,21 +97,35 @@ export class ZendeskClient {
 
   /** POST /tickets with `Idempotency-Key`: a repeat with the same key and body returns the same ticket. */
   async createTicket(ticket: NewTicket, idempotencyKey: string): Promise<{ ticket: ZendeskTicket; replayed: boolean }> {
-    const res = await this.http.request<{ ticket: ZendeskTicket }>({ method: 'POST', path: '/tickets.json', headers: { 'idempotency-key': idempotencyKey }, body: { ticket } });
+    const res = await this.http.request<{ ticket: ZendeskTicket }>({
+      method: 'POST',
+      path: '/tickets.json',
+      headers: { 'idempotency-key': idempotencyKey },
+      body: { ticket },
+    });
     return { ticket: res.body.ticket, replayed: res.headers.get('x-idempotency-lookup') === 'hit' };
   }
 
   /** Tickets with this external_id (our reconciliation lookup when an idempotency key has expired). */
   async findTicketsByExternalId(externalId: string): Promise<ZendeskTicket[]> {
-    return (await this.http.request<{ tickets: ZendeskTicket[] }>({ method: 'GET', path: '/tickets.json', query: { external_id: externalId } })).body.tickets;
+    return (
+      await this.http.request<{ tickets: ZendeskTicket[] }>({ method: 'GET', path: '/tickets.json', query: { external_id: externalId } })
+    ).body.tickets;
   }
 
   async getTicket(id: number | string): Promise<ZendeskTicket> {
-    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}.json` })).body.ticket;
+    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}.json` }))
+      .body.ticket;
   }
 
   async updateTicket(id: number | string, update: TicketUpdate): Promise<ZendeskTicket> {
-    return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'PUT', path: `/tickets/${encodeURIComponent(String(id))}.json`, body: { ticket: update } })).body.ticket;
+    return (
+      await this.http.request<{ ticket: ZendeskTicket }>({
+        method: 'PUT',
+        path: `/tickets/${encodeURIComponent(String(id))}.json`,
+        body: { ticket: update },
+      })
+    ).body.ticket;
   }
 
   /** Every comment of the ticket: cursor pages of 100 (`page[size]`, `page[after]`) until `meta.has_more` is false. */
@@ -127,7 +155,8 @@ export class ZendeskClient {
     for (let round = 0; round < CONFLICT_ROUNDS; round++) {
       // Re-read every round: after a 409 the ticket changed, and an earlier attempt may have landed.
       const existing = await this.listComments(id);
-      if (existing.some((c) => (comment.public ? c.public && c.body.trim() === body.trim() : c.body.includes(marker)))) return { added: false };
+      if (existing.some((c) => (comment.public ? c.public && c.body.trim() === body.trim() : c.body.includes(marker))))
+        return { added: false };
       try {
         await this.updateTicket(id, { comment: { ...comment, body } });
         return { added: true };

@@ -91,4 +91,3 @@ export interface FinanceAlertView {
   actions?: ApprovalActionView[];
   requestId?: string;
 }
-

@@ -26,7 +26,18 @@ const BILLING_WORDS =
   /\b(invoices?|refunds?|refunded|billing|billed|bill|charges?|charged|chargebacks?|payments?|paid|pay|paying|subscriptions?|renewals?|renew|receipts?|balance|disputes?|disputed|overdue|past due|credit (?:memo|note)|wallet|card)\b/i;
 
 /** Fields only a billing call fills. */
-const MONEY_FIELDS: (keyof BillingFields)[] = ['amount', 'invoiceNumber', 'paymentId', 'subscriptionId', 'refundReason', 'disputeReason', 'creditRequest', 'newBillingAddress', 'dueDate', 'paymentStatus'];
+const MONEY_FIELDS: (keyof BillingFields)[] = [
+  'amount',
+  'invoiceNumber',
+  'paymentId',
+  'subscriptionId',
+  'refundReason',
+  'disputeReason',
+  'creditRequest',
+  'newBillingAddress',
+  'dueDate',
+  'paymentStatus',
+];
 
 /** True when the call touches money even though no intent was named. */
 export function soundsLikeBilling(input: Pick<ClassifyInput, 'texts' | 'fields' | 'suppressed'>): boolean {
@@ -44,10 +55,16 @@ export function classifyCall(input: ClassifyInput, triageConfidenceThreshold: nu
   }
   if (candidates.length > 0) {
     if (input.intentConfidence !== undefined && input.intentConfidence < triageConfidenceThreshold) {
-      return { kind: 'cases', caseTypes: ['triage'], candidateCaseTypes: candidates, reason: `intent confidence ${input.intentConfidence} below ${triageConfidenceThreshold}` };
+      return {
+        kind: 'cases',
+        caseTypes: ['triage'],
+        candidateCaseTypes: candidates,
+        reason: `intent confidence ${input.intentConfidence} below ${triageConfidenceThreshold}`,
+      };
     }
     return { kind: 'cases', caseTypes: candidates, reason: 'intents named by DialNexa' };
   }
-  if (soundsLikeBilling(input)) return { kind: 'cases', caseTypes: ['triage'], candidateCaseTypes: [], reason: 'billing call without an intent' };
+  if (soundsLikeBilling(input))
+    return { kind: 'cases', caseTypes: ['triage'], candidateCaseTypes: [], reason: 'billing call without an intent' };
   return { kind: 'not_billing', reason: 'not a billing call' };
 }

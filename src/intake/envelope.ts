@@ -37,11 +37,15 @@ const CALL_EVENTS = new Set(['call_ended', 'call_analyzed', 'call.ended', 'call.
 
 /** Reads the envelope of a parsed JSON body. Pure. */
 export function readEnvelope(body: unknown): Envelope {
-  if (!isObject(body)) return { kind: 'invalid', errors: [{ field: '(body)', message: 'must be a JSON object (a DialNexa webhook event)' }] };
+  if (!isObject(body))
+    return { kind: 'invalid', errors: [{ field: '(body)', message: 'must be a JSON object (a DialNexa webhook event)' }] };
   const variantA = typeof body.event_type === 'string';
   const event = (variantA ? body.event_type : body.event) as unknown;
   if (typeof event !== 'string' || event.trim() === '') {
-    return { kind: 'invalid', errors: [{ field: 'event_type', message: 'is required: the DialNexa event name (event_type, or event in the second envelope)' }] };
+    return {
+      kind: 'invalid',
+      errors: [{ field: 'event_type', message: 'is required: the DialNexa event name (event_type, or event in the second envelope)' }],
+    };
   }
   // Names are short identifiers; a long one is cut so answers and logs stay bounded.
   const name = event.trim().slice(0, 64);
@@ -57,7 +61,8 @@ export function readEnvelope(body: unknown): Envelope {
   ];
   const found = candidates.find(([c]) => isObject(c) && 'id' in c);
   if (!found) {
-    if (variantA) return { kind: 'invalid', errors: [{ field: 'payload.call', message: 'is required for call_ended: the call object with its id' }] };
+    if (variantA)
+      return { kind: 'invalid', errors: [{ field: 'payload.call', message: 'is required for call_ended: the call object with its id' }] };
     return { kind: 'ignored', event: name, reason: `${name} without a call object; nothing to act on` };
   }
   const [raw, callPath] = found as [Record<string, unknown>, string[]];
@@ -65,7 +70,8 @@ export function readEnvelope(body: unknown): Envelope {
   const call = raw.post_call_analysis === undefined && raw.analysis !== undefined ? { ...raw, post_call_analysis: raw.analysis } : raw;
 
   const status = typeof call.status === 'string' ? call.status.trim().toLowerCase() : undefined;
-  if (status !== undefined && !FINISHED.has(status)) return { kind: 'ignored', event: name, reason: `call never connected (status ${status.slice(0, 40)})` };
+  if (status !== undefined && !FINISHED.has(status))
+    return { kind: 'ignored', event: name, reason: `call never connected (status ${status.slice(0, 40)})` };
   if (status === undefined && call.transcript == null && call.post_call_analysis == null) {
     return { kind: 'ignored', event: name, reason: 'call never connected (no status, transcript or analysis)' };
   }

@@ -9,7 +9,10 @@ import { callSchema, postCallAnalysisSchema } from './schema';
 /** Variant A: DialNexa's API-reference envelope. */
 export const envelopeASchema = z
   .object({
-    event_type: z.string().meta({ description: 'call_ended starts cases; verification, call_initiated and transfer_completed are acknowledged and ignored.', examples: ['call_ended'] }),
+    event_type: z.string().meta({
+      description: 'call_ended starts cases; verification, call_initiated and transfer_completed are acknowledged and ignored.',
+      examples: ['call_ended'],
+    }),
     payload: z.object({ call: callSchema }),
   })
   .meta({ description: 'DialNexa webhook (API reference shape).' });
@@ -17,7 +20,10 @@ export const envelopeASchema = z
 /** Variant B: DialNexa's monitoring-docs envelope, when it carries the call. */
 export const envelopeBSchema = z
   .object({
-    event: z.string().meta({ description: 'call.analysis_ready (or call.ended with the analysis) starts cases; other events are ignored.', examples: ['call.analysis_ready'] }),
+    event: z.string().meta({
+      description: 'call.analysis_ready (or call.ended with the analysis) starts cases; other events are ignored.',
+      examples: ['call.analysis_ready'],
+    }),
     workspace_id: z.string().optional(),
     session_id: z.string().optional(),
     agent_id: z.string().optional(),
@@ -34,7 +40,9 @@ export const acceptedResponseSchema = z
       z.object({
         caseType: z.enum(CASE_TYPES),
         workflowId: z.string().meta({ description: 'case-<caseType>-<callId>; the same for every delivery of the call.' }),
-        status: z.enum(['started', 'existing']).meta({ description: 'started: this delivery created the case; existing: an earlier delivery did.' }),
+        status: z
+          .enum(['started', 'existing'])
+          .meta({ description: 'started: this delivery created the case; existing: an earlier delivery did.' }),
         temporalUiUrl: z.url(),
       }),
     ),
@@ -54,9 +62,18 @@ export const ignoredResponseSchema = z
 /** 4xx/5xx: what was wrong, field by field where it applies. */
 export const errorResponseSchema = z
   .object({
-    error: z.enum(['invalid_signature', 'malformed_json', 'unsupported_media_type', 'payload_too_large', 'invalid_fields', 'temporal_unavailable']),
+    error: z.enum([
+      'invalid_signature',
+      'malformed_json',
+      'unsupported_media_type',
+      'payload_too_large',
+      'invalid_fields',
+      'temporal_unavailable',
+    ]),
     message: z.string(),
-    fields: z.array(z.object({ field: z.string().meta({ examples: ['payload.call.post_call_analysis.amount'] }), message: z.string() })).optional(),
+    fields: z
+      .array(z.object({ field: z.string().meta({ examples: ['payload.call.post_call_analysis.amount'] }), message: z.string() }))
+      .optional(),
   })
   .meta({ description: 'Nothing was started.' });
 
@@ -99,12 +116,30 @@ export function openApiDocument(): object {
           description:
             'Signed with X-DialNexa-Signature (or x-nexa-signature): HMAC-SHA256 of the raw body with the webhook secret, hex, with or without a sha256= prefix. Body at most 1 MiB. Idempotent per (call id, case type).',
           parameters: [
-            { name: 'X-DialNexa-Signature', in: 'header', required: false, schema: { type: 'string', pattern: '^(sha256=)?[0-9a-fA-F]{64}$' }, description: 'Required unless x-nexa-signature is sent.' },
-            { name: 'x-nexa-signature', in: 'header', required: false, schema: { type: 'string' }, description: 'Alternate spelling of the signature header.' },
+            {
+              name: 'X-DialNexa-Signature',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', pattern: '^(sha256=)?[0-9a-fA-F]{64}$' },
+              description: 'Required unless x-nexa-signature is sent.',
+            },
+            {
+              name: 'x-nexa-signature',
+              in: 'header',
+              required: false,
+              schema: { type: 'string' },
+              description: 'Alternate spelling of the signature header.',
+            },
           ],
-          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('DialNexaWebhookA'), ref('DialNexaWebhookB')] } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { oneOf: [ref('DialNexaWebhookA'), ref('DialNexaWebhookB')] } } },
+          },
           responses: {
-            '200': json('Ignored', 'Acknowledged, nothing started (verification ping, unfinished or unconnected call, not a billing call).'),
+            '200': json(
+              'Ignored',
+              'Acknowledged, nothing started (verification ping, unfinished or unconnected call, not a billing call).',
+            ),
             '202': json('CasesAccepted', 'Cases started, or found from an earlier delivery.'),
             '400': json('Error', 'The body is not valid JSON.'),
             '401': json('Error', 'Signature missing or wrong.'),

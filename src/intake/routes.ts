@@ -30,7 +30,8 @@ export interface DialNexaRouteDeps {
 }
 
 /** Error codes of the webhook's JSON errors (see openapi.ts). */
-export type IntakeErrorCode = 'invalid_signature' | 'malformed_json' | 'unsupported_media_type' | 'payload_too_large' | 'invalid_fields' | 'temporal_unavailable';
+export type IntakeErrorCode =
+  'invalid_signature' | 'malformed_json' | 'unsupported_media_type' | 'payload_too_large' | 'invalid_fields' | 'temporal_unavailable';
 
 function fail(res: Response, status: number, error: IntakeErrorCode, message: string, fields?: FieldError[]): void {
   // Messages may quote what was sent; quote nothing sensitive back, even to the sender.
@@ -43,7 +44,12 @@ function isVerificationPing(raw: Buffer): boolean {
   if (raw.length > 4096) return false;
   try {
     const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-    return typeof body === 'object' && body !== null && body.event_type === 'verification' && (body.payload === undefined || (typeof body.payload === 'object' && body.payload !== null && !('call' in body.payload)));
+    return (
+      typeof body === 'object' &&
+      body !== null &&
+      body.event_type === 'verification' &&
+      (body.payload === undefined || (typeof body.payload === 'object' && body.payload !== null && !('call' in body.payload)))
+    );
   } catch {
     return false;
   }
@@ -60,7 +66,11 @@ const UNAVAILABLE = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* 
 export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const starter = new CaseStarter(deps.client, { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, uiUrl: config.temporal.uiUrl });
+  const starter = new CaseStarter(deps.client, {
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    uiUrl: config.temporal.uiUrl,
+  });
   const router = Router();
 
   router.get('/openapi.json', (_req, res) => {
@@ -89,7 +99,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       }[signature.reason];
       return fail(res, 401, 'invalid_signature', message);
     }
-    if (!isJson(req)) return fail(res, 415, 'unsupported_media_type', `Content-Type must be application/json, got ${JSON.stringify(req.get('content-type') ?? '(none)')}.`);
+    if (!isJson(req))
+      return fail(
+        res,
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/json, got ${JSON.stringify(req.get('content-type') ?? '(none)')}.`,
+      );
 
     let body: unknown;
     try {
@@ -116,7 +132,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     const call = suppressCall(parsed.data);
     const analysis = parsed.data.post_call_analysis;
     const classification = classifyCall(
-      { intents: analysis?.intents ?? [], intentConfidence: analysis?.intentConfidence, texts: [call.call.summary, call.call.transcript], fields: call.fields, suppressed: call.suppressed },
+      {
+        intents: analysis?.intents ?? [],
+        intentConfidence: analysis?.intentConfidence,
+        texts: [call.call.summary, call.call.transcript],
+        fields: call.fields,
+        suppressed: call.suppressed,
+      },
       config.dialnexa.triageConfidenceThreshold,
     );
     const callId = call.call.callId;
@@ -146,7 +168,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     // Checked first so a quieter level does not build the line's fields per request.
     if (logger.isLevelEnabled('info')) {
       logger.info(
-        { callId, event: envelope.event, suppressed: call.suppressed, reason: classification.reason, cases: cases.map((c) => ({ caseType: c.caseType, status: c.status })) },
+        {
+          callId,
+          event: envelope.event,
+          suppressed: call.suppressed,
+          reason: classification.reason,
+          cases: cases.map((c) => ({ caseType: c.caseType, status: c.status })),
+        },
         'dialnexa webhook: cases',
       );
     }
@@ -157,7 +185,8 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
   // Body-parser errors on this route (too large, bad encoding) get the same JSON shape as the rest.
   router.use('/webhooks/dialnexa', (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (err.type === 'entity.too.large') return fail(res, 413, 'payload_too_large', `Body exceeds ${MAX_BODY} (1 MiB).`);
-    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return fail(res, 415, 'unsupported_media_type', err.message);
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported')
+      return fail(res, 415, 'unsupported_media_type', err.message);
     next(err);
   });
   return router;

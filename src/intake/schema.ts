@@ -7,7 +7,15 @@
  */
 import { currencyExponent } from '../domain/money';
 import { z } from 'zod';
-import { CASE_TYPES, SENSITIVE_CATEGORIES, type BillingFields, type CaseType, type Money, type PostalAddress, type SensitiveCategory } from '../domain/case';
+import {
+  CASE_TYPES,
+  SENSITIVE_CATEGORIES,
+  type BillingFields,
+  type CaseType,
+  type Money,
+  type PostalAddress,
+  type SensitiveCategory,
+} from '../domain/case';
 
 /** Longest free-text field accepted (characters); longer values are a sign of a mis-mapped field. */
 export const MAX_FIELD_CHARS = 2000;
@@ -16,7 +24,11 @@ export const MAX_TRANSCRIPT_CHARS = 500_000;
 
 const blank = (v: string | null | undefined): string | undefined => (v == null || v.trim() === '' ? undefined : v.trim());
 /** Lower-case snake_case, so `Refund Request` and `refund-request` name the same thing. */
-const snake = (v: string) => v.trim().toLowerCase().replace(/[\s-]+/g, '_');
+const snake = (v: string) =>
+  v
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 const text = (description: string, max = MAX_FIELD_CHARS) =>
   z
@@ -135,7 +147,12 @@ const amountWire = (description: string) =>
     .transform((v, ctx) => {
       if (v == null || (typeof v === 'string' && v.trim() === '')) return undefined;
       const a = readAmount(v);
-      if (!a) ctx.issues.push({ code: 'custom', message: `must be a non-negative amount such as 12.50 or "12.50", got ${JSON.stringify(v).slice(0, 40)}`, input: v });
+      if (!a)
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be a non-negative amount such as 12.50 or "12.50", got ${JSON.stringify(v).slice(0, 40)}`,
+          input: v,
+        });
       return a;
     })
     .meta({ description });
@@ -146,7 +163,9 @@ const amountWire = (description: string) =>
 export const INTENTS = [...CASE_TYPES, 'none'] as const;
 export type Intent = (typeof INTENTS)[number];
 const intentEnum = z.enum(INTENTS, { error: (i) => `must be one of ${INTENTS.join(', ')}; got ${JSON.stringify(i.input)}` });
-const categoryEnum = z.enum(SENSITIVE_CATEGORIES, { error: (i) => `must be one of ${SENSITIVE_CATEGORIES.join(', ')}; got ${JSON.stringify(i.input)}` });
+const categoryEnum = z.enum(SENSITIVE_CATEGORIES, {
+  error: (i) => `must be one of ${SENSITIVE_CATEGORIES.join(', ')}; got ${JSON.stringify(i.input)}`,
+});
 
 /** A list, or a comma-separated string (extraction tools produce both). */
 const listOf = <T extends string>(item: z.ZodType<T, string>, description: string) =>
@@ -165,7 +184,11 @@ const confidence = z
     const s = typeof v === 'string' ? v.trim() : v;
     const n = typeof s === 'string' && s.endsWith('%') ? Number(s.slice(0, -1)) / 100 : Number(s);
     if (!Number.isFinite(n) || n < 0 || n > 1) {
-      ctx.issues.push({ code: 'custom', message: `must be a number between 0 and 1 (or a percentage), got ${JSON.stringify(v)}`, input: v });
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be a number between 0 and 1 (or a percentage), got ${JSON.stringify(v)}`,
+        input: v,
+      });
       return undefined;
     }
     return n;
@@ -233,12 +256,19 @@ export const postCallAnalysisSchema = z
     subscription_id: text('Subscription id.', 100),
     tax_region: text('Tax region, e.g. CA or DE (never a tax identifier).', 100),
     customer_tier: lowerText('Customer tier, e.g. vip.'),
-    amount: amountWire('Amount the call is about: a number or decimal string, optionally with a currency code or symbol ("$12.50", "40 EUR").'),
+    amount: amountWire(
+      'Amount the call is about: a number or decimal string, optionally with a currency code or symbol ("$12.50", "40 EUR").',
+    ),
     currency: z
       .string()
       .nullish()
       .transform((v) => blank(v)?.toUpperCase())
-      .pipe(z.string().refine((c) => CURRENCIES.has(c), { error: (i) => `must be an ISO 4217 currency code, got ${JSON.stringify(i.input)}` }).optional())
+      .pipe(
+        z
+          .string()
+          .refine((c) => CURRENCIES.has(c), { error: (i) => `must be an ISO 4217 currency code, got ${JSON.stringify(i.input)}` })
+          .optional(),
+      )
       .meta({ description: 'ISO 4217 currency code of amount.' }),
     due_date: isoDate('Due date (YYYY-MM-DD, or an ISO timestamp).', toIsoDate, 'an ISO date (YYYY-MM-DD)'),
     payment_status: lowerText('Payment status as the caller or the agent described it.'),
@@ -250,19 +280,27 @@ export const postCallAnalysisSchema = z
     finance_owner: text('Owner of the next step (an id such as a Slack user id is preferred).', 200),
     escalation_reason: text('Why this needs escalation.'),
     promised_next_step: text('What the agent or the caller promised to do next.'),
-    follow_up_deadline: isoDate('Follow-up deadline (ISO date or timestamp with offset).', toIsoDateOrTimestamp, 'an ISO date or timestamp with a time zone'),
+    follow_up_deadline: isoDate(
+      'Follow-up deadline (ISO date or timestamp with offset).',
+      toIsoDateOrTimestamp,
+      'an ISO date or timestamp with a time zone',
+    ),
     new_billing_address: address,
     transcript_url: httpUrl('Link to the transcript.'),
     crm_url: httpUrl('Link to the CRM record.'),
     support_ticket: text('Support ticket id or link.', 500),
     payment_platform_url: httpUrl('Link to the payment platform record.'),
-    sensitive_data: listOf(categoryEnum, 'Sensitive data DialNexa flagged in the call: card_number, bank_details, tax_identifier, private_document.'),
+    sensitive_data: listOf(
+      categoryEnum,
+      'Sensitive data DialNexa flagged in the call: card_number, bank_details, tax_identifier, private_document.',
+    ),
   })
   // Runs even when other fields failed (`when`), so one answer names every bad field; values of
   // failed fields may be missing or raw here, hence the defensive checks.
   .superRefine(
     (a, ctx) => {
-      const spoken = (v: unknown): SpokenAmount | undefined => (typeof v === 'object' && v !== null && 'whole' in v ? (v as SpokenAmount) : undefined);
+      const spoken = (v: unknown): SpokenAmount | undefined =>
+        typeof v === 'object' && v !== null && 'whole' in v ? (v as SpokenAmount) : undefined;
       const amount = spoken(a.amount);
       const declared = typeof a.currency === 'string' ? a.currency : undefined;
       if (declared !== undefined && !CURRENCIES.has(declared)) return; // already reported on currency
@@ -278,9 +316,15 @@ export const postCallAnalysisSchema = z
           ctx.addIssue({ code: 'custom', path: ['currency'], message: `is required with ${key} (an ISO 4217 code such as USD)` });
           return;
         }
-        if (v.currency && v.currency !== currency) ctx.addIssue({ code: 'custom', path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
+        if (v.currency && v.currency !== currency)
+          ctx.addIssue({ code: 'custom', path: [key], message: `is in ${v.currency}, but the call's currency is ${currency}` });
         else if (!CURRENCIES.has(currency)) ctx.addIssue({ code: 'custom', path: [key], message: `has an unknown currency ${currency}` });
-        else if (toMinorUnits(v, currency) === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})` });
+        else if (toMinorUnits(v, currency) === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `has more decimal places than ${currency} allows (${currency} has ${currencyExponent(currency)})`,
+          });
       }
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
@@ -355,13 +399,17 @@ const transcript = z
   .nullish()
   .transform((t) => {
     if (t == null) return undefined;
-    const s = typeof t === 'string' ? t : t.map((turn) => `${turn.speaker ?? turn.role ?? 'speaker'}: ${turn.content ?? turn.text ?? ''}`).join('\n');
+    const s =
+      typeof t === 'string'
+        ? t
+        : t.map((turn) => `${turn.speaker ?? turn.role ?? 'speaker'}: ${turn.content ?? turn.text ?? ''}`).join('\n');
     return blank(s);
   })
   .pipe(z.string().max(MAX_TRANSCRIPT_CHARS, `must be at most ${MAX_TRANSCRIPT_CHARS} characters`).optional())
   .meta({ description: 'Speaker-labelled transcript (text, or a list of {role|speaker, content|text} turns).' });
 
-const timestamp = (description: string) => isoDate(description, (v) => (DATETIME_RE.test(v) ? toIsoDateOrTimestamp(v) : undefined), 'an ISO timestamp with a time zone');
+const timestamp = (description: string) =>
+  isoDate(description, (v) => (DATETIME_RE.test(v) ? toIsoDateOrTimestamp(v) : undefined), 'an ISO timestamp with a time zone');
 
 /** The call object DialNexa sends when a call has ended (`payload.call`). Phone numbers are dropped. */
 export const callSchema = z
@@ -385,7 +433,8 @@ export const callSchema = z
       .transform((v, ctx) => {
         if (v == null || v === '') return undefined;
         const n = Number(v);
-        if (!Number.isFinite(n) || n < 0) ctx.issues.push({ code: 'custom', message: `must be a number of seconds, got ${JSON.stringify(v)}`, input: v });
+        if (!Number.isFinite(n) || n < 0)
+          ctx.issues.push({ code: 'custom', message: `must be a number of seconds, got ${JSON.stringify(v)}`, input: v });
         return n;
       })
       .meta({ description: 'Call duration in seconds.' }),

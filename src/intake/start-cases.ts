@@ -10,7 +10,16 @@ import type { CaseTimings } from '../domain/policy';
 import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
 import { formatMoney } from '../domain/money';
 import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
-import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, OwnerKey, UrgencyKey } from '../temporal/search-attributes';
+import {
+  AccountIdKey,
+  AmountMinorKey,
+  CallIdKey,
+  CaseStatusKey,
+  CaseTypeKey,
+  CurrencyKey,
+  OwnerKey,
+  UrgencyKey,
+} from '../temporal/search-attributes';
 import type { SuppressedCall } from './suppression';
 
 /** One case in the webhook's answer. */
@@ -68,7 +77,8 @@ export function searchAttributesFor(input: CaseInput): SearchAttributePair[] {
     pairs.push({ key: AmountMinorKey, value: input.fields.amount.amountMinor });
     pairs.push({ key: CurrencyKey, value: input.fields.amount.currency });
   }
-  if (input.fields.financeOwner && OPAQUE_OWNER.test(input.fields.financeOwner)) pairs.push({ key: OwnerKey, value: input.fields.financeOwner });
+  if (input.fields.financeOwner && OPAQUE_OWNER.test(input.fields.financeOwner))
+    pairs.push({ key: OwnerKey, value: input.fields.financeOwner });
   return pairs;
 }
 
@@ -103,7 +113,11 @@ const GRPC_ALREADY_EXISTS = 6;
  */
 class StartReportingWorkflowClient extends WorkflowClient {
   async startReporting(workflowType: string, options: WorkflowOptions & { args: unknown[] }): Promise<{ started: boolean }> {
-    const request = await this.createStartWorkflowRequest({ workflowType, headers: {}, options: { ...compileWorkflowOptions(options), args: options.args } });
+    const request = await this.createStartWorkflowRequest({
+      workflowType,
+      headers: {},
+      options: { ...compileWorkflowOptions(options), args: options.args },
+    });
     try {
       const response = await this.workflowService.startWorkflowExecution(request);
       return { started: response.started === true };
@@ -154,12 +168,19 @@ export class CaseStarter {
     // redelivery DialNexa sends after our 503 finds it as `existing`.
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CaseStartTimeoutError(`Temporal did not accept the case starts within ${budgetMs} ms`)), budgetMs);
+      timer = setTimeout(
+        () => reject(new CaseStartTimeoutError(`Temporal did not accept the case starts within ${budgetMs} ms`)),
+        budgetMs,
+      );
     });
     try {
-      return await Promise.race([this.workflows.withDeadline(Date.now() + budgetMs, () => Promise.all(inputs.map((input) => this.startOne(input)))), giveUp]);
+      return await Promise.race([
+        this.workflows.withDeadline(Date.now() + budgetMs, () => Promise.all(inputs.map((input) => this.startOne(input)))),
+        giveUp,
+      ]);
     } catch (err) {
-      if (isGrpcServiceError(err) && err.code === 4 /* DEADLINE_EXCEEDED */) throw new CaseStartTimeoutError('Temporal did not accept the case starts in time');
+      if (isGrpcServiceError(err) && err.code === 4 /* DEADLINE_EXCEEDED */)
+        throw new CaseStartTimeoutError('Temporal did not accept the case starts in time');
       throw err;
     } finally {
       clearTimeout(timer);
@@ -177,6 +198,11 @@ export class CaseStarter {
       typedSearchAttributes: searchAttributesFor(input),
       staticSummary: staticSummaryFor(input),
     });
-    return { caseType: input.caseType, workflowId, status: started ? 'started' : 'existing', temporalUiUrl: temporalUiUrl(this.options.uiUrl, this.options.namespace, workflowId) };
+    return {
+      caseType: input.caseType,
+      workflowId,
+      status: started ? 'started' : 'existing',
+      temporalUiUrl: temporalUiUrl(this.options.uiUrl, this.options.namespace, workflowId),
+    };
   }
 }

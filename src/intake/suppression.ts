@@ -70,7 +70,25 @@ function ssnShapeValid(area: string, group: string, serial: string): boolean {
   return true;
 }
 
-const EIN_INVALID_PREFIXES = new Set(['00', '07', '08', '09', '17', '18', '19', '28', '29', '49', '69', '70', '78', '79', '89', '96', '97']);
+const EIN_INVALID_PREFIXES = new Set([
+  '00',
+  '07',
+  '08',
+  '09',
+  '17',
+  '18',
+  '19',
+  '28',
+  '29',
+  '49',
+  '69',
+  '70',
+  '78',
+  '79',
+  '89',
+  '96',
+  '97',
+]);
 
 // EU (and UK, Swiss) VAT numbers after their country prefix, without spaces, dots or dashes.
 const VAT_FORMATS: Record<string, RegExp> = {
@@ -108,7 +126,19 @@ const VAT_FORMATS: Record<string, RegExp> = {
 
 // ---- spoken digits -------------------------------------------------------------------------------
 
-const DIGIT_WORDS: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+const DIGIT_WORDS: Record<string, string> = {
+  zero: '0',
+  oh: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+};
 const DIGIT_TOKEN = '(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\\d)';
 // Nine or more spoken digits in a row ("four one one one, one one one one ..."): how a caller reads a number aloud.
 const SPOKEN_RUN = new RegExp(`\\b${DIGIT_TOKEN}(?:[\\s,.-]+${DIGIT_TOKEN}\\b){8,}`, 'gi');
@@ -116,7 +146,8 @@ const SPOKEN_RUN = new RegExp(`\\b${DIGIT_TOKEN}(?:[\\s,.-]+${DIGIT_TOKEN}\\b){8
 // ---- contexts ------------------------------------------------------------------------------------
 
 const BANK_CONTEXT = /\b(bank|banking|routing|aba|transit|checking|savings|wire|ach|direct debit|iban|swift|sort code)\b/i;
-const TAX_CONTEXT = /\b(ssn|social security|itin|ein|tin|tax\s*(?:payer\s*)?(?:id|identifier|identification|number)|taxpayer|employer identification)\b/i;
+const TAX_CONTEXT =
+  /\b(ssn|social security|itin|ein|tin|tax\s*(?:payer\s*)?(?:id|identifier|identification|number)|taxpayer|employer identification)\b/i;
 
 function near(text: string, start: number, end: number, re: RegExp, window = 60): boolean {
   return re.test(text.slice(Math.max(0, start - window), Math.min(text.length, end + window)));
@@ -202,16 +233,58 @@ const RULES: Rule[] = [
 // IBAN lengths by country (ISO 13616 registry, common ones). A candidate must have its country's
 // exact length, so a run that swallows the next word ("... 045 on") cannot pass by chance.
 const IBAN_LENGTH: Record<string, number> = {
-  AD: 24, AE: 23, AT: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CY: 28, CZ: 24, DE: 22, DK: 18, EE: 20, ES: 24, FI: 18, FO: 18,
-  FR: 27, GB: 22, GI: 23, GL: 18, GR: 27, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27,
-  MT: 31, NL: 18, NO: 15, PL: 28, PT: 25, RO: 24, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TR: 26,
+  AD: 24,
+  AE: 23,
+  AT: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  CH: 21,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  EE: 20,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IS: 26,
+  IT: 27,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MT: 31,
+  NL: 18,
+  NO: 15,
+  PL: 28,
+  PT: 25,
+  RO: 24,
+  SA: 24,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  TR: 26,
 };
 
 // IBAN candidates: country, check digits, then either one compact run or groups of four separated
 // by single spaces, in any case (some fields are lower-cased by the schema before suppression).
 // Grouped candidates may run into the next word ("... 1332 thanks"), so each group boundary is
 // tried as the end, longest first; the exact length and the mod-97 checksum decide.
-const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}(?![A-Za-z0-9])|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?(?![A-Za-z0-9]))/g;
+const IBAN_CANDIDATE =
+  /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}(?![A-Za-z0-9])|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?(?![A-Za-z0-9]))/g;
 
 function isIban(s: string): boolean {
   const compact = s.replace(/ /g, '').toUpperCase();
@@ -274,7 +347,9 @@ export function suppressText(input: string): TextSuppression {
       found.add(cat);
       // Keep the words that introduced the number ("account number ") and remove the number only.
       const captured = groups[1];
-      return rule.keepLead && captured && groups[0].endsWith(captured) ? groups[0].slice(0, groups[0].length - captured.length) + MARKERS[cat] : MARKERS[cat];
+      return rule.keepLead && captured && groups[0].endsWith(captured)
+        ? groups[0].slice(0, groups[0].length - captured.length) + MARKERS[cat]
+        : MARKERS[cat];
     });
   }
   return { text, found: [...found] };
@@ -291,7 +366,20 @@ export interface SuppressedCall {
 }
 
 /** Fields that are identifiers or links: when one holds sensitive data, it is dropped, not marked. */
-const DROP_IF_SENSITIVE = new Set<keyof BillingFields>(['accountId', 'invoiceNumber', 'paymentId', 'subscriptionId', 'customerEmail', 'customerPhone', 'crmUrl', 'paymentPlatformUrl', 'supportTicket', 'taxRegion', 'customerTier', 'paymentPlatform']);
+const DROP_IF_SENSITIVE = new Set<keyof BillingFields>([
+  'accountId',
+  'invoiceNumber',
+  'paymentId',
+  'subscriptionId',
+  'customerEmail',
+  'customerPhone',
+  'crmUrl',
+  'paymentPlatformUrl',
+  'supportTicket',
+  'taxRegion',
+  'customerTier',
+  'paymentPlatform',
+]);
 
 /** Query parameters that make a link a bearer credential (pre-signed S3/GCS/Azure links, tokens). */
 const CREDENTIAL_PARAM = /^(x-amz-|x-goog-|signature$|sig$|se$|sp$|sv$|st$|token$|access_token$|auth$|key$|expires$|policy$|key-pair-id$)/i;
@@ -380,7 +468,8 @@ export function suppressCall(parsed: ParsedCall, transcriptMaxChars = TRANSCRIPT
   } else if (transcript !== undefined && missed.length > 0) {
     transcript = `[transcript withheld: DialNexa flagged ${missed.map((c) => c.replace('_', ' ')).join(', ')}; see the transcript link]`;
   }
-  if (transcript !== undefined && transcript.length > transcriptMaxChars) transcript = transcript.slice(0, transcriptMaxChars - TRUNCATED.length) + TRUNCATED;
+  if (transcript !== undefined && transcript.length > transcriptMaxChars)
+    transcript = transcript.slice(0, transcriptMaxChars - TRUNCATED.length) + TRUNCATED;
 
   const transcriptUrl = analysis?.transcriptUrl;
   const call: CallFacts = {
@@ -393,7 +482,8 @@ export function suppressCall(parsed: ParsedCall, transcriptMaxChars = TRANSCRIPT
     summary,
     transcript,
     transcriptUrl: transcriptUrl && scan(transcriptUrl) === transcriptUrl ? withoutCredentials(transcriptUrl) : undefined,
-    recordingUrl: parsed.recording_url && scan(parsed.recording_url) === parsed.recording_url ? withoutCredentials(parsed.recording_url) : undefined,
+    recordingUrl:
+      parsed.recording_url && scan(parsed.recording_url) === parsed.recording_url ? withoutCredentials(parsed.recording_url) : undefined,
   };
   for (const k of Object.keys(call) as (keyof CallFacts)[]) if (call[k] === undefined) delete call[k];
   const all = new Set<SensitiveCategory>([...flags, ...found]);

@@ -38,7 +38,13 @@ export const activityMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => 
       const count = (outcome: AttemptOutcome) =>
         ctx.metricMeter
           .createCounter(ACTIVITY_ATTEMPTS_METRIC, undefined, 'Activity attempts by external system, activity, retry group and outcome')
-          .add(1, { system, group, moves_money: MONEY_MOVING_ACTIVITIES.has(activityType) ? 'true' : 'false', outcome, retry: attempt > 1 ? 'true' : 'false' });
+          .add(1, {
+            system,
+            group,
+            moves_money: MONEY_MOVING_ACTIVITIES.has(activityType) ? 'true' : 'false',
+            outcome,
+            retry: attempt > 1 ? 'true' : 'false',
+          });
       try {
         const result = await next(input);
         count((result as { status?: unknown } | null)?.status === 'refused' ? 'refused' : 'ok');

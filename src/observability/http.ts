@@ -18,7 +18,10 @@ export function accessLogMiddleware(logger: Logger): RequestHandler {
       const quiet = res.statusCode < 400 && ['/healthz', '/readyz', '/metrics'].includes(req.path);
       const at = quiet ? 'debug' : level;
       if (!logger.isLevelEnabled(at)) return;
-      logger[at]({ method: req.method, route: routeTemplate(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request completed');
+      logger[at](
+        { method: req.method, route: routeTemplate(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request completed',
+      );
     });
     next();
   };

@@ -70,5 +70,8 @@ export async function assertMetricsAddressFree(bindAddress: string): Promise<voi
     srv.once('error', () => resolve(false));
     srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
-  if (!free) throw new Error(`TEMPORAL_METRICS_BIND_ADDRESS ${bindAddress} is already in use (another instance?). Choose another host:port, or set it to off.`);
+  if (!free)
+    throw new Error(
+      `TEMPORAL_METRICS_BIND_ADDRESS ${bindAddress} is already in use (another instance?). Choose another host:port, or set it to off.`,
+    );
 }

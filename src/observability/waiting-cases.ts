@@ -45,8 +45,12 @@ const SAFE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** The visibility query behind the command (also documented in docs/audit.md). */
 export function waitingCasesQuery(opts: Pick<WaitingCasesOptions, 'approver' | 'taskQueue'> = {}): string {
-  for (const [name, v] of [['approver', opts.approver], ['taskQueue', opts.taskQueue]] as const) {
-    if (v !== undefined && !SAFE_ID.test(v)) throw new Error(`${name} may contain only letters, digits and . _ : @ - (got ${JSON.stringify(v)})`);
+  for (const [name, v] of [
+    ['approver', opts.approver],
+    ['taskQueue', opts.taskQueue],
+  ] as const) {
+    if (v !== undefined && !SAFE_ID.test(v))
+      throw new Error(`${name} may contain only letters, digits and . _ : @ - (got ${JSON.stringify(v)})`);
   }
   const parts = ["ExecutionStatus = 'Running'", 'BillingWaitingOn IS NOT NULL'];
   if (opts.approver) parts.push(`BillingWaitingOn = '${opts.approver}'`);
@@ -69,7 +73,9 @@ export async function listWaitingCases(client: Client, opts: WaitingCasesOptions
       let requestedAt: Date | undefined;
       let kind: string | undefined;
       try {
-        const state = await client.withDeadline(Date.now() + (opts.queryTimeoutMs ?? 2000), () => client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery));
+        const state = await client.withDeadline(Date.now() + (opts.queryTimeoutMs ?? 2000), () =>
+          client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),
+        );
         if (state.pendingApproval) {
           requestedAt = new Date(state.pendingApproval.requestedAt);
           kind = state.pendingApproval.kind;
@@ -125,7 +131,11 @@ export function formatWaitingCases(cases: WaitingCase[]): string {
   ]);
   const header = ['AGE', 'CASE TYPE', 'WAITING FOR', 'AMOUNT', 'ACCOUNT', 'WAITING ON', 'WORKFLOW ID'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const footer = cases.some((c) => !c.requestedAt) ? '\n* no worker answered: age since the case started' : '';
   return [line(header), ...rows.map(line)].join('\n') + footer;
 }

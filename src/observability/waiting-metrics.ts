@@ -35,7 +35,11 @@ export interface WaitingMetricsOptions {
 export function registerWaitingMetrics(registry: Registry, client: Client, opts: WaitingMetricsOptions = {}): void {
   if (registry.getSingleMetric(WAITING_METRIC)) return;
   const now = opts.now ?? (() => new Date());
-  const errors = new Counter({ name: 'billing_waiting_metrics_errors_total', help: 'Failed visibility reads behind the waiting-case gauges', registers: [registry] });
+  const errors = new Counter({
+    name: 'billing_waiting_metrics_errors_total',
+    help: 'Failed visibility reads behind the waiting-case gauges',
+    registers: [registry],
+  });
   let last = 0;
   let refreshing: Promise<void> | undefined;
   const byType = new Map<string, number>();
@@ -44,7 +48,8 @@ export function registerWaitingMetrics(registry: Registry, client: Client, opts:
   const refresh = async () => {
     const base = waitingCasesQuery();
     const at = now().getTime();
-    const count = (q: string) => client.withDeadline(Date.now() + (opts.timeoutMs ?? 3000), () => client.workflow.count(q)).then((r) => r.count);
+    const count = (q: string) =>
+      client.withDeadline(Date.now() + (opts.timeoutMs ?? 3000), () => client.workflow.count(q)).then((r) => r.count);
     const [types, ages] = await Promise.all([
       Promise.all(CASE_TYPES.map((t) => count(`${base} AND ${CaseTypeKey.name} = '${t}'`))),
       Promise.all(WAITING_AGE_THRESHOLDS.map(([, ms]) => count(`${base} AND StartTime < '${new Date(at - ms).toISOString()}'`))),

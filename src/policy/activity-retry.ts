@@ -67,7 +67,12 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
   read: {
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: '10 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
     // Backoffs up to this wait inside the worker (the workflow task heartbeats); longer ones
     // become a server timer, so a long outage does not pin a workflow task.
     localRetryThreshold: '10 seconds',
@@ -78,7 +83,12 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
     // At most a minute between attempts: several of these activities make 2-4 requests per attempt
     // and succeed only when all do, so under heavy faults the number of attempts matters more than
     // spacing them out (a 429 still waits its Retry-After, which overrides this).
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
   },
   money: {
     startToCloseTimeout: '1 minute',
@@ -96,12 +106,22 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
     startToCloseTimeout: '30 seconds',
     // As long as a holder may hold it (the lock's 30 h lease: a Skyfire refund waits for its charge).
     scheduleToCloseTimeout: '30 hours',
-    retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 1.5,
+      maximumInterval: '10 seconds',
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
   },
   notify: {
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: '30 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
   },
 };
 

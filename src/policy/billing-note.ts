@@ -58,7 +58,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
 
 /** Removes emails and phone numbers from free text (for destinations that must not carry them). */
 export function scrubContactDetails(text: string): string {
-  return text.replace(EMAIL, '[email omitted]').replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m.trim()) ? '[phone omitted]' : m));
+  return text
+    .replace(EMAIL, '[email omitted]')
+    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m.trim()) ? '[phone omitted]' : m));
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();

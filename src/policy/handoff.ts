@@ -129,7 +129,10 @@ export function missingHandoffFields(mapping: Partial<Record<CaseType, Partial<H
     }
     for (const field of REQUIRED_FIELDS) {
       const v = spec[field];
-      const empty = v === undefined || (typeof v === 'string' && v.trim() === '') || (field === 'destinationObject' && (!spec.destinationObject?.system || !spec.destinationObject.object));
+      const empty =
+        v === undefined ||
+        (typeof v === 'string' && v.trim() === '') ||
+        (field === 'destinationObject' && (!spec.destinationObject?.system || !spec.destinationObject.object));
       if (empty) missing.push(`${caseType}.${field}`);
     }
   }
@@ -137,7 +140,9 @@ export function missingHandoffFields(mapping: Partial<Record<CaseType, Partial<H
 }
 
 /** Throws HandoffMappingError naming what is missing. The worker calls this before it polls. */
-export function validateHandoffMapping(mapping: Partial<Record<CaseType, Partial<HandoffSpec> | undefined>> = HANDOFF_MAPPING): HandoffMapping {
+export function validateHandoffMapping(
+  mapping: Partial<Record<CaseType, Partial<HandoffSpec> | undefined>> = HANDOFF_MAPPING,
+): HandoffMapping {
   const missing = missingHandoffFields(mapping);
   if (missing.length > 0) throw new HandoffMappingError(missing);
   return mapping as HandoffMapping;

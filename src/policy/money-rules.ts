@@ -57,20 +57,34 @@ export interface MoneyFacts {
   refundedMinor: number;
 }
 
-export type MoneyCheck = { ok: true; policyVersion: string; approvalsRequired?: number } | { ok: false; code: MoneyRefusal; reason: string; policyVersion: string };
+export type MoneyCheck =
+  | { ok: true; policyVersion: string; approvalsRequired?: number }
+  | { ok: false; code: MoneyRefusal; reason: string; policyVersion: string };
 
 export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, policy: MoneyPolicy): MoneyCheck {
   const refuse = (code: MoneyRefusal, reason: string): MoneyCheck => ({ ok: false, code, reason, policyVersion: policy.version });
   const { amount, customer, invoice } = facts;
-  if (!customer) return refuse(MoneyRefusal.CustomerNotFound, 'the caller\'s account has no QuickBooks customer');
-  if (customer.currency !== amount.currency) return refuse(MoneyRefusal.CurrencyMismatch, `the amount is in ${amount.currency} but the customer is billed in ${customer.currency}`);
+  if (!customer) return refuse(MoneyRefusal.CustomerNotFound, "the caller's account has no QuickBooks customer");
+  if (customer.currency !== amount.currency)
+    return refuse(MoneyRefusal.CurrencyMismatch, `the amount is in ${amount.currency} but the customer is billed in ${customer.currency}`);
   if (invoice === null) return refuse(MoneyRefusal.InvoiceNotFound, 'the invoice named on the call does not exist');
   if (invoice) {
-    if (invoice.customerId !== customer.id) return refuse(MoneyRefusal.InvoiceOfAnotherCustomer, `invoice ${invoice.docNumber} belongs to another customer than the caller's account`);
-    if (invoice.currency !== amount.currency) return refuse(MoneyRefusal.CurrencyMismatch, `invoice ${invoice.docNumber} is in ${invoice.currency}, the amount in ${amount.currency}`);
+    if (invoice.customerId !== customer.id)
+      return refuse(
+        MoneyRefusal.InvoiceOfAnotherCustomer,
+        `invoice ${invoice.docNumber} belongs to another customer than the caller's account`,
+      );
+    if (invoice.currency !== amount.currency)
+      return refuse(
+        MoneyRefusal.CurrencyMismatch,
+        `invoice ${invoice.docNumber} is in ${invoice.currency}, the amount in ${amount.currency}`,
+      );
     const left = invoice.paidMinor - facts.refundedMinor;
     if (left <= 0) {
-      return refuse(MoneyRefusal.AlreadyRefunded, `everything paid on ${invoice.docNumber} (${formatMoney(invoice.paidMinor, invoice.currency)}) has already been refunded or credited`);
+      return refuse(
+        MoneyRefusal.AlreadyRefunded,
+        `everything paid on ${invoice.docNumber} (${formatMoney(invoice.paidMinor, invoice.currency)}) has already been refunded or credited`,
+      );
     }
     if (amount.amountMinor > left) {
       return refuse(
@@ -85,9 +99,18 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
       earlierRefund: facts.refundedMinor > 0,
       alreadyRefundedMinor: facts.refundedMinor,
       customerCurrency: customer.currency,
-      ...(invoice !== undefined ? { invoicePaid: invoice && { amountMinor: invoice.paidMinor, currency: invoice.currency }, invoiceIsCallers: invoice.customerId === customer.id } : {}),
+      ...(invoice !== undefined
+        ? {
+            invoicePaid: invoice && { amountMinor: invoice.paidMinor, currency: invoice.currency },
+            invoiceIsCallers: invoice.customerId === customer.id,
+          }
+        : {}),
     });
-    if (!rule.automate) return refuse(MoneyRefusal.NotAutomatable, `the automation policy (version ${policy.version}) no longer allows it: ${refundBlockersText(rule.blockers, { limitMinor: rule.limitMinor, currency: amount.currency })}`);
+    if (!rule.automate)
+      return refuse(
+        MoneyRefusal.NotAutomatable,
+        `the automation policy (version ${policy.version}) no longer allows it: ${refundBlockersText(rule.blockers, { limitMinor: rule.limitMinor, currency: amount.currency })}`,
+      );
     return { ok: true, policyVersion: policy.version };
   }
   const eligible = new Set(eligibleApprovers(policy, authority.escalated));

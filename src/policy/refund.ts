@@ -75,9 +75,11 @@ export function refundAutomation(
   else if (limitMinor === undefined) blockers.push(RefundBlocker.CurrencyNotAutomated);
   else if (amount > limitMinor) blockers.push(RefundBlocker.AboveLimit);
   if (facts.vip || isVip(fields.customerTier)) blockers.push(RefundBlocker.Vip);
-  if (input.intentConfidence === undefined || input.intentConfidence < policy.automationMinConfidence) blockers.push(RefundBlocker.LowConfidence);
+  if (input.intentConfidence === undefined || input.intentConfidence < policy.automationMinConfidence)
+    blockers.push(RefundBlocker.LowConfidence);
   const reason = fields.refundReason?.trim().toLowerCase();
-  if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason)) blockers.push(RefundBlocker.ReasonNotAllowed);
+  if (!reason || !policy.automatableRefundReasons.map((r) => r.trim().toLowerCase()).includes(reason))
+    blockers.push(RefundBlocker.ReasonNotAllowed);
   if (input.suppressed.length > 0) blockers.push(RefundBlocker.Suppressed);
   if (facts.earlierRefund || (facts.alreadyRefundedMinor ?? 0) > 0) blockers.push(RefundBlocker.EarlierRefund);
   if (facts.customerCurrency && currency && facts.customerCurrency !== currency) blockers.push(RefundBlocker.CurrencyMismatch);
@@ -85,7 +87,8 @@ export function refundAutomation(
   if (facts.invoicePaid === null) blockers.push(RefundBlocker.InvoiceNotFound);
   else if (facts.invoicePaid && fields.amount) {
     const left = facts.invoicePaid.amountMinor - (facts.alreadyRefundedMinor ?? 0);
-    if (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > left) blockers.push(RefundBlocker.ExceedsAmountPaid);
+    if (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > left)
+      blockers.push(RefundBlocker.ExceedsAmountPaid);
   }
   return { automate: blockers.length === 0, blockers, ...(limitMinor !== undefined ? { limitMinor } : {}) };
 }

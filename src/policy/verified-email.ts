@@ -28,7 +28,9 @@ export function checkRecipient(requested: string | undefined, onFile: (string | 
   if (requested !== undefined && requested.trim() !== '') {
     const match = known.find((e) => normalise(e) === normalise(requested));
     if (match) return { status: 'verified', to: match };
-    return known[0] ? { status: 'unverified', requested: requested.trim(), onFile: known[0] } : { status: 'unverified', requested: requested.trim() };
+    return known[0]
+      ? { status: 'unverified', requested: requested.trim(), onFile: known[0] }
+      : { status: 'unverified', requested: requested.trim() };
   }
   return known[0] ? { status: 'verified', to: known[0] } : { status: 'none' };
 }

@@ -257,13 +257,17 @@ export function createSandboxApp(
   const mounts = new Map<SystemName, Router>();
   // Routing by Host comes first: a request for `quickbooks.api.intuit.com/v3/...` is QuickBooks'.
   app.use((req, res, next) => {
-    const name = systemForHost(req.headers.host, systems.map((s) => s.name));
+    const name = systemForHost(
+      req.headers.host,
+      systems.map((s) => s.name),
+    );
     const mount = name && mounts.get(name);
     if (mount) mount(req, res, next);
     else next();
   });
   const byName = new Map(systems.map((s) => [s.name, s]));
-  const nav = () => `<nav><a href="/">Sandbox</a>${systems.map((s) => `<a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>`).join('')}</nav>`;
+  const nav = () =>
+    `<nav><a href="/">Sandbox</a>${systems.map((s) => `<a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>`).join('')}</nav>`;
 
   // Control plane (tests, the browser page, the benchmark).
   const control = express.Router();
@@ -299,7 +303,16 @@ export function createSandboxApp(
       return;
     }
     const recs = state.records.filter((r) => r.system === sys.name);
-    res.type('html').send(sys.page ? sys.page(recs) : htmlPage(`${sys.title} — sandbox`, `${nav()}<h1>${escapeHtml(sys.title)}</h1><p>${recs.length} requests received.</p>${recordsTable(recs)}`));
+    res
+      .type('html')
+      .send(
+        sys.page
+          ? sys.page(recs)
+          : htmlPage(
+              `${sys.title} — sandbox`,
+              `${nav()}<h1>${escapeHtml(sys.title)}</h1><p>${recs.length} requests received.</p>${recordsTable(recs)}`,
+            ),
+      );
   });
   for (const s of systems) {
     if (s.controlRouter) control.use(`/${s.name}`, s.controlRouter());
@@ -307,8 +320,20 @@ export function createSandboxApp(
   app.use('/_sandbox', control);
 
   app.get('/', (_req, res) => {
-    const counts = systems.map((s) => `<li><a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>: ${state.records.filter((r) => r.system === s.name).length} requests</li>`).join('');
-    res.type('html').send(htmlPage('Sandbox', `${nav()}<h1>Sandbox</h1><p>Local stand-ins for the external APIs. Every request is recorded.</p><ul>${counts}</ul>`));
+    const counts = systems
+      .map(
+        (s) =>
+          `<li><a href="/_sandbox/ui/${s.name}">${escapeHtml(s.title)}</a>: ${state.records.filter((r) => r.system === s.name).length} requests</li>`,
+      )
+      .join('');
+    res
+      .type('html')
+      .send(
+        htmlPage(
+          'Sandbox',
+          `${nav()}<h1>Sandbox</h1><p>Local stand-ins for the external APIs. Every request is recorded.</p><ul>${counts}</ul>`,
+        ),
+      );
   });
 
   for (const s of systems) {

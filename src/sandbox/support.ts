@@ -47,7 +47,9 @@ export function fromMicros(micros: number, places = 2): string {
   const neg = micros < 0;
   const abs = Math.abs(micros);
   const whole = Math.floor(abs / 1_000_000);
-  const frac = String(abs % 1_000_000).padStart(6, '0').slice(0, places);
+  const frac = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .slice(0, places);
   return `${neg ? '-' : ''}${whole}${places > 0 ? `.${frac}` : ''}`;
 }
 

@@ -71,9 +71,7 @@ export function originOf(url: string): string {
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const payloadsBody = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }).strict())
-    .max(10_000),
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }).strict()).max(10_000),
 });
 type JsonPayload = z.infer<typeof payloadsBody>['payloads'][number];
 
@@ -173,7 +171,8 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
     const token = bearerToken(req);
     const ok =
       (opts.admitLocalUi === true && !token && localUiCall(req, allowed)) ||
-      (opts.apiToken !== undefined && (token ? secretsEqual(token, opts.apiToken) : sessionValid(readCookie(req, CODEC_SESSION_COOKIE), opts.apiToken)));
+      (opts.apiToken !== undefined &&
+        (token ? secretsEqual(token, opts.apiToken) : sessionValid(readCookie(req, CODEC_SESSION_COOKIE), opts.apiToken)));
     if (!ok) {
       sendUnauthorized(res, 'Send Authorization: Bearer <API_TOKEN>, or start a session at /codec/session.');
       return;
@@ -190,7 +189,9 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
   const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const parsed = payloadsBody.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ error: 'invalid_payloads', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      res
+        .status(400)
+        .json({ error: 'invalid_payloads', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       return;
     }
     let out: Payload[];
@@ -217,7 +218,7 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
     express.urlencoded({ extended: false, limit: 4096 }),
     (req, res) => {
       if (!sameOriginPost(req)) {
-        res.status(403).json({ error: 'origin_not_allowed', message: 'Sessions start from this service\'s own page.' });
+        res.status(403).json({ error: 'origin_not_allowed', message: "Sessions start from this service's own page." });
         return;
       }
       const token = typeof (req.body as { token?: unknown } | undefined)?.token === 'string' ? (req.body as { token: string }).token : '';

@@ -58,17 +58,30 @@ export function signDecision(key: string, workflowId: string, d: Decision, now: 
   return { ...claims, proof };
 }
 
-export type ProofCheck = { ok: true; decision: Decision; issuedAt: string } | { ok: false; reason: 'missing_proof' | 'malformed' | 'bad_mac' | 'stale' };
+export type ProofCheck =
+  { ok: true; decision: Decision; issuedAt: string } | { ok: false; reason: 'missing_proof' | 'malformed' | 'bad_mac' | 'stale' };
 
 /**
  * Verifies a proof for `workflowId`. `maxAgeMs` applies to new decisions; the money path re-checks
  * votes recorded days earlier with no age limit (binding and MAC are what matter then).
  */
-export function verifyDecision(key: string, workflowId: string, d: SignedDecision, opts: { now?: Date; maxAgeMs?: number } = {}): ProofCheck {
+export function verifyDecision(
+  key: string,
+  workflowId: string,
+  d: SignedDecision,
+  opts: { now?: Date; maxAgeMs?: number } = {},
+): ProofCheck {
   if (!d || typeof d !== 'object') return { ok: false, reason: 'malformed' };
   const p = d.proof;
   if (!p) return { ok: false, reason: 'missing_proof' };
-  if (p.v !== 1 || typeof p.issuedAt !== 'string' || typeof p.mac !== 'string' || !d.actor || typeof d.actor.id !== 'string' || typeof d.requestId !== 'string') {
+  if (
+    p.v !== 1 ||
+    typeof p.issuedAt !== 'string' ||
+    typeof p.mac !== 'string' ||
+    !d.actor ||
+    typeof d.actor.id !== 'string' ||
+    typeof d.requestId !== 'string'
+  ) {
     return { ok: false, reason: 'malformed' };
   }
   const claims = decisionClaims(d);

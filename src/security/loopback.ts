@@ -16,4 +16,3 @@ export function loopbackAliases(origin: string): string[] {
   if (!isLoopbackHost(u.hostname)) return [origin];
   return [...LOOPBACK_NAMES].map((name) => `${u.protocol}//${name}${u.port ? `:${u.port}` : ''}`);
 }
-

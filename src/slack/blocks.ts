@@ -4,7 +4,13 @@
  * Text shown here has already been suppressed at intake (no card numbers, bank or tax details).
  */
 import type { CaseType, Urgency } from '../domain/case';
-import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalVoteView, FinanceAlertView } from '../activities/contract';
+import type {
+  ApprovalActionView,
+  ApprovalFieldView,
+  ApprovalRequestView,
+  ApprovalVoteView,
+  FinanceAlertView,
+} from '../activities/contract';
 import { DECISION_VERB, DecisionAction } from '../workflows/messages';
 import { encodeButtonValue, REASON_MODAL } from './interactions';
 
@@ -39,11 +45,19 @@ function fieldText(f: ApprovalFieldView): string {
   return f.previous !== undefined ? `*${f.label}*\nWas: ${f.previous}\nNew: ${f.value}` : `*${f.label}*\n${f.value}`;
 }
 
-function bodyBlocks(v: { title: string; urgency: Urgency; noteLines: string[]; fields: ApprovalFieldView[]; mentions: string[]; links: { label: string; url: string }[] }): Block[] {
+function bodyBlocks(v: {
+  title: string;
+  urgency: Urgency;
+  noteLines: string[];
+  fields: ApprovalFieldView[];
+  mentions: string[];
+  links: { label: string; url: string }[];
+}): Block[] {
   const blocks: Block[] = [{ type: 'header', text: plain(`${URGENCY_MARK[v.urgency]}${v.title}`) }];
   if (v.noteLines.length > 0) blocks.push({ type: 'section', text: mrkdwn(v.noteLines.join('\n')) });
   // Slack allows at most 10 fields per section.
-  for (let i = 0; i < v.fields.length; i += 10) blocks.push({ type: 'section', fields: v.fields.slice(i, i + 10).map((f) => mrkdwn(fieldText(f))) });
+  for (let i = 0; i < v.fields.length; i += 10)
+    blocks.push({ type: 'section', fields: v.fields.slice(i, i + 10).map((f) => mrkdwn(fieldText(f))) });
   const context: string[] = [];
   if (v.mentions.length > 0) context.push(`For ${v.mentions.map(mention).join(' ')}`);
   if (v.links.length > 0) context.push(v.links.map((l) => `<${l.url}|${l.label.replace(/[<>|]/g, '')}>`).join(' · '));
@@ -65,7 +79,8 @@ export function buttonElements(workflowId: string, requestId: string, actions: A
 /** "Approved by @Dana at 14:02, 1 of 2" (the mention renders as the user's name). */
 export function decisionLine(vote: ApprovalVoteView, position?: { approvals: number; required: number }): string {
   let line = `${DECISION_VERB[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
-  if (vote.action === DecisionAction.Approve && position && position.required > 1) line += `, ${position.approvals} of ${position.required}`;
+  if (vote.action === DecisionAction.Approve && position && position.required > 1)
+    line += `, ${position.approvals} of ${position.required}`;
   if (vote.reason) line += `\n>${vote.reason.replace(/\n/g, '\n>')}`;
   return line;
 }

@@ -71,7 +71,12 @@ export function refusalCode(err: unknown): DecisionRejection | undefined {
 }
 
 async function postToResponseUrl(responseUrl: string, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+  const res = await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
 
@@ -92,7 +97,11 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
    * Sends the decision as an update and waits until Temporal has accepted (or refused) it.
    * `accepted`: durable (or a known refusal, told to the clicker); `unavailable`: nothing is known, answer non-200.
    */
-  async function submitDecision(target: ButtonValue, claims: Decision, responseUrl: string | undefined): Promise<'accepted' | 'unavailable'> {
+  async function submitDecision(
+    target: ButtonValue,
+    claims: Decision,
+    responseUrl: string | undefined,
+  ): Promise<'accepted' | 'unavailable'> {
     // Signed only here, after the Slack signature was verified: the actor is Slack's `user`, the source is this route.
     const decision = signDecision(deps.decisionKey, target.w, { ...claims, source: 'slack' });
     const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: decision.actor.id };
@@ -102,7 +111,9 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     let handle: WorkflowUpdateHandle<DecisionOutcome>;
     try {
       handle = await client.withDeadline(Date.now() + budget, () =>
-        client.workflow.getHandle(target.w).startUpdate(decideUpdate, { args: [decision], waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
+        client.workflow
+          .getHandle(target.w)
+          .startUpdate(decideUpdate, { args: [decision], waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
       );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
@@ -151,8 +162,8 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       }
       const metadata: ModalMetadata = {
         ...target,
-        ...(p.container?.channel_id ?? p.channel?.id ? { ch: p.container?.channel_id ?? p.channel?.id } : {}),
-        ...(p.container?.message_ts ?? p.message?.ts ? { ts: p.container?.message_ts ?? p.message?.ts } : {}),
+        ...((p.container?.channel_id ?? p.channel?.id) ? { ch: p.container?.channel_id ?? p.channel?.id } : {}),
+        ...((p.container?.message_ts ?? p.message?.ts) ? { ts: p.container?.message_ts ?? p.message?.ts } : {}),
         ...(p.response_url ? { ru: p.response_url } : {}),
       };
       try {
@@ -167,13 +178,16 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     const decision: Decision = {
       requestId: target.r,
       action: target.a,
-      actor: { id: p.user.id, ...(p.user.username ?? p.user.name ? { name: p.user.username ?? p.user.name } : {}) },
+      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
       ...(target.c ? { caseType: target.c } : {}),
       source: 'slack',
     };
     const result = await submitDecision(target, decision, p.response_url);
     if (result === 'accepted') res.status(200).end();
-    else res.status(503).json({ error: 'unavailable', message: 'The decision could not be recorded right now; nothing changed. Please try again.' });
+    else
+      res
+        .status(503)
+        .json({ error: 'unavailable', message: 'The decision could not be recorded right now; nothing changed. Please try again.' });
   }
 
   async function onViewSubmission(raw: unknown, res: Response): Promise<void> {
@@ -194,20 +208,27 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     }
     const reason = p.view.state.values[REASON_MODAL.blockId]?.[REASON_MODAL.actionId]?.value?.trim() ?? '';
     if (!reason || reason.length > MAX_REASON_LENGTH) {
-      res.json({ response_action: 'errors', errors: { [REASON_MODAL.blockId]: reason ? `At most ${MAX_REASON_LENGTH} characters.` : 'Please give a reason.' } });
+      res.json({
+        response_action: 'errors',
+        errors: { [REASON_MODAL.blockId]: reason ? `At most ${MAX_REASON_LENGTH} characters.` : 'Please give a reason.' },
+      });
       return;
     }
     const decision: Decision = {
       requestId: meta.r,
       action: meta.a,
-      actor: { id: p.user.id, ...(p.user.username ?? p.user.name ? { name: p.user.username ?? p.user.name } : {}) },
+      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
       reason,
       ...(meta.c ? { caseType: meta.c } : {}),
       source: 'slack',
     };
     const result = await submitDecision(meta, decision, meta.ru);
     if (result === 'accepted') res.status(200).end();
-    else res.json({ response_action: 'errors', errors: { [REASON_MODAL.blockId]: 'Could not record the decision right now. Please submit again.' } });
+    else
+      res.json({
+        response_action: 'errors',
+        errors: { [REASON_MODAL.blockId]: 'Could not record the decision right now. Please submit again.' },
+      });
   }
 
   router.post('/interactions', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {

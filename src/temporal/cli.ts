@@ -40,7 +40,9 @@ export function findTemporalCli(opts: { cliPath?: string; pathVar?: string } = {
     if (!isExecutable(opts.cliPath)) throw new TemporalCliMissingError(`TEMPORAL_CLI_PATH=${opts.cliPath} is not an executable file`);
     return opts.cliPath;
   }
-  return onPath('temporal', opts.pathVar) ?? (isExecutable(path.join(TOOLS_BIN, 'temporal')) ? path.join(TOOLS_BIN, 'temporal') : undefined);
+  return (
+    onPath('temporal', opts.pathVar) ?? (isExecutable(path.join(TOOLS_BIN, 'temporal')) ? path.join(TOOLS_BIN, 'temporal') : undefined)
+  );
 }
 
 function goVersion(goBin: string): [number, number] | undefined {
@@ -78,7 +80,9 @@ export function ensureTemporalCli(opts: { cliPath?: string; pathVar?: string; lo
     );
   }
   fs.mkdirSync(TOOLS_BIN, { recursive: true });
-  log(`temporal CLI not found; building ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} into ${TOOLS_BIN} (first build takes several minutes)...`);
+  log(
+    `temporal CLI not found; building ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION} into ${TOOLS_BIN} (first build takes several minutes)...`,
+  );
   const attempt = (extra: string[]) =>
     spawnSync(goBin, ['install', ...extra, `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
       stdio: ['ignore', 'inherit', 'inherit'],

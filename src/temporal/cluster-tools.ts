@@ -33,8 +33,18 @@ interface Tool {
 }
 
 export const CLUSTER_TOOLS: readonly Tool[] = [
-  { name: 'temporal-server', pkg: `${TEMPORAL_SERVER_MODULE}/cmd/server`, module: TEMPORAL_SERVER_MODULE, version: TEMPORAL_SERVER_VERSION },
-  { name: 'temporal-sql-tool', pkg: `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql`, module: TEMPORAL_SERVER_MODULE, version: TEMPORAL_SERVER_VERSION },
+  {
+    name: 'temporal-server',
+    pkg: `${TEMPORAL_SERVER_MODULE}/cmd/server`,
+    module: TEMPORAL_SERVER_MODULE,
+    version: TEMPORAL_SERVER_VERSION,
+  },
+  {
+    name: 'temporal-sql-tool',
+    pkg: `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql`,
+    module: TEMPORAL_SERVER_MODULE,
+    version: TEMPORAL_SERVER_VERSION,
+  },
   { name: 'temporal-ui-server', pkg: `${UI_SERVER_MODULE}/cmd/server`, module: UI_SERVER_MODULE, version: UI_SERVER_VERSION },
 ];
 
@@ -100,7 +110,10 @@ function build(goBin: string, tool: Tool, log: Log): void {
 
 /** The module's directory in the Go module cache, downloaded if the cache lost it. */
 function moduleDir(goBin: string, module: string, version: string): string {
-  const res = spawnSync(goBin, ['mod', 'download', '-json', `${module}@${version}`], { encoding: 'utf8', env: { ...inheritedEnv(), GOFLAGS: '-mod=mod' } });
+  const res = spawnSync(goBin, ['mod', 'download', '-json', `${module}@${version}`], {
+    encoding: 'utf8',
+    env: { ...inheritedEnv(), GOFLAGS: '-mod=mod' },
+  });
   const dir = res.status === 0 ? (JSON.parse(res.stdout) as { Dir?: string }).Dir : undefined;
   if (!dir || !fs.existsSync(dir)) throw new ClusterToolsError(`go mod download ${module}@${version} failed: ${res.stderr || res.stdout}`);
   return dir;
@@ -112,13 +125,19 @@ export function ensurePostgres(log: Log = defaultLog): string {
   if (isExecutable(path.join(bin, 'pg_ctl'))) return bin;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !isExecutable('/usr/bin/apt-get')) {
-    throw new ClusterToolsError(`PostgreSQL ${POSTGRES_MAJOR} not found in ${bin}. Install it with: sudo apt-get install -y postgresql-${POSTGRES_MAJOR}`);
+    throw new ClusterToolsError(
+      `PostgreSQL ${POSTGRES_MAJOR} not found in ${bin}. Install it with: sudo apt-get install -y postgresql-${POSTGRES_MAJOR}`,
+    );
   }
   log(`cluster: installing Debian postgresql-${POSTGRES_MAJOR} (apt-get)...`);
   const env = { ...inheritedEnv(), DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`], { stdio: 'inherit', env }) : update;
-  if (install.status !== 0 || !isExecutable(path.join(bin, 'pg_ctl'))) throw new ClusterToolsError(`installing postgresql-${POSTGRES_MAJOR} failed (see above)`);
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`], { stdio: 'inherit', env })
+      : update;
+  if (install.status !== 0 || !isExecutable(path.join(bin, 'pg_ctl')))
+    throw new ClusterToolsError(`installing postgresql-${POSTGRES_MAJOR} failed (see above)`);
   return bin;
 }
 
@@ -127,7 +146,10 @@ export function ensureClusterTools(opts: { pathVar?: string; log?: Log } = {}): 
   const log = opts.log ?? defaultLog;
   const postgresBin = ensurePostgres(log);
   const goBin = findGo(opts.pathVar);
-  if (!goBin) throw new ClusterToolsError('Go >= 1.25 is needed to build the Temporal server for the cluster (https://go.dev/dl/), and `go` was not found.');
+  if (!goBin)
+    throw new ClusterToolsError(
+      'Go >= 1.25 is needed to build the Temporal server for the cluster (https://go.dev/dl/), and `go` was not found.',
+    );
   fs.mkdirSync(TOOLS_BIN, { recursive: true });
   for (const tool of CLUSTER_TOOLS) if (!installed(tool)) build(goBin, tool, log);
   return {
@@ -150,7 +172,8 @@ export function readServerEnv(file = path.join(DEPLOY_TEMPORAL_DIR, 'server.env'
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (!m || /["'$]/.test(m[2] as string)) throw new ClusterToolsError(`${file}:${i + 1}: expected KEY=VALUE without quotes or $: ${line}`);
+    if (!m || /["'$]/.test(m[2] as string))
+      throw new ClusterToolsError(`${file}:${i + 1}: expected KEY=VALUE without quotes or $: ${line}`);
     env[m[1] as string] = m[2] as string;
   }
   return env;

@@ -133,7 +133,10 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; what: string }): string {
   const [c, a] = asPostgresIfPg(cmd, args);
   const res = spawnSync(c, a, { encoding: 'utf8', env: opts.env });
-  if (res.status !== 0) throw new Error(`${opts.what} failed (exit ${res.status ?? res.signal}): ${(res.stderr || res.stdout || String(res.error ?? '')).trim()}`);
+  if (res.status !== 0)
+    throw new Error(
+      `${opts.what} failed (exit ${res.status ?? res.signal}): ${(res.stderr || res.stdout || String(res.error ?? '')).trim()}`,
+    );
   return res.stdout;
 }
 
@@ -161,7 +164,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   fs.chmodSync(dir, 0o755);
   if (isRoot()) {
     for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
-      if ((fs.statSync(d).mode & 0o001) === 0) throw new Error(`the cluster directory ${dir} is inside ${d}, which the postgres user cannot enter (chmod o+x it, or choose another --dir)`);
+      if ((fs.statSync(d).mode & 0o001) === 0)
+        throw new Error(
+          `the cluster directory ${dir} is inside ${d}, which the postgres user cannot enter (chmod o+x it, or choose another --dir)`,
+        );
     }
   }
   if (isRoot()) run('chown', ['postgres:postgres', socketDir], { what: 'chown socket dir' });
@@ -171,7 +177,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   if (!fs.existsSync(path.join(pgData, 'PG_VERSION'))) {
     fs.mkdirSync(pgData, { recursive: true, mode: 0o700 });
     if (isRoot()) run('chown', ['postgres:postgres', pgData], { what: 'chown pgdata' });
-    run(path.join(tools.postgresBin, 'initdb'), ['-D', pgData, '-U', PG_USER, '-A', 'trust', '-E', 'UTF8', '--no-locale'], { what: 'initdb' });
+    run(path.join(tools.postgresBin, 'initdb'), ['-D', pgData, '-U', PG_USER, '-A', 'trust', '-E', 'UTF8', '--no-locale'], {
+      what: 'initdb',
+    });
   }
   const pgLog = path.join(dir, 'postgres.log');
   if (!fs.existsSync(pgLog)) {
@@ -180,12 +188,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   }
   const pgOptions = `-p ${ports.postgres} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=200`;
   const startPostgres = () => run(pgCtl, ['-D', pgData, '-l', pgLog, '-o', pgOptions, '-w', '-t', '60', 'start'], { what: 'pg_ctl start' });
-  const stopPostgres = (mode: 'fast' | 'immediate') => run(pgCtl, ['-D', pgData, '-m', mode, '-w', '-t', '60', 'stop'], { what: 'pg_ctl stop' });
+  const stopPostgres = (mode: 'fast' | 'immediate') =>
+    run(pgCtl, ['-D', pgData, '-m', mode, '-w', '-t', '60', 'stop'], { what: 'pg_ctl stop' });
   const pgRunning = () => spawnSync(...asPostgres(pgCtl, ['-D', pgData, 'status'])).status === 0;
   if (!pgRunning()) startPostgres();
 
   const sql = (database: string, query: string): string[] =>
-    run(path.join(tools.postgresBin, 'psql'), ['-h', socketDir, '-p', String(ports.postgres), '-U', PG_USER, '-d', database, '-At', '-v', 'ON_ERROR_STOP=1', '-c', query], { what: 'psql' })
+    run(
+      path.join(tools.postgresBin, 'psql'),
+      ['-h', socketDir, '-p', String(ports.postgres), '-U', PG_USER, '-d', database, '-At', '-v', 'ON_ERROR_STOP=1', '-c', query],
+      { what: 'psql' },
+    )
       .split('\n')
       .filter((l) => l.length > 0);
 
@@ -282,7 +295,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     serverLog,
     serverPid: () => (server && server.exitCode === null ? server.pid : undefined),
     dbBytes: () =>
-      Number(sql('postgres', `SELECT sum(pg_database_size(datname)) FROM pg_database WHERE datname IN ('${serverEnv.DBNAME ?? 'temporal'}', '${serverEnv.VISIBILITY_DBNAME ?? 'temporal_visibility'}')`)[0]),
+      Number(
+        sql(
+          'postgres',
+          `SELECT sum(pg_database_size(datname)) FROM pg_database WHERE datname IN ('${serverEnv.DBNAME ?? 'temporal'}', '${serverEnv.VISIBILITY_DBNAME ?? 'temporal_visibility'}')`,
+        )[0],
+      ),
     stopServer,
     startServer,
     async restartServer({ kill = false, downMs = 0 } = {}) {
@@ -315,9 +333,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
  * custom search attribute is accepted: the frontend's namespace cache refreshes on its own
  * schedule, and a case must not meet "no mapping defined for search attribute".
  */
-async function waitReady(address: string, opts: { namespace: string; retentionDays: number; cliPath: string; timeoutMs: number; exited: () => string | undefined }): Promise<void> {
+async function waitReady(
+  address: string,
+  opts: { namespace: string; retentionDays: number; cliPath: string; timeoutMs: number; exited: () => string | undefined },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
-  await runScript('setup-namespace.sh', { TEMPORAL_CLI: opts.cliPath, TEMPORAL_ADDRESS: address, NAMESPACE: opts.namespace, RETENTION: `${opts.retentionDays * 24}h` }, opts.exited);
+  await runScript(
+    'setup-namespace.sh',
+    { TEMPORAL_CLI: opts.cliPath, TEMPORAL_ADDRESS: address, NAMESPACE: opts.namespace, RETENTION: `${opts.retentionDays * 24}h` },
+    opts.exited,
+  );
   let last = '';
   for (;;) {
     const why = opts.exited();
@@ -353,11 +378,21 @@ function runScript(name: string, env: Record<string, string>, exited: () => stri
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} failed (exit ${code})${exited() ? ` (${exited()})` : ''}: ${out.trim().slice(-2000)}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${name} failed (exit ${code})${exited() ? ` (${exited()})` : ''}: ${out.trim().slice(-2000)}`)),
+    );
   });
 }
 
-async function startUi(tools: ClusterTools, dir: string, logFile: string, ports: ClusterPorts, opts: ClusterOptions): Promise<ChildProcess> {
+async function startUi(
+  tools: ClusterTools,
+  dir: string,
+  logFile: string,
+  ports: ClusterPorts,
+  opts: ClusterOptions,
+): Promise<ChildProcess> {
   const root = path.join(dir, 'ui');
   fs.mkdirSync(path.join(root, 'config'), { recursive: true });
   fs.copyFileSync(path.join(tools.uiConfigDir, 'docker.yaml'), path.join(root, 'config', 'docker.yaml'));

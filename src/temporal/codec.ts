@@ -65,7 +65,10 @@ export function createKeyring(keys: Iterable<[string, Buffer]>, activeKeyId: str
  */
 export function parseKeyringSpec(spec: string, activeKeyId?: string): CodecKeyring {
   const entries: [string, Buffer][] = [];
-  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const sep = raw.indexOf(':');
     if (sep <= 0) throw new CodecKeyError(`entry ${entries.length + 1} must look like <key-id>:<base64 key>`);
     const id = raw.slice(0, sep);

@@ -82,7 +82,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(opts.port), '--namespace', opts.namespace, '--log-format', 'json', '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(opts.port),
+    '--namespace',
+    opts.namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+  ];
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
@@ -132,7 +145,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   for (;;) {
     if (exited) {
-      throw new Error(`Temporal dev server exited during start-up (code ${exited.code}, signal ${exited.signal})${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+      throw new Error(
+        `Temporal dev server exited during start-up (code ${exited.code}, signal ${exited.signal})${opts.logFile ? `; see ${opts.logFile}` : ''}`,
+      );
     }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
@@ -151,7 +166,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       await sleep(250);
     }
   }
-  return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, dynamicConfig, stop };
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined,
+    process: child,
+    dynamicConfig,
+    stop,
+  };
 }
 
 /**
@@ -161,9 +182,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 export async function prepareNamespace(conn: Connection, namespace: string, retentionDays: number): Promise<void> {
   const existing = await conn.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = Object.fromEntries(
-    ALL_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name)).map((k) => [k.name, indexedTypeOf[k.type]]),
-  );
+  const missing = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name)).map((k) => [k.name, indexedTypeOf[k.type]]));
   if (Object.keys(missing).length > 0) {
     await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   }

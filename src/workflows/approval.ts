@@ -6,7 +6,13 @@
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
 import { CancelledFailure, condition, patched, uuid4 } from '@temporalio/workflow';
-import type { ApprovalActionView, ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../activities/contract';
+import type {
+  ApprovalActionView,
+  ApprovalFieldView,
+  ApprovalRequestView,
+  ApprovalViewState,
+  SlackMessageRef,
+} from '../activities/contract';
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
@@ -109,7 +115,17 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     ? await postFinanceAlert({
         step: `${step}.post`,
         channel: spec.channel,
-        view: { workflowId: open.workflowId, requestId: open.requestId, title: open.title, urgency: open.urgency, noteLines: open.noteLines, fields: open.fields, mentions: open.mentions, links: open.links, actions: open.actions },
+        view: {
+          workflowId: open.workflowId,
+          requestId: open.requestId,
+          title: open.title,
+          urgency: open.urgency,
+          noteLines: open.noteLines,
+          fields: open.fields,
+          mentions: open.mentions,
+          links: open.links,
+          actions: open.actions,
+        },
       })
     : await postApprovalRequest({ step: `${step}.post`, channel: spec.channel, view: open });
   pending.slackMessage = message;
@@ -140,7 +156,10 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     }
     if (!pending.escalated && now >= escalateAt) {
       pending.escalated = true;
-      pending.eligibleApprovers = unique([...pending.eligibleApprovers, ...eligibleApprovers({ approvers: [], secondTierApprovers: spec.secondTierApprovers }, true)]);
+      pending.eligibleApprovers = unique([
+        ...pending.eligibleApprovers,
+        ...eligibleApprovers({ approvers: [], secondTierApprovers: spec.secondTierApprovers }, true),
+      ]);
       rt.setStatus(CaseStatus.Escalated);
       lastReminderMs = now;
       await updateApprovalMessage({ step: `${step}.update.${++updates}`, message, view: view('open') });
@@ -172,7 +191,13 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     recordDecisionLatency(rt.input.caseType, spec.kind, Date.now() - startedMs);
   }
   const finalState: ApprovalViewState =
-    closure.kind === 'approved' ? 'approved' : closure.kind === 'expired' ? 'expired' : closure.action === DecisionAction.Reject ? 'rejected' : 'decided';
+    closure.kind === 'approved'
+      ? 'approved'
+      : closure.kind === 'expired'
+        ? 'expired'
+        : closure.action === DecisionAction.Reject
+          ? 'rejected'
+          : 'decided';
   // Buttons go away, so nobody can click the closed request again. Not awaited: the decision's
   // effect (the refund, the change) need not wait a Slack round trip; clicks meanwhile are refused
   // as stale by the runtime, and finish() waits for this update.
@@ -222,12 +247,21 @@ function decidedNote(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSt
   }
 }
 
-function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewState, outcome?: ApprovalOutcome): ApprovalRequestView {
+function buildView(
+  rt: CaseRuntime,
+  spec: ApprovalSpec,
+  req: OpenRequest,
+  state: ApprovalViewState,
+  outcome?: ApprovalOutcome,
+): ApprovalRequestView {
   const p = req.pending;
   const override = outcome ? { status: outcome.status, nextStep: outcome.nextStep } : decidedNote(spec, req, state);
   // The votes section lists every decision with who and when; a fact repeating one would say it twice.
   const repeats = [...new Set(p.votes.map((v) => `- ${DECISION_VERB[v.action]} by `))];
-  const noteLines = rt.note('slack', override).split('\n').filter((line) => !repeats.some((r) => line.startsWith(r)));
+  const noteLines = rt
+    .note('slack', override)
+    .split('\n')
+    .filter((line) => !repeats.some((r) => line.startsWith(r)));
   return {
     workflowId: rt.workflowId,
     requestId: p.requestId,
@@ -239,7 +273,13 @@ function buildView(rt: CaseRuntime, spec: ApprovalSpec, req: OpenRequest, state:
     actions: state === 'open' ? spec.actions : [],
     eligibleApprovers: p.eligibleApprovers,
     required: p.required,
-    votes: p.votes.map((v) => ({ actorId: v.actor.id, ...(v.actor.name ? { actorName: v.actor.name } : {}), action: v.action, at: v.at, ...(v.reason ? { reason: v.reason } : {}) })),
+    votes: p.votes.map((v) => ({
+      actorId: v.actor.id,
+      ...(v.actor.name ? { actorName: v.actor.name } : {}),
+      action: v.action,
+      at: v.at,
+      ...(v.reason ? { reason: v.reason } : {}),
+    })),
     state,
     statusLine: outcome ? outcome.text : statusLine(spec, req, state),
     mentions: unique([...(spec.mentions ?? []), ...(p.escalated && state === 'open' ? spec.secondTierApprovers : [])]),

@@ -25,15 +25,23 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
     const { fields, policy } = input;
     const next = fields.newBillingAddress;
     if (!fields.accountId) rt.invalidInput('a billing details correction needs the account_id');
-    if (!next || !next.line1 || !next.city || !next.postalCode || !next.country) rt.invalidInput('a billing details correction needs new_billing_address with line1, city, postal_code and country');
+    if (!next || !next.line1 || !next.city || !next.postalCode || !next.country)
+      rt.invalidInput('a billing details correction needs new_billing_address with line1, city, postal_code and country');
 
     rt.setStatus(CaseStatus.Gathering);
     const account = await loadAccount(rt, { owner: true });
-    if (input.suppressed.includes('tax_identifier')) rt.facts.push('A tax identifier was mentioned and removed: tax details are changed in QuickBooks only, never from a call');
-    await openCaseTicket(rt, 'Your billing address change', 'We received your request to change the billing address. Our finance team reviews every change to billing records and will confirm here.');
+    if (input.suppressed.includes('tax_identifier'))
+      rt.facts.push('A tax identifier was mentioned and removed: tax details are changed in QuickBooks only, never from a call');
+    await openCaseTicket(
+      rt,
+      'Your billing address change',
+      'We received your request to change the billing address. Our finance team reviews every change to billing records and will confirm here.',
+    );
     if (!account.customer) return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks`);
     const customer = account.customer;
-    rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Customer', id: customer.id, ...(customer.url ? { url: customer.url } : {}) } });
+    rt.setHandoff({
+      destinationObject: { system: 'quickbooks', object: 'Customer', id: customer.id, ...(customer.url ? { url: customer.url } : {}) },
+    });
 
     rt.facts.push(`Billing address change requested for customer ${customer.id}`);
     const money = await rt.policy();
@@ -46,7 +54,9 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
         { label: 'Account', value: fields.accountId },
         // Always reviewed: it changes a legal and tax record; the other reasons are shown too.
         { label: 'Why review', value: reviewReasonsText(reviewReasons(input, { changesLegalRecord: true, vip: account.vip }, money)) },
-        ...(input.suppressed.includes('tax_identifier') ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }] : []),
+        ...(input.suppressed.includes('tax_identifier')
+          ? [{ label: 'Tax details', value: 'Not taken from the call; change them in QuickBooks if needed' }]
+          : []),
       ],
       actions: APPROVE_REJECT,
       nextStepAfterApproval: 'Update the billing address in QuickBooks',
@@ -57,12 +67,22 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
     });
     if (closure.kind === 'expired') {
       const reason = `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, address unchanged`;
-      await noteTicket(rt, 'address.expired.public', 'We could not complete the review of your address change in time, so your billing address is unchanged for now. Our finance team will contact you.', true);
+      await noteTicket(
+        rt,
+        'address.expired.public',
+        'We could not complete the review of your address change in time, so your billing address is unchanged for now. Our finance team will contact you.',
+        true,
+      );
       return rt.finish(CaseStatus.Expired, reason);
     }
     if (closure.kind === 'decided') {
       const reason = `rejected by ${closure.vote.actor.name ?? closure.vote.actor.id}${closure.vote.reason ? `: ${closure.vote.reason}` : ''}`;
-      await noteTicket(rt, 'address.rejected.public', 'After review, we did not change your billing address. Reply to this ticket if you have questions.', true);
+      await noteTicket(
+        rt,
+        'address.rejected.public',
+        'After review, we did not change your billing address. Reply to this ticket if you have questions.',
+        true,
+      );
       return rt.finish(CaseStatus.Rejected, reason);
     }
 

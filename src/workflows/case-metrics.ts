@@ -23,10 +23,14 @@ export const DECISION_LATENCY_METRIC = 'billing_decision_latency';
 
 /** How long an approval request waited for its decision (not for requests that expired). */
 export function recordDecisionLatency(caseType: CaseType, kind: string, ms: number): void {
-  metricMeter.createHistogram(DECISION_LATENCY_METRIC, 'int', 'ms', 'Time from an approval request to its decision').record(Math.max(0, Math.round(ms)), { case_type: caseType, kind });
+  metricMeter
+    .createHistogram(DECISION_LATENCY_METRIC, 'int', 'ms', 'Time from an approval request to its decision')
+    .record(Math.max(0, Math.round(ms)), { case_type: caseType, kind });
 }
 
 export function recordCaseEvent(caseType: CaseType, event: CaseEvent): void {
   // Created per call: the meter belongs to the running workflow, and creating a counter is cheap.
-  metricMeter.createCounter(CASE_EVENTS_METRIC, undefined, 'Billing case lifecycle events by case type').add(1, { case_type: caseType, event });
+  metricMeter
+    .createCounter(CASE_EVENTS_METRIC, undefined, 'Billing case lifecycle events by case type')
+    .add(1, { case_type: caseType, event });
 }

@@ -7,7 +7,15 @@
  * One `CaseRuntime` per workflow execution, created first thing in the workflow function, so the
  * handlers exist before any decision can arrive.
  */
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ApprovalRequestView, ApprovalViewState, CaseActivities } from '../activities/contract';
 import { CaseStatus, type CaseInput } from '../domain/case';
 import type { MoneyPolicy } from '../domain/policy';
@@ -17,11 +25,27 @@ import { HANDOFF_MAPPING } from '../policy/handoff';
 import { recordCaseEvent } from './case-metrics';
 import { CaseLedger, describeRequest } from './case-ledger';
 import { installDecisionGate } from './decision-gate';
-import { statusQuery, type ApprovalVote, type CaseState, type DecisionAction, type Decision, type Handoff, type PendingApproval, type RecordRef } from './messages';
+import {
+  statusQuery,
+  type ApprovalVote,
+  type CaseState,
+  type DecisionAction,
+  type Decision,
+  type Handoff,
+  type PendingApproval,
+  type RecordRef,
+} from './messages';
 import { CaseVisibility, initialSearchAttributes } from './visibility';
 
 /** Statuses after which nothing more happens on the case. */
-const TERMINAL: ReadonlySet<CaseStatus> = new Set([CaseStatus.Completed, CaseStatus.Rejected, CaseStatus.Expired, CaseStatus.NeedsAttention, CaseStatus.Failed, CaseStatus.Cancelled]);
+const TERMINAL: ReadonlySet<CaseStatus> = new Set([
+  CaseStatus.Completed,
+  CaseStatus.Rejected,
+  CaseStatus.Expired,
+  CaseStatus.NeedsAttention,
+  CaseStatus.Failed,
+  CaseStatus.Cancelled,
+]);
 
 /** How an open approval request ended. */
 export type RequestClosure =
@@ -98,11 +122,11 @@ function proxies(onWrite: (name: string, step: string) => void, beforeCall: () =
               return fn(input);
             }
           : (input: { step?: string }) => {
-            // Counted before the call: a write that fails half-way may still have happened outside.
-            onWrite(name, input.step ?? name);
-            beforeCall();
-            return fn(input);
-          };
+              // Counted before the call: a write that fails half-way may still have happened outside.
+              onWrite(name, input.step ?? name);
+              beforeCall();
+              return fn(input);
+            };
   }
   return out as CaseActivities;
 }
@@ -208,7 +232,11 @@ export class CaseRuntime {
   note(destination: NoteDestination, override: NoteOverride = {}): string {
     if (override.status === undefined && override.nextStep === undefined) return this.ledger.note(destination, this.state);
     const status = override.status ?? this.state.status;
-    const handoff = { ...this.state.handoff, status, ...(override.nextStep !== undefined ? { nextStep: override.nextStep, nextStepDeadline: undefined } : {}) };
+    const handoff = {
+      ...this.state.handoff,
+      status,
+      ...(override.nextStep !== undefined ? { nextStep: override.nextStep, nextStepDeadline: undefined } : {}),
+    };
     return this.ledger.note(destination, { ...this.state, status, handoff });
   }
 
@@ -241,7 +269,11 @@ export class CaseRuntime {
     this.setStatus(status, reason);
     recordCaseEvent(
       this.input.caseType,
-      status === CaseStatus.Expired ? 'expired' : status === CaseStatus.Completed || status === CaseStatus.Rejected ? 'completed' : 'failed',
+      status === CaseStatus.Expired
+        ? 'expired'
+        : status === CaseStatus.Completed || status === CaseStatus.Rejected
+          ? 'completed'
+          : 'failed',
     );
     this.flush();
     await condition(allHandlersFinished);
@@ -263,12 +295,14 @@ export class CaseRuntime {
       this.startingBackground = false;
     }
     // Handled at once, so the workflow never sees an unhandled rejection; rethrown by finish().
-    this.background.push(step.then(
-      () => undefined,
-      (err: unknown) => {
-        this.backgroundFailures.push(err);
-      },
-    ));
+    this.background.push(
+      step.then(
+        () => undefined,
+        (err: unknown) => {
+          this.backgroundFailures.push(err);
+        },
+      ),
+    );
   }
 
   /** Waits for background steps; throws the first failure once (a second finish() then proceeds). */
@@ -369,4 +403,3 @@ export { formatMoney } from '../policy/format';
 
 /** Error type of a case started with input it cannot work with (non-retryable). */
 export const INVALID_CASE_INPUT_ERROR_TYPE = 'InvalidCaseInput';
-

@@ -30,10 +30,24 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     const amount = fields.amount ?? invoice?.total;
     if (!amount) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found and no amount given`);
     const shown = formatMoney(amount.amountMinor, amount.currency);
-    rt.facts.push(`Disputed: ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}${fields.disputeReason ? `, reason: ${callerReasonText(fields.disputeReason)}` : ''}`);
+    rt.facts.push(
+      `Disputed: ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}${fields.disputeReason ? `, reason: ${callerReasonText(fields.disputeReason)}` : ''}`,
+    );
 
-    await openCaseTicket(rt, `Your dispute of a charge (${shown})`, `We received your dispute of a charge of ${shown}. Our finance team is reviewing it and will reply here.`);
-    if (invoice) rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.invoice', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id }));
+    await openCaseTicket(
+      rt,
+      `Your dispute of a charge (${shown})`,
+      `We received your dispute of a charge of ${shown}. Our finance team is reviewing it and will reply here.`,
+    );
+    if (invoice)
+      rt.addRecord(
+        await rt.acts.archiveDocument({
+          step: 'dispute.evidence.invoice',
+          kind: 'invoice_pdf',
+          name: `${invoice.docNumber}.pdf`,
+          invoiceId: invoice.id,
+        }),
+      );
     const evidence = [
       `Dispute evidence for DialNexa call ${call.callId}`,
       `Amount: ${shown}`,
@@ -42,7 +56,14 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       call.transcriptUrl ? `Transcript: ${call.transcriptUrl}` : undefined,
       call.recordingUrl ? `Recording: ${call.recordingUrl}` : undefined,
     ].filter(Boolean);
-    rt.addRecord(await rt.acts.archiveDocument({ step: 'dispute.evidence.summary', kind: 'evidence', name: `dispute-${call.callId}.txt`, text: evidence.join('\n') }));
+    rt.addRecord(
+      await rt.acts.archiveDocument({
+        step: 'dispute.evidence.summary',
+        kind: 'evidence',
+        name: `dispute-${call.callId}.txt`,
+        text: evidence.join('\n'),
+      }),
+    );
 
     const money = await rt.policy();
     const required = requiredApprovals(amount, money);
@@ -60,7 +81,14 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { label: 'Account', value: fields.accountId },
           ...(fields.disputeReason ? [{ label: 'Reason', value: callerReasonText(fields.disputeReason) }] : []),
           { label: 'Accepting refunds it', value: required > 1 ? 'needs two approvers' : 'needs one approver' },
-          ...(notCallers ? [{ label: 'Warning', value: `invoice ${invoice.docNumber} belongs to ANOTHER customer than account ${fields.accountId}: accepting will not refund it` }] : []),
+          ...(notCallers
+            ? [
+                {
+                  label: 'Warning',
+                  value: `invoice ${invoice.docNumber} belongs to ANOTHER customer than account ${fields.accountId}: accepting will not refund it`,
+                },
+              ]
+            : []),
           ...(round > 1 ? [{ label: 'Round', value: `${round} (after a request for information)` }] : []),
         ],
         actions: [
@@ -77,8 +105,16 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
       if (closure.kind === 'expired') {
-        await noteTicket(rt, 'dispute.expired.public', 'Our review of your dispute is taking longer than expected. No change has been made to your account yet; our finance team will contact you.', true);
-        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, no money moved`);
+        await noteTicket(
+          rt,
+          'dispute.expired.public',
+          'Our review of your dispute is taking longer than expected. No change has been made to your account yet; our finance team will contact you.',
+          true,
+        );
+        return rt.finish(
+          CaseStatus.Expired,
+          `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, no money moved`,
+        );
       }
       if (closure.kind === 'approved') {
         rt.facts.push(`Dispute accepted by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
@@ -89,17 +125,28 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       if (closure.action === DecisionAction.Contest) {
         rt.facts.push(`Dispute contested by ${by}`);
         rt.setHandoff({ nextStep: 'Submit the evidence gathered in Drive' });
-        await noteTicket(rt, 'dispute.contested.public', 'After review, we believe this charge is correct. We have attached our records to this ticket; reply if you have further information.', true);
+        await noteTicket(
+          rt,
+          'dispute.contested.public',
+          'After review, we believe this charge is correct. We have attached our records to this ticket; reply if you have further information.',
+          true,
+        );
         await noteTicket(rt, 'dispute.contested.note', rt.note('zendesk'));
         return rt.finish(CaseStatus.Completed, `contested by ${by}`);
       }
       // Need info: ask the customer, then a fresh request (the old message's buttons are gone).
       rt.facts.push(`More information requested by ${by} (round ${round})`);
-      await noteTicket(rt, `dispute.needinfo.${round}.public`, `To review your dispute we need a little more information${closure.vote.reason ? `: ${closure.vote.reason}` : ''}. Please reply to this ticket.`, true);
+      await noteTicket(
+        rt,
+        `dispute.needinfo.${round}.public`,
+        `To review your dispute we need a little more information${closure.vote.reason ? `: ${closure.vote.reason}` : ''}. Please reply to this ticket.`,
+        true,
+      );
       if (round >= MAX_INFO_ROUNDS) return needsAttention(rt, `information requested ${round} times; a person takes the dispute from here`);
     }
 
-    if (!account.customer) return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
+    if (!account.customer)
+      return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
     if (!acceptance) throw new Error('dispute loop ended without an acceptance');
     const result = await moveMoney(
       rt,
@@ -111,13 +158,24 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         paysThroughSkyfire: account.paysThroughSkyfire,
         mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
         // The accepted dispute is the authority: its Accept votes, verified again before money moves.
-        authority: { kind: 'approval', requestId: acceptance.requestId, countingAction: DecisionAction.Accept, escalated: acceptance.escalated, votes: acceptance.votes },
+        authority: {
+          kind: 'approval',
+          requestId: acceptance.requestId,
+          countingAction: DecisionAction.Accept,
+          escalated: acceptance.escalated,
+          votes: acceptance.votes,
+        },
       },
       'dispute.refund',
     );
     if ('state' in result) return result.state;
     rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
-    await noteTicket(rt, 'dispute.accepted.public', `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`, true);
+    await noteTicket(
+      rt,
+      'dispute.accepted.public',
+      `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`,
+      true,
+    );
     await noteTicket(rt, 'dispute.accepted.note', rt.note('zendesk'));
     await showOutcome(rt, {
       text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket`,

@@ -38,11 +38,26 @@ export async function collections(input: CaseInput): Promise<CaseState> {
     rt.facts.push(compliant);
     rt.setHandoff({ nextStep: 'Check payment at the promised date', nextStepDeadline: deadline });
 
-    await openCaseTicket(rt, 'Your account balance', `Thank you for your call. We noted: ${promised}. We will check again after ${deadline.slice(0, 10)}.`);
+    await openCaseTicket(
+      rt,
+      'Your account balance',
+      `Thank you for your call. We noted: ${promised}. We will check again after ${deadline.slice(0, 10)}.`,
+    );
     if (account.contact) {
-      const note = await rt.acts.addCrmNote({ step: 'collections.crm.note', contactId: account.contact.id, body: `${compliant}\n\n${rt.note('hubspot')}` });
+      const note = await rt.acts.addCrmNote({
+        step: 'collections.crm.note',
+        contactId: account.contact.id,
+        body: `${compliant}\n\n${rt.note('hubspot')}`,
+      });
       rt.addRecord(note);
-      rt.setHandoff({ destinationObject: { system: 'hubspot', object: 'contact', id: account.contact.id, ...(account.contact.url ? { url: account.contact.url } : {}) } });
+      rt.setHandoff({
+        destinationObject: {
+          system: 'hubspot',
+          object: 'contact',
+          id: account.contact.id,
+          ...(account.contact.url ? { url: account.contact.url } : {}),
+        },
+      });
     }
 
     rt.setStatus(CaseStatus.WaitingForCustomer);
@@ -59,7 +74,8 @@ export async function collections(input: CaseInput): Promise<CaseState> {
     }
     const shown = formatMoney(left, after.total.currency);
     rt.facts.push(`Still unpaid at the deadline: ${shown}`);
-    if (!account.contact?.ownerId) return needsAttention(rt, `still unpaid at the deadline (${shown}) and the account has no owner to task`);
+    if (!account.contact?.ownerId)
+      return needsAttention(rt, `still unpaid at the deadline (${shown}) and the account has no owner to task`);
     const task = await rt.acts.createOwnerTask({
       step: 'collections.owner.task',
       ownerId: account.contact.ownerId,

@@ -15,7 +15,16 @@
  */
 import { ApplicationFailure, log, metricMeter, setHandler } from '@temporalio/workflow';
 import { CASE_TYPES } from '../domain/case';
-import { DECISION_REJECTED_ERROR_TYPE, DECISION_VERB, MAX_DECISION_REASON, DecisionAction, DecisionRejection, type ApprovalVote, type DecisionOutcome, type SignedDecision } from '../domain/decision';
+import {
+  DECISION_REJECTED_ERROR_TYPE,
+  DECISION_VERB,
+  MAX_DECISION_REASON,
+  DecisionAction,
+  DecisionRejection,
+  type ApprovalVote,
+  type DecisionOutcome,
+  type SignedDecision,
+} from '../domain/decision';
 import type { CaseRuntime } from './case-runtime';
 import { decideSignal, decideUpdate } from './messages';
 
@@ -57,23 +66,37 @@ function precheck(rt: CaseRuntime, d: SignedDecision): Refusal | undefined {
   }
   if (rt.isClosed()) return { code: DecisionRejection.CaseClosed, message: `the case is ${rt.state.status}` };
   const req = rt.current;
-  if (!req || req.closure || req.pending.requestId !== d.requestId) return { code: DecisionRejection.StaleRequest, message: 'this request is no longer open; nothing changed' };
-  if (req.pending.votes.some((v) => v.actor.id === d.actor.id)) return { code: DecisionRejection.AlreadyCounted, message: 'your decision on this request is already counted' };
-  if (!req.allowedActions.includes(d.action)) return { code: DecisionRejection.InvalidAction, message: `"${d.action}" is not offered on this request` };
+  if (!req || req.closure || req.pending.requestId !== d.requestId)
+    return { code: DecisionRejection.StaleRequest, message: 'this request is no longer open; nothing changed' };
+  if (req.pending.votes.some((v) => v.actor.id === d.actor.id))
+    return { code: DecisionRejection.AlreadyCounted, message: 'your decision on this request is already counted' };
+  if (!req.allowedActions.includes(d.action))
+    return { code: DecisionRejection.InvalidAction, message: `"${d.action}" is not offered on this request` };
   if (d.action === DecisionAction.ChooseCase && (!d.caseType || !CASE_TYPES.includes(d.caseType) || d.caseType === 'triage')) {
     return { code: DecisionRejection.InvalidAction, message: 'choose_case needs a case type other than triage' };
   }
-  if (typeof d.reason === 'string' && d.reason.length > MAX_DECISION_REASON) return { code: DecisionRejection.InvalidAction, message: `a reason has at most ${MAX_DECISION_REASON} characters` };
+  if (typeof d.reason === 'string' && d.reason.length > MAX_DECISION_REASON)
+    return { code: DecisionRejection.InvalidAction, message: `a reason has at most ${MAX_DECISION_REASON} characters` };
   if (!d.proof || typeof d.proof !== 'object') {
-    return { code: DecisionRejection.Unauthenticated, message: 'this decision did not come through an authenticated path (signed Slack interaction or operator API); nothing changed' };
+    return {
+      code: DecisionRejection.Unauthenticated,
+      message: 'this decision did not come through an authenticated path (signed Slack interaction or operator API); nothing changed',
+    };
   }
   return undefined;
 }
 
 function refused(r: Refusal, d: SignedDecision | undefined, via: 'update' | 'signal'): void {
   // Ids only: the reason text a person typed and display names stay out of logs.
-  log.warn('decision refused', { code: r.code, via, requestId: typeof d?.requestId === 'string' ? d.requestId : undefined, actorId: typeof d?.actor?.id === 'string' ? d.actor.id : undefined });
-  metricMeter.createCounter(DECISIONS_REFUSED_METRIC, undefined, 'Decisions refused (forged, stale, not authorized)').add(1, { reason: r.code });
+  log.warn('decision refused', {
+    code: r.code,
+    via,
+    requestId: typeof d?.requestId === 'string' ? d.requestId : undefined,
+    actorId: typeof d?.actor?.id === 'string' ? d.actor.id : undefined,
+  });
+  metricMeter
+    .createCounter(DECISIONS_REFUSED_METRIC, undefined, 'Decisions refused (forged, stale, not authorized)')
+    .add(1, { reason: r.code });
 }
 
 async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutcome> {
@@ -125,7 +148,12 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
     }
     req.dirty = true;
     rt.refresh();
-    return { status: 'counted', approvals, required, message: `${DECISION_VERB[vote.action]} by ${who} (${approvals} of ${required}); waiting for another approver` };
+    return {
+      status: 'counted',
+      approvals,
+      required,
+      message: `${DECISION_VERB[vote.action]} by ${who} (${approvals} of ${required}); waiting for another approver`,
+    };
   }
   req.closure = { kind: 'decided', action: vote.action, vote, ...(vote.caseType ? { caseType: vote.caseType } : {}) };
   return { status: 'decided', approvals, required, message: `${DECISION_VERB[vote.action]} by ${who}` };

@@ -22,8 +22,12 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     // Every read before the ticket opens: they run in one workflow task, and the ticket's internal
     // note already carries what they found.
     if (invoice) {
-      rt.facts.push(`Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`);
-      rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) } });
+      rt.facts.push(
+        `Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`,
+      );
+      rt.setHandoff({
+        destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) },
+      });
     }
     const account = invoice ? await loadAccount(rt, { customerId: invoice.customerId }) : null;
     await openCaseTicket(rt, `Invoice ${fields.invoiceNumber}`, `We received your request to resend invoice ${fields.invoiceNumber}.`);
@@ -39,12 +43,28 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     } else {
       const review = await reviewRecipient(rt, `Invoice ${invoice.docNumber}`);
       if (review.kind === 'expired') {
-        await noteTicket(rt, 'recipient.expired.public', 'We could not verify the address you gave in time, so the invoice was not sent. Our team will contact you.', true);
-        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`);
+        await noteTicket(
+          rt,
+          'recipient.expired.public',
+          'We could not verify the address you gave in time, so the invoice was not sent. Our team will contact you.',
+          true,
+        );
+        return rt.finish(
+          CaseStatus.Expired,
+          `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`,
+        );
       }
       if (review.kind === 'decided') {
-        await noteTicket(rt, 'recipient.rejected.public', 'For your security we only send invoices to the billing email on file. Please contact us from that address or update it with our billing team.', true);
-        return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
+        await noteTicket(
+          rt,
+          'recipient.rejected.public',
+          'For your security we only send invoices to the billing email on file. Please contact us from that address or update it with our billing team.',
+          true,
+        );
+        return rt.finish(
+          CaseStatus.Rejected,
+          `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`,
+        );
       }
       to = check.requested;
       // The approval is the authority the activity checks (its proofs) before it sends off file.
@@ -53,8 +73,15 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
 
     rt.setStatus(CaseStatus.Executing);
     const sent = await rt.acts.sendInvoice({ step: 'invoice.send', invoiceId: invoice.id, to, ...(approval ? { approval } : {}) });
-    rt.facts.push(`Invoice ${invoice.docNumber} sent by QuickBooks to ${sent.sentTo === 'approved' ? `an address not on file, approved by ${approval?.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}` : 'the email on file'}`);
-    const pdf = await rt.acts.archiveDocument({ step: 'invoice.archive', kind: 'invoice_pdf', name: `${invoice.docNumber}.pdf`, invoiceId: invoice.id });
+    rt.facts.push(
+      `Invoice ${invoice.docNumber} sent by QuickBooks to ${sent.sentTo === 'approved' ? `an address not on file, approved by ${approval?.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}` : 'the email on file'}`,
+    );
+    const pdf = await rt.acts.archiveDocument({
+      step: 'invoice.archive',
+      kind: 'invoice_pdf',
+      name: `${invoice.docNumber}.pdf`,
+      invoiceId: invoice.id,
+    });
     rt.addRecord(pdf);
     rt.setHandoff({ nextStep: 'Confirm the customer received the invoice' });
     await noteTicket(rt, 'invoice.sent.public', `Invoice ${invoice.docNumber} has been sent to your billing email.`, true);

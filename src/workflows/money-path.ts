@@ -34,13 +34,27 @@ export interface RefundOrder {
 type Refused = Extract<MoneyResult | MoneyCheckResult, { status: 'refused' }>;
 
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
-export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<{ record: RefundRecord } | { state: CaseState }> {
+export async function moveMoney(
+  rt: CaseRuntime,
+  order: RefundOrder,
+  stepPrefix = 'refund',
+): Promise<{ record: RefundRecord } | { state: CaseState }> {
   const { lockMoney, unlockMoney, checkMoney, moveMoney: record } = rt.acts;
   rt.setStatus(CaseStatus.Executing);
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
-  const base = { kind: order.kind, customerId: order.customerId, amount: order.amount, ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}), authority: order.authority };
+  const base = {
+    kind: order.kind,
+    customerId: order.customerId,
+    amount: order.amount,
+    ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
+    authority: order.authority,
+  };
   const step = `${stepPrefix}.record`;
-  const lock = await lockMoney({ step: `${stepPrefix}.lock`, customerId: order.customerId, ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}) });
+  const lock = await lockMoney({
+    step: `${stepPrefix}.lock`,
+    customerId: order.customerId,
+    ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
+  });
   type Outcome = { record: RefundRecord; policyVersion: string } | { refused: Refused } | { state: CaseState };
   let outcome: Outcome;
   try {
@@ -54,7 +68,11 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
         if ('state' in paid) return paid;
         payTokenId = paid.payTokenId;
       }
-      const res = await record({ step, ...base, privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : '') });
+      const res = await record({
+        step,
+        ...base,
+        privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+      });
       if (res.status === 'refused') return { refused: res };
       return { record: res.record, policyVersion: res.policyVersion };
     })();
@@ -92,7 +110,12 @@ async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): 
   const message = rt.current?.pending.slackMessage;
   const policy = await rt.policy();
   if (message) {
-    await rt.acts.postApprovalReminder({ step: 'money.refused.slack', message, text: `Not refunded: ${refused.reason}. No money moved.`, mentions: [] });
+    await rt.acts.postApprovalReminder({
+      step: 'money.refused.slack',
+      message,
+      text: `Not refunded: ${refused.reason}. No money moved.`,
+      mentions: [],
+    });
   } else {
     await rt.acts.postFinanceAlert({
       step: 'money.refused.alert',

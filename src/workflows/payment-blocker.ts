@@ -26,16 +26,27 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
       ...(balance
         ? [
             { label: 'Open balance', value: formatMoney(balance.total.amountMinor, balance.total.currency) },
-            { label: 'Open invoices', value: balance.openInvoices.map((i) => `${i.docNumber} ${formatMoney(i.balance.amountMinor, i.balance.currency)} due ${i.dueDate ?? 'n/a'}`).join('; ') || 'none' },
+            {
+              label: 'Open invoices',
+              value:
+                balance.openInvoices
+                  .map((i) => `${i.docNumber} ${formatMoney(i.balance.amountMinor, i.balance.currency)} due ${i.dueDate ?? 'n/a'}`)
+                  .join('; ') || 'none',
+            },
           ]
         : []),
-      ...(wallet ? [{ label: 'Skyfire wallet available', value: formatMoney(wallet.available.amountMinor, wallet.available.currency) }] : []),
+      ...(wallet
+        ? [{ label: 'Skyfire wallet available', value: formatMoney(wallet.available.amountMinor, wallet.available.currency) }]
+        : []),
     ];
     for (const f of alertFields.slice(1)) rt.facts.push(`${f.label}: ${f.value}`);
 
     await openCaseTicket(rt, 'We are on your payment issue', 'Our finance team has been alerted and will help you complete your payment.');
     const ownerSlack = account.owner?.slackUserId;
-    rt.setHandoff({ nextStep: 'Acknowledge ("I\'m on it") and unblock the payment', nextStepDeadline: new Date(Date.now() + policy.ackSlaMs).toISOString() });
+    rt.setHandoff({
+      nextStep: 'Acknowledge ("I\'m on it") and unblock the payment',
+      nextStepDeadline: new Date(Date.now() + policy.ackSlaMs).toISOString(),
+    });
     const money = await rt.policy();
     const closure = await requestApproval(rt, {
       kind: 'acknowledge',

@@ -19,16 +19,26 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
     rt.setStatus(CaseStatus.Gathering);
     const { findInvoice, findPayment, sendReceipt } = rt.acts;
     const invoice = fields.invoiceNumber ? await findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
-    const payment = fields.paymentId ? await findPayment({ paymentId: fields.paymentId }) : invoice ? await findPayment({ invoiceId: invoice.id }) : null;
+    const payment = fields.paymentId
+      ? await findPayment({ paymentId: fields.paymentId })
+      : invoice
+        ? await findPayment({ invoiceId: invoice.id })
+        : null;
     // Every read before the ticket opens: they run in one workflow task, and the ticket's internal
     // note already carries what they found.
     if (payment) {
-      rt.facts.push(`Payment ${payment.id}: ${formatMoney(payment.amount.amountMinor, payment.amount.currency)} on ${payment.date ?? 'n/a'}`);
+      rt.facts.push(
+        `Payment ${payment.id}: ${formatMoney(payment.amount.amountMinor, payment.amount.currency)} on ${payment.date ?? 'n/a'}`,
+      );
       rt.setHandoff({ destinationObject: { system: 'quickbooks', object: 'Payment', id: payment.id } });
     }
     const account = payment ? await loadAccount(rt, { customerId: payment.customerId }) : null;
     await openCaseTicket(rt, 'Your payment receipt', 'We received your request for a payment receipt.');
-    if (!payment || !account) return needsAttention(rt, `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`);
+    if (!payment || !account)
+      return needsAttention(
+        rt,
+        `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`,
+      );
 
     const check = recipientFor(rt, account, invoice);
     let to: string;
@@ -40,12 +50,28 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
     } else {
       const review = await reviewRecipient(rt, `Receipt for payment ${payment.id}`);
       if (review.kind === 'expired') {
-        await noteTicket(rt, 'recipient.expired.public', 'We could not verify the address you gave in time, so the receipt was not sent. Our team will contact you.', true);
-        return rt.finish(CaseStatus.Expired, `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`);
+        await noteTicket(
+          rt,
+          'recipient.expired.public',
+          'We could not verify the address you gave in time, so the receipt was not sent. Our team will contact you.',
+          true,
+        );
+        return rt.finish(
+          CaseStatus.Expired,
+          `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`,
+        );
       }
       if (review.kind === 'decided') {
-        await noteTicket(rt, 'recipient.rejected.public', 'For your security we only send receipts to the billing email on file. Please contact us from that address.', true);
-        return rt.finish(CaseStatus.Rejected, `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`);
+        await noteTicket(
+          rt,
+          'recipient.rejected.public',
+          'For your security we only send receipts to the billing email on file. Please contact us from that address.',
+          true,
+        );
+        return rt.finish(
+          CaseStatus.Rejected,
+          `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`,
+        );
       }
       to = check.requested;
       approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };

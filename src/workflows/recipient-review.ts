@@ -12,7 +12,11 @@ import { noteTicket } from './steps';
 export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<ApprovalClosure> {
   const { policy } = rt.input;
   rt.facts.push(`Review needed: ${reviewReasonText(ReviewReason.UnverifiedRecipient)} (the caller asked for an address not on file)`);
-  await noteTicket(rt, 'recipient.review.note', `The caller asked to send ${what} to an address that is not on file: ${rt.input.fields.customerEmail ?? '(none)'}. Finance reviews it in Slack.`);
+  await noteTicket(
+    rt,
+    'recipient.review.note',
+    `The caller asked to send ${what} to an address that is not on file: ${rt.input.fields.customerEmail ?? '(none)'}. Finance reviews it in Slack.`,
+  );
   rt.setHandoff({ owner: 'finance', nextStep: 'Approve or reject sending to an address not on file' });
   return requestApproval(rt, {
     kind: 'recipient',

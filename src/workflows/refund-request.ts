@@ -21,7 +21,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
   return runCase(rt, async () => {
     const { fields, policy } = input;
     const amount = fields.amount;
-    if (!amount || !Number.isInteger(amount.amountMinor) || amount.amountMinor <= 0) rt.invalidInput('a refund needs a positive amount in minor units');
+    if (!amount || !Number.isInteger(amount.amountMinor) || amount.amountMinor <= 0)
+      rt.invalidInput('a refund needs a positive amount in minor units');
     if (!fields.accountId) rt.invalidInput('a refund needs the account_id');
     const shown = formatMoney(amount.amountMinor, amount.currency);
 
@@ -33,16 +34,31 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       rt.policy(),
     ]);
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
-    const ledger = invoice && fields.invoiceNumber ? await invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber }) : { refundedMinor: 0, records: [] };
+    const ledger =
+      invoice && fields.invoiceNumber
+        ? await invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber })
+        : { refundedMinor: 0, records: [] };
     const invoiceIsCallers = invoice && account.customer ? invoice.customerId === account.customer.id : undefined;
-    if (invoice) rt.facts.push(`Invoice ${invoice.docNumber}: total ${formatMoney(invoice.total.amountMinor, invoice.total.currency)}, balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}`);
-    if (ledger.records.length > 0) rt.facts.push(`Already refunded or credited on ${fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`);
-    if (invoiceIsCallers === false) rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
+    if (invoice)
+      rt.facts.push(
+        `Invoice ${invoice.docNumber}: total ${formatMoney(invoice.total.amountMinor, invoice.total.currency)}, balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}`,
+      );
+    if (ledger.records.length > 0)
+      rt.facts.push(
+        `Already refunded or credited on ${fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
+      );
+    if (invoiceIsCallers === false)
+      rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
     if (account.vip) rt.facts.push('VIP customer');
     if (account.paysThroughSkyfire) rt.facts.push('Pays through Skyfire');
-    if (account.customer?.currency && account.customer.currency !== amount.currency) rt.facts.push(`The customer is billed in ${account.customer.currency}, the request is in ${amount.currency}`);
+    if (account.customer?.currency && account.customer.currency !== amount.currency)
+      rt.facts.push(`The customer is billed in ${account.customer.currency}, the request is in ${amount.currency}`);
 
-    await openCaseTicket(rt, `Your ${fields.creditRequest ? 'credit' : 'refund'} request (${shown})`, `We received your request for a ${fields.creditRequest ? 'credit' : 'refund'} of ${shown}. Our finance team will confirm it here.`);
+    await openCaseTicket(
+      rt,
+      `Your ${fields.creditRequest ? 'credit' : 'refund'} request (${shown})`,
+      `We received your request for a ${fields.creditRequest ? 'credit' : 'refund'} of ${shown}. Our finance team will confirm it here.`,
+    );
     if (!account.customer) return needsAttention(rt, `account ${fields.accountId} not found in QuickBooks: the refund cannot be recorded`);
 
     const invoicePaid = invoice
@@ -61,7 +77,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     let authority: RefundAuthority;
     if (policyDecision.automate) {
       rt.facts.push(`Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`);
-      authority = { kind: 'automation', input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed }, vip: account.vip };
+      authority = {
+        kind: 'automation',
+        input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed },
+        vip: account.vip,
+      };
     } else {
       const required = requiredApprovals(amount, money);
       const whyReview = refundBlockersText(policyDecision.blockers, { limitMinor: policyDecision.limitMinor, currency: amount.currency });
@@ -71,8 +91,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         invoicePaid && policyDecision.blockers.includes('exceeds_amount_paid')
           ? `exceeds what is left to refund on ${fields.invoiceNumber} (${formatMoney(invoicePaid.amountMinor - ledger.refundedMinor, invoicePaid.currency)} of ${formatMoney(invoicePaid.amountMinor, invoicePaid.currency)} paid)`
           : undefined,
-        invoiceIsCallers === false ? `invoice ${fields.invoiceNumber} belongs to ANOTHER customer than account ${fields.accountId}: approving will not refund it` : undefined,
-        policyDecision.blockers.includes('currency_differs_from_customer') ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}` : undefined,
+        invoiceIsCallers === false
+          ? `invoice ${fields.invoiceNumber} belongs to ANOTHER customer than account ${fields.accountId}: approving will not refund it`
+          : undefined,
+        policyDecision.blockers.includes('currency_differs_from_customer')
+          ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}`
+          : undefined,
       ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',
@@ -99,17 +123,33 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       if (closure.kind === 'expired') {
         const reason = `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, no money moved`;
         await noteTicket(rt, 'refund.expired.note', `Refund not approved in time (${reason}).`);
-        await noteTicket(rt, 'refund.expired.public', 'We could not complete the review of your request in time, so no refund has been made yet. A member of our finance team will contact you.', true);
+        await noteTicket(
+          rt,
+          'refund.expired.public',
+          'We could not complete the review of your request in time, so no refund has been made yet. A member of our finance team will contact you.',
+          true,
+        );
         return rt.finish(CaseStatus.Expired, reason);
       }
       if (closure.kind === 'decided') {
         const reason = `rejected by ${closure.vote.actor.name ?? closure.vote.actor.id}${closure.vote.reason ? `: ${closure.vote.reason}` : ''}`;
         await noteTicket(rt, 'refund.rejected.note', `Refund ${reason}.`);
-        await noteTicket(rt, 'refund.rejected.public', 'After review, we are not able to issue this refund. Reply to this ticket if you have questions.', true);
+        await noteTicket(
+          rt,
+          'refund.rejected.public',
+          'After review, we are not able to issue this refund. Reply to this ticket if you have questions.',
+          true,
+        );
         return rt.finish(CaseStatus.Rejected, reason);
       }
       rt.facts.push(`Approved by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
-      authority = { kind: 'approval', requestId: closure.requestId, countingAction: DecisionAction.Approve, escalated: closure.escalated, votes: closure.votes };
+      authority = {
+        kind: 'approval',
+        requestId: closure.requestId,
+        countingAction: DecisionAction.Approve,
+        escalated: closure.escalated,
+        votes: closure.votes,
+      };
     }
 
     const result = await moveMoney(rt, {
@@ -127,7 +167,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     await noteTicket(rt, 'refund.confirm.public', `${what} (reference ${result.record.id}).`, true);
     const to = recipientFor(rt, account, invoice);
     if (to.status === 'verified') {
-      const email = await sendCustomerEmail({ step: 'refund.confirm.email', to: to.to, subject: `${what}`, body: `${what} (reference ${result.record.id}).\n\nDialNexa call ${rt.callId}.` });
+      const email = await sendCustomerEmail({
+        step: 'refund.confirm.email',
+        to: to.to,
+        subject: `${what}`,
+        body: `${what} (reference ${result.record.id}).\n\nDialNexa call ${rt.callId}.`,
+      });
       rt.addRecord(email);
     } else {
       // Only a verified address gets mail; the ticket comment above reaches the customer anyway.

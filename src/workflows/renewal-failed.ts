@@ -53,7 +53,14 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
     } else {
       rt.facts.push('No email on file: follow-up not sent');
     }
-    rt.addRecord(await addCrmNote({ step: 'renewal.crm.note', contactId: account.contact.id, ...(deal ? { dealId: deal.id } : {}), body: rt.note('hubspot') }));
+    rt.addRecord(
+      await addCrmNote({
+        step: 'renewal.crm.note',
+        contactId: account.contact.id,
+        ...(deal ? { dealId: deal.id } : {}),
+        body: rt.note('hubspot'),
+      }),
+    );
 
     rt.setStatus(CaseStatus.WaitingForCustomer);
     rt.flush();

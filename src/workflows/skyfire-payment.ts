@@ -27,25 +27,43 @@ export interface SkyfirePaid {
 }
 
 /** Pays through Skyfire; `{ state }` when the case had to stop (no money moved, or not all of it, and it says so). */
-export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, stepPrefix: string): Promise<SkyfirePaid | { state: CaseState }> {
+export async function payThroughSkyfire(
+  rt: CaseRuntime,
+  order: RefundOrder,
+  stepPrefix: string,
+): Promise<SkyfirePaid | { state: CaseState }> {
   const { getWalletBalance, createKyaToken, createPayToken, getPayTokenCharges, postFinanceAlert } = rt.acts;
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
   const stop = async (title: string, reason: string, fields: { label: string; value: string }[], noteExtra: string) => {
     await postFinanceAlert({
       step: `${stepPrefix}.skyfire.alert`,
       channel: (await rt.policy()).financeChannel,
-      view: { workflowId: rt.workflowId, title, urgency: 'high', noteLines: rt.note('slack').split('\n'), fields: [{ label: 'Refund', value: shown }, ...fields], mentions: order.mentions, links: rt.links() },
+      view: {
+        workflowId: rt.workflowId,
+        title,
+        urgency: 'high',
+        noteLines: rt.note('slack').split('\n'),
+        fields: [{ label: 'Refund', value: shown }, ...fields],
+        mentions: order.mentions,
+        links: rt.links(),
+      },
     });
     await noteTicket(rt, `${stepPrefix}.skyfire.note`, `${reason}. ${noteExtra}`);
     return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
   };
   const insufficient = (available: string) =>
-    stop('Skyfire wallet balance too low for a refund', `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`, [{ label: 'Wallet available', value: available }], 'Finance was alerted to top up the wallet.');
+    stop(
+      'Skyfire wallet balance too low for a refund',
+      `Skyfire wallet balance too low for ${shown} (available ${available}): no pay token created, no money moved`,
+      [{ label: 'Wallet available', value: available }],
+      'Finance was alerted to top up the wallet.',
+    );
 
   const balance = await getWalletBalance({ currency: order.amount.currency });
   const available = formatMoney(balance.available.amountMinor, balance.available.currency);
   rt.facts.push(`Skyfire wallet available ${available}`);
-  if (balance.available.currency !== order.amount.currency || balance.available.amountMinor < order.amount.amountMinor) return insufficient(available);
+  if (balance.available.currency !== order.amount.currency || balance.available.amountMinor < order.amount.amountMinor)
+    return insufficient(available);
   const kya = await createKyaToken({ step: `${stepPrefix}.kya` });
   rt.kyaTokenId = kya.tokenId;
 
@@ -59,14 +77,21 @@ export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, ste
     // A lost create answer, or no seller endpoint: never a second reservation; a person looks.
     if (type === ActivityErrorType.BusinessRule || type === ActivityErrorType.Validation) {
       const why = (err as { cause?: { message?: string } }).cause?.message ?? 'Skyfire refused the pay token';
-      return stop('Skyfire refund needs a person', `Skyfire pay token for ${shown} not confirmed: ${why.slice(0, 300)}`, [], 'No refund was recorded and the customer was not told it was issued.');
+      return stop(
+        'Skyfire refund needs a person',
+        `Skyfire pay token for ${shown} not confirmed: ${why.slice(0, 300)}`,
+        [],
+        'No refund was recorded and the customer was not told it was issued.',
+      );
     }
     throw err;
   }
   rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
   // Cases that created their token before this release go on as they did (their history has no charge reads).
   if (!patched('skyfire-wait-for-charge')) return { payTokenId: pay.tokenId, moneyMoved: false, chargeIds: [] };
-  rt.facts.push(`Skyfire pay token ${pay.tokenId} for ${shown} ${pay.handedOver ? 'handed to the seller service' : '(hand-over to the seller service unconfirmed)'}`);
+  rt.facts.push(
+    `Skyfire pay token ${pay.tokenId} for ${shown} ${pay.handedOver ? 'handed to the seller service' : '(hand-over to the seller service unconfirmed)'}`,
+  );
 
   // Wait, durably, for the seller's charge: timers survive restarts; reads failing meanwhile just
   // mean another look later. Workflow time is deterministic, so the deadline check replays the same.
@@ -90,11 +115,21 @@ export async function payThroughSkyfire(rt: CaseRuntime, order: RefundOrder, ste
         charged > 0
           ? `Skyfire pay token ${pay.tokenId}: the seller service charged ${got} of ${shown} before its charge window closed; the rest was not paid`
           : `Skyfire pay token ${pay.tokenId} for ${shown} was not charged by the seller service before its charge window closed: no money moved and the hold is released`;
-      return stop('Skyfire refund was not charged', reason, [{ label: 'Charged', value: got }, { label: 'Pay token', value: pay.tokenId }], 'No refund was recorded and the customer was not told it was issued.');
+      return stop(
+        'Skyfire refund was not charged',
+        reason,
+        [
+          { label: 'Charged', value: got },
+          { label: 'Pay token', value: pay.tokenId },
+        ],
+        'No refund was recorded and the customer was not told it was issued.',
+      );
     }
     await sleep(Math.min(interval, left));
     interval = Math.min(interval * 2, MAX_POLL_MS);
   }
-  rt.facts.push(`Skyfire charge seen: ${formatMoney(charged, order.amount.currency)} moved to the seller service${chargeIds.length ? ` (charge ${chargeIds.join(', ')})` : ''}`);
+  rt.facts.push(
+    `Skyfire charge seen: ${formatMoney(charged, order.amount.currency)} moved to the seller service${chargeIds.length ? ` (charge ${chargeIds.join(', ')})` : ''}`,
+  );
   return { payTokenId: pay.tokenId, moneyMoved: true, chargeIds };
 }

@@ -74,7 +74,10 @@ export async function noteTicket(rt: CaseRuntime, step: string, body: string, is
  */
 export async function needsAttention(rt: CaseRuntime, reason: string, publicComment?: string): Promise<CaseState> {
   rt.setStatus(CaseStatus.NeedsAttention, reason);
-  rt.setHandoff({ owner: rt.state.handoff.owner ?? 'finance', nextStep: 'A person reviews this case; nothing further happens automatically' });
+  rt.setHandoff({
+    owner: rt.state.handoff.owner ?? 'finance',
+    nextStep: 'A person reviews this case; nothing further happens automatically',
+  });
   const done = rt.writes.length > 0 ? `Already done outside: ${rt.writes.join(', ')}.` : 'Nothing was written outside yet.';
   try {
     const money = await rt.policy();

@@ -31,7 +31,9 @@ export async function triage(input: CaseInput): Promise<CaseState> {
     const candidates = (input.candidateCaseTypes ?? []).filter((c) => c !== 'triage' && CASE_TYPES.includes(c));
     // The named intents first; every other case type stays choosable (the agent may have misheard).
     const choices = [...new Set([...candidates, ...CASE_TYPES.filter((c) => c !== 'triage')])];
-    rt.facts.push(`Intent confidence ${input.intentConfidence ?? 'unknown'}${candidates.length ? `; DialNexa suggested ${candidates.join(', ')}` : ''}`);
+    rt.facts.push(
+      `Intent confidence ${input.intentConfidence ?? 'unknown'}${candidates.length ? `; DialNexa suggested ${candidates.join(', ')}` : ''}`,
+    );
     if (input.call.summary) rt.facts.push(`Call summary: ${input.call.summary}`);
     const closure = await requestApproval(rt, {
       kind: 'triage',
@@ -39,7 +41,12 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       title: 'Which billing case is this call?',
       fields: [{ label: 'Suggested', value: candidates.length ? candidates.map((c) => LABELS[c]).join(', ') : 'none' }],
       actions: [
-        ...choices.map((c) => ({ action: DecisionAction.ChooseCase, label: LABELS[c], caseType: c, ...(candidates.includes(c) ? { style: 'primary' as const } : {}) })),
+        ...choices.map((c) => ({
+          action: DecisionAction.ChooseCase,
+          label: LABELS[c],
+          caseType: c,
+          ...(candidates.includes(c) ? { style: 'primary' as const } : {}),
+        })),
         { action: DecisionAction.NotBilling, label: 'Not billing' },
       ],
       // Choosing is a closing action: one person decides which case it is.
@@ -48,7 +55,8 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       required: 1,
       urgency: rt.state.handoff.urgency,
     });
-    if (closure.kind === 'expired') return rt.finish(CaseStatus.Expired, `nobody chose a case within ${humanDuration(policy.approvalTimeoutMs)}: nothing started`);
+    if (closure.kind === 'expired')
+      return rt.finish(CaseStatus.Expired, `nobody chose a case within ${humanDuration(policy.approvalTimeoutMs)}: nothing started`);
     if (closure.kind !== 'decided' || closure.action === DecisionAction.NotBilling || !closure.caseType) {
       rt.setHandoff({ nextStep: 'None: not a billing call' });
       return rt.finish(CaseStatus.Completed, 'not billing: no case started');

@@ -10,7 +10,17 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { CaseInput, Urgency } from '../domain/case';
 import type { CaseState } from '../domain/case-state';
 import type { PendingApproval } from '../domain/decision';
-import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, OwnerKey, UrgencyKey, WaitingOnKey } from '../temporal/search-attributes';
+import {
+  AccountIdKey,
+  AmountMinorKey,
+  CallIdKey,
+  CaseStatusKey,
+  CaseTypeKey,
+  CurrencyKey,
+  OwnerKey,
+  UrgencyKey,
+  WaitingOnKey,
+} from '../temporal/search-attributes';
 
 export class CaseVisibility {
   /** Search-attribute values as last upserted (what visibility holds), by key name. */
@@ -57,7 +67,9 @@ export class CaseVisibility {
     ];
     if (state.handoff.owner) pairs.push({ key: OwnerKey, value: state.handoff.owner });
     this.stage(pairs);
-    const pending = open ? `\nWaiting on: ${waitingOn.join(', ')} (${open.votes.length} vote(s), ${open.required} needed, request ${open.requestId})` : '';
+    const pending = open
+      ? `\nWaiting on: ${waitingOn.join(', ')} (${open.votes.length} vote(s), ${open.required} needed, request ${open.requestId})`
+      : '';
     setCurrentDetails(`${temporalNote}${pending}`);
   }
 }

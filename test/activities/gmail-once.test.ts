@@ -11,7 +11,12 @@ import { createGmailActivities } from '../../src/activities/gmail';
 describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
   let sb: TestSandbox;
   let acts: ReturnType<typeof createGmailActivities>;
-  const input = (step: string) => ({ step, to: 'finance@initech.example', subject: 'Your renewal', body: 'Please update your payment method.' });
+  const input = (step: string) => ({
+    step,
+    to: 'finance@initech.example',
+    subject: 'Your renewal',
+    body: 'Please update your payment method.',
+  });
   const sent = async () => (await sb.control('/gmail/sent')) as { id: string; text: string }[];
   before(async () => {
     sb = await startSandbox();
@@ -26,7 +31,10 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
     await sb.faults('gmail', { dropNext: 1 });
     const { result, attempts } = await runWithRetries(acts.sendCustomerEmail, input('followup'), 'wf-gm-1');
     assert.equal(attempts, 2);
-    assert.deepEqual((await sent()).map((m) => m.id), [result.id]);
+    assert.deepEqual(
+      (await sent()).map((m) => m.id),
+      [result.id],
+    );
   });
 
   it('sends once when the drafts.send response is lost (the retry finds the reference in Sent and sends nothing)', async () => {
@@ -43,7 +51,10 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
     try {
       const { result, attempts } = await runWithRetries(acts.sendCustomerEmail, input('followup.2'), 'wf-gm-2');
       assert.equal(attempts, 2);
-      assert.deepEqual((await sent()).map((m) => m.id), [result.id]);
+      assert.deepEqual(
+        (await sent()).map((m) => m.id),
+        [result.id],
+      );
       assert.equal((await sb.records('gmail', (r) => r.path.endsWith('/drafts/send'))).length, 1, 'the retry sent nothing');
       assert.match((await sent())[0].text, /Ref: DN-[0-9a-f]{20}/);
     } finally {
@@ -59,15 +70,24 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
       if (!deleted && String(url).includes('/drafts/send')) {
         deleted = true;
         const id = (JSON.parse(String(init?.body)) as { id: string }).id;
-        await origFetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
+        await origFetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${id}`, {
+          method: 'DELETE',
+          headers: { authorization: 'Bearer sandbox-google-token' },
+        });
       }
       return origFetch(url, init);
     }) as typeof fetch;
     try {
-      await rejectsWithType(runWithRetries(acts.sendCustomerEmail, input('followup.3'), 'wf-gm-5', 6), 'BusinessRuleError', (e) => assert.equal(e.code, 'draftGone'));
+      await rejectsWithType(runWithRetries(acts.sendCustomerEmail, input('followup.3'), 'wf-gm-5', 6), 'BusinessRuleError', (e) =>
+        assert.equal(e.code, 'draftGone'),
+      );
       const sends = await sb.records('gmail', (r) => r.path.endsWith('/drafts/send'));
       assert.equal(sends.length, 4, 'attempts 1-3 retryable, attempt 4 escalates; each tried the kept draft id');
-      assert.equal(new Set(sends.map((r) => (r.body as { id: string }).id)).size, 1, 'the heartbeat carried the same draft id to every attempt');
+      assert.equal(
+        new Set(sends.map((r) => (r.body as { id: string }).id)).size,
+        1,
+        'the heartbeat carried the same draft id to every attempt',
+      );
       assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'one draft only');
       assert.equal((await sent()).length, 0);
     } finally {

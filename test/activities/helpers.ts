@@ -13,11 +13,19 @@ import { TEST_DECISION_KEY, testMoneyPolicy } from '../support/policy';
 // Activity failures are expected in these tests; the SDK would log each one.
 const logger = new DefaultLogger('ERROR', () => undefined);
 
-export async function runWithRetries<I, O>(fn: (input: I) => Promise<O>, input: I, workflowId: string, maxAttempts = 3): Promise<{ result: O; attempts: number }> {
+export async function runWithRetries<I, O>(
+  fn: (input: I) => Promise<O>,
+  input: I,
+  workflowId: string,
+  maxAttempts = 3,
+): Promise<{ result: O; attempts: number }> {
   let details: unknown;
   let lastErr: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' }, attempt, heartbeatDetails: details, activityId: `act-${attempt}` }, { logger });
+    const env = new MockActivityEnvironment(
+      { workflowExecution: { workflowId, runId: 'run-1' }, attempt, heartbeatDetails: details, activityId: `act-${attempt}` },
+      { logger },
+    );
     env.on('heartbeat', (d: unknown) => {
       details = d;
     });
@@ -41,6 +49,17 @@ export function runOnce<I, O>(fn: (input: I) => Promise<O>, input: I, workflowId
  * use. No Temporal client: these tests call activities directly, never the money lock.
  */
 export function activitiesOver(connectors: ConnectorClients, policy: () => MoneyPolicy = () => testMoneyPolicy()) {
-  const noTemporal = new Proxy({}, { get: () => { throw new Error('no Temporal client in direct activity tests'); } }) as Client;
-  return createActivities({ workerIdentity: 'test', connectors, authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' } } });
+  const noTemporal = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('no Temporal client in direct activity tests');
+      },
+    },
+  ) as Client;
+  return createActivities({
+    workerIdentity: 'test',
+    connectors,
+    authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' } },
+  });
 }

@@ -26,7 +26,11 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('creates a pay token with a short expiresAt and hands it to the seller service, which charges it', async () => {
       const before = Math.floor(Date.now() / 1000);
-      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-0');
+      const { result, attempts } = await runWithRetries(
+        acts.createPayToken,
+        { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } },
+        'wf-sky-0',
+      );
       assert.equal(attempts, 1);
       assert.equal(result.handedOver, true);
       const ttl = Date.parse(result.expiresAt) / 1000 - before;
@@ -45,11 +49,15 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('never reserves twice: a lost create answer ends in SKYFIRE_OUTCOME_UNKNOWN, not a second token', async () => {
       await sb.faults('skyfire', { dropNext: 1 });
-      await rejectsWithType(runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1'), 'BusinessRuleError', (e) => {
-        assert.equal(e.code, 'SKYFIRE_OUTCOME_UNKNOWN');
-        assert.equal(e.nonRetryable, true);
-        assert.match(e.message, /wf-sky-1\/refund\.pay/);
-      });
+      await rejectsWithType(
+        runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1'),
+        'BusinessRuleError',
+        (e) => {
+          assert.equal(e.code, 'SKYFIRE_OUTCOME_UNKNOWN');
+          assert.equal(e.nonRetryable, true);
+          assert.match(e.message, /wf-sky-1\/refund\.pay/);
+        },
+      );
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens')).length, 1);
       const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
       assert.equal(b.held.amountMinor, 1500, 'held once');
@@ -57,7 +65,11 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('retries freely when Skyfire answered no (429 before the create): one token in the end', async () => {
       await sb.faults('skyfire', { rateLimitNext: 2 });
-      const { result, attempts } = await runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 700, currency: 'USD' } }, 'wf-sky-2');
+      const { result, attempts } = await runWithRetries(
+        acts.createPayToken,
+        { step: 'refund.pay', amount: { amountMinor: 700, currency: 'USD' } },
+        'wf-sky-2',
+      );
       assert.ok(attempts >= 2);
       assert.equal(result.handedOver, true);
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens' && r.status === 200)).length, 1);
@@ -65,7 +77,10 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('fails closed with InsufficientFundsError when the wallet is too low, creating nothing', async () => {
       await sb.control('/skyfire/wallet', { balance: '5.00' });
-      await rejectsWithType(runOnce(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 4000, currency: 'USD' } }), 'InsufficientFundsError');
+      await rejectsWithType(
+        runOnce(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 4000, currency: 'USD' } }),
+        'InsufficientFundsError',
+      );
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 0);
     });
 
@@ -79,31 +94,70 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
   describe('HubSpot', () => {
     it('finds the contact, its owner with the Slack user, and the renewal deal', async () => {
       const lookups: string[] = [];
-      const withSlack = activitiesOver({ ...sb.clients, slack: { ...sb.clients.slack, lookupUserIdByEmail: async (e: string) => (lookups.push(e), 'U0OWN0001') } });
+      const withSlack = activitiesOver({
+        ...sb.clients,
+        slack: { ...sb.clients.slack, lookupUserIdByEmail: async (e: string) => (lookups.push(e), 'U0OWN0001') },
+      });
       const c = await runOnce(withSlack.findContact, { accountId: 'INITECH-003' });
-      assert.deepEqual({ id: c?.id, ownerId: c?.ownerId, email: c?.email }, { id: '503', ownerId: '9001', email: 'finance@initech.example' });
+      assert.deepEqual(
+        { id: c?.id, ownerId: c?.ownerId, email: c?.email },
+        { id: '503', ownerId: '9001', email: 'finance@initech.example' },
+      );
       const o = await runOnce(withSlack.getOwner, { ownerId: '9001' });
       assert.deepEqual(o, { id: '9001', slackUserId: 'U0OWN0001', name: 'Olivia Owner' });
       assert.deepEqual(lookups, ['olivia.owner@ourco.example']);
       assert.equal(await runOnce(withSlack.getOwner, { ownerId: '1' }), null);
       const deals = await runOnce(withSlack.getDeals, { contactId: '503' });
-      assert.deepEqual(deals.map((d) => [d.id, d.name, d.amount?.amountMinor, d.closeDate]), [['7001', 'Initech renewal 2027', 89900, '2026-11-01']]);
+      assert.deepEqual(
+        deals.map((d) => [d.id, d.name, d.amount?.amountMinor, d.closeDate]),
+        [['7001', 'Initech renewal 2027', 89900, '2026-11-01']],
+      );
       assert.equal((await runOnce(acts.findContact, { accountId: 'GLOBEX-002' }))?.tier, 'vip');
     });
 
     it('adds a note and an owner task once per step', async () => {
-      const first = await runOnce(acts.addCrmNote, { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' }, 'wf-hs');
-      const again = await runOnce(acts.addCrmNote, { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' }, 'wf-hs');
+      const first = await runOnce(
+        acts.addCrmNote,
+        { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' },
+        'wf-hs',
+      );
+      const again = await runOnce(
+        acts.addCrmNote,
+        { step: 'collections.note', contactId: '505', body: 'Promise to pay by 2026-12-01' },
+        'wf-hs',
+      );
       assert.equal(again.id, first.id);
-      const task = await runOnce(acts.createOwnerTask, { step: 'collections.task', ownerId: '9001', contactId: '505', subject: 'Follow up', body: 'Unpaid at deadline', dueAt: '2026-12-02T09:00:00Z' }, 'wf-hs');
+      const task = await runOnce(
+        acts.createOwnerTask,
+        {
+          step: 'collections.task',
+          ownerId: '9001',
+          contactId: '505',
+          subject: 'Follow up',
+          body: 'Unpaid at deadline',
+          dueAt: '2026-12-02T09:00:00Z',
+        },
+        'wf-hs',
+      );
       assert.equal(task.object, 'task');
       assert.equal(((await sb.control('/hubspot/objects/notes')) as unknown[]).length, 1);
-      await rejectsWithType(runOnce(acts.createOwnerTask, { step: 't', ownerId: '9001', subject: 's', body: 'b', dueAt: 'tomorrow' }), 'ValidationError');
+      await rejectsWithType(
+        runOnce(acts.createOwnerTask, { step: 't', ownerId: '9001', subject: 's', body: 'b', dueAt: 'tomorrow' }),
+        'ValidationError',
+      );
     });
   });
 
   describe('Zendesk', () => {
-    const ticket = { step: 'ticket.open', subject: 'Refund request INV-1001', publicComment: 'We received your request.', internalNote: 'Billing note: refund 25.00, owner U0FIN0001', priority: 'high' as const, requesterEmail: 'billing@acme.example', tags: ['refund'] };
+    const ticket = {
+      step: 'ticket.open',
+      subject: 'Refund request INV-1001',
+      publicComment: 'We received your request.',
+      internalNote: 'Billing note: refund 25.00, owner U0FIN0001',
+      priority: 'high' as const,
+      requesterEmail: 'billing@acme.example',
+      tags: ['refund'],
+    };
 
     it('opens one ticket with one internal note even when the create response is lost', async () => {
       await sb.faults('zendesk', { dropNext: 1 });
@@ -112,7 +166,10 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       const tickets = (await sb.control('/zendesk/tickets')) as { id: number; comments: { public: boolean; body: string }[] }[];
       assert.equal(tickets.length, 2); // seed + ours
       const ours = tickets.find((t) => String(t.id) === result.id)!;
-      assert.deepEqual(ours.comments.map((c) => c.public), [true, false]);
+      assert.deepEqual(
+        ours.comments.map((c) => c.public),
+        [true, false],
+      );
       assert.ok(result.url?.endsWith(`/agent/tickets/${result.id}`));
     });
 
@@ -129,10 +186,17 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
   describe('Gmail', () => {
     it('emails only a verified address, once even when the first response is lost', async () => {
-      await rejectsWithType(runOnce(acts.sendCustomerEmail, { step: 'followup', to: 'stranger@example.net', subject: 'Hi', body: 'Hello' }), 'UnverifiedRecipientError');
+      await rejectsWithType(
+        runOnce(acts.sendCustomerEmail, { step: 'followup', to: 'stranger@example.net', subject: 'Hi', body: 'Hello' }),
+        'UnverifiedRecipientError',
+      );
       assert.equal((await sb.records('gmail')).length, 0);
       await sb.faults('gmail', { dropNext: 1 });
-      const { result, attempts } = await runWithRetries(acts.sendCustomerEmail, { step: 'followup', to: 'finance@initech.example', subject: 'Your renewal', body: 'Please update your payment method.' }, 'wf-gm-1');
+      const { result, attempts } = await runWithRetries(
+        acts.sendCustomerEmail,
+        { step: 'followup', to: 'finance@initech.example', subject: 'Your renewal', body: 'Please update your payment method.' },
+        'wf-gm-1',
+      );
       assert.equal(attempts, 2);
       assert.equal(result.system, 'gmail');
       assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1);
@@ -149,7 +213,11 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
         return orig(f);
       };
       try {
-        const { result, attempts } = await runWithRetries(acts.archiveDocument, { step: 'archive.invoice', kind: 'invoice_pdf', name: 'INV-1001.pdf', invoiceId: '1001' }, 'wf-drive-1');
+        const { result, attempts } = await runWithRetries(
+          acts.archiveDocument,
+          { step: 'archive.invoice', kind: 'invoice_pdf', name: 'INV-1001.pdf', invoiceId: '1001' },
+          'wf-drive-1',
+        );
         assert.equal(attempts, 2);
         const files = (await sb.control('/drive/files')) as { id: string; name: string; parents: string[]; mimeType: string }[];
         const pdfs = files.filter((f) => f.name === 'INV-1001.pdf');
@@ -167,7 +235,11 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
     });
 
     it('archives evidence text, and refuses a document with nothing to archive', async () => {
-      const r = await runOnce(acts.archiveDocument, { step: 'evidence', kind: 'evidence', name: 'evidence.txt', text: 'Transcript: https://example/t' }, 'wf-drive-2');
+      const r = await runOnce(
+        acts.archiveDocument,
+        { step: 'evidence', kind: 'evidence', name: 'evidence.txt', text: 'Transcript: https://example/t' },
+        'wf-drive-2',
+      );
       assert.ok(r.url);
       await rejectsWithType(runOnce(acts.archiveDocument, { step: 'x', kind: 'invoice_pdf', name: 'a.pdf' }), 'ValidationError');
     });

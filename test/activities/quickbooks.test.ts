@@ -17,7 +17,10 @@ describe('QuickBooks activities', () => {
 
   it('finds invoices, customers by account id, open balances and payments in minor units', async () => {
     const inv = await runOnce(acts.findInvoice, { invoiceNumber: 'INV-1001' });
-    assert.deepEqual({ id: inv?.id, customerId: inv?.customerId, balance: inv?.balance, billEmail: inv?.billEmail }, { id: '1001', customerId: '101', balance: { amountMinor: 12000, currency: 'USD' }, billEmail: 'billing@acme.example' });
+    assert.deepEqual(
+      { id: inv?.id, customerId: inv?.customerId, balance: inv?.balance, billEmail: inv?.billEmail },
+      { id: '1001', customerId: '101', balance: { amountMinor: 12000, currency: 'USD' }, billEmail: 'billing@acme.example' },
+    );
     assert.equal(await runOnce(acts.findInvoice, { invoiceNumber: 'INV-404' }), null);
     const cust = await runOnce(acts.getCustomer, { accountId: 'GLOBEX-002' });
     assert.equal(cust?.id, '102');
@@ -25,9 +28,15 @@ describe('QuickBooks activities', () => {
     assert.equal(await runOnce(acts.getCustomer, { accountId: 'NOBODY-000' }), null);
     const open = await runOnce(acts.getOpenBalance, { customerId: '101' });
     assert.deepEqual(open.total, { amountMinor: 12000, currency: 'USD' });
-    assert.deepEqual(open.openInvoices.map((i) => i.docNumber), ['INV-1001']);
+    assert.deepEqual(
+      open.openInvoices.map((i) => i.docNumber),
+      ['INV-1001'],
+    );
     const pay = await runOnce(acts.findPayment, { invoiceId: '1002' });
-    assert.deepEqual({ id: pay?.id, amount: pay?.amount, invoiceIds: pay?.invoiceIds }, { id: '3001', amount: { amountMinor: 45000, currency: 'USD' }, invoiceIds: ['1002'] });
+    assert.deepEqual(
+      { id: pay?.id, amount: pay?.amount, invoiceIds: pay?.invoiceIds },
+      { id: '3001', amount: { amountMinor: 45000, currency: 'USD' }, invoiceIds: ['1002'] },
+    );
     await rejectsWithType(runOnce(acts.getCustomer, {}), 'ValidationError');
   });
 
@@ -44,14 +53,26 @@ describe('QuickBooks activities', () => {
 
   it('moves money exactly once when the first response is lost: the retry finds its own ledger line, and the ledger shows it', async () => {
     await sb.faults('quickbooks', { dropNext: 1 });
-    const input = { step: 'refund.record', kind: 'refund_receipt' as const, customerId: '101', amount: { amountMinor: 2500, currency: 'USD' }, invoiceNumber: 'INV-1002', privateNote: 'Refund approved', authority: approval('wf-refund-1', 'req-1', 'U0FIN0001') };
+    const input = {
+      step: 'refund.record',
+      kind: 'refund_receipt' as const,
+      customerId: '101',
+      amount: { amountMinor: 2500, currency: 'USD' },
+      invoiceNumber: 'INV-1002',
+      privateNote: 'Refund approved',
+      authority: approval('wf-refund-1', 'req-1', 'U0FIN0001'),
+    };
     const { result, attempts } = await runWithRetries(acts.moveMoney, input, 'wf-refund-1');
     assert.equal(attempts, 2);
     assert.equal(result.status, 'moved');
     const record = result.status === 'moved' ? result.record : undefined;
     assert.equal(record?.object, 'RefundReceipt');
     assert.deepEqual(record?.amount, { amountMinor: 2500, currency: 'USD' });
-    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { Id: string; DepositToAccountRef: { value: string }; PrivateNote: string }[];
+    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as {
+      Id: string;
+      DepositToAccountRef: { value: string };
+      PrivateNote: string;
+    }[];
     assert.equal(receipts.length, 1);
     assert.equal(receipts[0].Id, record?.id);
     assert.equal(receipts[0].DepositToAccountRef.value, '35');
@@ -62,28 +83,62 @@ describe('QuickBooks activities', () => {
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
     const ledger = await runOnce(acts.invoiceLedger, { customerId: '101', invoiceNumber: 'INV-1002' });
     assert.equal(ledger.refundedMinor, 2500);
-    assert.equal((await runOnce(acts.invoiceLedger, { customerId: '101', invoiceNumber: 'INV-100' })).refundedMinor, 0, 'INV-100 is not INV-1002');
+    assert.equal(
+      (await runOnce(acts.invoiceLedger, { customerId: '101', invoiceNumber: 'INV-100' })).refundedMinor,
+      0,
+      'INV-100 is not INV-1002',
+    );
   });
 
   it('refuses to move money on a vote whose proof does not verify, and on a vote by someone who is not an approver', async () => {
-    const input = { step: 'refund.record', kind: 'refund_receipt' as const, customerId: '101', amount: { amountMinor: 2500, currency: 'USD' }, invoiceNumber: 'INV-1002', privateNote: 'n' };
+    const input = {
+      step: 'refund.record',
+      kind: 'refund_receipt' as const,
+      customerId: '101',
+      amount: { amountMinor: 2500, currency: 'USD' },
+      invoiceNumber: 'INV-1002',
+      privateNote: 'n',
+    };
     const forged = approval('wf-other-case', 'req-1', 'U0FIN0001'); // signed for another case
     const r1 = await runOnce(acts.moveMoney, { ...input, authority: forged }, 'wf-refund-2');
     assert.equal(r1.status === 'refused' && r1.code, 'approvals_insufficient');
-    const unsigned = { ...approval('wf-refund-2', 'req-1', 'U0FIN0001'), votes: [{ actor: { id: 'U0FIN0001' }, action: 'approve' as const, at: 'x', source: 'slack' as const }] };
+    const unsigned = {
+      ...approval('wf-refund-2', 'req-1', 'U0FIN0001'),
+      votes: [{ actor: { id: 'U0FIN0001' }, action: 'approve' as const, at: 'x', source: 'slack' as const }],
+    };
     assert.equal((await runOnce(acts.moveMoney, { ...input, authority: unsigned }, 'wf-refund-2')).status, 'refused');
     const outsider = approval('wf-refund-2', 'req-1', 'U0AGT0001');
     assert.equal((await runOnce(acts.moveMoney, { ...input, authority: outsider }, 'wf-refund-2')).status, 'refused');
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
   });
 
-  it('records a credit memo for a credit request; a bad amount is an error, a currency that is not the customer\'s is refused', async () => {
+  it("records a credit memo for a credit request; a bad amount is an error, a currency that is not the customer's is refused", async () => {
     const base = { kind: 'credit_memo' as const, customerId: '103', invoiceNumber: 'INV-3001', privateNote: 'note' };
     // INV-3001 is unpaid: a credit needs something paid to credit against, so give it a paid invoice.
-    const r = await runOnce(acts.moveMoney, { ...base, step: 'credit', invoiceNumber: undefined, amount: { amountMinor: 10000, currency: 'USD' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') });
+    const r = await runOnce(acts.moveMoney, {
+      ...base,
+      step: 'credit',
+      invoiceNumber: undefined,
+      amount: { amountMinor: 10000, currency: 'USD' },
+      authority: approval('wf-test', 'req-c', 'U0FIN0001'),
+    });
     assert.equal(r.status === 'moved' && r.record.object, 'CreditMemo');
-    await rejectsWithType(runOnce(acts.moveMoney, { ...base, step: 's', amount: { amountMinor: -5, currency: 'USD' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') }), 'ValidationError');
-    const eur = await runOnce(acts.moveMoney, { ...base, step: 's2', invoiceNumber: undefined, amount: { amountMinor: 5, currency: 'EUR' }, authority: approval('wf-test', 'req-c', 'U0FIN0001') });
+    await rejectsWithType(
+      runOnce(acts.moveMoney, {
+        ...base,
+        step: 's',
+        amount: { amountMinor: -5, currency: 'USD' },
+        authority: approval('wf-test', 'req-c', 'U0FIN0001'),
+      }),
+      'ValidationError',
+    );
+    const eur = await runOnce(acts.moveMoney, {
+      ...base,
+      step: 's2',
+      invoiceNumber: undefined,
+      amount: { amountMinor: 5, currency: 'EUR' },
+      authority: approval('wf-test', 'req-c', 'U0FIN0001'),
+    });
     assert.equal(eur.status === 'refused' && eur.code, 'currency_mismatch');
   });
 
@@ -92,15 +147,29 @@ describe('QuickBooks activities', () => {
     const req = approval('wf-send-off', 'req-r', 'U0FIN0001');
     const forged = { requestId: 'req-r', escalated: false, votes: [{ ...req.votes[0], proof: { ...req.votes[0].proof, mac: 'AAAA' } }] };
     await rejectsWithType(runOnce(acts.sendInvoice, { ...off, approval: forged }, 'wf-send-off'), 'UnverifiedRecipientError');
-    await rejectsWithType(runOnce(acts.sendInvoice, { ...off, approval: { requestId: 'req-r', escalated: false, votes: approval('wf-send-off', 'req-r', 'U0AGT0001').votes } }, 'wf-send-off'), 'UnverifiedRecipientError');
+    await rejectsWithType(
+      runOnce(
+        acts.sendInvoice,
+        { ...off, approval: { requestId: 'req-r', escalated: false, votes: approval('wf-send-off', 'req-r', 'U0AGT0001').votes } },
+        'wf-send-off',
+      ),
+      'UnverifiedRecipientError',
+    );
     assert.equal(((await sb.control('/quickbooks/outbox')) as unknown[]).length, 0);
-    const sent = await runOnce(acts.sendInvoice, { ...off, approval: { requestId: 'req-r', escalated: false, votes: req.votes } }, 'wf-send-off');
+    const sent = await runOnce(
+      acts.sendInvoice,
+      { ...off, approval: { requestId: 'req-r', escalated: false, votes: req.votes } },
+      'wf-send-off',
+    );
     assert.equal(sent.sentTo, 'approved');
     assert.equal(((await sb.control('/quickbooks/outbox')) as unknown[]).length, 1);
   });
 
   it('sends an invoice only to an email on file, once even when retried', async () => {
-    await rejectsWithType(runOnce(acts.sendInvoice, { step: 'send', invoiceId: '1001', to: 'someone@else.example' }), 'UnverifiedRecipientError');
+    await rejectsWithType(
+      runOnce(acts.sendInvoice, { step: 'send', invoiceId: '1001', to: 'someone@else.example' }),
+      'UnverifiedRecipientError',
+    );
     assert.equal(((await sb.control('/quickbooks/outbox')) as unknown[]).length, 0);
     await sb.faults('quickbooks', { dropNext: 1 });
     const { result } = await runWithRetries(acts.sendInvoice, { step: 'send', invoiceId: '1001', to: 'Billing@Acme.example' }, 'wf-send-1');
@@ -111,13 +180,20 @@ describe('QuickBooks activities', () => {
   it('sends a receipt for a payment to the customer on file', async () => {
     await runOnce(acts.sendReceipt, { step: 'receipt', paymentId: '3001', to: 'billing@acme.example' });
     const outbox = (await sb.control('/quickbooks/outbox')) as { entity: string; id: string }[];
-    assert.deepEqual(outbox.map((o) => [o.entity, o.id]), [['Payment', '3001']]);
+    assert.deepEqual(
+      outbox.map((o) => [o.entity, o.id]),
+      [['Payment', '3001']],
+    );
   });
 
   it('updates the billing address sparsely; a retry after a lost response writes nothing more; stale SyncToken retries', async () => {
     const address = { line1: '500 Howard St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' };
     await sb.faults('quickbooks', { dropNext: 1 });
-    const { result, attempts } = await runWithRetries(acts.updateBillingAddress, { step: 'address', customerId: '101', address }, 'wf-addr-1');
+    const { result, attempts } = await runWithRetries(
+      acts.updateBillingAddress,
+      { step: 'address', customerId: '101', address },
+      'wf-addr-1',
+    );
     assert.equal(attempts, 2);
     assert.equal((await sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/customer'))).length, 1);
     const c = (await sb.control('/quickbooks/entities/Customer')) as QboCustomer[];
@@ -140,6 +216,9 @@ describe('QuickBooks activities', () => {
     } finally {
       sb.clients.quickbooks.sparseUpdateCustomer = orig;
     }
-    await rejectsWithType(runOnce(acts.updateBillingAddress, { step: 'a', customerId: '101', address: { ...address, line1: '' } }), 'ValidationError');
+    await rejectsWithType(
+      runOnce(acts.updateBillingAddress, { step: 'a', customerId: '101', address: { ...address, line1: '' } }),
+      'ValidationError',
+    );
   });
 });

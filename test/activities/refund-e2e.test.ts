@@ -25,8 +25,18 @@ describe('real activities on a real worker against the sandbox', function () {
 
   it('records an automated refund once in QuickBooks when Temporal retries after the response was lost', async () => {
     await sb.faults('quickbooks', { dropNext: 1 });
-    const input = caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', customerEmail: 'billing@acme.example' });
-    const handle = await client.workflow.start(WORKFLOW_TYPE.refund_request, { args: [input], taskQueue: worker.taskQueue, workflowId: `case-refund_request-${randomUUID()}` });
+    const input = caseInput('refund_request', {
+      accountId: 'ACME-001',
+      invoiceNumber: 'INV-1002',
+      amount: { amountMinor: 2500, currency: 'USD' },
+      refundReason: 'duplicate_charge',
+      customerEmail: 'billing@acme.example',
+    });
+    const handle = await client.workflow.start(WORKFLOW_TYPE.refund_request, {
+      args: [input],
+      taskQueue: worker.taskQueue,
+      workflowId: `case-refund_request-${randomUUID()}`,
+    });
     const state = (await handle.result()) as CaseState;
     assert.equal(state.status, 'completed');
     const posts = await sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/refundreceipt'));
@@ -35,9 +45,13 @@ describe('real activities on a real worker against the sandbox', function () {
     assert.equal(posts.length, 1, 'one write; the retry re-read instead of writing');
     assert.equal(posts[0].dropped, true);
     const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number }[];
-    assert.deepEqual(receipts.map((r) => r.TotalAmt), [25]);
+    assert.deepEqual(
+      receipts.map((r) => r.TotalAmt),
+      [25],
+    );
     const history = await handle.fetchHistory();
-    const failedAttempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1) ?? [];
+    const failedAttempts =
+      history.events?.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1) ?? [];
     assert.ok(failedAttempts.length >= 1, 'history shows a retried attempt');
   });
 });

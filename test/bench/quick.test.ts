@@ -17,14 +17,28 @@ import { temporalAddress } from '../support/temporal';
 describe('benchmark', function () {
   describe('arguments and statistics', () => {
     it('refuses unknown phases, non-numeric sizes and unsupported SQLite pragmas with a clear message', async () => {
-      assert.throws(() => parseBenchArgs(['--only', 'ingest,speed']), (e: Error) => e instanceof BenchUsageError && /unknown phase "speed"/.test(e.message));
+      assert.throws(
+        () => parseBenchArgs(['--only', 'ingest,speed']),
+        (e: Error) => e instanceof BenchUsageError && /unknown phase "speed"/.test(e.message),
+      );
       assert.throws(() => parseBenchArgs(['--waiting', 'lots']), /--waiting must be a positive integer, got "lots"/);
       assert.throws(() => parseBenchArgs(['--turbo']), /Unknown option '--turbo'/);
-      await assert.rejects(startBenchServer({ dir: os.tmpdir(), pragmas: ['cache_size=-64000'] }), /unsupported SQLite pragma "cache_size=-64000"/);
+      await assert.rejects(
+        startBenchServer({ dir: os.tmpdir(), pragmas: ['cache_size=-64000'] }),
+        /unsupported SQLite pragma "cache_size=-64000"/,
+      );
     });
 
     it('takes quick mode, a server address and pragmas from the command line', () => {
-      const o = parseBenchArgs(['--quick', '--temporal-address', '127.0.0.1:7233', '--sqlite-pragma', 'journal_mode=wal', '--waiting', '20']);
+      const o = parseBenchArgs([
+        '--quick',
+        '--temporal-address',
+        '127.0.0.1:7233',
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--waiting',
+        '20',
+      ]);
       assert.equal(o.mode, 'quick');
       assert.equal(o.temporalAddress, '127.0.0.1:7233');
       assert.deepEqual(o.pragmas, ['journal_mode=wal']);
@@ -33,7 +47,14 @@ describe('benchmark', function () {
     });
 
     it('takes server dynamic config as key=value with booleans and numbers typed, and refuses a value without a key', () => {
-      const o = parseBenchArgs(['--server-config', 'system.enableActivityEagerExecution=false', '--server-config', 'history.cacheMaxSize=512', '--server-config', 'x.mode=fast']);
+      const o = parseBenchArgs([
+        '--server-config',
+        'system.enableActivityEagerExecution=false',
+        '--server-config',
+        'history.cacheMaxSize=512',
+        '--server-config',
+        'x.mode=fast',
+      ]);
       assert.deepEqual(o.serverConfig, { 'system.enableActivityEagerExecution': false, 'history.cacheMaxSize': 512, 'x.mode': 'fast' });
       assert.equal(parseBenchArgs([]).serverConfig, undefined);
       assert.throws(() => parseBenchArgs(['--server-config', '=true']), /--server-config must be key=value, got "=true"/);
@@ -55,7 +76,10 @@ describe('benchmark', function () {
       );
       assert.ok(r.count > 0 && r.errors > 0, JSON.stringify(r));
       assert.equal(r.firstError, 'odd');
-      await assert.rejects(runClosedLoop(async () => undefined, { concurrency: 0, durationMs: 100, warmupMs: 0 }), LoadError);
+      await assert.rejects(
+        runClosedLoop(async () => undefined, { concurrency: 0, durationMs: 100, warmupMs: 0 }),
+        LoadError,
+      );
     });
 
     it('gives the closed loop its rate by the response-time law when operations finish in step', async () => {
@@ -82,12 +106,18 @@ describe('benchmark', function () {
     let report: BenchReport;
 
     before(async () => {
-      report = await runBench({ mode: 'quick', temporalAddress: temporalAddress(), outDir: out, pragmas: [], only: ['cost', 'ingest', 'e2e', 'waiting'] }, () => undefined);
+      report = await runBench(
+        { mode: 'quick', temporalAddress: temporalAddress(), outDir: out, pragmas: [], only: ['cost', 'ingest', 'e2e', 'waiting'] },
+        () => undefined,
+      );
     });
     after(() => fs.rmSync(out, { recursive: true, force: true }));
 
     it('measures the webhook and its floor at each concurrency, without errors', () => {
-      assert.deepEqual(report.ingest?.map((l) => l.concurrency), [1, 4]);
+      assert.deepEqual(
+        report.ingest?.map((l) => l.concurrency),
+        [1, 4],
+      );
       for (const l of report.ingest ?? []) {
         assert.ok(l.floor.count > 0 && l.service.count > 0, JSON.stringify(l));
         assert.equal(l.service.errors, 0, l.service.firstError);

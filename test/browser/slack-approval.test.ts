@@ -74,16 +74,37 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     sandbox = await listen(sb.app);
     const taskQueue = uniqueTaskQueue('browser');
-    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, SANDBOX_URL: sandbox.url, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SANDBOX_URL: sandbox.url,
+      LOG_LEVEL: 'silent',
+    });
     client = await testClient();
     worker = await startServiceWorker(createConnectors(config.connectors), { identity: 'browser-test-worker', taskQueue });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SECRET } });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: SLACK_SECRET },
+    });
     api = await listen(app);
-    const slack = sb.systems.find((s) => s.name === 'slack') as unknown as { configure(o: { interactionsUrl: string; signingSecret: string }): void };
+    const slack = sb.systems.find((s) => s.name === 'slack') as unknown as {
+      configure(o: { interactionsUrl: string; signingSecret: string }): void;
+    };
     slack.configure({ interactionsUrl: `${api.url}/slack/interactions`, signingSecret: SLACK_SECRET });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -97,12 +118,18 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
 
   /** Posts the refund fixture (450.00 USD, above the 50.00 automation limit) under a fresh call id. */
   async function postRefundCall(amount?: string, invoiceNumber?: string): Promise<string> {
-    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { payload: { call: { id: string; post_call_analysis: { amount: string; invoice_number: string } } } };
+    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as {
+      payload: { call: { id: string; post_call_analysis: { amount: string; invoice_number: string } } };
+    };
     call.payload.call.id = `call_browser_${randomUUID().slice(0, 8)}`;
     if (amount) call.payload.call.post_call_analysis.amount = amount;
     if (invoiceNumber) call.payload.call.post_call_analysis.invoice_number = invoiceNumber;
     const raw = JSON.stringify(call);
-    const res = await fetch(`${api.url}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) }, body: raw });
+    const res = await fetch(`${api.url}/webhooks/dialnexa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) },
+      body: raw,
+    });
     assert.ok(res.status >= 200 && res.status < 300, `webhook answered ${res.status}: ${await res.text()}`);
     return caseWorkflowId(call.payload.call.id, 'refund_request');
   }
@@ -124,7 +151,8 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     return page;
   }
 
-  const button = (page: Page, workflowId: string, action: string) => page.locator(`button[data-value*='${workflowId}'][data-value*='"a":"${action}"']`);
+  const button = (page: Page, workflowId: string, action: string) =>
+    page.locator(`button[data-value*='${workflowId}'][data-value*='"a":"${action}"']`);
 
   it('approves a refund by clicking Approve; the message changes and exactly one RefundReceipt and one customer email exist', async () => {
     const workflowId = await postRefundCall();
@@ -171,7 +199,10 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     await sam.screenshot({ path: path.join(ARTIFACTS, 'two-person-2-decided.png'), fullPage: true });
     const result = (await client.workflow.getHandle(workflowId).result()) as { status: string; decisions: { actor: { id: string } }[] };
     assert.equal(result.status, 'completed');
-    assert.deepEqual(result.decisions.map((d) => d.actor.id), ['U0FIN0001', 'U0FIN0002']);
+    assert.deepEqual(
+      result.decisions.map((d) => d.actor.id),
+      ['U0FIN0001', 'U0FIN0002'],
+    );
     assert.equal((await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length, receiptsBefore + 1);
     await sam.close();
   });
@@ -203,7 +234,11 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     assert.deepEqual([decision.action, decision.actor.id, decision.reason], ['reject', 'U0FIN0002', reason]);
     const state = await handle.query(statusQuery);
     assert.equal(state.decisions.at(-1)?.reason, reason);
-    assert.equal((await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length, receiptsBefore, 'no RefundReceipt for a rejected refund');
+    assert.equal(
+      (await getJson<unknown[]>(`${sandbox.url}/_sandbox/quickbooks/entities/RefundReceipt`)).length,
+      receiptsBefore,
+      'no RefundReceipt for a rejected refund',
+    );
     await page.close();
   });
 });

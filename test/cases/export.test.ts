@@ -32,7 +32,8 @@ const DECISION_KEY = 'export-test-decision-key-0123456789abcdef';
 const WEBHOOK_SECRET = 'export-test-dialnexa-secret-0123456789';
 type Json = Record<string, unknown>;
 const [APPROVER_1, APPROVER_2] = Object.keys(APPROVER_NAMES);
-const decide = (handle: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) => decideSigned(handle, DECISION_KEY, requestId, actorId, action, extra);
+const decide = (handle: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) =>
+  decideSigned(handle, DECISION_KEY, requestId, actorId, action, extra);
 const waitForState = waitForCaseState;
 const waitForRequest = waitForApprovalRequest;
 
@@ -46,10 +47,17 @@ function testCodecEnv(): Record<string, string> {
 function fixtureContactDetails(): string[] {
   const found = new Set<string>();
   const walk = (v: unknown, key = '') => {
-    if (typeof v === 'string' && /email|phone|name|number|address|street|line|city|postal|zip/i.test(key) && !/invoice|account/i.test(key) && v.length >= 4) found.add(v);
+    if (
+      typeof v === 'string' &&
+      /email|phone|name|number|address|street|line|city|postal|zip/i.test(key) &&
+      !/invoice|account/i.test(key) &&
+      v.length >= 4
+    )
+      found.add(v);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, typeof x === 'object' ? `${key}.${k}` : k);
   };
-  for (const f of fs.readdirSync(FIXTURES).filter((n) => n.endsWith('.json'))) walk((JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as CallFixture).payload.call);
+  for (const f of fs.readdirSync(FIXTURES).filter((n) => n.endsWith('.json')))
+    walk((JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as CallFixture).payload.call);
   return [...found];
 }
 
@@ -67,13 +75,18 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
   const post = (name: string, analysis: Json = {}) => postFixture(baseUrl, WEBHOOK_SECRET, name, analysis);
   const handle = (key: string): WorkflowHandle => client.workflow.getHandle(ids[key]);
   const exportHttp = (query: string) => fetch(`${baseUrl}/cases/export?${query}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-  const rangeQuery = (format: string) => `from=${new Date(started.getTime() - 60_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&format=${format}`;
+  const rangeQuery = (format: string) =>
+    `from=${new Date(started.getTime() - 60_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}&format=${format}`;
 
   before(async () => {
     const cliPath = ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
     dev = await startDevServer({ cliPath, port: await freePort(), namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
     sb = await startSandbox();
-    client = new Client({ connection: await Connection.connect({ address: dev.address }), namespace: NAMESPACE, dataConverter: testDataConverter() });
+    client = new Client({
+      connection: await Connection.connect({ address: dev.address }),
+      namespace: NAMESPACE,
+      dataConverter: testDataConverter(),
+    });
     const taskQueue = uniqueTaskQueue('export');
     const config = loadConfig({ TEMPORAL_ADDRESS: dev.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', SANDBOX_URL: sb.url });
     const connection = await NativeConnection.connect({ address: dev.address });
@@ -81,7 +94,13 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
       connection,
       namespace: NAMESPACE,
       taskQueue,
-      activities: caseActivities(config, { connection, dataConverter: testDataConverter(), identity: 'export-worker', connectors: sb.clients, decisionKey: DECISION_KEY }),
+      activities: caseActivities(config, {
+        connection,
+        dataConverter: testDataConverter(),
+        identity: 'export-worker',
+        connectors: sb.clients,
+        decisionKey: DECISION_KEY,
+      }),
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),
       shutdownGraceMs: 1000,
@@ -92,7 +111,17 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
       await running;
       await connection.close();
     };
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: 'export-test-slack-secret', apiToken: API_TOKEN, decisionKey: DECISION_KEY } });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        dialnexaWebhookSecret: WEBHOOK_SECRET,
+        slackSigningSecret: 'export-test-slack-secret',
+        apiToken: API_TOKEN,
+        decisionKey: DECISION_KEY,
+      },
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -105,12 +134,21 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     ids.rejected = await post('refund_request', { invoice_number: 'INV-1001', amount: '120.00' });
     ids.twoPerson = await post('refund_request', { invoice_number: 'INV-1001', amount: '1500.00' });
     // Inside policy on a paid invoice of an account that pays through Skyfire: a pay token, then the RefundReceipt.
-    ids.automated = await post('refund_request', { account_id: 'UMBRELLA-004', invoice_number: 'INV-4001', payment_id: '3004', amount: '25.00', customer_email: 'accounts@umbrella.example', payment_platform: 'skyfire' });
+    ids.automated = await post('refund_request', {
+      account_id: 'UMBRELLA-004',
+      invoice_number: 'INV-4001',
+      payment_id: '3004',
+      amount: '25.00',
+      customer_email: 'accounts@umbrella.example',
+      payment_platform: 'skyfire',
+    });
     ids.resend = await post('invoice_resend');
     ids.address = await post('billing_details_correction');
 
     await decide(handle('approved'), await waitForRequest(handle('approved')), APPROVER_1, 'approve');
-    await decide(handle('rejected'), await waitForRequest(handle('rejected')), APPROVER_2, 'reject', { reason: 'Call Priya Raman at +14155550134 first' });
+    await decide(handle('rejected'), await waitForRequest(handle('rejected')), APPROVER_2, 'reject', {
+      reason: 'Call Priya Raman at +14155550134 first',
+    });
     await decide(handle('twoPerson'), await waitForRequest(handle('twoPerson')), APPROVER_1, 'approve');
     await waitForState(handle('twoPerson'), (s) => s.decisions.length === 1, 30_000);
     for (const key of ['approved', 'rejected', 'automated']) await handle(key).result();
@@ -140,23 +178,36 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     assert.equal(approval.decidedById, APPROVER_1);
     assert.equal(approval.source, 'slack');
     assert.ok(approval.requestId);
-    assert.deepEqual([refund.amount, refund.amountMinor, refund.currency, refund.system, refund.decidedBy, refund.caseStatus], ['USD 450.00', 45000, 'USD', 'quickbooks', 'Dana Finance', 'completed']);
+    assert.deepEqual(
+      [refund.amount, refund.amountMinor, refund.currency, refund.system, refund.decidedBy, refund.caseStatus],
+      ['USD 450.00', 45000, 'USD', 'quickbooks', 'Dana Finance', 'completed'],
+    );
     assert.ok(refund.recordId && refund.recordsWritten.includes(`quickbooks/RefundReceipt/${refund.recordId}`), refund.recordsWritten);
     assert.ok(refund.at >= approval.at, 'the money moved after the approval');
-    assert.ok(approval.policyVersion && refund.policyVersion, 'decision and money movement name the policy version they were checked under');
+    assert.ok(
+      approval.policyVersion && refund.policyVersion,
+      'decision and money movement name the policy version they were checked under',
+    );
 
     assert.deepEqual(summary('rejected'), ['decision:reject:Rejected']);
     assert.equal(of('rejected')[0].caseStatus, 'rejected');
     assert.equal(of('rejected')[0].amount, 'USD 120.00');
 
     assert.deepEqual(summary('twoPerson'), ['decision:approve:Approved']);
-    assert.deepEqual([of('twoPerson')[0].executionStatus, of('twoPerson')[0].amount], ['RUNNING', 'USD 1,500.00'], 'a running case is read through its status query');
+    assert.deepEqual(
+      [of('twoPerson')[0].executionStatus, of('twoPerson')[0].amount],
+      ['RUNNING', 'USD 1,500.00'],
+      'a running case is read through its status query',
+    );
 
     assert.deepEqual(summary('automated'), ['money_movement:pay_token:recorded', 'money_movement:RefundReceipt:recorded']);
-    assert.deepEqual(of('automated').map((r) => [r.system, r.decidedBy, r.amount, r.accountId]), [
-      ['skyfire', 'policy', 'USD 25.00', 'UMBRELLA-004'],
-      ['quickbooks', 'policy', 'USD 25.00', 'UMBRELLA-004'],
-    ]);
+    assert.deepEqual(
+      of('automated').map((r) => [r.system, r.decidedBy, r.amount, r.accountId]),
+      [
+        ['skyfire', 'policy', 'USD 25.00', 'UMBRELLA-004'],
+        ['quickbooks', 'policy', 'USD 25.00', 'UMBRELLA-004'],
+      ],
+    );
 
     assert.deepEqual([...of('resend'), ...of('address')], [], 'cases without decisions or money have no rows');
     assert.equal(rows.length, 6);
@@ -171,10 +222,16 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     const lines = csv.trim().split('\n');
     assert.equal(lines[0].split(',')[0], 'caseId');
     assert.equal(lines.length, rows.length + 1);
-    assert.ok(lines.some((l) => l.includes('"USD 1,500.00",150000,USD')), 'a formatted amount with a comma is quoted');
+    assert.ok(
+      lines.some((l) => l.includes('"USD 1,500.00",150000,USD')),
+      'a formatted amount with a comma is quoted',
+    );
     const json = JSON.stringify(rows);
     const details = fixtureContactDetails();
-    assert.ok(details.includes('billing@acme.example') && details.includes('+14155550134') && details.includes('Priya Raman'), `the scan knows the fixtures' details: ${details.join(' | ')}`);
+    assert.ok(
+      details.includes('billing@acme.example') && details.includes('+14155550134') && details.includes('Priya Raman'),
+      `the scan knows the fixtures' details: ${details.join(' | ')}`,
+    );
     for (const detail of [...details, 'Call Priya Raman', 'accounts@umbrella.example']) {
       assert.ok(!csv.includes(detail), `CSV contains ${detail}`);
       assert.ok(!json.includes(detail), `JSON contains ${detail}`);
@@ -220,7 +277,10 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
       execFile(
         path.join(__dirname, '../../node_modules/.bin/tsx'),
         ['scripts/cases-export.ts', '--from', from, '--to', to, '--out', out],
-        { cwd: path.join(__dirname, '../..'), env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: dev.address, LOG_LEVEL: 'silent', ...testCodecEnv() } },
+        {
+          cwd: path.join(__dirname, '../..'),
+          env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: dev.address, LOG_LEVEL: 'silent', ...testCodecEnv() },
+        },
         (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, err: stderr }),
       ),
     );
@@ -228,7 +288,14 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     assert.match(run.err, new RegExp(`${rows.length} rows`));
     const http = await (await exportHttp(rangeQuery('csv'))).text();
     assert.deepEqual(fs.readFileSync(out, 'utf8').split('\n').slice(1).sort(), http.split('\n').slice(1).sort());
-    const bad = await new Promise<number>((resolve) => execFile(path.join(__dirname, '../../node_modules/.bin/tsx'), ['scripts/cases-export.ts', '--from', 'soon'], { cwd: path.join(__dirname, '../..') }, (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0)));
+    const bad = await new Promise<number>((resolve) =>
+      execFile(
+        path.join(__dirname, '../../node_modules/.bin/tsx'),
+        ['scripts/cases-export.ts', '--from', 'soon'],
+        { cwd: path.join(__dirname, '../..') },
+        (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0),
+      ),
+    );
     assert.equal(bad, 2);
   });
 
@@ -246,7 +313,10 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
       const got: ExportRow[] = [];
       for await (const r of exportRows(client, range, { queryTimeoutMs: 1000 })) got.push(r);
       const terminated = got.filter((r) => r.caseId === stopped);
-      assert.deepEqual(terminated.map((r) => [r.type, r.action, r.decidedBy, r.executionStatus]), [['decision', 'approve', 'Sam Ledger', 'TERMINATED']]);
+      assert.deepEqual(
+        terminated.map((r) => [r.type, r.action, r.decidedBy, r.executionStatus]),
+        [['decision', 'approve', 'Sam Ledger', 'TERMINATED']],
+      );
       const unreadable = got.filter((r) => r.caseId === orphan);
       assert.equal(unreadable.length, 1);
       assert.equal(unreadable[0].type, 'case_unreadable');

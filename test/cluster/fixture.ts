@@ -34,7 +34,9 @@ export async function mochaGlobalSetup(): Promise<void> {
     temporalCliPath: process.env.TEMPORAL_CLI_PATH,
     pathVar: process.env.PATH,
   });
-  console.log(`      cluster: ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.address} (UI ${cluster.uiUrl}, PostgreSQL ${cluster.postgres.port}, dir ${dir})`);
+  console.log(
+    `      cluster: ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.address} (UI ${cluster.uiUrl}, PostgreSQL ${cluster.postgres.port}, dir ${dir})`,
+  );
   // Ctrl-C during a run: take the cluster down instead of leaving server and database running.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void mochaGlobalTeardown().finally(() => process.exit(130)));
   // The shared test helpers connect to TEMPORAL_TEST_ADDRESS instead of starting a dev server.

@@ -21,14 +21,25 @@ export async function slackApprove(svc: ServiceHarness, apiUrl: string, callId: 
     type: 'block_actions',
     user: { id: userId, username: userId.toLowerCase() },
     container: { type: 'message', channel_id: 'C0FINANCE', message_ts: '1700000000.000100' },
-    actions: [{ action_id: 'approve', block_id: 'decision', type: 'button', value: encodeButtonValue({ w: refundWorkflowId(callId), r: requestId, a: 'approve' }) }],
+    actions: [
+      {
+        action_id: 'approve',
+        block_id: 'decision',
+        type: 'button',
+        value: encodeButtonValue({ w: refundWorkflowId(callId), r: requestId, a: 'approve' }),
+      },
+    ],
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   for (let attempt = 1; ; attempt++) {
     const ts = Math.floor(Date.now() / 1000);
     const res = await request(`${apiUrl}/slack/interactions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': svc.slackSignature(ts, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': svc.slackSignature(ts, body),
+      },
       body,
     }).catch((err: Error) => ({ status: 599, json: undefined, text: err.message }));
     if (res.status === 200 || attempt >= 40) return res;

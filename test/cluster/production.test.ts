@@ -67,7 +67,10 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const plan = Array.from({ length: n }, (_, i) => ({ callId: `call_${prefix}_${tag}_${i}`, skyfire: false }));
     planned.push(...plan);
     const answers = await Promise.all(plan.map((p, i) => deliver(refundCall(p.callId, { amount: '120.00' }), api(i))));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      plan.map(() => 202),
+    );
     const requests = await Promise.all(plan.map((p) => waitForPendingApproval(client, p.callId, 120_000)));
     return plan.map((p, i) => ({ ...p, requestId: (requests[i] as { requestId: string }).requestId }));
   }
@@ -100,13 +103,20 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
 
   async function approveAll(cases: { callId: string; requestId: string }[]) {
     const answers = await Promise.all(cases.map((c, i) => slackApprove(svc, api(i), c.callId, c.requestId)));
-    assert.deepEqual(answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.text.slice(0, 100)}`.trim()), cases.map(() => '200'));
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.text.slice(0, 100)}`.trim()),
+      cases.map(() => '200'),
+    );
   }
 
   async function expectCompleted(callIds: string[], timeoutMs = 6 * 60_000) {
     const results = await waitForCases(client, callIds, timeoutMs);
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    assert.deepEqual(
+      notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`),
+      [],
+      'every case completes',
+    );
     return results;
   }
 
@@ -132,17 +142,31 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const deliveries = size('CLUSTER_STORM_DELIVERIES', 4);
     const plan = Array.from({ length: calls }, (_, i) => ({ callId: `call_cstorm_${tag}_${i}`, skyfire: i % 4 === 3 }));
     planned.push(...plan);
-    const bodies = new Map(plan.map((p) => [p.callId, JSON.stringify(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' }))]));
+    const bodies = new Map(
+      plan.map((p) => [
+        p.callId,
+        JSON.stringify(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })),
+      ]),
+    );
     const sends = plan.flatMap((p) => Array.from({ length: deliveries }, (_, d) => ({ p, apiUrl: api(d) })));
     const started = Date.now();
     const answers = await Promise.all(sends.map(async (s) => ({ s, res: await deliver(bodies.get(s.p.callId) as string, s.apiUrl) })));
     assert.deepEqual([...new Set(answers.map((a) => a.res.status))], [202], JSON.stringify(answers.find((a) => a.res.status !== 202)?.res));
-    const starts = answers.flatMap((a) => (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'));
+    const starts = answers.flatMap((a) =>
+      (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'),
+    );
     assert.equal(starts.length, calls, 'exactly one delivery per call started its case');
     await approveWhenAsked(plan.map((p) => p.callId));
     await expectCompleted(plan.map((p) => p.callId));
-    const sum = summarize(moneyEffects(await svc.sandboxRecords(), plan.map((p) => p.callId)).filter((e) => e.callId));
-    figure(`cluster storm: ${calls} calls x ${deliveries} deliveries over 2 APIs -> ${starts.length} starts, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, all completed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const sum = summarize(
+      moneyEffects(
+        await svc.sandboxRecords(),
+        plan.map((p) => p.callId),
+      ).filter((e) => e.callId),
+    );
+    figure(
+      `cluster storm: ${calls} calls x ${deliveries} deliveries over 2 APIs -> ${starts.length} starts, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, all completed in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     assert.deepEqual(sum.duplicates, []);
     assert.equal(sum.byKind.refund_receipt, calls);
     assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length);
@@ -152,19 +176,30 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const cases = await waitingCases('capprove', size('CLUSTER_APPROVAL_CALLS', 6));
     await approveAll(cases);
     const results = await expectCompleted(cases.map((c) => c.callId));
-    for (const c of cases) assert.equal(results.get(c.callId)?.decisions.at(-1)?.actor.id, 'U0FIN0001', `${c.callId}: the Slack approval is in the audit trail`);
+    for (const c of cases)
+      assert.equal(results.get(c.callId)?.decisions.at(-1)?.actor.id, 'U0FIN0001', `${c.callId}: the Slack approval is in the audit trail`);
   });
 
   it('survives a worker SIGKILLed right after a QuickBooks refund was applied: the other worker finishes it, once', async () => {
-    const plan = Array.from({ length: size('CLUSTER_CRASH_CALLS', 6) }, (_, i) => ({ callId: `call_ccrash_${tag}_${i}`, skyfire: i % 3 === 1 }));
+    const plan = Array.from({ length: size('CLUSTER_CRASH_CALLS', 6) }, (_, i) => ({
+      callId: `call_ccrash_${tag}_${i}`,
+      skyfire: i % 3 === 1,
+    }));
     planned.push(...plan);
     // Slow every API a little so activities overlap, and make the next QuickBooks write apply but
     // never answer; the refunds (approved where the policy asks) run into it.
     const since = (await svc.sandboxRecords()).length;
     await svc.setFaults('all', { latencyMs: 250 });
     await svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
-    const answers = await Promise.all(plan.map((p, i) => deliver(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }), api(i))));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    const answers = await Promise.all(
+      plan.map((p, i) =>
+        deliver(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }), api(i)),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      plan.map(() => 202),
+    );
     const approving = approveWhenAsked(plan.map((p) => p.callId));
 
     // The write the sandbox applied but never answered: its activity is still running on one worker.
@@ -200,14 +235,25 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
 
     await expectCompleted(plan.map((p) => p.callId));
     const records = await svc.sandboxRecords();
-    const replays = records.filter((r) => isRefundWrite(r) && r.query.requestid === dropped?.query.requestid && r.seq > (dropped?.seq ?? 0) && !r.faulted);
+    const replays = records.filter(
+      (r) => isRefundWrite(r) && r.query.requestid === dropped?.query.requestid && r.seq > (dropped?.seq ?? 0) && !r.faulted,
+    );
     // Only this scenario's cases: the records hold the earlier scenarios' money too.
-    const effects = moneyEffects(records, plan.map((p) => p.callId)).filter((e) => e.callId);
+    const effects = moneyEffects(
+      records,
+      plan.map((p) => p.callId),
+    ).filter((e) => e.callId);
     const sum = summarize(effects);
-    figure(`cluster crash: ${plan.length} cases, worker pid ${victim.process.pid} SIGKILLed after refund write #${dropped.seq} was applied -> all completed on the other worker, lost write replayed ${replays.length}x (else found by the re-check), ${sum.duplicates.length} duplicates`);
+    figure(
+      `cluster crash: ${plan.length} cases, worker pid ${victim.process.pid} SIGKILLed after refund write #${dropped.seq} was applied -> all completed on the other worker, lost write replayed ${replays.length}x (else found by the re-check), ${sum.duplicates.length} duplicates`,
+    );
     // The surviving worker either replays the write with its requestid (QuickBooks answers the
     // first result) or finds it by the money path's re-check; either way it exists once.
-    assert.equal(effects.filter((e) => e.callId === lost.callId && e.kind === 'refund_receipt').length, 1, 'the refund whose answer was lost exists once in QuickBooks');
+    assert.equal(
+      effects.filter((e) => e.callId === lost.callId && e.kind === 'refund_receipt').length,
+      1,
+      'the refund whose answer was lost exists once in QuickBooks',
+    );
     assert.deepEqual(sum.duplicates, []);
     assert.equal(sum.byKind.refund_receipt, plan.length);
     assert.equal(sum.byKind.pay_token, plan.filter((p) => p.skyfire).length, 'one pay token per Skyfire-paid refund');
@@ -229,11 +275,17 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const downMs = Date.now() - killedAt;
     assert.equal((await deliver(lateBody, api(0))).status, 202, 'the redelivery after the restart is accepted');
     const after = await Promise.all(cases.map((c) => waitForPendingApproval(client, c.callId, 120_000)));
-    assert.deepEqual(after.map((a) => a.requestId), cases.map((c) => c.requestId), 'the same approval requests are still open');
+    assert.deepEqual(
+      after.map((a) => a.requestId),
+      cases.map((c) => c.requestId),
+      'the same approval requests are still open',
+    );
     await approveAll(cases);
     await approveWhenAsked([late.callId]);
     await expectCompleted([...cases.map((c) => c.callId), late.callId]);
-    figure(`cluster server restart: ${cases.length} waiting cases, temporal-server SIGKILLed and back after ${(downMs / 1000).toFixed(1)} s -> all approved and completed, late call redelivered after a 503`);
+    figure(
+      `cluster server restart: ${cases.length} waiting cases, temporal-server SIGKILLed and back after ${(downMs / 1000).toFixed(1)} s -> all approved and completed, late call redelivered after a 503`,
+    );
   });
 
   it('keeps waiting cases through a PostgreSQL crash and restart', async () => {
@@ -251,11 +303,16 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const downMs = Date.now() - started;
     assert.equal((await lateAnswer).status, 202, 'a call delivered during the outage is accepted once the database is back');
     const after = await Promise.all(cases.map((c) => waitForPendingApproval(client, c.callId, 120_000)));
-    assert.deepEqual(after.map((a) => a.requestId), cases.map((c) => c.requestId));
+    assert.deepEqual(
+      after.map((a) => a.requestId),
+      cases.map((c) => c.requestId),
+    );
     await approveAll(cases);
     await approveWhenAsked([late.callId]);
     await expectCompleted([...cases.map((c) => c.callId), late.callId]);
-    figure(`cluster PostgreSQL restart: ${cases.length} waiting cases, database down ${(downMs / 1000).toFixed(1)} s (immediate stop) -> all approved and completed, a call delivered during the outage started once`);
+    figure(
+      `cluster PostgreSQL restart: ${cases.length} waiting cases, database down ${(downMs / 1000).toFixed(1)} s (immediate stop) -> all approved and completed, a call delivered during the outage started once`,
+    );
   });
 
   it('moved the money of every case exactly once, lost none, and holds one workflow per call', async () => {
@@ -264,7 +321,9 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const sum = summarize(effects);
     // Case workflows only: the money path's per-customer lock workflows share the task queue.
     const onServer = (await listWorkflowIds(client, svc.taskQueue)).filter((id) => id.startsWith('case-'));
-    figure(`cluster ledger: ${ids.length} cases -> ${onServer.length} workflows, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, ${sum.unattributed} unattributed`);
+    figure(
+      `cluster ledger: ${ids.length} cases -> ${onServer.length} workflows, ${sum.byKind.refund_receipt} refund receipts, ${sum.byKind.pay_token} pay tokens, ${sum.duplicates.length} duplicates, ${sum.unattributed} unattributed`,
+    );
     assert.deepEqual(sum.duplicates, [], '0 duplicates');
     assert.equal(sum.unattributed, 0);
     assert.deepEqual([...casesWith(effects, 'refund_receipt')].sort(), [...ids].sort(), 'every case has its refund receipt: 0 lost');
@@ -296,7 +355,10 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     }
     // status 2 = WORKFLOW_EXECUTION_STATUS_COMPLETED
     assert.deepEqual(rows, planned.map((p) => `${refundWorkflowId(p.callId)}|2|completed`).sort());
-    const byCall = cluster.sql('temporal_visibility', `SELECT workflow_id FROM executions_visibility WHERE search_attributes->>'${callField}' = '${planned[0]?.callId}'`);
+    const byCall = cluster.sql(
+      'temporal_visibility',
+      `SELECT workflow_id FROM executions_visibility WHERE search_attributes->>'${callField}' = '${planned[0]?.callId}'`,
+    );
     assert.deepEqual(byCall, [refundWorkflowId(planned[0]?.callId as string)]);
   });
 });

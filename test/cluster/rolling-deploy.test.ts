@@ -40,7 +40,10 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
 
   before(async () => {
     fs.writeFileSync(v1Bundle, (await workflowBundle()).code);
-    const v2 = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/workflows-v2'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const v2 = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./fixtures/workflows-v2'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
     fs.writeFileSync(v2Bundle, v2.code);
     svc = new ServiceHarness({
       temporalAddress: testCluster().address,
@@ -62,7 +65,12 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     const deadline = Date.now() + 90_000;
     for (;;) {
       try {
-        await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: NAMESPACE, deploymentName, buildId, identity: 'rolling-deploy-test' });
+        await client.workflowService.setWorkerDeploymentCurrentVersion({
+          namespace: NAMESPACE,
+          deploymentName,
+          buildId,
+          identity: 'rolling-deploy-test',
+        });
         return;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`could not make ${deploymentName}:${buildId} current: ${(err as Error).message}`);
@@ -80,14 +88,19 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
   async function waitingRefunds(prefix: string, n: number) {
     const ids = Array.from({ length: n }, (_, i) => `call_${prefix}_${tag}_${i}`);
     const answers = await Promise.all(ids.map((id) => svc.postCall(refundCall(id, { amount: '120.00' }))));
-    assert.deepEqual(answers.map((a) => a.status), ids.map(() => 202));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      ids.map(() => 202),
+    );
     const requests = await Promise.all(ids.map((id) => waitForPendingApproval(client, id, 120_000)));
     return ids.map((callId, i) => ({ callId, requestId: (requests[i] as { requestId: string }).requestId }));
   }
 
   /** Running cases pinned to a build, as an operator checks before shutting it down. */
   async function runningOn(buildId: string): Promise<number> {
-    const { count } = await client.workflow.count(`TemporalWorkerDeploymentVersion = '${deploymentName}:${buildId}' AND ExecutionStatus = 'Running'`);
+    const { count } = await client.workflow.count(
+      `TemporalWorkerDeploymentVersion = '${deploymentName}:${buildId}' AND ExecutionStatus = 'Running'`,
+    );
     return count;
   }
 
@@ -96,13 +109,15 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     const v1Worker = await svc.startWorker({ WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: 'v1' }, v1Bundle);
     await setCurrentVersion('v1');
     const old = await waitingRefunds('deploy_old', 3);
-    for (const c of old) assert.deepEqual(await versionOf(c.callId), { buildId: 'v1', behavior: PINNED, memo: undefined }, `${c.callId} is pinned to v1`);
+    for (const c of old)
+      assert.deepEqual(await versionOf(c.callId), { buildId: 'v1', behavior: PINNED, memo: undefined }, `${c.callId} is pinned to v1`);
 
     // 2. v2 (changed refund workflow) joins the deployment and becomes current; v1 keeps running.
     await svc.startWorker({ WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: 'v2' }, v2Bundle);
     await setCurrentVersion('v2');
     const fresh = await waitingRefunds('deploy_new', 3);
-    for (const c of fresh) assert.deepEqual(await versionOf(c.callId), { buildId: 'v2', behavior: PINNED, memo: 'v2' }, `${c.callId} runs v2`);
+    for (const c of fresh)
+      assert.deepEqual(await versionOf(c.callId), { buildId: 'v2', behavior: PINNED, memo: 'v2' }, `${c.callId} runs v2`);
     for (const c of old) assert.equal((await versionOf(c.callId)).buildId, 'v1', `${c.callId} stays on v1 after the switch`);
     let pinnedToV1 = 0;
     for (let i = 0; i < 40 && pinnedToV1 !== old.length; i++) {
@@ -112,10 +127,19 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     assert.equal(pinnedToV1, old.length, 'visibility shows the waiting cases pinned to v1');
 
     // 3. The old cases are approved: v1 workers run them to the end. Then the new ones.
-    for (const c of [...old, ...fresh]) assert.equal((await slackApprove(svc, svc.apiUrl, c.callId, c.requestId)).status, 200, `${c.callId} approved`);
-    const results = await waitForCases(client, [...old, ...fresh].map((c) => c.callId), 5 * 60_000);
-    assert.deepEqual([...results.values()].map((s) => s.status), [...old, ...fresh].map(() => 'completed'));
-    for (const c of old) assert.deepEqual(await versionOf(c.callId), { buildId: 'v1', behavior: PINNED, memo: undefined }, `${c.callId} finished on v1`);
+    for (const c of [...old, ...fresh])
+      assert.equal((await slackApprove(svc, svc.apiUrl, c.callId, c.requestId)).status, 200, `${c.callId} approved`);
+    const results = await waitForCases(
+      client,
+      [...old, ...fresh].map((c) => c.callId),
+      5 * 60_000,
+    );
+    assert.deepEqual(
+      [...results.values()].map((s) => s.status),
+      [...old, ...fresh].map(() => 'completed'),
+    );
+    for (const c of old)
+      assert.deepEqual(await versionOf(c.callId), { buildId: 'v1', behavior: PINNED, memo: undefined }, `${c.callId} finished on v1`);
     for (const c of fresh) assert.equal((await versionOf(c.callId)).buildId, 'v2');
 
     // 4. v1 has drained: nothing runs on it any more, so its workers can go.
@@ -136,7 +160,12 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
     const dataConverter = createDataConverter(parseKeyringSpec(svc.codecKeys));
     const history = await client.workflow.getHandle(refundWorkflowId(old[0]?.callId as string)).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { codePath: v1Bundle }, dataConverter }, history);
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle: { codePath: v2Bundle }, dataConverter }, history), DeterminismViolationError);
-    figure(`rolling deploy: ${old.length} refunds waiting on v1 when v2 became current -> finished on v1 (their history does not replay on v2); ${fresh.length} new refunds ran v2; v1 drained and stopped; ${sum.duplicates.length} duplicates`);
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: { codePath: v2Bundle }, dataConverter }, history),
+      DeterminismViolationError,
+    );
+    figure(
+      `rolling deploy: ${old.length} refunds waiting on v1 when v2 became current -> finished on v1 (their history does not replay on v2); ${fresh.length} new refunds ran v2; v1 drained and stopped; ${sum.duplicates.length} duplicates`,
+    );
   });
 });

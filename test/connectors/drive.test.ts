@@ -31,7 +31,8 @@ describe('Google Drive connector', () => {
     const drive = sb.clients.drive;
     const [id] = await drive.generateIds(1);
     await sb.faults('drive', { dropNext: 1 });
-    const upload = () => drive.uploadFile({ id, name: 'evidence.txt', parentId: 'root', mimeType: 'text/plain', data: Buffer.from('facts') });
+    const upload = () =>
+      drive.uploadFile({ id, name: 'evidence.txt', parentId: 'root', mimeType: 'text/plain', data: Buffer.from('facts') });
     await rejectsWithType(upload(), 'TransientError');
     const retry = await upload();
     assert.equal(retry.existed, true);
@@ -44,13 +45,21 @@ describe('Google Drive connector', () => {
   it('classifies errors: unknown parent 404, unusable id 400, bad token 401, rate limits (429, and Google 403 rateLimitExceeded) retryable', async () => {
     const drive = sb.clients.drive;
     const [id] = await drive.generateIds(1);
-    await rejectsWithType(drive.createFolder({ id, name: 'x', parentId: 'no-such-folder' }), 'NotFoundError', (e) => assert.equal(e.code, 'notFound'));
+    await rejectsWithType(drive.createFolder({ id, name: 'x', parentId: 'no-such-folder' }), 'NotFoundError', (e) =>
+      assert.equal(e.code, 'notFound'),
+    );
     await rejectsWithType(drive.createFolder({ id: 'made-up-id', name: 'x', parentId: 'root' }), 'ValidationError');
     await rejectsWithType(new DriveClient({ ...sb.config.connectors.drive, token: 'bad' }).generateIds(1), 'AuthError');
     await sb.faults('drive', { rateLimitNext: 1 });
     await rejectsWithType(drive.generateIds(1), 'RateLimitedError', (e) => assert.equal(e.code, 'rateLimitExceeded'));
     // Google also signals rate limits as 403 with a reason; those must retry too.
-    assert.equal(describeGoogleError(403, { error: { code: 403, message: 'x', errors: [{ reason: 'userRateLimitExceeded' }] } }).kind, 'rate_limited');
-    assert.equal(describeGoogleError(403, { error: { code: 403, message: 'x', errors: [{ reason: 'insufficientFilePermissions' }] } }).kind, undefined);
+    assert.equal(
+      describeGoogleError(403, { error: { code: 403, message: 'x', errors: [{ reason: 'userRateLimitExceeded' }] } }).kind,
+      'rate_limited',
+    );
+    assert.equal(
+      describeGoogleError(403, { error: { code: 403, message: 'x', errors: [{ reason: 'insufficientFilePermissions' }] } }).kind,
+      undefined,
+    );
   });
 });

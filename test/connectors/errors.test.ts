@@ -66,7 +66,14 @@ describe('connector error classification (against the sandbox)', () => {
   });
 
   it('lists exactly the permanent error types as non-retryable', () => {
-    assert.deepEqual([...NON_RETRYABLE_CONNECTOR_ERRORS].sort(), ['AuthError', 'BusinessRuleError', 'InsufficientFundsError', 'NotFoundError', 'UnverifiedRecipientError', 'ValidationError']);
+    assert.deepEqual([...NON_RETRYABLE_CONNECTOR_ERRORS].sort(), [
+      'AuthError',
+      'BusinessRuleError',
+      'InsufficientFundsError',
+      'NotFoundError',
+      'UnverifiedRecipientError',
+      'ValidationError',
+    ]);
     assert.ok(!NON_RETRYABLE_CONNECTOR_ERRORS.includes('RateLimitedError' as never));
   });
 

@@ -4,7 +4,12 @@ import { buildMime, GmailClient } from '../../src/connectors/gmail';
 
 describe('Gmail connector', () => {
   let sb: TestSandbox;
-  const email = (id: string) => ({ to: 'billing@acme.example', subject: 'Your invoice — INV-1001', text: 'Hello,\nyour invoice is attached.', messageId: `${id}@example.com` });
+  const email = (id: string) => ({
+    to: 'billing@acme.example',
+    subject: 'Your invoice — INV-1001',
+    text: 'Hello,\nyour invoice is attached.',
+    messageId: `${id}@example.com`,
+  });
   before(async () => {
     sb = await startSandbox();
   });
@@ -36,10 +41,13 @@ describe('Gmail connector', () => {
     const sendPosts = async () => (await sb.records('gmail', (r) => r.path.endsWith('/drafts/send'))).length;
     await sb.faults('gmail', { dropNext: 0 });
     // Drop only drafts.send (the second POST): let the create through first.
-    const first = sb.clients.gmail.sendOnce(email('m3'), { reference: 'DN-ref-m3-0001', onDraft: async (id) => {
-      kept = id;
-      await sb.faults('gmail', { dropNext: 1 });
-    } });
+    const first = sb.clients.gmail.sendOnce(email('m3'), {
+      reference: 'DN-ref-m3-0001',
+      onDraft: async (id) => {
+        kept = id;
+        await sb.faults('gmail', { dropNext: 1 });
+      },
+    });
     await rejectsWithType(first, 'TransientError');
     assert.ok(kept);
     assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 1, 'Gmail did send it');
@@ -61,10 +69,19 @@ describe('Gmail connector', () => {
 
   it('refuses to send again when a kept draft is gone and Sent does not show it (fail safe, never a second email)', async () => {
     const { draftId } = await sb.clients.gmail.createDraft({ ...email('m4'), text: 'other text' });
-    const res = await fetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${draftId}`, { method: 'DELETE', headers: { authorization: 'Bearer sandbox-google-token' } });
+    const res = await fetch(`${sb.url}/gmail/gmail/v1/users/me/drafts/${draftId}`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer sandbox-google-token' },
+    });
     assert.equal(res.status, 204);
-    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId, awaitSentIndex: true }), 'TransientError', (e) => assert.equal(e.code, 'draftGone'));
-    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId }), 'BusinessRuleError', (e) => assert.equal(e.code, 'draftGone'));
+    await rejectsWithType(
+      sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId, awaitSentIndex: true }),
+      'TransientError',
+      (e) => assert.equal(e.code, 'draftGone'),
+    );
+    await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'DN-ref-m4-0001', draftId }), 'BusinessRuleError', (e) =>
+      assert.equal(e.code, 'draftGone'),
+    );
     assert.equal(((await sb.control('/gmail/sent')) as unknown[]).length, 0);
     await rejectsWithType(sb.clients.gmail.sendOnce(email('m4'), { reference: 'bad ref' }), 'ValidationError');
   });

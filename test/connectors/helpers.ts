@@ -32,7 +32,10 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ SANDBOX_URL: url, LOG_LEVEL: 'silent', SKYFIRE_CHARGE_POLL_INTERVAL: '1s', ...env });
   const clients = createConnectors(config.connectors, { timeoutMs: 5000 });
   const control = async (path: string, body?: unknown) => {
-    const res = await fetch(`${url}/_sandbox${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(
+      `${url}/_sandbox${path}`,
+      body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -61,7 +64,18 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Te
 }
 
 /** Asserts that `p` rejects with an error of the given type name (`ApplicationFailure.type`). */
-export async function rejectsWithType(p: Promise<unknown>, type: string, check?: (err: { type?: string; nonRetryable?: boolean; nextRetryDelay?: unknown; code?: string; status?: number; message: string }) => void): Promise<void> {
+export async function rejectsWithType(
+  p: Promise<unknown>,
+  type: string,
+  check?: (err: {
+    type?: string;
+    nonRetryable?: boolean;
+    nextRetryDelay?: unknown;
+    code?: string;
+    status?: number;
+    message: string;
+  }) => void,
+): Promise<void> {
   try {
     await p;
   } catch (err) {

@@ -34,10 +34,21 @@ describe('HubSpot phone search, record links, dependencies', () => {
   });
 
   it('the sandbox matches whole tokens, as HubSpot search does: digits inside "+1 415 555 0101" are not a token', async () => {
-    const raw = await sb.clients.hubspot.search('contacts', [[{ propertyName: 'phone', operator: 'CONTAINS_TOKEN', value: '*4155550101' }]], ['phone']);
+    const raw = await sb.clients.hubspot.search(
+      'contacts',
+      [[{ propertyName: 'phone', operator: 'CONTAINS_TOKEN', value: '*4155550101' }]],
+      ['phone'],
+    );
     assert.deepEqual(raw, []);
-    const token = await sb.clients.hubspot.search('contacts', [[{ propertyName: 'phone', operator: 'CONTAINS_TOKEN', value: '0101' }]], ['phone']);
-    assert.deepEqual(token.map((c) => c.id), ['501']);
+    const token = await sb.clients.hubspot.search(
+      'contacts',
+      [[{ propertyName: 'phone', operator: 'CONTAINS_TOKEN', value: '0101' }]],
+      ['phone'],
+    );
+    assert.deepEqual(
+      token.map((c) => c.id),
+      ['501'],
+    );
   });
 
   it('links records with HUBSPOT_PORTAL_ID, and builds no link to the real HubSpot without it', () => {
@@ -51,7 +62,11 @@ describe('HubSpot phone search, record links, dependencies', () => {
 
   it('a new note is invisible to search while HubSpot indexes it (when a lag is set)', async () => {
     await sb.control('/hubspot/search-lag', { ms: 300 });
-    const note = await sb.clients.hubspot.createEngagement('notes', { hs_timestamp: new Date().toISOString(), hs_note_body: 'x [ref:lag1]' }, [{ id: '501', typeId: 202 }]);
+    const note = await sb.clients.hubspot.createEngagement(
+      'notes',
+      { hs_timestamp: new Date().toISOString(), hs_note_body: 'x [ref:lag1]' },
+      [{ id: '501', typeId: 202 }],
+    );
     assert.equal(await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1'), undefined);
     await new Promise((r) => setTimeout(r, 350));
     assert.equal((await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1'))?.id, note.id);
@@ -59,13 +74,17 @@ describe('HubSpot phone search, record links, dependencies', () => {
 
   it('runtime dependencies are what src imports; the vendor SDKs used only by tests are devDependencies', () => {
     const root = path.join(__dirname, '..', '..');
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const imported = new Set<string>();
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/(?:from|import\()\s*'((?:@[^/']+\/)?[^./'][^/']*)/g)) imported.add(m[1]);
+        else if (p.endsWith('.ts'))
+          for (const m of fs.readFileSync(p, 'utf8').matchAll(/(?:from|import\()\s*'((?:@[^/']+\/)?[^./'][^/']*)/g)) imported.add(m[1]);
       }
     };
     walk(path.join(root, 'src'));
@@ -73,7 +92,8 @@ describe('HubSpot phone search, record links, dependencies', () => {
     assert.deepEqual(unused, [], 'runtime dependencies nothing in src imports');
     const devInSrc = Object.keys(pkg.devDependencies).filter((d) => imported.has(d) && !d.startsWith('@types/'));
     assert.deepEqual(devInSrc, [], 'src imports a devDependency');
-    for (const sdk of ['@hubspot/api-client', 'node-quickbooks', 'node-zendesk', '@googleapis/gmail', '@googleapis/drive']) assert.ok(pkg.devDependencies[sdk], `${sdk} is a devDependency`);
+    for (const sdk of ['@hubspot/api-client', 'node-quickbooks', 'node-zendesk', '@googleapis/gmail', '@googleapis/drive'])
+      assert.ok(pkg.devDependencies[sdk], `${sdk} is a devDependency`);
     assert.ok(pkg.dependencies['@slack/web-api'], 'the Slack connector uses @slack/web-api at run time');
   });
 });

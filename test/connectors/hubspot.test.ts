@@ -32,13 +32,19 @@ describe('HubSpot connector', () => {
   });
 
   it('adds a note associated with the contact, findable by its marker', async () => {
-    const note = await sb.clients.hubspot.createEngagement('notes', { hs_timestamp: new Date().toISOString(), hs_note_body: 'Promise to pay [ref:abc123]' }, [{ id: '505', typeId: 202 }]);
+    const note = await sb.clients.hubspot.createEngagement(
+      'notes',
+      { hs_timestamp: new Date().toISOString(), hs_note_body: 'Promise to pay [ref:abc123]' },
+      [{ id: '505', typeId: 202 }],
+    );
     assert.equal((await sb.clients.hubspot.findEngagementByMarker('notes', 'abc123'))?.id, note.id);
   });
 
   it('classifies errors: 404 OBJECT_NOT_FOUND, 400 VALIDATION_ERROR, 401 auth, 429 rate limit', async () => {
     await rejectsWithType(sb.clients.hubspot.getOwner('1'), 'NotFoundError', (e) => assert.equal(e.code, 'OBJECT_NOT_FOUND'));
-    await rejectsWithType(sb.clients.hubspot.createEngagement('notes', { hs_note_body: 'no timestamp' }, []), 'ValidationError', (e) => assert.equal(e.code, 'VALIDATION_ERROR'));
+    await rejectsWithType(sb.clients.hubspot.createEngagement('notes', { hs_note_body: 'no timestamp' }, []), 'ValidationError', (e) =>
+      assert.equal(e.code, 'VALIDATION_ERROR'),
+    );
     const bad = new HubSpotClient({ ...sb.config.connectors.hubspot, token: 'nope' });
     await rejectsWithType(bad.getOwner('9001'), 'AuthError');
     await sb.faults('hubspot', { rateLimitNext: 1, retryAfterSeconds: 1 });
@@ -72,10 +78,18 @@ describe('HubSpot connector', () => {
     it('creates a note with an association and sees HubSpot-shaped errors', async () => {
       const note = await sdk.crm.objects.notes.basicApi.create({
         properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'Collections note' },
-        associations: [{ to: { id: '505' }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 202 }] }],
+        associations: [
+          {
+            to: { id: '505' },
+            types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 202 }],
+          },
+        ],
       });
       assert.ok(note.id);
-      await assert.rejects(sdk.crm.owners.ownersApi.getById(1), (err: { code?: number; body?: { category?: string } }) => err.code === 404 && err.body?.category === 'OBJECT_NOT_FOUND');
+      await assert.rejects(
+        sdk.crm.owners.ownersApi.getById(1),
+        (err: { code?: number; body?: { category?: string } }) => err.code === 404 && err.body?.category === 'OBJECT_NOT_FOUND',
+      );
       const notes = (await sb.control('/hubspot/objects/notes')) as { associations: Record<string, string[]> }[];
       assert.deepEqual(notes[0].associations.contacts, ['505']);
     });

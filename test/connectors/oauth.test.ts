@@ -31,7 +31,13 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
   let dir: string;
   const connect = async () => ((await sb.control('/intuit-oauth/connect', {})) as { refresh_token: string }).refresh_token;
   const ttl = (seconds: number) => sb.control('/intuit-oauth/settings', { accessTokenTtlSeconds: seconds });
-  const stats = async () => (await sb.control('/intuit-oauth/stats')) as { intuitRefreshes: number; intuitInvalidGrants: number; expiredRejected: number; googleTokens: number };
+  const stats = async () =>
+    (await sb.control('/intuit-oauth/stats')) as {
+      intuitRefreshes: number;
+      intuitInvalidGrants: number;
+      expiredRejected: number;
+      googleTokens: number;
+    };
   const qboEnv = (refreshToken: string) => ({
     SANDBOX_URL: sb.url,
     LOG_LEVEL: 'silent',
@@ -57,23 +63,41 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
 
   describe('the sandbox token endpoints, driven by the vendors’ clients', () => {
     it('Intuit (intuit-oauth): each refresh rotates the refresh token and the old one is refused with invalid_grant', async () => {
-      const client = new OAuthClient({ clientId: SANDBOX_INTUIT_APP.clientId, clientSecret: SANDBOX_INTUIT_APP.clientSecret, environment: 'sandbox', redirectUri: 'http://localhost/cb' });
+      const client = new OAuthClient({
+        clientId: SANDBOX_INTUIT_APP.clientId,
+        clientSecret: SANDBOX_INTUIT_APP.clientSecret,
+        environment: 'sandbox',
+        redirectUri: 'http://localhost/cb',
+      });
       (OAuthClient as unknown as { tokenEndpoint: string }).tokenEndpoint = `${sb.url}/intuit-oauth/oauth2/v1/tokens/bearer`;
       const first = await connect();
       const res = await client.refreshUsingToken(first);
-      const token = res.getJson() as { access_token: string; refresh_token: string; expires_in: number; x_refresh_token_expires_in: number; token_type: string };
+      const token = res.getJson() as {
+        access_token: string;
+        refresh_token: string;
+        expires_in: number;
+        x_refresh_token_expires_in: number;
+        token_type: string;
+      };
       assert.equal(token.token_type, 'bearer');
       assert.equal(token.expires_in, 3600);
       assert.ok(token.x_refresh_token_expires_in > 0);
       assert.notEqual(token.refresh_token, first, 'a new refresh token');
-      await assert.rejects(client.refreshUsingToken(first), (err: Error & { error?: string; authResponse?: { json?: { error?: string } } }) => {
-        assert.match(JSON.stringify({ m: err.message, e: err.error, j: err.authResponse?.json }), /invalid_grant/);
-        return true;
-      });
+      await assert.rejects(
+        client.refreshUsingToken(first),
+        (err: Error & { error?: string; authResponse?: { json?: { error?: string } } }) => {
+          assert.match(JSON.stringify({ m: err.message, e: err.error, j: err.authResponse?.json }), /invalid_grant/);
+          return true;
+        },
+      );
       // The new token reads QuickBooks; a made-up one is a 401 in QuickBooks' own fault shape.
-      const ok = await fetch(`${sb.url}/quickbooks/v3/company/9130350000000001/invoice/1001?minorversion=75`, { headers: { authorization: `Bearer ${token.access_token}`, accept: 'application/json' } });
+      const ok = await fetch(`${sb.url}/quickbooks/v3/company/9130350000000001/invoice/1001?minorversion=75`, {
+        headers: { authorization: `Bearer ${token.access_token}`, accept: 'application/json' },
+      });
       assert.equal(ok.status, 200);
-      const bad = await fetch(`${sb.url}/quickbooks/v3/company/9130350000000001/invoice/1001`, { headers: { authorization: 'Bearer sbx-intuit-at-made-up', accept: 'application/json' } });
+      const bad = await fetch(`${sb.url}/quickbooks/v3/company/9130350000000001/invoice/1001`, {
+        headers: { authorization: 'Bearer sbx-intuit-at-made-up', accept: 'application/json' },
+      });
       assert.equal(bad.status, 401);
       assert.equal(((await bad.json()) as { fault: { error: { code: string }[] } }).fault.error[0].code, '3200');
     });
@@ -81,20 +105,40 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
     it('Google (google-auth-library): a service account JWT with sub needs domain-wide delegation; a user refresh token works without rotation', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const clientEmail = `bot-${randomBytes(3).toString('hex')}@proj.iam.gserviceaccount.com`;
-      await sb.control('/google-oauth/service-accounts', { clientEmail, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), delegatedScopes: GOOGLE_SCOPES.gmail });
+      await sb.control('/google-oauth/service-accounts', {
+        clientEmail,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+        delegatedScopes: GOOGLE_SCOPES.gmail,
+      });
       const transporter = new gaxios.Gaxios();
-      transporter.interceptors.request.add({ resolved: async (c) => (String(c.url) === GOOGLE_TOKEN_AUDIENCE ? { ...c, url: new URL(`${sb.url}/google-oauth/token`) } : c) });
+      transporter.interceptors.request.add({
+        resolved: async (c) => (String(c.url) === GOOGLE_TOKEN_AUDIENCE ? { ...c, url: new URL(`${sb.url}/google-oauth/token`) } : c),
+      });
       const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const jwt = new JWT({ email: clientEmail, key, scopes: GOOGLE_SCOPES.gmail, subject: 'billing@example.com', transporter });
       const creds = await jwt.authorize();
       assert.match(String(creds.access_token), /^sbx-google-at-/);
       const drive = new JWT({ email: clientEmail, key, scopes: GOOGLE_SCOPES.drive, subject: 'billing@example.com', transporter });
       await assert.rejects(drive.authorize(), /unauthorized_client/, 'drive scope was not delegated');
-      const forged = new JWT({ email: clientEmail, key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), scopes: GOOGLE_SCOPES.gmail, transporter });
+      const forged = new JWT({
+        email: clientEmail,
+        key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        scopes: GOOGLE_SCOPES.gmail,
+        transporter,
+      });
       await assert.rejects(forged.authorize(), /invalid_grant/, 'a key Google does not hold');
 
-      const { refresh_token } = (await sb.control('/google-oauth/users', { clientId: 'cid', clientSecret: 'csecret', scopes: GOOGLE_SCOPES.drive })) as { refresh_token: string };
-      const user = new UserRefreshClient({ clientId: 'cid', clientSecret: 'csecret', refreshToken: refresh_token, endpoints: { oauth2TokenUrl: `${sb.url}/google-oauth/token` } });
+      const { refresh_token } = (await sb.control('/google-oauth/users', {
+        clientId: 'cid',
+        clientSecret: 'csecret',
+        scopes: GOOGLE_SCOPES.drive,
+      })) as { refresh_token: string };
+      const user = new UserRefreshClient({
+        clientId: 'cid',
+        clientSecret: 'csecret',
+        refreshToken: refresh_token,
+        endpoints: { oauth2TokenUrl: `${sb.url}/google-oauth/token` },
+      });
       const { token } = await user.getAccessToken();
       const list = await fetch(`${sb.url}/drive/drive/v3/files/generateIds?count=1`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(list.status, 200);
@@ -120,8 +164,20 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
       const store = new TokenStore(dir, keyring());
       const rt = await connect();
       // A state whose access token the API does not know (revoked, or expired early), with the real refresh token.
-      store.write('quickbooks', { accessToken: 'sbx-intuit-at-revoked', expiresAt: Date.now() + 3_600_000, obtainedAt: Date.now(), refreshToken: rt, seed: 'x' });
-      const cfg = { kind: 'intuit' as const, tokenUrl: `${sb.url}/intuit-oauth/oauth2/v1/tokens/bearer`, clientId: SANDBOX_INTUIT_APP.clientId, clientSecret: SANDBOX_INTUIT_APP.clientSecret, refreshToken: rt };
+      store.write('quickbooks', {
+        accessToken: 'sbx-intuit-at-revoked',
+        expiresAt: Date.now() + 3_600_000,
+        obtainedAt: Date.now(),
+        refreshToken: rt,
+        seed: 'x',
+      });
+      const cfg = {
+        kind: 'intuit' as const,
+        tokenUrl: `${sb.url}/intuit-oauth/oauth2/v1/tokens/bearer`,
+        clientId: SANDBOX_INTUIT_APP.clientId,
+        clientSecret: SANDBOX_INTUIT_APP.clientSecret,
+        refreshToken: rt,
+      };
       let minted = 0;
       const mint = intuitMinter(cfg);
       const source = new RefreshingTokenSource('quickbooks', store, 'seed', async (c) => (minted++, mint(c)));
@@ -153,7 +209,10 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
       const seed = await connect();
       const ring = keyring();
       // Separate client sets = separate in-memory caches, sharing only the folder, as worker processes do.
-      const workers = Array.from({ length: 4 }, () => createConnectors(loadConfig(qboEnv(seed)).connectors, { keyring: ring, timeoutMs: 5000 }).quickbooks);
+      const workers = Array.from(
+        { length: 4 },
+        () => createConnectors(loadConfig(qboEnv(seed)).connectors, { keyring: ring, timeoutMs: 5000 }).quickbooks,
+      );
       const before = await stats();
       for (let round = 0; round < 3; round++) {
         await Promise.all(workers.flatMap((q) => [q.get('Invoice', '1001'), q.get('Invoice', '1002')]));
@@ -161,20 +220,29 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
       }
       const after = await stats();
       assert.equal(after.intuitInvalidGrants, before.intuitInvalidGrants, 'no process used a refresh token another had rotated away');
-      assert.ok(after.intuitRefreshes - before.intuitRefreshes <= 4, `one refresh per expiry, not one per process (${after.intuitRefreshes - before.intuitRefreshes})`);
+      assert.ok(
+        after.intuitRefreshes - before.intuitRefreshes <= 4,
+        `one refresh per expiry, not one per process (${after.intuitRefreshes - before.intuitRefreshes})`,
+      );
 
       // The seed itself is dead now (rotated on the first refresh): a restarted process must use the stored one.
       const stored = fs.readFileSync(path.join(dir, 'quickbooks.token'), 'utf8');
       const state = new TokenStore(dir, ring).read('quickbooks');
       assert.ok(state?.refreshToken && state.refreshToken !== seed);
-      assert.ok(!stored.includes(state.refreshToken) && !stored.includes(state.accessToken) && !stored.includes(seed), 'the file holds no token in plain text');
+      assert.ok(
+        !stored.includes(state.refreshToken) && !stored.includes(state.accessToken) && !stored.includes(seed),
+        'the file holds no token in plain text',
+      );
       await sleep(1100);
       const restarted = createConnectors(loadConfig(qboEnv(seed)).connectors, { keyring: ring, timeoutMs: 5000 }).quickbooks;
       assert.equal((await restarted.get<{ Id: string }>('Invoice', '1001')).Id, '1001');
       await assert.rejects(
         fetch(`${sb.url}/intuit-oauth/oauth2/v1/tokens/bearer`, {
           method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from(`${SANDBOX_INTUIT_APP.clientId}:${SANDBOX_INTUIT_APP.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            authorization: `Basic ${Buffer.from(`${SANDBOX_INTUIT_APP.clientId}:${SANDBOX_INTUIT_APP.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: seed }),
         }).then(async (r) => {
           if (r.status === 400) throw new Error(((await r.json()) as { error: string }).error);
@@ -190,14 +258,22 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
       await ttl(1);
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const clientEmail = `svc-${randomBytes(3).toString('hex')}@proj.iam.gserviceaccount.com`;
-      await sb.control('/google-oauth/service-accounts', { clientEmail, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), delegatedScopes: [...GOOGLE_SCOPES.gmail, ...GOOGLE_SCOPES.drive] });
+      await sb.control('/google-oauth/service-accounts', {
+        clientEmail,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+        delegatedScopes: [...GOOGLE_SCOPES.gmail, ...GOOGLE_SCOPES.drive],
+      });
       const config = loadConfig({
         SANDBOX_URL: sb.url,
         LOG_LEVEL: 'silent',
         CREDENTIALS_DIR: dir,
         GMAIL_API_BASE_URL: `${sb.url}/gmail`,
         DRIVE_API_BASE_URL: `${sb.url}/drive`,
-        GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ type: 'service_account', client_email: clientEmail, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) }),
+        GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({
+          type: 'service_account',
+          client_email: clientEmail,
+          private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        }),
         GOOGLE_OAUTH_TOKEN_URL: `${sb.url}/google-oauth/token`,
       });
       assert.equal(config.connectors.drive.oauth?.kind, 'google-service-account');

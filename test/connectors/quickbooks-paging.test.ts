@@ -12,7 +12,10 @@ import { QBO_REALM } from '../../src/sandbox/systems/quickbooks';
 describe('QuickBooks paging, faults and concurrency', () => {
   let sb: TestSandbox;
   const qboUrl = () => `${sb.url}/quickbooks/v3/company/${QBO_REALM}`;
-  const rawQuery = (query: string, token = 'sandbox-qbo-access-token') => fetch(`${qboUrl()}/query?query=${encodeURIComponent(query)}&minorversion=75`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+  const rawQuery = (query: string, token = 'sandbox-qbo-access-token') =>
+    fetch(`${qboUrl()}/query?query=${encodeURIComponent(query)}&minorversion=75`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
   before(async () => {
     sb = await startSandbox();
   });
@@ -25,7 +28,13 @@ describe('QuickBooks paging, faults and concurrency', () => {
     assert.equal(all.length, 1507);
     assert.equal(new Set(all.map((c) => c.Id)).size, 1507, 'no row twice across pages');
     const queries = (await sb.records('quickbooks', (r) => r.path.endsWith('/query'))).map((r) => String(r.query.query));
-    assert.deepEqual(queries.map((q) => /startposition (\d+) maxresults (\d+)$/.exec(q)?.slice(1)), [['1', '1000'], ['1001', '1000']]);
+    assert.deepEqual(
+      queries.map((q) => /startposition (\d+) maxresults (\d+)$/.exec(q)?.slice(1)),
+      [
+        ['1', '1000'],
+        ['1001', '1000'],
+      ],
+    );
     // A cap below the total stops early, with the right page size.
     assert.equal((await sb.clients.quickbooks.query<QboCustomer>('Customer', {}, 1200)).length, 1200);
   });
@@ -34,7 +43,7 @@ describe('QuickBooks paging, faults and concurrency', () => {
     await sb.control('/quickbooks/customers/bulk', { count: 30 });
     const body = async (q: string) => ((await (await rawQuery(q)).json()) as { QueryResponse: Record<string, unknown> }).QueryResponse;
     assert.equal((await body('SELECT COUNT(*) FROM Customer')).totalCount, 37);
-    const page = await body("select * from Customer where Active = true orderby DisplayName desc startposition 3 maxresults 5");
+    const page = await body('select * from Customer where Active = true orderby DisplayName desc startposition 3 maxresults 5');
     assert.equal((page.Customer as unknown[]).length, 5);
     assert.equal(page.startPosition, 3);
     assert.equal(((await body("select * from Customer where DisplayName in ('Acme Corp', 'Hooli')")).Customer as unknown[]).length, 2);
@@ -44,7 +53,11 @@ describe('QuickBooks paging, faults and concurrency', () => {
     await sb.control('/quickbooks/customers/bulk', { count: 1200 });
     assert.equal(((await body('select * from Customer')).Customer as unknown[]).length, 100);
     assert.equal(((await body('select * from Customer maxresults 5000')).Customer as unknown[]).length, 1000);
-    for (const bad of ["select * from Customer where DisplayName = 'a' or DisplayName = 'b'", 'select * from Customer startposition 0', 'delete from Customer']) {
+    for (const bad of [
+      "select * from Customer where DisplayName = 'a' or DisplayName = 'b'",
+      'select * from Customer startposition 0',
+      'delete from Customer',
+    ]) {
       const res = await rawQuery(bad);
       assert.equal(res.status, 400, bad);
       assert.equal(((await res.json()) as { Fault: { Error: { code: string }[] } }).Fault.Error[0].code, '4000');
@@ -68,7 +81,7 @@ describe('QuickBooks paging, faults and concurrency', () => {
     assert.equal(await acts.getCustomer({ accountId: 'NOBODY-1' }), null);
   });
 
-  it('reads the gateway\'s lower-case fault bodies: 401 code 3200 and 403 code 3100 are AuthError', async () => {
+  it("reads the gateway's lower-case fault bodies: 401 code 3200 and 403 code 3100 are AuthError", async () => {
     const bad = new QuickBooksClient({ ...sb.config.connectors.quickbooks, token: 'expired' });
     await rejectsWithType(bad.get('Invoice', '1001'), 'AuthError', (e) => {
       assert.equal(e.code, '3200');
@@ -79,10 +92,30 @@ describe('QuickBooks paging, faults and concurrency', () => {
   });
 
   it('classifies throttling by code 3001 in JSON or XML, also when it comes as a 403, with the documented 60 s wait', () => {
-    const xml = (status: number) => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=${status}</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>`;
-    for (const status of [429, 403]) assert.deepEqual(describeQuickBooksError(status, xml(status)), { code: '3001', message: `SERVICE: message=ThrottleExceeded; errorCode=003001; statusCode=${status}`, kind: 'rate_limited', retryAfterMs: 60_000 });
-    assert.equal(describeQuickBooksError(403, { fault: { error: [{ message: 'message=ThrottleExceeded; errorCode=003001; statusCode=403', code: '003001' }], type: 'SERVICE' } }).kind, 'rate_limited');
-    assert.equal(describeQuickBooksError(401, { fault: { error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', code: '3200' }], type: 'AUTHENTICATION' } }).code, '3200');
+    const xml = (status: number) =>
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=${status}</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>`;
+    for (const status of [429, 403])
+      assert.deepEqual(describeQuickBooksError(status, xml(status)), {
+        code: '3001',
+        message: `SERVICE: message=ThrottleExceeded; errorCode=003001; statusCode=${status}`,
+        kind: 'rate_limited',
+        retryAfterMs: 60_000,
+      });
+    assert.equal(
+      describeQuickBooksError(403, {
+        fault: { error: [{ message: 'message=ThrottleExceeded; errorCode=003001; statusCode=403', code: '003001' }], type: 'SERVICE' },
+      }).kind,
+      'rate_limited',
+    );
+    assert.equal(
+      describeQuickBooksError(401, {
+        fault: {
+          error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', code: '3200' }],
+          type: 'AUTHENTICATION',
+        },
+      }).code,
+      '3200',
+    );
     const generalAuth = `<IntuitResponse><Fault type="AuthenticationFault"><Error code="100"><Message>General Authentication Error</Message></Error></Fault></IntuitResponse>`;
     assert.equal(describeQuickBooksError(401, generalAuth).kind, 'auth');
   });
@@ -105,8 +138,13 @@ describe('QuickBooks paging, faults and concurrency', () => {
     assert.equal(direct.filter((r) => r.status === 429).length, 4, 'the sandbox enforces the documented limit');
     await sb.faults('quickbooks', { latencyMs: 150 });
     const before = (await sb.records('quickbooks')).length;
-    const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => sb.clients.quickbooks.get('Invoice', ['1001', '2001', '3001'][i % 3])));
-    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message), []);
+    const results = await Promise.allSettled(
+      Array.from({ length: 25 }, (_, i) => sb.clients.quickbooks.get('Invoice', ['1001', '2001', '3001'][i % 3])),
+    );
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message),
+      [],
+    );
     assert.equal((await sb.records('quickbooks')).slice(before).filter((r) => r.status === 429).length, 0);
   });
 

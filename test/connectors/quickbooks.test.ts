@@ -4,7 +4,12 @@ import { QuickBooksClient, qboRequestId, type QboCustomer, type QboInvoice, type
 
 describe('QuickBooks connector', () => {
   let sb: TestSandbox;
-  const line = { Amount: 25, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1' } }, Description: 'Refund for INV-1001' };
+  const line = {
+    Amount: 25,
+    DetailType: 'SalesItemLineDetail',
+    SalesItemLineDetail: { ItemRef: { value: '1' } },
+    Description: 'Refund for INV-1001',
+  };
   before(async () => {
     sb = await startSandbox();
   });
@@ -44,9 +49,17 @@ describe('QuickBooks connector', () => {
   });
 
   it('classifies Fault codes: 2020 validation, 6140 business, 610 not found, 3200 auth', async () => {
-    await rejectsWithType(sb.clients.quickbooks.create('RefundReceipt', { CustomerRef: { value: '101' }, Line: [line] }, 'r1'), 'ValidationError', (e) => assert.equal(e.code, '2020'));
+    await rejectsWithType(
+      sb.clients.quickbooks.create('RefundReceipt', { CustomerRef: { value: '101' }, Line: [line] }, 'r1'),
+      'ValidationError',
+      (e) => assert.equal(e.code, '2020'),
+    );
     await sb.clients.quickbooks.create('CreditMemo', { CustomerRef: { value: '101' }, Line: [line], DocNumber: 'CM-1' }, 'r2');
-    await rejectsWithType(sb.clients.quickbooks.create('CreditMemo', { CustomerRef: { value: '101' }, Line: [line], DocNumber: 'CM-1' }, 'r3'), 'BusinessRuleError', (e) => assert.equal(e.code, '6140'));
+    await rejectsWithType(
+      sb.clients.quickbooks.create('CreditMemo', { CustomerRef: { value: '101' }, Line: [line], DocNumber: 'CM-1' }, 'r3'),
+      'BusinessRuleError',
+      (e) => assert.equal(e.code, '6140'),
+    );
     await rejectsWithType(sb.clients.quickbooks.get('Invoice', '999999'), 'NotFoundError', (e) => assert.equal(e.code, '610'));
     const bad = new QuickBooksClient({ ...sb.config.connectors.quickbooks, token: 'expired' });
     await rejectsWithType(bad.get('Invoice', '1001'), 'AuthError', (e) => assert.equal(e.code, '3200'));
@@ -54,14 +67,23 @@ describe('QuickBooks connector', () => {
 
   it('updates a customer sparsely and reports a stale SyncToken as retryable StaleSyncTokenError (5010)', async () => {
     const c = await sb.clients.quickbooks.get<QboCustomer>('Customer', '101');
-    const updated = await sb.clients.quickbooks.sparseUpdateCustomer('101', c.SyncToken, { BillAddr: { Line1: '2 Main St', City: 'Oakland', PostalCode: '94607', Country: 'US' } }, 'u1');
+    const updated = await sb.clients.quickbooks.sparseUpdateCustomer(
+      '101',
+      c.SyncToken,
+      { BillAddr: { Line1: '2 Main St', City: 'Oakland', PostalCode: '94607', Country: 'US' } },
+      'u1',
+    );
     assert.equal(updated.BillAddr?.Line1, '2 Main St');
     assert.equal(updated.DisplayName, 'Acme Corp');
     assert.equal(updated.SyncToken, String(Number(c.SyncToken) + 1));
-    await rejectsWithType(sb.clients.quickbooks.sparseUpdateCustomer('101', c.SyncToken, { BillAddr: { Line1: 'x' } }, 'u2'), 'StaleSyncTokenError', (e) => {
-      assert.equal(e.code, '5010');
-      assert.equal(e.nonRetryable, false);
-    });
+    await rejectsWithType(
+      sb.clients.quickbooks.sparseUpdateCustomer('101', c.SyncToken, { BillAddr: { Line1: 'x' } }, 'u2'),
+      'StaleSyncTokenError',
+      (e) => {
+        assert.equal(e.code, '5010');
+        assert.equal(e.nonRetryable, false);
+      },
+    );
   });
 
   it('downloads an invoice PDF', async () => {

@@ -74,11 +74,19 @@ describe('the embedded default (npm start)', function () {
   });
 
   async function start(): Promise<Running> {
-    const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'main.js')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor('the start-up banner', async () => (out.includes('Press Ctrl-C') ? true : proc.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 120_000).catch((err: Error) => {
+    await waitFor(
+      'the start-up banner',
+      async () => (out.includes('Press Ctrl-C') ? true : proc.exitCode !== null ? Promise.reject(new Error(out)) : undefined),
+      120_000,
+    ).catch((err: Error) => {
       proc.kill('SIGKILL');
       throw new Error(`npm start did not come up: ${err.message}\n${out}`);
     });
@@ -116,7 +124,11 @@ describe('the embedded default (npm start)', function () {
     assert.equal(posted.status, 202, await posted.clone().text());
     const { cases } = (await posted.json()) as { cases: { workflowId: string }[] };
     const workflowId = cases[0].workflowId;
-    const done = await waitFor('the case to complete', async () => ((await caseState(workflowId))?.state.status === 'completed' ? true : undefined), 90_000);
+    const done = await waitFor(
+      'the case to complete',
+      async () => ((await caseState(workflowId))?.state.status === 'completed' ? true : undefined),
+      90_000,
+    );
     assert.equal(done, true);
 
     await stop(first);

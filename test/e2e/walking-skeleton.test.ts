@@ -22,7 +22,12 @@ describe('walking skeleton: HTTP -> Temporal -> activity', () => {
     client = await testClient();
     worker = await startTestWorker(createActivities({ workerIdentity: 'skeleton-test-worker' }));
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: worker.taskQueue, LOG_LEVEL: 'silent' });
-    const secrets = { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+    const secrets = {
+      decisionKey: TEST_DECISION_KEY,
+      dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789',
+      slackSigningSecret: 'test-slack-signing-secret',
+      apiToken: API_TOKEN,
+    };
     const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets });
     server = app.listen(0);
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

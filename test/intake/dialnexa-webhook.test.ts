@@ -36,7 +36,9 @@ const newCallId = () => `call_t${randomBytes(6).toString('hex')}`;
 
 /** A fixture with a fresh call id (and analysis overrides), so tests never see each other's cases. */
 function fixture(name: string, overrides: { analysis?: Json; call?: Json } = {}): { body: Json; callId: string } {
-  const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as { payload: { call: Json & { post_call_analysis: Json } } };
+  const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as {
+    payload: { call: Json & { post_call_analysis: Json } };
+  };
   const callId = newCallId();
   const call = body.payload.call;
   Object.assign(call, { id: callId }, overrides.call ?? {});
@@ -53,8 +55,24 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
 
   before(async () => {
     client = await testClient();
-    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: UI, LOG_LEVEL: 'silent', TRIAGE_CONFIDENCE_THRESHOLD: '0.6' });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_UI_URL: UI,
+      LOG_LEVEL: 'silent',
+      TRIAGE_CONFIDENCE_THRESHOLD: '0.6',
+    });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        decisionKey: TEST_DECISION_KEY,
+        dialnexaWebhookSecret: SECRET,
+        slackSigningSecret: 'intake-test-slack-secret',
+        apiToken: API_TOKEN,
+      },
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -75,7 +93,8 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     const signed = signDialNexaBody(raw, opts.secret ?? SECRET);
     const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
     const sig = opts.signature ?? 'sha256';
-    if (sig !== 'none') headers[opts.header ?? 'X-DialNexa-Signature'] = sig === 'sha256' ? signed : sig === 'bare' ? signed.slice('sha256='.length) : sig;
+    if (sig !== 'none')
+      headers[opts.header ?? 'X-DialNexa-Signature'] = sig === 'sha256' ? signed : sig === 'bare' ? signed.slice('sha256='.length) : sig;
     const t0 = Date.now();
     const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers, body: raw });
     return { status: res.status, json: (await res.json()) as Json, ms: Date.now() - t0 };
@@ -104,7 +123,11 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await listed(callId), [], `workflows listed for ${callId}`);
     for (const caseType of CASE_TYPES) {
-      await assert.rejects(client.workflow.getHandle(caseWorkflowId(callId, caseType)).describe(), WorkflowNotFoundError, `${caseType} exists for ${callId}`);
+      await assert.rejects(
+        client.workflow.getHandle(caseWorkflowId(callId, caseType)).describe(),
+        WorkflowNotFoundError,
+        `${caseType} exists for ${callId}`,
+      );
     }
   }
 
@@ -123,7 +146,14 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       const workflowId = `case-refund_request-${callId}`;
       assert.deepEqual(res.json, {
         callId,
-        cases: [{ caseType: 'refund_request', workflowId, status: 'started', temporalUiUrl: `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}` }],
+        cases: [
+          {
+            caseType: 'refund_request',
+            workflowId,
+            status: 'started',
+            temporalUiUrl: `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
+          },
+        ],
       });
       assert.deepEqual(await listedEventually(callId, 1), [workflowId]);
       const description = await client.workflow.getHandle(workflowId).describe();
@@ -213,7 +243,13 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
 
     it('422 naming each invalid field and why', async () => {
       const { body, callId } = fixture('refund_request', {
-        analysis: { amount: '12.345', due_date: '2026-02-30', customer_email: 'not-an-email', billing_intent: 'upgrade', intent_confidence: 7 },
+        analysis: {
+          amount: '12.345',
+          due_date: '2026-02-30',
+          customer_email: 'not-an-email',
+          billing_intent: 'upgrade',
+          intent_confidence: 7,
+        },
         call: { duration: 'long' },
       });
       const res = await post(body);
@@ -238,7 +274,10 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     it('422 for a call without a usable id, and for an envelope without an event', async () => {
       const noId = await post({ event_type: 'call_ended', payload: { call: { status: 'completed', transcript: 'hi' } } });
       assert.deepEqual([noId.status, (noId.json.fields as { field: string }[])[0].field], [422, 'payload.call']);
-      const badId = await post({ event_type: 'call_ended', payload: { call: { id: '../../etc', status: 'completed', transcript: 'invoice' } } });
+      const badId = await post({
+        event_type: 'call_ended',
+        payload: { call: { id: '../../etc', status: 'completed', transcript: 'invoice' } },
+      });
       assert.deepEqual([badId.status, (badId.json.fields as { field: string }[])[0].field], [422, 'payload.call.id']);
       const noEvent = await post({ payload: { call: { id: newCallId() } } });
       assert.deepEqual([noEvent.status, (noEvent.json.fields as { field: string }[])[0].field], [422, 'event_type']);
@@ -264,16 +303,28 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.equal((await post({ event_type: 'verification' }, { secret: 'mistyped-secret-0123456789' })).status, 401);
       // An unsigned "verification" that carries a call is not a ping.
       const callId = newCallId();
-      const smuggled = await post({ event_type: 'verification', payload: { call: { id: callId, status: 'completed', post_call_analysis: { billing_intent: 'refund_request' } } } }, { signature: 'none' });
+      const smuggled = await post(
+        {
+          event_type: 'verification',
+          payload: { call: { id: callId, status: 'completed', post_call_analysis: { billing_intent: 'refund_request' } } },
+        },
+        { signature: 'none' },
+      );
       assert.equal(smuggled.status, 401);
       await assertNothingStarted(callId);
     });
 
     it('ignores call_initiated and calls that never connected', async () => {
       const callId = newCallId();
-      const initiated = await post({ event_type: 'call_initiated', payload: { call: { id: callId, status: 'initiated', from_number: '+14155550134' } } });
+      const initiated = await post({
+        event_type: 'call_initiated',
+        payload: { call: { id: callId, status: 'initiated', from_number: '+14155550134' } },
+      });
       assert.deepEqual([initiated.status, initiated.json.reason], [200, 'call not finished yet (call_initiated)']);
-      const hangup = await post({ event_type: 'call_ended', payload: { call: { id: callId, status: 'hangup', hangup_reason: 'user_did_not_pick_up' } } });
+      const hangup = await post({
+        event_type: 'call_ended',
+        payload: { call: { id: callId, status: 'hangup', hangup_reason: 'user_did_not_pick_up' } },
+      });
       assert.deepEqual([hangup.status, hangup.json.reason], [200, 'call never connected (status hangup)']);
       await assertNothingStarted(callId);
     });
@@ -293,18 +344,26 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       const second = await post(body);
       assert.equal(first.json.cases?.[0].status, 'started');
       assert.equal(second.json.cases?.[0].status, 'existing');
-      assert.deepEqual(second.json.cases?.map((c) => c.workflowId), first.json.cases?.map((c) => c.workflowId));
+      assert.deepEqual(
+        second.json.cases?.map((c) => c.workflowId),
+        first.json.cases?.map((c) => c.workflowId),
+      );
       assert.equal((await listedEventually(callId, 1)).length, 1);
     });
 
     it('20 concurrent deliveries of one two-case call start each case once, and every answer names the same workflow ids, fast', async () => {
-      const { body, callId } = fixture('refund_request', { analysis: { billing_intent: null, billing_intents: ['refund_request', 'charge_dispute'], dispute_reason: 'charged twice' } });
+      const { body, callId } = fixture('refund_request', {
+        analysis: { billing_intent: null, billing_intents: ['refund_request', 'charge_dispute'], dispute_reason: 'charged twice' },
+      });
       const raw = JSON.stringify(body);
       const responses = await Promise.all(Array.from({ length: 20 }, () => post(raw)));
       const expectedIds = [caseWorkflowId(callId, 'refund_request'), caseWorkflowId(callId, 'charge_dispute')];
       for (const r of responses) {
         assert.equal(r.status, 202, JSON.stringify(r.json));
-        assert.deepEqual(r.json.cases?.map((c) => c.workflowId), expectedIds);
+        assert.deepEqual(
+          r.json.cases?.map((c) => c.workflowId),
+          expectedIds,
+        );
         // DialNexa wants 2xx within 5 s, even with 20 deliveries racing on a 2-core machine.
         assert.ok(r.ms < 5000, `answered in ${r.ms} ms`);
       }
@@ -377,8 +436,12 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
         BillingCurrency: 'USD',
       });
       const summary = (await d.staticSummary()) ?? '';
-      assert.equal(summary, `refund request · call ${callId} · invoice INV-1002 · 450.00 USD · urgency normal · sensitive: card_number removed`);
-      for (const pii of ['Priya', 'billing@acme.example', '+1415', '4111']) assert.ok(!JSON.stringify(attrs).includes(pii) && !summary.includes(pii), pii);
+      assert.equal(
+        summary,
+        `refund request · call ${callId} · invoice INV-1002 · 450.00 USD · urgency normal · sensitive: card_number removed`,
+      );
+      for (const pii of ['Priya', 'billing@acme.example', '+1415', '4111'])
+        assert.ok(!JSON.stringify(attrs).includes(pii) && !summary.includes(pii), pii);
     });
 
     it('keeps bank details and tax identifiers out of a billing details correction, even from unknown keys', async () => {
@@ -389,8 +452,12 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.equal((await post(body)).status, 202);
       const input = await workflowInput(caseWorkflowId(callId, 'billing_details_correction'));
       const json = JSON.stringify(input);
-      for (const secret of ['DE123456789', '3456789', 'DE89', '0532 0130']) assert.ok(!json.includes(secret), `${secret} reached the workflow`);
-      assert.equal(input.call.transcript, 'caller: also set our VAT number to [tax identifier removed] and pay refunds to IBAN [bank details removed]');
+      for (const secret of ['DE123456789', '3456789', 'DE89', '0532 0130'])
+        assert.ok(!json.includes(secret), `${secret} reached the workflow`);
+      assert.equal(
+        input.call.transcript,
+        'caller: also set our VAT number to [tax identifier removed] and pay refunds to IBAN [bank details removed]',
+      );
       assert.equal(input.fields.promisedNextStep, 'update EIN [tax identifier removed] in QuickBooks');
       assert.deepEqual(input.suppressed, ['bank_details', 'tax_identifier']);
       assert.equal(input.fields.newBillingAddress?.postalCode, '94105');
@@ -401,7 +468,10 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     it('sends a low-confidence intent to triage, naming the candidates', async () => {
       const { body, callId } = fixture('triage');
       const res = await post(body);
-      assert.deepEqual(res.json.cases?.map((c) => [c.caseType, c.status]), [['triage', 'started']]);
+      assert.deepEqual(
+        res.json.cases?.map((c) => [c.caseType, c.status]),
+        [['triage', 'started']],
+      );
       const input = await workflowInput(caseWorkflowId(callId, 'triage'));
       assert.deepEqual([input.caseType, input.candidateCaseTypes, input.intentConfidence], ['triage', ['refund_request'], 0.41]);
       assert.equal((await client.workflow.getHandle(caseWorkflowId(callId, 'triage')).describe()).type, 'triage');
@@ -410,7 +480,10 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     it('sends a billing-sounding call without an intent to triage', async () => {
       const { body, callId } = fixture('refund_request', { analysis: { billing_intent: 'none', intent_confidence: null } });
       const res = await post(body);
-      assert.deepEqual(res.json.cases?.map((c) => c.caseType), ['triage']);
+      assert.deepEqual(
+        res.json.cases?.map((c) => c.caseType),
+        ['triage'],
+      );
       assert.deepEqual((await workflowInput(caseWorkflowId(callId, 'triage'))).candidateCaseTypes, []);
     });
 
@@ -424,13 +497,22 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       // Who approves and the limits are the worker's configuration, never part of what a starter sends.
       assert.ok(!('approvers' in input.policy) && !('refundAutomationLimits' in input.policy) && !('twoPersonThresholds' in input.policy));
       assert.equal(input.call.callId, callId);
-      assert.ok(!('from_number' in (input.call as unknown as Json)) && !JSON.stringify(input).includes('+14155550134'), 'phone numbers of the call object are dropped');
+      assert.ok(
+        !('from_number' in (input.call as unknown as Json)) && !JSON.stringify(input).includes('+14155550134'),
+        'phone numbers of the call object are dropped',
+      );
     });
 
     it('reads the second envelope shape when it carries the call', async () => {
       const { body, callId } = fixture('payment_blocker');
       const call = (body.payload as { call: Json }).call;
-      const res = await post({ event: 'call.analysis_ready', workspace_id: 'ws_01', session_id: 'sess_01', timestamp: '2026-11-26T14:06:11Z', call });
+      const res = await post({
+        event: 'call.analysis_ready',
+        workspace_id: 'ws_01',
+        session_id: 'sess_01',
+        timestamp: '2026-11-26T14:06:11Z',
+        call,
+      });
       assert.deepEqual([res.status, res.json.cases?.map((c) => c.caseType)], [202, ['payment_blocker']]);
       assert.equal((await listedEventually(callId, 1)).length, 1);
     });
@@ -459,10 +541,20 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     assert.match(unknown.out, /no fixture "no_such_fixture"/);
   });
 
-  it('answers 503 within DialNexa\'s 5 s when Temporal does not accept the starts, so DialNexa retries', async () => {
+  it("answers 503 within DialNexa's 5 s when Temporal does not accept the starts, so DialNexa retries", async () => {
     const deadClient = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }), namespace: 'default' });
     const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'silent' });
-    const app = createApp({ config, client: deadClient, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-test-slack-secret', apiToken: API_TOKEN } });
+    const app = createApp({
+      config,
+      client: deadClient,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        decisionKey: TEST_DECISION_KEY,
+        dialnexaWebhookSecret: SECRET,
+        slackSigningSecret: 'intake-test-slack-secret',
+        apiToken: API_TOKEN,
+      },
+    });
     const dead = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -490,8 +582,20 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
   it('serves its OpenAPI document, generated from the zod schemas', async () => {
     const res = await fetch(`${baseUrl}/openapi.json`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     assert.equal(res.status, 200);
-    const doc = (await res.json()) as { paths: Record<string, { post: { responses: Record<string, unknown> } }>; components: { schemas: Record<string, unknown> } };
-    assert.deepEqual(Object.keys(doc.paths['/webhooks/dialnexa'].post.responses).sort(), ['200', '202', '400', '401', '413', '415', '422', '503']);
+    const doc = (await res.json()) as {
+      paths: Record<string, { post: { responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, unknown> };
+    };
+    assert.deepEqual(Object.keys(doc.paths['/webhooks/dialnexa'].post.responses).sort(), [
+      '200',
+      '202',
+      '400',
+      '401',
+      '413',
+      '415',
+      '422',
+      '503',
+    ]);
     assert.ok(doc.components.schemas.PostCallAnalysis);
   });
 });

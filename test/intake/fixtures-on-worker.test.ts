@@ -33,7 +33,12 @@ describe('intake -> case workflows on a worker', function () {
     env = await caseEnv();
     client = env.client;
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: env.taskQueue, LOG_LEVEL: 'silent' });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-worker-test-slack' } });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: SECRET, slackSigningSecret: 'intake-worker-test-slack' },
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -51,10 +56,17 @@ describe('intake -> case workflows on a worker', function () {
       const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${caseType}.json`), 'utf8'));
       body.payload.call.id = `call_w${randomBytes(6).toString('hex')}`;
       const raw = JSON.stringify(body);
-      const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, SECRET) }, body: raw });
+      const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, SECRET) },
+        body: raw,
+      });
       const json = (await res.json()) as { cases: { caseType: string; workflowId: string }[] };
       assert.equal(res.status, 202, JSON.stringify(json));
-      assert.deepEqual(json.cases.map((c) => c.caseType), [caseType]);
+      assert.deepEqual(
+        json.cases.map((c) => c.caseType),
+        [caseType],
+      );
       started.push(json.cases[0].workflowId);
     }
     const problems: string[] = [];

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { AccountIdKey, AmountMinorKey, CallIdKey, CaseStatusKey, CaseTypeKey, CurrencyKey, WaitingOnKey } from '../../src/temporal/search-attributes';
+import {
+  AccountIdKey,
+  AmountMinorKey,
+  CallIdKey,
+  CaseStatusKey,
+  CaseTypeKey,
+  CurrencyKey,
+  WaitingOnKey,
+} from '../../src/temporal/search-attributes';
 import { formatWaitingCases, listWaitingCases, waitingCasesQuery } from '../../src/observability/waiting-cases';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
 
@@ -31,12 +39,65 @@ interface Seed {
 
 // Cases as the intake and the workflows would tag them; no worker runs, only visibility is under test.
 const SEEDS: Seed[] = [
-  { name: 'big open refund', workflowType: 'refundRequest', caseType: 'refund_request', status: 'awaiting_approval', callId: 'call_audit_0001', accountId: 'ACME-001', amountMinor: 75000, waitingOn: ['U0FIN0001', 'U0FIN0002'] },
-  { name: 'small refund', workflowType: 'refundRequest', caseType: 'refund_request', status: 'executing', callId: 'call_audit_0002', accountId: 'ACME-001', amountMinor: 12000 },
-  { name: 'big closed refund', workflowType: 'refundRequest', caseType: 'refund_request', status: 'completed', callId: 'call_audit_0003', accountId: 'ACME-001', amountMinor: 90000, closed: true },
-  { name: 'escalated dispute', workflowType: 'chargeDispute', caseType: 'charge_dispute', status: 'escalated', callId: 'call_audit_0001', accountId: 'GLOBEX-002', amountMinor: 30000, waitingOn: ['U0CFO0001'] },
-  { name: 'new dispute', workflowType: 'chargeDispute', caseType: 'charge_dispute', status: 'awaiting_approval', callId: 'call_audit_0004', accountId: 'GLOBEX-002', amountMinor: 20000, waitingOn: ['U0FIN0001'] },
-  { name: 'expired refund', workflowType: 'refundRequest', caseType: 'refund_request', status: 'expired', callId: 'call_audit_0005', accountId: 'UMBRELLA-004', amountMinor: 4000, closed: true },
+  {
+    name: 'big open refund',
+    workflowType: 'refundRequest',
+    caseType: 'refund_request',
+    status: 'awaiting_approval',
+    callId: 'call_audit_0001',
+    accountId: 'ACME-001',
+    amountMinor: 75000,
+    waitingOn: ['U0FIN0001', 'U0FIN0002'],
+  },
+  {
+    name: 'small refund',
+    workflowType: 'refundRequest',
+    caseType: 'refund_request',
+    status: 'executing',
+    callId: 'call_audit_0002',
+    accountId: 'ACME-001',
+    amountMinor: 12000,
+  },
+  {
+    name: 'big closed refund',
+    workflowType: 'refundRequest',
+    caseType: 'refund_request',
+    status: 'completed',
+    callId: 'call_audit_0003',
+    accountId: 'ACME-001',
+    amountMinor: 90000,
+    closed: true,
+  },
+  {
+    name: 'escalated dispute',
+    workflowType: 'chargeDispute',
+    caseType: 'charge_dispute',
+    status: 'escalated',
+    callId: 'call_audit_0001',
+    accountId: 'GLOBEX-002',
+    amountMinor: 30000,
+    waitingOn: ['U0CFO0001'],
+  },
+  {
+    name: 'new dispute',
+    workflowType: 'chargeDispute',
+    caseType: 'charge_dispute',
+    status: 'awaiting_approval',
+    callId: 'call_audit_0004',
+    accountId: 'GLOBEX-002',
+    amountMinor: 20000,
+    waitingOn: ['U0FIN0001'],
+  },
+  {
+    name: 'expired refund',
+    workflowType: 'refundRequest',
+    caseType: 'refund_request',
+    status: 'expired',
+    callId: 'call_audit_0005',
+    accountId: 'UMBRELLA-004',
+    amountMinor: 4000,
+    closed: true,
+  },
 ];
 
 /** What each documented query must find among the seeds. */
@@ -89,7 +150,8 @@ describe('audit: documented search-attribute queries and the waiting-cases comma
     let found: string[] = [];
     for (let i = 0; i < 60; i++) {
       found = [];
-      for await (const info of client.workflow.list({ query: `(${query}) AND TaskQueue = '${taskQueue}'` })) found.push(names.get(info.workflowId) ?? info.workflowId);
+      for await (const info of client.workflow.list({ query: `(${query}) AND TaskQueue = '${taskQueue}'` }))
+        found.push(names.get(info.workflowId) ?? info.workflowId);
       found.sort();
       if (JSON.stringify(found) === JSON.stringify([...expected].sort())) break;
       await new Promise((r) => setTimeout(r, 250));

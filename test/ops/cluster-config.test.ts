@@ -46,7 +46,8 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
     assert.equal(envValue(temporal, 'DYNAMIC_CONFIG_FILE_PATH'), mount[1]);
     // Compose adds only where things are; every setting the cluster gets from server.env stays there.
     const shared = readServerEnv();
-    for (const key of Object.keys(shared)) assert.equal(envValue(temporal, key), undefined, `${key} is set in server.env, not overridden in docker-compose.yml`);
+    for (const key of Object.keys(shared))
+      assert.equal(envValue(temporal, key), undefined, `${key} is set in server.env, not overridden in docker-compose.yml`);
     assert.equal(shared.DB, 'postgres12');
     assert.equal(shared.NUM_HISTORY_SHARDS, '4');
   });
@@ -65,7 +66,8 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
     assert.match(cluster, /runScript\('setup-namespace\.sh'/);
     // The server waits for its schema, the service for its namespace.
     assert.match(service('temporal'), /temporal-schema:\n\s+condition: service_completed_successfully/);
-    for (const svc of ['worker', 'api']) assert.match(service(svc), /temporal-namespace:\n\s+condition: service_completed_successfully/, svc);
+    for (const svc of ['worker', 'api'])
+      assert.match(service(svc), /temporal-namespace:\n\s+condition: service_completed_successfully/, svc);
   });
 
   it('registers exactly the search attributes of src/temporal/search-attributes.ts', () => {
@@ -85,8 +87,14 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
 
   it('versions workers only with both WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID', () => {
     assert.equal(loadConfig({}).worker.deployment, undefined, 'unversioned by default');
-    assert.deepEqual(loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs', WORKER_BUILD_ID: 'abc123' }).worker.deployment, { name: 'billing-handoffs', buildId: 'abc123' });
-    assert.throws(() => loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs' }), (err: unknown) => err instanceof ConfigError && /set both/.test(err.message));
+    assert.deepEqual(loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs', WORKER_BUILD_ID: 'abc123' }).worker.deployment, {
+      name: 'billing-handoffs',
+      buildId: 'abc123',
+    });
+    assert.throws(
+      () => loadConfig({ WORKER_DEPLOYMENT_NAME: 'billing-handoffs' }),
+      (err: unknown) => err instanceof ConfigError && /set both/.test(err.message),
+    );
     assert.throws(() => loadConfig({ WORKER_BUILD_ID: 'abc' }), ConfigError);
     assert.throws(() => loadConfig({ WORKER_DEPLOYMENT_NAME: 'a b', WORKER_BUILD_ID: 'x' }), /letters, digits/);
   });

@@ -36,12 +36,18 @@ describe('configuration reference (README)', () => {
     const inCode = Object.keys(envSchema.shape).sort();
     const missing = inCode.filter((k) => !documented.includes(k));
     const extra = documented.filter((k) => !inCode.includes(k));
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, 'document new variables in README.md (config-reference table) and remove old ones');
+    assert.deepEqual(
+      { missing, extra },
+      { missing: [], extra: [] },
+      'document new variables in README.md (config-reference table) and remove old ones',
+    );
   });
 
   it('shows the default the code applies for each variable', () => {
     const rows = readmeReference();
-    const wrong = [...rows].filter(([name, shown]) => name in envSchema.shape && shown !== schemaDefault(name)).map(([name, shown]) => `${name}: README says ${shown}, code has ${schemaDefault(name)}`);
+    const wrong = [...rows]
+      .filter(([name, shown]) => name in envSchema.shape && shown !== schemaDefault(name))
+      .map(([name, shown]) => `${name}: README says ${shown}, code has ${schemaDefault(name)}`);
     assert.deepEqual(wrong, []);
   });
 
@@ -57,7 +63,16 @@ describe('configuration reference (README)', () => {
       }
     }
     // Numbers, ports, URLs, enums, durations and secrets with a minimum length all refuse garbage.
-    for (const name of ['HTTP_PORT', 'LOG_LEVEL', 'TEMPORAL_RETENTION_DAYS', 'TEMPORAL_METRICS_BIND_ADDRESS', 'APPROVAL_TIMEOUT', 'SKYFIRE_API_BASE_URL', 'GMAIL_SENDER', 'API_TOKEN']) {
+    for (const name of [
+      'HTTP_PORT',
+      'LOG_LEVEL',
+      'TEMPORAL_RETENTION_DAYS',
+      'TEMPORAL_METRICS_BIND_ADDRESS',
+      'APPROVAL_TIMEOUT',
+      'SKYFIRE_API_BASE_URL',
+      'GMAIL_SENDER',
+      'API_TOKEN',
+    ]) {
       assert.ok(rejected.includes(name), `${name} rejects a malformed value`);
     }
   });

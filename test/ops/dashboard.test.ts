@@ -67,7 +67,21 @@ interface Panel {
   panels?: Panel[];
 }
 
-const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan']);
+const PROMQL_KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+]);
 
 /** What is wrong with one PromQL query against the exported metrics (empty = nothing). */
 export function checkExpr(expr: string, exported: Exported): string[] {
@@ -79,7 +93,9 @@ export function checkExpr(expr: string, exported: Exported): string[] {
     .replace(/\{[^}]*\}/g, '')
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '');
-  const metrics = [...bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)].filter((m) => !m[2] && !PROMQL_KEYWORDS.has(m[1].toLowerCase()) && !/^\d/.test(m[1])).map((m) => m[1]);
+  const metrics = [...bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
+    .filter((m) => !m[2] && !PROMQL_KEYWORDS.has(m[1].toLowerCase()) && !/^\d/.test(m[1]))
+    .map((m) => m[1]);
   if (metrics.length === 0) problems.push(`no metric in ${expr}`);
   for (const name of metrics) if (!exported.has(name)) problems.push(`${name}: not exported`);
   const labelsOf = (names: string[]) => new Set(names.flatMap((n) => [...(exported.get(n)?.keys() ?? [])]));
@@ -88,13 +104,18 @@ export function checkExpr(expr: string, exported: Exported): string[] {
     if (!labels) continue;
     for (const [, label, op, value] of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
       if (!labels.has(label)) problems.push(`${name}: no label ${label}`);
-      else if (op === '=' && !labels.get(label)!.has(value)) problems.push(`${name}: no series with ${label}="${value}" (seen: ${[...labels.get(label)!].join(', ')})`);
+      else if (op === '=' && !labels.get(label)!.has(value))
+        problems.push(`${name}: no series with ${label}="${value}" (seen: ${[...labels.get(label)!].join(', ')})`);
     }
   }
   // Grouping labels must exist on the metrics the query aggregates.
   const known = labelsOf(metrics);
   for (const g of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
-    for (const label of g[1].split(',').map((l) => l.trim()).filter(Boolean)) if (!known.has(label)) problems.push(`label ${label} is on none of ${metrics.join(', ')}`);
+    for (const label of g[1]
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean))
+      if (!known.has(label)) problems.push(`label ${label} is on none of ${metrics.join(', ')}`);
   }
   return problems;
 }
@@ -118,19 +139,45 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     return Number(line?.split(' ')[1] ?? NaN);
   }
   const waitingSnapshot = () =>
-    Promise.all([waitingGauge(WAITING_METRIC, 'case_type', 'refund_request'), waitingGauge(WAITING_OLDER_THAN_METRIC, 'older_than', '1h'), waitingGauge(WAITING_OLDER_THAN_METRIC, 'older_than', '4h')]);
+    Promise.all([
+      waitingGauge(WAITING_METRIC, 'case_type', 'refund_request'),
+      waitingGauge(WAITING_OLDER_THAN_METRIC, 'older_than', '1h'),
+      waitingGauge(WAITING_OLDER_THAN_METRIC, 'older_than', '4h'),
+    ]);
 
   before(async () => {
     sb = await startSandbox();
     client = await testClient();
     const taskQueue = uniqueTaskQueue('dashboard');
-    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, SANDBOX_URL: sb.url, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SANDBOX_URL: sb.url,
+      LOG_LEVEL: 'silent',
+    });
     const connection = await NativeConnection.connect({ address: temporalAddress() });
-    const activities = caseActivities(config, { connection, dataConverter: testDataConverter(), identity: 'dashboard', connectors: sb.clients, decisionKey: DECISION_KEY });
+    const activities = caseActivities(config, {
+      connection,
+      dataConverter: testDataConverter(),
+      identity: 'dashboard',
+      connectors: sb.clients,
+      decisionKey: DECISION_KEY,
+    });
     worker = await startTestWorker(activities, taskQueue);
     closeConnection = () => connection.close();
     const metrics = createServiceMetrics({ runtimeMetricsUrl: runtimeMetricsUrl() });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: WEBHOOK_SECRET, slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN, decisionKey: DECISION_KEY }, metrics });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        dialnexaWebhookSecret: WEBHOOK_SECRET,
+        slackSigningSecret: 'y'.repeat(32),
+        apiToken: API_TOKEN,
+        decisionKey: DECISION_KEY,
+      },
+      metrics,
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -140,8 +187,17 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     // then money recorded), and a refund that waits for a decision and is approved.
     waitingBefore = await waitingSnapshot();
     await sb.faults('quickbooks', { dropNext: 1 });
-    const h1 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { account_id: 'UMBRELLA-004', invoice_number: 'INV-4001', payment_id: '3004', amount: '25.00' }));
-    const h2 = client.workflow.getHandle(await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: 'INV-1001', amount: '120.00' }));
+    const h1 = client.workflow.getHandle(
+      await postFixture(base, WEBHOOK_SECRET, 'refund_request', {
+        account_id: 'UMBRELLA-004',
+        invoice_number: 'INV-4001',
+        payment_id: '3004',
+        amount: '25.00',
+      }),
+    );
+    const h2 = client.workflow.getHandle(
+      await postFixture(base, WEBHOOK_SECRET, 'refund_request', { invoice_number: 'INV-1001', amount: '120.00' }),
+    );
     const requestId = await waitForApprovalRequest(h2);
     // Visibility sees the open request shortly after the workflow set BillingWaitingOn.
     for (let i = 0; i < 50; i++) {
@@ -152,11 +208,13 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     await decideSigned(h2, DECISION_KEY, requestId, 'U0FIN0001', 'approve');
     await Promise.all([h1.result(), h2.result()]);
     // Requests on the routes the dashboard shows, so the HTTP series exist.
-    for (const route of ['/webhooks/dialnexa', '/slack/interactions']) await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    for (const route of ['/webhooks/dialnexa', '/slack/interactions'])
+      await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const port = (server.address() as AddressInfo).port;
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).text();
     exported = parseExposition(text);
-    if (process.env.DASHBOARD_TEST_PRINT) console.log([...exported.entries()].map(([n, l]) => `${n} {${[...l.keys()].join(',')}}`).join('\n'));
+    if (process.env.DASHBOARD_TEST_PRINT)
+      console.log([...exported.entries()].map(([n, l]) => `${n} {${[...l.keys()].join(',')}}`).join('\n'));
   });
 
   after(async () => {
@@ -167,7 +225,10 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     await sb?.close();
   });
 
-  const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/billing-cases.json'), 'utf8')) as { uid: string; panels: Panel[] };
+  const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/billing-cases.json'), 'utf8')) as {
+    uid: string;
+    panels: Panel[];
+  };
   const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row');
 
   it('every panel has a query, and every query names exported metrics, labels and label values', () => {
@@ -181,7 +242,11 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   });
 
   it('billing_cases_waiting counts the case waiting for a decision, by type and by age', () => {
-    assert.deepEqual(waitingDuring.map((v, i) => v - waitingBefore[i]), [1, 1, 0], `before ${waitingBefore}, during ${waitingDuring}`);
+    assert.deepEqual(
+      waitingDuring.map((v, i) => v - waitingBefore[i]),
+      [1, 1, 0],
+      `before ${waitingBefore}, during ${waitingDuring}`,
+    );
   });
 
   it('the check is not blind: a made-up metric, label or value in a query is reported', () => {
@@ -194,7 +259,17 @@ describe('Grafana dashboard names only metrics the service exports', function ()
 
   it('covers the issue: cases started/completed by type, waiting and age, money actions, failures and retries per system', () => {
     const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).join('\n');
-    for (const needle of [/billing_case_events\{event="started"\}/, /billing_case_events\{event="completed"\}/, /by \(case_type\)/, /billing_cases_waiting\b/, /billing_cases_waiting_older_than/, /moves_money="true"/, /by \(system[,)]/, /retry="true"/, /outcome!="ok"/]) {
+    for (const needle of [
+      /billing_case_events\{event="started"\}/,
+      /billing_case_events\{event="completed"\}/,
+      /by \(case_type\)/,
+      /billing_cases_waiting\b/,
+      /billing_cases_waiting_older_than/,
+      /moves_money="true"/,
+      /by \(system[,)]/,
+      /retry="true"/,
+      /outcome!="ok"/,
+    ]) {
       assert.match(exprs, needle);
     }
   });
@@ -208,7 +283,10 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     assert.deepEqual([...uids], [/uid: (\S+)/.exec(datasource)?.[1]], 'every panel uses the provisioned datasource');
     assert.match(datasource, /url: http:\/\/prometheus:9090/);
     const dir = /path: (\S+)/.exec(provider)?.[1];
-    assert.ok(compose.includes(`./deploy/grafana/billing-cases.json:${dir}/billing-cases.json`), 'compose mounts the dashboard where the provider reads');
+    assert.ok(
+      compose.includes(`./deploy/grafana/billing-cases.json:${dir}/billing-cases.json`),
+      'compose mounts the dashboard where the provider reads',
+    );
     assert.ok(compose.includes('./deploy/grafana/provisioning:/etc/grafana/provisioning'));
     assert.ok(compose.includes('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml'));
     assert.match(prometheus, /targets: \['api:3000'\]/);
@@ -235,8 +313,18 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     ];
     const systemOf = ACTIVITY_SYSTEM_OF as Record<string, string>;
     const names = factories.flatMap(([allowed, acts]) => Object.keys(acts).map((name) => ({ name, allowed })));
-    assert.deepEqual(names.map((n) => n.name).sort(), Object.keys(systemOf).sort(), 'the map names exactly the activities the factories provide');
-    assert.deepEqual(names.filter((n) => !n.allowed.includes(systemOf[n.name])).map((n) => `${n.name}: ${systemOf[n.name]}`), []);
-    assert.deepEqual(['lockMoney', 'unlockMoney', 'moveMoney'].map((n) => systemOf[n]), ['temporal', 'temporal', 'quickbooks']);
+    assert.deepEqual(
+      names.map((n) => n.name).sort(),
+      Object.keys(systemOf).sort(),
+      'the map names exactly the activities the factories provide',
+    );
+    assert.deepEqual(
+      names.filter((n) => !n.allowed.includes(systemOf[n.name])).map((n) => `${n.name}: ${systemOf[n.name]}`),
+      [],
+    );
+    assert.deepEqual(
+      ['lockMoney', 'unlockMoney', 'moveMoney'].map((n) => systemOf[n]),
+      ['temporal', 'temporal', 'quickbooks'],
+    );
   });
 });

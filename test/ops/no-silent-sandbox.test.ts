@@ -76,7 +76,10 @@ describe('no silent sandbox in production', () => {
   });
 
   it('refuses an unknown name in SANDBOX_SYSTEMS', () => {
-    assert.match(configError({ ...PROD_BASE, ...ALL_CREDENTIALS, SANDBOX_SYSTEMS: 'quickbooks,stripe' }), /SANDBOX_SYSTEMS: unknown system stripe/);
+    assert.match(
+      configError({ ...PROD_BASE, ...ALL_CREDENTIALS, SANDBOX_SYSTEMS: 'quickbooks,stripe' }),
+      /SANDBOX_SYSTEMS: unknown system stripe/,
+    );
   });
 
   it('with every credential, nothing is sandboxed and QuickBooks and Google use refreshing OAuth', () => {
@@ -100,7 +103,10 @@ describe('no silent sandbox in production', () => {
 
   it('development keeps using the sandbox for systems without credentials', () => {
     const c = loadConfig({ NODE_ENV: 'development', HUBSPOT_ACCESS_TOKEN: 'hs' });
-    assert.deepEqual(c.sandbox.systems, CONNECTOR_SYSTEMS.filter((s) => s !== 'hubspot'));
+    assert.deepEqual(
+      c.sandbox.systems,
+      CONNECTOR_SYSTEMS.filter((s) => s !== 'hubspot'),
+    );
     assert.equal(c.connectors.hubspot.sandbox, false);
   });
 
@@ -109,7 +115,13 @@ describe('no silent sandbox in production', () => {
     const sandboxPort = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...PROD_BASE, SANDBOX_PORT: String(sandboxPort), DATA_DIR: path.join(ROOT, '.data', `nosandbox-${process.pid}`) },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...PROD_BASE,
+        SANDBOX_PORT: String(sandboxPort),
+        DATA_DIR: path.join(ROOT, '.data', `nosandbox-${process.pid}`),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -129,10 +141,26 @@ describe('no silent sandbox in production', () => {
 
   it('/readyz reports which systems are sandboxed', async () => {
     const { ZENDESK_API_TOKEN: _a, ZENDESK_EMAIL: _b, ...rest } = ALL_CREDENTIALS;
-    const config = loadConfig({ ...PROD_BASE, ...rest, SANDBOX_SYSTEMS: 'zendesk', TEMPORAL_ADDRESS: temporalAddress(), LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      ...PROD_BASE,
+      ...rest,
+      SANDBOX_SYSTEMS: 'zendesk',
+      TEMPORAL_ADDRESS: temporalAddress(),
+      LOG_LEVEL: 'silent',
+    });
     const connection = await Connection.connect({ address: temporalAddress() });
     const client = new Client({ connection });
-    const server = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { dialnexaWebhookSecret: PROD_BASE.DIALNEXA_WEBHOOK_SECRET, slackSigningSecret: PROD_BASE.SLACK_SIGNING_SECRET, apiToken: PROD_BASE.API_TOKEN, decisionKey: PROD_BASE.DECISION_SIGNING_KEY } }).listen(0);
+    const server = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        dialnexaWebhookSecret: PROD_BASE.DIALNEXA_WEBHOOK_SECRET,
+        slackSigningSecret: PROD_BASE.SLACK_SIGNING_SECRET,
+        apiToken: PROD_BASE.API_TOKEN,
+        decisionKey: PROD_BASE.DECISION_SIGNING_KEY,
+      },
+    }).listen(0);
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
       assert.equal(res.status, 200);

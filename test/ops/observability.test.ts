@@ -16,7 +16,12 @@ import { NAMESPACE, runtimeMetricsUrl, temporalAddress, testClient, testDataConv
 import { TEST_DECISION_KEY } from '../support/policy';
 
 const API_TOKEN = 'test-api-token-ops-0123456789abcdef0123';
-const secrets = { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+const secrets = {
+  decisionKey: TEST_DECISION_KEY,
+  dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789',
+  slackSigningSecret: 'test-slack-signing-secret',
+  apiToken: API_TOKEN,
+};
 const auth = { authorization: `Bearer ${API_TOKEN}` };
 
 /** A logger whose JSON lines the test can read. */
@@ -89,21 +94,43 @@ describe('operator observability: /metrics, request ids, logs, health', () => {
     const taskQueue = uniqueTaskQueue('case-metrics');
     const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/case-metrics-workflows'), logger: quietLogger });
     const connection = await NativeConnection.connect({ address: temporalAddress() });
-    const worker = await Worker.create({ connection, namespace: NAMESPACE, taskQueue, workflowBundle: bundle, dataConverter: testDataConverter() });
+    const worker = await Worker.create({
+      connection,
+      namespace: NAMESPACE,
+      taskQueue,
+      workflowBundle: bundle,
+      dataConverter: testDataConverter(),
+    });
     const labels = (event: string) => ({ case_type: 'refund_request', event, taskQueue });
-    const read = async () => (await (await fetch(`${baseUrl}/metrics`, { headers: auth })).text());
+    const read = async () => await (await fetch(`${baseUrl}/metrics`, { headers: auth })).text();
     try {
       await worker.runUntil(async () => {
         const before = await read();
         assert.equal(sampleValue(before, CASE_EVENTS_METRIC, labels('started')), 0);
-        await client.workflow.execute('caseMetricsProbe', { taskQueue, workflowId: `metrics-${randomUUID()}`, args: ['refund_request', ['started', 'decided', 'completed']] });
-        await client.workflow.execute('caseMetricsProbe', { taskQueue, workflowId: `metrics-${randomUUID()}`, args: ['refund_request', ['started', 'expired']] });
-        await client.workflow.execute('caseMetricsProbe', { taskQueue, workflowId: `metrics-${randomUUID()}`, args: ['charge_dispute', ['started', 'failed']] });
+        await client.workflow.execute('caseMetricsProbe', {
+          taskQueue,
+          workflowId: `metrics-${randomUUID()}`,
+          args: ['refund_request', ['started', 'decided', 'completed']],
+        });
+        await client.workflow.execute('caseMetricsProbe', {
+          taskQueue,
+          workflowId: `metrics-${randomUUID()}`,
+          args: ['refund_request', ['started', 'expired']],
+        });
+        await client.workflow.execute('caseMetricsProbe', {
+          taskQueue,
+          workflowId: `metrics-${randomUUID()}`,
+          args: ['charge_dispute', ['started', 'failed']],
+        });
         // The core exporter publishes asynchronously; poll briefly.
         let after = '';
         for (let i = 0; i < 50; i++) {
           after = await read();
-          if (sampleValue(after, CASE_EVENTS_METRIC, { event: 'failed', taskQueue }) >= 1 && sampleValue(after, 'temporal_workflow_completed', { task_queue: taskQueue }) >= 3) break;
+          if (
+            sampleValue(after, CASE_EVENTS_METRIC, { event: 'failed', taskQueue }) >= 1 &&
+            sampleValue(after, 'temporal_workflow_completed', { task_queue: taskQueue }) >= 3
+          )
+            break;
           await new Promise((r) => setTimeout(r, 100));
         }
         assert.equal(sampleValue(after, CASE_EVENTS_METRIC, labels('started')), 2);
@@ -126,10 +153,21 @@ describe('operator observability: /metrics, request ids, logs, health', () => {
     const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/case-metrics-workflows'), logger: quietLogger });
     const connection = await NativeConnection.connect({ address: temporalAddress() });
     // No workflow cache: every workflow task replays the history from the start.
-    const worker = await Worker.create({ connection, namespace: NAMESPACE, taskQueue, workflowBundle: bundle, dataConverter: testDataConverter(), maxCachedWorkflows: 0 });
+    const worker = await Worker.create({
+      connection,
+      namespace: NAMESPACE,
+      taskQueue,
+      workflowBundle: bundle,
+      dataConverter: testDataConverter(),
+      maxCachedWorkflows: 0,
+    });
     try {
       await worker.runUntil(async () => {
-        await client.workflow.execute('caseMetricsAcrossTasks', { taskQueue, workflowId: `metrics-replay-${randomUUID()}`, args: ['collections'] });
+        await client.workflow.execute('caseMetricsAcrossTasks', {
+          taskQueue,
+          workflowId: `metrics-replay-${randomUUID()}`,
+          args: ['collections'],
+        });
         let text = '';
         for (let i = 0; i < 50; i++) {
           text = await (await fetch(`${baseUrl}/metrics`, { headers: auth })).text();
@@ -181,7 +219,10 @@ describe('operator observability: /metrics, request ids, logs, health', () => {
 describe('logs', () => {
   it('redacts personal data at any depth a case input puts it', () => {
     const { logger, lines } = capturingLogger();
-    logger.info({ input: { fields: { customerEmail: 'pat@example.com', customerPhone: '+15550100', accountId: 'ACME-001' } }, email: 'a@b.c' }, 'case started');
+    logger.info(
+      { input: { fields: { customerEmail: 'pat@example.com', customerPhone: '+15550100', accountId: 'ACME-001' } }, email: 'a@b.c' },
+      'case started',
+    );
     const text = JSON.stringify(lines);
     assert.doesNotMatch(text, /pat@example\.com|\+15550100|a@b\.c/);
     assert.match(text, /ACME-001/);
@@ -203,7 +244,10 @@ describe('logs', () => {
   });
 
   it('rejects a malformed TEMPORAL_METRICS_BIND_ADDRESS with a clear error, and accepts off', () => {
-    assert.throws(() => loadConfig({ TEMPORAL_METRICS_BIND_ADDRESS: 'http://localhost:9464' }), /TEMPORAL_METRICS_BIND_ADDRESS: expected host:port/);
+    assert.throws(
+      () => loadConfig({ TEMPORAL_METRICS_BIND_ADDRESS: 'http://localhost:9464' }),
+      /TEMPORAL_METRICS_BIND_ADDRESS: expected host:port/,
+    );
     assert.equal(loadConfig({ TEMPORAL_METRICS_BIND_ADDRESS: 'off' }).worker.metricsBindAddress, undefined);
     assert.equal(loadConfig({}).worker.metricsBindAddress, '127.0.0.1:9464');
   });
@@ -218,7 +262,10 @@ describe('runtime metrics address', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const { port } = blocker.address() as AddressInfo;
     try {
-      await assert.rejects(assertMetricsAddressFree(`127.0.0.1:${port}`), /TEMPORAL_METRICS_BIND_ADDRESS 127\.0\.0\.1:\d+ is already in use/);
+      await assert.rejects(
+        assertMetricsAddressFree(`127.0.0.1:${port}`),
+        /TEMPORAL_METRICS_BIND_ADDRESS 127\.0\.0\.1:\d+ is already in use/,
+      );
     } finally {
       blocker.close();
     }

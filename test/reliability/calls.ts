@@ -15,7 +15,10 @@ export function runTag(): string {
 }
 
 /** A refund call. Defaults: a small automatable refund on ACME-001 without an invoice (no "earlier refund" review). */
-export function refundCall(callId: string, opts: { accountId?: string; amount?: string; invoiceNumber?: string | null; confidence?: number } = {}): Json {
+export function refundCall(
+  callId: string,
+  opts: { accountId?: string; amount?: string; invoiceNumber?: string | null; confidence?: number } = {},
+): Json {
   const body = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Json;
   const call = (body.payload as Json).call as Json;
   call.id = callId;

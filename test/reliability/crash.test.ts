@@ -31,7 +31,10 @@ describe('reliability: worker crash (SIGKILL)', function () {
     await service.svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
 
     const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      plan.map(() => 202),
+    );
 
     // Watch the sandbox; kill the worker the moment the dropped write has been applied.
     const firstWorker = service.svc.worker;
@@ -53,13 +56,27 @@ describe('reliability: worker crash (SIGKILL)', function () {
 
     await service.svc.setFaults('all', { latencyMs: 0 });
     await service.svc.startWorker();
-    const results = await waitForCases(service.client, plan.map((p) => p.callId), 8 * 60_000);
-    const stoppedSafely = (id: string, s: { status: string; reason?: string }) => plan.some((p) => p.callId === id && p.skyfire) && s.status === 'needs_attention' && /may have created a pay token/.test(s.reason ?? '');
+    const results = await waitForCases(
+      service.client,
+      plan.map((p) => p.callId),
+      8 * 60_000,
+    );
+    const stoppedSafely = (id: string, s: { status: string; reason?: string }) =>
+      plan.some((p) => p.callId === id && p.skyfire) &&
+      s.status === 'needs_attention' &&
+      /may have created a pay token/.test(s.reason ?? '');
     const notCompleted = [...results.entries()].filter(([id, s]) => s.status !== 'completed' && !stoppedSafely(id, s));
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes (or, paid through Skyfire, stops safely)');
+    assert.deepEqual(
+      notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`),
+      [],
+      'every case completes (or, paid through Skyfire, stops safely)',
+    );
 
     const records = await service.svc.sandboxRecords();
-    const effects = moneyEffects(records, plan.map((p) => p.callId));
+    const effects = moneyEffects(
+      records,
+      plan.map((p) => p.callId),
+    );
     const sum = summarize(effects);
     // The write whose answer was lost: the new worker's retry of that step re-read the invoice's
     // ledger under its lock, found the record it had written (its case-ref), and did not send the
@@ -74,12 +91,22 @@ describe('reliability: worker crash (SIGKILL)', function () {
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);
     // A Skyfire case killed between sending its pay-token create and hearing back stops safely.
-    const unknown = plan.filter((p) => p.skyfire && results.get(p.callId)?.status === 'needs_attention' && /may have created a pay token/.test(results.get(p.callId)?.reason ?? '')).length;
+    const unknown = plan.filter(
+      (p) =>
+        p.skyfire &&
+        results.get(p.callId)?.status === 'needs_attention' &&
+        /may have created a pay token/.test(results.get(p.callId)?.reason ?? ''),
+    ).length;
     assert.equal(casesWith(effects, 'refund_receipt').size, calls - unknown, 'every case has its refund receipt');
     assert.equal(sum.byKind.refund_receipt, calls - unknown);
     assert.equal(casesWith(effects, 'pay_token').size, plan.filter((p) => p.skyfire).length);
     // The case's own record points at the single receipt QuickBooks holds.
     const lostCase = plan.find((p) => JSON.stringify(dropped?.body).includes(p.callId));
-    if (lostCase) assert.equal(results.get(lostCase.callId)?.records.filter((r) => r.system === 'quickbooks').length, 1, `${refundWorkflowId(lostCase.callId)} references one QuickBooks record`);
+    if (lostCase)
+      assert.equal(
+        results.get(lostCase.callId)?.records.filter((r) => r.system === 'quickbooks').length,
+        1,
+        `${refundWorkflowId(lostCase.callId)} references one QuickBooks record`,
+      );
   });
 });

@@ -22,7 +22,10 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
   const env: Record<string, string> = {};
   let svc: ServiceHarness;
   const control = async (p: string, body?: unknown) => {
-    const res = await fetch(`${svc.sandboxUrl}/_sandbox${p}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(
+      `${svc.sandboxUrl}/_sandbox${p}`,
+      body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     assert.ok(res.ok, `${p}: ${res.status}`);
     return res.json() as Promise<Record<string, unknown>>;
   };
@@ -31,13 +34,29 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
   before(async () => {
     svc = new ServiceHarness({ temporalAddress: temporalAddress(), env });
     await svc.startSandbox();
-    const { clientId, clientSecret, refresh_token } = (await control('/intuit-oauth/connect', {})) as { clientId: string; clientSecret: string; refresh_token: string };
+    const { clientId, clientSecret, refresh_token } = (await control('/intuit-oauth/connect', {})) as {
+      clientId: string;
+      clientSecret: string;
+      refresh_token: string;
+    };
     seed = refresh_token;
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const clientEmail = `billing-${randomBytes(3).toString('hex')}@proj.iam.gserviceaccount.com`;
-    await control('/google-oauth/service-accounts', { clientEmail, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), delegatedScopes: [...GOOGLE_SCOPES.gmail, ...GOOGLE_SCOPES.drive] });
+    await control('/google-oauth/service-accounts', {
+      clientEmail,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }),
+      delegatedScopes: [...GOOGLE_SCOPES.gmail, ...GOOGLE_SCOPES.drive],
+    });
     const keyFile = path.join(svc.dataDir, 'google-key.json');
-    fs.writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: clientEmail, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) }), { mode: 0o600 });
+    fs.writeFileSync(
+      keyFile,
+      JSON.stringify({
+        type: 'service_account',
+        client_email: clientEmail,
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      }),
+      { mode: 0o600 },
+    );
     Object.assign(env, {
       QBO_API_BASE_URL: `${svc.sandboxUrl}/quickbooks`,
       QBO_CLIENT_ID: clientId,
@@ -66,8 +85,13 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
       const ids: string[] = [];
       for (let w = 0; w < waves; w++) {
         const wave = Array.from({ length: perWave }, (_, i) => `call_refresh_${tag}_${w}_${i}`);
-        const answers = await Promise.all(wave.map((id, i) => svc.postCall(refundCall(id, i === 3 ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '12.00' }))));
-        assert.deepEqual(answers.map((a) => a.status), wave.map(() => 202));
+        const answers = await Promise.all(
+          wave.map((id, i) => svc.postCall(refundCall(id, i === 3 ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '12.00' }))),
+        );
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          wave.map(() => 202),
+        );
         ids.push(...wave);
         await sleep(3500);
       }
@@ -75,8 +99,16 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
       const failed = [...results].filter(([, s]) => s.status !== 'completed').map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`);
       assert.deepEqual(failed, [], 'every case completes');
 
-      const stats = (await control('/intuit-oauth/stats')) as { intuitRefreshes: number; intuitInvalidGrants: number; expiredRejected: number; googleTokens: number; googleRejected: number };
-      figure(`credential refresh: ${ids.length} cases, ${stats.intuitRefreshes} Intuit refreshes, ${stats.googleTokens} Google tokens, ${stats.expiredRejected} expired tokens refused by the APIs, ${stats.intuitInvalidGrants} invalid_grant`);
+      const stats = (await control('/intuit-oauth/stats')) as {
+        intuitRefreshes: number;
+        intuitInvalidGrants: number;
+        expiredRejected: number;
+        googleTokens: number;
+        googleRejected: number;
+      };
+      figure(
+        `credential refresh: ${ids.length} cases, ${stats.intuitRefreshes} Intuit refreshes, ${stats.googleTokens} Google tokens, ${stats.expiredRejected} expired tokens refused by the APIs, ${stats.intuitInvalidGrants} invalid_grant`,
+      );
       assert.equal(stats.intuitInvalidGrants, 0, 'no worker used a rotated-away refresh token');
       assert.equal(stats.googleRejected, 0);
       assert.ok(stats.intuitRefreshes >= waves - 1, `QuickBooks tokens were refreshed across expiries (${stats.intuitRefreshes})`);
@@ -86,7 +118,8 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
       const identities = new Set<string>();
       for (const id of ids) {
         const history = await client.workflow.getHandle(refundWorkflowId(id)).fetchHistory();
-        for (const e of history.events ?? []) if (e.activityTaskStartedEventAttributes?.identity) identities.add(e.activityTaskStartedEventAttributes.identity);
+        for (const e of history.events ?? [])
+          if (e.activityTaskStartedEventAttributes?.identity) identities.add(e.activityTaskStartedEventAttributes.identity);
       }
       assert.equal(identities.size, 2, `activities ran on both workers (${[...identities].join(', ')})`);
       // No token in the service's own logs.

@@ -43,14 +43,25 @@ describe('reliability: API faults on every system', function () {
     await service.svc.setFaults('all', FAULTS);
 
     const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202), 'intake does not touch the faulty APIs');
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      plan.map(() => 202),
+      'intake does not touch the faulty APIs',
+    );
     const started = Date.now();
     const waitMs = size('RELIABILITY_FAULT_WAIT_SECONDS', 15 * 60) * 1000;
-    const { results, open } = await settleCases(service.client, plan.map((p) => p.callId), waitMs);
+    const { results, open } = await settleCases(
+      service.client,
+      plan.map((p) => p.callId),
+      waitMs,
+    );
     const seconds = Math.round((Date.now() - started) / 1000);
 
     const records = await service.svc.sandboxRecords();
-    const effects = moneyEffects(records, plan.map((p) => p.callId));
+    const effects = moneyEffects(
+      records,
+      plan.map((p) => p.callId),
+    );
     const sum = summarize(effects);
     const count = (f: (r: (typeof records)[number]) => boolean) => records.filter(f).length;
     const statusOf = [...results.values()].reduce<Record<string, number>>((m, s) => ((m[s.status] = (m[s.status] ?? 0) + 1), m), {});
@@ -60,14 +71,30 @@ describe('reliability: API faults on every system', function () {
     );
     // A Skyfire pay token whose create got no answer (a 5xx or a dropped response) cannot be found
     // again (Skyfire documents no listing): that case stops for a person instead of reserving twice.
-    const unknown = new Set(plan.filter((p) => p.skyfire && results.get(p.callId)?.status === 'needs_attention' && /may have created a pay token/.test(results.get(p.callId)?.reason ?? '')).map((p) => p.callId));
+    const unknown = new Set(
+      plan
+        .filter(
+          (p) =>
+            p.skyfire &&
+            results.get(p.callId)?.status === 'needs_attention' &&
+            /may have created a pay token/.test(results.get(p.callId)?.reason ?? ''),
+        )
+        .map((p) => p.callId),
+    );
     const notCompleted = [...results.entries()].filter(([id, s]) => s.status !== 'completed' && !unknown.has(id));
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes (or, paid through Skyfire, stops safely)');
+    assert.deepEqual(
+      notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`),
+      [],
+      'every case completes (or, paid through Skyfire, stops safely)',
+    );
     assert.deepEqual(open, [], `every case finishes within ${waitMs / 1000} s`);
     assert.equal(casesWith(effects, 'refund_receipt').size, calls - unknown.size);
-    assert.ok([...unknown].every((id) => !casesWith(effects, 'refund_receipt').has(id)), 'a stopped Skyfire case recorded nothing');
+    assert.ok(
+      [...unknown].every((id) => !casesWith(effects, 'refund_receipt').has(id)),
+      'a stopped Skyfire case recorded nothing',
+    );
     assert.equal(casesWith(effects, 'pay_token').size, plan.filter((p) => p.skyfire).length);
     assert.ok(count((r) => r.status === 503) > 0 && count((r) => r.status === 429) > 0, 'faults were actually injected');
   });

@@ -33,7 +33,10 @@ describe('reliability: fuzzing the public endpoints', function () {
   it('answers every bad input with a 4xx and a message, starts nothing, and stays healthy', async () => {
     const seed = Number(process.env.RELIABILITY_FUZZ_SEED ?? 7);
     const cases: (FuzzCase & { target: 'dialnexa' | 'slack' })[] = [
-      ...dialnexaCases(size('RELIABILITY_FUZZ_DIALNEXA', 600), seed, `call_fuzz_${runTag()}`).map((c) => ({ ...c, target: 'dialnexa' as const })),
+      ...dialnexaCases(size('RELIABILITY_FUZZ_DIALNEXA', 600), seed, `call_fuzz_${runTag()}`).map((c) => ({
+        ...c,
+        target: 'dialnexa' as const,
+      })),
       ...slackCases(size('RELIABILITY_FUZZ_SLACK', 400), seed + 1).map((c) => ({ ...c, target: 'slack' as const })),
     ];
 
@@ -79,8 +82,10 @@ describe('reliability: fuzzing the public endpoints', function () {
       }
       byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
       const message = (res.json as { message?: unknown } | undefined)?.message;
-      if (res.status < 400 || res.status >= 500) failures.push(`${c.target} ${c.name}: status ${res.status} ${res.text.slice(0, 200)} for ${c.body.slice(0, 200)}`);
-      else if (typeof message !== 'string' || message.trim().length < 10) failures.push(`${c.target} ${c.name}: ${res.status} without a clear message: ${res.text.slice(0, 200)}`);
+      if (res.status < 400 || res.status >= 500)
+        failures.push(`${c.target} ${c.name}: status ${res.status} ${res.text.slice(0, 200)} for ${c.body.slice(0, 200)}`);
+      else if (typeof message !== 'string' || message.trim().length < 10)
+        failures.push(`${c.target} ${c.name}: ${res.status} without a clear message: ${res.text.slice(0, 200)}`);
     };
     // A few requests at a time: fuzzing, not load.
     const queue = [...cases];
@@ -93,9 +98,14 @@ describe('reliability: fuzzing the public endpoints', function () {
     await prober;
 
     const started = await listWorkflowIds(client, svc.taskQueue);
-    const statuses = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s} x${n}`).join(', ');
+    const statuses = [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s} x${n}`)
+      .join(', ');
     const dn = cases.filter((c) => c.target === 'dialnexa').length;
-    figure(`fuzz: ${cases.length} inputs (webhook ${dn}, slack ${cases.length - dn}) -> ${statuses}; ${failures.length} not a clear 4xx; ${started.length} workflows; healthz 200 x${health.ok}, ${health.bad.length} bad`);
+    figure(
+      `fuzz: ${cases.length} inputs (webhook ${dn}, slack ${cases.length - dn}) -> ${statuses}; ${failures.length} not a clear 4xx; ${started.length} workflows; healthz 200 x${health.ok}, ${health.bad.length} bad`,
+    );
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} inputs were not refused with a clear 4xx`);
     assert.deepEqual(started, [], 'no bad input started a workflow');
     assert.deepEqual(health.bad, [], '/healthz stayed 200');

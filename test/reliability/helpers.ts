@@ -20,18 +20,28 @@ export const refundWorkflowId = (callId: string) => caseWorkflowId(callId, 'refu
 /** Waits for every case's result; returns them by call id. Fails naming the cases still open. */
 export async function waitForCases(client: Client, callIds: string[], timeoutMs: number): Promise<Map<string, CaseState>> {
   const { results, open } = await settleCases(client, callIds, timeoutMs);
-  if (open.length) throw new Error(`${open.length} of ${callIds.length} cases did not finish within ${timeoutMs / 1000} s, e.g. ${open.slice(0, 3).join(', ')}`);
+  if (open.length)
+    throw new Error(
+      `${open.length} of ${callIds.length} cases did not finish within ${timeoutMs / 1000} s, e.g. ${open.slice(0, 3).join(', ')}`,
+    );
   return results;
 }
 
 /** Waits up to `timeoutMs` for the cases; returns those that finished and the call ids still open. */
-export async function settleCases(client: Client, callIds: string[], timeoutMs: number): Promise<{ results: Map<string, CaseState>; open: string[] }> {
+export async function settleCases(
+  client: Client,
+  callIds: string[],
+  timeoutMs: number,
+): Promise<{ results: Map<string, CaseState>; open: string[] }> {
   const results = new Map<string, CaseState>();
   const deadline = Date.now() + timeoutMs;
   await Promise.all(
     callIds.map(async (id) => {
       const handle = client.workflow.getHandle(refundWorkflowId(id));
-      const res = await Promise.race([handle.result() as Promise<CaseState>, new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())))]);
+      const res = await Promise.race([
+        handle.result() as Promise<CaseState>,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()))),
+      ]);
       if (res) results.set(id, res);
     }),
   );
@@ -42,12 +52,17 @@ export async function settleCases(client: Client, callIds: string[], timeoutMs: 
 export async function listWorkflowIds(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
   // Cases only: the money path's per-invoice lock workflows share the task queue.
-  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) if (!wf.workflowId.startsWith('money-lock-')) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+    if (!wf.workflowId.startsWith('money-lock-')) ids.push(wf.workflowId);
   return ids;
 }
 
 /** Polls until the case waits on an approval request; returns the request. */
-export async function waitForPendingApproval(client: Client, callId: string, timeoutMs = 60_000): Promise<NonNullable<CaseState['pendingApproval']>> {
+export async function waitForPendingApproval(
+  client: Client,
+  callId: string,
+  timeoutMs = 60_000,
+): Promise<NonNullable<CaseState['pendingApproval']>> {
   const handle = client.workflow.getHandle(refundWorkflowId(callId));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -64,7 +79,14 @@ export async function waitForPendingApproval(client: Client, callId: string, tim
 
 /** Approves (or rejects) as the given approvers, one vote each, the way the Slack route does. */
 /** Decides as the API does once it authenticated the clicker: the decision signed with the service's decision key. */
-export async function decide(client: Client, decisionKey: string, callId: string, requestId: string, approvers: string[], action: 'approve' | 'reject' = 'approve'): Promise<void> {
+export async function decide(
+  client: Client,
+  decisionKey: string,
+  callId: string,
+  requestId: string,
+  approvers: string[],
+  action: 'approve' | 'reject' = 'approve',
+): Promise<void> {
   const handle = client.workflow.getHandle(refundWorkflowId(callId));
   for (const id of approvers) {
     const signed = signDecision(decisionKey, handle.workflowId, { requestId, action, actor: { id }, source: 'slack' });

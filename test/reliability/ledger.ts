@@ -25,12 +25,15 @@ const QBO_WRITE: [RegExp, MoneyKind][] = [
   [/\/v3\/company\/[^/]+\/invoice\/[^/]+\/send$/i, 'invoice_send'],
 ];
 
-const applied = (r: SandboxRecord) => r.method === 'POST' && !r.faulted && (r.dropped === true || (r.status !== undefined && r.status < 300));
+const applied = (r: SandboxRecord) =>
+  r.method === 'POST' && !r.faulted && (r.dropped === true || (r.status !== undefined && r.status < 300));
 
 /** Every money effect in the records; `callIds` attributes each to the first call id it mentions. */
 export function moneyEffects(records: SandboxRecord[], callIds: string[]): MoneyEffect[] {
   // Whole ids only: call_x_1 must not match inside call_x_10.
-  const patterns = callIds.map((id) => [id, new RegExp(`(?<![A-Za-z0-9_])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`)] as const);
+  const patterns = callIds.map(
+    (id) => [id, new RegExp(`(?<![A-Za-z0-9_])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`)] as const,
+  );
   const attribute = (r: SandboxRecord): string | undefined => {
     const text = JSON.stringify([r.path, r.query, r.body]);
     return patterns.find(([, re]) => re.test(text))?.[0];

@@ -43,7 +43,8 @@ function textOf(value: unknown): string {
   return JSON.stringify(plain(value));
 }
 
-const hitsIn = (where: string, text: string) => findPii(text).map((h) => `${where}: ${h.kind} near ${JSON.stringify(piiContext(text, h.value))}`);
+const hitsIn = (where: string, text: string) =>
+  findPii(text).map((h) => `${where}: ${h.kind} near ${JSON.stringify(piiContext(text, h.value))}`);
 
 describe('reliability: PII scan of everything downstream of intake', function () {
   this.timeout(15 * 60_000);
@@ -57,7 +58,11 @@ describe('reliability: PII scan of everything downstream of intake', function ()
 
     const answers = await Promise.all(corpus.map((c) => service.svc.postCall(c.body)));
     const refused = answers.map((a, i) => ({ a, c: corpus[i] })).filter(({ a }) => a.status !== 202);
-    assert.deepEqual(refused.map(({ a, c }) => `${c?.field}: ${a.status} ${a.text.slice(0, 200)}`), [], 'every corpus call is accepted');
+    assert.deepEqual(
+      refused.map(({ a, c }) => `${c?.field}: ${a.status} ${a.text.slice(0, 200)}`),
+      [],
+      'every corpus call is accepted',
+    );
     const answerHits = answers.flatMap((a, i) => hitsIn(`webhook answer ${i}`, a.text));
 
     // Sensitive data makes a refund need review: approve each, so the cases reach QuickBooks, Gmail...
@@ -67,7 +72,14 @@ describe('reliability: PII scan of everything downstream of intake', function ()
         const handle = service.client.workflow.getHandle(refundWorkflowId(id));
         for (let i = 0; i < 240; i++) {
           const state = await handle.query(statusQuery).catch(() => undefined);
-          if (state?.pendingApproval) return decide(service.client, service.svc.decisionKey, id, state.pendingApproval.requestId, ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required));
+          if (state?.pendingApproval)
+            return decide(
+              service.client,
+              service.svc.decisionKey,
+              id,
+              state.pendingApproval.requestId,
+              ['U0FIN0001', 'U0FIN0002'].slice(0, state.pendingApproval.required),
+            );
           if (state && ['completed', 'rejected', 'expired', 'needs_attention', 'failed'].includes(state.status)) return;
           await new Promise((r) => setTimeout(r, 250));
         }
@@ -85,7 +97,12 @@ describe('reliability: PII scan of everything downstream of intake', function ()
       const events: unknown[] = [];
       let nextPageToken: Uint8Array | undefined;
       do {
-        const page = await service.client.workflowService.getWorkflowExecutionHistory({ namespace: NAMESPACE, execution: { workflowId }, nextPageToken, maximumPageSize: 500 });
+        const page = await service.client.workflowService.getWorkflowExecutionHistory({
+          namespace: NAMESPACE,
+          execution: { workflowId },
+          nextPageToken,
+          maximumPageSize: 500,
+        });
         events.push(...(page.history?.events ?? []));
         nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
       } while (nextPageToken);
@@ -114,8 +131,15 @@ describe('reliability: PII scan of everything downstream of intake', function ()
         `(${rawPayloads} payloads raw and decrypted), search attributes, memos, ${logs.split('\n').length} log lines, ${records.length} sandbox requests -> ${hits.length} hits`,
     );
     assert.deepEqual([...new Set(hits)].slice(0, 30), [], 'no sensitive value anywhere downstream');
-    assert.equal(decodedWithCallId, workflowIds.length, 'decryption yields readable case data for every history (the scan reads plaintext, not just ciphertext)');
-    assert.ok(records.some((r) => r.system === 'quickbooks' && r.method === 'POST'), 'cases reached QuickBooks writes, so outbound requests were really scanned');
+    assert.equal(
+      decodedWithCallId,
+      workflowIds.length,
+      'decryption yields readable case data for every history (the scan reads plaintext, not just ciphertext)',
+    );
+    assert.ok(
+      records.some((r) => r.system === 'quickbooks' && r.method === 'POST'),
+      'cases reached QuickBooks writes, so outbound requests were really scanned',
+    );
     assert.deepEqual([...new Set(hits)].slice(0, 30), [], 'no sensitive value anywhere downstream');
   });
 });

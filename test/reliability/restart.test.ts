@@ -30,7 +30,16 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
   let svc: ServiceHarness;
   let client: Client | undefined;
 
-  const startServer = () => startDevServer({ cliPath, port, dbFile, namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000, logFile: path.join(dir, 'temporal.log') });
+  const startServer = () =>
+    startDevServer({
+      cliPath,
+      port,
+      dbFile,
+      namespace: NAMESPACE,
+      retentionDays: 1,
+      startTimeoutMs: 90_000,
+      logFile: path.join(dir, 'temporal.log'),
+    });
 
   before(async () => {
     port = await freePort();
@@ -52,13 +61,24 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
       type: 'block_actions',
       user: { id: userId, username: userId.toLowerCase() },
       container: { type: 'message', channel_id: 'C0FINANCE', message_ts: '1700000000.000100' },
-      actions: [{ action_id: 'approve', block_id: 'decision', type: 'button', value: encodeButtonValue({ w: workflowId, r: requestId, a: 'approve' }) }],
+      actions: [
+        {
+          action_id: 'approve',
+          block_id: 'decision',
+          type: 'button',
+          value: encodeButtonValue({ w: workflowId, r: requestId, a: 'approve' }),
+        },
+      ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const ts = Math.floor(Date.now() / 1000);
     return request(`${svc.apiUrl}/slack/interactions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': svc.slackSignature(ts, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': svc.slackSignature(ts, body),
+      },
       body,
     });
   }
@@ -69,7 +89,10 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
     // 120.00 USD is above the automation limit: each waits for one approver.
     const plan = Array.from({ length: waiting }, (_, i) => ({ callId: `call_restart_${tag}_${i}` }));
     const answers = await Promise.all(plan.map((p) => svc.postCall(refundCall(p.callId, { amount: '120.00' }))));
-    assert.deepEqual(answers.map((a) => a.status), plan.map(() => 202));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      plan.map(() => 202),
+    );
     const before = await Promise.all(plan.map((p) => waitForPendingApproval(client as Client, p.callId)));
 
     // Hard kill: whatever the server acknowledged must be on disk.
@@ -102,7 +125,11 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
 
     // The waiting cases survived with the same approval requests, and accept decisions.
     const after = await Promise.all(plan.map((p) => waitForPendingApproval(client as Client, p.callId)));
-    assert.deepEqual(after.map((a) => a.requestId), before.map((b) => b.requestId), 'the same approval requests are still open');
+    assert.deepEqual(
+      after.map((a) => a.requestId),
+      before.map((b) => b.requestId),
+      'the same approval requests are still open',
+    );
     for (const [i, p] of plan.entries()) {
       let res = await slackApprove(refundWorkflowId(p.callId), (after[i] as { requestId: string }).requestId, 'U0FIN0001');
       // The API's connection may need a moment to find the server again; Slack would retry a non-200.
@@ -116,8 +143,13 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
     const ids = [...plan.map((p) => p.callId), lateId];
     const results = await waitForCases(client, ids, 5 * 60_000);
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
-    for (const p of plan) assert.equal(results.get(p.callId)?.decisions.at(-1)?.actor.id, 'U0FIN0001', 'the Slack approval is in the audit trail');
+    assert.deepEqual(
+      notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`),
+      [],
+      'every case completes',
+    );
+    for (const p of plan)
+      assert.equal(results.get(p.callId)?.decisions.at(-1)?.actor.id, 'U0FIN0001', 'the Slack approval is in the audit trail');
 
     const onServer = await listWorkflowIds(client, svc.taskQueue);
     const effects = moneyEffects(await svc.sandboxRecords(), ids);

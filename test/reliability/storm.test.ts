@@ -21,7 +21,11 @@ describe('reliability: duplicate storm', function () {
     const plan = Array.from({ length: calls }, (_, i) => {
       const callId = `call_storm_${tag}_${i}`;
       const skyfire = i % 4 === 3;
-      return { callId, skyfire, body: JSON.stringify(refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })) };
+      return {
+        callId,
+        skyfire,
+        body: JSON.stringify(refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })),
+      };
     });
     // All deliveries of all calls at once, interleaved, as a retrying sender would produce them.
     const sends = plan.flatMap((p) => Array.from({ length: deliveries }, () => p));
@@ -41,19 +45,41 @@ describe('reliability: duplicate storm', function () {
     const answers = await Promise.all(sends.map(async (p) => ({ p, res: await deliver(p) })));
 
     const statuses = answers.map((a) => a.res.status);
-    assert.deepEqual([...new Set(statuses)], [202], `every delivery is accepted; got ${JSON.stringify(answers.filter((a) => a.res.status !== 202).slice(0, 3).map((a) => a.res))}`);
-    const started = answers.flatMap((a) => (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'));
+    assert.deepEqual(
+      [...new Set(statuses)],
+      [202],
+      `every delivery is accepted; got ${JSON.stringify(
+        answers
+          .filter((a) => a.res.status !== 202)
+          .slice(0, 3)
+          .map((a) => a.res),
+      )}`,
+    );
+    const started = answers.flatMap((a) =>
+      (a.res.json as { cases: { status: string; workflowId: string }[] }).cases.filter((c) => c.status === 'started'),
+    );
     assert.equal(started.length, calls, 'exactly one delivery per call reports that it started the case');
     assert.deepEqual(new Set(started.map((c) => c.workflowId)), new Set(plan.map((p) => refundWorkflowId(p.callId))));
 
-    const results = await waitForCases(service.client, plan.map((p) => p.callId), 10 * 60_000);
+    const results = await waitForCases(
+      service.client,
+      plan.map((p) => p.callId),
+      10 * 60_000,
+    );
     const notCompleted = [...results.entries()].filter(([, s]) => s.status !== 'completed');
-    assert.deepEqual(notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`), [], 'every case completes');
+    assert.deepEqual(
+      notCompleted.map(([id, s]) => `${id}: ${s.status} ${s.reason ?? ''}`),
+      [],
+      'every case completes',
+    );
 
     const onServer = await listWorkflowIds(service.client, service.svc.taskQueue);
     assert.equal(onServer.length, calls, 'the server holds one workflow per call, no more');
 
-    const effects = moneyEffects(await service.svc.sandboxRecords(), plan.map((p) => p.callId));
+    const effects = moneyEffects(
+      await service.svc.sandboxRecords(),
+      plan.map((p) => p.callId),
+    );
     const sum = summarize(effects);
     const skyfireCalls = plan.filter((p) => p.skyfire).length;
     figure(

@@ -24,7 +24,22 @@ async function main(): Promise<void> {
     for (const caseType of CASE_TYPES) {
       const handle = await SCENARIOS[caseType](env);
       // The CLI writes the canonical proto-JSON that `historyFromJSON` (and `temporal workflow show`) read.
-      const json = execFileSync(cli, ['workflow', 'show', '--address', temporalAddress(), '--namespace', NAMESPACE, '--workflow-id', handle.workflowId, '--output', 'json'], { encoding: 'utf8' });
+      const json = execFileSync(
+        cli,
+        [
+          'workflow',
+          'show',
+          '--address',
+          temporalAddress(),
+          '--namespace',
+          NAMESPACE,
+          '--workflow-id',
+          handle.workflowId,
+          '--output',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
       fs.writeFileSync(path.join(HISTORIES_DIR, `${caseType}.json`), json);
       console.log(`recorded ${caseType}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
     }

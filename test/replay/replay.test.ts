@@ -18,9 +18,15 @@ const HISTORIES_DIR = path.join(__dirname, 'histories');
 function loadHistory(file: string): proto.temporal.api.history.v1.IHistory {
   const protoDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as { fromJson: (type: unknown, json: unknown, opts: object) => unknown };
-  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
-  return fromJson(historyType, JSON.parse(fs.readFileSync(file, 'utf8')), { ignoreUnknownFields: true }) as proto.temporal.api.history.v1.IHistory;
+  const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as {
+    fromJson: (type: unknown, json: unknown, opts: object) => unknown;
+  };
+  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+    'temporal.api.history.v1.History',
+  );
+  return fromJson(historyType, JSON.parse(fs.readFileSync(file, 'utf8')), {
+    ignoreUnknownFields: true,
+  }) as proto.temporal.api.history.v1.IHistory;
 }
 
 describe('replay of recorded case histories', function () {

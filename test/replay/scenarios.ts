@@ -7,15 +7,42 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseType } from '../../src/domain/case';
 import { DecisionAction, decideSignal } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
-import { APPROVER_1, APPROVER_2, TEST_DECISION_KEY, caseInput, decide, decision, testPolicy, waitForRequest, type CaseEnv } from '../workflows/helpers';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  TEST_DECISION_KEY,
+  caseInput,
+  decide,
+  decision,
+  testPolicy,
+  waitForRequest,
+  type CaseEnv,
+} from '../workflows/helpers';
 
 export type Scenario = (env: CaseEnv) => Promise<WorkflowHandle>;
 
-const quick = testPolicy({ reminderIntervalMs: 800, escalateAfterMs: 1500, approvalTimeoutMs: 60_000, ackSlaMs: 1500, defaultFollowUpMs: 1000 });
+const quick = testPolicy({
+  reminderIntervalMs: 800,
+  escalateAfterMs: 1500,
+  approvalTimeoutMs: 60_000,
+  ackSlaMs: 1500,
+  defaultFollowUpMs: 1000,
+});
 
 export const SCENARIOS: Record<CaseType, Scenario> = {
   async refund_request(env) {
-    const h = await env.start(caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }, { policy: quick }));
+    const h = await env.start(
+      caseInput(
+        'refund_request',
+        {
+          accountId: 'ACME-001',
+          invoiceNumber: 'INV-1001',
+          amount: { amountMinor: 150000, currency: 'USD' },
+          refundReason: 'billing_error',
+        },
+        { policy: quick },
+      ),
+    );
     const id = await waitForRequest(h);
     await decide(h, decision(id, APPROVER_1, DecisionAction.Approve));
     // The second approval as a signal, with the proof the API makes (an unsigned one would be ignored).
@@ -24,7 +51,13 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     return h;
   },
   async invoice_resend(env) {
-    const h = await env.start(caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' }, { policy: quick }));
+    const h = await env.start(
+      caseInput(
+        'invoice_resend',
+        { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' },
+        { policy: quick },
+      ),
+    );
     await decide(h, decision(await waitForRequest(h), APPROVER_1, DecisionAction.Reject));
     await h.result();
     return h;
@@ -36,7 +69,14 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
   },
   async billing_details_correction(env) {
     const h = await env.start(
-      caseInput('billing_details_correction', { accountId: 'ACME-001', newBillingAddress: { line1: '500 Howard St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' } }, { policy: quick }),
+      caseInput(
+        'billing_details_correction',
+        {
+          accountId: 'ACME-001',
+          newBillingAddress: { line1: '500 Howard St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
+        },
+        { policy: quick },
+      ),
     );
     await decide(h, decision(await waitForRequest(h), APPROVER_2, DecisionAction.Approve));
     await h.result();
@@ -52,7 +92,9 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     return h;
   },
   async collections(env) {
-    const h = await env.start(caseInput('collections', { accountId: 'HOOLI-005', invoiceNumber: 'INV-5001', promisedNextStep: 'pay next week' }, { policy: quick }));
+    const h = await env.start(
+      caseInput('collections', { accountId: 'HOOLI-005', invoiceNumber: 'INV-5001', promisedNextStep: 'pay next week' }, { policy: quick }),
+    );
     await h.result();
     return h;
   },
@@ -62,7 +104,9 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     return h;
   },
   async charge_dispute(env) {
-    const h = await env.start(caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', disputeReason: 'not_recognized' }, { policy: quick }));
+    const h = await env.start(
+      caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', disputeReason: 'not_recognized' }, { policy: quick }),
+    );
     const first = await waitForRequest(h);
     await decide(h, decision(first, APPROVER_1, DecisionAction.NeedInfo));
     await decide(h, decision(await waitForRequest(h, first), APPROVER_2, DecisionAction.Accept));
@@ -70,7 +114,11 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     return h;
   },
   async triage(env) {
-    const input = caseInput('triage', { accountId: 'ACME-001' }, { policy: quick, intentConfidence: 0.3, candidateCaseTypes: ['receipt_request'] });
+    const input = caseInput(
+      'triage',
+      { accountId: 'ACME-001' },
+      { policy: quick, intentConfidence: 0.3, candidateCaseTypes: ['receipt_request'] },
+    );
     const h = await env.start(input);
     await decide(h, decision(await waitForRequest(h), APPROVER_1, DecisionAction.ChooseCase, { caseType: 'receipt_request' }));
     await h.result();

@@ -41,7 +41,11 @@ describe('sandbox pages and controls', () => {
     await sb.faults('zendesk', { latencyMs: 10 });
     const faults = (await sb.control('/faults')) as Record<string, { latencyMs: number }>;
     assert.equal(faults.zendesk.latencyMs, 10);
-    const bad = await fetch(`${sb.url}/_sandbox/faults/nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const bad = await fetch(`${sb.url}/_sandbox/faults/nope`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(bad.status, 404);
     await sb.clients.zendesk.createTicket({ subject: 's', comment: { body: 'b' } }, 'k');
     await sb.reset();
@@ -50,7 +54,11 @@ describe('sandbox pages and controls', () => {
   });
 
   it('rejects a malformed wallet balance on the Skyfire control endpoint', async () => {
-    const res = await fetch(`${sb.url}/_sandbox/skyfire/wallet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ balance: 'lots' }) });
+    const res = await fetch(`${sb.url}/_sandbox/skyfire/wallet`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ balance: 'lots' }),
+    });
     assert.equal(res.status, 400);
   });
 });

@@ -16,7 +16,12 @@ import { NAMESPACE, temporalAddress, testClient } from '../support/temporal';
 
 const API_TOKEN = 'local-ui-token-0123456789abcdef0123456789abcdef';
 const UI_ORIGIN = 'http://localhost:8233';
-const secrets = { dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN, decisionKey: 'local-ui-test-decision-key-0123456789abcdef' };
+const secrets = {
+  dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789',
+  slackSigningSecret: 'test-slack-signing-secret',
+  apiToken: API_TOKEN,
+  decisionKey: 'local-ui-test-decision-key-0123456789abcdef',
+};
 const PRODUCTION = {
   NODE_ENV: 'production',
   DIALNEXA_WEBHOOK_SECRET: secrets.dialnexaWebhookSecret,
@@ -43,12 +48,26 @@ function call(server: Server, path: string, headers: Record<string, string>, bod
   const port = (server.address() as AddressInfo).port;
   const raw = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path, method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': NAMESPACE, 'content-length': String(Buffer.byteLength(raw)), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = http.request(
+      {
+        host,
+        port,
+        path,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-namespace': NAMESPACE,
+          'content-length': String(Buffer.byteLength(raw)),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(raw);
   });
@@ -68,7 +87,8 @@ describe('codec endpoint: the local Temporal UI in development decodes without a
     servers.push(s);
     return s;
   }
-  const decode = (server: Server, headers: Record<string, string>, host?: string) => call(server, '/codec/decode', headers, { payloads: sealed }, host);
+  const decode = (server: Server, headers: Record<string, string>, host?: string) =>
+    call(server, '/codec/decode', headers, { payloads: sealed }, host);
 
   before(async () => {
     client = await testClient();
@@ -89,7 +109,10 @@ describe('codec endpoint: the local Temporal UI in development decodes without a
     assert.equal(config({ NODE_ENV: 'test' }).security.codecAdmitsLocalUi, false);
     assert.equal(config({ TEMPORAL_UI_URL: 'https://temporal.example.com' }).security.codecAdmitsLocalUi, false);
     assert.equal(config(PRODUCTION).security.codecAdmitsLocalUi, false);
-    assert.throws(() => config({ ...PRODUCTION, CODEC_ADMIT_LOCAL_UI: 'true' }), (e: unknown) => e instanceof ConfigError && /CODEC_ADMIT_LOCAL_UI: development only/.test(e.message));
+    assert.throws(
+      () => config({ ...PRODUCTION, CODEC_ADMIT_LOCAL_UI: 'true' }),
+      (e: unknown) => e instanceof ConfigError && /CODEC_ADMIT_LOCAL_UI: development only/.test(e.message),
+    );
   });
 
   it('decodes a call from the UI origin over loopback, under each loopback name of the UI', async () => {

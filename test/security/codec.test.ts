@@ -41,7 +41,15 @@ describe('payload codec (AES-256-GCM)', () => {
 
   it('rotation: new writes use the active key, payloads sealed with the old key still decode', async () => {
     const before = new AesGcmPayloadCodec(createKeyring([['a', keyA]], 'a'));
-    const after = new AesGcmPayloadCodec(createKeyring([['a', keyA], ['b', keyB]], 'b'));
+    const after = new AesGcmPayloadCodec(
+      createKeyring(
+        [
+          ['a', keyA],
+          ['b', keyB],
+        ],
+        'b',
+      ),
+    );
     const [old] = await before.encode([payload]);
     const [fresh] = await after.encode([payload]);
     assert.equal(text(fresh.metadata?.[METADATA_KEY_ID]), 'b');
@@ -50,7 +58,13 @@ describe('payload codec (AES-256-GCM)', () => {
   });
 
   it('refuses tampered ciphertext and a relabelled key id', async () => {
-    const both = createKeyring([['a', keyA], ['b', keyA]], 'a');
+    const both = createKeyring(
+      [
+        ['a', keyA],
+        ['b', keyA],
+      ],
+      'a',
+    );
     const codec = new AesGcmPayloadCodec(both);
     const [sealed] = await codec.encode([payload]);
     const flipped = Buffer.from(sealed.data ?? []);
@@ -70,7 +84,10 @@ describe('payload codec (AES-256-GCM)', () => {
     const ring = parseKeyringSpec(`2026-01:${keyA.toString('base64')}, 2026-07:${keyB.toString('base64')}`);
     assert.equal(ring.activeKeyId, '2026-07', 'the last key listed is active by default');
     assert.equal(parseKeyringSpec(`x:${keyA.toString('base64')},y:${keyB.toString('base64')}`, 'x').activeKeyId, 'x');
-    assert.throws(() => parseKeyringSpec('k:c2hvcnQ='), (e: Error) => e instanceof CodecKeyError && /32 bytes/.test(e.message));
+    assert.throws(
+      () => parseKeyringSpec('k:c2hvcnQ='),
+      (e: Error) => e instanceof CodecKeyError && /32 bytes/.test(e.message),
+    );
     assert.throws(() => parseKeyringSpec(`k:${keyA.toString('base64')}`, 'other'), /active key id "other"/);
     assert.throws(() => parseKeyringSpec('no-separator'), /<key-id>:<base64 key>/);
     assert.throws(() => parseKeyringSpec(`bad id!:${keyA.toString('base64')}`), /key id/);

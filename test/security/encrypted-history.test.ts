@@ -72,7 +72,15 @@ describe('encrypted history: the Temporal server only ever stores ciphertext', (
     const keyOld = randomBytes(32);
     const keyNew = randomBytes(32);
     const before = createDataConverter(createKeyring([['2026-01', keyOld]], '2026-01'));
-    const after = createDataConverter(createKeyring([['2026-01', keyOld], ['2026-07', keyNew]], '2026-07'));
+    const after = createDataConverter(
+      createKeyring(
+        [
+          ['2026-01', keyOld],
+          ['2026-07', keyNew],
+        ],
+        '2026-07',
+      ),
+    );
     const activities = createActivities({ workerIdentity: 'rotation-worker' });
     const clientOld = await testClient(before);
     const clientNew = await testClient(after);
@@ -87,7 +95,11 @@ describe('encrypted history: the Temporal server only ever stores ciphertext', (
       // 2. A run started under the old key while no worker polls; a rotated worker picks it up.
       const newQueue = uniqueTaskQueue('rotation-new');
       const crossId = `selftest-${randomUUID()}`;
-      const cross = await clientOld.workflow.start('selfTest', { taskQueue: newQueue, workflowId: crossId, args: [{ nonce: 'across-rotation' }] });
+      const cross = await clientOld.workflow.start('selfTest', {
+        taskQueue: newQueue,
+        workflowId: crossId,
+        args: [{ nonce: 'across-rotation' }],
+      });
       const w2 = await startTestWorker(activities, newQueue, after);
       try {
         assert.equal(((await clientNew.workflow.getHandle(cross.workflowId).result()) as { nonce: string }).nonce, 'across-rotation');
@@ -98,7 +110,8 @@ describe('encrypted history: the Temporal server only ever stores ciphertext', (
         // The rotated client reads the old run's result (old key still in the ring).
         assert.equal(((await clientNew.workflow.getHandle(oldId).result()) as { nonce: string }).nonce, 'before-rotation');
 
-        const keyIds = async (id: string) => allPayloads((await rawHistory(raw, id)).history).map((p) => text(p.metadata?.[METADATA_KEY_ID]));
+        const keyIds = async (id: string) =>
+          allPayloads((await rawHistory(raw, id)).history).map((p) => text(p.metadata?.[METADATA_KEY_ID]));
         assert.deepEqual([...new Set(await keyIds(oldId))], ['2026-01']);
         assert.deepEqual([...new Set(await keyIds(newId))], ['2026-07'], 'every new write uses the active key');
         const crossIds = await keyIds(crossId);

@@ -18,10 +18,21 @@ import { TEST_DECISION_KEY } from '../support/policy';
 const API_TOKEN = 'sec-test-token-0123456789abcdef0123456789abcdef';
 const UI_ORIGIN = 'http://localhost:8233';
 const auth = { authorization: `Bearer ${API_TOKEN}` };
-const secrets = { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: 'test-slack-signing-secret', apiToken: API_TOKEN };
+const secrets = {
+  decisionKey: TEST_DECISION_KEY,
+  dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789',
+  slackSigningSecret: 'test-slack-signing-secret',
+  apiToken: API_TOKEN,
+};
 
 function testConfig(extra: Record<string, string> = {}): Config {
-  return loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), LOG_LEVEL: 'silent', TEMPORAL_UI_URL: UI_ORIGIN, HTTP_BODY_LIMIT_BYTES: '4096', ...extra });
+  return loadConfig({
+    TEMPORAL_ADDRESS: temporalAddress(),
+    LOG_LEVEL: 'silent',
+    TEMPORAL_UI_URL: UI_ORIGIN,
+    HTTP_BODY_LIMIT_BYTES: '4096',
+    ...extra,
+  });
 }
 
 async function listen(config: Config, client: Client): Promise<{ server: Server; baseUrl: string }> {
@@ -56,7 +67,10 @@ describe('API access control, headers and limits', () => {
       ['GET', '/CASES/'],
     ];
     for (const [method, path] of protectedCalls) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${API_TOKEN}` }] as Record<string, string>[]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${API_TOKEN}` }] as Record<
+        string,
+        string
+      >[]) {
         const res = await fetch(`${baseUrl}${path}`, { method, headers });
         assert.equal(res.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -107,13 +121,25 @@ describe('API access control, headers and limits', () => {
   });
 
   it('keys the rate limit by X-Forwarded-For only when HTTP_TRUST_PROXY says a proxy is in front', async () => {
-    const post = (url: string, xff: string) => fetch(`${url}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': xff }, body: '{}' });
+    const post = (url: string, xff: string) =>
+      fetch(`${url}/webhooks/dialnexa`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': xff },
+        body: '{}',
+      });
     const direct = await listen(testConfig({ RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_MINUTE: '1' }), client);
     const proxied = await listen(testConfig({ RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_MINUTE: '1', HTTP_TRUST_PROXY: '1' }), client);
     try {
       // A forged header must not buy a fresh bucket when nothing in front sets it.
-      assert.deepEqual([(await post(direct.baseUrl, '203.0.113.1')).status !== 429, (await post(direct.baseUrl, '203.0.113.2')).status], [true, 429]);
-      const statuses = [await post(proxied.baseUrl, '203.0.113.1'), await post(proxied.baseUrl, '203.0.113.2'), await post(proxied.baseUrl, '203.0.113.1')].map((r) => r.status === 429);
+      assert.deepEqual(
+        [(await post(direct.baseUrl, '203.0.113.1')).status !== 429, (await post(direct.baseUrl, '203.0.113.2')).status],
+        [true, 429],
+      );
+      const statuses = [
+        await post(proxied.baseUrl, '203.0.113.1'),
+        await post(proxied.baseUrl, '203.0.113.2'),
+        await post(proxied.baseUrl, '203.0.113.1'),
+      ].map((r) => r.status === 429);
       assert.deepEqual(statuses, [false, false, true]);
     } finally {
       direct.server.close();
@@ -122,7 +148,11 @@ describe('API access control, headers and limits', () => {
   });
 
   it('refuses a body above HTTP_BODY_LIMIT_BYTES with 413 before any route reads it', async () => {
-    const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'a'.repeat(5000) }) });
+    const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'a'.repeat(5000) }),
+    });
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { error: string }).error, 'payload_too_large');
   });
@@ -133,11 +163,18 @@ describe('API access control, headers and limits', () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 5; i++) {
-        const res = await fetch(`${limited.baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const res = await fetch(`${limited.baseUrl}/webhooks/dialnexa`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
         statuses.push(res.status);
         if (res.status === 429) retryAfter = res.headers.get('retry-after');
       }
-      assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, true, true]);
+      assert.deepEqual(
+        statuses.map((s) => s === 429),
+        [false, false, false, true, true],
+      );
       assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= 10, `Retry-After ${retryAfter}: one request per 10 s refills`);
       assert.equal((await fetch(`${limited.baseUrl}/healthz`)).status, 200, 'health is not rate limited');
       console.log(`      statuses: ${statuses.join(',')}, Retry-After: ${retryAfter}s`);
@@ -181,7 +218,11 @@ describe('codec endpoint for the Temporal Web UI', () => {
   });
 
   const decode = (headers: Record<string, string>, body: unknown = { payloads: [encrypted] }) =>
-    fetch(`${baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': NAMESPACE, ...headers }, body: JSON.stringify(body) });
+    fetch(`${baseUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': NAMESPACE, ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('refuses to decode without credentials', async () => {
     const res = await decode({});
@@ -193,7 +234,11 @@ describe('codec endpoint for the Temporal Web UI', () => {
   it("refuses any Origin but the UI's, preflight included", async () => {
     const pre = await fetch(`${baseUrl}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     assert.equal(pre.status, 403);
     assert.equal(pre.headers.get('access-control-allow-origin'), null);
@@ -224,10 +269,17 @@ describe('codec endpoint for the Temporal Web UI', () => {
 
   it('round-trips encode then decode, refuses another namespace and malformed bodies', async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') };
-    const enc = await fetch(`${baseUrl}/codec/encode`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [plain] }) });
+    const enc = await fetch(`${baseUrl}/codec/encode`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [plain] }),
+    });
     assert.equal(enc.status, 200);
     const sealed = ((await enc.json()) as { payloads: unknown[] }).payloads;
-    assert.equal(Buffer.from((sealed[0] as { metadata: Record<string, string> }).metadata.encoding, 'base64').toString(), 'binary/encrypted');
+    assert.equal(
+      Buffer.from((sealed[0] as { metadata: Record<string, string> }).metadata.encoding, 'base64').toString(),
+      'binary/encrypted',
+    );
     const dec = await decode(auth, { payloads: sealed });
     assert.deepEqual(((await dec.json()) as { payloads: unknown[] }).payloads, [plain]);
 
@@ -242,11 +294,19 @@ describe('codec endpoint for the Temporal Web UI', () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<form method="post"/);
 
-    const wrong = await fetch(`${baseUrl}/codec/session`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=nope' });
+    const wrong = await fetch(`${baseUrl}/codec/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=nope',
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.headers.get('set-cookie'), null);
 
-    const login = await fetch(`${baseUrl}/codec/session`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${API_TOKEN}` });
+    const login = await fetch(`${baseUrl}/codec/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${API_TOKEN}`,
+    });
     assert.equal(login.status, 200);
     const cookie = login.headers.get('set-cookie') ?? '';
     assert.match(cookie, new RegExp(`^${CODEC_SESSION_COOKIE}=`));
@@ -305,7 +365,13 @@ describe('case status and listing', () => {
       logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
     });
     connection = await NativeConnection.connect({ address: temporalAddress() });
-    worker = await Worker.create({ connection, namespace: NAMESPACE, taskQueue, workflowBundle: bundle, dataConverter: testDataConverter() });
+    worker = await Worker.create({
+      connection,
+      namespace: NAMESPACE,
+      taskQueue,
+      workflowBundle: bundle,
+      dataConverter: testDataConverter(),
+    });
     running = worker.run();
     await client.workflow.start('caseStatusProbe', {
       taskQueue,
@@ -321,7 +387,10 @@ describe('case status and listing', () => {
     });
   });
   after(async () => {
-    await client?.workflow.getHandle(workflowId).signal('finish').catch(() => undefined);
+    await client?.workflow
+      .getHandle(workflowId)
+      .signal('finish')
+      .catch(() => undefined);
     server?.close();
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running;

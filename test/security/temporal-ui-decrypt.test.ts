@@ -39,7 +39,16 @@ const PRODUCTION = {
   CODEC_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(32),
 };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('Temporal Web UI decrypts history through the codec endpoint', function () {
   this.timeout(180_000);
@@ -60,9 +69,21 @@ describe('Temporal Web UI decrypts history through the codec endpoint', function
     apiBase = `http://localhost:${apiPort}`;
     uiBase = `http://localhost:${uiPort}`;
     const cliPath = ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
-    dev = await startDevServer({ cliPath, port: grpcPort, uiPort, namespace: NAMESPACE, retentionDays: 1, uiCodecEndpoint: `${apiBase}/codec`, startTimeoutMs: 90_000 });
+    dev = await startDevServer({
+      cliPath,
+      port: grpcPort,
+      uiPort,
+      namespace: NAMESPACE,
+      retentionDays: 1,
+      uiCodecEndpoint: `${apiBase}/codec`,
+      startTimeoutMs: 90_000,
+    });
 
-    client = new Client({ connection: await Connection.connect({ address: dev.address }), namespace: NAMESPACE, dataConverter: testDataConverter() });
+    client = new Client({
+      connection: await Connection.connect({ address: dev.address }),
+      namespace: NAMESPACE,
+      dataConverter: testDataConverter(),
+    });
     server = await serveApi({});
     fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -89,8 +110,24 @@ describe('Temporal Web UI decrypts history through the codec endpoint', function
 
   /** The API on the port the dev-server UI was given as its codec endpoint, in the mode `env` says. */
   async function serveApi(env: Record<string, string>): Promise<Server> {
-    const config: Config = loadConfig({ TEMPORAL_ADDRESS: dev.address, LOG_LEVEL: 'silent', TEMPORAL_UI_URL: uiBase, HTTP_PORT: String(apiPort), ...env });
-    const app = createApp({ config, client, logger: createLogger({ level: 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'x'.repeat(32), slackSigningSecret: 'y'.repeat(32), apiToken: API_TOKEN } });
+    const config: Config = loadConfig({
+      TEMPORAL_ADDRESS: dev.address,
+      LOG_LEVEL: 'silent',
+      TEMPORAL_UI_URL: uiBase,
+      HTTP_PORT: String(apiPort),
+      ...env,
+    });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: {
+        decisionKey: TEST_DECISION_KEY,
+        dialnexaWebhookSecret: 'x'.repeat(32),
+        slackSigningSecret: 'y'.repeat(32),
+        apiToken: API_TOKEN,
+      },
+    });
     const s = await new Promise<Server>((resolve) => {
       const srv = app.listen(apiPort, '127.0.0.1', () => resolve(srv));
     });
@@ -133,9 +170,16 @@ describe('Temporal Web UI decrypts history through the codec endpoint', function
       await page.getByText(marker).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(ARTIFACTS, 'development-decrypted.png'), fullPage: true });
       assert.equal(await page.getByText(CODEC_ERROR).count(), 0, 'no "Codec Server could not connect" banner');
-      assert.ok(decodes.length > 0 && decodes.every((s) => s === 200), `the UI called the codec and every call succeeded (statuses ${decodes.join(',')})`);
+      assert.ok(
+        decodes.length > 0 && decodes.every((s) => s === 200),
+        `the UI called the codec and every call succeeded (statuses ${decodes.join(',')})`,
+      );
       // (The UI sets its own _csrf cookie; ours would be codec_session.)
-      assert.deepEqual((await context.cookies()).filter((c) => c.name === CODEC_SESSION_COOKIE), [], 'no codec session was started');
+      assert.deepEqual(
+        (await context.cookies()).filter((c) => c.name === CODEC_SESSION_COOKIE),
+        [],
+        'no codec session was started',
+      );
       console.log(`      UI decode calls without a session (development): ${decodes.length}, all 200`);
     } finally {
       await context.close();

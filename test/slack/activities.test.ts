@@ -41,7 +41,10 @@ describe('Slack activities', () => {
   let acts: ReturnType<typeof createSlackActivities>;
   /** Runs an activity as attempt `attempt` of a step in the case's workflow. */
   const run = <A extends unknown[], R>(attempt: number, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: 'case-refund_request-call-act', runId: 'run-1' } }).run(fn, ...args);
+    new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: 'case-refund_request-call-act', runId: 'run-1' } }).run(
+      fn,
+      ...args,
+    );
 
   before(async () => {
     server = await new Promise<Server>((resolve) => {
@@ -62,7 +65,10 @@ describe('Slack activities', () => {
     assert.ok(msg);
     assert.equal(ref.channel, 'C0FINANCE');
     assert.match(msg.text, /Refund approval: USD 450.00 on INV-1002/);
-    assert.deepEqual(msg.metadata, { event_type: SLACK_MESSAGE_EVENT_TYPE, event_payload: { workflow_id: 'case-refund_request-call-act', step: 'refund.approval.post' } });
+    assert.deepEqual(msg.metadata, {
+      event_type: SLACK_MESSAGE_EVENT_TYPE,
+      event_payload: { workflow_id: 'case-refund_request-call-act', step: 'refund.approval.post' },
+    });
     assert.equal(msg.blocks.filter((b) => b.type === 'actions').length, 1);
   });
 
@@ -73,7 +79,11 @@ describe('Slack activities', () => {
     assert.deepEqual(second, first);
     assert.equal(slackSystem.state.messages.length, 1, 'one message, not two');
     // A different step is a different message, even on a retry.
-    await run(2, acts.postApprovalRequest, { step: 'refund.approval.2.post', channel: 'C0FINANCE', view: view({ requestId: 'req-act-2' }) });
+    await run(2, acts.postApprovalRequest, {
+      step: 'refund.approval.2.post',
+      channel: 'C0FINANCE',
+      view: view({ requestId: 'req-act-2' }),
+    });
     assert.equal(slackSystem.state.messages.length, 2);
   });
 
@@ -82,7 +92,11 @@ describe('Slack activities', () => {
     await run(1, acts.updateApprovalMessage, {
       step: 'u',
       message: ref,
-      view: view({ state: 'approved', votes: [{ actorId: 'U0FIN0001', action: 'approve', at: '2026-11-26T14:02:00Z' }], statusLine: 'Approved by <@U0FIN0001>' }),
+      view: view({
+        state: 'approved',
+        votes: [{ actorId: 'U0FIN0001', action: 'approve', at: '2026-11-26T14:02:00Z' }],
+        statusLine: 'Approved by <@U0FIN0001>',
+      }),
     });
     const msg = slackSystem.state.messages.find((m) => m.ts === ref.ts);
     assert.equal(msg?.blocks.filter((b) => b.type === 'actions').length, 0);
@@ -96,7 +110,12 @@ describe('Slack activities', () => {
     const reply = slackSystem.state.messages.find((m) => m.threadTs === ref.ts);
     assert.equal(reply?.text, '<@U0FIN0001> Still waiting for a decision.');
     // A retried reminder finds its earlier reply in the thread instead of nagging twice.
-    const again = await run(2, acts.postApprovalReminder, { step: 'r1', message: ref, text: 'Still waiting for a decision.', mentions: ['U0FIN0001'] });
+    const again = await run(2, acts.postApprovalReminder, {
+      step: 'r1',
+      message: ref,
+      text: 'Still waiting for a decision.',
+      mentions: ['U0FIN0001'],
+    });
     assert.equal(again.ts, reply?.ts);
     assert.equal(slackSystem.state.messages.filter((m) => m.threadTs === ref.ts).length, 1);
   });
@@ -105,7 +124,17 @@ describe('Slack activities', () => {
     const ref = await run(1, acts.postFinanceAlert, {
       step: 'alert',
       channel: 'C0FINANCE',
-      view: { workflowId: 'w', title: 'VIP cannot pay', urgency: 'urgent', noteLines: ['Globex cannot pay INV-2001'], fields: [], mentions: ['U0OWN0002'], links: [], actions: [{ action: 'acknowledge', label: "I'm on it", style: 'primary' }], requestId: 'ack-1' },
+      view: {
+        workflowId: 'w',
+        title: 'VIP cannot pay',
+        urgency: 'urgent',
+        noteLines: ['Globex cannot pay INV-2001'],
+        fields: [],
+        mentions: ['U0OWN0002'],
+        links: [],
+        actions: [{ action: 'acknowledge', label: "I'm on it", style: 'primary' }],
+        requestId: 'ack-1',
+      },
     });
     const msg = slackSystem.state.messages.find((m) => m.ts === ref.ts);
     assert.match(JSON.stringify(msg?.blocks), /I'm on it/);
@@ -113,6 +142,9 @@ describe('Slack activities', () => {
   });
 
   it('fails with a non-retryable NotFoundError for an unknown channel', async () => {
-    await assert.rejects(run(1, acts.postApprovalRequest, { step: 'p', channel: 'C0NOWHERE', view: view() }), (e: unknown) => (e as { type?: string }).type === 'NotFoundError' && (e as { nonRetryable?: boolean }).nonRetryable === true);
+    await assert.rejects(
+      run(1, acts.postApprovalRequest, { step: 'p', channel: 'C0NOWHERE', view: view() }),
+      (e: unknown) => (e as { type?: string }).type === 'NotFoundError' && (e as { nonRetryable?: boolean }).nonRetryable === true,
+    );
   });
 });

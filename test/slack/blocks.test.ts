@@ -66,25 +66,62 @@ describe('Slack Block Kit builders', () => {
 
   it('offers one button per case type for triage, each carrying its case type', () => {
     const blocks = approvalBlocks(
-      view({ actions: [{ action: 'choose_case', label: 'Refund', caseType: 'refund_request' }, { action: 'choose_case', label: 'Invoice', caseType: 'invoice_resend' }, { action: 'not_billing', label: 'Not billing' }] }),
+      view({
+        actions: [
+          { action: 'choose_case', label: 'Refund', caseType: 'refund_request' },
+          { action: 'choose_case', label: 'Invoice', caseType: 'invoice_resend' },
+          { action: 'not_billing', label: 'Not billing' },
+        ],
+      }),
     ) as AnyBlock[];
     const values = (blocks.find((b) => b.type === 'actions')?.elements ?? []).map((e) => decodeButtonValue(e.value));
-    assert.deepEqual(values.map((v) => [v?.a, v?.c]), [['choose_case', 'refund_request'], ['choose_case', 'invoice_resend'], ['not_billing', undefined]]);
+    assert.deepEqual(
+      values.map((v) => [v?.a, v?.c]),
+      [
+        ['choose_case', 'refund_request'],
+        ['choose_case', 'invoice_resend'],
+        ['not_billing', undefined],
+      ],
+    );
   });
 
   it('renders alert buttons only with a request id', () => {
-    const alert = { workflowId: 'w', title: 'VIP cannot pay', urgency: 'urgent' as const, noteLines: ['x'], fields: [], mentions: ['U0OWN0002'], links: [], actions: [{ action: 'acknowledge' as const, label: "I'm on it" }] };
+    const alert = {
+      workflowId: 'w',
+      title: 'VIP cannot pay',
+      urgency: 'urgent' as const,
+      noteLines: ['x'],
+      fields: [],
+      mentions: ['U0OWN0002'],
+      links: [],
+      actions: [{ action: 'acknowledge' as const, label: "I'm on it" }],
+    };
     assert.equal((financeAlertBlocks(alert) as AnyBlock[]).filter((b) => b.type === 'actions').length, 0);
     assert.equal((financeAlertBlocks({ ...alert, requestId: 'ack-1' }) as AnyBlock[]).filter((b) => b.type === 'actions').length, 1);
   });
 
   it('writes fallback text without Block Kit tokens', () => {
-    assert.equal(fallbackText('Refund', 'Approved by <@U0FIN0001> at <!date^1795010520^{time}|14:02 UTC>'), 'Refund: Approved by @U0FIN0001 at 14:02 UTC');
+    assert.equal(
+      fallbackText('Refund', 'Approved by <@U0FIN0001> at <!date^1795010520^{time}|14:02 UTC>'),
+      'Refund: Approved by @U0FIN0001 at 14:02 UTC',
+    );
   });
 
   it('builds a reason modal whose metadata round-trips and fits Slack limits', () => {
-    const meta = JSON.stringify({ w: 'case-x', r: 'req-1', a: 'reject', ch: 'C0FINANCE', ts: '1.000001', ru: 'http://127.0.0.1:4010/slack/hooks/actions/T/abc' });
-    const modal = reasonModal({ action: 'reject', privateMetadata: meta }) as { title: { text: string }; callback_id: string; private_metadata: string; blocks: { block_id: string }[] };
+    const meta = JSON.stringify({
+      w: 'case-x',
+      r: 'req-1',
+      a: 'reject',
+      ch: 'C0FINANCE',
+      ts: '1.000001',
+      ru: 'http://127.0.0.1:4010/slack/hooks/actions/T/abc',
+    });
+    const modal = reasonModal({ action: 'reject', privateMetadata: meta }) as {
+      title: { text: string };
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id: string }[];
+    };
     assert.ok(modal.title.text.length <= 24);
     assert.equal(modal.callback_id, REASON_MODAL.callbackId);
     assert.equal(modal.blocks[0].block_id, REASON_MODAL.blockId);

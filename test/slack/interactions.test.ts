@@ -65,12 +65,29 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     worker = await Worker.create({
       connection,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/approval-workflow'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: require.resolve('./fixtures/approval-workflow'),
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+      }),
       activities: createSlackActivities({ slack }),
     });
     workerDone = worker.run();
-    const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', SANDBOX_URL: sandbox.url });
-    const app = createApp({ config, client, logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }), secrets: { decisionKey: TEST_DECISION_KEY, dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789', slackSigningSecret: SIGNING_SECRET } });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'silent',
+      SANDBOX_URL: sandbox.url,
+    });
+    const app = createApp({
+      config,
+      client,
+      logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }),
+      secrets: {
+        decisionKey: TEST_DECISION_KEY,
+        dialnexaWebhookSecret: 'test-dialnexa-secret-0123456789',
+        slackSigningSecret: SIGNING_SECRET,
+      },
+    });
     api = await listen(app);
     slackSystem.configure({ interactionsUrl: `${api.url}/slack/interactions`, signingSecret: SIGNING_SECRET });
   });
@@ -87,30 +104,53 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
   });
 
   async function startApproval(over: Partial<ApprovalFixtureInput> = {}) {
-    const input: ApprovalFixtureInput = { requestId: randomUUID(), approvers: ['U0FIN0001', 'U0FIN0002'], required: 1, channel: 'C0FINANCE', ...over };
-    const handle: WorkflowHandle = await client.workflow.start(FIXTURE, { taskQueue, workflowId: `slack-test-${randomUUID()}`, args: [input], workflowExecutionTimeout: '2 minutes' });
+    const input: ApprovalFixtureInput = {
+      requestId: randomUUID(),
+      approvers: ['U0FIN0001', 'U0FIN0002'],
+      required: 1,
+      channel: 'C0FINANCE',
+      ...over,
+    };
+    const handle: WorkflowHandle = await client.workflow.start(FIXTURE, {
+      taskQueue,
+      workflowId: `slack-test-${randomUUID()}`,
+      args: [input],
+      workflowExecutionTimeout: '2 minutes',
+    });
     const message = await waitFor('the approval message', () =>
-      slackSystem.state.messages.find((m) => (m.metadata?.event_payload as { workflow_id?: string } | undefined)?.workflow_id === handle.workflowId),
+      slackSystem.state.messages.find(
+        (m) => (m.metadata?.event_payload as { workflow_id?: string } | undefined)?.workflow_id === handle.workflowId,
+      ),
     );
     return { handle, input, message };
   }
 
   async function click(user: string, msg: { channel: string; ts: string }, actionId: string) {
-    const res = await fetch(`${sandbox.url}/_sandbox/slack/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, channel: msg.channel, ts: msg.ts, actionId }) });
+    const res = await fetch(`${sandbox.url}/_sandbox/slack/click`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user, channel: msg.channel, ts: msg.ts, actionId }),
+    });
     return (await res.json()) as { status: number; body: string; error?: string };
   }
 
   /** Update events in the history: what Temporal recorded as accepted decisions. */
   async function acceptedDecisions(handle: WorkflowHandle) {
     const history = await handle.fetchHistory();
-    return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).map((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    return (history.events ?? [])
+      .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+      .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   }
 
   function signedForm(payload: unknown, opts: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts) };
-    if (opts.signature !== null) headers['x-slack-signature'] = opts.signature ?? computeSlackSignature(opts.secret ?? SIGNING_SECRET, ts, body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+    };
+    if (opts.signature !== null)
+      headers['x-slack-signature'] = opts.signature ?? computeSlackSignature(opts.secret ?? SIGNING_SECRET, ts, body);
     return { body, headers };
   }
 
@@ -119,7 +159,13 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const payload = {
       type: 'block_actions',
       user: { id: 'U0FIN0001', username: 'dana.finance' },
-      actions: [{ action_id: 'billing_approve', type: 'button', value: encodeButtonValue({ w: handle.workflowId, r: input.requestId, a: 'approve' }) }],
+      actions: [
+        {
+          action_id: 'billing_approve',
+          type: 'button',
+          value: encodeButtonValue({ w: handle.workflowId, r: input.requestId, a: 'approve' }),
+        },
+      ],
       response_url: `${sandbox.url}/slack/hooks/actions/T0SANDBOX/none`,
       trigger_id: '1.x',
     };
@@ -136,12 +182,19 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     }
     // A body altered after signing is refused too.
     const good = signedForm(payload);
-    const tampered = await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: good.headers, body: good.body.replace('U0FIN0001', 'U0FIN0002') });
+    const tampered = await fetch(`${api.url}/slack/interactions`, {
+      method: 'POST',
+      headers: good.headers,
+      body: good.body.replace('U0FIN0001', 'U0FIN0002'),
+    });
     assert.equal(tampered.status, 401);
     assert.deepEqual(await acceptedDecisions(handle), []);
     const desc = await handle.describe();
     assert.equal(desc.status.name, 'RUNNING');
-    assert.ok(slackSystem.state.messages.find((m) => m.ts === message.ts)?.blocks.some((b) => b.type === 'actions'), 'buttons still there');
+    assert.ok(
+      slackSystem.state.messages.find((m) => m.ts === message.ts)?.blocks.some((b) => b.type === 'actions'),
+      'buttons still there',
+    );
   });
 
   it('tells an unauthorized user privately, and the case keeps waiting', async () => {
@@ -153,7 +206,10 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     assert.equal(slackSystem.state.ephemerals.filter((e) => e.user !== 'U0AGT0001').length, 0, 'nobody else sees it');
     assert.deepEqual(await acceptedDecisions(handle), []);
     assert.equal((await handle.describe()).status.name, 'RUNNING');
-    assert.ok(slackSystem.state.messages.find((m) => m.ts === message.ts)?.blocks.some((b) => b.type === 'actions'), 'buttons still there');
+    assert.ok(
+      slackSystem.state.messages.find((m) => m.ts === message.ts)?.blocks.some((b) => b.type === 'actions'),
+      'buttons still there',
+    );
     // An approver can still decide afterwards.
     assert.equal((await click('U0FIN0001', message, 'billing_approve')).status, 200);
     assert.equal(((await handle.result()) as ApprovalFixtureResult).state, 'approved');
@@ -164,7 +220,13 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const res = await fetch(`${sandbox.url}/_sandbox/slack/click`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'U0FIN0001', channel: message.channel, ts: message.ts, actionId: 'billing_approve', value: encodeButtonValue({ w: handle.workflowId, r: 'an-older-request', a: 'approve' }) }),
+      body: JSON.stringify({
+        user: 'U0FIN0001',
+        channel: message.channel,
+        ts: message.ts,
+        actionId: 'billing_approve',
+        value: encodeButtonValue({ w: handle.workflowId, r: 'an-older-request', a: 'approve' }),
+      }),
     });
     assert.equal(((await res.json()) as { status: number }).status, 200);
     const said = await waitFor('the private answer', () => slackSystem.state.ephemerals.find((e) => e.user === 'U0FIN0001'));
@@ -185,7 +247,10 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
       const m = slackSystem.state.messages.find((x) => x.ts === message.ts);
       return m && JSON.stringify(m.blocks).includes('1 of 2') ? m : undefined;
     });
-    assert.ok(updated.blocks.some((b) => b.type === 'actions'), 'buttons stay for the second approver');
+    assert.ok(
+      updated.blocks.some((b) => b.type === 'actions'),
+      'buttons stay for the second approver',
+    );
     assert.equal((await handle.describe()).status.name, 'RUNNING');
     await handle.terminate('test done');
   });
@@ -193,11 +258,17 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
   it('completes a two-person approval with two different approvers and removes the buttons', async () => {
     const { handle, message } = await startApproval({ required: 2 });
     assert.equal((await click('U0FIN0001', message, 'billing_approve')).status, 200);
-    await waitFor('the first approval on the message', () => JSON.stringify(slackSystem.state.messages.find((x) => x.ts === message.ts)?.blocks).includes('1 of 2') || undefined);
+    await waitFor(
+      'the first approval on the message',
+      () => JSON.stringify(slackSystem.state.messages.find((x) => x.ts === message.ts)?.blocks).includes('1 of 2') || undefined,
+    );
     assert.equal((await click('U0FIN0002', message, 'billing_approve')).status, 200);
     const result = (await handle.result()) as ApprovalFixtureResult;
     assert.equal(result.state, 'approved');
-    assert.deepEqual(result.votes.map((v) => v.actorId), ['U0FIN0001', 'U0FIN0002']);
+    assert.deepEqual(
+      result.votes.map((v) => v.actorId),
+      ['U0FIN0001', 'U0FIN0002'],
+    );
     // The route signed each decision after Slack's signature checked out, with Slack's user as actor.
     for (const d of result.received) {
       const check = verifyDecision(TEST_DECISION_KEY, handle.workflowId, d);
@@ -214,10 +285,18 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const stale = await fetch(`${sandbox.url}/_sandbox/slack/click`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'U0FIN0002', channel: message.channel, ts: message.ts, actionId: 'billing_approve', value: encodeButtonValue({ w: handle.workflowId, r: 'an-older-request', a: 'approve' }) }),
+      body: JSON.stringify({
+        user: 'U0FIN0002',
+        channel: message.channel,
+        ts: message.ts,
+        actionId: 'billing_approve',
+        value: encodeButtonValue({ w: handle.workflowId, r: 'an-older-request', a: 'approve' }),
+      }),
     });
     assert.equal(((await stale.json()) as { status: number }).status, 200);
-    const said = await waitFor('the private answer to the stale click', () => slackSystem.state.ephemerals.find((e) => e.user === 'U0FIN0002' && /already decided/i.test(e.text)));
+    const said = await waitFor('the private answer to the stale click', () =>
+      slackSystem.state.ephemerals.find((e) => e.user === 'U0FIN0002' && /already decided/i.test(e.text)),
+    );
     assert.match(said.text, /Nothing changed/);
     assert.equal((await acceptedDecisions(handle)).length, 2, 'the stale click added nothing');
   });
@@ -228,18 +307,32 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const view = await waitFor('the modal', () => slackSystem.state.views.find((v) => v.user === 'U0FIN0002' && v.open));
     assert.deepEqual(await acceptedDecisions(handle), [], 'opening the modal decides nothing');
     // An empty reason keeps the modal open with an error.
-    const empty = await fetch(`${sandbox.url}/_sandbox/slack/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'U0FIN0002', viewId: view.id, values: { reason: { reason_input: '' } } }) });
+    const empty = await fetch(`${sandbox.url}/_sandbox/slack/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0FIN0002', viewId: view.id, values: { reason: { reason_input: '' } } }),
+    });
     assert.match(((await empty.json()) as { body: string }).body, /response_action/);
     assert.equal(slackSystem.state.views.find((v) => v.id === view.id)?.open, true);
     const reason = 'Customer already received a credit note for INV-1001';
-    const sub = await fetch(`${sandbox.url}/_sandbox/slack/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'U0FIN0002', viewId: view.id, values: { reason: { reason_input: reason } } }) });
+    const sub = await fetch(`${sandbox.url}/_sandbox/slack/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0FIN0002', viewId: view.id, values: { reason: { reason_input: reason } } }),
+    });
     assert.equal(((await sub.json()) as { status: number }).status, 200);
     assert.equal(slackSystem.state.views.find((v) => v.id === view.id)?.open, false, 'an empty 200 closes the modal');
     const result = (await handle.result()) as ApprovalFixtureResult;
     assert.equal(result.state, 'rejected');
     const history = await handle.fetchHistory();
-    const accepted = (history.events ?? []).find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)?.workflowExecutionUpdateAcceptedEventAttributes;
-    const arg = JSON.parse(Buffer.from(accepted?.acceptedRequest?.input?.args?.payloads?.[0]?.data ?? []).toString('utf8')) as { reason: string; actor: { id: string }; action: string };
+    const accepted = (history.events ?? []).find(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    )?.workflowExecutionUpdateAcceptedEventAttributes;
+    const arg = JSON.parse(Buffer.from(accepted?.acceptedRequest?.input?.args?.payloads?.[0]?.data ?? []).toString('utf8')) as {
+      reason: string;
+      actor: { id: string };
+      action: string;
+    };
     assert.deepEqual([arg.action, arg.actor.id, arg.reason], ['reject', 'U0FIN0002', reason]);
     const final = await waitFor('the rejected message', () => {
       const m = slackSystem.state.messages.find((x) => x.ts === message.ts);
@@ -250,11 +343,18 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
 
   it('answers 503 (Slack shows the clicker an error) when Temporal cannot accept the decision in time', async () => {
     // A workflow on a queue no worker polls: the update can never be accepted.
-    const handle = await client.workflow.start(FIXTURE, { taskQueue: uniqueTaskQueue('nobody'), workflowId: `slack-test-${randomUUID()}`, args: [{ requestId: 'r1', approvers: ['U0FIN0001'], required: 1, channel: 'C0FINANCE' }], workflowExecutionTimeout: '1 minute' });
+    const handle = await client.workflow.start(FIXTURE, {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: `slack-test-${randomUUID()}`,
+      args: [{ requestId: 'r1', approvers: ['U0FIN0001'], required: 1, channel: 'C0FINANCE' }],
+      workflowExecutionTimeout: '1 minute',
+    });
     const payload = {
       type: 'block_actions',
       user: { id: 'U0FIN0001', username: 'dana.finance' },
-      actions: [{ action_id: 'billing_approve', type: 'button', value: encodeButtonValue({ w: handle.workflowId, r: 'r1', a: 'approve' }) }],
+      actions: [
+        { action_id: 'billing_approve', type: 'button', value: encodeButtonValue({ w: handle.workflowId, r: 'r1', a: 'approve' }) },
+      ],
     };
     const started = Date.now();
     const { body, headers } = signedForm(payload);
@@ -271,13 +371,24 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     const ts = Math.floor(Date.now() / 1000);
     const notJson = await fetch(`${api.url}/slack/interactions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': computeSlackSignature(SIGNING_SECRET, ts, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': computeSlackSignature(SIGNING_SECRET, ts, body),
+      },
       body,
     });
     assert.equal(notJson.status, 400);
     const array = signedForm([]);
-    assert.equal((await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: array.headers, body: array.body })).status, 400, 'a JSON array is not an interaction');
+    assert.equal(
+      (await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: array.headers, body: array.body })).status,
+      400,
+      'a JSON array is not an interaction',
+    );
     const shortcut = signedForm({ type: 'shortcut', callback_id: 'x', trigger_id: '1' });
-    assert.equal((await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: shortcut.headers, body: shortcut.body })).status, 200);
+    assert.equal(
+      (await fetch(`${api.url}/slack/interactions`, { method: 'POST', headers: shortcut.headers, body: shortcut.body })).status,
+      200,
+    );
   });
 });

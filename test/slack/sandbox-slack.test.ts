@@ -38,7 +38,11 @@ describe('sandbox Slack system', () => {
     });
     receiver = await listen(recv);
     slackSystem.configure({ interactionsUrl: `${receiver.url}/interactions`, signingSecret: secret });
-    web = new WebClient(SANDBOX_SLACK_BOT_TOKEN, { slackApiUrl: `${sandbox.url}/slack/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    web = new WebClient(SANDBOX_SLACK_BOT_TOKEN, {
+      slackApiUrl: `${sandbox.url}/slack/api/`,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
   });
   beforeEach(async () => {
     await fetch(`${sandbox.url}/_sandbox/reset`, { method: 'POST' });
@@ -59,7 +63,11 @@ describe('sandbox Slack system', () => {
   });
 
   it('posts and updates a Block Kit message (form-encoded by WebClient) and records the request', async () => {
-    const posted = await web.chat.postMessage({ channel: 'C0FINANCE', text: 'Refund approval', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Refund*' } }] });
+    const posted = await web.chat.postMessage({
+      channel: 'C0FINANCE',
+      text: 'Refund approval',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Refund*' } }],
+    });
     assert.equal(posted.ok, true);
     assert.equal(posted.channel, 'C0FINANCE');
     assert.match(posted.ts ?? '', /^\d+\.\d{6}$/);
@@ -85,24 +93,47 @@ describe('sandbox Slack system', () => {
     assert.deepEqual(body.message.blocks, [{ type: 'divider' }]);
   });
 
-  it("answers errors as HTTP 200 ok:false, which the connector maps to named, non-retryable errors", async () => {
+  it('answers errors as HTTP 200 ok:false, which the connector maps to named, non-retryable errors', async () => {
     const bad = createSlackApi({ baseUrl: `${sandbox.url}/slack/api/`, token: 'wrong-token' });
     await assert.rejects(bad.authTest(), (e: unknown) => e instanceof AuthError && e.code === 'invalid_auth' && e.nonRetryable);
     const api = createSlackApi({ baseUrl: `${sandbox.url}/slack/api/`, token: SANDBOX_SLACK_BOT_TOKEN });
-    await assert.rejects(api.postMessage({ channel: 'C0NOPE', text: 'x' }), (e: unknown) => e instanceof NotFoundError && e.code === 'channel_not_found');
-    await assert.rejects(api.updateMessage({ channel: 'C0FINANCE', ts: '1.000000', text: 'x', blocks: [] }), (e: unknown) => e instanceof NotFoundError && e.code === 'message_not_found');
-    await assert.rejects(api.postMessage({ channel: 'C0FINANCE', text: 'x', blocks: [{ nope: 1 } as never] }), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_blocks');
-    await assert.rejects(api.openView('123.not-issued', { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] }), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_trigger_id');
+    await assert.rejects(
+      api.postMessage({ channel: 'C0NOPE', text: 'x' }),
+      (e: unknown) => e instanceof NotFoundError && e.code === 'channel_not_found',
+    );
+    await assert.rejects(
+      api.updateMessage({ channel: 'C0FINANCE', ts: '1.000000', text: 'x', blocks: [] }),
+      (e: unknown) => e instanceof NotFoundError && e.code === 'message_not_found',
+    );
+    await assert.rejects(
+      api.postMessage({ channel: 'C0FINANCE', text: 'x', blocks: [{ nope: 1 } as never] }),
+      (e: unknown) => e instanceof ValidationError && e.code === 'invalid_blocks',
+    );
+    await assert.rejects(
+      api.openView('123.not-issued', { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] }),
+      (e: unknown) => e instanceof ValidationError && e.code === 'invalid_trigger_id',
+    );
     assert.equal(await api.lookupUserIdByEmail('nobody@ourco.example'), undefined);
-    const raw = await fetch(`${sandbox.url}/slack/api/chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"channel":"C0FINANCE","text":"x"}' });
+    const raw = await fetch(`${sandbox.url}/slack/api/chat.postMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"channel":"C0FINANCE","text":"x"}',
+    });
     assert.equal(raw.status, 200);
     assert.deepEqual(await raw.json(), { ok: false, error: 'not_authed' });
   });
 
   it('rate limits with 429 + Retry-After, mapped to a retryable error carrying the delay', async () => {
-    await fetch(`${sandbox.url}/_sandbox/faults/slack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rateLimitNext: 1, retryAfterSeconds: 7 }) });
+    await fetch(`${sandbox.url}/_sandbox/faults/slack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rateLimitNext: 1, retryAfterSeconds: 7 }),
+    });
     const api = createSlackApi({ baseUrl: `${sandbox.url}/slack/api/`, token: SANDBOX_SLACK_BOT_TOKEN });
-    await assert.rejects(api.postMessage({ channel: 'C0FINANCE', text: 'x' }), (e: unknown) => e instanceof RateLimitedError && e.retryAfterMs === 7000 && !e.nonRetryable && e.nextRetryDelay === 7000);
+    await assert.rejects(
+      api.postMessage({ channel: 'C0FINANCE', text: 'x' }),
+      (e: unknown) => e instanceof RateLimitedError && e.retryAfterMs === 7000 && !e.nonRetryable && e.nextRetryDelay === 7000,
+    );
     assert.equal(slackSystem.state.messages.length, 0, 'a rate-limited post changes nothing');
   });
 
@@ -111,7 +142,20 @@ describe('sandbox Slack system', () => {
     const msg = await api.postMessage({
       channel: 'C0FINANCE',
       text: 'Approve?',
-      blocks: [{ type: 'actions', block_id: 'b1', elements: [{ type: 'button', action_id: 'billing_approve', value: '{"w":"x","r":"r","a":"approve"}', text: { type: 'plain_text', text: 'Approve' } }] }],
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'b1',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'billing_approve',
+              value: '{"w":"x","r":"r","a":"approve"}',
+              text: { type: 'plain_text', text: 'Approve' },
+            },
+          ],
+        },
+      ],
     });
     const click = await fetch(`${sandbox.url}/_sandbox/slack/click`, {
       method: 'POST',
@@ -123,29 +167,68 @@ describe('sandbox Slack system', () => {
     const { headers, raw } = received[0];
     assert.equal(headers['content-type'], 'application/x-www-form-urlencoded');
     assert.equal(headers['x-slack-signature'], computeSlackSignature(secret, headers['x-slack-request-timestamp'] as string, raw));
-    const payload = JSON.parse(new URLSearchParams(raw).get('payload') as string) as { type: string; user: { id: string }; actions: { value: string }[]; trigger_id: string; response_url: string; container: { message_ts: string } };
+    const payload = JSON.parse(new URLSearchParams(raw).get('payload') as string) as {
+      type: string;
+      user: { id: string };
+      actions: { value: string }[];
+      trigger_id: string;
+      response_url: string;
+      container: { message_ts: string };
+    };
     assert.equal(payload.type, 'block_actions');
     assert.equal(payload.user.id, 'U0FIN0002');
     assert.equal(payload.container.message_ts, msg.ts);
     assert.equal(payload.actions[0].value, '{"w":"x","r":"r","a":"approve"}');
     // The trigger opens exactly one modal.
-    const modal = { type: 'modal', title: { type: 'plain_text', text: 'Reason' }, blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why' }, element: { type: 'plain_text_input', action_id: 'reason_input' } }] };
+    const modal = {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Reason' },
+      blocks: [
+        {
+          type: 'input',
+          block_id: 'reason',
+          label: { type: 'plain_text', text: 'Why' },
+          element: { type: 'plain_text_input', action_id: 'reason_input' },
+        },
+      ],
+    };
     assert.match((await api.openView(payload.trigger_id, modal)).viewId, /^V/);
-    await assert.rejects(api.openView(payload.trigger_id, modal), (e: unknown) => e instanceof ValidationError && e.code === 'exchanged_trigger_id');
+    await assert.rejects(
+      api.openView(payload.trigger_id, modal),
+      (e: unknown) => e instanceof ValidationError && e.code === 'exchanged_trigger_id',
+    );
     // The response_url shows an ephemeral reply to the clicker only.
-    const reply = await fetch(payload.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: 'Not authorized' }) });
+    const reply = await fetch(payload.response_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text: 'Not authorized' }),
+    });
     assert.equal(reply.status, 200);
-    assert.deepEqual(slackSystem.state.ephemerals.map((e) => [e.user, e.text]), [['U0FIN0002', 'Not authorized']]);
+    assert.deepEqual(
+      slackSystem.state.ephemerals.map((e) => [e.user, e.text]),
+      [['U0FIN0002', 'Not authorized']],
+    );
   });
 
   it('expires trigger ids after 3 seconds', async function () {
     this.timeout(10_000);
     const api = createSlackApi({ baseUrl: `${sandbox.url}/slack/api/`, token: SANDBOX_SLACK_BOT_TOKEN });
-    const msg = await api.postMessage({ channel: 'C0FINANCE', text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', value: 'v', text: { type: 'plain_text', text: 'A' } }] }] });
-    await fetch(`${sandbox.url}/_sandbox/slack/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'U0FIN0001', channel: msg.channel, ts: msg.ts, actionId: 'a' }) });
+    const msg = await api.postMessage({
+      channel: 'C0FINANCE',
+      text: 'x',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', value: 'v', text: { type: 'plain_text', text: 'A' } }] }],
+    });
+    await fetch(`${sandbox.url}/_sandbox/slack/click`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0FIN0001', channel: msg.channel, ts: msg.ts, actionId: 'a' }),
+    });
     const payload = JSON.parse(new URLSearchParams(received[0].raw).get('payload') as string) as { trigger_id: string };
     await new Promise((r) => setTimeout(r, 3100));
     const modal = { type: 'modal', title: { type: 'plain_text', text: 'Reason' }, blocks: [] };
-    await assert.rejects(api.openView(payload.trigger_id, modal), (e: unknown) => e instanceof ValidationError && e.code === 'expired_trigger_id');
+    await assert.rejects(
+      api.openView(payload.trigger_id, modal),
+      (e: unknown) => e instanceof ValidationError && e.code === 'expired_trigger_id',
+    );
   });
 });

@@ -16,7 +16,16 @@ describe('Slack request signing', () => {
   });
 
   it("accepts Slack's documented example inside the 5-minute window", () => {
-    assert.deepEqual(verifySlackSignature({ signingSecret: DOC.secret, rawBody: Buffer.from(DOC.body), signature: DOC.signature, timestamp: DOC.timestamp, nowSeconds: at + 299 }), { ok: true });
+    assert.deepEqual(
+      verifySlackSignature({
+        signingSecret: DOC.secret,
+        rawBody: Buffer.from(DOC.body),
+        signature: DOC.signature,
+        timestamp: DOC.timestamp,
+        nowSeconds: at + 299,
+      }),
+      { ok: true },
+    );
   });
 
   it('refuses a request older or newer than 5 minutes (replay)', () => {
@@ -27,15 +36,27 @@ describe('Slack request signing', () => {
 
   it('refuses a tampered body, a wrong secret and a truncated signature', () => {
     const base = { signingSecret: DOC.secret, rawBody: DOC.body, signature: DOC.signature, timestamp: DOC.timestamp, nowSeconds: at };
-    assert.deepEqual(verifySlackSignature({ ...base, rawBody: DOC.body.replace('roadrunner', 'coyote') }), { ok: false, reason: 'bad_signature' });
+    assert.deepEqual(verifySlackSignature({ ...base, rawBody: DOC.body.replace('roadrunner', 'coyote') }), {
+      ok: false,
+      reason: 'bad_signature',
+    });
     assert.deepEqual(verifySlackSignature({ ...base, signingSecret: 'another-secret-entirely' }), { ok: false, reason: 'bad_signature' });
     assert.deepEqual(verifySlackSignature({ ...base, signature: DOC.signature.slice(0, -2) }), { ok: false, reason: 'bad_signature' });
   });
 
   it('refuses missing headers and a non-numeric timestamp', () => {
     const base = { signingSecret: DOC.secret, rawBody: DOC.body, nowSeconds: at };
-    assert.deepEqual(verifySlackSignature({ ...base, signature: undefined, timestamp: DOC.timestamp }), { ok: false, reason: 'missing_headers' });
-    assert.deepEqual(verifySlackSignature({ ...base, signature: DOC.signature, timestamp: undefined }), { ok: false, reason: 'missing_headers' });
-    assert.deepEqual(verifySlackSignature({ ...base, signature: DOC.signature, timestamp: '1531420618.5' }), { ok: false, reason: 'bad_timestamp' });
+    assert.deepEqual(verifySlackSignature({ ...base, signature: undefined, timestamp: DOC.timestamp }), {
+      ok: false,
+      reason: 'missing_headers',
+    });
+    assert.deepEqual(verifySlackSignature({ ...base, signature: DOC.signature, timestamp: undefined }), {
+      ok: false,
+      reason: 'missing_headers',
+    });
+    assert.deepEqual(verifySlackSignature({ ...base, signature: DOC.signature, timestamp: '1531420618.5' }), {
+      ok: false,
+      reason: 'bad_timestamp',
+    });
   });
 });

@@ -38,4 +38,3 @@ export function mutablePolicy(initial: MoneyPolicy = testMoneyPolicy()) {
     },
   };
 }
-

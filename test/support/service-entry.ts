@@ -77,7 +77,14 @@ async function runWorker(bundlePath: string): Promise<void> {
   process.exit(0);
 }
 
-const main = role === 'sandbox' ? runSandbox(Number(arg)) : role === 'api' ? runApi() : role === 'worker' ? runWorker(String(arg)) : Promise.reject(new Error(`unknown role ${role}`));
+const main =
+  role === 'sandbox'
+    ? runSandbox(Number(arg))
+    : role === 'api'
+      ? runApi()
+      : role === 'worker'
+        ? runWorker(String(arg))
+        : Promise.reject(new Error(`unknown role ${role}`));
 main.catch((err: unknown) => {
   console.error(`FATAL ${role}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);

@@ -114,7 +114,11 @@ export class ServiceHarness {
   }
 
   private spawnChild(role: Role, args: string[], extraEnv: Record<string, string> = {}): Promise<ChildHandle> {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, role, ...args], { cwd: ROOT, env: { ...this.env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, role, ...args], {
+      cwd: ROOT,
+      env: { ...this.env(), ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const handle: ChildHandle = {
       role,
       process: child,
@@ -199,7 +203,10 @@ export class ServiceHarness {
   }
 
   /** POST a DialNexa webhook, signed unless `signature` says otherwise. */
-  async postCall(body: string | object, opts: { signature?: string | null; contentType?: string; apiUrl?: string } = {}): Promise<{ status: number; json: unknown; text: string }> {
+  async postCall(
+    body: string | object,
+    opts: { signature?: string | null; contentType?: string; apiUrl?: string } = {},
+  ): Promise<{ status: number; json: unknown; text: string }> {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
     const sig = opts.signature === undefined ? signDialNexaBody(raw, this.webhookSecret) : opts.signature;
@@ -218,7 +225,11 @@ export class ServiceHarness {
   }
 
   async setFaults(system: string, faults: Record<string, number>): Promise<void> {
-    const res = await fetch(`${this.sandboxUrl}/_sandbox/faults/${system}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const res = await fetch(`${this.sandboxUrl}/_sandbox/faults/${system}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
     if (!res.ok) throw new Error(`setting faults on ${system}: ${res.status} ${await res.text()}`);
   }
 }

@@ -19,20 +19,42 @@ export const APPROVER_NAMES: Record<string, string> = { U0FIN0001: 'Dana Finance
 let seq = 0;
 
 /** Posts a fixture (with `analysis` fields overridden) to the service's webhook; returns the started case's workflow id. */
-export async function postFixture(baseUrl: string, webhookSecret: string, name: string, analysis: Record<string, unknown> = {}): Promise<string> {
+export async function postFixture(
+  baseUrl: string,
+  webhookSecret: string,
+  name: string,
+  analysis: Record<string, unknown> = {},
+): Promise<string> {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as CallFixture;
   const body = withCallId(fixture, `call_t${Date.now().toString(36)}${(seq++).toString(36)}`);
   Object.assign((body.payload.call as unknown as { post_call_analysis: Record<string, unknown> }).post_call_analysis, analysis);
   const raw = JSON.stringify(body);
-  const res = await fetch(`${baseUrl}/webhooks/dialnexa`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, webhookSecret) }, body: raw });
+  const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, webhookSecret) },
+    body: raw,
+  });
   const json = (await res.json()) as { cases?: { workflowId: string }[] };
   assert.equal(res.status, 202, JSON.stringify(json));
   return json.cases![0].workflowId;
 }
 
 /** A decision as the API's Slack route makes it: signed with the decision key the worker checks. */
-export function decideSigned(handle: WorkflowHandle, decisionKey: string, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) {
-  const d: Decision = { requestId, action, actor: { id: actorId, ...(APPROVER_NAMES[actorId] ? { name: APPROVER_NAMES[actorId] } : {}) }, source: 'slack', ...extra };
+export function decideSigned(
+  handle: WorkflowHandle,
+  decisionKey: string,
+  requestId: string,
+  actorId: string,
+  action: DecisionAction,
+  extra: Partial<Decision> = {},
+) {
+  const d: Decision = {
+    requestId,
+    action,
+    actor: { id: actorId, ...(APPROVER_NAMES[actorId] ? { name: APPROVER_NAMES[actorId] } : {}) },
+    source: 'slack',
+    ...extra,
+  };
   return handle.executeUpdate(decideUpdate, { args: [signDecision(decisionKey, handle.workflowId, d)] });
 }
 

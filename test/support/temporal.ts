@@ -5,7 +5,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  makeTelemetryFilterString,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, prepareNamespace, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
@@ -35,7 +42,10 @@ export async function startTestServer(): Promise<void> {
       // Activity failures the tests provoke on purpose are logged by the SDK at WARN with stacks;
       // keep the output readable. TEST_TEMPORAL_LOG_LEVEL=WARN (or DEBUG) shows them when debugging.
       logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) },
+        metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } },
+      },
     });
     runtimeInstalled = true;
   }
@@ -100,7 +110,11 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 /** Starts a worker on a fresh task queue; call `stop()` in `after`. */
-export async function startTestWorker(activities: Activities, taskQueue = uniqueTaskQueue(), dataConverter: DataConverter = testDataConverter()) {
+export async function startTestWorker(
+  activities: Activities,
+  taskQueue = uniqueTaskQueue(),
+  dataConverter: DataConverter = testDataConverter(),
+) {
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker: Worker = await createCaseWorker({
     connection,
@@ -130,7 +144,13 @@ export async function startTestWorker(activities: Activities, taskQueue = unique
  */
 export async function startServiceWorker(
   connectors: ConnectorClients,
-  opts: { policy?: () => MoneyPolicy; taskQueue?: string; moneyLockLeaseMs?: number; identity?: string; dataConverter?: DataConverter } = {},
+  opts: {
+    policy?: () => MoneyPolicy;
+    taskQueue?: string;
+    moneyLockLeaseMs?: number;
+    identity?: string;
+    dataConverter?: DataConverter;
+  } = {},
 ) {
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('service');
   const client = await testClient(opts.dataConverter);

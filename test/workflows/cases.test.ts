@@ -5,7 +5,21 @@ import type { ApprovalRequestView, FinanceAlertView } from '../../src/activities
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { WORKFLOW_TYPE } from '../../src/domain/case';
 import { DecisionAction, DecisionRejection, statusQuery, type CaseState } from '../../src/workflows/messages';
-import { APPROVER_1, APPROVER_2, CFO, assertRefused, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, waitForState, type CaseEnv } from './helpers';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  CFO,
+  assertRefused,
+  caseEnv,
+  caseInput,
+  decide,
+  decision,
+  result,
+  testPolicy,
+  waitForRequest,
+  waitForState,
+  type CaseEnv,
+} from './helpers';
 
 describe('case workflows', function () {
   this.timeout(60_000);
@@ -36,7 +50,9 @@ describe('case workflows', function () {
 
     it('sends an address not on file to review; rejected, nothing is sent and Slack never shows the address', async () => {
       env = await caseEnv();
-      const h = await env.start(caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' }));
+      const h = await env.start(
+        caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' }),
+      );
       const requestId = await waitForRequest(h);
       const view = env.fake.callsOf('postApprovalRequest', h.workflowId)[0].input.view as ApprovalRequestView;
       assert.doesNotMatch(JSON.stringify(view), /elsewhere\.example/);
@@ -53,7 +69,9 @@ describe('case workflows', function () {
   describe('receiptRequest', () => {
     it('sends the receipt for the payment to the verified email', async () => {
       env = await caseEnv();
-      const h = await env.start(caseInput('receipt_request', { accountId: 'ACME-001', paymentId: '3001', customerEmail: 'BILLING@acme.example' }));
+      const h = await env.start(
+        caseInput('receipt_request', { accountId: 'ACME-001', paymentId: '3001', customerEmail: 'BILLING@acme.example' }),
+      );
       const s = await result(h);
       assert.equal(s.status, 'completed');
       const sent = env.fake.callsOf('sendReceipt', h.workflowId);
@@ -66,22 +84,37 @@ describe('case workflows', function () {
 
     it('always asks; shows old vs new; approved, retries a stale SyncToken and updates once', async () => {
       env = await caseEnv({ staleSyncTokenOnce: true });
-      const h = await env.start(caseInput('billing_details_correction', { accountId: 'ACME-001', newBillingAddress: newAddress }, { suppressed: ['tax_identifier'] }));
+      const h = await env.start(
+        caseInput(
+          'billing_details_correction',
+          { accountId: 'ACME-001', newBillingAddress: newAddress },
+          { suppressed: ['tax_identifier'] },
+        ),
+      );
       const requestId = await waitForRequest(h);
       const view = env.fake.callsOf('postApprovalRequest', h.workflowId)[0].input.view as ApprovalRequestView;
-      assert.deepEqual(view.fields[0], { label: 'Billing address', value: '500 Howard St, San Francisco CA 94105, US', previous: '1 Market St, San Francisco CA 94105, US' });
+      assert.deepEqual(view.fields[0], {
+        label: 'Billing address',
+        value: '500 Howard St, San Francisco CA 94105, US',
+        previous: '1 Market St, San Francisco CA 94105, US',
+      });
       assert.match(view.noteLines.join('\n'), /\[tax identifier removed\]/);
       await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
       const s = await result(h);
       assert.equal(s.status, 'completed');
       const updates = env.fake.callsOf('updateBillingAddress', h.workflowId);
-      assert.deepEqual(updates.map((u) => u.attempt), [1, 2]);
+      assert.deepEqual(
+        updates.map((u) => u.attempt),
+        [1, 2],
+      );
       assert.deepEqual(updates[1].input.address, newAddress);
     });
 
     it('refuses a correction without a complete new address', async () => {
       env = await caseEnv();
-      const h = await env.start(caseInput('billing_details_correction', { accountId: 'ACME-001', newBillingAddress: { ...newAddress, postalCode: '' } }));
+      const h = await env.start(
+        caseInput('billing_details_correction', { accountId: 'ACME-001', newBillingAddress: { ...newAddress, postalCode: '' } }),
+      );
       await assert.rejects(h.result(), (err: unknown) => {
         assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'InvalidCaseInput');
@@ -93,7 +126,12 @@ describe('case workflows', function () {
   });
 
   describe('paymentBlocker', () => {
-    const blocker = (policy = testPolicy()) => caseInput('payment_blocker', { accountId: 'GLOBEX-002', customerTier: 'vip', escalationReason: 'card declined at checkout' }, { policy });
+    const blocker = (policy = testPolicy()) =>
+      caseInput(
+        'payment_blocker',
+        { accountId: 'GLOBEX-002', customerTier: 'vip', escalationReason: 'card declined at checkout' },
+        { policy },
+      );
 
     it('alerts finance at once mentioning the owner, with wallet and open invoices; acknowledged within the SLA', async () => {
       env = await caseEnv();
@@ -132,7 +170,11 @@ describe('case workflows', function () {
 
   describe('collections', () => {
     const promise = (policy = testPolicy({ defaultFollowUpMs: 1500 })) =>
-      caseInput('collections', { accountId: 'HOOLI-005', invoiceNumber: 'INV-5001', promisedNextStep: 'pay by card next week', paymentStatus: 'overdue' }, { policy, suppressed: ['card_number'] });
+      caseInput(
+        'collections',
+        { accountId: 'HOOLI-005', invoiceNumber: 'INV-5001', promisedNextStep: 'pay by card next week', paymentStatus: 'overdue' },
+        { policy, suppressed: ['card_number'] },
+      );
 
     it('writes the compliant note, waits for the promise, and tasks the owner when still unpaid', async () => {
       env = await caseEnv();
@@ -143,7 +185,10 @@ describe('case workflows', function () {
       assert.equal(s.status, 'completed');
       assert.equal(s.reason, 'unpaid at the deadline: owner tasked');
       const note = String(env.fake.callsOf('addCrmNote', h.workflowId)[0].input.body);
-      assert.match(note, /Amount outstanding: USD 1,250\.00 \(invoice INV-5001\)\. Status: overdue\. Promised next step: pay by card next week\./);
+      assert.match(
+        note,
+        /Amount outstanding: USD 1,250\.00 \(invoice INV-5001\)\. Status: overdue\. Promised next step: pay by card next week\./,
+      );
       assert.match(note, /\[card number removed\]/);
       assert.doesNotMatch(note, /ar@hooli\.example/);
       const task = env.fake.callsOf('createOwnerTask', h.workflowId);
@@ -162,7 +207,13 @@ describe('case workflows', function () {
   describe('renewalFailed', () => {
     it('gathers context, emails the approved follow-up on file, and escalates to the owner when unpaid', async () => {
       env = await caseEnv();
-      const h = await env.start(caseInput('renewal_failed', { accountId: 'INITECH-003', subscriptionId: 'SUB-3001' }, { policy: testPolicy({ defaultFollowUpMs: 1000 }) }));
+      const h = await env.start(
+        caseInput(
+          'renewal_failed',
+          { accountId: 'INITECH-003', subscriptionId: 'SUB-3001' },
+          { policy: testPolicy({ defaultFollowUpMs: 1000 }) },
+        ),
+      );
       const s = await result(h);
       assert.equal(s.status, 'completed');
       assert.equal(env.fake.callsOf('sendCustomerEmail', h.workflowId)[0].input.to, 'finance@initech.example');
@@ -174,18 +225,25 @@ describe('case workflows', function () {
   });
 
   describe('chargeDispute', () => {
-    const dispute = () => caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', disputeReason: 'not_recognized' });
+    const dispute = () =>
+      caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', disputeReason: 'not_recognized' });
 
     it('gathers evidence, and Accept leads into the refund path', async () => {
       env = await caseEnv();
       const h = await env.start(dispute());
       const requestId = await waitForRequest(h);
-      assert.deepEqual(env.fake.callsOf('archiveDocument', h.workflowId).map((c) => c.input.kind), ['invoice_pdf', 'evidence']);
+      assert.deepEqual(
+        env.fake.callsOf('archiveDocument', h.workflowId).map((c) => c.input.kind),
+        ['invoice_pdf', 'evidence'],
+      );
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
       const s = await result(h);
       assert.equal(s.status, 'completed');
       const refund = env.fake.callsOf('moveMoney', h.workflowId);
-      assert.deepEqual([refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor], [1, 'dispute.refund.record', 12000]);
+      assert.deepEqual(
+        [refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor],
+        [1, 'dispute.refund.record', 12000],
+      );
     });
 
     it('asks for information with a new request (the old one is stale), then contested: no money moves', async () => {
@@ -200,20 +258,34 @@ describe('case workflows', function () {
       assert.equal(s.status, 'completed');
       assert.match(s.reason ?? '', /contested/);
       assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
-      assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /the date of the charge/.test(String(c.input.body))));
+      assert.ok(
+        env.fake
+          .callsOf('addTicketNote', h.workflowId)
+          .some((c) => c.input.public === true && /the date of the charge/.test(String(c.input.body))),
+      );
     });
   });
 
   describe('triage', () => {
     it('asks which case this is, then starts the chosen case with its derived id', async () => {
       env = await caseEnv();
-      const input = caseInput('triage', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 12000, currency: 'USD' } }, { intentConfidence: 0.4, candidateCaseTypes: ['refund_request', 'charge_dispute'] });
+      const input = caseInput(
+        'triage',
+        { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 12000, currency: 'USD' } },
+        { intentConfidence: 0.4, candidateCaseTypes: ['refund_request', 'charge_dispute'] },
+      );
       const h = await env.start(input);
       const requestId = await waitForRequest(h);
       const view = env.fake.callsOf('postApprovalRequest', h.workflowId)[0].input.view as ApprovalRequestView;
-      assert.deepEqual(view.actions.slice(0, 2).map((a) => a.caseType), ['refund_request', 'charge_dispute']);
+      assert.deepEqual(
+        view.actions.slice(0, 2).map((a) => a.caseType),
+        ['refund_request', 'charge_dispute'],
+      );
       assert.equal(view.actions.at(-1)?.action, 'not_billing');
-      await assertRefused(decide(h, decision(requestId, APPROVER_1, DecisionAction.ChooseCase, { caseType: 'triage' })), DecisionRejection.InvalidAction);
+      await assertRefused(
+        decide(h, decision(requestId, APPROVER_1, DecisionAction.ChooseCase, { caseType: 'triage' })),
+        DecisionRejection.InvalidAction,
+      );
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.ChooseCase, { caseType: 'charge_dispute' }));
       const s = await result(h);
       const childId = caseWorkflowId(input.call.callId, 'charge_dispute');
@@ -227,7 +299,11 @@ describe('case workflows', function () {
 
     it('never re-runs a case the call already ran, even a closed one (the intake id-reuse policy)', async () => {
       env = await caseEnv();
-      const input = caseInput('triage', { accountId: 'ACME-001', paymentId: '3001' }, { intentConfidence: 0.4, candidateCaseTypes: ['receipt_request'] });
+      const input = caseInput(
+        'triage',
+        { accountId: 'ACME-001', paymentId: '3001' },
+        { intentConfidence: 0.4, candidateCaseTypes: ['receipt_request'] },
+      );
       // The receipt case of this call already ran to completion.
       const earlier = await env.client.workflow.start(WORKFLOW_TYPE.receipt_request, {
         args: [{ ...input, caseType: 'receipt_request', candidateCaseTypes: undefined }],

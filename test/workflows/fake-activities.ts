@@ -63,7 +63,10 @@ const INVOICES: Record<string, { id: string; customer: string; total: number; ba
   'INV-4001': { id: '4001', customer: '104', total: 4000, balance: 0, due: '2026-11-10', email: 'accounts@umbrella.example' },
   'INV-5001': { id: '5001', customer: '105', total: 125000, balance: 125000, due: '2026-09-30', email: 'ar@hooli.example' },
 };
-const OWNERS: Record<string, { slack: string; name: string }> = { '9001': { slack: 'U0OWN0001', name: 'Olivia Owner' }, '9002': { slack: 'U0OWN0002', name: 'Omar Owner' } };
+const OWNERS: Record<string, { slack: string; name: string }> = {
+  '9001': { slack: 'U0OWN0001', name: 'Olivia Owner' },
+  '9002': { slack: 'U0OWN0002', name: 'Omar Owner' },
+};
 
 export function createFakeActivities(opts: FakeOptions = {}) {
   const calls: RecordedCall[] = [];
@@ -102,9 +105,20 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async findInvoice(input) {
       record('findInvoice', input);
       const inv = INVOICES[input.invoiceNumber];
-      if (opts.brokenInvoiceRead && inv) return { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer } as unknown as Awaited<ReturnType<CaseActivities['findInvoice']>>;
+      if (opts.brokenInvoiceRead && inv)
+        return { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer } as unknown as Awaited<
+          ReturnType<CaseActivities['findInvoice']>
+        >;
       return inv
-        ? { id: inv.id, docNumber: input.invoiceNumber, customerId: inv.customer, total: usd(inv.total), balance: usd(inv.balance), dueDate: inv.due, billEmail: inv.email }
+        ? {
+            id: inv.id,
+            docNumber: input.invoiceNumber,
+            customerId: inv.customer,
+            total: usd(inv.total),
+            balance: usd(inv.balance),
+            dueDate: inv.due,
+            billEmail: inv.email,
+          }
         : null;
     },
     async getCustomer(input) {
@@ -132,18 +146,24 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     },
     async findPayment(input) {
       record('findPayment', input);
-      if (input.paymentId === '3001' || input.invoiceId === '1002') return { id: '3001', customerId: '101', amount: usd(45000), date: '2026-10-01', invoiceIds: ['1002'] };
-      if (input.paymentId === '3004' || input.invoiceId === '4001') return { id: '3004', customerId: '104', amount: usd(4000), date: '2026-11-10', invoiceIds: ['4001'] };
+      if (input.paymentId === '3001' || input.invoiceId === '1002')
+        return { id: '3001', customerId: '101', amount: usd(45000), date: '2026-10-01', invoiceIds: ['1002'] };
+      if (input.paymentId === '3004' || input.invoiceId === '4001')
+        return { id: '3004', customerId: '104', amount: usd(4000), date: '2026-11-10', invoiceIds: ['4001'] };
       return null;
     },
     async invoiceLedger(input) {
       record('invoiceLedger', input);
-      return opts.earlierRefund ? { refundedMinor: 1000, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] } : { refundedMinor: 0, records: [] };
+      return opts.earlierRefund
+        ? { refundedMinor: 1000, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] }
+        : { refundedMinor: 0, records: [] };
     },
     async findContact(input) {
       record('findContact', input);
       const c = CUSTOMERS[input.accountId];
-      return c ? { id: c.contact, email: c.email, ownerId: c.owner, ...(c.tier ? { tier: c.tier } : {}), paymentPlatform: c.platform } : null;
+      return c
+        ? { id: c.contact, email: c.email, ownerId: c.owner, ...(c.tier ? { tier: c.tier } : {}), paymentPlatform: c.platform }
+        : null;
     },
     async getOwner(input) {
       record('getOwner', input);
@@ -152,14 +172,21 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     },
     async getDeals(input) {
       record('getDeals', input);
-      return input.contactId === '503' ? [{ id: '7001', name: 'Initech renewal 2027', stage: 'closedlost', amount: usd(89900), closeDate: '2026-11-01' }] : [];
+      return input.contactId === '503'
+        ? [{ id: '7001', name: 'Initech renewal 2027', stage: 'closedlost', amount: usd(89900), closeDate: '2026-11-01' }]
+        : [];
     },
     async getWalletBalance(input) {
       record('getWalletBalance', input);
       return { available: usd(wallet), held: usd(0) };
     },
     async createKyaToken(input) {
-      return write('createKyaToken', input, (): SkyfireTokenRef => ({ tokenId: `kya-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: input.step, reused: false }));
+      return write('createKyaToken', input, (): SkyfireTokenRef => ({
+        tokenId: `kya-${++seq}`,
+        expiresAt: '2026-12-01T00:00:00Z',
+        buyerTag: input.step,
+        reused: false,
+      }));
     },
     async createPayToken(input) {
       const { workflowId, attempt } = ctx();
@@ -167,18 +194,36 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       const key = `${workflowId}/${input.step}`;
       const existing = payTokens.get(key);
       if (existing) return { ...existing, reused: true };
-      if (input.amount.amountMinor > wallet) throw ApplicationFailure.create({ type: ActivityErrorType.InsufficientFunds, message: 'wallet balance too low', nonRetryable: true });
-      const token: PayTokenRef = { tokenId: `pay-${++seq}`, expiresAt: '2026-12-01T00:00:00Z', buyerTag: key, reused: false, amount: input.amount, handedOver: true, chargeDeadline: '2099-01-01T00:00:00Z', pollIntervalMs: 1000 };
+      if (input.amount.amountMinor > wallet)
+        throw ApplicationFailure.create({
+          type: ActivityErrorType.InsufficientFunds,
+          message: 'wallet balance too low',
+          nonRetryable: true,
+        });
+      const token: PayTokenRef = {
+        tokenId: `pay-${++seq}`,
+        expiresAt: '2026-12-01T00:00:00Z',
+        buyerTag: key,
+        reused: false,
+        amount: input.amount,
+        handedOver: true,
+        chargeDeadline: '2099-01-01T00:00:00Z',
+        pollIntervalMs: 1000,
+      };
       payTokens.set(key, token);
       wallet -= input.amount.amountMinor;
-      if (opts.payTokenFailsOnceAfterCreate && attempt === 1) throw ApplicationFailure.create({ type: ActivityErrorType.Transient, message: 'connection reset after create' });
+      if (opts.payTokenFailsOnceAfterCreate && attempt === 1)
+        throw ApplicationFailure.create({ type: ActivityErrorType.Transient, message: 'connection reset after create' });
       return token;
     },
     async getPayTokenCharges(input) {
       record('getPayTokenCharges', input);
       // The fake seller charges a token in full as soon as it has it.
       const token = [...payTokens.values()].find((t) => t.tokenId === input.tokenId);
-      return { charged: { amountMinor: token?.amount.amountMinor ?? 0, currency: input.currency }, chargeIds: token ? [`charge-${token.tokenId}`] : [] };
+      return {
+        charged: { amountMinor: token?.amount.amountMinor ?? 0, currency: input.currency },
+        chargeIds: token ? [`charge-${token.tokenId}`] : [],
+      };
     },
     async sendInvoice(input) {
       return write('sendInvoice', input, () => ({ sentTo: 'on_file' as const }));
@@ -197,7 +242,9 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     },
     async checkMoney(input) {
       record('checkMoney', input);
-      return opts.moneyRefusal ? { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version } : { status: 'allowed' as const, policyVersion: policy().version };
+      return opts.moneyRefusal
+        ? { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version }
+        : { status: 'allowed' as const, policyVersion: policy().version };
     },
     async moveMoney(input) {
       if (opts.recordRefundFails) {
@@ -206,13 +253,23 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       }
       if (opts.moneyRefusal) {
         record('moveMoney', input);
-        return { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version };
+        return {
+          status: 'refused' as const,
+          code: opts.moneyRefusal,
+          reason: `refused: ${opts.moneyRefusal}`,
+          policyVersion: policy().version,
+        };
       }
       return write('moveMoney', input, () => ({
         status: 'moved' as const,
         reused: false,
         policyVersion: policy().version,
-        record: { ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'), system: 'quickbooks' as const, object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const), amount: input.amount },
+        record: {
+          ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'),
+          system: 'quickbooks' as const,
+          object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
+          amount: input.amount,
+        },
       }));
     },
     async updateBillingAddress(input) {
@@ -220,7 +277,8 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       calls.push({ name: 'updateBillingAddress', workflowId, attempt, input: { ...input } });
       const key = `${workflowId}/${input.step}`;
       attemptsByKey.set(key, (attemptsByKey.get(key) ?? 0) + 1);
-      if (opts.staleSyncTokenOnce && attemptsByKey.get(key) === 1) throw ApplicationFailure.create({ type: ActivityErrorType.StaleSyncToken, message: 'Stale Object Error (5010)' });
+      if (opts.staleSyncTokenOnce && attemptsByKey.get(key) === 1)
+        throw ApplicationFailure.create({ type: ActivityErrorType.StaleSyncToken, message: 'Stale Object Error (5010)' });
       return { customerId: input.customerId, syncToken: String(attemptsByKey.get(key)) };
     },
     async openTicket(input) {

@@ -11,7 +11,16 @@ import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from
 import type { CaseTimings } from '../../src/domain/policy';
 import { TEST_DECISION_KEY } from '../support/policy';
 import { signDecision } from '../../src/security/decision-signing';
-import { DECISION_REJECTED_ERROR_TYPE, decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction, type DecisionRejection, type SignedDecision } from '../../src/workflows/messages';
+import {
+  DECISION_REJECTED_ERROR_TYPE,
+  decideUpdate,
+  statusQuery,
+  type CaseState,
+  type Decision,
+  type DecisionAction,
+  type DecisionRejection,
+  type SignedDecision,
+} from '../../src/workflows/messages';
 import { startTestWorker, testClient } from '../support/temporal';
 import { createFakeActivities, type FakeActivities, type FakeOptions } from './fake-activities';
 
@@ -35,7 +44,11 @@ export { TEST_DECISION_KEY, mutablePolicy, testMoneyPolicy } from '../support/po
 export function caseInput(caseType: CaseType, fields: BillingFields, over: Partial<CaseInput> = {}): CaseInput {
   return {
     caseType,
-    call: { callId: `call-${randomUUID()}`, transcriptUrl: 'https://dialnexa.example/calls/t', recordingUrl: 'https://dialnexa.example/calls/r' },
+    call: {
+      callId: `call-${randomUUID()}`,
+      transcriptUrl: 'https://dialnexa.example/calls/t',
+      recordingUrl: 'https://dialnexa.example/calls/r',
+    },
     fields,
     intentConfidence: 0.95,
     suppressed: [],
@@ -84,12 +97,22 @@ export async function waitForState(handle: WorkflowHandle, ok: (s: CaseState) =>
 
 /** Waits for an open approval request (a new one when `notRequestId` is given) and returns its id. */
 export async function waitForRequest(handle: WorkflowHandle, notRequestId?: string): Promise<string> {
-  const s = await waitForState(handle, (st) => st.pendingApproval !== undefined && st.pendingApproval.slackMessage !== undefined && st.pendingApproval.requestId !== notRequestId);
+  const s = await waitForState(
+    handle,
+    (st) =>
+      st.pendingApproval !== undefined && st.pendingApproval.slackMessage !== undefined && st.pendingApproval.requestId !== notRequestId,
+  );
   return s.pendingApproval!.requestId;
 }
 
 export function decision(requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}): Decision {
-  return { requestId, action, actor: { id: actorId, name: actorId === APPROVER_1 ? 'Dana Finance' : actorId === APPROVER_2 ? 'Sam Ledger' : actorId }, source: 'slack', ...extra };
+  return {
+    requestId,
+    action,
+    actor: { id: actorId, name: actorId === APPROVER_1 ? 'Dana Finance' : actorId === APPROVER_2 ? 'Sam Ledger' : actorId },
+    source: 'slack',
+    ...extra,
+  };
 }
 
 /** Decides as the API would after authenticating the clicker: the decision signed with the decision key. */

@@ -43,19 +43,40 @@ describe('the money path against the sandbox (real activities, real lock)', func
   });
 
   const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [input], taskQueue: worker.taskQueue, workflowId: `case-${input.caseType}-${randomUUID()}` });
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+      args: [input],
+      taskQueue: worker.taskQueue,
+      workflowId: `case-${input.caseType}-${randomUUID()}`,
+    });
   const refund = (fields: Partial<CaseInput['fields']>) =>
-    caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 45000, currency: 'USD' }, refundReason: 'duplicate_charge', ...fields });
+    caseInput('refund_request', {
+      accountId: 'ACME-001',
+      invoiceNumber: 'INV-1002',
+      amount: { amountMinor: 45000, currency: 'USD' },
+      refundReason: 'duplicate_charge',
+      ...fields,
+    });
   const records = async (entity: 'RefundReceipt' | 'CreditMemo', invoice: string) =>
-    ((await sb.control(`/quickbooks/entities/${entity}`)) as QboRecord[]).filter((r) => (r.PrivateNote ?? '').includes(`Ledger: invoice ${invoice} `));
-  const slackText = async (h: WorkflowHandle) => JSON.stringify(await sb.records('slack', (r) => JSON.stringify(r.body ?? '').includes(h.workflowId) || JSON.stringify(r.body ?? '').includes('Not refunded')));
+    ((await sb.control(`/quickbooks/entities/${entity}`)) as QboRecord[]).filter((r) =>
+      (r.PrivateNote ?? '').includes(`Ledger: invoice ${invoice} `),
+    );
+  const slackText = async (h: WorkflowHandle) =>
+    JSON.stringify(
+      await sb.records(
+        'slack',
+        (r) => JSON.stringify(r.body ?? '').includes(h.workflowId) || JSON.stringify(r.body ?? '').includes('Not refunded'),
+      ),
+    );
   const publicNotes = async () => JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
 
   it('two cases refunding the whole paid amount of one invoice, approved at the same moment: one refund; the other closes saying why', async () => {
     const a = await start(refund({}));
     const b = await start(refund({}));
     const [ra, rb] = await Promise.all([waitForRequest(a), waitForRequest(b)]);
-    await Promise.all([decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)), decide(b, decision(rb, APPROVER_2, DecisionAction.Approve))]);
+    await Promise.all([
+      decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)),
+      decide(b, decision(rb, APPROVER_2, DecisionAction.Approve)),
+    ]);
     const states = await Promise.all([result(a), result(b)]);
     const won = states.filter((s) => s.status === 'completed');
     const lost = states.filter((s) => s.status === 'rejected');
@@ -63,7 +84,11 @@ describe('the money path against the sandbox (real activities, real lock)', func
     assert.equal(lost.length, 1);
     assert.match(lost[0].reason ?? '', /not refunded: everything paid on INV-1002 \(USD 450\.00\) has already been refunded/);
     const receipts = await records('RefundReceipt', 'INV-1002');
-    assert.deepEqual(receipts.map((r) => r.TotalAmt), [450], 'one RefundReceipt, not two');
+    assert.deepEqual(
+      receipts.map((r) => r.TotalAmt),
+      [450],
+      'one RefundReceipt, not two',
+    );
     assert.match(await publicNotes(), /the payment has already been refunded/, 'the losing case tells the customer on its ticket');
     const loser = lost[0] === states[0] ? a : b;
     assert.match(await slackText(loser), /Not refunded: everything paid on INV-1002/, 'and finance in the Slack thread');
@@ -73,8 +98,14 @@ describe('the money path against the sandbox (real activities, real lock)', func
     const a = await start(refund({ amount: { amountMinor: 20000, currency: 'USD' } }));
     const b = await start(refund({ amount: { amountMinor: 25000, currency: 'USD' } }));
     const [ra, rb] = await Promise.all([waitForRequest(a), waitForRequest(b)]);
-    await Promise.all([decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)), decide(b, decision(rb, APPROVER_1, DecisionAction.Approve))]);
-    assert.deepEqual((await Promise.all([result(a), result(b)])).map((s) => s.status), ['completed', 'completed']);
+    await Promise.all([
+      decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)),
+      decide(b, decision(rb, APPROVER_1, DecisionAction.Approve)),
+    ]);
+    assert.deepEqual(
+      (await Promise.all([result(a), result(b)])).map((s) => s.status),
+      ['completed', 'completed'],
+    );
     const c = await start(refund({ amount: { amountMinor: 10000, currency: 'USD' } }));
     // The earlier refunds are visible before the wait: the approver is told, and nothing automates.
     const rc = await waitForRequest(c);
@@ -87,9 +118,19 @@ describe('the money path against the sandbox (real activities, real lock)', func
 
   it('a refund case and an accepted dispute on the same invoice: one refund', async () => {
     const r = await start(refund({}));
-    const d = await start(caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 45000, currency: 'USD' }, disputeReason: 'duplicate' }));
+    const d = await start(
+      caseInput('charge_dispute', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-1002',
+        amount: { amountMinor: 45000, currency: 'USD' },
+        disputeReason: 'duplicate',
+      }),
+    );
     const [rr, rd] = await Promise.all([waitForRequest(r), waitForRequest(d)]);
-    await Promise.all([decide(d, decision(rd, APPROVER_1, DecisionAction.Accept)), decide(r, decision(rr, APPROVER_2, DecisionAction.Approve))]);
+    await Promise.all([
+      decide(d, decision(rd, APPROVER_1, DecisionAction.Accept)),
+      decide(r, decision(rr, APPROVER_2, DecisionAction.Approve)),
+    ]);
     const states = await Promise.all([result(r), result(d)]);
     assert.deepEqual(states.map((s) => s.status).sort(), ['completed', 'rejected'], JSON.stringify(states.map((s) => s.reason)));
     assert.equal((await records('RefundReceipt', 'INV-1002')).length, 1);
@@ -126,7 +167,10 @@ describe('the money path against the sandbox (real activities, real lock)', func
     const sj = await result(jpy);
     assert.equal(sj.status, 'completed', sj.reason);
     const rj = await records('RefundReceipt', 'INV-6001');
-    assert.deepEqual(rj.map((r) => [r.TotalAmt, r.Line[0].Amount, r.CurrencyRef?.value]), [[5000, 5000, 'JPY']]);
+    assert.deepEqual(
+      rj.map((r) => [r.TotalAmt, r.Line[0].Amount, r.CurrencyRef?.value]),
+      [[5000, 5000, 'JPY']],
+    );
     assert.match(await publicNotes(), /JPY 5,000/);
     assert.doesNotMatch(await publicNotes(), /JPY 50\.00/);
 
@@ -139,20 +183,28 @@ describe('the money path against the sandbox (real activities, real lock)', func
     await decide(kwd, decision(rk, APPROVER_1, DecisionAction.Approve));
     await decide(kwd, decision(rk, APPROVER_2, DecisionAction.Approve));
     assert.equal((await result(kwd)).status, 'completed');
-    assert.deepEqual((await records('RefundReceipt', 'INV-7001')).map((r) => [r.TotalAmt, r.CurrencyRef?.value]), [[4.999, 'KWD']]);
+    assert.deepEqual(
+      (await records('RefundReceipt', 'INV-7001')).map((r) => [r.TotalAmt, r.CurrencyRef?.value]),
+      [[4.999, 'KWD']],
+    );
   });
 
   it('a refund in a currency that is not the customer billing currency goes to review and is never recorded in it', async () => {
     const h = await start(refund({ amount: { amountMinor: 2500, currency: 'JPY' } }));
     const requestId = await waitForRequest(h);
-    assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /Not in the currency the customer is billed in/);
+    assert.match(
+      JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))),
+      /Not in the currency the customer is billed in/,
+    );
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
     assert.equal((await result(h)).status, 'rejected');
     assert.equal((await records('RefundReceipt', 'INV-1002')).length, 0);
   });
 
   it('an approved send of an invoice to an address not on file is delivered, once', async () => {
-    const h = await start(caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'cfo@acme-holding.example' }));
+    const h = await start(
+      caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'cfo@acme-holding.example' }),
+    );
     const requestId = await waitForRequest(h);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
     const s: CaseState = await result(h);

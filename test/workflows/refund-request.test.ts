@@ -29,7 +29,17 @@ import {
 } from './helpers';
 
 const refund = (fields: Parameters<typeof caseInput>[1], over: Parameters<typeof caseInput>[2] = {}) =>
-  caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 2500, currency: 'USD' }, refundReason: 'duplicate_charge', ...fields }, over);
+  caseInput(
+    'refund_request',
+    {
+      accountId: 'ACME-001',
+      invoiceNumber: 'INV-1002',
+      amount: { amountMinor: 2500, currency: 'USD' },
+      refundReason: 'duplicate_charge',
+      ...fields,
+    },
+    over,
+  );
 
 describe('refundRequest workflow', function () {
   this.timeout(60_000);
@@ -51,7 +61,11 @@ describe('refundRequest workflow', function () {
     assert.match(String(recorded[0].input.privateNote), /Automated inside policy/);
     assert.equal(env.fake.callsOf('postApprovalRequest', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('sendCustomerEmail', h.workflowId)[0].input.to, 'billing@acme.example');
-    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /refund of USD 25\.00 has been issued/.test(String(c.input.body))));
+    assert.ok(
+      env.fake
+        .callsOf('addTicketNote', h.workflowId)
+        .some((c) => c.input.public === true && /refund of USD 25\.00 has been issued/.test(String(c.input.body))),
+    );
     assert.deepEqual(s.decisions, []);
   });
 
@@ -70,7 +84,10 @@ describe('refundRequest workflow', function () {
     assert.equal(view.requestId, requestId);
     assert.equal(view.required, 1);
     assert.deepEqual(view.eligibleApprovers, [APPROVER_1, APPROVER_2]);
-    assert.deepEqual(view.actions.map((a) => a.action), ['approve', 'reject']);
+    assert.deepEqual(
+      view.actions.map((a) => a.action),
+      ['approve', 'reject'],
+    );
     assert.ok(!view.noteLines.join('\n').includes('@'), 'no emails in Slack');
     assert.equal((await h.query(statusQuery)).status, 'awaiting_approval');
 
@@ -104,8 +121,14 @@ describe('refundRequest workflow', function () {
     const receipt = s.records.find((r) => r.object === 'RefundReceipt');
     assert.ok(receipt?.url, 'the refund was recorded');
 
-    const updates = env.fake.callsOf('updateApprovalMessage', h.workflowId).map((c) => ({ step: String(c.input.step), view: c.input.view as ApprovalRequestView }));
-    assert.deepEqual(updates.map((u) => u.step), ['refund.approval.1.final', 'refund.approval.1.done'], 'buttons off first, then the outcome; never the older view last');
+    const updates = env.fake
+      .callsOf('updateApprovalMessage', h.workflowId)
+      .map((c) => ({ step: String(c.input.step), view: c.input.view as ApprovalRequestView }));
+    assert.deepEqual(
+      updates.map((u) => u.step),
+      ['refund.approval.1.final', 'refund.approval.1.done'],
+      'buttons off first, then the outcome; never the older view last',
+    );
     const text = (v: ApprovalRequestView) => JSON.stringify(approvalBlocks(v));
     for (const { step, view } of updates) {
       const t = text(view);
@@ -119,7 +142,10 @@ describe('refundRequest workflow', function () {
     assert.match(decided.noteLines.join('\n'), /Next step: Record the refund in QuickBooks/);
     assert.match(decided.noteLines.join('\n'), /Status: Being carried out/);
     const done = updates[1].view;
-    assert.equal(done.statusLine, `Refund recorded in QuickBooks, <${receipt.url}|RefundReceipt ${receipt.id}>; the customer was told on the ticket and by email`);
+    assert.equal(
+      done.statusLine,
+      `Refund recorded in QuickBooks, <${receipt.url}|RefundReceipt ${receipt.id}>; the customer was told on the ticket and by email`,
+    );
     assert.match(done.noteLines.join('\n'), /Status: Completed/);
     assert.match(done.noteLines.join('\n'), /Next step: None: refund recorded and confirmed/);
     assert.match(done.noteLines.join('\n'), new RegExp(`Record: quickbooks RefundReceipt ${receipt.id}`), 'the note links the record');
@@ -157,7 +183,10 @@ describe('refundRequest workflow', function () {
     assert.equal(second.status, 'decided');
     const s = await result(h);
     assert.equal(s.status, 'completed');
-    assert.deepEqual(s.decisions.map((d) => d.actor.id), [APPROVER_1, APPROVER_2]);
+    assert.deepEqual(
+      s.decisions.map((d) => d.actor.id),
+      [APPROVER_1, APPROVER_2],
+    );
     assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
     const after = await h.describe();
     assert.equal(after.typedSearchAttributes.get(CaseStatusKey), 'completed');
@@ -166,20 +195,40 @@ describe('refundRequest workflow', function () {
 
   it('forged decisions through the Temporal client (update or signal, "from Slack", as two approvers) move no money; the signed path still works', async () => {
     env = await caseEnv();
-    const h = await env.start(refund({ invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }));
+    const h = await env.start(
+      refund({ invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }),
+    );
     const requestId = await waitForRequest(h);
     // What the Web UI's signal button or the CLI can send: claims with no proof, or a made-up one.
     for (const actor of [APPROVER_1, APPROVER_2]) {
       await h.signal(decideSignal, decision(requestId, actor, DecisionAction.Approve));
       await assertRefused(decideForged(h, decision(requestId, actor, DecisionAction.Approve)), DecisionRejection.Unauthenticated);
-      await assertRefused(decideForged(h, { ...decision(requestId, actor, DecisionAction.Approve), proof: { v: 1, issuedAt: new Date().toISOString(), mac: 'forged' } }), DecisionRejection.Unauthenticated);
+      await assertRefused(
+        decideForged(h, {
+          ...decision(requestId, actor, DecisionAction.Approve),
+          proof: { v: 1, issuedAt: new Date().toISOString(), mac: 'forged' },
+        }),
+        DecisionRejection.Unauthenticated,
+      );
     }
     // A proof made with another key, or a real proof with the actor changed: refused by the worker's gate.
-    await assertRefused(decideForged(h, signDecision('another-key-that-is-not-the-workers-0000000', h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve))), DecisionRejection.Unauthenticated);
+    await assertRefused(
+      decideForged(
+        h,
+        signDecision('another-key-that-is-not-the-workers-0000000', h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve)),
+      ),
+      DecisionRejection.Unauthenticated,
+    );
     const real = signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, NOT_APPROVER, DecisionAction.Approve));
     await assertRefused(decideForged(h, { ...real, actor: { id: APPROVER_1 } }), DecisionRejection.Unauthenticated);
     // A proof of this case copied onto another request id.
-    await assertRefused(decideForged(h, { ...signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve)), requestId: 'other' }), DecisionRejection.StaleRequest);
+    await assertRefused(
+      decideForged(h, {
+        ...signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_1, DecisionAction.Approve)),
+        requestId: 'other',
+      }),
+      DecisionRejection.StaleRequest,
+    );
     let s = await h.query(statusQuery);
     assert.equal(s.status, 'awaiting_approval');
     assert.deepEqual(s.decisions, [], 'no forged vote was counted');
@@ -191,7 +240,13 @@ describe('refundRequest workflow', function () {
     await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
     s = await result(h);
     assert.equal(s.status, 'completed');
-    assert.deepEqual(s.decisions.map((d) => [d.actor.id, d.source, d.policyVersion]), [[APPROVER_1, 'slack', testMoneyPolicy().version], [APPROVER_2, 'slack', testMoneyPolicy().version]]);
+    assert.deepEqual(
+      s.decisions.map((d) => [d.actor.id, d.source, d.policyVersion]),
+      [
+        [APPROVER_1, 'slack', testMoneyPolicy().version],
+        [APPROVER_2, 'slack', testMoneyPolicy().version],
+      ],
+    );
     assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
   });
 
@@ -223,7 +278,15 @@ describe('refundRequest workflow', function () {
   it('ignores approvers and limits smuggled into the workflow input', async () => {
     env = await caseEnv();
     const input = refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' });
-    const smuggled = { ...input, policy: { ...input.policy, approvers: [NOT_APPROVER], refundAutomationLimitMinor: 99_999_999, refundAutomationLimits: { USD: 99_999_999 } } } as unknown as typeof input;
+    const smuggled = {
+      ...input,
+      policy: {
+        ...input.policy,
+        approvers: [NOT_APPROVER],
+        refundAutomationLimitMinor: 99_999_999,
+        refundAutomationLimits: { USD: 99_999_999 },
+      },
+    } as unknown as typeof input;
     const h = await env.start(smuggled);
     const requestId = await waitForRequest(h);
     assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
@@ -240,7 +303,11 @@ describe('refundRequest workflow', function () {
     assert.equal(s.status, 'rejected');
     assert.match(s.reason ?? '', /outside refund window/);
     assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
-    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /not able to issue this refund/.test(String(c.input.body))));
+    assert.ok(
+      env.fake
+        .callsOf('addTicketNote', h.workflowId)
+        .some((c) => c.input.public === true && /not able to issue this refund/.test(String(c.input.body))),
+    );
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'rejected');
   });
 
@@ -266,17 +333,27 @@ describe('refundRequest workflow', function () {
     assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'expired');
-    assert.ok(env.fake.callsOf('addTicketNote', h.workflowId).some((c) => c.input.public === true && /no refund has been made/.test(String(c.input.body))));
+    assert.ok(
+      env.fake
+        .callsOf('addTicketNote', h.workflowId)
+        .some((c) => c.input.public === true && /no refund has been made/.test(String(c.input.body))),
+    );
   });
 
   it('through Skyfire with enough balance: checks the wallet, creates one pay token (reused on retry), tags the record', async () => {
     env = await caseEnv({ payTokenFailsOnceAfterCreate: true });
-    const h = await env.start(refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }));
+    const h = await env.start(
+      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }),
+    );
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.equal(env.fake.callsOf('getWalletBalance', h.workflowId).length, 1);
     const attempts = env.fake.callsOf('createPayToken', h.workflowId);
-    assert.deepEqual(attempts.map((a) => a.attempt), [1, 2], 'the retry hit the same step');
+    assert.deepEqual(
+      attempts.map((a) => a.attempt),
+      [1, 2],
+      'the retry hit the same step',
+    );
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
@@ -286,7 +363,9 @@ describe('refundRequest workflow', function () {
 
   it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
     env = await caseEnv({ walletMinor: 500 });
-    const h = await env.start(refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }));
+    const h = await env.start(
+      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }),
+    );
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /wallet balance too low/);

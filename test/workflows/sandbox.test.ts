@@ -29,11 +29,22 @@ describe('case workflows against the sandbox', function () {
   });
 
   const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [input], taskQueue: worker.taskQueue, workflowId: `case-${input.caseType}-${randomUUID()}` });
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+      args: [input],
+      taskQueue: worker.taskQueue,
+      workflowId: `case-${input.caseType}-${randomUUID()}`,
+    });
   const slackCalls = (method: string) => sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith(`/${method}`));
 
   it('two-person refund: the message shows the first vote, QuickBooks gets one RefundReceipt after the second', async () => {
-    const h = await start(caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1003', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }));
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-1003',
+        amount: { amountMinor: 150000, currency: 'USD' },
+        refundReason: 'billing_error',
+      }),
+    );
     const requestId = await waitForRequest(h);
     assert.equal((await slackCalls('chat.postMessage')).length, 1);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
@@ -42,7 +53,10 @@ describe('case workflows against the sandbox', function () {
     const s = await result(h);
     assert.equal(s.status, 'completed');
     const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number; PrivateNote?: string }[];
-    assert.deepEqual(receipts.map((r) => r.TotalAmt), [1500]);
+    assert.deepEqual(
+      receipts.map((r) => r.TotalAmt),
+      [1500],
+    );
     assert.match(receipts[0].PrivateNote ?? '', /Approved by Dana Finance and Sam Ledger/);
     assert.doesNotMatch(receipts[0].PrivateNote ?? '', /@/, 'no contact details in QuickBooks');
     const updates = await slackCalls('chat.update');
@@ -52,7 +66,15 @@ describe('case workflows against the sandbox', function () {
   });
 
   it('Skyfire refund with enough balance: one pay token tagged with the case, charged by the seller, then the QuickBooks record', async () => {
-    const h = await start(caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' }));
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'UMBRELLA-004',
+        invoiceNumber: 'INV-4001',
+        amount: { amountMinor: 3000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+        paymentPlatform: 'skyfire',
+      }),
+    );
     const s = await result(h);
     assert.equal(s.status, 'completed');
     const tokens = (await sb.control('/skyfire/tokens')) as { type: string; buyerTag: string | null }[];
@@ -64,24 +86,50 @@ describe('case workflows against the sandbox', function () {
     const payAt = skyfire.findIndex((r) => r.method === 'POST' && (r.body as { type?: string }).type === 'pay');
     assert.ok(balanceAt >= 0 && balanceAt < payAt, 'balance checked before the pay token');
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
-    const wallet = (await (await fetch(`${sb.url}/skyfire/api/v1/agents/balance`, { headers: { 'skyfire-api-key': 'sandbox-skyfire-buyer-key' } })).json()) as { available: string; heldAmount: string };
-    assert.deepEqual(wallet, { available: '470.000000', heldAmount: '0.000000', pendingCharges: '0', pendingDeposits: '0' }, 'USD 30.00 left the wallet');
+    const wallet = (await (
+      await fetch(`${sb.url}/skyfire/api/v1/agents/balance`, { headers: { 'skyfire-api-key': 'sandbox-skyfire-buyer-key' } })
+    ).json()) as { available: string; heldAmount: string };
+    assert.deepEqual(
+      wallet,
+      { available: '470.000000', heldAmount: '0.000000', pendingCharges: '0', pendingDeposits: '0' },
+      'USD 30.00 left the wallet',
+    );
   });
 
   it('Skyfire refund when the pay token answer is lost: no second reservation, needs attention, nothing recorded', async () => {
     await sb.control('/skyfire/drop-pay-creates', { count: 1 });
-    const h = await start(caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' }));
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'UMBRELLA-004',
+        invoiceNumber: 'INV-4001',
+        amount: { amountMinor: 3000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+        paymentPlatform: 'skyfire',
+      }),
+    );
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /SKYFIRE_OUTCOME_UNKNOWN|may have created a pay token/);
     const tokens = (await sb.control('/skyfire/tokens')) as { type: string; buyerTag: string | null }[];
-    assert.deepEqual(tokens.filter((t) => t.type === 'pay').map((t) => t.buyerTag), [`${h.workflowId}/refund.pay`], 'exactly one reservation');
+    assert.deepEqual(
+      tokens.filter((t) => t.type === 'pay').map((t) => t.buyerTag),
+      [`${h.workflowId}/refund.pay`],
+      'exactly one reservation',
+    );
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
   });
 
   it('Skyfire refund with too little balance: no token, finance alerted in Slack, nothing recorded', async () => {
     await sb.control('/skyfire/wallet', { balance: '5.00' });
-    const h = await start(caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' }));
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'UMBRELLA-004',
+        invoiceNumber: 'INV-4001',
+        amount: { amountMinor: 3000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+        paymentPlatform: 'skyfire',
+      }),
+    );
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     const posted = await sb.records('skyfire', (r) => r.method === 'POST' && r.path.endsWith('/tokens'));
@@ -93,7 +141,12 @@ describe('case workflows against the sandbox', function () {
   });
 
   it('address correction approved after someone else edited the customer: re-reads the SyncToken and updates sparsely', async () => {
-    const h = await start(caseInput('billing_details_correction', { accountId: 'ACME-001', newBillingAddress: { line1: '500 Howard St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' } }));
+    const h = await start(
+      caseInput('billing_details_correction', {
+        accountId: 'ACME-001',
+        newBillingAddress: { line1: '500 Howard St', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
+      }),
+    );
     const requestId = await waitForRequest(h);
     await sb.control('/quickbooks/customer/101/touch', {});
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
@@ -107,7 +160,9 @@ describe('case workflows against the sandbox', function () {
   });
 
   it('invoice resend to an address not on file, rejected: nothing is sent', async () => {
-    const h = await start(caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' }));
+    const h = await start(
+      caseInput('invoice_resend', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', customerEmail: 'someone@elsewhere.example' }),
+    );
     const requestId = await waitForRequest(h);
     const post = (await slackCalls('chat.postMessage'))[0];
     assert.doesNotMatch(JSON.stringify(post.body), /elsewhere\.example/);

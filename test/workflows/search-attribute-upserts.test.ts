@@ -40,13 +40,25 @@ describe('search-attribute upserts', function () {
       assert.ok(perTask.length > 0, `${caseType}: no workflow task completed`);
       assert.ok(Math.max(...perTask) <= 1, `${caseType}: upserts per workflow task ${JSON.stringify(perTask)}`);
       // The status always moves on from `received`, so every case upserts at least once.
-      assert.ok(perTask.some((n) => n > 0), `${caseType}: no upsert at all`);
+      assert.ok(
+        perTask.some((n) => n > 0),
+        `${caseType}: no upsert at all`,
+      );
     }
   });
 
   it('still shows awaiting_approval with the approvers waited on, then completed with nobody waited on', async () => {
     const handle = await env.start(
-      caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 150000, currency: 'USD' }, refundReason: 'billing_error' }, { policy: testPolicy() }),
+      caseInput(
+        'refund_request',
+        {
+          accountId: 'ACME-001',
+          invoiceNumber: 'INV-1001',
+          amount: { amountMinor: 150000, currency: 'USD' },
+          refundReason: 'billing_error',
+        },
+        { policy: testPolicy() },
+      ),
     );
     const requestId = await waitForRequest(handle);
     const waiting = (await handle.describe()).typedSearchAttributes;

@@ -34,9 +34,23 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
   });
 
   const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [input], taskQueue: worker.taskQueue, workflowId: `case-${input.caseType}-${randomUUID()}` });
-  const skyfireRefund = () => caseInput('refund_request', { accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' }, refundReason: 'duplicate_charge', paymentPlatform: 'skyfire' });
-  const wallet = async () => (await (await fetch(`${sb.url}/skyfire/api/v1/agents/balance`, { headers: { 'skyfire-api-key': 'sandbox-skyfire-buyer-key' } })).json()) as { available: string; heldAmount: string };
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+      args: [input],
+      taskQueue: worker.taskQueue,
+      workflowId: `case-${input.caseType}-${randomUUID()}`,
+    });
+  const skyfireRefund = () =>
+    caseInput('refund_request', {
+      accountId: 'UMBRELLA-004',
+      invoiceNumber: 'INV-4001',
+      amount: { amountMinor: 3000, currency: 'USD' },
+      refundReason: 'duplicate_charge',
+      paymentPlatform: 'skyfire',
+    });
+  const wallet = async () =>
+    (await (
+      await fetch(`${sb.url}/skyfire/api/v1/agents/balance`, { headers: { 'skyfire-api-key': 'sandbox-skyfire-buyer-key' } })
+    ).json()) as { available: string; heldAmount: string };
 
   it('waits for a late charge, then records the refund and tells the customer', async () => {
     await sb.control('/skyfire/seller', { mode: 'charge', delayMs: 3000 });
@@ -50,7 +64,10 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
     assert.ok(chargeReads.length >= 2, `the case looked more than once while the seller took its time (${chargeReads.length})`);
     assert.ok(chargeReads.at(-1)!.seq < qbo[0].seq, 'the QuickBooks record comes after the charge was seen');
     const mails = await sb.records('gmail', (r) => r.method === 'POST');
-    assert.ok(mails.length >= 1 && mails.every((m) => m.seq > chargeReads.at(-1)!.seq), 'the customer hears of the refund only after the money moved');
+    assert.ok(
+      mails.length >= 1 && mails.every((m) => m.seq > chargeReads.at(-1)!.seq),
+      'the customer hears of the refund only after the money moved',
+    );
     assert.deepEqual(await wallet(), { available: '470.000000', heldAmount: '0.000000', pendingCharges: '0', pendingDeposits: '0' });
     assert.ok(s.records.some((r) => r.system === 'skyfire' && r.object === 'pay_token'));
   });
@@ -58,7 +75,8 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
   it('a token nobody charges: needs attention once its charge window closes, no record, no "refund issued", hold released', async () => {
     await sb.control('/skyfire/seller', { mode: 'ignore' });
     const h = await start(skyfireRefund());
-    const heldWhileWaiting = (await waitFor(async () => ((await wallet()).heldAmount === '30.000000' ? true : undefined))) && (await wallet());
+    const heldWhileWaiting =
+      (await waitFor(async () => ((await wallet()).heldAmount === '30.000000' ? true : undefined))) && (await wallet());
     assert.equal(heldWhileWaiting && heldWhileWaiting.available, '470.000000', 'funds held, not moved, while the case waits');
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
@@ -66,7 +84,11 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
     const mails = await sb.records('gmail', (r) => r.method === 'POST');
     assert.equal(mails.length, 0, 'the customer is not told a refund was issued');
-    assert.deepEqual(await wallet(), { available: '500.000000', heldAmount: '0.000000', pendingCharges: '0', pendingDeposits: '0' }, 'nothing left the wallet');
+    assert.deepEqual(
+      await wallet(),
+      { available: '500.000000', heldAmount: '0.000000', pendingCharges: '0', pendingDeposits: '0' },
+      'nothing left the wallet',
+    );
     const tokens = (await sb.control('/skyfire/tokens')) as { type: string }[];
     assert.equal(tokens.filter((t) => t.type === 'pay').length, 1);
   });

@@ -22,7 +22,8 @@ export interface SlackPageInput {
   channel: string;
 }
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const esc = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** A small mrkdwn renderer: mentions, dates, links, bold, italics, strike, code, quotes, emoji names. */
 export function renderMrkdwn(text: string, users: readonly SeedUser[]): string {
@@ -37,14 +38,19 @@ export function renderMrkdwn(text: string, users: readonly SeedUser[]): string {
     if (inner.startsWith('!date^')) return keep(`<span class="date">${esc(inner.split('|')[1] ?? '')}</span>`);
     if (inner.startsWith('!')) return keep(`<span class="mention">@${esc(inner.slice(1).split('|')[0])}</span>`);
     const [url, label] = inner.split('|');
-    return /^(https?:|mailto:)/.test(url) ? keep(`<a href="${esc(url)}" target="_blank" rel="noreferrer">${esc(label ?? url)}</a>`) : keep(esc(`<${inner}>`));
+    return /^(https?:|mailto:)/.test(url)
+      ? keep(`<a href="${esc(url)}" target="_blank" rel="noreferrer">${esc(label ?? url)}</a>`)
+      : keep(esc(`<${inner}>`));
   });
   s = esc(s)
     .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>')
     .replace(/(^|[\s(])_([^_\n]+)_/g, '$1<i>$2</i>')
     .replace(/(^|[\s(])~([^~\n]+)~/g, '$1<s>$2</s>')
-    .replace(/:(rotating_light|warning|white_check_mark|x):/g, (_m, n: string) => ({ rotating_light: '🚨', warning: '⚠️', white_check_mark: '✅', x: '❌' })[n] as string);
+    .replace(
+      /:(rotating_light|warning|white_check_mark|x):/g,
+      (_m, n: string) => ({ rotating_light: '🚨', warning: '⚠️', white_check_mark: '✅', x: '❌' })[n] as string,
+    );
   s = s
     .split('\n')
     .map((line) => (line.startsWith('&gt;') ? `<blockquote>${line.slice(4)}</blockquote>` : line))
@@ -136,7 +142,9 @@ export function renderSlackPage(input: SlackPageInput): string {
     .reverse()
     .map((d) => `<li>${esc(d.at.slice(11, 19))} ${esc(d.type)} as ${esc(d.user)} → ${d.status || esc(d.error)} (${d.ms} ms)</li>`)
     .join('');
-  const options = users.map((u) => `<option value="${esc(u.id)}"${u.id === me.id ? ' selected' : ''}>${esc(u.realName)} (${esc(u.role)})</option>`).join('');
+  const options = users
+    .map((u) => `<option value="${esc(u.id)}"${u.id === me.id ? ' selected' : ''}>${esc(u.realName)} (${esc(u.role)})</option>`)
+    .join('');
 
   return `<!doctype html><html><head><meta charset="utf-8"><title>#${esc(channel.name)} — Slack sandbox</title><style>
 body{font-family:system-ui,-apple-system,sans-serif;margin:0;color:#1d1c1d;background:#fff}

@@ -28,7 +28,10 @@ interface DriveFile {
 }
 
 /** Parses `multipart/related` (metadata JSON part + media part). */
-export function parseMultipartRelated(body: Buffer, contentType: string): { metadata: unknown; media?: { type: string; data: Buffer } } | string {
+export function parseMultipartRelated(
+  body: Buffer,
+  contentType: string,
+): { metadata: unknown; media?: { type: string; data: Buffer } } | string {
   const m = /boundary="?([^";]+)"?/i.exec(contentType);
   if (!m) return 'Missing boundary in multipart/related content type';
   const delim = Buffer.from(`--${m[1]}`);
@@ -72,7 +75,21 @@ export function createDriveSystem(): SandboxSystem {
   let counter = 0;
   const reset = () => {
     const t = '2026-01-01T00:00:00.000Z';
-    files = new Map([['root', { kind: 'drive#file', id: 'root', name: 'My Drive', mimeType: FOLDER_MIME, parents: [], createdTime: t, modifiedTime: t, trashed: false }]]);
+    files = new Map([
+      [
+        'root',
+        {
+          kind: 'drive#file',
+          id: 'root',
+          name: 'My Drive',
+          mimeType: FOLDER_MIME,
+          parents: [],
+          createdTime: t,
+          modifiedTime: t,
+          trashed: false,
+        },
+      ],
+    ]);
     issued = new Set();
     counter = 0;
   };
@@ -81,12 +98,19 @@ export function createDriveSystem(): SandboxSystem {
   const newId = () => {
     counter++;
     // Drive ids: 33 url-safe characters.
-    return `1sbx${Date.now().toString(36)}${counter.toString(36).padStart(4, '0')}${Math.random().toString(36).slice(2)}`.padEnd(33, 'x').slice(0, 33);
+    return `1sbx${Date.now().toString(36)}${counter.toString(36).padStart(4, '0')}${Math.random().toString(36).slice(2)}`
+      .padEnd(33, 'x')
+      .slice(0, 33);
   };
   const host = (req: Request) => `${req.protocol}://${req.get('host')}`;
   const view = (req: Request, f: DriveFile) => {
     const fieldsParam = typeof req.query.fields === 'string' ? req.query.fields : '';
-    const fields = fieldsParam ? fieldsParam.replace(/^files\((.*)\)$/, '$1').split(',').map((s) => s.trim()) : DEFAULT_FIELDS;
+    const fields = fieldsParam
+      ? fieldsParam
+          .replace(/^files\((.*)\)$/, '$1')
+          .split(',')
+          .map((s) => s.trim())
+      : DEFAULT_FIELDS;
     const full: Record<string, unknown> = {
       kind: f.kind,
       id: f.id,
@@ -141,13 +165,15 @@ export function createDriveSystem(): SandboxSystem {
   const router = () => {
     const r = express.Router();
     r.use((req, res, next) => {
-      if (bearer(req) !== SANDBOX_CREDENTIALS.google) return googleError(res, 401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+      if (bearer(req) !== SANDBOX_CREDENTIALS.google)
+        return googleError(res, 401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
       next();
     });
 
     r.get('/drive/v3/files/generateIds', (req, res) => {
       const count = Number(req.query.count ?? 10);
-      if (!Number.isInteger(count) || count < 1 || count > 1000) return googleError(res, 400, 'invalid', 'count must be between 1 and 1000');
+      if (!Number.isInteger(count) || count < 1 || count > 1000)
+        return googleError(res, 400, 'invalid', 'count must be between 1 and 1000');
       const ids = Array.from({ length: count }, newId);
       for (const id of ids) issued.add(id);
       res.json({ kind: 'drive#generatedIds', space: String(req.query.space ?? 'drive'), ids });
@@ -189,7 +215,8 @@ export function createDriveSystem(): SandboxSystem {
       const type = String(req.query.uploadType ?? '');
       if (type !== 'multipart') return googleError(res, 400, 'invalid', `uploadType ${type || '(none)'} is not emulated; use multipart`);
       const ct = String(req.headers['content-type'] ?? '');
-      if (!ct.startsWith('multipart/related') || !Buffer.isBuffer(req.body)) return googleError(res, 400, 'badContent', 'Multipart upload requires Content-Type multipart/related');
+      if (!ct.startsWith('multipart/related') || !Buffer.isBuffer(req.body))
+        return googleError(res, 400, 'badContent', 'Multipart upload requires Content-Type multipart/related');
       const parsed = parseMultipartRelated(req.body, ct);
       if (typeof parsed === 'string') return googleError(res, 400, 'badContent', parsed);
       create(req, res, (parsed.metadata ?? {}) as Record<string, unknown>, parsed.media);
@@ -203,8 +230,22 @@ export function createDriveSystem(): SandboxSystem {
     router,
     faultBody: (status) =>
       status === 429
-        ? { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ message: 'Rate Limit Exceeded', domain: 'usageLimits', reason: 'rateLimitExceeded' }], status: 'RESOURCE_EXHAUSTED' } }
-        : { error: { code: status, message: 'Backend Error', errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }], status: 'UNAVAILABLE' } },
+        ? {
+            error: {
+              code: 429,
+              message: 'Rate Limit Exceeded',
+              errors: [{ message: 'Rate Limit Exceeded', domain: 'usageLimits', reason: 'rateLimitExceeded' }],
+              status: 'RESOURCE_EXHAUSTED',
+            },
+          }
+        : {
+            error: {
+              code: status,
+              message: 'Backend Error',
+              errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }],
+              status: 'UNAVAILABLE',
+            },
+          },
     reset,
     controlRouter() {
       const r = express.Router();
@@ -214,7 +255,11 @@ export function createDriveSystem(): SandboxSystem {
         if (!f) return void res.status(404).send('not found');
         if (f.mimeType === FOLDER_MIME) {
           const kids = [...files.values()].filter((k) => k.parents.includes(f.id));
-          return void res.type('html').send(`<h1>${f.name.replace(/</g, '&lt;')}</h1><ul>${kids.map((k) => `<li><a href="/_sandbox/drive/files/${k.id}">${k.name.replace(/</g, '&lt;')}</a></li>`).join('')}</ul>`);
+          return void res
+            .type('html')
+            .send(
+              `<h1>${f.name.replace(/</g, '&lt;')}</h1><ul>${kids.map((k) => `<li><a href="/_sandbox/drive/files/${k.id}">${k.name.replace(/</g, '&lt;')}</a></li>`).join('')}</ul>`,
+            );
         }
         res.type(f.mimeType).send(f.content ?? Buffer.alloc(0));
       });

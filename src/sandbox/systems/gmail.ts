@@ -28,7 +28,16 @@ interface SentMessage {
 }
 
 export function googleError(res: Response, code: number, reason: string, message: string) {
-  const status = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 503: 'UNAVAILABLE' }[code] ?? 'UNKNOWN';
+  const status =
+    {
+      400: 'INVALID_ARGUMENT',
+      401: 'UNAUTHENTICATED',
+      403: 'PERMISSION_DENIED',
+      404: 'NOT_FOUND',
+      409: 'ALREADY_EXISTS',
+      429: 'RESOURCE_EXHAUSTED',
+      503: 'UNAVAILABLE',
+    }[code] ?? 'UNKNOWN';
   res.status(code).json({ error: { code, message, errors: [{ message, domain: 'global', reason }], status } });
 }
 
@@ -56,7 +65,8 @@ export function parseMime(text: string): { headers: Record<string, string>; body
 function bodyText(headers: Record<string, string>, body: string): string {
   const cte = (headers['content-transfer-encoding'] ?? '').toLowerCase();
   if (cte === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (cte === 'quoted-printable') return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  if (cte === 'quoted-printable')
+    return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
   return body;
 }
 
@@ -76,7 +86,12 @@ function matches(m: SentMessage, q: string): boolean {
     const unq = (v: string) => v.replace(/^"|"$/g, '').toLowerCase();
     if (op) {
       const [key, raw] = [op[1].toLowerCase(), unq(op[2])];
-      if (key === 'in') return raw === 'anywhere' || (raw === 'sent' && m.labelIds.includes('SENT')) || ((raw === 'drafts' || raw === 'draft') && m.labelIds.includes('DRAFT'));
+      if (key === 'in')
+        return (
+          raw === 'anywhere' ||
+          (raw === 'sent' && m.labelIds.includes('SENT')) ||
+          ((raw === 'drafts' || raw === 'draft') && m.labelIds.includes('DRAFT'))
+        );
       if (key === 'rfc822msgid') return (m.messageId ?? '').replace(/^<|>$/g, '').toLowerCase() === raw.replace(/^<|>$/g, '');
       if (key === 'to') return m.to.toLowerCase().includes(raw);
       if (key === 'from') return m.from.toLowerCase().includes(raw);
@@ -107,7 +122,12 @@ export function createGmailSystem(): SandboxSystem {
   };
   /** Sends a message: Gmail assigns its own Message-ID. */
   const deliver = (m: SentMessage): SentMessage => {
-    const out: SentMessage = { ...m, labelIds: ['SENT'], messageId: `<CA+${newId()}${newId()}@mail.gmail.com>`, internalDate: String(Date.now()) };
+    const out: SentMessage = {
+      ...m,
+      labelIds: ['SENT'],
+      messageId: `<CA+${newId()}${newId()}@mail.gmail.com>`,
+      internalDate: String(Date.now()),
+    };
     sent.push(out);
     return out;
   };
@@ -116,38 +136,67 @@ export function createGmailSystem(): SandboxSystem {
   const router = () => {
     const r = express.Router();
     r.use((req, res, next) => {
-      if (bearer(req) !== SANDBOX_CREDENTIALS.google) return googleError(res, 401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+      if (bearer(req) !== SANDBOX_CREDENTIALS.google)
+        return googleError(res, 401, 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
       next();
     });
     r.use('/gmail/v1/users/:userId', (req, res, next) => {
-      if (req.params.userId !== 'me' && req.params.userId !== GMAIL_USER) return googleError(res, 403, 'forbidden', 'Delegation denied for ' + req.params.userId);
+      if (req.params.userId !== 'me' && req.params.userId !== GMAIL_USER)
+        return googleError(res, 403, 'forbidden', 'Delegation denied for ' + req.params.userId);
       next();
     });
 
     r.post('/gmail/v1/users/:userId/messages/send', (req, res) => {
       const b = (req.body ?? {}) as { raw?: string; threadId?: string };
       const parsed = readRaw(b.raw);
-      if (typeof parsed === 'string') return googleError(res, 400, parsed.startsWith('Mail service') ? 'failedPrecondition' : 'invalidArgument', parsed);
+      if (typeof parsed === 'string')
+        return googleError(res, 400, parsed.startsWith('Mail service') ? 'failedPrecondition' : 'invalidArgument', parsed);
       const id = newId();
       const thread = b.threadId && sent.some((m) => m.threadId === b.threadId) ? b.threadId : id;
-      const msg = deliver({ id, threadId: thread, labelIds: [], from: parsed.from, to: parsed.headers.to, subject: parsed.headers.subject ?? '', text: parsed.text, internalDate: '', raw: b.raw! });
+      const msg = deliver({
+        id,
+        threadId: thread,
+        labelIds: [],
+        from: parsed.from,
+        to: parsed.headers.to,
+        subject: parsed.headers.subject ?? '',
+        text: parsed.text,
+        internalDate: '',
+        raw: b.raw!,
+      });
       res.json(ref(msg));
     });
 
     r.post('/gmail/v1/users/:userId/drafts', (req, res) => {
       const b = (req.body ?? {}) as { message?: { raw?: string; threadId?: string } };
       const parsed = readRaw(b.message?.raw);
-      if (typeof parsed === 'string') return googleError(res, 400, parsed.startsWith('Mail service') ? 'failedPrecondition' : 'invalidArgument', parsed);
+      if (typeof parsed === 'string')
+        return googleError(res, 400, parsed.startsWith('Mail service') ? 'failedPrecondition' : 'invalidArgument', parsed);
       const id = `r${newId()}`;
       const msgId = newId();
-      const draft: SentMessage = { id: msgId, threadId: b.message?.threadId ?? msgId, labelIds: ['DRAFT'], messageId: parsed.headers['message-id'], from: parsed.from, to: parsed.headers.to, subject: parsed.headers.subject ?? '', text: parsed.text, internalDate: String(Date.now()), raw: b.message!.raw! };
+      const draft: SentMessage = {
+        id: msgId,
+        threadId: b.message?.threadId ?? msgId,
+        labelIds: ['DRAFT'],
+        messageId: parsed.headers['message-id'],
+        from: parsed.from,
+        to: parsed.headers.to,
+        subject: parsed.headers.subject ?? '',
+        text: parsed.text,
+        internalDate: String(Date.now()),
+        raw: b.message!.raw!,
+      };
       drafts.set(id, draft);
       res.json({ id, message: ref(draft) });
     });
     r.get('/gmail/v1/users/:userId/drafts', (req, res) => {
       const q = typeof req.query.q === 'string' ? req.query.q : '';
       const hits = [...drafts.entries()].filter(([, m]) => !q || matches(m, q));
-      res.json(hits.length ? { drafts: hits.map(([id, m]) => ({ id, message: { id: m.id, threadId: m.threadId } })), resultSizeEstimate: hits.length } : { resultSizeEstimate: 0 });
+      res.json(
+        hits.length
+          ? { drafts: hits.map(([id, m]) => ({ id, message: { id: m.id, threadId: m.threadId } })), resultSizeEstimate: hits.length }
+          : { resultSizeEstimate: 0 },
+      );
     });
     r.get('/gmail/v1/users/:userId/drafts/:id', (req, res) => {
       const d = drafts.get(req.params.id);
@@ -173,7 +222,11 @@ export function createGmailSystem(): SandboxSystem {
       // messages.list covers drafts too; newest first, as Gmail lists.
       const all = [...sent, ...drafts.values()].sort((a, b) => Number(b.internalDate) - Number(a.internalDate));
       const hits = all.filter((m) => !q || matches(m, q));
-      res.json(hits.length ? { messages: hits.map((m) => ({ id: m.id, threadId: m.threadId })), resultSizeEstimate: hits.length } : { resultSizeEstimate: 0 });
+      res.json(
+        hits.length
+          ? { messages: hits.map((m) => ({ id: m.id, threadId: m.threadId })), resultSizeEstimate: hits.length }
+          : { resultSizeEstimate: 0 },
+      );
     });
 
     r.get('/gmail/v1/users/:userId/messages/:id', (req, res) => {
@@ -185,7 +238,14 @@ export function createGmailSystem(): SandboxSystem {
         labelIds: s.labelIds,
         snippet: s.text.slice(0, 100),
         internalDate: s.internalDate,
-        payload: { headers: [{ name: 'Message-ID', value: s.messageId ?? '' }, { name: 'To', value: s.to }, { name: 'From', value: s.from }, { name: 'Subject', value: s.subject }] },
+        payload: {
+          headers: [
+            { name: 'Message-ID', value: s.messageId ?? '' },
+            { name: 'To', value: s.to },
+            { name: 'From', value: s.from },
+            { name: 'Subject', value: s.subject },
+          ],
+        },
         ...(req.query.format === 'raw' ? { raw: s.raw } : {}),
       });
     });
@@ -198,8 +258,22 @@ export function createGmailSystem(): SandboxSystem {
     router,
     faultBody: (status) =>
       status === 429
-        ? { error: { code: 429, message: 'User-rate limit exceeded.', errors: [{ message: 'User-rate limit exceeded.', domain: 'usageLimits', reason: 'userRateLimitExceeded' }], status: 'RESOURCE_EXHAUSTED' } }
-        : { error: { code: status, message: 'Backend Error', errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }], status: 'UNAVAILABLE' } },
+        ? {
+            error: {
+              code: 429,
+              message: 'User-rate limit exceeded.',
+              errors: [{ message: 'User-rate limit exceeded.', domain: 'usageLimits', reason: 'userRateLimitExceeded' }],
+              status: 'RESOURCE_EXHAUSTED',
+            },
+          }
+        : {
+            error: {
+              code: status,
+              message: 'Backend Error',
+              errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }],
+              status: 'UNAVAILABLE',
+            },
+          },
     reset,
     controlRouter() {
       const r = express.Router();

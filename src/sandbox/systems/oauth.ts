@@ -50,7 +50,8 @@ export class OAuthRegistry {
     const token = `sbx-${issuer}-at-${randomBytes(18).toString('base64url')}`;
     this.accessTokens.set(token, { issuer, scopes, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1000 });
     // Forget long-dead tokens so a long run does not grow without bound.
-    if (this.accessTokens.size > 10_000) for (const [t, v] of this.accessTokens) if (v.expiresAt < Date.now() - 3_600_000) this.accessTokens.delete(t);
+    if (this.accessTokens.size > 10_000)
+      for (const [t, v] of this.accessTokens) if (v.expiresAt < Date.now() - 3_600_000) this.accessTokens.delete(t);
     return { token, ttl: this.accessTokenTtlSeconds };
   }
 
@@ -62,7 +63,8 @@ export class OAuthRegistry {
   }
 }
 
-const oauthError = (res: Response, status: number, error: string, description: string) => res.status(status).json({ error, error_description: description });
+const oauthError = (res: Response, status: number, error: string, description: string) =>
+  res.status(status).json({ error, error_description: description });
 
 function basicAuth(req: Request): { id: string; secret: string } | undefined {
   const h = req.headers.authorization;
@@ -80,7 +82,8 @@ export function createIntuitOAuthSystem(registry: OAuthRegistry): SandboxSystem 
       const r = express.Router();
       r.post('/oauth2/v1/tokens/bearer', (req, res) => {
         const client = basicAuth(req);
-        if (!client || registry.intuitClients.get(client.id) !== client.secret) return oauthError(res, 401, 'invalid_client', 'Client authentication failed');
+        if (!client || registry.intuitClients.get(client.id) !== client.secret)
+          return oauthError(res, 401, 'invalid_client', 'Client authentication failed');
         const body = (req.body ?? {}) as Record<string, string>;
         if (body.grant_type !== 'refresh_token') return oauthError(res, 400, 'unsupported_grant_type', 'Only refresh_token is emulated');
         const owner = registry.intuitRefreshTokens.get(body.refresh_token ?? '');
@@ -93,7 +96,13 @@ export function createIntuitOAuthSystem(registry: OAuthRegistry): SandboxSystem 
         const refreshToken = registry.connectIntuit(client.id);
         const { token, ttl } = registry.issue('intuit', ['com.intuit.quickbooks.accounting']);
         registry.counts.intuitRefreshes++;
-        res.set('intuit_tid', uuid()).json({ token_type: 'bearer', access_token: token, expires_in: ttl, refresh_token: refreshToken, x_refresh_token_expires_in: 8_726_400 });
+        res.set('intuit_tid', uuid()).json({
+          token_type: 'bearer',
+          access_token: token,
+          expires_in: ttl,
+          refresh_token: refreshToken,
+          x_refresh_token_expires_in: 8_726_400,
+        });
       });
       return r;
     },
@@ -137,19 +146,28 @@ export function createGoogleOAuthSystem(registry: OAuthRegistry): SandboxSystem 
       registry.counts.googleRejected++;
       return oauthError(res, status, error, description);
     };
-    if (!header || !claims || !s || header.alg !== 'RS256') return reject(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe');
+    if (!header || !claims || !s || header.alg !== 'RS256')
+      return reject(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token and in a reasonable timeframe');
     const account = registry.serviceAccounts.get(String(claims.iss));
-    if (!account || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), account.key, Buffer.from(s, 'base64url'))) return reject(400, 'invalid_grant', 'Invalid JWT Signature.');
+    if (!account || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), account.key, Buffer.from(s, 'base64url')))
+      return reject(400, 'invalid_grant', 'Invalid JWT Signature.');
     const now = Math.floor(Date.now() / 1000);
     const iat = Number(claims.iat);
     const exp = Number(claims.exp);
     if (claims.aud !== GOOGLE_TOKEN_AUDIENCE) return reject(400, 'invalid_grant', 'Invalid JWT: audience');
-    if (!(exp > now) || !(iat <= now + 300) || exp - iat > 3600) return reject(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
-    const scopes = String(claims.scope ?? '').split(' ').filter(Boolean);
+    if (!(exp > now) || !(iat <= now + 300) || exp - iat > 3600)
+      return reject(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+    const scopes = String(claims.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
     if (scopes.length === 0) return reject(400, 'invalid_scope', 'Empty or missing scope not allowed.');
     // Impersonation needs domain-wide delegation for every requested scope.
     if (claims.sub && !scopes.every((sc) => account.delegatedScopes.includes(sc))) {
-      return reject(401, 'unauthorized_client', 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.');
+      return reject(
+        401,
+        'unauthorized_client',
+        'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+      );
     }
     const { token, ttl } = registry.issue('google', scopes);
     registry.counts.googleTokens++;
@@ -214,7 +232,13 @@ const GATED: Record<string, { issuer: Issuer; credential: string; unauthorized: 
       res
         .status(401)
         .set('WWW-Authenticate', 'Bearer realm="Intuit", error="invalid_token"')
-        .json({ fault: { error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail, code: '3200' }], type: 'AUTHENTICATION' }, time: new Date().toISOString() }),
+        .json({
+          fault: {
+            error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail, code: '3200' }],
+            type: 'AUTHENTICATION',
+          },
+          time: new Date().toISOString(),
+        }),
   },
   gmail: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },
   drive: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },
@@ -225,7 +249,16 @@ function googleUnauthorized(res: Response, detail: string) {
   res
     .status(401)
     .set('WWW-Authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"')
-    .json({ error: { code: 401, message, errors: [{ message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' }], status: 'UNAUTHENTICATED' } });
+    .json({
+      error: {
+        code: 401,
+        message,
+        errors: [
+          { message: 'Invalid Credentials', domain: 'global', reason: 'authError', location: 'Authorization', locationType: 'header' },
+        ],
+        status: 'UNAUTHENTICATED',
+      },
+    });
 }
 
 /** Express middleware in front of a gated API: issued tokens are checked here; anything else goes to the API's own check. */

@@ -28,13 +28,71 @@ const CURRENCY_NAMES: Record<string, string> = { USD: 'United States Dollar', JP
 const currencyRef = (code: string) => ({ value: code, name: CURRENCY_NAMES[code] ?? code });
 
 const CUSTOMERS: SeedCustomer[] = [
-  { Id: '101', DisplayName: 'Acme Corp', CompanyName: 'Acme Corp', accountId: 'ACME-001', email: 'billing@acme.example', BillAddr: { Id: '201', Line1: '1 Market St', City: 'San Francisco', CountrySubDivisionCode: 'CA', PostalCode: '94105', Country: 'US' } },
-  { Id: '102', DisplayName: 'Globex Inc', CompanyName: 'Globex Inc', accountId: 'GLOBEX-002', email: 'ap@globex.example', BillAddr: { Id: '202', Line1: '200 Globex Way', City: 'Springfield', CountrySubDivisionCode: 'OR', PostalCode: '97477', Country: 'US' } },
-  { Id: '103', DisplayName: 'Initech LLC', CompanyName: 'Initech LLC', accountId: 'INITECH-003', email: 'finance@initech.example', BillAddr: { Id: '203', Line1: '4120 Freidrich Ln', City: 'Austin', CountrySubDivisionCode: 'TX', PostalCode: '78744', Country: 'US' } },
-  { Id: '104', DisplayName: 'Umbrella Co', CompanyName: 'Umbrella Co', accountId: 'UMBRELLA-004', email: 'accounts@umbrella.example', BillAddr: { Id: '204', Line1: '545 S Birdneck Rd', City: 'Virginia Beach', CountrySubDivisionCode: 'VA', PostalCode: '23451', Country: 'US' } },
-  { Id: '105', DisplayName: 'Hooli', CompanyName: 'Hooli', accountId: 'HOOLI-005', email: 'ar@hooli.example', BillAddr: { Id: '205', Line1: '1 Hooli Plaza', City: 'Palo Alto', CountrySubDivisionCode: 'CA', PostalCode: '94301', Country: 'US' } },
-  { Id: '106', DisplayName: 'Sakura KK', CompanyName: 'Sakura KK', accountId: 'SAKURA-006', email: 'keiri@sakura.example', BillAddr: { Id: '206', Line1: '1-1 Marunouchi', City: 'Tokyo', PostalCode: '100-0005', Country: 'JP' }, currency: 'JPY' },
-  { Id: '107', DisplayName: 'Gulf Trading', CompanyName: 'Gulf Trading', accountId: 'GULF-007', email: 'accounts@gulf.example', BillAddr: { Id: '207', Line1: 'Block 3, Street 14', City: 'Kuwait City', PostalCode: '13001', Country: 'KW' }, currency: 'KWD' },
+  {
+    Id: '101',
+    DisplayName: 'Acme Corp',
+    CompanyName: 'Acme Corp',
+    accountId: 'ACME-001',
+    email: 'billing@acme.example',
+    BillAddr: { Id: '201', Line1: '1 Market St', City: 'San Francisco', CountrySubDivisionCode: 'CA', PostalCode: '94105', Country: 'US' },
+  },
+  {
+    Id: '102',
+    DisplayName: 'Globex Inc',
+    CompanyName: 'Globex Inc',
+    accountId: 'GLOBEX-002',
+    email: 'ap@globex.example',
+    BillAddr: { Id: '202', Line1: '200 Globex Way', City: 'Springfield', CountrySubDivisionCode: 'OR', PostalCode: '97477', Country: 'US' },
+  },
+  {
+    Id: '103',
+    DisplayName: 'Initech LLC',
+    CompanyName: 'Initech LLC',
+    accountId: 'INITECH-003',
+    email: 'finance@initech.example',
+    BillAddr: { Id: '203', Line1: '4120 Freidrich Ln', City: 'Austin', CountrySubDivisionCode: 'TX', PostalCode: '78744', Country: 'US' },
+  },
+  {
+    Id: '104',
+    DisplayName: 'Umbrella Co',
+    CompanyName: 'Umbrella Co',
+    accountId: 'UMBRELLA-004',
+    email: 'accounts@umbrella.example',
+    BillAddr: {
+      Id: '204',
+      Line1: '545 S Birdneck Rd',
+      City: 'Virginia Beach',
+      CountrySubDivisionCode: 'VA',
+      PostalCode: '23451',
+      Country: 'US',
+    },
+  },
+  {
+    Id: '105',
+    DisplayName: 'Hooli',
+    CompanyName: 'Hooli',
+    accountId: 'HOOLI-005',
+    email: 'ar@hooli.example',
+    BillAddr: { Id: '205', Line1: '1 Hooli Plaza', City: 'Palo Alto', CountrySubDivisionCode: 'CA', PostalCode: '94301', Country: 'US' },
+  },
+  {
+    Id: '106',
+    DisplayName: 'Sakura KK',
+    CompanyName: 'Sakura KK',
+    accountId: 'SAKURA-006',
+    email: 'keiri@sakura.example',
+    BillAddr: { Id: '206', Line1: '1-1 Marunouchi', City: 'Tokyo', PostalCode: '100-0005', Country: 'JP' },
+    currency: 'JPY',
+  },
+  {
+    Id: '107',
+    DisplayName: 'Gulf Trading',
+    CompanyName: 'Gulf Trading',
+    accountId: 'GULF-007',
+    email: 'accounts@gulf.example',
+    BillAddr: { Id: '207', Line1: 'Block 3, Street 14', City: 'Kuwait City', PostalCode: '13001', Country: 'KW' },
+    currency: 'KWD',
+  },
 ];
 
 /** [Id, DocNumber, customer, total, balance (minor units of the customer's currency), due, paymentId]. */
@@ -88,7 +146,16 @@ function seed(): Map<string, Map<string, Json>> {
       TxnDate: '2026-08-01',
       DueDate: due,
       CustomerRef: { value: cust, name: c.DisplayName },
-      Line: [{ Id: '1', LineNum: 1, Amount: amount(total), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } }, Description: 'Subscription' }],
+      Line: [
+        {
+          Id: '1',
+          LineNum: 1,
+          Amount: amount(total),
+          DetailType: 'SalesItemLineDetail',
+          SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } },
+          Description: 'Subscription',
+        },
+      ],
       TotalAmt: amount(total),
       Balance: amount(balance),
       BillEmail: { Address: c.email },
@@ -118,7 +185,10 @@ function seed(): Map<string, Map<string, Json>> {
 const time = () => new Date().toISOString();
 
 function fault(res: Response, status: number, type: string, code: string, message: string, detail = message, element?: string) {
-  res.status(status).set('intuit_tid', uuid()).json({ Fault: { Error: [{ Message: message, Detail: detail, code, ...(element ? { element } : {}) }], type }, time: time() });
+  res
+    .status(status)
+    .set('intuit_tid', uuid())
+    .json({ Fault: { Error: [{ Message: message, Detail: detail, code, ...(element ? { element } : {}) }], type }, time: time() });
 }
 
 /**
@@ -130,7 +200,10 @@ function gatewayFault(res: Response, status: 401 | 403, name: string, code: stri
   res.status(status).json({
     warnings: null,
     intuitObject: null,
-    fault: { error: [{ message: `message=${name}; errorCode=${code.padStart(6, '0')}; statusCode=${status}`, detail, code, element: null }], type },
+    fault: {
+      error: [{ message: `message=${name}; errorCode=${code.padStart(6, '0')}; statusCode=${status}`, detail, code, element: null }],
+      type,
+    },
     report: null,
     queryResponse: null,
     batchItemResponse: [],
@@ -181,7 +254,15 @@ const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 type Cond = { field: string; op: string; values: string[] };
-export type ParsedQuery = { count: boolean; fields: string[] | '*'; entity: string; where: Cond[]; orderBy?: { field: string; desc: boolean }; start: number; max: number };
+export type ParsedQuery = {
+  count: boolean;
+  fields: string[] | '*';
+  entity: string;
+  where: Cond[];
+  orderBy?: { field: string; desc: boolean };
+  start: number;
+  max: number;
+};
 
 /**
  * The query language QuickBooks documents (and node-quickbooks writes):
@@ -222,7 +303,12 @@ export function parseQuery(q: string): ParsedQuery | string {
   const entity = next();
   if (!entity || !/^\w+$/.test(entity)) return 'QueryParserError: expected an entity after FROM';
   const where: Cond[] = [];
-  const value = (): string | undefined => (tokens[i]?.startsWith("'") ? next().slice(1) : /^-?\d+(\.\d+)?$/.test(tokens[i] ?? '') || /^(true|false)$/i.test(tokens[i] ?? '') ? next() : undefined);
+  const value = (): string | undefined =>
+    tokens[i]?.startsWith("'")
+      ? next().slice(1)
+      : /^-?\d+(\.\d+)?$/.test(tokens[i] ?? '') || /^(true|false)$/i.test(tokens[i] ?? '')
+        ? next()
+        : undefined;
   if (expect('where')) {
     do {
       const field = next();
@@ -277,7 +363,11 @@ function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: stri
   if (!entity) return `QueryValidationError: Invalid entity ${p.entity}`;
   const get = (row: Json, field: string): unknown => {
     let v: unknown = row;
-    for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Json)[Object.keys(v as Json).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part] : undefined;
+    for (const part of field.split('.'))
+      v =
+        v && typeof v === 'object'
+          ? (v as Json)[Object.keys(v as Json).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part]
+          : undefined;
     // Reference and email fields compare by their value (CustomerRef = '101', PrimaryEmailAddr = 'a@b').
     if (v && typeof v === 'object') return 'value' in (v as Json) ? (v as Json).value : (v as Json).Address;
     return v;
@@ -290,7 +380,14 @@ function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: stri
     if (a !== '' && b !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
     return String(a ?? '').localeCompare(b);
   };
-  const like = (v: unknown, pattern: string) => new RegExp(`^${pattern.split('%').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(String(v ?? ''));
+  const like = (v: unknown, pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .split('%')
+        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      'i',
+    ).test(String(v ?? ''));
   let rows = [...db.get(entity)!.values()].filter((row) =>
     p.where.every(({ field, op, values }) => {
       const v = get(row, field);
@@ -308,7 +405,16 @@ function runQuery(db: Map<string, Map<string, Json>>, q: string): { entity: stri
   rows = rows.sort((a, b) => cmp(get(a, order.field), String(get(b, order.field) ?? '')) * (order.desc ? -1 : 1));
   const page = rows.slice(p.start - 1, p.start - 1 + p.max);
   const fields = p.fields;
-  return { entity, start: p.start, rows: fields === '*' ? page : page.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k === 'Id' || fields.some((f) => f.toLowerCase() === k.toLowerCase())))) };
+  return {
+    entity,
+    start: p.start,
+    rows:
+      fields === '*'
+        ? page
+        : page.map((r) =>
+            Object.fromEntries(Object.entries(r).filter(([k]) => k === 'Id' || fields.some((f) => f.toLowerCase() === k.toLowerCase()))),
+          ),
+  };
 }
 
 export function createQuickBooksSystem(): SandboxSystem {
@@ -330,25 +436,32 @@ export function createQuickBooksSystem(): SandboxSystem {
     r.use((req, res, next) => {
       res.set('intuit_tid', uuid());
       const token = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
-      if (token !== SANDBOX_CREDENTIALS.quickbooks) return gatewayFault(res, 401, 'AuthenticationFailed', '3200', 'AUTHENTICATION', 'Token invalid or expired');
+      if (token !== SANDBOX_CREDENTIALS.quickbooks)
+        return gatewayFault(res, 401, 'AuthenticationFailed', '3200', 'AUTHENTICATION', 'Token invalid or expired');
       next();
     });
     const company = express.Router({ mergeParams: true });
-    r.use('/v3/company/:realm', (req, res, next) => {
-      if (req.params.realm !== QBO_REALM) return gatewayFault(res, 403, 'AuthorizationFailed', '3100', 'SERVICE', null);
-      next();
-    }, company);
+    r.use(
+      '/v3/company/:realm',
+      (req, res, next) => {
+        if (req.params.realm !== QBO_REALM) return gatewayFault(res, 403, 'AuthorizationFailed', '3100', 'SERVICE', null);
+        next();
+      },
+      company,
+    );
 
     // requestid replay for every write: the first response is stored and replayed verbatim.
     company.use((req, res, next) => {
       const rid = typeof req.query.requestid === 'string' ? req.query.requestid : undefined;
       if (req.method !== 'POST' || !rid) return next();
-      if (rid.length > 50) return fault(res, 400, 'ValidationFault', '2050', 'requestid too long', 'requestid must be at most 50 characters');
+      if (rid.length > 50)
+        return fault(res, 400, 'ValidationFault', '2050', 'requestid too long', 'requestid must be at most 50 characters');
       const key = `${QBO_REALM}:${rid}`;
       const seen = requests.get(key);
       const hash = bodyHash([req.path, req.body]);
       if (seen) {
-        if (seen.hash !== hash) return fault(res, 400, 'ValidationFault', '600', 'Duplicate Request ID', 'requestid was already used for a different request');
+        if (seen.hash !== hash)
+          return fault(res, 400, 'ValidationFault', '600', 'Duplicate Request ID', 'requestid was already used for a different request');
         res.status(seen.status).json(seen.body);
         return;
       }
@@ -366,27 +479,61 @@ export function createQuickBooksSystem(): SandboxSystem {
       const out = runQuery(db, String(req.query.query ?? ''));
       if (typeof out === 'string') return fault(res, 400, 'ValidationFault', '4000', 'Error parsing query', out);
       if (out.count !== undefined) return void res.json({ QueryResponse: { totalCount: out.count }, time: time() });
-      res.json({ QueryResponse: out.rows.length ? { [out.entity]: out.rows, startPosition: out.start, maxResults: out.rows.length } : {}, time: time() });
+      res.json({
+        QueryResponse: out.rows.length ? { [out.entity]: out.rows, startPosition: out.start, maxResults: out.rows.length } : {},
+        time: time(),
+      });
     });
 
     company.get('/:entity/:id/pdf', (req, res) => {
       const e = entity(req);
       const row = e && db.get(e)!.get(req.params.id as string);
-      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`);
+      if (!row)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '610',
+          'Object Not Found',
+          `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`,
+        );
       res.type('application/pdf').send(tinyPdf(`${e} ${String(row.DocNumber ?? row.Id)} total ${String(row.TotalAmt)}`));
     });
 
     company.post('/:entity/:id/send', (req, res) => {
       const e = entity(req);
-      if (!e || !['Invoice', 'Payment', 'RefundReceipt', 'CreditMemo'].includes(e)) return fault(res, 400, 'ValidationFault', '500', 'Unsupported Operation', `send is not supported for ${req.params.entity}`);
+      if (!e || !['Invoice', 'Payment', 'RefundReceipt', 'CreditMemo'].includes(e))
+        return fault(res, 400, 'ValidationFault', '500', 'Unsupported Operation', `send is not supported for ${req.params.entity}`);
       // Public clients report a 500 when send carries a JSON content type; reproduce it.
-      if (String(req.headers['content-type'] ?? '').includes('json')) return fault(res, 500, 'SystemFault', '10000', 'An application error has occurred while processing your request', 'send expects application/octet-stream');
+      if (String(req.headers['content-type'] ?? '').includes('json'))
+        return fault(
+          res,
+          500,
+          'SystemFault',
+          '10000',
+          'An application error has occurred while processing your request',
+          'send expects application/octet-stream',
+        );
       const row = db.get(e)!.get(req.params.id as string);
       if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `${e} ${req.params.id} is not found`);
-      const to = typeof req.query.sendTo === 'string' ? req.query.sendTo : ((row.BillEmail as Json | undefined)?.Address as string | undefined);
-      if (!to || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(to)) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Valid sendTo or BillEmail required', 'sendTo');
+      const to =
+        typeof req.query.sendTo === 'string' ? req.query.sendTo : ((row.BillEmail as Json | undefined)?.Address as string | undefined);
+      if (!to || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(to))
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'Valid sendTo or BillEmail required',
+          'sendTo',
+        );
       const at = time();
-      Object.assign(row, { EmailStatus: 'EmailSent', DeliveryInfo: { DeliveryType: 'Email', DeliveryTime: at }, SyncToken: String(Number(row.SyncToken) + 1) });
+      Object.assign(row, {
+        EmailStatus: 'EmailSent',
+        DeliveryInfo: { DeliveryType: 'Email', DeliveryTime: at },
+        SyncToken: String(Number(row.SyncToken) + 1),
+      });
       outbox.push({ entity: e, id: String(row.Id), to, at });
       res.json({ [e]: row, time: at });
     });
@@ -394,30 +541,89 @@ export function createQuickBooksSystem(): SandboxSystem {
     company.get('/:entity/:id', (req, res) => {
       const e = entity(req);
       const row = e && db.get(e)!.get(req.params.id as string);
-      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`);
+      if (!row)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '610',
+          'Object Not Found',
+          `Something you're trying to use has been made inactive or is not found: ${e ?? req.params.entity} ${req.params.id}`,
+        );
       res.json({ [e]: row, time: time() });
     });
 
     const createTxn = (e: 'RefundReceipt' | 'CreditMemo') => (req: Request, res: Response) => {
       const b = (req.body ?? {}) as Json;
       const cust = db.get('Customer')!.get(String((b.CustomerRef as Json | undefined)?.value ?? ''));
-      if (!b.CustomerRef) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter CustomerRef is missing in the request', 'CustomerRef');
-      if (!cust) return fault(res, 400, 'ValidationFault', '2500', 'Invalid Reference Id', 'Invalid Reference Id : Names element id not found', 'CustomerRef');
+      if (!b.CustomerRef)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'Required parameter CustomerRef is missing in the request',
+          'CustomerRef',
+        );
+      if (!cust)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2500',
+          'Invalid Reference Id',
+          'Invalid Reference Id : Names element id not found',
+          'CustomerRef',
+        );
       if (e === 'RefundReceipt' && !(b.DepositToAccountRef as Json | undefined)?.value) {
-        return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DepositToAccountRef is missing in the request', 'DepositToAccountRef');
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'Required parameter DepositToAccountRef is missing in the request',
+          'DepositToAccountRef',
+        );
       }
       const lines = Array.isArray(b.Line) ? (b.Line as Json[]) : [];
-      if (lines.length === 0 || lines.some((l) => l.DetailType !== 'SalesItemLineDetail' || typeof l.Amount !== 'number' || (l.Amount as number) <= 0)) {
-        return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'At least one SalesItemLineDetail line with a positive Amount is required', 'Line');
+      if (
+        lines.length === 0 ||
+        lines.some((l) => l.DetailType !== 'SalesItemLineDetail' || typeof l.Amount !== 'number' || (l.Amount as number) <= 0)
+      ) {
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'At least one SalesItemLineDetail line with a positive Amount is required',
+          'Line',
+        );
       }
       if (b.DocNumber && [...db.get(e)!.values()].some((x) => x.DocNumber === b.DocNumber)) {
-        return fault(res, 400, 'ValidationFault', '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${String(b.DocNumber)}`);
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '6140',
+          'Duplicate Document Number Error',
+          `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${String(b.DocNumber)}`,
+        );
       }
       // Multicurrency: a transaction is in its customer's currency; QuickBooks refuses another one.
       const cur = ((cust.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
       const asked = (b.CurrencyRef as Json | undefined)?.value;
       if (asked !== undefined && asked !== cur) {
-        return fault(res, 400, 'ValidationFault', '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: The currency of the transaction (${String(asked)}) must be the customer's currency (${cur}).`);
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '6000',
+          'A business validation error has occurred while processing your request',
+          `Business Validation Error: The currency of the transaction (${String(asked)}) must be the customer's currency (${cur}).`,
+        );
       }
       const total = lines.reduce((s, l) => s + amountToMinor(l.Amount as number, cur), 0);
       const Id = String(++nextId);
@@ -443,14 +649,48 @@ export function createQuickBooksSystem(): SandboxSystem {
 
     company.post('/customer', (req, res) => {
       const b = (req.body ?? {}) as Json;
-      if (!b.Id) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Customer creation is not emulated; Id is required', 'Id');
+      if (!b.Id)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'Customer creation is not emulated; Id is required',
+          'Id',
+        );
       const row = db.get('Customer')!.get(String(b.Id));
       if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Customer ${String(b.Id)} is not found`);
-      if (b.SyncToken === undefined) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter SyncToken is missing in the request', 'SyncToken');
+      if (b.SyncToken === undefined)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing, need to supply the required value for the API',
+          'Required parameter SyncToken is missing in the request',
+          'SyncToken',
+        );
       if (String(b.SyncToken) !== row.SyncToken) {
-        return fault(res, 400, 'ValidationFault', '5010', 'Stale Object Error', `Stale Object Error : You and ${'another user'} were working on the same thing. SyncToken ${String(b.SyncToken)} is stale`);
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '5010',
+          'Stale Object Error',
+          `Stale Object Error : You and ${'another user'} were working on the same thing. SyncToken ${String(b.SyncToken)} is stale`,
+        );
       }
-      if (b.sparse !== true) return fault(res, 400, 'ValidationFault', '2020', 'Required param missing', 'Only sparse updates are emulated (sparse:true)', 'sparse');
+      if (b.sparse !== true)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing',
+          'Only sparse updates are emulated (sparse:true)',
+          'sparse',
+        );
       const { Id: _i, SyncToken: _s, sparse: _p, ...changes } = b;
       // Sparse: only the fields sent change; a sent object (e.g. BillAddr) replaces the old one.
       for (const [k, v] of Object.entries(changes)) row[k] = v;
@@ -467,9 +707,48 @@ export function createQuickBooksSystem(): SandboxSystem {
     router,
     faultBody: (status) =>
       status === 429
-        ? { Fault: { Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.  Try again later', code: '3001' }], type: 'SERVICE' }, time: time() }
-        : { Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error: service unavailable', code: '10000' }], type: 'SystemFault' }, time: time() },
-    sendFault: (res, status) => (status === 429 ? throttleXml(res) : void res.status(status).json({ Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error: service unavailable', code: '10000' }], type: 'SystemFault' }, time: time() })),
+        ? {
+            Fault: {
+              Error: [
+                {
+                  Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+                  Detail: 'The request limit was reached.  Try again later',
+                  code: '3001',
+                },
+              ],
+              type: 'SERVICE',
+            },
+            time: time(),
+          }
+        : {
+            Fault: {
+              Error: [
+                {
+                  Message: 'An application error has occurred while processing your request',
+                  Detail: 'System Failure Error: service unavailable',
+                  code: '10000',
+                },
+              ],
+              type: 'SystemFault',
+            },
+            time: time(),
+          },
+    sendFault: (res, status) =>
+      status === 429
+        ? throttleXml(res)
+        : void res.status(status).json({
+            Fault: {
+              Error: [
+                {
+                  Message: 'An application error has occurred while processing your request',
+                  Detail: 'System Failure Error: service unavailable',
+                  code: '10000',
+                },
+              ],
+              type: 'SystemFault',
+            },
+            time: time(),
+          }),
     // Intuit: at most 10 concurrent requests per realm and app; more are answered 429.
     concurrency: { limit: 10, key: (req) => /^\/v3\/company\/([^/]+)/.exec(req.path)?.[1] },
     reset,
@@ -486,7 +765,17 @@ export function createQuickBooksSystem(): SandboxSystem {
         for (let n = 0; n < count; n++) {
           const Id = String(20_000 + customers.size);
           const stamp = '2026-01-05T10:00:00-08:00';
-          customers.set(Id, { Id, SyncToken: '0', DisplayName: `Bulk Customer ${Id}`, Notes: `account_id:BULK-${Id}`, PrimaryEmailAddr: { Address: `ap+${Id}@bulk.example` }, Balance: 0, Active: true, CurrencyRef: { value: 'USD', name: 'United States Dollar' }, MetaData: { CreateTime: stamp, LastUpdatedTime: stamp } });
+          customers.set(Id, {
+            Id,
+            SyncToken: '0',
+            DisplayName: `Bulk Customer ${Id}`,
+            Notes: `account_id:BULK-${Id}`,
+            PrimaryEmailAddr: { Address: `ap+${Id}@bulk.example` },
+            Balance: 0,
+            Active: true,
+            CurrencyRef: { value: 'USD', name: 'United States Dollar' },
+            MetaData: { CreateTime: stamp, LastUpdatedTime: stamp },
+          });
         }
         res.json({ customers: customers.size });
       });
@@ -504,13 +793,45 @@ export function createQuickBooksSystem(): SandboxSystem {
       r.post('/invoices', (req, res) => {
         const b = (req.body ?? {}) as { docNumber?: string; customerId?: string; totalMinor?: number };
         const cust = db.get('Customer')!.get(String(b.customerId ?? ''));
-        if (!b.docNumber || !cust || !Number.isInteger(b.totalMinor) || (b.totalMinor as number) <= 0) return void res.status(400).json({ error: 'docNumber, a seed customerId and a positive integer totalMinor are required' });
+        if (!b.docNumber || !cust || !Number.isInteger(b.totalMinor) || (b.totalMinor as number) <= 0)
+          return void res.status(400).json({ error: 'docNumber, a seed customerId and a positive integer totalMinor are required' });
         const cur = ((cust.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
         const Id = String(++nextId);
         const paymentId = String(++nextId);
         const amount = minorToAmount(b.totalMinor as number, cur);
-        db.get('Invoice')!.set(Id, { Id, SyncToken: '0', DocNumber: b.docNumber, TxnDate: time().slice(0, 10), CustomerRef: { value: cust.Id, name: cust.DisplayName }, Line: [{ Id: '1', LineNum: 1, Amount: amount, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } } }], TotalAmt: amount, Balance: 0, BillEmail: cust.PrimaryEmailAddr, CurrencyRef: cust.CurrencyRef, LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }], MetaData: { CreateTime: time(), LastUpdatedTime: time() } });
-        db.get('Payment')!.set(paymentId, { Id: paymentId, SyncToken: '0', TxnDate: time().slice(0, 10), CustomerRef: { value: cust.Id, name: cust.DisplayName }, TotalAmt: amount, UnappliedAmt: 0, Line: [{ Amount: amount, LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }], CurrencyRef: cust.CurrencyRef, MetaData: { CreateTime: time(), LastUpdatedTime: time() } });
+        db.get('Invoice')!.set(Id, {
+          Id,
+          SyncToken: '0',
+          DocNumber: b.docNumber,
+          TxnDate: time().slice(0, 10),
+          CustomerRef: { value: cust.Id, name: cust.DisplayName },
+          Line: [
+            {
+              Id: '1',
+              LineNum: 1,
+              Amount: amount,
+              DetailType: 'SalesItemLineDetail',
+              SalesItemLineDetail: { ItemRef: { value: '1', name: 'Services' } },
+            },
+          ],
+          TotalAmt: amount,
+          Balance: 0,
+          BillEmail: cust.PrimaryEmailAddr,
+          CurrencyRef: cust.CurrencyRef,
+          LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }],
+          MetaData: { CreateTime: time(), LastUpdatedTime: time() },
+        });
+        db.get('Payment')!.set(paymentId, {
+          Id: paymentId,
+          SyncToken: '0',
+          TxnDate: time().slice(0, 10),
+          CustomerRef: { value: cust.Id, name: cust.DisplayName },
+          TotalAmt: amount,
+          UnappliedAmt: 0,
+          Line: [{ Amount: amount, LinkedTxn: [{ TxnId: Id, TxnType: 'Invoice' }] }],
+          CurrencyRef: cust.CurrencyRef,
+          MetaData: { CreateTime: time(), LastUpdatedTime: time() },
+        });
         res.json({ Id, paymentId });
       });
       // Tests: make someone else edit a customer so our SyncToken goes stale.

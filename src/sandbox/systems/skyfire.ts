@@ -75,13 +75,23 @@ export function createSkyfireSystem(): SandboxSystem {
   const charge = (jwt: string, chargeAmount: unknown): { status: number; body: Record<string, unknown> } => {
     const [head, body, sig] = jwt.split('.');
     const row = tokens.find((t) => t.token === jwt);
-    if (!head || !body || sig !== sign(head, body) || !row) return { status: 401, body: { code: 'NOT_AUTHORIZED', message: 'Invalid token' } };
+    if (!head || !body || sig !== sign(head, body) || !row)
+      return { status: 401, body: { code: 'NOT_AUTHORIZED', message: 'Invalid token' } };
     if (row.valueMicros === 0) return { status: 400, body: { code: 'BAD_REQUEST', message: 'kya tokens cannot be charged' } };
     if (!chargeable(row)) return { status: 401, body: { code: 'NOT_AUTHORIZED', message: 'Token expired beyond the charge window' } };
     const remaining = row.valueMicros - row.chargedMicros;
     const m = chargeAmount === undefined ? remaining : typeof chargeAmount === 'string' ? toMicros(chargeAmount) : undefined;
-    if (m === undefined || m <= 0) return { status: 422, body: { code: 'VALIDATION_ERROR', message: 'Request validation failed', details: { chargeAmount: { message: 'chargeAmount must be a positive decimal string' } } } };
-    if (m > remaining) return { status: 402, body: { code: 'PAYMENT_ERROR', message: 'Charge amount exceeds the remaining token balance' } };
+    if (m === undefined || m <= 0)
+      return {
+        status: 422,
+        body: {
+          code: 'VALIDATION_ERROR',
+          message: 'Request validation failed',
+          details: { chargeAmount: { message: 'chargeAmount must be a positive decimal string' } },
+        },
+      };
+    if (m > remaining)
+      return { status: 402, body: { code: 'PAYMENT_ERROR', message: 'Charge amount exceeds the remaining token balance' } };
     row.chargedMicros += m;
     balanceMicros -= m;
     row.charges.push({ chargeId: uuid(), amountMicros: m, createdAt: new Date().toISOString() });
@@ -112,16 +122,28 @@ export function createSkyfireSystem(): SandboxSystem {
     r.use((req, res, next) => {
       const key = req.headers['skyfire-api-key'];
       if (!key) return error(res, 401, 'NOT_AUTHORIZED', 'Missing skyfire-api-key header');
-      if (key !== SANDBOX_CREDENTIALS.skyfire && key !== SANDBOX_CREDENTIALS.skyfireSeller) return error(res, 401, 'NOT_AUTHORIZED', 'Invalid API key');
+      if (key !== SANDBOX_CREDENTIALS.skyfire && key !== SANDBOX_CREDENTIALS.skyfireSeller)
+        return error(res, 401, 'NOT_AUTHORIZED', 'Invalid API key');
       // Keys are per role: only a seller charges, only the buyer creates tokens and reads its charges.
       const sellerPath = req.path === '/api/v1/tokens/charge';
-      if ((key === SANDBOX_CREDENTIALS.skyfireSeller) !== sellerPath) return error(res, 403, 'FORBIDDEN', sellerPath ? 'Charging needs a seller agent API key' : 'This endpoint needs a buyer agent API key');
+      if ((key === SANDBOX_CREDENTIALS.skyfireSeller) !== sellerPath)
+        return error(
+          res,
+          403,
+          'FORBIDDEN',
+          sellerPath ? 'Charging needs a seller agent API key' : 'This endpoint needs a buyer agent API key',
+        );
       next();
     });
 
     r.get('/api/v1/agents/balance', (_req, res) => {
       const held = heldMicros();
-      res.json({ available: fromMicros(balanceMicros - held, 6), heldAmount: fromMicros(held, 6), pendingCharges: '0', pendingDeposits: '0' });
+      res.json({
+        available: fromMicros(balanceMicros - held, 6),
+        heldAmount: fromMicros(held, 6),
+        pendingCharges: '0',
+        pendingDeposits: '0',
+      });
     });
 
     r.post('/api/v1/tokens', (req: Request, res: Response) => {
@@ -130,25 +152,29 @@ export function createSkyfireSystem(): SandboxSystem {
       const type = String(b.type ?? '');
       if (!['kya', 'pay', 'kya+pay', 'kya-pay'].includes(type)) details.type = { message: 'type must be one of kya, pay, kya+pay' };
       const hasService = typeof b.sellerServiceId === 'string';
-      if (hasService === (typeof b.sellerDomainOrUrl === 'string')) details.sellerServiceId = { message: 'provide exactly one of sellerServiceId or sellerDomainOrUrl' };
+      if (hasService === (typeof b.sellerDomainOrUrl === 'string'))
+        details.sellerServiceId = { message: 'provide exactly one of sellerServiceId or sellerDomainOrUrl' };
       let valueMicros = 0;
       const isPay = type !== 'kya';
       if (isPay) {
         const m = typeof b.tokenAmount === 'string' ? toMicros(b.tokenAmount) : undefined;
         if (m === undefined || m <= 0) details.tokenAmount = { message: 'tokenAmount must be a positive decimal string' };
-        else if (m < (toMicros(SKYFIRE_SEED.minimumTokenAmount) ?? 0)) details.tokenAmount = { message: `tokenAmount is below the seller minimum ${SKYFIRE_SEED.minimumTokenAmount}` };
+        else if (m < (toMicros(SKYFIRE_SEED.minimumTokenAmount) ?? 0))
+          details.tokenAmount = { message: `tokenAmount is below the seller minimum ${SKYFIRE_SEED.minimumTokenAmount}` };
         else valueMicros = m;
       }
       const maxSeconds = hasService ? 24 * 3600 : 300;
       let expiresAt = nowS() + maxSeconds;
       if (b.expiresAt !== undefined) {
         const e = Number(b.expiresAt);
-        if (!Number.isInteger(e) || e < nowS() + 10 || e > nowS() + maxSeconds) details.expiresAt = { message: `expiresAt must be between 10 s and ${maxSeconds} s from now (Unix seconds)` };
+        if (!Number.isInteger(e) || e < nowS() + 10 || e > nowS() + maxSeconds)
+          details.expiresAt = { message: `expiresAt must be between 10 s and ${maxSeconds} s from now (Unix seconds)` };
         else expiresAt = e;
       }
       if (Object.keys(details).length > 0) return error(res, 422, 'VALIDATION_ERROR', 'Request validation failed', details);
       if (hasService && b.sellerServiceId !== SKYFIRE_SEED.sellerServiceId) return error(res, 404, 'NOT_FOUND', 'Seller service not found');
-      if (isPay && valueMicros > balanceMicros - heldMicros()) return error(res, 402, 'PAYMENT_ERROR', 'Insufficient wallet balance to create token');
+      if (isPay && valueMicros > balanceMicros - heldMicros())
+        return error(res, 402, 'PAYMENT_ERROR', 'Insufficient wallet balance to create token');
 
       const tokenId = uuid();
       const claims = {
@@ -170,7 +196,18 @@ export function createSkyfireSystem(): SandboxSystem {
       // Not a real ES256 signature: the sandbox is not a token issuer anyone should trust.
       const sig = sign(head, body);
       const token = `${head}.${body}.${sig}`;
-      tokens.push({ tokenId, token, type, buyerTag: typeof b.buyerTag === 'string' ? b.buyerTag : null, sellerServiceId: String(b.sellerServiceId ?? ''), valueMicros: isPay ? valueMicros : 0, createdAt: Date.now(), expiresAt, chargedMicros: 0, charges: [] });
+      tokens.push({
+        tokenId,
+        token,
+        type,
+        buyerTag: typeof b.buyerTag === 'string' ? b.buyerTag : null,
+        sellerServiceId: String(b.sellerServiceId ?? ''),
+        valueMicros: isPay ? valueMicros : 0,
+        createdAt: Date.now(),
+        expiresAt,
+        chargedMicros: 0,
+        charges: [],
+      });
       if (isPay && dropPayCreates > 0) {
         dropPayCreates--;
         req.socket.destroy();
@@ -181,7 +218,8 @@ export function createSkyfireSystem(): SandboxSystem {
 
     r.post('/api/v1/tokens/charge', (req, res) => {
       const b = (req.body ?? {}) as { token?: unknown; chargeAmount?: unknown };
-      if (typeof b.token !== 'string') return error(res, 422, 'VALIDATION_ERROR', 'Request validation failed', { token: { message: 'token is required' } });
+      if (typeof b.token !== 'string')
+        return error(res, 422, 'VALIDATION_ERROR', 'Request validation failed', { token: { message: 'token is required' } });
       const out = charge(b.token, b.chargeAmount);
       res.status(out.status).json(out.body);
     });
@@ -207,7 +245,10 @@ export function createSkyfireSystem(): SandboxSystem {
     name: 'skyfire',
     title: 'Skyfire',
     router,
-    faultBody: (status) => (status === 429 ? { code: 'TOO_MANY_REQUESTS', message: 'Rate limit exceeded' } : { code: 'INTERNAL_SERVER_ERROR', message: 'Service unavailable' }),
+    faultBody: (status) =>
+      status === 429
+        ? { code: 'TOO_MANY_REQUESTS', message: 'Rate limit exceeded' }
+        : { code: 'INTERNAL_SERVER_ERROR', message: 'Service unavailable' },
     reset,
     controlRouter() {
       const r = express.Router();
@@ -230,7 +271,8 @@ export function createSkyfireSystem(): SandboxSystem {
       });
       r.post('/seller', (req, res) => {
         const b = req.body as { mode?: SellerMode; delayMs?: number };
-        if (b.mode && !['charge', 'partial', 'ignore'].includes(b.mode)) return void res.status(400).json({ error: 'mode is charge, partial or ignore' });
+        if (b.mode && !['charge', 'partial', 'ignore'].includes(b.mode))
+          return void res.status(400).json({ error: 'mode is charge, partial or ignore' });
         seller = { mode: b.mode ?? seller.mode, delayMs: Number.isFinite(b.delayMs) ? Number(b.delayMs) : seller.delayMs };
         res.json(seller);
       });

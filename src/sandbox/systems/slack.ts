@@ -30,7 +30,13 @@ export const SLACK_SEED = {
     { id: 'U0FIN0001', username: 'dana.finance', realName: 'Dana Finance', email: 'dana.finance@ourco.example', role: 'approver' },
     { id: 'U0FIN0002', username: 'sam.ledger', realName: 'Sam Ledger', email: 'sam.ledger@ourco.example', role: 'approver' },
     { id: 'U0CFO0001', username: 'casey.cfo', realName: 'Casey CFO', email: 'casey.cfo@ourco.example', role: 'second-tier approver' },
-    { id: 'U0AGT0001', username: 'alex.agent', realName: 'Alex Agent', email: 'alex.agent@ourco.example', role: 'support agent (not an approver)' },
+    {
+      id: 'U0AGT0001',
+      username: 'alex.agent',
+      realName: 'Alex Agent',
+      email: 'alex.agent@ourco.example',
+      role: 'support agent (not an approver)',
+    },
     { id: 'U0OWN0001', username: 'olivia.owner', realName: 'Olivia Owner', email: 'olivia.owner@ourco.example', role: 'account owner' },
     { id: 'U0OWN0002', username: 'omar.owner', realName: 'Omar Owner', email: 'omar.owner@ourco.example', role: 'account owner' },
   ],
@@ -114,14 +120,20 @@ function jsonField(v: unknown): unknown {
 }
 
 function validBlocks(v: unknown): v is Record<string, unknown>[] {
-  return Array.isArray(v) && v.length <= 50 && v.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string');
+  return (
+    Array.isArray(v) &&
+    v.length <= 50 &&
+    v.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string')
+  );
 }
 
 export function signSlackRequest(signingSecret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem & { state: SlackSandboxState; configure(o: SlackSandboxOptions): void } {
+export function createSlackSystem(
+  opts: SlackSandboxOptions = {},
+): SandboxSystem & { state: SlackSandboxState; configure(o: SlackSandboxOptions): void } {
   const settings = {
     interactionsUrl: opts.interactionsUrl ?? process.env.SANDBOX_SLACK_INTERACTIONS_URL,
     signingSecret: opts.signingSecret ?? process.env.SANDBOX_SLACK_SIGNING_SECRET,
@@ -182,7 +194,14 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
   type Handler = (args: Record<string, unknown>, res: Response) => void;
   const methods: Record<string, Handler> = {
     'auth.test': (_a, res) =>
-      ok(res, { url: `https://${SLACK_SEED.teamDomain}.slack.com/`, team: 'Sandbox', user: 'billing-bot', team_id: SLACK_SEED.teamId, user_id: SLACK_SEED.botUserId, bot_id: SLACK_SEED.botId }),
+      ok(res, {
+        url: `https://${SLACK_SEED.teamDomain}.slack.com/`,
+        team: 'Sandbox',
+        user: 'billing-bot',
+        team_id: SLACK_SEED.teamId,
+        user_id: SLACK_SEED.botUserId,
+        bot_id: SLACK_SEED.botId,
+      }),
 
     'chat.postMessage': (a, res) => {
       if (!findChannel(a.channel)) return fail(res, 'channel_not_found');
@@ -192,7 +211,10 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       if (!text && !blocks) return fail(res, 'no_text');
       if (text.length > 40_000) return fail(res, 'msg_too_long');
       const metadata = a.metadata === undefined ? undefined : jsonField(a.metadata);
-      if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || typeof (metadata as { event_type?: unknown }).event_type !== 'string')) {
+      if (
+        metadata !== undefined &&
+        (typeof metadata !== 'object' || metadata === null || typeof (metadata as { event_type?: unknown }).event_type !== 'string')
+      ) {
         return fail(res, 'invalid_metadata_format');
       }
       if (a.thread_ts !== undefined && !findMessage(a.channel, a.thread_ts)) return fail(res, 'thread_not_found');
@@ -232,7 +254,13 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       if (blocks !== undefined && !validBlocks(blocks)) return fail(res, 'invalid_blocks');
       const text = typeof a.text === 'string' ? a.text : '';
       if (!text && !blocks) return fail(res, 'no_text');
-      const e: SandboxEphemeral = { channel: a.channel as string, user: a.user as string, ts: nextTs(), text, ...(blocks ? { blocks } : {}) };
+      const e: SandboxEphemeral = {
+        channel: a.channel as string,
+        user: a.user as string,
+        ts: nextTs(),
+        text,
+        ...(blocks ? { blocks } : {}),
+      };
       state.ephemerals.push(e);
       changed();
       ok(res, { message_ts: e.ts });
@@ -246,7 +274,14 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       if (Date.now() > trigger.expiresAt) return fail(res, 'expired_trigger_id');
       const view = jsonField(a.view) as Record<string, unknown> | undefined;
       const title = (view?.title as { text?: unknown } | undefined)?.text;
-      if (!view || view.type !== 'modal' || typeof title !== 'string' || title.length > 24 || !validBlocks(view.blocks) || (view.blocks as unknown[]).length > 100) {
+      if (
+        !view ||
+        view.type !== 'modal' ||
+        typeof title !== 'string' ||
+        title.length > 24 ||
+        !validBlocks(view.blocks) ||
+        (view.blocks as unknown[]).length > 100
+      ) {
         return fail(res, 'invalid_arguments');
       }
       if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return fail(res, 'invalid_arguments');
@@ -257,7 +292,9 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       for (const v of state.views) if (v.user === trigger.user) v.open = false;
       state.views.push(stored);
       changed();
-      ok(res, { view: { ...view, id, team_id: SLACK_SEED.teamId, app_id: SLACK_SEED.appId, state: { values: {} }, hash: `${Date.now()}.${id}` } });
+      ok(res, {
+        view: { ...view, id, team_id: SLACK_SEED.teamId, app_id: SLACK_SEED.appId, state: { values: {} }, hash: `${Date.now()}.${id}` },
+      });
     },
 
     'users.info': (a, res) => {
@@ -311,7 +348,13 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       if (!hook || Date.now() > hook.expiresAt) return res.status(404).send('no_active_hooks');
       if (hook.uses >= RESPONSE_URL_MAX_USES) return res.status(404).send('used_url');
       hook.uses++;
-      const body = (req.body ?? {}) as { text?: string; blocks?: unknown; replace_original?: boolean | string; delete_original?: boolean | string; response_type?: string };
+      const body = (req.body ?? {}) as {
+        text?: string;
+        blocks?: unknown;
+        replace_original?: boolean | string;
+        delete_original?: boolean | string;
+        response_type?: string;
+      };
       const msg = hook.messageTs ? findMessage(hook.channel, hook.messageTs) : undefined;
       if (body.delete_original === true || body.delete_original === 'true') {
         if (msg) state.messages.splice(state.messages.indexOf(msg), 1);
@@ -323,17 +366,33 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
         msg.edited = { user: SLACK_SEED.botUserId, ts: nextTs() };
       } else if (body.response_type === 'in_channel') {
         const blocks = jsonField(body.blocks);
-        state.messages.push({ channel: hook.channel, ts: nextTs(), text: body.text ?? '', blocks: validBlocks(blocks) ? blocks : [], user: SLACK_SEED.botUserId, botId: SLACK_SEED.botId });
+        state.messages.push({
+          channel: hook.channel,
+          ts: nextTs(),
+          text: body.text ?? '',
+          blocks: validBlocks(blocks) ? blocks : [],
+          user: SLACK_SEED.botUserId,
+          botId: SLACK_SEED.botId,
+        });
       } else {
         const blocks = jsonField(body.blocks);
-        state.ephemerals.push({ channel: hook.channel, user: hook.user, ts: nextTs(), text: body.text ?? '', ...(validBlocks(blocks) ? { blocks } : {}) });
+        state.ephemerals.push({
+          channel: hook.channel,
+          user: hook.user,
+          ts: nextTs(),
+          text: body.text ?? '',
+          ...(validBlocks(blocks) ? { blocks } : {}),
+        });
       }
       changed();
       res.type('text').send('ok');
     });
 
     r.post('/api/:method', (req, res) => {
-      const args = { ...(req.query as Record<string, unknown>), ...((req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : {}) as Record<string, unknown>) };
+      const args = {
+        ...(req.query as Record<string, unknown>),
+        ...((req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : {}) as Record<string, unknown>),
+      };
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
       if (!token) return fail(res, 'not_authed');
@@ -374,7 +433,15 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       return d;
     } catch (err) {
       // Slack shows the user a warning when the app does not answer within 3 s.
-      const d: DeliveryResult = { type, user, status: 0, body: '', ms: Date.now() - started, at, error: (err as Error).name === 'TimeoutError' ? 'timeout (3 s)' : (err as Error).message };
+      const d: DeliveryResult = {
+        type,
+        user,
+        status: 0,
+        body: '',
+        ms: Date.now() - started,
+        at,
+        error: (err as Error).name === 'TimeoutError' ? 'timeout (3 s)' : (err as Error).message,
+      };
       state.deliveries.push(d);
       changed();
       return d;
@@ -386,7 +453,14 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
   const controlRouter = () => {
     const r = express.Router();
     r.get('/channel', (req, res) => {
-      res.type('html').send(renderSlackPage({ state, seed: SLACK_SEED, as: typeof req.query.as === 'string' ? req.query.as : undefined, channel: SLACK_SEED.channels[0].id }));
+      res.type('html').send(
+        renderSlackPage({
+          state,
+          seed: SLACK_SEED,
+          as: typeof req.query.as === 'string' ? req.query.as : undefined,
+          channel: SLACK_SEED.channels[0].id,
+        }),
+      );
     });
     r.get('/state', (_req, res) => {
       res.json({ ...state, configured: Boolean(settings.interactionsUrl && settings.signingSecret) });
@@ -420,7 +494,13 @@ export function createSlackSystem(opts: SlackSandboxOptions = {}): SandboxSystem
       }
       if (!element && b.value === undefined) return res.status(409).json({ error: 'button not on the message (any more)' });
       const hookId = randomBytes(12).toString('hex');
-      responseUrls.set(hookId, { channel: msg.channel, messageTs: msg.ts, user: user.id, uses: 0, expiresAt: Date.now() + RESPONSE_URL_TTL_MS });
+      responseUrls.set(hookId, {
+        channel: msg.channel,
+        messageTs: msg.ts,
+        user: user.id,
+        uses: 0,
+        expiresAt: Date.now() + RESPONSE_URL_TTL_MS,
+      });
       const channel = findChannel(msg.channel);
       const payload = {
         type: 'block_actions',

@@ -47,7 +47,13 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 const STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
 
-function zdError(res: Response, status: number, error: string, description: string, details?: Record<string, { description: string; error?: string }[]>) {
+function zdError(
+  res: Response,
+  status: number,
+  error: string,
+  description: string,
+  details?: Record<string, { description: string; error?: string }[]>,
+) {
   res.status(status).json({ error, description, ...(details ? { details } : {}) });
 }
 
@@ -68,7 +74,11 @@ function paged<T>(req: Request, items: T[], key: string): Record<string, unknown
     const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
     return {
       [key]: page,
-      meta: { has_more: more, after_cursor: more ? cursor(start + n) : null, before_cursor: start > 0 ? cursor(Math.max(0, start - n)) : null },
+      meta: {
+        has_more: more,
+        after_cursor: more ? cursor(start + n) : null,
+        before_cursor: start > 0 ? cursor(Math.max(0, start - n)) : null,
+      },
       links: { next: more ? `${url}?page[size]=${n}&page[after]=${cursor(start + n)}` : null, prev: null },
     };
   }
@@ -76,7 +86,12 @@ function paged<T>(req: Request, items: T[], key: string): Record<string, unknown
   const pageNo = Math.max(Number(typeof q.page === 'string' ? q.page : 1) || 1, 1);
   const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);
   const more = pageNo * perPage < items.length;
-  return { [key]: page, count: items.length, next_page: more ? `${url}?page=${pageNo + 1}&per_page=${perPage}` : null, previous_page: pageNo > 1 ? `${url}?page=${pageNo - 1}&per_page=${perPage}` : null };
+  return {
+    [key]: page,
+    count: items.length,
+    next_page: more ? `${url}?page=${pageNo + 1}&per_page=${perPage}` : null,
+    previous_page: pageNo > 1 ? `${url}?page=${pageNo - 1}&per_page=${perPage}` : null,
+  };
 }
 
 export function createZendeskSystem(): SandboxSystem {
@@ -93,7 +108,15 @@ export function createZendeskSystem(): SandboxSystem {
     return requesters.get(email)!;
   };
   const addComment = (t: Ticket, body: string, isPublic: boolean) => {
-    t.comments.push({ id: nextComment++, type: 'Comment', author_id: AGENT_ID, body, html_body: `<p>${body}</p>`, public: isPublic, created_at: now() });
+    t.comments.push({
+      id: nextComment++,
+      type: 'Comment',
+      author_id: AGENT_ID,
+      body,
+      html_body: `<p>${body}</p>`,
+      public: isPublic,
+      created_at: now(),
+    });
   };
   const reset = () => {
     tickets = new Map();
@@ -144,7 +167,8 @@ export function createZendeskSystem(): SandboxSystem {
       if (key) {
         const seen = keys.get(key);
         if (seen && Date.now() - seen.at < 2 * 3600_000) {
-          if (seen.hash !== hash) return zdError(res, 400, 'IdempotentRequestError', "Request parameters don't match the given idempotency key");
+          if (seen.hash !== hash)
+            return zdError(res, 400, 'IdempotentRequestError', "Request parameters don't match the given idempotency key");
           res.status(seen.status).set('x-idempotency-lookup', 'hit').json(seen.body);
           return;
         }
@@ -156,8 +180,10 @@ export function createZendeskSystem(): SandboxSystem {
       const comment = (tk.comment ?? {}) as { body?: string; html_body?: string; public?: boolean };
       if (!comment.body && !comment.html_body) details.base = [{ description: 'Description: cannot be blank', error: 'BlankValue' }];
       const requester = (tk.requester ?? {}) as { email?: string; name?: string };
-      if (requester.email !== undefined && !EMAIL.test(requester.email)) details.requester = [{ description: `Requester: Email ${'is invalid'}`, error: 'InvalidValue' }];
-      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority))) details.priority = [{ description: 'Priority: is not valid', error: 'InvalidValue' }];
+      if (requester.email !== undefined && !EMAIL.test(requester.email))
+        details.requester = [{ description: `Requester: Email ${'is invalid'}`, error: 'InvalidValue' }];
+      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority)))
+        details.priority = [{ description: 'Priority: is not valid', error: 'InvalidValue' }];
       if (Object.keys(details).length) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', details);
       const email = requester.email ?? null;
       const t: Ticket = {
@@ -179,15 +205,25 @@ export function createZendeskSystem(): SandboxSystem {
       };
       addComment(t, String(comment.body ?? comment.html_body), comment.public !== false);
       tickets.set(t.id, t);
-      const body = { ticket: view(req, t), audit: { id: Date.now(), ticket_id: t.id, created_at: t.created_at, author_id: AGENT_ID, events: [{ type: 'Create' }] } };
+      const body = {
+        ticket: view(req, t),
+        audit: { id: Date.now(), ticket_id: t.id, created_at: t.created_at, author_id: AGENT_ID, events: [{ type: 'Create' }] },
+      };
       if (key) keys.set(key, { hash, status: 201, body, at: Date.now() });
-      res.status(201).set('Location', `${base(req)}/api/v2/tickets/${t.id}.json`).json(body);
+      res
+        .status(201)
+        .set('Location', `${base(req)}/api/v2/tickets/${t.id}.json`)
+        .json(body);
     });
 
     r.get('/api/v2/tickets{.json}', (req, res) => {
       const ext = typeof req.query.external_id === 'string' ? req.query.external_id : undefined;
       const list = [...tickets.values()].filter((t) => !ext || t.external_id === ext);
-      const body = paged(req, list.map((t) => view(req, t)), 'tickets');
+      const body = paged(
+        req,
+        list.map((t) => view(req, t)),
+        'tickets',
+      );
       if (typeof body === 'string') return zdError(res, 400, 'InvalidPaginationParameter', body);
       res.json(body);
     });
@@ -218,16 +254,39 @@ export function createZendeskSystem(): SandboxSystem {
         else conflicts.set(t.id, n - 1);
         addComment(t, 'Another agent replied meanwhile.', true);
         t.updated_at = new Date(Date.now() + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        return zdError(res, 409, 'UpdateConflict', 'The ticket was updated by another request while this one was processed. Please fetch the latest ticket data and try again.');
+        return zdError(
+          res,
+          409,
+          'UpdateConflict',
+          'The ticket was updated by another request while this one was processed. Please fetch the latest ticket data and try again.',
+        );
       }
       const tk = ((req.body ?? {}) as { ticket?: Json }).ticket;
       if (!tk || typeof tk !== 'object') return zdError(res, 400, 'InvalidEndpoint', 'Parameter ticket is required');
-      if (tk.status !== undefined && !STATUSES.includes(String(tk.status))) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { status: [{ description: 'Status: is not valid', error: 'InvalidValue' }] });
-      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority))) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { priority: [{ description: 'Priority: is not valid', error: 'InvalidValue' }] });
-      if (t.status === 'closed') return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { status: [{ description: 'Status: closed prevents ticket update', error: 'ClosedPreventsUpdate' }] });
-      if (tk.safe_update === true && tk.updated_stamp !== t.updated_at) return zdError(res, 409, 'UpdateConflict', 'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.');
+      if (tk.status !== undefined && !STATUSES.includes(String(tk.status)))
+        return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
+          status: [{ description: 'Status: is not valid', error: 'InvalidValue' }],
+        });
+      if (tk.priority !== undefined && !PRIORITIES.includes(String(tk.priority)))
+        return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
+          priority: [{ description: 'Priority: is not valid', error: 'InvalidValue' }],
+        });
+      if (t.status === 'closed')
+        return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
+          status: [{ description: 'Status: closed prevents ticket update', error: 'ClosedPreventsUpdate' }],
+        });
+      if (tk.safe_update === true && tk.updated_stamp !== t.updated_at)
+        return zdError(
+          res,
+          409,
+          'UpdateConflict',
+          'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.',
+        );
       const comment = tk.comment as { body?: string; html_body?: string; public?: boolean } | undefined;
-      if (comment && !comment.body && !comment.html_body) return zdError(res, 422, 'RecordInvalid', 'Record validation errors', { base: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }] });
+      if (comment && !comment.body && !comment.html_body)
+        return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
+          base: [{ description: 'Comment: cannot be blank', error: 'BlankValue' }],
+        });
       if (comment) addComment(t, String(comment.body ?? comment.html_body), comment.public !== false);
       if (Array.isArray(tk.tags)) t.tags = [...new Set((tk.tags as unknown[]).map(String))];
       if (Array.isArray(tk.additional_tags)) t.tags = [...new Set([...t.tags, ...(tk.additional_tags as unknown[]).map(String)])];
@@ -235,7 +294,16 @@ export function createZendeskSystem(): SandboxSystem {
       if (tk.status) t.status = String(tk.status);
       if (tk.priority) t.priority = String(tk.priority);
       t.updated_at = now();
-      res.json({ ticket: view(req, t), audit: { id: Date.now(), ticket_id: t.id, created_at: t.updated_at, author_id: AGENT_ID, events: comment ? [{ type: 'Comment', public: comment.public !== false }] : [] } });
+      res.json({
+        ticket: view(req, t),
+        audit: {
+          id: Date.now(),
+          ticket_id: t.id,
+          created_at: t.updated_at,
+          author_id: AGENT_ID,
+          events: comment ? [{ type: 'Comment', public: comment.public !== false }] : [],
+        },
+      });
     });
     return r;
   };
@@ -244,7 +312,10 @@ export function createZendeskSystem(): SandboxSystem {
     name: 'zendesk',
     title: 'Zendesk',
     router,
-    faultBody: (status) => (status === 429 ? { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' } : { error: 'ServiceUnavailable', description: 'Zendesk is temporarily unavailable' }),
+    faultBody: (status) =>
+      status === 429
+        ? { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' }
+        : { error: 'ServiceUnavailable', description: 'Zendesk is temporarily unavailable' },
     reset,
     controlRouter() {
       const r = express.Router();

@@ -10,7 +10,10 @@ const eventId = (n: number) => n as unknown as NonNullable<Ev['eventId']>;
 let id = 0;
 const ev = (e: Ev): Ev => ({ eventId: eventId(++id), ...e });
 const marker = (name: string, wftCompleted: number): Ev =>
-  ev({ eventType: E.EVENT_TYPE_MARKER_RECORDED, markerRecordedEventAttributes: { markerName: name, workflowTaskCompletedEventId: eventId(wftCompleted) } });
+  ev({
+    eventType: E.EVENT_TYPE_MARKER_RECORDED,
+    markerRecordedEventAttributes: { markerName: name, workflowTaskCompletedEventId: eventId(wftCompleted) },
+  });
 
 describe('bench cost counting', () => {
   it('counts local activities as activity calls and their markers once per workflow task', () => {
@@ -38,7 +41,11 @@ describe('bench cost counting', () => {
 
   it('counts a side-effect marker as an action but not as an activity', () => {
     id = 0;
-    const c = costOf([ev({ eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED }), ev({ eventType: E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED }), marker('SideEffect', 2)]);
+    const c = costOf([
+      ev({ eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED }),
+      ev({ eventType: E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED }),
+      marker('SideEffect', 2),
+    ]);
     assert.equal(c.localActivities, 0);
     assert.equal(c.activityCalls, 0);
     assert.equal(c.actions.markers, 1);

@@ -39,6 +39,7 @@ describe('money: minor units by ISO 4217 exponent', () => {
   });
 
   it('round-trips every amount for each exponent', () => {
-    for (const c of ['JPY', 'USD', 'KWD', 'CLF']) for (const n of [0, 1, 9, 10, 99, 100, 101, 123456789]) assert.equal(toMinorUnits(toMajorDecimal(n, c), c), n);
+    for (const c of ['JPY', 'USD', 'KWD', 'CLF'])
+      for (const n of [0, 1, 9, 10, 99, 100, 101, 123456789]) assert.equal(toMinorUnits(toMajorDecimal(n, c), c), n);
   });
 });

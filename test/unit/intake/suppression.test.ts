@@ -16,14 +16,18 @@ describe('suppression detectors', () => {
     for (const c of MUST_CATCH) {
       const r = suppressText(c.text);
       const secretGone = !digitsOf(r.text).includes(digitsOf(c.secret)) && !r.text.includes(c.secret);
-      if (!r.found.includes(c.category) || !secretGone || !r.text.includes(MARKERS[c.category])) failures.push(`${JSON.stringify(c.text)} -> ${JSON.stringify(r)}`);
+      if (!r.found.includes(c.category) || !secretGone || !r.text.includes(MARKERS[c.category]))
+        failures.push(`${JSON.stringify(c.text)} -> ${JSON.stringify(r)}`);
     }
     assert.deepEqual(failures, []);
   });
 
   it('leaves invoice numbers, phone numbers, amounts, dates, order ids and call ids untouched', () => {
     const failures = MUST_PASS.map((t) => ({ t, r: suppressText(t) })).filter(({ t, r }) => r.text !== t || r.found.length > 0);
-    assert.deepEqual(failures.map((f) => `${f.t} -> ${f.r.text}`), []);
+    assert.deepEqual(
+      failures.map((f) => `${f.t} -> ${f.r.text}`),
+      [],
+    );
   });
 
   it('validates the checksums it relies on', () => {
@@ -47,7 +51,8 @@ describe('suppressing a whole call', () => {
   it('keeps links but strips what makes them credentials (pre-signed query, user info)', () => {
     const out = suppressCall(
       parse({
-        recording_url: 'https://rec.dialnexa.example/call_supp_1.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123&X-Amz-Expires=604800&part=1',
+        recording_url:
+          'https://rec.dialnexa.example/call_supp_1.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123&X-Amz-Expires=604800&part=1',
         post_call_analysis: {
           billing_intent: 'invoice_resend',
           transcript_url: 'https://app.dialnexa.example/calls/call_supp_1/transcript?token=s3cr3t',
@@ -109,7 +114,9 @@ describe('suppressing a whole call', () => {
   });
 
   it('withholds the transcript when DialNexa flagged a category the detectors could not find in it', () => {
-    const out = suppressCall(parse({ transcript: 'caller: it is four one one one and so on', post_call_analysis: { sensitive_data: 'card_number' } }));
+    const out = suppressCall(
+      parse({ transcript: 'caller: it is four one one one and so on', post_call_analysis: { sensitive_data: 'card_number' } }),
+    );
     assert.match(out.call.transcript ?? '', /^\[transcript withheld: DialNexa flagged card number/);
     assert.deepEqual(out.suppressed, ['card_number']);
   });

@@ -18,12 +18,22 @@ describe('configuration of the money policy', () => {
     assert.deepEqual(c.moneyPolicy.twoPersonThresholds, { JPY: 150000, KWD: 300000, USD: 100000 });
     assert.match(c.moneyPolicy.version, /^[0-9a-f]{12}$/);
     assert.notEqual(loadConfig({ APPROVERS: 'U1' }).moneyPolicy.version, loadConfig({ APPROVERS: 'U2' }).moneyPolicy.version);
-    assert.equal(loadConfig({ APPROVERS: 'U1,U2' }).moneyPolicy.version, loadConfig({ APPROVERS: 'U2, U1' }).moneyPolicy.version, 'order does not change the version');
+    assert.equal(
+      loadConfig({ APPROVERS: 'U1,U2' }).moneyPolicy.version,
+      loadConfig({ APPROVERS: 'U2, U1' }).moneyPolicy.version,
+      'order does not change the version',
+    );
   });
 
   it('refuses an automation limit above the two-person threshold of its currency, or with no threshold', () => {
-    assert.match(issues({ REFUND_AUTOMATION_LIMITS: 'USD:200000', TWO_PERSON_THRESHOLDS: 'USD:100000' }).join('\n'), /USD 200000 is above its two-person threshold 100000/);
-    assert.match(issues({ REFUND_AUTOMATION_LIMITS: 'USD:5000,EUR:5000', TWO_PERSON_THRESHOLDS: 'USD:100000' }).join('\n'), /EUR has an automation limit but no TWO_PERSON_THRESHOLDS entry/);
+    assert.match(
+      issues({ REFUND_AUTOMATION_LIMITS: 'USD:200000', TWO_PERSON_THRESHOLDS: 'USD:100000' }).join('\n'),
+      /USD 200000 is above its two-person threshold 100000/,
+    );
+    assert.match(
+      issues({ REFUND_AUTOMATION_LIMITS: 'USD:5000,EUR:5000', TWO_PERSON_THRESHOLDS: 'USD:100000' }).join('\n'),
+      /EUR has an automation limit but no TWO_PERSON_THRESHOLDS entry/,
+    );
   });
 
   it('refuses malformed entries, unknown currencies and the old single-currency variables', () => {
@@ -35,7 +45,10 @@ describe('configuration of the money policy', () => {
   });
 
   it('refuses reminder settings whose history would approach Temporal limits', () => {
-    assert.match(issues({ APPROVAL_REMINDER_INTERVAL: '1m', APPROVAL_TIMEOUT: '30d' }).join('\n'), /reminders per request is more than 500/);
+    assert.match(
+      issues({ APPROVAL_REMINDER_INTERVAL: '1m', APPROVAL_TIMEOUT: '30d' }).join('\n'),
+      /reminders per request is more than 500/,
+    );
     assert.deepEqual(issues({ APPROVAL_REMINDER_INTERVAL: '4h', APPROVAL_TIMEOUT: '30d' }), []);
     assert.match(issues({ APPROVAL_ESCALATE_AFTER: '4d', APPROVAL_TIMEOUT: '3d' }).join('\n'), /APPROVAL_ESCALATE_AFTER/);
   });

@@ -8,7 +8,10 @@ describe('handoff mapping', () => {
   });
 
   it('refuses an incomplete mapping and names every gap', () => {
-    const broken = { ...HANDOFF_MAPPING, refund_request: { ...HANDOFF_MAPPING.refund_request, owner: undefined, nextStep: ' ' } } as Record<string, unknown>;
+    const broken = { ...HANDOFF_MAPPING, refund_request: { ...HANDOFF_MAPPING.refund_request, owner: undefined, nextStep: ' ' } } as Record<
+      string,
+      unknown
+    >;
     delete broken.triage;
     assert.throws(
       () => validateHandoffMapping(broken),

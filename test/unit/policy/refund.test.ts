@@ -13,7 +13,9 @@ describe('refund automation policy', () => {
 
   it('allows exactly the limit and refuses one cent above it', () => {
     assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'USD' } }), policy, clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'USD' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'USD' } }), policy, clean).blockers, [
+      RefundBlocker.AboveLimit,
+    ]);
   });
 
   it('names each rule that blocks automation', () => {
@@ -45,12 +47,20 @@ describe('refund automation policy', () => {
     assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(2999)).blockers, [RefundBlocker.ExceedsAmountPaid]);
     assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(0)).blockers, [RefundBlocker.ExceedsAmountPaid]);
     assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, paid(9000, 'EUR')).blockers, [RefundBlocker.ExceedsAmountPaid]);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, { ...clean, invoicePaid: null }).blockers, [RefundBlocker.InvoiceNotFound]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, { ...clean, invoicePaid: null }).blockers, [
+      RefundBlocker.InvoiceNotFound,
+    ]);
   });
 
   it("uses the call's approval threshold when it is stricter, never when it is looser", () => {
-    assert.deepEqual(refundAutomation(refundInput({}, { approvalThresholdMinor: 2000 }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
-    assert.equal(refundAutomation(refundInput({}, { approvalThresholdMinor: 900000, amount: { amountMinor: 6000, currency: 'USD' } }), policy, clean).automate, false);
+    assert.deepEqual(refundAutomation(refundInput({}, { approvalThresholdMinor: 2000 }), policy, clean).blockers, [
+      RefundBlocker.AboveLimit,
+    ]);
+    assert.equal(
+      refundAutomation(refundInput({}, { approvalThresholdMinor: 900000, amount: { amountMinor: 6000, currency: 'USD' } }), policy, clean)
+        .automate,
+      false,
+    );
   });
 });
 
@@ -68,10 +78,14 @@ describe('approval thresholds, per currency', () => {
     assert.equal(effectiveApprovalThreshold(policy, {}, 'EUR'), undefined);
     // JPY has no decimals: 5000 JPY is 5000 minor units, at the JPY limit; 5001 JPY is above it.
     assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'JPY' } }), policy, clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'JPY' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'JPY' } }), policy, clean).blockers, [
+      RefundBlocker.AboveLimit,
+    ]);
     // KWD has three decimals: 4.999 KWD is 4999 minor units, inside the KWD limit of 5.000.
     assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 4999, currency: 'KWD' } }), policy, clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'KWD' } }), policy, clean).blockers, [RefundBlocker.AboveLimit]);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'KWD' } }), policy, clean).blockers, [
+      RefundBlocker.AboveLimit,
+    ]);
   });
 
   it('asks two people only above the two-person threshold of the currency, and for an unknown amount or currency', () => {

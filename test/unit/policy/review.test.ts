@@ -10,7 +10,12 @@ describe('review policy', () => {
 
   it('reviews money, legal and commitment changes with every reason that applies', () => {
     const input = refundInput({ intentConfidence: 0.4, suppressed: ['bank_details'] }, { customerTier: 'vip' });
-    assert.deepEqual(reviewReasons(input, { changesMoney: true }, policy), [ReviewReason.LowConfidence, ReviewReason.Sensitive, ReviewReason.Vip, ReviewReason.ChangesMoney]);
+    assert.deepEqual(reviewReasons(input, { changesMoney: true }, policy), [
+      ReviewReason.LowConfidence,
+      ReviewReason.Sensitive,
+      ReviewReason.Vip,
+      ReviewReason.ChangesMoney,
+    ]);
     assert.deepEqual(reviewReasons(refundInput(), { changesLegalRecord: true }, policy), [ReviewReason.ChangesLegalRecord]);
   });
 
@@ -26,11 +31,18 @@ describe('verified-email rule', () => {
   });
 
   it('accepts a requested address that is on file, whatever its case', () => {
-    assert.deepEqual(checkRecipient(' Billing@ACME.example ', ['ap@other.example', 'billing@acme.example']), { status: 'verified', to: 'billing@acme.example' });
+    assert.deepEqual(checkRecipient(' Billing@ACME.example ', ['ap@other.example', 'billing@acme.example']), {
+      status: 'verified',
+      to: 'billing@acme.example',
+    });
   });
 
   it('sends an address not on file to review', () => {
-    assert.deepEqual(checkRecipient('me@gmail.example', ['billing@acme.example']), { status: 'unverified', requested: 'me@gmail.example', onFile: 'billing@acme.example' });
+    assert.deepEqual(checkRecipient('me@gmail.example', ['billing@acme.example']), {
+      status: 'unverified',
+      requested: 'me@gmail.example',
+      onFile: 'billing@acme.example',
+    });
   });
 
   it('finds nobody when nothing is on file and nothing usable was asked', () => {

@@ -24,18 +24,31 @@ function assertWords(text: string, code: string): void {
 }
 
 describe('wording: the vocabulary people read', () => {
-  it('words every refund blocker, and the above-limit text names the limit in the currency\'s format', () => {
+  it("words every refund blocker, and the above-limit text names the limit in the currency's format", () => {
     for (const code of Object.values(RefundBlocker)) assertWords(refundBlockerText(code), code);
-    assert.equal(refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'USD' }), 'Above the USD 50.00 automation limit');
+    assert.equal(
+      refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'USD' }),
+      'Above the USD 50.00 automation limit',
+    );
     // Exponents follow ISO 4217: JPY has no decimals, KWD three.
-    assert.equal(refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'JPY' }), 'Above the JPY 5,000 automation limit');
-    assert.equal(refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'KWD' }), 'Above the KWD 5.000 automation limit');
+    assert.equal(
+      refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'JPY' }),
+      'Above the JPY 5,000 automation limit',
+    );
+    assert.equal(
+      refundBlockerText(RefundBlocker.AboveLimit, { limitMinor: 5000, currency: 'KWD' }),
+      'Above the KWD 5.000 automation limit',
+    );
     assert.equal(refundBlockerText(RefundBlocker.AboveLimit), 'Above the automation limit', 'without a known limit, still words');
     assert.equal(refundBlockerText(RefundBlocker.CurrencyNotAutomated, { currency: 'EUR' }), 'No automation limit is set for EUR');
   });
 
   it('words what the refund rule really returns, in its order', () => {
-    const d = refundAutomation(refundInput({}, { amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind', customerTier: 'vip' }), policy, { vip: false, earlierRefund: false });
+    const d = refundAutomation(
+      refundInput({}, { amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind', customerTier: 'vip' }),
+      policy,
+      { vip: false, earlierRefund: false },
+    );
     assert.deepEqual(d.blockers, [RefundBlocker.AboveLimit, RefundBlocker.Vip, RefundBlocker.ReasonNotAllowed]);
     assert.equal(
       refundBlockersText(d.blockers, { limitMinor: d.limitMinor, currency: 'USD' }),
@@ -62,7 +75,12 @@ describe('wording: the vocabulary people read', () => {
     for (const code of Object.values(MoneyRefusal)) assertWords(moneyRefusalText(code), code);
     const input = refundInput({}, { amount: { amountMinor: 9000, currency: 'USD' } });
     const check = checkMoneyMove(
-      { amount: { amountMinor: 9000, currency: 'USD' }, customer: { id: '1', currency: 'USD' }, invoice: { docNumber: 'INV-1002', customerId: '1', currency: 'USD', paidMinor: 10000 }, refundedMinor: 0 },
+      {
+        amount: { amountMinor: 9000, currency: 'USD' },
+        customer: { id: '1', currency: 'USD' },
+        invoice: { docNumber: 'INV-1002', customerId: '1', currency: 'USD', paidMinor: 10000 },
+        refundedMinor: 0,
+      },
       { kind: 'automation', input, vip: false },
       policy,
     );
@@ -79,7 +97,11 @@ describe('wording: the vocabulary people read', () => {
     assert.equal(callerReasonText('  BILLING_ERROR '), 'Billing error');
     assert.equal(callerReasonText('service-not-delivered'), 'Service not delivered');
     assert.equal(callerReasonText('some_reason_nobody_listed'), 'Some reason nobody listed');
-    assert.equal(callerReasonText('charged twice for March, see INV-1002'), 'Charged twice for March, see INV-1002', 'free text is not rewritten');
+    assert.equal(
+      callerReasonText('charged twice for March, see INV-1002'),
+      'Charged twice for March, see INV-1002',
+      'free text is not rewritten',
+    );
     assert.equal(callerReasonText('fraud'), 'Fraud');
     assert.equal(callerReasonText(''), '');
     assert.equal(callerReasonText(undefined), '');

@@ -44,7 +44,13 @@ describe('decision proofs', () => {
   });
 
   it('treats malformed input as unverified rather than throwing', () => {
-    for (const bad of [null, 'x', { requestId: 1 }, { ...d, proof: { v: 2, issuedAt: 'x', mac: 'y' } }, { ...d, proof: { v: 1, issuedAt: new Date().toISOString(), mac: '' } }]) {
+    for (const bad of [
+      null,
+      'x',
+      { requestId: 1 },
+      { ...d, proof: { v: 2, issuedAt: 'x', mac: 'y' } },
+      { ...d, proof: { v: 1, issuedAt: new Date().toISOString(), mac: '' } },
+    ]) {
       const r = verifyDecision(KEY, WF, bad as unknown as SignedDecision);
       assert.equal(r.ok, false);
     }
