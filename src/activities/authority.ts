@@ -7,7 +7,7 @@
  */
 import { DecisionAction, type ApprovalVote } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
-import { verifyDecision } from '../security/decision-signing';
+import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 
 export interface ApprovalVerifier {
   /** Distinct eligible approvers whose `action` vote on `requestId` carries a valid proof for `workflowId`. */
@@ -26,16 +26,7 @@ export function createApprovalVerifier(deps: { decisionKey: string; policy: () =
         (v) =>
           v.action === action &&
           eligible.has(v.actor.id) &&
-          verifyDecision(deps.decisionKey, workflowId, {
-            requestId: approval.requestId,
-            action: v.action,
-            actor: v.actor,
-            ...(v.reason ? { reason: v.reason } : {}),
-            ...(v.caseType ? { caseType: v.caseType } : {}),
-            source: v.source,
-            ...(v.via ? { via: v.via } : {}),
-            ...(v.proof ? { proof: v.proof } : {}),
-          }).ok,
+          verifyDecision(deps.decisionKey, workflowId, voteAsDecision(approval.requestId, v)).ok,
       );
       return [...new Set(ok.map((v) => v.actor.id))];
     },

@@ -24,7 +24,7 @@ import type { MoneyPolicy } from '../domain/policy';
 import type { RecordRef } from '../domain/case-state';
 import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
-import { verifyDecision } from '../security/decision-signing';
+import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { qboRequestId, type QboCustomer, type QboInvoice, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
 import { ValidationError } from '../connectors/errors';
 import { currentCase, log, requirePositive, toDecimal, toMinor } from './support';
@@ -157,16 +157,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const verifiedActors = a.votes
       .filter((v) => v.action === a.countingAction)
       .filter((v) => {
-        const check = verifyDecision(deps.decisionKey, workflowId, {
-          requestId: a.requestId,
-          action: v.action,
-          actor: v.actor,
-          ...(v.reason ? { reason: v.reason } : {}),
-          ...(v.caseType ? { caseType: v.caseType } : {}),
-          source: v.source,
-          ...(v.via ? { via: v.via } : {}),
-          ...(v.proof ? { proof: v.proof } : {}),
-        });
+        const check = verifyDecision(deps.decisionKey, workflowId, voteAsDecision(a.requestId, v));
         if (!check.ok)
           log('money path: vote without a valid proof ignored', { requestId: a.requestId, actorId: v.actor.id, reason: check.reason });
         return check.ok;

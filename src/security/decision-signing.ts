@@ -10,7 +10,7 @@
  * history cannot approve anything else; the same proof again is the same vote (counted once).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Decision, DecisionProof, SignedDecision } from '../domain/decision';
+import type { ApprovalVote, Decision, DecisionProof, SignedDecision } from '../domain/decision';
 
 const FORMAT = 'dialnexa-billing-decision';
 
@@ -56,6 +56,20 @@ export function signDecision(key: string, workflowId: string, d: Decision, now: 
   const issuedAt = now.toISOString();
   const proof: DecisionProof = { v: 1, issuedAt, mac: mac(key, signedText(workflowId, claims, issuedAt)) };
   return { ...claims, proof };
+}
+
+/** A recorded vote as the decision it was signed as (the request id is the request's, not the vote's). */
+export function voteAsDecision(requestId: string, v: ApprovalVote): SignedDecision {
+  return {
+    requestId,
+    action: v.action,
+    actor: v.actor,
+    ...(v.reason ? { reason: v.reason } : {}),
+    ...(v.caseType ? { caseType: v.caseType } : {}),
+    source: v.source,
+    ...(v.via ? { via: v.via } : {}),
+    ...(v.proof ? { proof: v.proof } : {}),
+  };
 }
 
 export type ProofCheck =
