@@ -438,7 +438,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       const summary = (await d.staticSummary()) ?? '';
       assert.equal(
         summary,
-        `refund request · call ${callId} · invoice INV-1002 · 450.00 USD · urgency normal · sensitive: card_number removed`,
+        `refund request · call ${callId} · invoice INV-1002 · USD 450.00 · urgency normal · sensitive: card_number removed`,
       );
       for (const pii of ['Priya', 'billing@acme.example', '+1415', '4111'])
         assert.ok(!JSON.stringify(attrs).includes(pii) && !summary.includes(pii), pii);

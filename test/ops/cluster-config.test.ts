@@ -62,8 +62,8 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
     assert.match(ns, /entrypoint: \["sh", "\/etc\/temporal\/setup-namespace\.sh"\]/);
     assert.equal(envValue(ns, 'RETENTION'), '720h', '30 days of history for audit');
     const cluster = read('src/temporal/cluster.ts');
-    assert.match(cluster, /runScript\('setup-schema\.sh'/);
-    assert.match(cluster, /runScript\('setup-namespace\.sh'/);
+    assert.match(cluster, /runScript\(\s*'setup-schema\.sh'/);
+    assert.match(cluster, /runScript\(\s*'setup-namespace\.sh'/);
     // The server waits for its schema, the service for its namespace.
     assert.match(service('temporal'), /temporal-schema:\n\s+condition: service_completed_successfully/);
     for (const svc of ['worker', 'api'])
