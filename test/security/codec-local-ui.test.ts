@@ -29,6 +29,8 @@ const PRODUCTION = {
   API_TOKEN,
   CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(32),
+  // A staging-style production: every system named as sandboxed (production refuses silent fallback).
+  SANDBOX_SYSTEMS: 'all',
 };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const plain = { metadata: { encoding: b64('json/plain') }, data: b64('"local-ui-secret-value"') };

@@ -107,6 +107,7 @@ describe('API access control, headers and limits', () => {
         API_TOKEN,
         CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         DECISION_SIGNING_KEY: TEST_DECISION_KEY,
+        SANDBOX_SYSTEMS: 'all',
         DIALNEXA_WEBHOOK_SECRET: secrets.dialnexaWebhookSecret,
         SLACK_SIGNING_SECRET: secrets.slackSigningSecret,
       }),

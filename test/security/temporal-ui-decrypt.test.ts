@@ -38,6 +38,8 @@ const PRODUCTION = {
   API_TOKEN,
   CODEC_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(32),
+  // A staging-style production: every system named as sandboxed (production refuses silent fallback).
+  SANDBOX_SYSTEMS: 'all',
 };
 const CHROMIUM_ARGS = [
   '--headless',
