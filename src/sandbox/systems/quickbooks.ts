@@ -184,6 +184,21 @@ function seed(): Map<string, Map<string, Json>> {
 
 const time = () => new Date().toISOString();
 
+/** QuickBooks' answer to an injected 5xx: a SystemFault in the usual envelope. */
+const systemFault = () => ({
+  Fault: {
+    Error: [
+      {
+        Message: 'An application error has occurred while processing your request',
+        Detail: 'System Failure Error: service unavailable',
+        code: '10000',
+      },
+    ],
+    type: 'SystemFault',
+  },
+  time: time(),
+});
+
 function fault(res: Response, status: number, type: string, code: string, message: string, detail = message, element?: string) {
   res
     .status(status)
@@ -720,35 +735,8 @@ export function createQuickBooksSystem(): SandboxSystem {
             },
             time: time(),
           }
-        : {
-            Fault: {
-              Error: [
-                {
-                  Message: 'An application error has occurred while processing your request',
-                  Detail: 'System Failure Error: service unavailable',
-                  code: '10000',
-                },
-              ],
-              type: 'SystemFault',
-            },
-            time: time(),
-          },
-    sendFault: (res, status) =>
-      status === 429
-        ? throttleXml(res)
-        : void res.status(status).json({
-            Fault: {
-              Error: [
-                {
-                  Message: 'An application error has occurred while processing your request',
-                  Detail: 'System Failure Error: service unavailable',
-                  code: '10000',
-                },
-              ],
-              type: 'SystemFault',
-            },
-            time: time(),
-          }),
+        : systemFault(),
+    sendFault: (res, status) => (status === 429 ? throttleXml(res) : void res.status(status).json(systemFault())),
     // Intuit: at most 10 concurrent requests per realm and app; more are answered 429.
     concurrency: { limit: 10, key: (req) => /^\/v3\/company\/([^/]+)/.exec(req.path)?.[1] },
     reset,
