@@ -4,6 +4,7 @@
  * the workflow sandbox), and how refusals are named. Pure types and constants.
  */
 import type { CaseType, Money } from './case';
+import type { ApprovalActionView } from './views';
 
 export const DecisionAction = {
   Approve: 'approve',
@@ -17,6 +18,12 @@ export const DecisionAction = {
   /** Triage: this call is case type X (`caseType` says which). */
   ChooseCase: 'choose_case',
   NotBilling: 'not_billing',
+  /**
+   * "I'm out: hand to ...": the decider passes the request to another eligible approver (`handTo`).
+   * It counts towards nothing and closes nothing; the hander has answered this request, and the
+   * request now waits on the person it was handed to (reminders, the Home tab, waiting-on).
+   */
+  HandOff: 'hand_off',
 } as const;
 export type DecisionAction = (typeof DecisionAction)[keyof typeof DecisionAction];
 
@@ -30,6 +37,7 @@ export const DECISION_VERB: Record<DecisionAction, string> = {
   acknowledge: 'Acknowledged',
   choose_case: 'Case chosen',
   not_billing: 'Marked not billing',
+  hand_off: 'Handed off',
 };
 
 /** A human decision on one approval request. */
@@ -42,6 +50,8 @@ export interface Decision {
   reason?: string;
   /** For ChooseCase. */
   caseType?: CaseType;
+  /** For HandOff: the Slack user id the request is handed to. */
+  handTo?: string;
   source: DecisionSource;
   /** Operator API only: the authenticated caller (recorded with the vote). */
   via?: string;
@@ -95,6 +105,8 @@ export const DecisionRejection = {
   InvalidAction: 'invalid_action',
   /** No valid proof of an authenticated path (forged, tampered, replayed on another request, or stale). */
   Unauthenticated: 'unauthenticated',
+  /** A hand-off to oneself, to someone who is not an approver of the request, or to someone who already answered it. */
+  InvalidHandOff: 'invalid_hand_off',
 } as const;
 export type DecisionRejection = (typeof DecisionRejection)[keyof typeof DecisionRejection];
 export const DECISION_REJECTED_ERROR_TYPE = 'DecisionRejected';
@@ -115,6 +127,8 @@ export interface ApprovalVote {
   via?: string;
   /** Triage: the case type chosen (part of what was signed). */
   caseType?: CaseType;
+  /** HandOff: to whom (part of what was signed). */
+  handTo?: string;
 }
 
 export interface PendingApproval {
@@ -131,4 +145,26 @@ export interface PendingApproval {
   expiresAt: string;
   /** The amount the request decides on (money requests): the worker's policy derives the approvals needed from it. */
   amount?: Money;
+  /** The buttons the request offers (so other surfaces, such as the Slack Home tab, can offer the same). */
+  actions?: ApprovalActionView[];
+}
+
+/** The hand-offs on a request, oldest first: who passed it to whom. */
+export function handOffs(p: Pick<PendingApproval, 'votes'>): { from: string; to: string; at: string }[] {
+  return p.votes.filter((v) => v.action === DecisionAction.HandOff && v.handTo).map((v) => ({ from: v.actor.id, to: v.handTo!, at: v.at }));
+}
+
+/**
+ * Whom an open request waits on (reminders mention them; visibility's BillingWaitingOn lists them;
+ * the Home tab shows them the request): the eligible approvers who have not answered it. Once it
+ * was handed off, the people it was handed to, and the others only while the hand-offs alone
+ * cannot make up the approvals still needed.
+ */
+export function waitingOn(p: Pick<PendingApproval, 'eligibleApprovers' | 'votes' | 'required'>): string[] {
+  const answered = new Set(p.votes.map((v) => v.actor.id));
+  const undecided = p.eligibleApprovers.filter((id) => !answered.has(id));
+  const handedTo = [...new Set(handOffs(p).map((h) => h.to))].filter((id) => undecided.includes(id));
+  if (handedTo.length === 0) return undecided;
+  const stillNeeded = p.required - p.votes.filter((v) => v.action !== DecisionAction.HandOff).length;
+  return handedTo.length >= stillNeeded ? handedTo : [...new Set([...handedTo, ...undecided])];
 }

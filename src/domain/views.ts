@@ -36,6 +36,8 @@ export interface ApprovalVoteView {
   /** ISO timestamp. */
   at: string;
   reason?: string;
+  /** Hand-offs: to whom (a Slack user id). */
+  handTo?: string;
 }
 
 /** Where the request stands; `open` is the only state that shows buttons. */

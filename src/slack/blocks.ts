@@ -76,9 +76,25 @@ export function buttonElements(workflowId: string, requestId: string, actions: A
   }));
 }
 
+/** "Hand off…": opens the hand-off modal (pick another approver). Offered on every open approval request. */
+export function handOffButton(workflowId: string, requestId: string): Block {
+  return {
+    type: 'button',
+    text: plain('Hand off…'),
+    action_id: actionId(DecisionAction.HandOff),
+    value: encodeButtonValue({ w: workflowId, r: requestId, a: DecisionAction.HandOff }),
+  };
+}
+
+/** The buttons of an open request wherever it is shown (the channel message, the Home tab): its decisions, then "Hand off…". */
+export function decisionButtons(workflowId: string, requestId: string, actions: ApprovalActionView[]): Block[] {
+  return [...buttonElements(workflowId, requestId, actions.slice(0, 24)), handOffButton(workflowId, requestId)];
+}
+
 /** "Approved by @Dana at 14:02, 1 of 2" (the mention renders as the user's name). */
 export function decisionLine(vote: ApprovalVoteView, position?: { approvals: number; required: number }): string {
   let line = `${DECISION_VERB[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
+  if (vote.action === DecisionAction.HandOff && vote.handTo) line += ` to ${mention(vote.handTo)}`;
   if (vote.action === DecisionAction.Approve && position && position.required > 1)
     line += `, ${position.approvals} of ${position.required}`;
   if (vote.reason) line += `\n>${vote.reason.replace(/\n/g, '\n>')}`;
@@ -93,7 +109,7 @@ export function decisionLine(vote: ApprovalVoteView, position?: { approvals: num
 export function approvalBlocks(view: ApprovalRequestView): Block[] {
   const blocks = bodyBlocks(view);
   if (view.state === 'open' && view.actions.length > 0) {
-    blocks.push({ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: buttonElements(view.workflowId, view.requestId, view.actions) });
+    blocks.push({ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: decisionButtons(view.workflowId, view.requestId, view.actions) });
   }
   let approvals = 0;
   const lines = view.votes.map((vote) => {

@@ -57,6 +57,7 @@ export const REFUSAL_TEXT: Record<DecisionRejection, string> = {
   case_closed: 'Already decided: this case is closed. Nothing changed.',
   invalid_action: 'That action does not apply to this request. Nothing changed.',
   unauthenticated: 'This decision could not be verified as coming from Slack. Nothing changed.',
+  invalid_hand_off: 'You can hand a request only to another approver of it who has not answered it yet. Nothing changed.',
 };
 
 /** The workflow keeps reasons up to this length (src/workflows/decision-gate.ts). */

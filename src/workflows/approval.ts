@@ -21,7 +21,7 @@ import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenReq
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
-import { DECISION_VERB, DecisionAction, type PendingApproval } from './messages';
+import { DECISION_VERB, DecisionAction, waitingOn, type PendingApproval } from './messages';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -94,6 +94,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     requestedAt: new Date(startedMs).toISOString(),
     expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
     ...(spec.amount ? { amount: spec.amount } : {}),
+    actions: spec.actions,
   };
   const req: OpenRequest = {
     pending,
@@ -279,6 +280,7 @@ function buildView(
       action: v.action,
       at: v.at,
       ...(v.reason ? { reason: v.reason } : {}),
+      ...(v.handTo ? { handTo: v.handTo } : {}),
     })),
     state,
     statusLine: outcome ? outcome.text : statusLine(spec, req, state),
@@ -317,10 +319,6 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
 
 function approvalsOf(req: OpenRequest): number {
   return req.pending.votes.filter((v) => v.action === req.countingAction).length;
-}
-
-function waitingOn(p: PendingApproval): string[] {
-  return p.eligibleApprovers.filter((id) => !p.votes.some((v) => v.actor.id === id));
 }
 
 function unique(ids: string[]): string[] {

@@ -9,7 +9,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { CaseInput, Urgency } from '../domain/case';
 import type { CaseState } from '../domain/case-state';
-import type { PendingApproval } from '../domain/decision';
+import { waitingOn as waitingOnOf, type PendingApproval } from '../domain/decision';
 import {
   AccountIdKey,
   AmountMinorKey,
@@ -57,9 +57,9 @@ export class CaseVisibility {
     }
   }
 
-  /** Status, waiting-on (who of an open request has not voted), owner and urgency; the note as current details. */
+  /** Status, waiting-on (whom an open request waits on, src/domain/decision.ts), owner and urgency; the note as current details. */
   show(state: CaseState, open: PendingApproval | undefined, temporalNote: string): void {
-    const waitingOn = open ? open.eligibleApprovers.filter((id) => !open.votes.some((v) => v.actor.id === id)) : [];
+    const waitingOn = open ? waitingOnOf(open) : [];
     const pairs: SearchAttributeUpdatePair[] = [
       { key: CaseStatusKey, value: state.status },
       { key: WaitingOnKey, value: waitingOn.length > 0 ? waitingOn : null },
