@@ -12,7 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Money } from '../domain/case';
-import { DecisionRejection, type Decision, type DecisionAction, type DecisionProof, type SignedDecision } from '../domain/decision';
+import { DecisionAction, DecisionRejection, type Decision, type DecisionProof, type SignedDecision } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
 import { requiredApprovals } from '../policy/thresholds';
 import { DECISION_PROOF_MAX_AGE_MS, verifyDecision } from '../security/decision-signing';
@@ -119,6 +119,15 @@ export function createGateActivities(deps: GateActivityDeps): GateActivities {
       ];
       if (!eligible.includes(d.actor.id))
         return refused(DecisionRejection.NotAuthorized, 'not_an_approver', 'you are not an approver for this request', policy.version, ids);
+      // A hand-off goes only to someone who may decide this request under the policy now, never to the hander.
+      if (d.action === DecisionAction.HandOff && (!d.handTo || d.handTo === d.actor.id || !eligible.includes(d.handTo)))
+        return refused(
+          DecisionRejection.InvalidHandOff,
+          'hand_off_target',
+          'a request can be handed only to another approver of it',
+          policy.version,
+          ids,
+        );
       const required = request.amount ? requiredApprovals(request.amount, policy) : Math.max(1, request.fixedRequired ?? 1);
       return { ok: true, decision: d, proof: decision.proof as DecisionProof, policyVersion: policy.version, eligible, required };
     },

@@ -220,7 +220,8 @@ export async function caseRows(
       decidedBy: d.actor.name ?? d.actor.id,
       decidedById: d.actor.id,
       action: d.action,
-      outcome: DECISION_VERB[d.action as DecisionAction] ?? d.action,
+      // A hand-off's outcome names the approver it went to (a Slack user id, as decidedById is).
+      outcome: `${DECISION_VERB[d.action as DecisionAction] ?? d.action}${d.handTo ? ` to ${d.handTo}` : ''}`,
       source: d.source,
       requestId: d.requestId,
       recordsWritten,

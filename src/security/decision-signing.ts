@@ -18,6 +18,8 @@ const FORMAT = 'dialnexa-billing-decision';
 export const DECISION_PROOF_MAX_AGE_MS = 10 * 60_000;
 
 function signedText(workflowId: string, d: Decision, issuedAt: string): string {
+  // A hand-off's target is signed after the rest, and only when there is one: proofs made before
+  // hand-offs existed (votes days old, verified again when money moves) keep their text.
   return JSON.stringify([
     FORMAT,
     1,
@@ -31,6 +33,7 @@ function signedText(workflowId: string, d: Decision, issuedAt: string): string {
     d.source,
     d.via ?? null,
     issuedAt,
+    ...(d.handTo !== undefined ? [d.handTo] : []),
   ]);
 }
 
@@ -46,6 +49,7 @@ export function decisionClaims(d: Decision): Decision {
     actor: { id: d.actor.id, ...(d.actor.name ? { name: d.actor.name } : {}) },
     ...(d.reason ? { reason: d.reason } : {}),
     ...(d.caseType ? { caseType: d.caseType } : {}),
+    ...(typeof d.handTo === 'string' ? { handTo: d.handTo } : {}),
     source: d.source,
     ...(d.via ? { via: d.via } : {}),
   };
@@ -66,6 +70,7 @@ export function voteAsDecision(requestId: string, v: ApprovalVote): SignedDecisi
     actor: v.actor,
     ...(v.reason ? { reason: v.reason } : {}),
     ...(v.caseType ? { caseType: v.caseType } : {}),
+    ...(v.handTo ? { handTo: v.handTo } : {}),
     source: v.source,
     ...(v.via ? { via: v.via } : {}),
     ...(v.proof ? { proof: v.proof } : {}),

@@ -12,7 +12,7 @@ import type {
   FinanceAlertView,
 } from '../activities/contract';
 import { DECISION_VERB, DecisionAction } from '../workflows/messages';
-import { encodeButtonValue, REASON_MODAL } from './interactions';
+import { encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
 export type Block = Record<string, unknown> & { type: string };
@@ -152,6 +152,33 @@ export function reasonModal(opts: { action: DecisionAction; privateMetadata: str
         block_id: REASON_MODAL.blockId,
         label: plain('Reason (kept in the case history)'),
         element: { type: 'plain_text_input', action_id: REASON_MODAL.actionId, multiline: true, max_length: 1000 },
+      },
+    ],
+  };
+}
+
+/** The hand-off modal opened by "Hand off…": pick the approver, optionally say why. The gate decides whether that person may take it. */
+export function handOffModal(opts: { privateMetadata: string }): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: HAND_OFF_MODAL.callbackId,
+    private_metadata: opts.privateMetadata,
+    title: plain('Hand off request'),
+    submit: plain('Hand off'),
+    close: plain('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: HAND_OFF_MODAL.userBlockId,
+        label: plain('Hand to (another approver of this request)'),
+        element: { type: 'users_select', action_id: HAND_OFF_MODAL.userActionId, placeholder: plain('Choose an approver') },
+      },
+      {
+        type: 'input',
+        block_id: HAND_OFF_MODAL.noteBlockId,
+        optional: true,
+        label: plain('Note (kept in the case history)'),
+        element: { type: 'plain_text_input', action_id: HAND_OFF_MODAL.noteActionId, multiline: true, max_length: 500 },
       },
     ],
   };

@@ -60,6 +60,15 @@ export function decodeModalMetadata(raw: string | undefined): ModalMetadata | un
 /** The reason modal's ids (block_id / action_id of the input), shared by the builder and the parser. */
 export const REASON_MODAL = { callbackId: 'billing_decision_reason', blockId: 'reason', actionId: 'reason_input' } as const;
 
+/** The hand-off modal's ids: whom to hand to (a users_select) and an optional note. */
+export const HAND_OFF_MODAL = {
+  callbackId: 'billing_hand_off',
+  userBlockId: 'hand_to',
+  userActionId: 'hand_to_input',
+  noteBlockId: 'note',
+  noteActionId: 'note_input',
+} as const;
+
 const slackUser = z.object({
   id: z.string().min(1),
   username: z.string().optional(),
@@ -112,6 +121,12 @@ export type InteractionPayload = z.infer<typeof interactionPayloadSchema>;
 /** The clicked action as a decision target, or undefined if the click is not one of ours. */
 export function actionTarget(action: BlockActionsPayload['actions'][number]): ButtonValue | undefined {
   return decodeButtonValue(action.value ?? action.selected_option?.value);
+}
+
+/** The user a submitted hand-off modal names, if any. */
+export function handOffTarget(values: ViewSubmissionPayload['view']['state']['values']): string | undefined {
+  const picked = values[HAND_OFF_MODAL.userBlockId]?.[HAND_OFF_MODAL.userActionId] as { selected_user?: unknown } | undefined;
+  return typeof picked?.selected_user === 'string' && picked.selected_user ? picked.selected_user : undefined;
 }
 
 /** Decisions that need a written reason (opened as a modal before anything is decided). */

@@ -19,20 +19,30 @@ import { WorkflowNotFoundError, WorkflowUpdateStage, type Client, type WorkflowU
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../logger';
 import type { SlackApi } from '../connectors/slack';
-import { DECISION_REJECTED_ERROR_TYPE, DecisionRejection, decideUpdate, type Decision, type DecisionOutcome } from '../workflows/messages';
+import {
+  DECISION_REJECTED_ERROR_TYPE,
+  DecisionAction,
+  DecisionRejection,
+  decideUpdate,
+  type Decision,
+  type DecisionOutcome,
+} from '../workflows/messages';
 import { verifySlackSignature } from './signing';
 import { signDecision } from '../security/decision-signing';
 import { MAX_DECISION_REASON } from '../domain/decision';
-import { reasonModal } from './blocks';
+import { handOffModal, reasonModal } from './blocks';
 import {
+  HAND_OFF_MODAL,
   REASON_MODAL,
   actionTarget,
+  handOffTarget,
   blockActionsPayloadSchema,
   decodeModalMetadata,
   needsReason,
   viewSubmissionPayloadSchema,
   type ButtonValue,
   type ModalMetadata,
+  type ViewSubmissionPayload,
 } from './interactions';
 
 export interface SlackRouteDeps {
@@ -156,7 +166,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       return;
     }
     const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: p.user.id };
-    if (needsReason(target.a)) {
+    if (needsReason(target.a) || target.a === DecisionAction.HandOff) {
       if (!p.trigger_id) {
         res.status(400).json({ error: 'bad_payload', message: 'trigger_id missing' });
         return;
@@ -168,10 +178,14 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
         ...(p.response_url ? { ru: p.response_url } : {}),
       };
       try {
-        await deps.slack.openView(p.trigger_id, reasonModal({ action: target.a, privateMetadata: JSON.stringify(metadata) }));
+        const privateMetadata = JSON.stringify(metadata);
+        await deps.slack.openView(
+          p.trigger_id,
+          target.a === DecisionAction.HandOff ? handOffModal({ privateMetadata }) : reasonModal({ action: target.a, privateMetadata }),
+        );
       } catch (err) {
         logger.warn({ ...ids, err: (err as Error).message }, 'could not open the reason modal');
-        tellClicker(p.response_url, 'Could not open the reason form. Please click again.', ids);
+        tellClicker(p.response_url, 'Could not open the form. Please click again.', ids);
       }
       res.status(200).end();
       return;
@@ -198,6 +212,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       return;
     }
     const p = parsed.data;
+    if (p.view.callback_id === HAND_OFF_MODAL.callbackId) return onHandOffSubmission(p, res);
     if (p.view.callback_id !== REASON_MODAL.callbackId) {
       res.status(200).end();
       return;
@@ -229,6 +244,41 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       res.json({
         response_action: 'errors',
         errors: { [REASON_MODAL.blockId]: 'Could not record the decision right now. Please submit again.' },
+      });
+  }
+
+  /** The hand-off modal: the picked approver becomes the decision's `handTo`; the gate decides whether they may take it. */
+  async function onHandOffSubmission(p: ViewSubmissionPayload, res: Response): Promise<void> {
+    const meta = decodeModalMetadata(p.view.private_metadata);
+    if (!meta || meta.a !== DecisionAction.HandOff) {
+      res.status(400).json({ error: 'bad_payload', message: 'modal metadata is malformed' });
+      return;
+    }
+    const values = p.view.state.values;
+    const handTo = handOffTarget(values);
+    const note = values[HAND_OFF_MODAL.noteBlockId]?.[HAND_OFF_MODAL.noteActionId]?.value?.trim() ?? '';
+    const errors: Record<string, string> = {};
+    if (!handTo) errors[HAND_OFF_MODAL.userBlockId] = 'Please choose the approver to hand to.';
+    else if (handTo === p.user.id) errors[HAND_OFF_MODAL.userBlockId] = 'You cannot hand a request to yourself.';
+    if (note.length > MAX_REASON_LENGTH) errors[HAND_OFF_MODAL.noteBlockId] = `At most ${MAX_REASON_LENGTH} characters.`;
+    if (Object.keys(errors).length > 0 || !handTo) {
+      res.json({ response_action: 'errors', errors });
+      return;
+    }
+    const decision: Decision = {
+      requestId: meta.r,
+      action: DecisionAction.HandOff,
+      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
+      handTo,
+      ...(note ? { reason: note } : {}),
+      source: 'slack',
+    };
+    const result = await submitDecision(meta, decision, meta.ru);
+    if (result === 'accepted') res.status(200).end();
+    else
+      res.json({
+        response_action: 'errors',
+        errors: { [HAND_OFF_MODAL.userBlockId]: 'Could not record the hand-off right now. Please submit again.' },
       });
   }
 

@@ -21,7 +21,7 @@ import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenReq
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
-import { DECISION_VERB, DecisionAction, waitingOn, type PendingApproval } from './messages';
+import { DECISION_VERB, DecisionAction, handOffs, waitingOn, type PendingApproval } from './messages';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -134,6 +134,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
 
   let updates = 0;
   let reminders = 0;
+  let announced = 0;
   let lastReminderMs = startedMs;
   const expireAt = startedMs + spec.timeoutMs;
   const escalateAt = startedMs + spec.escalateAfterMs;
@@ -144,10 +145,20 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     await condition(() => req.closure !== undefined || req.dirty, Math.max(1, wakeAt - Date.now()));
     if (req.closure) break;
     if (req.dirty) {
-      // A vote counted but more are needed: show it, so nobody wonders whether the click worked.
+      // A vote counted but more are needed, or the request was handed off: show it, so nobody wonders whether the click worked.
       req.dirty = false;
       rt.refresh();
       await updateApprovalMessage({ step: `${step}.update.${++updates}`, message, view: view('open') });
+      // The person a request was handed to hears of it at once, in the thread, as they would from a reminder.
+      for (const h of handOffs(pending).slice(announced)) {
+        announced++;
+        await postApprovalReminder({
+          step: `${step}.handoff.${announced}`,
+          message,
+          text: `Handed off by <@${h.from}>: this request now waits on you.`,
+          mentions: [h.to],
+        });
+      }
       continue;
     }
     const now = Date.now();
@@ -284,7 +295,15 @@ function buildView(
     })),
     state,
     statusLine: outcome ? outcome.text : statusLine(spec, req, state),
-    mentions: unique([...(spec.mentions ?? []), ...(p.escalated && state === 'open' ? spec.secondTierApprovers : [])]),
+    mentions: unique([
+      ...(spec.mentions ?? []),
+      ...(p.escalated && state === 'open' ? spec.secondTierApprovers : []),
+      ...(state === 'open'
+        ? handOffs(p)
+            .map((h) => h.to)
+            .filter((id) => waitingOn(p).includes(id))
+        : []),
+    ]),
     links: rt.links(),
   };
 }

@@ -70,8 +70,19 @@ function precheck(rt: CaseRuntime, d: SignedDecision): Refusal | undefined {
     return { code: DecisionRejection.StaleRequest, message: 'this request is no longer open; nothing changed' };
   if (req.pending.votes.some((v) => v.actor.id === d.actor.id))
     return { code: DecisionRejection.AlreadyCounted, message: 'your decision on this request is already counted' };
-  if (!req.allowedActions.includes(d.action))
+  const handOff = d.action === DecisionAction.HandOff;
+  if (!handOff && !req.allowedActions.includes(d.action))
     return { code: DecisionRejection.InvalidAction, message: `"${d.action}" is not offered on this request` };
+  if (handOff) {
+    // Who the target may be is the gate's call (the policy now); what the workflow knows by itself is checked here.
+    if (typeof d.handTo !== 'string' || !d.handTo)
+      return { code: DecisionRejection.InvalidHandOff, message: 'a hand-off names the approver it goes to (handTo)' };
+    if (d.handTo === d.actor.id) return { code: DecisionRejection.InvalidHandOff, message: 'you cannot hand a request to yourself' };
+    if (req.pending.votes.some((v) => v.actor.id === d.handTo))
+      return { code: DecisionRejection.InvalidHandOff, message: 'that person has already answered this request' };
+  } else if (d.handTo !== undefined) {
+    return { code: DecisionRejection.InvalidAction, message: 'only a hand-off names someone to hand to' };
+  }
   if (d.action === DecisionAction.ChooseCase && (!d.caseType || !CASE_TYPES.includes(d.caseType) || d.caseType === 'triage')) {
     return { code: DecisionRejection.InvalidAction, message: 'choose_case needs a case type other than triage' };
   }
@@ -109,7 +120,7 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
       kind: req.pending.kind,
       escalated: req.pending.escalated,
       ...(req.alsoEligible ? { alsoEligible: req.alsoEligible } : {}),
-      allowedActions: req.allowedActions,
+      allowedActions: [...req.allowedActions, DecisionAction.HandOff],
       ...(req.pending.amount ? { amount: req.pending.amount } : { fixedRequired: req.fixedRequired }),
     },
   });
@@ -127,6 +138,7 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
     action: v.action,
     ...(v.reason ? { reason: v.reason } : {}),
     ...(v.caseType ? { caseType: v.caseType } : {}),
+    ...(v.handTo ? { handTo: v.handTo } : {}),
     at: new Date().toISOString(),
     source: v.source,
     ...(v.via ? { via: v.via } : {}),
@@ -141,6 +153,17 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
   const who = vote.actor.name ?? vote.actor.id;
   const approvals = req.pending.votes.filter((x) => x.action === req.countingAction).length;
   const required = req.pending.required;
+  if (vote.action === DecisionAction.HandOff) {
+    // Counts towards nothing and closes nothing: the message shows it, and the request now waits on the new person.
+    req.dirty = true;
+    rt.refresh();
+    return {
+      status: 'counted',
+      approvals,
+      required,
+      message: `Handed to <@${vote.handTo}> by ${who} (${approvals} of ${required} approvals so far)`,
+    };
+  }
   if (vote.action === req.countingAction) {
     if (approvals >= required) {
       req.closure = { kind: 'approved', votes: [...req.pending.votes], requestId: req.pending.requestId, escalated: req.pending.escalated };

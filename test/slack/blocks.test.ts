@@ -36,6 +36,7 @@ describe('Slack Block Kit builders', () => {
       [
         { w: 'case-refund_request-call-1', r: 'req-1', a: 'approve' },
         { w: 'case-refund_request-call-1', r: 'req-1', a: 'reject' },
+        { w: 'case-refund_request-call-1', r: 'req-1', a: 'hand_off' },
       ],
     );
     assert.equal(new Set(buttons.map((b) => b.action_id)).size, buttons.length, 'action ids are unique within the message');
@@ -81,6 +82,7 @@ describe('Slack Block Kit builders', () => {
         ['choose_case', 'refund_request'],
         ['choose_case', 'invoice_resend'],
         ['not_billing', undefined],
+        ['hand_off', undefined],
       ],
     );
   });

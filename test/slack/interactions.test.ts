@@ -341,6 +341,48 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
     assert.match(JSON.stringify(final.blocks), /Rejected by <@U0FIN0002>/);
   });
 
+  it('Hand off… opens a modal with a user picker; an empty pick or oneself keeps it open; a pick becomes a signed hand-off', async () => {
+    const { handle, message } = await startApproval();
+    assert.equal((await click('U0FIN0001', message, 'billing_hand_off')).status, 200);
+    const view = await waitFor('the modal', () => slackSystem.state.views.find((v) => v.user === 'U0FIN0001' && v.open));
+    const picker = (view.view.blocks as { block_id: string; element: { type: string } }[]).find((b) => b.block_id === 'hand_to');
+    assert.equal(picker?.element.type, 'users_select');
+    assert.deepEqual(await acceptedDecisions(handle), [], 'opening the modal decides nothing');
+    const submit = async (handTo: string) => {
+      const res = await fetch(`${sandbox.url}/_sandbox/slack/submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          user: 'U0FIN0001',
+          viewId: view.id,
+          values: { hand_to: { hand_to_input: handTo }, note: { note_input: 'Out today' } },
+        }),
+      });
+      return (await res.json()) as { status: number; body: string };
+    };
+    assert.match((await submit('')).body, /Please choose the approver/);
+    assert.match((await submit('U0FIN0001')).body, /cannot hand a request to yourself/);
+    assert.deepEqual(await acceptedDecisions(handle), []);
+    assert.equal((await submit('U0FIN0002')).status, 200);
+    assert.equal(slackSystem.state.views.find((v) => v.id === view.id)?.open, false);
+    const updated = await waitFor('the message showing the hand-off', () => {
+      const m = slackSystem.state.messages.find((x) => x.ts === message.ts);
+      return m && /Handed off by/.test(JSON.stringify(m.blocks)) ? m : undefined;
+    });
+    assert.match(JSON.stringify(updated.blocks), /Handed off by <@U0FIN0001> at [^"]* to <@U0FIN0002>/);
+    const [accepted] = await acceptedDecisions(handle);
+    const arg = JSON.parse(Buffer.from(accepted?.acceptedRequest?.input?.args?.payloads?.[0]?.data ?? []).toString('utf8')) as {
+      action: string;
+      actor: { id: string };
+      handTo: string;
+      reason: string;
+      proof?: { mac: string };
+    };
+    assert.deepEqual([arg.action, arg.actor.id, arg.handTo, arg.reason], ['hand_off', 'U0FIN0001', 'U0FIN0002', 'Out today']);
+    assert.ok(arg.proof?.mac, 'signed by the route');
+    await handle.terminate('test done');
+  });
+
   it('answers 503 (Slack shows the clicker an error) when Temporal cannot accept the decision in time', async () => {
     // A workflow on a queue no worker polls: the update can never be accepted.
     const handle = await client.workflow.start(FIXTURE, {

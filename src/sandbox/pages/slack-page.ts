@@ -103,9 +103,15 @@ function renderModal(view: SlackSandboxState['views'][number], users: readonly S
       if (b.type !== 'input') return renderBlocks([b], users);
       const el = b.element as { type: string; action_id: string; multiline?: boolean };
       const err = view.errors?.[b.block_id as string];
-      const field = el.multiline
-        ? `<textarea name="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}" rows="4"></textarea>`
-        : `<input name="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}">`;
+      // users_select: Slack shows the workspace's people; the sandbox lists its seeded users.
+      const field =
+        el.type === 'users_select'
+          ? `<select name="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}"><option value="">Choose a person</option>${users
+              .map((u) => `<option value="${esc(u.id)}">${esc(u.realName)}</option>`)
+              .join('')}</select>`
+          : el.multiline
+            ? `<textarea name="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}" rows="4"></textarea>`
+            : `<input name="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}">`;
       return `<label class="input"><span>${textObj(b.label, users)}</span>${field}${err ? `<span class="error">${esc(err)}</span>` : ''}</label>`;
     })
     .join('');

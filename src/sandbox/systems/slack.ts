@@ -538,12 +538,16 @@ export function createSlackSystem(
       const v = state.views.find((x) => x.id === b.viewId && x.open);
       if (!v || v.user !== b.user) return res.status(404).json({ error: 'no open view for this user' });
       const user = findUser(v.user) as SlackSeedUser;
-      const values: Record<string, Record<string, { type: string; value: string | null }>> = {};
+      // As Slack sends them: a text input's `value`, a users_select's `selected_user` (null when nobody was picked).
+      const values: Record<string, Record<string, Record<string, string | null>>> = {};
       for (const block of (v.view.blocks ?? []) as Record<string, unknown>[]) {
         if (block.type !== 'input') continue;
         const el = block.element as { type: string; action_id: string };
-        const text = b.values?.[block.block_id as string]?.[el.action_id];
-        values[block.block_id as string] = { [el.action_id]: { type: el.type, value: text === undefined || text === '' ? null : text } };
+        const given = b.values?.[block.block_id as string]?.[el.action_id];
+        const picked = given === undefined || given === '' ? null : given;
+        values[block.block_id as string] = {
+          [el.action_id]: el.type === 'users_select' ? { type: el.type, selected_user: picked } : { type: el.type, value: picked },
+        };
       }
       const payload = {
         type: 'view_submission',

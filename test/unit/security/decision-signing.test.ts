@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { signDecision, verifyDecision, DECISION_PROOF_MAX_AGE_MS } from '../../../src/security/decision-signing';
 import type { Decision, SignedDecision } from '../../../src/domain/decision';
 
@@ -28,6 +29,36 @@ describe('decision proofs', () => {
       { ...signed, proof: { ...signed.proof!, issuedAt: new Date(Date.now() + 1000).toISOString() } },
     ];
     for (const t of tampered) assert.deepEqual(verifyDecision(KEY, WF, t), { ok: false, reason: 'bad_mac' }, JSON.stringify(t));
+  });
+
+  it('signs a hand-off target: changed, removed, or added to another decision it fails; proofs from before hand-offs still verify', () => {
+    const handOff: Decision = { ...d, action: 'hand_off', handTo: 'U0FIN0002' };
+    const signed = signDecision(KEY, WF, handOff);
+    assert.ok(verifyDecision(KEY, WF, signed).ok);
+    for (const t of [
+      { ...signed, handTo: 'U0AGT0001' },
+      { ...signed, handTo: undefined },
+    ])
+      assert.deepEqual(verifyDecision(KEY, WF, t), { ok: false, reason: 'bad_mac' });
+    assert.deepEqual(verifyDecision(KEY, WF, { ...signDecision(KEY, WF, d), handTo: 'U0FIN0002' }), { ok: false, reason: 'bad_mac' });
+    // A vote recorded before hand-offs existed, signed over the text of that version (written out here, not taken from the code).
+    const issuedAt = '2026-11-20T10:00:00.000Z';
+    const oldText = JSON.stringify([
+      'dialnexa-billing-decision',
+      1,
+      WF,
+      'req-1',
+      'approve',
+      'U0FIN0001',
+      'Dana Finance',
+      null,
+      null,
+      'slack',
+      null,
+      issuedAt,
+    ]);
+    const mac = createHmac('sha256', KEY).update(oldText, 'utf8').digest('base64url');
+    assert.ok(verifyDecision(KEY, WF, { ...d, proof: { v: 1, issuedAt, mac } }).ok);
   });
 
   it('binds the proof to one case: copied onto another case it fails', () => {
