@@ -314,8 +314,16 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
   switch (state) {
     case 'open': {
       const tier = p.escalated ? ' (escalated to second tier)' : '';
-      if (p.required > 1) return `Waiting for ${p.required - counted.length} more approval(s): ${counted.length} of ${p.required}${tier}`;
-      return `Waiting for a decision${tier}`;
+      // Once handed off, say from whom: the people it was handed to are who it waits on now.
+      const from =
+        handOffs(p).length > 0
+          ? ` from ${waitingOn(p)
+              .map((id) => `<@${id}>`)
+              .join(' ')}`
+          : '';
+      if (p.required > 1)
+        return `Waiting for ${p.required - counted.length} more approval(s)${from}: ${counted.length} of ${p.required}${tier}`;
+      return `Waiting for a decision${from}${tier}`;
     }
     case 'approved': {
       // Who and when are in the votes section above; this line says where the case goes next.
