@@ -82,6 +82,7 @@ describe('hand-off to another approver', function () {
     const shown = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
     assert.equal(shown.state, 'open');
     assert.ok(shown.mentions.includes(APPROVER_2));
+    assert.match(shown.statusLine, new RegExp(`^Waiting for a decision from <@${APPROVER_2}>$`));
     const text = JSON.stringify(approvalBlocks(shown));
     assert.match(text, new RegExp(`Handed off by <@${APPROVER_1}> at [^"]* to <@${APPROVER_2}>`));
     assert.match(text, /billing_approve/, 'the buttons stay');
