@@ -22,6 +22,7 @@ import { caseInput, waitForRequest } from '../workflows/helpers';
 
 const SIGNING_SECRET = 'test-slack-home-secret-0123456789';
 const DANA = 'U0FIN0001';
+const SAM = 'U0FIN0002';
 const ALEX = 'U0AGT0001';
 
 type Block = { type: string; block_id?: string; text?: { text: string }; elements?: { value?: string; action_id?: string }[] };
@@ -177,6 +178,28 @@ describe('Slack Home tab: "Waiting on you" against Temporal and the sandbox', fu
     assert.equal(after?.id, danas.id, 'the same Home view, published again');
     // The newer refund still waits.
     assert.ok((await newer.handle.query(statusQuery)).pendingApproval);
+
+    // A tab left open from before the decision still shows the old button (Slack does not tell the
+    // app who has a tab open): Sam clicks it (the value from the earlier view), nothing changes and
+    // his tab says so. (Dana clicking again is the same update, recorded once: "Recorded" again.)
+    await openHomeUntil(SAM, (h) => casesOn(h).includes(newer.handle.workflowId), 'Sam’s tab published');
+    const staleValue = ((danas.view.blocks as Block[]).find((b) => b.block_id === `home_decision_${older.requestId}`)?.elements ?? [])[0]
+      ?.value;
+    const stale = await fetch(`${sb.url}/_sandbox/slack/home/click`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: SAM, actionId: 'billing_approve', value: staleValue }),
+    });
+    assert.equal(((await stale.json()) as { status: number }).status, 200);
+    const saidUntil = Date.now() + 15_000;
+    let said = await home(SAM);
+    while (Date.now() < saidUntil && !/Nothing changed/.test(JSON.stringify(said?.view.blocks))) {
+      await new Promise((r) => setTimeout(r, 100));
+      said = await home(SAM);
+    }
+    assert.match(JSON.stringify(said?.view.blocks), /Already decided[^"]*Nothing changed/);
+    assert.deepEqual(casesOn(said), [newer.handle.workflowId]);
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1, 'still one refund');
   });
 
   it('rejects from the tab through the reason modal, and the tab says so', async () => {
