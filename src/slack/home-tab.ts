@@ -10,7 +10,8 @@
  * may not be listed yet, so after a decision the decided case is read directly (`alsoCheck`).
  *
  * Publishing is serialized per person: two publishes racing could land in the wrong order and
- * leave the older list on screen. Requests that arrive while one waits to run are merged into it.
+ * leave the older list on screen. Requests that arrive while one waits to run are merged into it,
+ * and one person's tab is published at most once per `minIntervalMs`.
  * Nothing here throws to its callers: the tab is a convenience, failures are logged with ids only.
  */
 import type { Client } from '@temporalio/client';
@@ -33,6 +34,12 @@ export interface HomeTabDeps {
   taskQueue?: string;
   /** How long each case's statusQuery may take. */
   queryTimeoutMs?: number;
+  /**
+   * Least time between two publishes for one person (default 1 s). A burst of decisions (someone
+   * clicking through a dozen requests) then costs one listing and one round of queries a second,
+   * not one per click: requests that arrive meanwhile are merged into the next publish.
+   */
+  minIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -60,6 +67,13 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
   const { client, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const queryTimeoutMs = deps.queryTimeoutMs ?? 2000;
+  const minIntervalMs = deps.minIntervalMs ?? 1000;
+  // When each person's last publish finished (pruned: only the last minIntervalMs matter).
+  const lastPublished = new Map<string, number>();
+  const pause = (userId: string): Promise<void> => {
+    const wait = (lastPublished.get(userId) ?? 0) + minIntervalMs - Date.now();
+    return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve();
+  };
 
   const toHomeCase = (c: WaitingCase): HomeCase | undefined =>
     c.pendingApproval
@@ -117,6 +131,10 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
     } catch (err) {
       logger.warn({ userId, err: (err as Error).message }, 'could not publish the home tab');
     }
+    lastPublished.set(userId, Date.now());
+    if (lastPublished.size > 1000) {
+      for (const [id, at] of lastPublished) if (Date.now() - at > minIntervalMs) lastPublished.delete(id);
+    }
   }
 
   // Per person: the publish running now (tail) and the one waiting to run after it (queued).
@@ -136,10 +154,13 @@ export function createHomeTab(deps: HomeTabDeps): HomeTab {
     }
     const queued: PublishOptions = { ...opts, alsoCheck: [...(opts.alsoCheck ?? [])] };
     const next = { tail: Promise.resolve(), queued } as { tail: Promise<void>; queued?: PublishOptions };
-    next.tail = (slot?.tail ?? Promise.resolve()).then(() => {
-      next.queued = undefined;
-      return run(userId, queued);
-    });
+    next.tail = (slot?.tail ?? Promise.resolve())
+      .then(() => pause(userId))
+      .then(() => {
+        // From here on it reads the cases: later requests need a publish of their own.
+        next.queued = undefined;
+        return run(userId, queued);
+      });
     slots.set(userId, next);
     void next.tail.then(() => {
       if (slots.get(userId) === next) slots.delete(userId);
