@@ -13,6 +13,9 @@
  * `decide` update -> view_submission: the reason becomes a `decide` update. Refusals (validator
  * rejections) go privately to the clicker through `response_url`; the message itself is updated by
  * the workflow (its Slack activity), so every path to a decision shows the same outcome.
+ * The same buttons sit on the Home tab (home.ts): their clicks come from a `view` container with no
+ * response_url, so the answer there is the tab itself, published again with a notice (home-tab.ts);
+ * every recorded decision also publishes the decider's tab and those of whom the case now waits on.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateStage, type Client, type WorkflowUpdateHandle } from '@temporalio/client';
@@ -189,6 +192,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       } catch (err) {
         logger.warn({ ...ids, err: (err as Error).message }, 'could not open the reason modal');
         tellClicker(p.response_url, 'Could not open the reason form. Please click again.', ids);
+        if (fromHome) void deps.homeTab?.publish(p.user.id, { notice: 'Could not open the reason form. Please click again.' });
       }
       res.status(200).end();
       return;
