@@ -16,6 +16,8 @@ import { createServiceMetrics, type ServiceMetrics } from './observability/metri
 import { httpObservability, metricsHandler } from './observability/http';
 import { registerWaitingMetrics } from './observability/waiting-metrics';
 import { createSlackInteractionsRouter } from './slack/routes';
+import { createSlackEventsRouter } from './slack/events';
+import { createHomeTab } from './slack/home-tab';
 import { createSlackApi } from './connectors/slack';
 
 export interface ApiDeps {
@@ -73,8 +75,15 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/cases', createCasesRouter({ client }));
   // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
   app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret }));
-  // Slack's Request URL (signed by Slack; public in the access gate). views.open gets a short timeout:
-  // the trigger id lives 3 s.
+  // Slack's Request URLs (signed by Slack; public in the access gate). views.open gets a short timeout:
+  // the trigger id lives 3 s. The Home tab publishes after Slack was answered: an ordinary timeout.
+  const homeTab = createHomeTab({
+    client,
+    logger,
+    slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 10_000 }),
+    temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
+    taskQueue: config.temporal.taskQueue,
+  });
   app.use(
     '/slack',
     createSlackInteractionsRouter({
@@ -83,8 +92,10 @@ export function createApp(deps: ApiDeps): Express {
       signingSecret: deps.secrets.slackSigningSecret,
       decisionKey: deps.secrets.decisionKey,
       slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
+      homeTab,
     }),
   );
+  app.use('/slack', createSlackEventsRouter({ logger, signingSecret: deps.secrets.slackSigningSecret, homeTab }));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });

@@ -143,6 +143,7 @@ async function main(): Promise<void> {
         port: config.sandbox.port,
         slack: {
           interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`,
+          eventsUrl: `${config.http.publicBaseUrl}/slack/events`,
           signingSecret: resolveSecrets(config).slackSigningSecret,
         },
       });

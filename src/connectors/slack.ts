@@ -28,6 +28,8 @@ export interface SlackApi {
   updateMessage(msg: SlackMessageRef & { text: string; blocks: Block[] }): Promise<SlackMessageRef>;
   postEphemeral(msg: { channel: string; user: string; text: string; blocks?: Block[] }): Promise<{ messageTs: string }>;
   openView(triggerId: string, view: Record<string, unknown>): Promise<{ viewId: string }>;
+  /** views.publish: sets a user's App Home tab (a `home` view); no trigger needed. */
+  publishView(userId: string, view: Record<string, unknown>): Promise<{ viewId: string }>;
   userInfo(userId: string): Promise<{ id: string; name?: string; realName?: string; isBot: boolean }>;
   /** Slack user id for an email, or undefined when nobody in the workspace has it. */
   lookupUserIdByEmail(email: string): Promise<string | undefined>;
@@ -160,6 +162,10 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
     },
     async openView(triggerId, view) {
       const res = await call('views.open', () => client.views.open({ trigger_id: triggerId, view: view as never }));
+      return { viewId: res.view?.id ?? '' };
+    },
+    async publishView(userId, view) {
+      const res = await call('views.publish', () => client.views.publish({ user_id: userId, view: view as never }));
       return { viewId: res.view?.id ?? '' };
     },
     async userInfo(userId) {

@@ -9,7 +9,7 @@ import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
 import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
 import { formatMoney } from '../domain/money';
-import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
+import { CASE_ID_REUSE_POLICY, caseWorkflowId, temporalUiUrl } from '../temporal/workflow-ids';
 import {
   AccountIdKey,
   AmountMinorKey,
@@ -97,10 +97,8 @@ export function staticSummaryFor(input: CaseInput): string {
   return parts.join(' · ');
 }
 
-/** Links a workflow in the Temporal Web UI. */
-export function temporalUiUrl(uiUrl: string, namespace: string, workflowId: string): string {
-  return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
+/** Links a workflow in the Temporal Web UI (defined next to the workflow ids; the Home tab links cases the same way). */
+export { temporalUiUrl };
 
 /** gRPC ALREADY_EXISTS: with REJECT_DUPLICATE, the case already ran to completion. */
 const GRPC_ALREADY_EXISTS = 6;

@@ -5,7 +5,7 @@
  * not answer in time still lists, with the request time unknown.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { statusQuery } from '../workflows/messages';
+import { statusQuery, type PendingApproval } from '../workflows/messages';
 import { formatMoney } from '../domain/money';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey, WaitingOnKey } from '../temporal/search-attributes';
 
@@ -27,6 +27,15 @@ export interface WaitingCase {
   kind?: string;
   /** Milliseconds since the request (or, if unknown, since the case started). */
   ageMs: number;
+  /**
+   * Whether the case answered its statusQuery. Visibility lags: an answered case without
+   * `pendingApproval` (or whose request no longer waits on someone) waits on nobody any more.
+   */
+  answered: boolean;
+  /** The open request as the case reports it now (buttons, votes, hand-offs); undefined if none or not answered. */
+  pendingApproval?: PendingApproval;
+  /** What the caller asked for, in one sentence (the handoff's `request`: ids and amounts, no contact details). */
+  request?: string;
 }
 
 export interface WaitingCasesOptions {
@@ -67,38 +76,56 @@ export async function listWaitingCases(client: Client, opts: WaitingCasesOptions
     infos.push(info);
     if (infos.length >= limit) break;
   }
-  const cases = await Promise.all(
-    infos.map(async (info): Promise<WaitingCase> => {
-      const sa = info.typedSearchAttributes;
-      let requestedAt: Date | undefined;
-      let kind: string | undefined;
-      try {
-        const state = await client.withDeadline(Date.now() + (opts.queryTimeoutMs ?? 2000), () =>
-          client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),
-        );
-        if (state.pendingApproval) {
-          requestedAt = new Date(state.pendingApproval.requestedAt);
-          kind = state.pendingApproval.kind;
-        }
-      } catch {
-        // No worker answered in time: list the case anyway, aged from its start.
-      }
-      return {
-        workflowId: info.workflowId,
-        caseType: sa.get(CaseTypeKey),
-        caseStatus: sa.get(CaseStatusKey),
-        accountId: sa.get(AccountIdKey),
-        amountMinor: sa.get(AmountMinorKey),
-        currency: sa.get(CurrencyKey),
-        waitingOn: sa.get(WaitingOnKey) ?? [],
-        startedAt: info.startTime,
-        requestedAt,
-        kind,
-        ageMs: Math.max(0, now.getTime() - (requestedAt ?? info.startTime).getTime()),
-      };
-    }),
-  );
+  const cases = await Promise.all(infos.map((info) => readWaitingCase(client, info, { ...opts, now })));
   return cases.sort((a, b) => b.ageMs - a.ageMs);
+}
+
+/**
+ * One case as the waiting list shows it: its search attributes (from `info`: a visibility row, or
+ * a `describe()`, which reads the case itself and does not lag) and its statusQuery's open request.
+ */
+export async function readWaitingCase(
+  client: Client,
+  info: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'typedSearchAttributes' | 'startTime'>,
+  opts: Pick<WaitingCasesOptions, 'queryTimeoutMs' | 'now'> = {},
+): Promise<WaitingCase> {
+  const now = opts.now ?? new Date();
+  const sa = info.typedSearchAttributes;
+  let requestedAt: Date | undefined;
+  let kind: string | undefined;
+  let answered = false;
+  let pendingApproval: PendingApproval | undefined;
+  let request: string | undefined;
+  try {
+    const state = await client.withDeadline(Date.now() + (opts.queryTimeoutMs ?? 2000), () =>
+      client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),
+    );
+    answered = true;
+    request = state.handoff?.request;
+    if (state.pendingApproval) {
+      pendingApproval = state.pendingApproval;
+      requestedAt = new Date(state.pendingApproval.requestedAt);
+      kind = state.pendingApproval.kind;
+    }
+  } catch {
+    // No worker answered in time: list the case anyway, aged from its start.
+  }
+  return {
+    workflowId: info.workflowId,
+    caseType: sa.get(CaseTypeKey),
+    caseStatus: sa.get(CaseStatusKey),
+    accountId: sa.get(AccountIdKey),
+    amountMinor: sa.get(AmountMinorKey),
+    currency: sa.get(CurrencyKey),
+    waitingOn: sa.get(WaitingOnKey) ?? [],
+    startedAt: info.startTime,
+    requestedAt,
+    kind,
+    ageMs: Math.max(0, now.getTime() - (requestedAt ?? info.startTime).getTime()),
+    answered,
+    ...(pendingApproval ? { pendingApproval } : {}),
+    ...(request ? { request } : {}),
+  };
 }
 
 /** "3d 4h", "2h 05m", "7m", "40s". */

@@ -82,6 +82,21 @@ export function caseStatusText(status: CaseStatus): string {
   return STATUS_TEXT[status] ?? readableCode(status);
 }
 
+/** What an approval request decides (`PendingApproval.kind`), as a heading: the Home tab lists requests by it. */
+const APPROVAL_KIND_TEXT: Record<string, string> = {
+  refund: 'Refund approval',
+  address_change: 'Billing details change',
+  dispute: 'Charge dispute',
+  triage: 'Unclear call: choose the case',
+  acknowledge: 'Customer cannot pay: acknowledge',
+  recipient: 'Send to an address not on file',
+};
+
+/** A request's kind in words ("Refund approval"); unknown kinds still read as words. */
+export function approvalKindText(kind: string): string {
+  return APPROVAL_KIND_TEXT[kind] ?? readableCode(kind);
+}
+
 const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
   customer_not_found: 'The account has no QuickBooks customer',
   currency_mismatch: 'Not in the currency the customer or invoice is billed in',

@@ -57,7 +57,7 @@ interface Configurable {
  */
 export async function startSandboxServer(opts: {
   port: number;
-  slack?: { interactionsUrl: string; signingSecret: string };
+  slack?: { interactionsUrl: string; eventsUrl?: string; signingSecret: string };
   /** Also serve these systems at the root of their own port (0 = any free port). */
   systemPorts?: Partial<Record<SystemName, number>>;
 }): Promise<{ url: string; systemUrls: Partial<Record<SystemName, string>>; sandbox: Sandbox; close(): Promise<void> }> {

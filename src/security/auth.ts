@@ -6,8 +6,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 
-/** Routes anyone may call: the two webhooks carry their own signatures; health has no data. */
-export const PUBLIC_ROUTES: readonly string[] = ['/healthz', '/readyz', '/webhooks/dialnexa', '/slack/interactions'];
+/** Routes anyone may call: the webhooks (DialNexa, Slack's interactions and events) carry their own signatures; health has no data. */
+export const PUBLIC_ROUTES: readonly string[] = ['/healthz', '/readyz', '/webhooks/dialnexa', '/slack/interactions', '/slack/events'];
 /** Routes that check credentials themselves (bearer or codec session cookie, plus CORS). */
 export const SELF_AUTHENTICATED_PREFIXES: readonly string[] = ['/codec'];
 

@@ -17,8 +17,10 @@ import { encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions'
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
 export type Block = Record<string, unknown> & { type: string };
 
-const plain = (text: string) => ({ type: 'plain_text', text: text.slice(0, 150), emoji: true });
-const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: text.slice(0, 3000) });
+/** A plain_text object (Slack caps most of them at 150 characters). */
+export const plain = (text: string) => ({ type: 'plain_text', text: text.slice(0, 150), emoji: true });
+/** A mrkdwn text object (3000 characters at most in a section). */
+export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: text.slice(0, 3000) });
 
 /** Mentions render as @name in Slack; ids keep names out of our own data. */
 export const mention = (userId: string) => `<@${userId}>`;

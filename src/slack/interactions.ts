@@ -44,6 +44,8 @@ export const modalMetadataSchema = buttonValueSchema.extend({
   ts: z.string().optional(),
   /** The click's response_url, for a private reply after the submission. */
   ru: z.url().optional(),
+  /** Opened from the Home tab (no response_url there): the answer goes to the tab. */
+  h: z.literal(1).optional(),
 });
 export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
 
@@ -91,8 +93,13 @@ export const blockActionsPayloadSchema = z.object({
   user: slackUser,
   team: z.object({ id: z.string() }).nullish(),
   channel: z.object({ id: z.string(), name: z.string().optional() }).nullish(),
-  container: z.object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional() }).passthrough().optional(),
+  container: z
+    .object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional(), view_id: z.string().optional() })
+    .passthrough()
+    .optional(),
   message: z.object({ ts: z.string() }).passthrough().optional(),
+  /** Set when the button is on a view (the Home tab, a modal) rather than a message. */
+  view: z.object({ id: z.string(), type: z.string(), callback_id: z.string().optional() }).passthrough().optional(),
   actions: z.array(blockAction).min(1),
   response_url: z.url().optional(),
   trigger_id: z.string().optional(),

@@ -13,6 +13,9 @@
  * `decide` update -> view_submission: the reason becomes a `decide` update. Refusals (validator
  * rejections) go privately to the clicker through `response_url`; the message itself is updated by
  * the workflow (its Slack activity), so every path to a decision shows the same outcome.
+ * The same buttons sit on the Home tab (home.ts): their clicks come from a `view` container with no
+ * response_url, so the answer there is the tab itself, published again with a notice (home-tab.ts);
+ * every recorded decision also publishes the decider's tab and those of whom the case now waits on.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateStage, type Client, type WorkflowUpdateHandle } from '@temporalio/client';
@@ -31,6 +34,7 @@ import { verifySlackSignature } from './signing';
 import { signDecision } from '../security/decision-signing';
 import { MAX_DECISION_REASON } from '../domain/decision';
 import { handOffModal, reasonModal } from './blocks';
+import type { HomeTab } from './home-tab';
 import {
   HAND_OFF_MODAL,
   REASON_MODAL,
@@ -57,6 +61,8 @@ export interface SlackRouteDeps {
   acceptBudgetMs?: number;
   /** Posts a private reply to a `response_url`; injectable for tests. */
   respond?: (responseUrl: string, body: Record<string, unknown>) => Promise<void>;
+  /** Publishes Home tabs again once a decision landed (unset: no Home tab). */
+  homeTab?: Pick<HomeTab, 'publish' | 'afterDecision'>;
 }
 
 /** What the clicker reads when a decision did not count. */
@@ -112,6 +118,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     target: ButtonValue,
     claims: Decision,
     responseUrl: string | undefined,
+    fromHome: boolean,
   ): Promise<'accepted' | 'unavailable'> {
     // Signed only here, after the Slack signature was verified: the actor is Slack's `user`, the source is this route.
     const decision = signDecision(deps.decisionKey, target.w, { ...claims, source: 'slack' });
@@ -119,6 +126,10 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     // One update id per (request, person, action): a double click or a retried delivery is the same
     // update, which Temporal records once.
     const updateId = `slack:${target.r}:${decision.actor.id}:${target.a}${target.c ? `:${target.c}` : ''}`;
+    // A click in the Home tab has no response_url: the answer is the tab, published again with a notice.
+    const tellHome = (text: string) => {
+      if (fromHome) void deps.homeTab?.publish(decision.actor.id, { notice: text, alsoCheck: [target.w] });
+    };
     let handle: WorkflowUpdateHandle<DecisionOutcome>;
     try {
       handle = await client.withDeadline(Date.now() + budget, () =>
@@ -130,6 +141,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       if (err instanceof WorkflowNotFoundError) {
         logger.info({ ...ids, code: DecisionRejection.CaseClosed }, 'slack decision refused: case not running');
         tellClicker(responseUrl, REFUSAL_TEXT.case_closed, ids);
+        tellHome(REFUSAL_TEXT.case_closed);
         return 'accepted';
       }
       logger.warn({ ...ids, err: (err as Error).message }, 'slack decision not accepted in time');
@@ -139,12 +151,17 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     // The outcome only feeds a private confirmation; stop waiting for it after 30 s.
     void client
       .withAbortSignal(AbortSignal.timeout(30_000), () => handle.result())
-      .then((outcome) => tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids))
+      .then((outcome) => {
+        tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids);
+        // The decider's tab, and the tabs of whom the case waits on now, no longer show the old state.
+        void deps.homeTab?.afterDecision(target.w, decision.actor.id, fromHome ? { notice: `Recorded: ${outcome.message}` } : {});
+      })
       .catch((err: unknown) => {
         const code = refusalCode(err);
         if (code) {
           logger.info({ ...ids, updateId, code }, 'slack decision refused');
           tellClicker(responseUrl, REFUSAL_TEXT[code], ids);
+          tellHome(REFUSAL_TEXT[code]);
         } else {
           logger.warn({ ...ids, updateId, err: (err as Error).message }, 'slack decision failed after acceptance');
         }
@@ -166,6 +183,8 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       return;
     }
     const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: p.user.id };
+    // Buttons in the Home tab: the container is the view, there is no channel, message or response_url.
+    const fromHome = p.container?.type === 'view' && p.view?.type === 'home';
     if (needsReason(target.a) || target.a === DecisionAction.HandOff) {
       if (!p.trigger_id) {
         res.status(400).json({ error: 'bad_payload', message: 'trigger_id missing' });
@@ -176,6 +195,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
         ...((p.container?.channel_id ?? p.channel?.id) ? { ch: p.container?.channel_id ?? p.channel?.id } : {}),
         ...((p.container?.message_ts ?? p.message?.ts) ? { ts: p.container?.message_ts ?? p.message?.ts } : {}),
         ...(p.response_url ? { ru: p.response_url } : {}),
+        ...(fromHome ? { h: 1 as const } : {}),
       };
       try {
         const privateMetadata = JSON.stringify(metadata);
@@ -186,6 +206,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       } catch (err) {
         logger.warn({ ...ids, err: (err as Error).message }, 'could not open the reason modal');
         tellClicker(p.response_url, 'Could not open the form. Please click again.', ids);
+        if (fromHome) void deps.homeTab?.publish(p.user.id, { notice: 'Could not open the form. Please click again.' });
       }
       res.status(200).end();
       return;
@@ -197,7 +218,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       ...(target.c ? { caseType: target.c } : {}),
       source: 'slack',
     };
-    const result = await submitDecision(target, decision, p.response_url);
+    const result = await submitDecision(target, decision, p.response_url, fromHome);
     if (result === 'accepted') res.status(200).end();
     else
       res
@@ -238,7 +259,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       ...(meta.c ? { caseType: meta.c } : {}),
       source: 'slack',
     };
-    const result = await submitDecision(meta, decision, meta.ru);
+    const result = await submitDecision(meta, decision, meta.ru, meta.h === 1);
     if (result === 'accepted') res.status(200).end();
     else
       res.json({
@@ -273,7 +294,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       ...(note ? { reason: note } : {}),
       source: 'slack',
     };
-    const result = await submitDecision(meta, decision, meta.ru);
+    const result = await submitDecision(meta, decision, meta.ru, meta.h === 1);
     if (result === 'accepted') res.status(200).end();
     else
       res.json({

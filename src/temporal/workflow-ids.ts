@@ -13,3 +13,8 @@ export function caseWorkflowId(callId: string, caseType: CaseType): string {
  * case is never run again for the same call, whether it completed, failed or was cancelled.
  */
 export const CASE_ID_REUSE_POLICY = 'REJECT_DUPLICATE' as const;
+
+/** A case's page in the Temporal Web UI: the link the intake answers with and the Slack Home tab shows. */
+export function temporalUiUrl(uiUrl: string, namespace: string, workflowId: string): string {
+  return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

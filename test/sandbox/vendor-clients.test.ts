@@ -257,6 +257,52 @@ describe("sandbox fidelity: the vendors' own clients", function () {
     assert.equal((view as { data?: { error?: string } }).data?.error, 'invalid_trigger_id');
   });
 
+  it("@slack/web-api views.publish: one Home view per user, validated as Slack does, in Slack's answer shape", async () => {
+    const slack = new WebClient(SANDBOX_SLACK_BOT_TOKEN, { slackApiUrl: `${at('slack')}/api/`, retryConfig: { retries: 0 } });
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } }];
+    const first = await slack.views.publish({ user_id: 'U0FIN0001', view: { type: 'home', callback_id: 'billing_home', blocks } });
+    assert.equal(first.ok, true);
+    assert.match(first.view?.id ?? '', /^V/);
+    assert.equal(first.view?.type, 'home');
+    assert.equal(first.view?.callback_id, 'billing_home');
+    assert.equal(first.view?.root_view_id, first.view?.id);
+    assert.deepEqual(first.view?.blocks, blocks);
+    const again = await slack.views.publish({ user_id: 'U0FIN0001', view: { type: 'home', blocks: [] }, hash: first.view?.hash });
+    assert.equal(again.view?.id, first.view?.id, "the user's Home view keeps its id");
+    assert.notEqual(again.view?.hash, first.view?.hash);
+    const refused = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { data?: { error?: string } }) => e.data?.error,
+      );
+    assert.equal(
+      await refused(slack.views.publish({ user_id: 'U0FIN0001', view: { type: 'home', blocks: [] }, hash: first.view?.hash })),
+      'hash_conflict',
+      'a stale hash is refused',
+    );
+    const tooMany = Array.from({ length: 101 }, () => ({ type: 'divider' as const }));
+    assert.equal(
+      await refused(slack.views.publish({ user_id: 'U0FIN0001', view: { type: 'home', blocks: tooMany } })),
+      'invalid_arguments',
+    );
+    assert.equal(
+      await refused(
+        slack.views.publish({
+          user_id: 'U0FIN0001',
+          view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } as never,
+        }),
+      ),
+      'invalid_arguments',
+    );
+    assert.equal(await refused(slack.views.publish({ view: { type: 'home', blocks: [] } } as never)), 'invalid_arguments');
+    assert.equal(await refused(slack.views.publish({ user_id: 'U0NOBODY1', view: { type: 'home', blocks: [] } })), 'user_not_found');
+    const state = (await (await fetch(`${sb.url}/_sandbox/slack/state`)).json()) as {
+      homes: Record<string, { id: string; view: { blocks: unknown[] } }>;
+    };
+    assert.deepEqual(Object.keys(state.homes), ['U0FIN0001']);
+    assert.deepEqual(state.homes.U0FIN0001.view.blocks, []);
+  });
+
   it('@hubspot/api-client at its own host: search by the searchable phone, owners, associations, batch read, tasks', async () => {
     const hs = new HubSpotSdk({ accessToken: SANDBOX_CREDENTIALS.hubspot, basePath: at('hubspot'), numberOfApiCallRetries: 0 });
     const found = await hs.crm.contacts.searchApi.doSearch({

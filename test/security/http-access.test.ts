@@ -82,10 +82,10 @@ describe('API access control, headers and limits', () => {
     assert.equal(ok.headers.get('cache-control'), 'no-store');
   });
 
-  it('keeps health and the two signed webhooks public (they never ask for the bearer token)', async () => {
+  it('keeps health and the signed webhooks public (they never ask for the bearer token)', async () => {
     assert.equal((await fetch(`${baseUrl}/healthz`)).status, 200);
     assert.equal((await fetch(`${baseUrl}/readyz`)).status, 200);
-    for (const path of ['/webhooks/dialnexa', '/slack/interactions']) {
+    for (const path of ['/webhooks/dialnexa', '/slack/interactions', '/slack/events']) {
       const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       assert.equal(res.headers.get('www-authenticate'), null, `${path} must be judged by its signature, not the API token`);
       assert.ok(res.status >= 400 && res.status < 500, `${path}: unsigned request is refused by the route itself (${res.status})`);

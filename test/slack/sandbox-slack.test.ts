@@ -26,6 +26,8 @@ describe('sandbox Slack system', () => {
   let sandbox: { server: Server; url: string };
   let receiver: { server: Server; url: string };
   const received: { headers: Record<string, string | string[] | undefined>; raw: string }[] = [];
+  const events: { headers: Record<string, string | string[] | undefined>; raw: string }[] = [];
+  let eventsStatus = 200;
   let web: WebClient;
   const secret = 'sandbox-test-signing-secret';
 
@@ -36,8 +38,12 @@ describe('sandbox Slack system', () => {
       received.push({ headers: req.headers, raw: (req.body as Buffer).toString('utf8') });
       res.status(200).end();
     });
+    recv.post('/events', express.raw({ type: () => true }), (req, res) => {
+      events.push({ headers: req.headers, raw: (req.body as Buffer).toString('utf8') });
+      res.status(eventsStatus).end();
+    });
     receiver = await listen(recv);
-    slackSystem.configure({ interactionsUrl: `${receiver.url}/interactions`, signingSecret: secret });
+    slackSystem.configure({ interactionsUrl: `${receiver.url}/interactions`, eventsUrl: `${receiver.url}/events`, signingSecret: secret });
     web = new WebClient(SANDBOX_SLACK_BOT_TOKEN, {
       slackApiUrl: `${sandbox.url}/slack/api/`,
       retryConfig: { retries: 0 },
@@ -47,6 +53,8 @@ describe('sandbox Slack system', () => {
   beforeEach(async () => {
     await fetch(`${sandbox.url}/_sandbox/reset`, { method: 'POST' });
     received.length = 0;
+    events.length = 0;
+    eventsStatus = 200;
   });
   after(() => {
     sandbox?.server.close();
@@ -231,4 +239,103 @@ describe('sandbox Slack system', () => {
       (e: unknown) => e instanceof ValidationError && e.code === 'expired_trigger_id',
     );
   });
+
+  it('opens the Home tab as Slack does: a signed app_home_opened event_callback (JSON), once per opening', async () => {
+    const page = await fetch(`${sandbox.url}/_sandbox/slack/home?as=U0FIN0001`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /data-testid="home-unpublished"/);
+    const [event] = await waitForEvents(1);
+    assert.equal(event.headers['content-type'], 'application/json');
+    assert.equal(
+      event.headers['x-slack-signature'],
+      computeSlackSignature(secret, event.headers['x-slack-request-timestamp'] as string, event.raw),
+    );
+    const body = JSON.parse(event.raw) as {
+      type: string;
+      event_id: string;
+      api_app_id: string;
+      event: { type: string; user: string; tab: string; view?: unknown };
+    };
+    assert.equal(body.type, 'event_callback');
+    assert.match(body.event_id, /^Ev/);
+    assert.deepEqual([body.event.type, body.event.user, body.event.tab], ['app_home_opened', 'U0FIN0001', 'home']);
+    assert.equal(body.event.view, undefined, 'no view before one was published');
+    // The page's own re-renders are not openings.
+    await fetch(`${sandbox.url}/_sandbox/slack/home?as=U0FIN0001&refresh=1`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(events.length, 1);
+  });
+
+  it('retries an event the app did not acknowledge, with X-Slack-Retry-Num', async () => {
+    eventsStatus = 500;
+    const res = await fetch(`${sandbox.url}/_sandbox/slack/home/open`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0FIN0002' }),
+    });
+    const { deliveries } = (await res.json()) as { deliveries: { status: number }[] };
+    assert.deepEqual(
+      deliveries.map((d) => d.status),
+      [500, 500],
+    );
+    assert.equal(events.length, 2);
+    assert.equal(events[0].headers['x-slack-retry-num'], undefined);
+    assert.equal(events[1].headers['x-slack-retry-num'], '1');
+    assert.equal(events[1].headers['x-slack-retry-reason'], 'http_error');
+    assert.equal(JSON.parse(events[1].raw).event_id, JSON.parse(events[0].raw).event_id, 'the same event');
+  });
+
+  it('renders the published Home view with buttons that send block_actions from the view container', async () => {
+    const api = createSlackApi({ baseUrl: `${sandbox.url}/slack/api/`, token: SANDBOX_SLACK_BOT_TOKEN });
+    const value = '{"w":"case-1","r":"req-1","a":"approve"}';
+    const { viewId } = await api.publishView('U0FIN0001', {
+      type: 'home',
+      callback_id: 'billing_home',
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } },
+        {
+          type: 'actions',
+          block_id: 'home_decision_req-1',
+          elements: [{ type: 'button', action_id: 'billing_approve', value, text: { type: 'plain_text', text: 'Approve' } }],
+        },
+      ],
+    });
+    const html = await (await fetch(`${sandbox.url}/_sandbox/slack/home?as=U0FIN0001&refresh=1`)).text();
+    assert.match(html, new RegExp(`<main id="home" data-testid="home-tab" data-user="U0FIN0001" data-view-id="${viewId}"`));
+    assert.match(html, new RegExp(`<button class="btn " data-view-id="${viewId}" data-action-id="billing_approve"`));
+    assert.doesNotMatch(
+      await (await fetch(`${sandbox.url}/_sandbox/slack/home?as=U0FIN0002&refresh=1`)).text(),
+      /billing_approve/,
+      'only Dana’s tab',
+    );
+    const click = await fetch(`${sandbox.url}/_sandbox/slack/home/click`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0FIN0001', viewId, actionId: 'billing_approve' }),
+    });
+    assert.equal(((await click.json()) as { status: number }).status, 200);
+    const { headers, raw } = received[0];
+    assert.equal(headers['x-slack-signature'], computeSlackSignature(secret, headers['x-slack-request-timestamp'] as string, raw));
+    const payload = JSON.parse(new URLSearchParams(raw).get('payload') as string) as Record<string, unknown> & {
+      container: unknown;
+      view: { id: string; type: string; callback_id: string };
+      actions: { value: string; block_id: string }[];
+    };
+    assert.deepEqual(payload.container, { type: 'view', view_id: viewId });
+    assert.deepEqual([payload.view.id, payload.view.type, payload.view.callback_id], [viewId, 'home', 'billing_home']);
+    assert.deepEqual([payload.actions[0].value, payload.actions[0].block_id], [value, 'home_decision_req-1']);
+    assert.ok(typeof payload.trigger_id === 'string', 'a trigger for the reason modal');
+    for (const absent of ['channel', 'message', 'response_url'])
+      assert.equal(payload[absent], undefined, `${absent} is not sent from a Home tab`);
+    // Opening the tab now carries the current view, as Slack's event does.
+    await fetch(`${sandbox.url}/_sandbox/slack/home?as=U0FIN0001`);
+    const [opened] = await waitForEvents(1);
+    assert.equal((JSON.parse(opened.raw) as { event: { view: { id: string } } }).event.view.id, viewId);
+  });
+
+  async function waitForEvents(n: number) {
+    for (let i = 0; i < 50 && events.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(events.length, n, `${n} event(s) delivered`);
+    return events;
+  }
 });

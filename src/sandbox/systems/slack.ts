@@ -5,15 +5,21 @@
  * modals opened by `views.open` whose submit sends a signed `view_submission`, and `response_url`
  * hooks that show ephemeral replies to the clicking user.
  *
- * Control (under /_sandbox/slack): `GET /channel?as=<user>` (the page), `GET /state`, `POST /click`,
- * `POST /submit`, `POST /close`, `POST /config {interactionsUrl, signingSecret}`.
+ * The App Home tab too: `views.publish` keeps one `home` view per user, the Home page shows it with
+ * working buttons (signed `block_actions` from a `view` container, as Slack sends them), and
+ * opening the page sends a signed `app_home_opened` event to the service's Events Request URL.
+ *
+ * Control (under /_sandbox/slack): `GET /channel?as=<user>` (the page), `GET /home?as=<user>` (the
+ * Home tab; opening it sends `app_home_opened`, `&refresh=1` only re-renders), `GET /state`,
+ * `POST /click`, `POST /home/click`, `POST /home/open`, `POST /submit`, `POST /close`,
+ * `POST /config {interactionsUrl, eventsUrl, signingSecret}`.
  *
  * It must not import service code: it signs requests the way Slack does, on its own.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
-import { renderSlackPage } from '../pages/slack-page';
+import { renderSlackHomePage, renderSlackPage } from '../pages/slack-page';
 
 /** The bot token the sandbox accepts (mirrors the service's SANDBOX_TOKENS.slack; not a secret). */
 export const SANDBOX_SLACK_BOT_TOKEN = 'sandbox-slack-bot-token';
@@ -79,9 +85,19 @@ export interface SandboxView {
   errors?: Record<string, string>;
 }
 
-/** What happened when the sandbox delivered an interaction to the service. */
+/** A user's App Home tab as the app last published it (views.publish). */
+export interface SandboxHomeView {
+  /** Stays the same across publishes for the user (our reading: Slack answers with the Home view's id). */
+  id: string;
+  user: string;
+  view: Record<string, unknown>;
+  hash: string;
+  publishedAt: string;
+}
+
+/** What happened when the sandbox delivered an interaction (or an Events API event) to the service. */
 export interface DeliveryResult {
-  type: 'block_actions' | 'view_submission';
+  type: 'block_actions' | 'view_submission' | 'event_callback';
   user: string;
   status: number;
   body: string;
@@ -93,6 +109,8 @@ export interface DeliveryResult {
 export interface SlackSandboxOptions {
   /** The service's Request URL, e.g. http://127.0.0.1:3000/slack/interactions. Env: SANDBOX_SLACK_INTERACTIONS_URL. */
   interactionsUrl?: string;
+  /** The service's Events API Request URL, e.g. http://127.0.0.1:3000/slack/events. Env: SANDBOX_SLACK_EVENTS_URL. */
+  eventsUrl?: string;
   /** The app's signing secret (shared with the service). Env: SANDBOX_SLACK_SIGNING_SECRET. */
   signingSecret?: string;
   botToken?: string;
@@ -102,6 +120,8 @@ export interface SlackSandboxState {
   messages: SandboxSlackMessage[];
   ephemerals: SandboxEphemeral[];
   views: SandboxView[];
+  /** Home tab views by user id. */
+  homes: Record<string, SandboxHomeView>;
   deliveries: DeliveryResult[];
   version: number;
 }
@@ -119,10 +139,11 @@ function jsonField(v: unknown): unknown {
   }
 }
 
-function validBlocks(v: unknown): v is Record<string, unknown>[] {
+/** Messages take at most 50 blocks; modals and Home tabs 100. */
+function validBlocks(v: unknown, max = 50): v is Record<string, unknown>[] {
   return (
     Array.isArray(v) &&
-    v.length <= 50 &&
+    v.length <= max &&
     v.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string')
   );
 }
@@ -136,10 +157,11 @@ export function createSlackSystem(
 ): SandboxSystem & { state: SlackSandboxState; configure(o: SlackSandboxOptions): void } {
   const settings = {
     interactionsUrl: opts.interactionsUrl ?? process.env.SANDBOX_SLACK_INTERACTIONS_URL,
+    eventsUrl: opts.eventsUrl ?? process.env.SANDBOX_SLACK_EVENTS_URL,
     signingSecret: opts.signingSecret ?? process.env.SANDBOX_SLACK_SIGNING_SECRET,
     botToken: opts.botToken ?? SANDBOX_SLACK_BOT_TOKEN,
   };
-  const state: SlackSandboxState = { messages: [], ephemerals: [], views: [], deliveries: [], version: 0 };
+  const state: SlackSandboxState = { messages: [], ephemerals: [], views: [], homes: {}, deliveries: [], version: 0 };
   const triggers = new Map<string, { user: string; expiresAt: number; used: boolean }>();
   const responseUrls = new Map<string, { channel: string; messageTs?: string; user: string; uses: number; expiresAt: number }>();
   let tsSeq = 0;
@@ -149,6 +171,7 @@ export function createSlackSystem(
     state.messages = [];
     state.ephemerals = [];
     state.views = [];
+    state.homes = {};
     state.deliveries = [];
     state.version++;
     triggers.clear();
@@ -183,6 +206,27 @@ export function createSlackSystem(
     is_bot: false,
     deleted: false,
     profile: { real_name: u.realName, display_name: u.realName, email: u.email },
+  });
+  /** A Home view as Slack returns it (views.publish answer, block_actions `view`, app_home_opened `view`). */
+  const homeJson = (h: SandboxHomeView) => ({
+    id: h.id,
+    team_id: SLACK_SEED.teamId,
+    type: 'home',
+    close: null,
+    submit: null,
+    blocks: (h.view.blocks as unknown[]) ?? [],
+    private_metadata: typeof h.view.private_metadata === 'string' ? h.view.private_metadata : '',
+    callback_id: typeof h.view.callback_id === 'string' ? h.view.callback_id : '',
+    state: { values: {} },
+    hash: h.hash,
+    clear_on_close: false,
+    notify_on_close: false,
+    root_view_id: h.id,
+    previous_view_id: null,
+    app_id: SLACK_SEED.appId,
+    external_id: typeof h.view.external_id === 'string' ? h.view.external_id : '',
+    app_installed_team_id: SLACK_SEED.teamId,
+    bot_id: SLACK_SEED.botId,
   });
   const issueTrigger = (user: string) => {
     const id = `${Date.now()}.${randomBytes(6).toString('hex')}`;
@@ -274,14 +318,7 @@ export function createSlackSystem(
       if (Date.now() > trigger.expiresAt) return fail(res, 'expired_trigger_id');
       const view = jsonField(a.view) as Record<string, unknown> | undefined;
       const title = (view?.title as { text?: unknown } | undefined)?.text;
-      if (
-        !view ||
-        view.type !== 'modal' ||
-        typeof title !== 'string' ||
-        title.length > 24 ||
-        !validBlocks(view.blocks) ||
-        (view.blocks as unknown[]).length > 100
-      ) {
+      if (!view || view.type !== 'modal' || typeof title !== 'string' || title.length > 24 || !validBlocks(view.blocks, 100)) {
         return fail(res, 'invalid_arguments');
       }
       if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return fail(res, 'invalid_arguments');
@@ -295,6 +332,40 @@ export function createSlackSystem(
       ok(res, {
         view: { ...view, id, team_id: SLACK_SEED.teamId, app_id: SLACK_SEED.appId, state: { values: {} }, hash: `${Date.now()}.${id}` },
       });
+    },
+
+    // Slack: user_id and view required, a `home` view of at most 100 blocks, private_metadata up to
+    // 3000 and callback_id up to 255 characters, 250 kB in all; `hash` (optional) must match the
+    // stored view's, else hash_conflict. An unknown user answers user_not_found (our reading).
+    'views.publish': (a, res) => {
+      if (typeof a.user_id !== 'string' || !a.user_id || a.view === undefined) return fail(res, 'invalid_arguments');
+      if (!findUser(a.user_id)) return fail(res, 'user_not_found');
+      if (typeof a.view === 'string' && a.view.length > 250_000) return fail(res, 'view_too_large');
+      const view = jsonField(a.view) as Record<string, unknown> | undefined;
+      if (
+        !view ||
+        typeof view !== 'object' ||
+        view.type !== 'home' ||
+        !validBlocks(view.blocks, 100) ||
+        (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) ||
+        (typeof view.callback_id === 'string' && view.callback_id.length > 255)
+      ) {
+        return fail(res, 'invalid_arguments');
+      }
+      if (JSON.stringify(view).length > 250_000) return fail(res, 'view_too_large');
+      const before = state.homes[a.user_id];
+      if (typeof a.hash === 'string' && a.hash && before && a.hash !== before.hash) return fail(res, 'hash_conflict');
+      const id = before?.id ?? `V${String(++viewSeq).padStart(8, '0')}`;
+      const home: SandboxHomeView = {
+        id,
+        user: a.user_id,
+        view,
+        hash: `${(Date.now() / 1000).toFixed(6)}.${randomBytes(4).toString('hex')}`,
+        publishedAt: new Date().toISOString(),
+      };
+      state.homes[a.user_id] = home;
+      changed();
+      ok(res, { view: homeJson(home) });
     },
 
     'users.info': (a, res) => {
@@ -405,24 +476,33 @@ export function createSlackSystem(
   };
 
   // --- The other direction: deliveries to the service -----------------------------------------
-  async function deliver(type: DeliveryResult['type'], user: string, payload: Record<string, unknown>): Promise<DeliveryResult> {
+  /** POSTs a body signed as Slack signs it; what came back is recorded. */
+  async function send(
+    type: DeliveryResult['type'],
+    user: string,
+    url: string | undefined,
+    body: string,
+    contentType: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<DeliveryResult> {
     const started = Date.now();
     const at = new Date().toISOString();
-    if (!settings.interactionsUrl || !settings.signingSecret) {
-      const d: DeliveryResult = { type, user, status: 0, body: '', ms: 0, at, error: 'interactions URL / signing secret not configured' };
+    if (!url || !settings.signingSecret) {
+      const what = type === 'event_callback' ? 'events URL' : 'interactions URL';
+      const d: DeliveryResult = { type, user, status: 0, body: '', ms: 0, at, error: `${what} / signing secret not configured` };
       state.deliveries.push(d);
       return d;
     }
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const ts = Math.floor(Date.now() / 1000);
     try {
-      const res = await fetch(settings.interactionsUrl, {
+      const res = await fetch(url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/x-www-form-urlencoded',
+          'content-type': contentType,
           'x-slack-request-timestamp': String(ts),
           'x-slack-signature': signSlackRequest(settings.signingSecret, ts, body),
           'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+          ...extraHeaders,
         },
         body,
         signal: AbortSignal.timeout(INTERACTION_TIMEOUT_MS),
@@ -448,6 +528,60 @@ export function createSlackSystem(
     }
   }
 
+  /** An interaction: form-encoded `payload=<json>` to the interactions URL. */
+  const deliver = (type: 'block_actions' | 'view_submission', user: string, payload: Record<string, unknown>) =>
+    send(
+      type,
+      user,
+      settings.interactionsUrl,
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      'application/x-www-form-urlencoded',
+    );
+
+  /**
+   * `app_home_opened` (tab home) as an Events API `event_callback`, JSON, to the events URL; with
+   * the current view when one was published, as Slack does. Slack retries a delivery that got no
+   * 2xx within 3 s up to three times (immediately, after 1 and 5 minutes) with X-Slack-Retry-Num;
+   * the sandbox does the immediate retry only.
+   */
+  async function deliverHomeOpened(user: SlackSeedUser): Promise<DeliveryResult[]> {
+    const home = state.homes[user.id];
+    const now = Date.now();
+    const body = JSON.stringify({
+      token: 'deprecated-verification-token',
+      team_id: SLACK_SEED.teamId,
+      context_team_id: SLACK_SEED.teamId,
+      context_enterprise_id: null,
+      api_app_id: SLACK_SEED.appId,
+      event: {
+        type: 'app_home_opened',
+        user: user.id,
+        // The app's DM with the user; the sandbox has none, so a stable made-up id.
+        channel: `D0${user.id.slice(1)}`,
+        tab: 'home',
+        event_ts: (now / 1000).toFixed(6),
+        ...(home ? { view: homeJson(home) } : {}),
+      },
+      type: 'event_callback',
+      event_id: `Ev${now.toString(36).toUpperCase()}${randomBytes(4).toString('hex').toUpperCase()}`,
+      event_time: Math.floor(now / 1000),
+      authorizations: [
+        { enterprise_id: null, team_id: SLACK_SEED.teamId, user_id: SLACK_SEED.botUserId, is_bot: true, is_enterprise_install: false },
+      ],
+      is_ext_shared_channel: false,
+    });
+    const first = await send('event_callback', user.id, settings.eventsUrl, body, 'application/json');
+    if (first.error?.includes('not configured') || (first.status >= 200 && first.status < 300)) return [first];
+    const reason = first.error === 'timeout (3 s)' ? 'http_timeout' : first.error ? 'connection_failed' : 'http_error';
+    return [
+      first,
+      await send('event_callback', user.id, settings.eventsUrl, body, 'application/json', {
+        'x-slack-retry-num': '1',
+        'x-slack-retry-reason': reason,
+      }),
+    ];
+  }
+
   const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
   const controlRouter = () => {
@@ -462,6 +596,68 @@ export function createSlackSystem(
         }),
       );
     });
+    /**
+     * The Home tab as `as` sees it. Opening it sends `app_home_opened` to the service, as Slack does
+     * when someone opens the tab (in the background: the page shows the view published so far and
+     * reloads when a new one arrives). `refresh=1` only re-renders (the page's own reloads use it).
+     */
+    r.get('/home', (req, res) => {
+      const me = findUser(req.query.as) ?? SLACK_SEED.users[0];
+      if (req.query.refresh !== '1') void deliverHomeOpened(me);
+      res.type('html').send(renderSlackHomePage({ state, seed: SLACK_SEED, as: me.id }));
+    });
+    /** Opening the Home tab without the page: `{user}`; answers with the delivery (or deliveries, with a retry). */
+    r.post('/home/open', async (req, res) => {
+      const user = findUser((req.body as { user?: unknown } | undefined)?.user);
+      if (!user) return res.status(400).json({ error: 'unknown user' });
+      res.json({ deliveries: await deliverHomeOpened(user) });
+    });
+    /** A click on a button of the user's Home tab: `{user, actionId}`; `value`/`blockId` as rendered (a stale page sends stale values). */
+    r.post('/home/click', async (req, res) => {
+      const b = (req.body ?? {}) as { user?: string; viewId?: string; actionId?: string; value?: string; blockId?: string };
+      const user = findUser(b.user);
+      if (!user) return res.status(400).json({ error: 'unknown user' });
+      const home = state.homes[user.id];
+      if (!home || (b.viewId !== undefined && b.viewId !== home.id))
+        return res.status(404).json({ error: 'no Home tab published for this user' });
+      let element: Record<string, unknown> | undefined;
+      let blockId = b.blockId;
+      for (const block of (home.view.blocks ?? []) as Record<string, unknown>[]) {
+        const els = (block.elements ?? []) as Record<string, unknown>[];
+        const hit = els.find((e) => e.action_id === b.actionId && (b.blockId === undefined || block.block_id === b.blockId));
+        if (hit) {
+          element = hit;
+          blockId = block.block_id as string | undefined;
+          break;
+        }
+      }
+      if (!element && b.value === undefined) return res.status(409).json({ error: 'button not on the Home tab (any more)' });
+      // As Slack sends it from a Home tab: the view is the container; no channel, message or response_url.
+      const payload = {
+        type: 'block_actions',
+        user: { id: user.id, username: user.username, name: user.username, team_id: SLACK_SEED.teamId },
+        api_app_id: SLACK_SEED.appId,
+        token: 'deprecated-verification-token',
+        container: { type: 'view', view_id: home.id },
+        trigger_id: issueTrigger(user.id),
+        team: { id: SLACK_SEED.teamId, domain: SLACK_SEED.teamDomain },
+        enterprise: null,
+        is_enterprise_install: false,
+        view: homeJson(home),
+        actions: [
+          {
+            action_id: b.actionId,
+            block_id: blockId,
+            text: element?.text,
+            value: b.value ?? element?.value,
+            ...(element?.style ? { style: element.style } : {}),
+            type: 'button',
+            action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+          },
+        ],
+      };
+      res.json(await deliver('block_actions', user.id, payload));
+    });
     r.get('/state', (_req, res) => {
       res.json({ ...state, configured: Boolean(settings.interactionsUrl && settings.signingSecret) });
     });
@@ -471,8 +667,12 @@ export function createSlackSystem(
     r.post('/config', (req, res) => {
       const b = (req.body ?? {}) as SlackSandboxOptions;
       if (b.interactionsUrl !== undefined) settings.interactionsUrl = b.interactionsUrl;
+      if (b.eventsUrl !== undefined) settings.eventsUrl = b.eventsUrl;
       if (b.signingSecret !== undefined) settings.signingSecret = b.signingSecret;
-      res.json({ configured: Boolean(settings.interactionsUrl && settings.signingSecret) });
+      res.json({
+        configured: Boolean(settings.interactionsUrl && settings.signingSecret),
+        eventsConfigured: Boolean(settings.eventsUrl && settings.signingSecret),
+      });
     });
 
     /** A click on a button as the given user: `{user, channel, ts, actionId}`; `value`/`blockId` as rendered (a stale page sends stale values, as a real client can). */
@@ -598,6 +798,7 @@ export function createSlackSystem(
     state,
     configure(o: SlackSandboxOptions) {
       if (o.interactionsUrl !== undefined) settings.interactionsUrl = o.interactionsUrl;
+      if (o.eventsUrl !== undefined) settings.eventsUrl = o.eventsUrl;
       if (o.signingSecret !== undefined) settings.signingSecret = o.signingSecret;
       if (o.botToken !== undefined) settings.botToken = o.botToken;
     },
