@@ -132,7 +132,8 @@ describe('browser: the README walkthrough on npm start (Chromium)', function () 
       const ui = await context.newPage();
       const decodes: number[] = [];
       ui.on('response', (r) => {
-        if (r.url().startsWith(`${service.api}/codec/decode`)) decodes.push(r.status());
+        // The UI calls the codec under the configured API name (localhost or 127.0.0.1).
+        if (new URL(r.url()).pathname === '/codec/decode') decodes.push(r.status());
       });
       await ui.goto(temporalUiUrl);
       await ui.getByText(workflowId).first().waitFor({ timeout: 30_000 });
