@@ -78,9 +78,19 @@ describe('browser: the README walkthrough on npm start (Chromium)', function () 
     const { workflowId, temporalUiUrl } = answer.cases[0];
     assert.match(workflowId, /^case-refund_request-call_/);
 
-    // `npm run cases:waiting` lists it, waiting on both approvers.
-    const waiting = spawnSync('npx', ['tsx', 'scripts/cases-waiting.ts'], { cwd: PROJECT_ROOT, env: service.env, encoding: 'utf8' });
-    assert.equal(waiting.status, 0, waiting.stderr);
+    // `npm run cases:waiting` lists it, waiting on whom the README says (visibility is eventually consistent: ask a few times).
+    const waitingOn = async (who: RegExp) =>
+      waitFor(
+        `cases:waiting to list the case waiting on ${who}`,
+        async () => {
+          const out = spawnSync('npx', ['tsx', 'scripts/cases-waiting.ts'], { cwd: PROJECT_ROOT, env: service.env, encoding: 'utf8' });
+          assert.equal(out.status, 0, out.stderr);
+          const line = out.stdout.split('\n').find((l) => l.includes(workflowId));
+          return line && who.test(line) ? line : undefined;
+        },
+        30_000,
+      );
+    assert.match(await waitingOn(/U0FIN0001,U0FIN0002/), /USD 450\.00\s+ACME-001/);
 
     // 2. Dana opens the finance channel: the request, in words and in the currency's format.
     const dana = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
@@ -106,6 +116,7 @@ describe('browser: the README walkthrough on npm start (Chromium)', function () 
     await waitForText(dana, /Handed off by @Dana Finance: this request now waits on you/);
     await shot(dana, 'handed-off');
     await dana.close();
+    await waitingOn(new RegExp(`\\s${SAM}\\s`));
 
     // 3. Sam opens the app's Home tab: the request waits on him, handed over by Dana.
     const sam = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
