@@ -14,7 +14,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { HomeTab } from './home-tab';
-import { verifySlackSignature } from './signing';
+import { rawBodyOf, slackSigned } from './signed-request';
 
 export interface SlackEventsDeps {
   signingSecret: string;
@@ -63,19 +63,8 @@ export function createSlackEventsRouter(deps: SlackEventsDeps): Router {
   };
 
   const router = express.Router();
-  router.post('/events', express.raw({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const check = verifySlackSignature({
-      signingSecret: deps.signingSecret,
-      rawBody,
-      signature: req.get('x-slack-signature'),
-      timestamp: req.get('x-slack-request-timestamp'),
-    });
-    if (!check.ok) {
-      logger.warn({ reason: check.reason }, 'slack event refused: signature');
-      res.status(401).json({ error: 'invalid_signature', message: 'Slack signature missing, stale or wrong.' });
-      return;
-    }
+  router.post('/events', ...slackSigned(deps.signingSecret, logger, 'event'), (req: Request, res: Response) => {
+    const rawBody = rawBodyOf(req);
     let body: unknown;
     try {
       body = JSON.parse(rawBody.toString('utf8'));

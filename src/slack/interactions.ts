@@ -130,6 +130,12 @@ export function actionTarget(action: BlockActionsPayload['actions'][number]): Bu
   return decodeButtonValue(action.value ?? action.selected_option?.value);
 }
 
+/** Who clicked, as a decision's actor: the Slack user id, and the user name for the audit trail (never an email). */
+export function slackActor(user: { id: string; username?: string; name?: string }): { id: string; name?: string } {
+  const name = user.username ?? user.name;
+  return { id: user.id, ...(name ? { name } : {}) };
+}
+
 /** The user a submitted hand-off modal names, if any. */
 export function handOffTarget(values: ViewSubmissionPayload['view']['state']['values']): string | undefined {
   const picked = values[HAND_OFF_MODAL.userBlockId]?.[HAND_OFF_MODAL.userActionId] as { selected_user?: unknown } | undefined;

@@ -30,7 +30,7 @@ import {
   type Decision,
   type DecisionOutcome,
 } from '../workflows/messages';
-import { verifySlackSignature } from './signing';
+import { rawBodyOf, slackSigned } from './signed-request';
 import { signDecision } from '../security/decision-signing';
 import { MAX_DECISION_REASON } from '../domain/decision';
 import { handOffModal, reasonModal } from './blocks';
@@ -40,6 +40,7 @@ import {
   REASON_MODAL,
   actionTarget,
   handOffTarget,
+  slackActor,
   blockActionsPayloadSchema,
   decodeModalMetadata,
   needsReason,
@@ -95,6 +96,12 @@ async function postToResponseUrl(responseUrl: string, body: Record<string, unkno
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+/** A modal's answer: an empty 200 closes it; when nothing could be recorded, it stays open with the error under `blockId`. */
+function answerModal(res: Response, result: 'accepted' | 'unavailable', blockId: string, what: string): void {
+  if (result === 'accepted') res.status(200).end();
+  else res.json({ response_action: 'errors', errors: { [blockId]: `Could not record the ${what} right now. Please submit again.` } });
 }
 
 export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
@@ -214,7 +221,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     const decision: Decision = {
       requestId: target.r,
       action: target.a,
-      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
+      actor: slackActor(p.user),
       ...(target.c ? { caseType: target.c } : {}),
       source: 'slack',
     };
@@ -254,18 +261,12 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     const decision: Decision = {
       requestId: meta.r,
       action: meta.a,
-      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
+      actor: slackActor(p.user),
       reason,
       ...(meta.c ? { caseType: meta.c } : {}),
       source: 'slack',
     };
-    const result = await submitDecision(meta, decision, meta.ru, meta.h === 1);
-    if (result === 'accepted') res.status(200).end();
-    else
-      res.json({
-        response_action: 'errors',
-        errors: { [REASON_MODAL.blockId]: 'Could not record the decision right now. Please submit again.' },
-      });
+    answerModal(res, await submitDecision(meta, decision, meta.ru, meta.h === 1), REASON_MODAL.blockId, 'decision');
   }
 
   /** The hand-off modal: the picked approver becomes the decision's `handTo`; the gate decides whether they may take it. */
@@ -289,33 +290,16 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     const decision: Decision = {
       requestId: meta.r,
       action: DecisionAction.HandOff,
-      actor: { id: p.user.id, ...((p.user.username ?? p.user.name) ? { name: p.user.username ?? p.user.name } : {}) },
+      actor: slackActor(p.user),
       handTo,
       ...(note ? { reason: note } : {}),
       source: 'slack',
     };
-    const result = await submitDecision(meta, decision, meta.ru, meta.h === 1);
-    if (result === 'accepted') res.status(200).end();
-    else
-      res.json({
-        response_action: 'errors',
-        errors: { [HAND_OFF_MODAL.userBlockId]: 'Could not record the hand-off right now. Please submit again.' },
-      });
+    answerModal(res, await submitDecision(meta, decision, meta.ru, meta.h === 1), HAND_OFF_MODAL.userBlockId, 'hand-off');
   }
 
-  router.post('/interactions', express.raw({ type: () => true, limit: '1mb' }), async (req: Request, res: Response) => {
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const check = verifySlackSignature({
-      signingSecret: deps.signingSecret,
-      rawBody,
-      signature: req.get('x-slack-signature'),
-      timestamp: req.get('x-slack-request-timestamp'),
-    });
-    if (!check.ok) {
-      logger.warn({ reason: check.reason }, 'slack interaction refused: signature');
-      res.status(401).json({ error: 'invalid_signature', message: 'Slack signature missing, stale or wrong.' });
-      return;
-    }
+  router.post('/interactions', ...slackSigned(deps.signingSecret, logger, 'interaction'), async (req: Request, res: Response) => {
+    const rawBody = rawBodyOf(req);
     const payloadText = new URLSearchParams(rawBody.toString('utf8')).get('payload');
     let payload: unknown;
     try {

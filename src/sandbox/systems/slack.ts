@@ -50,6 +50,25 @@ export const SLACK_SEED = {
 
 export type SlackSeedUser = (typeof SLACK_SEED.users)[number];
 
+/** The clicked button as Slack puts it into `block_actions.actions[]`. */
+function clickedButton(
+  actionId: string | undefined,
+  blockId: string | undefined,
+  element: Record<string, unknown> | undefined,
+  value?: string,
+) {
+  return {
+    action_id: actionId,
+    block_id: blockId,
+    text: element?.text,
+    // What the client rendered: a stale page sends the stale value, as a real client can.
+    value: value ?? element?.value,
+    ...(element?.style ? { style: element.style } : {}),
+    type: 'button',
+    action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
+}
+
 /** Slack's limits the sandbox enforces. */
 const TRIGGER_TTL_MS = 3000;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
@@ -644,17 +663,7 @@ export function createSlackSystem(
         enterprise: null,
         is_enterprise_install: false,
         view: homeJson(home),
-        actions: [
-          {
-            action_id: b.actionId,
-            block_id: blockId,
-            text: element?.text,
-            value: b.value ?? element?.value,
-            ...(element?.style ? { style: element.style } : {}),
-            type: 'button',
-            action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-          },
-        ],
+        actions: [clickedButton(b.actionId, blockId, element, b.value)],
       };
       res.json(await deliver('block_actions', user.id, payload));
     });
@@ -716,18 +725,7 @@ export function createSlackSystem(
         message: messageJson(msg),
         state: { values: {} },
         response_url: `${baseUrl(req)}/slack/hooks/actions/${SLACK_SEED.teamId}/${hookId}`,
-        actions: [
-          {
-            action_id: b.actionId,
-            block_id: blockId,
-            text: element?.text,
-            // What the client rendered: a stale page sends the stale value, as a real client can.
-            value: b.value ?? element?.value,
-            ...(element?.style ? { style: element.style } : {}),
-            type: 'button',
-            action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-          },
-        ],
+        actions: [clickedButton(b.actionId, blockId, element, b.value)],
       };
       res.json(await deliver('block_actions', user.id, payload));
     });
