@@ -8,7 +8,8 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { ConnectorSystem } from './errors';
 
-const tracer = trace.getTracer('billing-connectors');
+// Looked up per call, not held: a held tracer keeps the provider of its time, even after shutdown() (tests install twice).
+const tracer = () => trace.getTracer('billing-connectors');
 
 /** Segments kept as they are: API nouns and method names (`invoice`, `chat.postMessage`, `tickets.json`) and versions (`v3`). */
 const PLAIN_SEGMENT = /^(?:v\d{1,2}|[A-Za-z_][A-Za-z_.-]{0,39})$/;
@@ -46,7 +47,7 @@ export async function withClientSpan<T>(
     'url.template': route,
     'billing.system': system,
   };
-  return tracer.startActiveSpan(`${method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+  return tracer().startActiveSpan(`${method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
       const result = await fn();
       const status = statusOf(result);

@@ -9,11 +9,12 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 
-const tracer = trace.getTracer('billing-api');
+// Looked up per call, not held: a held tracer keeps the provider of its time, even after shutdown() (tests install twice).
+const tracer = () => trace.getTracer('billing-api');
 
 export function tracedRoute(route: string, handler: (req: Request, res: Response) => Promise<void>) {
   return (req: Request, res: Response): Promise<void> =>
-    tracer.startActiveSpan(
+    tracer().startActiveSpan(
       `${req.method} ${route}`,
       { kind: SpanKind.SERVER, root: true, attributes: { 'http.request.method': req.method, 'http.route': route } },
       async (span) => {
