@@ -7,6 +7,11 @@
  * existed, with no span objects, no header on its activity commands and no extra awaits, so
  * tracing off really is off and the recorded histories of test/replay replay unchanged. The choice
  * reads only the start event's headers, so a replay makes the same one.
+ *
+ * Why `require` inside the traced branch: every cached case evaluates its own copy of the modules
+ * it loads (the SDK's reusable context keeps a module cache per workflow), and the OpenTelemetry
+ * SDK is large; loaded lazily, an untraced case never evaluates it (nor its isolate patch of
+ * `performance`/`window`). Webpack still bundles it (eager mode), it only runs on first use.
  */
 import type {
   WorkflowInboundCallsInterceptor,
@@ -14,21 +19,35 @@ import type {
   WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import type * as OtelWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
+
+/** The SDK's `TRACE_HEADER` (instrumentation.ts), spelled out so untraced cases load nothing of it (test/ops/tracing.test.ts checks it). */
+export const TRACE_HEADER = '_tracer-data';
+
+function loadOtel(): typeof OtelWorkflow {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof OtelWorkflow;
+}
 
 export const interceptors = (): WorkflowInterceptors => {
   // Set once, by `execute`; the SDK interceptors (and the isolate's tracer) exist only when traced.
-  let otel: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor } | undefined;
+  let otel:
+    | {
+        inbound: OtelWorkflow.OpenTelemetryInboundInterceptor;
+        outbound: OtelWorkflow.OpenTelemetryOutboundInterceptor;
+        internals: OtelWorkflow.OpenTelemetryInternalsInterceptor;
+      }
+    | undefined;
 
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input, next) {
       if (!(TRACE_HEADER in input.headers)) return next(input);
-      otel = { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor() };
+      const sdk = loadOtel();
+      otel = {
+        inbound: new sdk.OpenTelemetryInboundInterceptor(),
+        outbound: new sdk.OpenTelemetryOutboundInterceptor(),
+        internals: new sdk.OpenTelemetryInternalsInterceptor(),
+      };
       return otel.inbound.execute(input, next);
     },
     handleSignal: (input, next) => (otel ? otel.inbound.handleSignal(input, next) : next(input)),
@@ -47,11 +66,10 @@ export const interceptors = (): WorkflowInterceptors => {
     getLogAttributes: (input, next) => (otel ? otel.outbound.getLogAttributes(input, next) : next(input)),
   };
 
-  const otelInternals = new OpenTelemetryInternalsInterceptor();
   const internals: WorkflowInternalsInterceptor = {
     // The SDK's dispose is declared async but does its work (disable the isolate's context manager) synchronously.
     dispose(input, next) {
-      if (otel) void otelInternals.dispose(input, next);
+      if (otel) void otel.internals.dispose(input, next);
       else next(input);
     },
   };

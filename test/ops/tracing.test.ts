@@ -22,6 +22,8 @@ import { createLogger } from '../../src/logger';
 import { caseActivities, createCaseWorker } from '../../src/worker';
 import { installTracing, TRACING_OFF, SAFE_ATTRIBUTES, type Tracing } from '../../src/observability/tracing';
 import { urlTemplate } from '../../src/connectors/spans';
+import { TRACE_HEADER as WORKFLOW_TRACE_HEADER } from '../../src/workflows/tracing';
+import { TRACE_HEADER as SDK_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import type { CaseState } from '../../src/workflows/messages';
 import type { CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
@@ -232,7 +234,7 @@ describe('traces: webhook -> workflow start -> workflow -> activities -> connect
   it('replays a traced case from its history (the tracing interceptors are deterministic)', async () => {
     const history = await client.workflow.getHandle(ids.refund).fetchHistory();
     const started = history.events?.[0].workflowExecutionStartedEventAttributes;
-    assert.ok(started?.header?.fields?.['_tracer-data'], 'the start carried the trace context');
+    assert.ok(started?.header?.fields?.[SDK_TRACE_HEADER], 'the start carried the trace context');
     await Worker.runReplayHistory(
       {
         workflowBundle: await workflowBundle(),
@@ -290,6 +292,10 @@ describe('traces: configuration', () => {
     } finally {
       collector.close();
     }
+  });
+
+  it("decides a case is traced by the SDK's own trace header", () => {
+    assert.equal(WORKFLOW_TRACE_HEADER, SDK_TRACE_HEADER);
   });
 
   it('turns connector paths into route templates', () => {
