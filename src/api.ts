@@ -15,6 +15,7 @@ import { createDataConverter, resolveCodecKeyring } from './temporal/data-conver
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics';
 import { httpObservability, metricsHandler } from './observability/http';
 import { registerWaitingMetrics } from './observability/waiting-metrics';
+import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
 import { createSlackInteractionsRouter } from './slack/routes';
 import { createSlackEventsRouter } from './slack/events';
 import { createHomeTab } from './slack/home-tab';
@@ -112,15 +113,21 @@ export function createApp(deps: ApiDeps): Express {
   return app;
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+/** The API's Temporal client; with `tracing` on, its calls (case starts, decisions) carry the trace context. */
+export async function connectClient(config: Config, tracing: Tracing = TRACING_OFF): Promise<Client> {
   const connection = await Connection.connect(config.temporal.connect.connectionOptions);
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(resolveCodecKeyring(config)) });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: createDataConverter(resolveCodecKeyring(config)),
+    interceptors: { workflow: tracing.clientInterceptors },
+  });
 }
 
 if (require.main === module) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
-  connectClient(config)
+  connectClient(config, installTracing(config, { defaultServiceName: 'billing-api' }))
     .then((client) => {
       createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
         logger.info({ port: config.http.port }, 'API listening'),

@@ -66,6 +66,13 @@ export const envSchema = z.object({
     .string()
     .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or off')
     .default('127.0.0.1:9464'),
+  /** OTLP/HTTP base URL of a trace collector (traces go to `<url>/v1/traces`); unset = no tracing (README, Operating it: Traces). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** `service.name` of this process's spans; default `billing-api`, `billing-worker` or `billing-handoffs` (npm start). */
+  OTEL_SERVICE_NAME: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . - only')
+    .optional(),
 
   // --- DialNexa intake ---
   /** HMAC-SHA256 secret of DialNexa's webhook signature. Required in production. */
@@ -212,6 +219,8 @@ export interface Config {
     metricsBindAddress?: string;
     deployment?: { name: string; buildId: string };
   };
+  /** OpenTelemetry traces: `otlpEndpoint` undefined = off (src/observability/tracing.ts). */
+  tracing: { otlpEndpoint?: string; serviceName?: string };
   security: SecurityConfig;
 }
 
@@ -628,6 +637,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.WORKER_DEPLOYMENT_NAME && e.WORKER_BUILD_ID
         ? { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId: e.WORKER_BUILD_ID } }
         : {}),
+    },
+    tracing: {
+      ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+      ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}),
     },
     security: {
       apiToken: e.API_TOKEN,

@@ -24,6 +24,7 @@ import { localApiTokenFile } from './security/secrets';
 import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
 import { createServiceMetrics } from './observability/metrics';
 import { assertMetricsAddressFree } from './observability/temporal-runtime';
+import { installTracing } from './observability/tracing';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     }
   }
   installRuntime(config, logger);
+  // Worker and API in one process: one tracer provider, one service name.
+  const tracing = installTracing(config, { defaultServiceName: 'billing-handoffs' });
 
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
+    cleanups.push(() => tracing.shutdown());
     const devServer = await startTemporal(config, logger);
     if (devServer) cleanups.push(() => devServer.stop());
 
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
       dataConverter: workerDataConverter,
       shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      tracing,
     });
     const workerDone = worker.run();
     cleanups.push(async () => {
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
 
-    const client = await connectClient(config);
+    const client = await connectClient(config, tracing);
     cleanups.push(() => client.connection.close());
     // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
     const metrics = createServiceMetrics({

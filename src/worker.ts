@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger';
 import { validateHandoffMapping } from './policy/handoff';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -33,6 +34,8 @@ export interface CaseWorkerOptions {
   maxCachedWorkflows?: number;
   /** Worker Versioning: this build of a worker deployment; its cases stay pinned to it (docs/workflows.md). */
   deployment?: { name: string; buildId: string };
+  /** Activity spans and the sink workflow spans leave by (installTracing); default off. */
+  tracing?: Tracing;
 }
 
 /**
@@ -69,8 +72,10 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-    // Per-system attempt, failure, retry and money-action counters (README, Metrics).
-    interceptors: { activity: [activityMetricsInterceptor] },
+    // Per-system attempt, failure, retry and money-action counters (README, Metrics); activity spans when tracing.
+    interceptors: { activity: [activityMetricsInterceptor, ...(opts.tracing ?? TRACING_OFF).activityInterceptors] },
+    // Always: the bundle's workflow interceptors (src/workflows/tracing.ts) export a traced case's spans here.
+    sinks: (opts.tracing ?? TRACING_OFF).workflowSinks,
     ...(opts.deployment
       ? {
           workerDeploymentOptions: {
@@ -118,6 +123,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
   const identity = `worker@${os.hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(resolveCodecKeyring(config));
+  const tracing = installTracing(config, { defaultServiceName: 'billing-worker' });
   const worker = await createCaseWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -129,6 +135,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     deployment: config.worker.deployment,
+    tracing,
   });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems },
@@ -139,6 +146,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await tracing.shutdown();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { makeError, kindForStatus, parseRetryAfter, ConnectorError, TransientError, type ConnectorSystem, type ErrorKind } from './errors';
+import { withClientSpan } from './spans';
 
 /** A vendor's reading of a failed response. `kind` overrides the status-based default. */
 export interface ErrorDescription {
@@ -61,7 +62,18 @@ export class HttpClient {
     return u.toString();
   }
 
-  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+  /** One request, in a client span (src/connectors/spans.ts: method, host, route template, status). */
+  request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    return withClientSpan(
+      this.system,
+      req.method,
+      this.url(req.path),
+      () => this.send<T>(req),
+      (res) => res.status,
+    );
+  }
+
+  private async send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers(), ...req.headers };
     let body: string | Buffer | undefined;
     if (req.body !== undefined) {

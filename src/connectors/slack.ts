@@ -9,6 +9,7 @@
 import { WebClient, ErrorCode, LogLevel, type WebAPICallResult } from '@slack/web-api';
 import type { Block } from '../slack/blocks';
 import { AuthError, NotFoundError, RateLimitedError, TransientError, ValidationError } from './errors';
+import { withClientSpan } from './spans';
 
 /** A Slack message is identified by its channel and ts. */
 export interface SlackMessageRef {
@@ -112,8 +113,9 @@ export interface SlackConnectorOptions {
 }
 
 export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
+  const apiUrl = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
   const client = new WebClient(opts.token, {
-    slackApiUrl: opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`,
+    slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: opts.timeoutMs ?? 10_000,
@@ -121,13 +123,21 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
     logLevel: LogLevel.ERROR,
     allowAbsoluteUrls: false,
   });
-  const call = async <T extends WebAPICallResult>(method: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapSlackError(method, err);
-    }
-  };
+  // Every Web API method is a POST to <base>/<method>; a call that answered at all answered 200 (ok:false included).
+  const call = <T extends WebAPICallResult>(method: string, fn: () => Promise<T>): Promise<T> =>
+    withClientSpan(
+      'slack',
+      'POST',
+      new URL(method, apiUrl).toString(),
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          throw mapSlackError(method, err);
+        }
+      },
+      () => 200,
+    );
   return {
     async postMessage(msg) {
       const res = await call('chat.postMessage', () =>

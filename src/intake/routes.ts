@@ -5,10 +5,12 @@
  * call id, event name, case types and outcomes.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { tracedRoute } from '../observability/server-span';
 import { classifyCall } from './classify';
 import { readEnvelope } from './envelope';
 import { openApiDocument } from './openapi';
@@ -78,7 +80,8 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
   });
 
   // Raw body on this route only: the HMAC is over the exact bytes DialNexa sent.
-  router.post('/webhooks/dialnexa', express.raw({ type: () => true, limit: MAX_BODY }), async (req: Request, res: Response) => {
+  // The webhook's span is the root of each case's trace (src/observability/tracing.ts).
+  const handleWebhook = async (req: Request, res: Response) => {
     const receivedAt = now().toISOString();
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
@@ -179,8 +182,10 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       );
     }
     // Written directly: res.json() would also hash the body for an ETag no webhook sender uses.
+    trace.getActiveSpan()?.setAttribute('billing.case_count', cases.length);
     res.status(202).type('application/json').end(JSON.stringify({ callId, cases }));
-  });
+  };
+  router.post('/webhooks/dialnexa', express.raw({ type: () => true, limit: MAX_BODY }), tracedRoute('/webhooks/dialnexa', handleWebhook));
 
   // Body-parser errors on this route (too large, bad encoding) get the same JSON shape as the rest.
   router.use('/webhooks/dialnexa', (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

@@ -4,7 +4,16 @@
  * `REJECT_DUPLICATE` keeps a finished case from running twice. Search attributes and the static
  * summary carry ids, types and amounts only, never names, emails or phone numbers.
  */
-import { Client, WorkflowClient, compileWorkflowOptions, isGrpcServiceError, type WorkflowOptions } from '@temporalio/client';
+import {
+  Client,
+  WorkflowClient,
+  compileWorkflowOptions,
+  isGrpcServiceError,
+  type WorkflowOptions,
+  type WorkflowStartInput,
+  type WorkflowStartOutput,
+} from '@temporalio/client';
+import { composeInterceptors } from '@temporalio/common/lib/interceptors';
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
 import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
@@ -111,18 +120,26 @@ const GRPC_ALREADY_EXISTS = 6;
  */
 class StartReportingWorkflowClient extends WorkflowClient {
   async startReporting(workflowType: string, options: WorkflowOptions & { args: unknown[] }): Promise<{ started: boolean }> {
-    const request = await this.createStartWorkflowRequest({
-      workflowType,
-      headers: {},
-      options: { ...compileWorkflowOptions(options), args: options.args },
-    });
-    try {
-      const response = await this.workflowService.startWorkflowExecution(request);
-      return { started: response.started === true };
-    } catch (err) {
-      if (isGrpcServiceError(err) && err.code === GRPC_ALREADY_EXISTS) return { started: false };
-      throw err;
-    }
+    let started = false;
+    // Through the client's interceptors, as WorkflowClient.start goes: the tracing interceptor
+    // wraps the start in its span and writes the trace context into `headers` (observability/tracing.ts).
+    const start = composeInterceptors(
+      this.getOrMakeInterceptors(options.workflowId),
+      'startWithDetails',
+      async (input: WorkflowStartInput): Promise<WorkflowStartOutput> => {
+        const request = await this.createStartWorkflowRequest(input);
+        try {
+          const response = await this.workflowService.startWorkflowExecution(request);
+          started = response.started === true;
+          return { runId: response.runId, eagerlyStarted: false };
+        } catch (err) {
+          if (isGrpcServiceError(err) && err.code === GRPC_ALREADY_EXISTS) return { runId: '', eagerlyStarted: false };
+          throw err;
+        }
+      },
+    );
+    await start({ workflowType, headers: {}, options: { ...compileWorkflowOptions(options), args: options.args } });
+    return { started };
   }
 }
 
@@ -154,6 +171,8 @@ export class CaseStarter {
       connection: client.connection,
       namespace: options.namespace,
       identity: client.options.identity,
+      // The client's workflow interceptors (tracing, when on) apply to case starts too.
+      interceptors: client.options.interceptors.workflow,
       // The client's loaded converter (payload codec included), as Client itself hands it on.
       dataConverter: client.options.loadedDataConverter as unknown as DataConverter,
     });

@@ -8,10 +8,16 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { PROJECT_ROOT } from './cli';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Workflow interceptor modules: a prebuilt bundle must carry them (a worker ignores `interceptors.workflowModules` then). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/tracing')];
 export const BUNDLE_PATH = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietBundlerLogger,
+  });
 }
 
 /** The prebuilt bundle, or a clear error telling how to build it. */
