@@ -310,6 +310,9 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     const orphan = `case-refund_request-call_orphan${Date.now().toString(36)}`;
     await client.workflow.start('refundRequest', { taskQueue: uniqueTaskQueue('nobody'), workflowId: orphan, args: [{}] });
     try {
+      // The export reads visibility, which lags behind a start or a termination on a busy server: wait until it shows both.
+      const shown = `(WorkflowId = '${orphan}') OR (WorkflowId = '${stopped}' AND ExecutionStatus = 'Terminated')`;
+      for (let i = 0; i < 100 && (await client.workflow.count(shown)).count < 2; i++) await new Promise((r) => setTimeout(r, 100));
       const got: ExportRow[] = [];
       for await (const r of exportRows(client, range, { queryTimeoutMs: 1000 })) got.push(r);
       const terminated = got.filter((r) => r.caseId === stopped);

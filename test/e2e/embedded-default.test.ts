@@ -15,15 +15,13 @@ import { embedded, waitFor, type Embedded } from '../support/embedded';
 describe('the embedded default (npm start)', function () {
   this.timeout(300_000);
   let service: Embedded;
-  let api: string;
-  let ui: string;
   let dataDir: string;
 
   before(async () => {
     // `npm start` builds first: the compiled service and the workflow bundle it loads.
     await buildOnce();
     service = await embedded('embedded-default');
-    ({ api, ui, dataDir } = service);
+    dataDir = service.dataDir;
   });
 
   after(() => service?.cleanUp());
@@ -32,20 +30,20 @@ describe('the embedded default (npm start)', function () {
   const stop = (r: Awaited<ReturnType<typeof start>>) => service.stop(r);
   const token = () => service.token();
   const caseState = async (workflowId: string) => {
-    const res = await fetch(`${api}/cases/${encodeURIComponent(workflowId)}`, { headers: { authorization: `Bearer ${token()}` } });
+    const res = await fetch(`${service.api}/cases/${encodeURIComponent(workflowId)}`, { headers: { authorization: `Bearer ${token()}` } });
     return res.status === 200 ? ((await res.json()) as { executionStatus: string; state: { status: string } }) : undefined;
   };
 
   it('comes up with health, the Web UI and a working case path; Ctrl-C leaves no process; a restart keeps the case', async () => {
     const first = await start();
-    assert.equal((await fetch(`${api}/healthz`)).status, 200);
-    assert.equal((await fetch(`${api}/readyz`)).status, 200);
-    assert.equal((await fetch(ui)).status, 200, 'Temporal Web UI answers');
+    assert.equal((await fetch(`${service.api}/healthz`)).status, 200);
+    assert.equal((await fetch(`${service.api}/readyz`)).status, 200);
+    assert.equal((await fetch(service.ui)).status, 200, 'Temporal Web UI answers');
 
     // A signed DialNexa call: the invoice resend runs to completion against the sandbox.
     const raw = fs.readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'calls', 'invoice_resend.json'));
     const secret = fs.readFileSync(path.join(dataDir, 'secrets', 'dialnexa-webhook'), 'utf8').trim();
-    const posted = await fetch(`${api}/webhooks/dialnexa`, {
+    const posted = await fetch(`${service.api}/webhooks/dialnexa`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, secret) },
       body: raw,

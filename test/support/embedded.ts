@@ -18,10 +18,11 @@ export interface Running {
 
 export interface Embedded {
   dataDir: string;
+  /** The service's environment; its ports change only when a start found one taken (see `start`). */
   env: NodeJS.ProcessEnv;
-  api: string;
-  ui: string;
-  sandbox: string;
+  readonly api: string;
+  readonly ui: string;
+  readonly sandbox: string;
   start(): Promise<Running>;
   stop(r: Running): Promise<void>;
   /** The local API token the service wrote under DATA_DIR. */
@@ -44,55 +45,77 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 
 export async function embedded(prefix: string): Promise<Embedded> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
-  const [http, temporal, uiPort, sandboxPort, metrics] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const api = `http://127.0.0.1:${http}`;
-  const ui = `http://127.0.0.1:${uiPort}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
-    HTTP_PORT: String(http),
-    PUBLIC_BASE_URL: api,
-    TEMPORAL_DEV_PORT: String(temporal),
-    TEMPORAL_DEV_UI_PORT: String(uiPort),
-    TEMPORAL_UI_URL: ui,
-    SANDBOX_PORT: String(sandboxPort),
-    TEMPORAL_METRICS_BIND_ADDRESS: `127.0.0.1:${metrics}`,
     TEMPORAL_CLI_PATH: ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH }),
   };
+  const choosePorts = async () => {
+    const [http, temporal, uiPort, sandboxPort, metrics] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    Object.assign(env, {
+      HTTP_PORT: String(http),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${http}`,
+      TEMPORAL_DEV_PORT: String(temporal),
+      TEMPORAL_DEV_UI_PORT: String(uiPort),
+      TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
+      SANDBOX_PORT: String(sandboxPort),
+      TEMPORAL_METRICS_BIND_ADDRESS: `127.0.0.1:${metrics}`,
+    });
+  };
+  await choosePorts();
   const processes = () =>
     spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
       .stdout.split('\n')
       .filter((l) => l.includes(dataDir) && !l.includes('ps -eo'));
 
+  /** One start: resolves on the banner, rejects with the output when the process exits first or nothing comes within 2 min. */
+  const launch = async (): Promise<Running> => {
+    const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<'exited'>((resolve) => proc.once('exit', () => resolve('exited')));
+    const up = waitFor('the start-up banner', async () => (out.includes('Press Ctrl-C') ? ('up' as const) : undefined), 120_000);
+    const outcome = await Promise.race([up, exited]).catch((err: Error) => err.message);
+    if (outcome !== 'up') {
+      proc.kill('SIGKILL');
+      throw new Error(`npm start did not come up (${outcome}):\n${out}`);
+    }
+    return { proc, output: () => out };
+  };
+
   return {
     dataDir,
     env,
-    api,
-    ui,
-    sandbox: `http://127.0.0.1:${sandboxPort}`,
+    get api() {
+      return env.PUBLIC_BASE_URL!;
+    },
+    get ui() {
+      return env.TEMPORAL_UI_URL!;
+    },
+    get sandbox() {
+      return `http://127.0.0.1:${env.SANDBOX_PORT}`;
+    },
     processes,
     token: () => fs.readFileSync(path.join(dataDir, 'secrets', 'api-token'), 'utf8').trim(),
     async start() {
-      const proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(
-        'the start-up banner',
-        async () => (out.includes('Press Ctrl-C') ? true : proc.exitCode !== null ? Promise.reject(new Error(out)) : undefined),
-        120_000,
-      ).catch((err: Error) => {
-        proc.kill('SIGKILL');
-        throw new Error(`npm start did not come up: ${err.message}\n${out}`);
-      });
-      return { proc, output: () => out };
+      // A free port can be taken between choosing it and binding it (the dev server's own services
+      // bind ephemeral ports while it starts): then choose again, up to three times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await launch();
+        } catch (err) {
+          if (attempt >= 3 || !/is in use|EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
+          await choosePorts();
+        }
+      }
     },
     async stop(r) {
       const exited = new Promise<number | null>((resolve) => r.proc.once('exit', (code) => resolve(code)));
