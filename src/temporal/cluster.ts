@@ -125,9 +125,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 const PG_USER = 'temporal';
 
+/**
+ * util-linux's runuser lives in sbin, which a minimal PATH (a new machine's CI shell, cron) may not
+ * list: look there by absolute path before falling back to the PATH.
+ */
+function runuserPath(): string {
+  return ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((p) => fs.existsSync(p)) ?? 'runuser';
+}
+
 // PostgreSQL refuses to run as root: as root, its commands run as the `postgres` system user.
 function asPostgres(cmd: string, args: string[]): [string, string[]] {
-  return isRoot() ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  return isRoot() ? [runuserPath(), ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 }
 
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; what: string }): string {
