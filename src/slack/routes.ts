@@ -31,6 +31,7 @@ import {
   type DecisionOutcome,
 } from '../workflows/messages';
 import { rawBodyOf, slackSigned } from './signed-request';
+import { suppressText } from '../intake/suppression';
 import { signDecision } from '../security/decision-signing';
 import { MAX_DECISION_REASON } from '../domain/decision';
 import { handOffModal, reasonModal } from './blocks';
@@ -96,6 +97,15 @@ async function postToResponseUrl(responseUrl: string, body: Record<string, unkno
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+/**
+ * What a person typed into a modal (a reason, a hand-off note), trimmed and suppressed as the
+ * intake suppresses a call: it travels on into history, the ticket note and the Slack message, and
+ * a card number, bank detail or tax id typed here must not.
+ */
+function typedText(raw: string | null | undefined): string {
+  return suppressText((raw ?? '').trim()).text;
 }
 
 /** A modal's answer: an empty 200 closes it; when nothing could be recorded, it stays open with the error under `blockId`. */
@@ -250,7 +260,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       res.status(400).json({ error: 'bad_payload', message: 'modal metadata is malformed' });
       return;
     }
-    const reason = p.view.state.values[REASON_MODAL.blockId]?.[REASON_MODAL.actionId]?.value?.trim() ?? '';
+    const reason = typedText(p.view.state.values[REASON_MODAL.blockId]?.[REASON_MODAL.actionId]?.value);
     if (!reason || reason.length > MAX_REASON_LENGTH) {
       res.json({
         response_action: 'errors',
@@ -278,7 +288,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     }
     const values = p.view.state.values;
     const handTo = handOffTarget(values);
-    const note = values[HAND_OFF_MODAL.noteBlockId]?.[HAND_OFF_MODAL.noteActionId]?.value?.trim() ?? '';
+    const note = typedText(values[HAND_OFF_MODAL.noteBlockId]?.[HAND_OFF_MODAL.noteActionId]?.value);
     const errors: Record<string, string> = {};
     if (!handTo) errors[HAND_OFF_MODAL.userBlockId] = 'Please choose the approver to hand to.';
     else if (handTo === p.user.id) errors[HAND_OFF_MODAL.userBlockId] = 'You cannot hand a request to yourself.';

@@ -355,7 +355,7 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
         body: JSON.stringify({
           user: 'U0FIN0001',
           viewId: view.id,
-          values: { hand_to: { hand_to_input: handTo }, note: { note_input: 'Out today' } },
+          values: { hand_to: { hand_to_input: handTo }, note: { note_input: 'Out today; card 4111 1111 1111 1111' } },
         }),
       });
       return (await res.json()) as { status: number; body: string };
@@ -378,7 +378,11 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
       reason: string;
       proof?: { mac: string };
     };
-    assert.deepEqual([arg.action, arg.actor.id, arg.handTo, arg.reason], ['hand_off', 'U0FIN0001', 'U0FIN0002', 'Out today']);
+    // A card number typed into the note is suppressed at this edge, as the intake suppresses a call.
+    assert.deepEqual(
+      [arg.action, arg.actor.id, arg.handTo, arg.reason],
+      ['hand_off', 'U0FIN0001', 'U0FIN0002', 'Out today; card [card number removed]'],
+    );
     assert.ok(arg.proof?.mac, 'signed by the route');
     await handle.terminate('test done');
   });
