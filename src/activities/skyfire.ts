@@ -41,10 +41,13 @@ export function buyerTagFor(workflowId: string, step: string): string {
   return tag.length <= 120 ? tag : `case-${stableKey([workflowId, step], 40)}`;
 }
 
-/** What an attempt of createPayToken leaves for the next one (heartbeat details; no JWT). */
+/**
+ * What an attempt of createPayToken leaves for the next one (heartbeat details; no JWT).
+ * `clear` names the attempt that recorded it: it proves that attempt created nothing, and only
+ * for the attempt right after it (an older one says nothing about the attempts since).
+ */
 type PayProgress =
-  | { stage: 'clear' }
-  | { stage: 'creating' }
+  | { stage: 'clear'; attempt: number }
   | { stage: 'created'; tokenId: string; expiresAt: number }
   | { stage: 'handed-over'; tokenId: string; expiresAt: number };
 
@@ -107,20 +110,26 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
       // The token exists but this process no longer holds its JWT: the seller may or may not have
       // it. The case watches the charges either way; nobody charging ends in needs-attention.
       if (previous?.stage === 'created') return result(previous.tokenId, previous.expiresAt, false);
-      if (ctx.info.attempt > 1 && previous?.stage !== 'clear') {
+      // Heartbeats are throttled: only an attempt's first one leaves at once, and a later one can die
+      // with the process (a SIGKILL, a lost host) after the create reached Skyfire. So nothing is
+      // recorded before the create: the only proof that the previous attempt created nothing is the
+      // `clear` it recorded as it failed (a failing activity's last heartbeat travels with it).
+      const { attempt } = ctx.info;
+      const cleared = previous?.stage === 'clear' && previous.attempt === attempt - 1;
+      if (attempt > 1 && !cleared) {
         throw new BusinessRuleError(
           { system: 'skyfire', code: 'SKYFIRE_OUTCOME_UNKNOWN' },
           `an earlier attempt may have created a pay token (buyerTag ${buyerTag}) whose answer was lost; Skyfire offers no documented way to find it, so no second token was created. Check the Skyfire dashboard; an uncharged token's hold ends ${Math.round(chargeGraceMs / 3_600_000)} h after it expires`,
         );
       }
-      ctx.heartbeat({ stage: 'clear' } satisfies PayProgress);
-      const balance = await sf.getBalance();
-      if (toMinorFloor(balance.available, amount.currency) < amount.amountMinor) {
-        throw new InsufficientFundsError({ system: 'skyfire', code: 'PAYMENT_ERROR' }, 'wallet balance is below the pay token amount');
-      }
-      ctx.heartbeat({ stage: 'creating' } satisfies PayProgress);
+      let sent = false;
       let token: SkyfireToken;
       try {
+        const balance = await sf.getBalance();
+        if (toMinorFloor(balance.available, amount.currency) < amount.amountMinor) {
+          throw new InsufficientFundsError({ system: 'skyfire', code: 'PAYMENT_ERROR' }, 'wallet balance is below the pay token amount');
+        }
+        sent = true;
         token = await sf.createToken({
           type: 'pay',
           buyerTag,
@@ -128,11 +137,11 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
           expiresAt: Math.floor(Date.now() / 1000) + payTokenTtlSeconds,
         });
       } catch (err) {
-        // An answer Skyfire gave means nothing was created (a 429 or 4xx refuses before it acts). Only
-        // no answer, or a 5xx, leaves the outcome open.
+        // Before the create, or with an answer from Skyfire (a 429 or 4xx refuses before it acts),
+        // nothing was created. No answer, or a 5xx, leaves the outcome open.
         const answeredNo =
           err instanceof ConnectorError && err.status !== undefined && (err.status < 500 || err instanceof RateLimitedError);
-        if (answeredNo) ctx.heartbeat({ stage: 'clear' } satisfies PayProgress);
+        if (!sent || answeredNo) ctx.heartbeat({ stage: 'clear', attempt } satisfies PayProgress);
         throw err;
       }
       ctx.heartbeat({ stage: 'created', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);

@@ -46,10 +46,20 @@ export interface FaultSettings {
   latencyMs: number;
   /** Probability that a write (non-GET) is applied and then its response dropped (socket closed). */
   dropResponseRate: number;
-  /** Deterministic counters for tests: the next N requests fail / are rate-limited / dropped. */
+  /**
+   * Deterministic counters for tests: the next N requests fail / are rate-limited / dropped
+   * (dropped and hung count writes only). With `nextMatch` set, they count only requests whose
+   * JSON body contains it (a Skyfire pay token create, not the KYA token create before it).
+   */
   failNext: number;
   rateLimitNext: number;
   dropNext: number;
+  /**
+   * The next N writes are applied and never answered: the connection stays open, as the caller
+   * sees it when it dies mid-request (tests kill the caller while it waits).
+   */
+  hangNext: number;
+  nextMatch: string;
 }
 
 export const NO_FAULTS: FaultSettings = {
@@ -61,6 +71,8 @@ export const NO_FAULTS: FaultSettings = {
   failNext: 0,
   rateLimitNext: 0,
   dropNext: 0,
+  hangNext: 0,
+  nextMatch: '',
 };
 
 /** A plug-in emulating one API. */
@@ -189,24 +201,25 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
       res.once('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
     }
     if (f.latencyMs > 0) await sleep(f.latencyMs);
-    if (f.rateLimitNext > 0 || (f.rateLimitRate > 0 && state.random() < f.rateLimitRate)) {
-      if (f.rateLimitNext > 0) f.rateLimitNext--;
+    const counted = !f.nextMatch || JSON.stringify(req.body ?? null).includes(f.nextMatch);
+    if ((f.rateLimitNext > 0 && counted) || (f.rateLimitRate > 0 && state.random() < f.rateLimitRate)) {
+      if (f.rateLimitNext > 0 && counted) f.rateLimitNext--;
       rec.status = 429;
       rec.faulted = true;
       res.set('Retry-After', String(f.retryAfterSeconds));
       sendFault(system, res, 429);
       return;
     }
-    if (f.failNext > 0 || (f.errorRate > 0 && state.random() < f.errorRate)) {
-      if (f.failNext > 0) f.failNext--;
+    if ((f.failNext > 0 && counted) || (f.errorRate > 0 && state.random() < f.errorRate)) {
+      if (f.failNext > 0 && counted) f.failNext--;
       rec.status = 503;
       rec.faulted = true;
       sendFault(system, res, 503);
       return;
     }
-    const drop = req.method !== 'GET' && (f.dropNext > 0 || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
+    const drop = req.method !== 'GET' && ((f.dropNext > 0 && counted) || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
     if (drop) {
-      if (f.dropNext > 0) f.dropNext--;
+      if (f.dropNext > 0 && counted) f.dropNext--;
       rec.dropped = true;
       // Let the handler apply the write, then close the connection instead of answering.
       const origEnd = res.end.bind(res);
@@ -216,6 +229,16 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
         return res;
       }) as typeof res.end;
       void origEnd;
+    }
+    const hang = !drop && req.method !== 'GET' && f.hangNext > 0 && counted;
+    if (hang) {
+      f.hangNext--;
+      rec.dropped = true;
+      // Apply the write, record its status, and never answer: the caller waits until it gives up.
+      res.end = ((..._args: unknown[]) => {
+        rec.status = res.statusCode;
+        return res;
+      }) as typeof res.end;
     }
     res.on('finish', () => {
       rec.status = res.statusCode;

@@ -11,7 +11,7 @@ import type { MoneyPolicy } from '../../src/domain/policy';
 import { TEST_DECISION_KEY, testMoneyPolicy } from '../support/policy';
 
 // Activity failures are expected in these tests; the SDK would log each one.
-const logger = new DefaultLogger('ERROR', () => undefined);
+export const logger = new DefaultLogger('ERROR', () => undefined);
 
 export async function runWithRetries<I, O>(
   fn: (input: I) => Promise<O>,

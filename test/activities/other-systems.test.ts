@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
-import { activitiesOver, runOnce, runWithRetries } from './helpers';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { activitiesOver, logger, runOnce, runWithRetries } from './helpers';
 import { ACTIVITY_GROUP_OF } from '../../src/activities/contract';
 
 describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
@@ -61,6 +62,39 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens')).length, 1);
       const b = await runOnce(acts.getWalletBalance, { currency: 'USD' });
       assert.equal(b.held.amountMinor, 1500, 'held once');
+    });
+
+    it('never reserves twice when the process dies after the create reached Skyfire: whatever it meant to heartbeat is lost', async () => {
+      // Temporal sends an attempt's first heartbeat at once and throttles the rest, so after a crash
+      // the server holds at most the first one. The create is applied and never answered.
+      await sb.faults('skyfire', { hangNext: 1, nextMatch: '"type":"pay"' });
+      const input = { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } };
+      const info = (attempt: number, heartbeatDetails?: unknown) => ({
+        workflowExecution: { workflowId: 'wf-sky-crash', runId: 'run-1' },
+        attempt,
+        heartbeatDetails,
+        activityId: `act-${attempt}`,
+      });
+      const first = new MockActivityEnvironment(info(1), { logger });
+      const heartbeats: unknown[] = [];
+      first.on('heartbeat', (d: unknown) => heartbeats.push(d));
+      const dying = first.run(acts.createPayToken, input).catch(() => undefined);
+      const applied = () => sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens' && r.status === 200);
+      for (let i = 0; (await applied()).length === 0; i++) {
+        if (i > 200) throw new Error('the pay token create never reached the sandbox');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      first.cancel();
+      await dying;
+      const second = new MockActivityEnvironment(info(2, heartbeats[0]), { logger });
+      await rejectsWithType(second.run(acts.createPayToken, input), 'BusinessRuleError', (e) =>
+        assert.equal(e.code, 'SKYFIRE_OUTCOME_UNKNOWN'),
+      );
+      assert.equal((await applied()).length, 1, 'one pay token reserved');
+      // A `clear` proves only that the attempt which recorded it created nothing, not any later one.
+      const later = new MockActivityEnvironment(info(3, { stage: 'clear', attempt: 1 }), { logger });
+      await rejectsWithType(later.run(acts.createPayToken, input), 'BusinessRuleError');
+      assert.equal((await applied()).length, 1);
     });
 
     it('retries freely when Skyfire answered no (429 before the create): one token in the end', async () => {

@@ -109,4 +109,45 @@ describe('reliability: worker crash (SIGKILL)', function () {
         `${refundWorkflowId(lostCase.callId)} references one QuickBooks record`,
       );
   });
+
+  it('never reserves twice when the worker dies while Skyfire creates the pay token (the create was applied, its answer never came)', async () => {
+    const callId = `call_crash_paytoken_${runTag()}`;
+    // Only the pay token create hangs (the KYA token is a POST to the same path, with type "kya").
+    await service.svc.setFaults('all', { latencyMs: 0 });
+    await service.svc.setFaults('skyfire', { hangNext: 1, nextMatch: '"type":"pay"' });
+    const answer = await service.svc.postCall(refundCall(callId, { accountId: 'UMBRELLA-004', amount: '2.50' }));
+    assert.equal(answer.status, 202);
+
+    const isPayCreate = (r: SandboxRecord) =>
+      r.system === 'skyfire' &&
+      r.method === 'POST' &&
+      /\/api\/v1\/tokens$/.test(r.path) &&
+      (r.body as { type?: string } | undefined)?.type === 'pay' &&
+      JSON.stringify(r.body).includes(callId);
+    // Kill the worker the moment Skyfire applied the create: whatever the activity meant to
+    // record after sending it (heartbeats are throttled) dies with the process.
+    const worker = service.svc.worker;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const applied = (await service.svc.sandboxRecords()).find((r) => isPayCreate(r) && r.status !== undefined);
+      if (applied) break;
+      if (Date.now() > deadline) throw new Error('no pay token create was applied within 120 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await service.svc.kill(worker);
+    assert.ok(worker?.process.signalCode === 'SIGKILL', 'the worker was SIGKILLed');
+    await service.svc.startWorker();
+
+    // The attempt times out on the server (the money group's start-to-close), the new worker retries.
+    const results = await waitForCases(service.client, [callId], 5 * 60_000);
+    const state = results.get(callId);
+    const records = await service.svc.sandboxRecords();
+    const creates = records.filter((r) => isPayCreate(r) && !r.faulted);
+    figure(`crash during pay token create: ${creates.length} pay token create(s) reached Skyfire -> ${state?.status}`);
+    assert.equal(creates.length, 1, 'one pay token create reached Skyfire: the retry did not reserve again');
+    assert.equal(state?.status, 'needs_attention');
+    assert.match(state?.reason ?? '', /may have created a pay token/);
+    const effects = moneyEffects(records, [callId]);
+    assert.equal(casesWith(effects, 'refund_receipt').size, 0, 'nothing recorded in QuickBooks for a refund whose money did not move');
+  });
 });

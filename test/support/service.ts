@@ -224,7 +224,7 @@ export class ServiceHarness {
     return (await res.json()) as SandboxRecord[];
   }
 
-  async setFaults(system: string, faults: Record<string, number>): Promise<void> {
+  async setFaults(system: string, faults: Record<string, number | string>): Promise<void> {
     const res = await fetch(`${this.sandboxUrl}/_sandbox/faults/${system}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

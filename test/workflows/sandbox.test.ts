@@ -96,6 +96,31 @@ describe('case workflows against the sandbox', function () {
     );
   });
 
+  it('Skyfire refund whose pay token create is refused twice with 429: the worker retries (each refusal proves nothing was made), one token, completed', async () => {
+    // Proof that an attempt created nothing must reach the next attempt through a real worker and
+    // server: the activity heartbeats it as it fails, and only then may a retry create a token.
+    await sb.faults('skyfire', { rateLimitNext: 2, retryAfterSeconds: 1, nextMatch: '"type":"pay"' });
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'UMBRELLA-004',
+        invoiceNumber: 'INV-4001',
+        amount: { amountMinor: 3000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+        paymentPlatform: 'skyfire',
+      }),
+    );
+    const s = await result(h);
+    assert.equal(s.status, 'completed', s.reason);
+    const creates = await sb.records('skyfire', (r) => r.method === 'POST' && (r.body as { type?: string }).type === 'pay');
+    assert.deepEqual(
+      creates.map((r) => r.status),
+      [429, 429, 200],
+    );
+    const tokens = (await sb.control('/skyfire/tokens')) as { type: string }[];
+    assert.equal(tokens.filter((t) => t.type === 'pay').length, 1);
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 1);
+  });
+
   it('Skyfire refund when the pay token answer is lost: no second reservation, needs attention, nothing recorded', async () => {
     await sb.control('/skyfire/drop-pay-creates', { count: 1 });
     const h = await start(
