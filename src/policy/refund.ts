@@ -19,6 +19,11 @@ export const RefundBlocker = {
   /** More than the customer paid on the named invoice (or in another currency): never automated. */
   ExceedsAmountPaid: 'exceeds_amount_paid',
   InvoiceNotFound: 'invoice_not_found',
+  /**
+   * The call named no invoice: what was paid, refunded before, and whose it is cannot be checked,
+   * so nothing bounds how often such a refund could run unattended.
+   */
+  NoInvoice: 'no_invoice',
   /** No automation limit is configured for the refund's currency. */
   CurrencyNotAutomated: 'currency_not_automated',
   /** The refund's currency is not the QuickBooks customer's currency. */
@@ -65,6 +70,8 @@ export function refundAutomation(
   input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>,
   policy: Pick<MoneyPolicy, 'refundAutomationLimits' | 'automationMinConfidence' | 'automatableRefundReasons'>,
   facts: RefundFacts,
+  // Off only for cases that decided before the rule existed (the workflow's patch), so they replay.
+  { invoiceRequired = true }: { invoiceRequired?: boolean } = {},
 ): RefundAutomationDecision {
   const { fields } = input;
   const currency = fields.amount?.currency;
@@ -84,6 +91,7 @@ export function refundAutomation(
   if (facts.earlierRefund || (facts.alreadyRefundedMinor ?? 0) > 0) blockers.push(RefundBlocker.EarlierRefund);
   if (facts.customerCurrency && currency && facts.customerCurrency !== currency) blockers.push(RefundBlocker.CurrencyMismatch);
   if (facts.invoiceIsCallers === false) blockers.push(RefundBlocker.InvoiceOfAnotherCustomer);
+  if (facts.invoicePaid === undefined && invoiceRequired) blockers.push(RefundBlocker.NoInvoice);
   if (facts.invoicePaid === null) blockers.push(RefundBlocker.InvoiceNotFound);
   else if (facts.invoicePaid && fields.amount) {
     const left = facts.invoicePaid.amountMinor - (facts.alreadyRefundedMinor ?? 0);

@@ -21,6 +21,7 @@ const BLOCKER_TEXT: Record<RefundBlocker, string> = {
   earlier_refund: 'The invoice was refunded or credited before',
   exceeds_amount_paid: 'More than what is left to refund on the invoice',
   invoice_not_found: 'The invoice named on the call was not found',
+  no_invoice: 'No invoice was named, so what was paid cannot be checked',
   currency_not_automated: 'No automation limit is set for this currency',
   currency_differs_from_customer: 'Not in the currency the customer is billed in',
   invoice_of_another_customer: 'The invoice belongs to another customer',

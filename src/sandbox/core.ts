@@ -240,9 +240,16 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
         return res;
       }) as typeof res.end;
     }
-    res.on('finish', () => {
-      rec.status = res.statusCode;
-    });
+    // The status is what the handler answered, whether or not the caller was still there to get it
+    // (a caller killed mid-request closes the socket; 'finish' then never fires, but the write was
+    // applied and the records must count it).
+    if (!drop && !hang) {
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = ((...args: unknown[]) => {
+        rec.status = res.statusCode;
+        return end(...args);
+      }) as typeof res.end;
+    }
     next();
   };
 }

@@ -4,6 +4,7 @@
  * RefundReceipt, or CreditMemo for a credit; through Skyfire for accounts that pay through it);
  * confirm to the customer. The final timeout fails closed: no money moves.
  */
+import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
@@ -66,14 +67,20 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       : fields.invoiceNumber
         ? null
         : undefined;
-    const policyDecision = refundAutomation(input, money, {
-      vip: account.vip,
-      earlierRefund: ledger.records.length > 0,
-      alreadyRefundedMinor: ledger.refundedMinor,
-      invoicePaid,
-      ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
-      ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
-    });
+    const policyDecision = refundAutomation(
+      input,
+      money,
+      {
+        vip: account.vip,
+        earlierRefund: ledger.records.length > 0,
+        alreadyRefundedMinor: ledger.refundedMinor,
+        invoicePaid,
+        ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
+        ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
+      },
+      // Cases that already decided without the no-invoice rule keep their decision on replay.
+      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice') },
+    );
     let authority: RefundAuthority;
     if (policyDecision.automate) {
       rt.facts.push(`Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`);

@@ -14,7 +14,11 @@ export function runTag(): string {
   return randomBytes(4).toString('hex');
 }
 
-/** A refund call. Defaults: a small automatable refund on ACME-001 without an invoice (no "earlier refund" review). */
+/**
+ * A refund call. Defaults: a small automatable refund on ACME-001 of an invoice of its own
+ * (`refundInvoiceNumber`), which `seedRefundInvoices` creates paid: a refund is automated only
+ * against a named, paid invoice with no earlier refund. `invoiceNumber: null` names none.
+ */
 export function refundCall(
   callId: string,
   opts: { accountId?: string; amount?: string; invoiceNumber?: string | null; confidence?: number } = {},
@@ -28,13 +32,40 @@ export function refundCall(
   // The seed's Skyfire-paying accounts say so on the call too.
   pca.payment_platform = pca.account_id === 'UMBRELLA-004' || pca.account_id === 'GLOBEX-002' ? 'skyfire' : 'quickbooks';
   pca.intent_confidence = opts.confidence ?? 0.93;
-  if (opts.invoiceNumber === undefined || opts.invoiceNumber === null) {
-    delete pca.invoice_number;
-    delete pca.payment_id;
-  } else pca.invoice_number = opts.invoiceNumber;
+  delete pca.payment_id;
+  if (opts.invoiceNumber === null) delete pca.invoice_number;
+  else pca.invoice_number = opts.invoiceNumber ?? refundInvoiceNumber(callId);
   call.summary = `Acme Corp asks for a ${pca.amount} USD refund of a duplicate charge.`;
   call.transcript = `agent: Acme billing support.\ncaller: We were charged twice, please refund ${pca.amount} dollars.\nagent: Done, you will get a confirmation.`;
   return body;
+}
+
+/** The invoice a reliability refund call refunds by default. */
+export function refundInvoiceNumber(callId: string): string {
+  return `INV-R-${callId}`;
+}
+
+/**
+ * Creates, in the sandbox's QuickBooks, the paid invoice each refund call names by default (its
+ * account's, paid in full: the refund's amount). Harness set-up, before the calls are posted.
+ */
+export async function seedRefundInvoices(sandboxUrl: string, bodies: (Json | string)[]): Promise<void> {
+  for (const b of bodies) {
+    const body = (typeof b === 'string' ? JSON.parse(b) : b) as Json;
+    const call = (body.payload as Json).call as Json;
+    const pca = call.post_call_analysis as Json;
+    if (pca.invoice_number !== refundInvoiceNumber(String(call.id))) continue;
+    const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        docNumber: pca.invoice_number,
+        accountId: pca.account_id,
+        totalMinor: Math.round(Number(pca.amount) * 100),
+      }),
+    });
+    if (!res.ok) throw new Error(`seeding ${String(pca.invoice_number)}: ${res.status} ${await res.text()}`);
+  }
 }
 
 /**

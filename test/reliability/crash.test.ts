@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { SandboxRecord } from '../support/service';
-import { refundCall, runTag } from './calls';
+import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
 import { figure, refundWorkflowId, size, waitForCases, useService } from './helpers';
 
@@ -30,6 +30,10 @@ describe('reliability: worker crash (SIGKILL)', function () {
     await service.svc.setFaults('all', { latencyMs: 250 });
     await service.svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
 
+    await seedRefundInvoices(
+      service.svc.sandboxUrl,
+      plan.map((p) => p.body),
+    );
     const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));
     assert.deepEqual(
       answers.map((a) => a.status),
@@ -115,7 +119,9 @@ describe('reliability: worker crash (SIGKILL)', function () {
     // Only the pay token create hangs (the KYA token is a POST to the same path, with type "kya").
     await service.svc.setFaults('all', { latencyMs: 0 });
     await service.svc.setFaults('skyfire', { hangNext: 1, nextMatch: '"type":"pay"' });
-    const answer = await service.svc.postCall(refundCall(callId, { accountId: 'UMBRELLA-004', amount: '2.50' }));
+    const body = refundCall(callId, { accountId: 'UMBRELLA-004', amount: '2.50' });
+    await seedRefundInvoices(service.svc.sandboxUrl, [body]);
+    const answer = await service.svc.postCall(body);
     assert.equal(answer.status, 202);
 
     const isPayCreate = (r: SandboxRecord) =>

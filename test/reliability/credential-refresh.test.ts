@@ -12,7 +12,7 @@ import path from 'node:path';
 import { GOOGLE_SCOPES } from '../../src/config';
 import { ServiceHarness } from '../support/service';
 import { temporalAddress } from '../support/temporal';
-import { refundCall, runTag } from './calls';
+import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { figure, refundWorkflowId, size, waitForCases } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,9 +85,9 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
       const ids: string[] = [];
       for (let w = 0; w < waves; w++) {
         const wave = Array.from({ length: perWave }, (_, i) => `call_refresh_${tag}_${w}_${i}`);
-        const answers = await Promise.all(
-          wave.map((id, i) => svc.postCall(refundCall(id, i === 3 ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '12.00' }))),
-        );
+        const bodies = wave.map((id, i) => refundCall(id, i === 3 ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '12.00' }));
+        await seedRefundInvoices(svc.sandboxUrl, bodies);
+        const answers = await Promise.all(bodies.map((body) => svc.postCall(body)));
         assert.deepEqual(
           answers.map((a) => a.status),
           wave.map(() => 202),

@@ -6,7 +6,7 @@
  * CI: 4 cases at reduced rates; `npm run test:reliability:full` runs 30 at the issue's rates.
  */
 import assert from 'node:assert/strict';
-import { refundCall, runTag } from './calls';
+import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
 import { figure, settleCases, size, useService } from './helpers';
 
@@ -40,6 +40,11 @@ describe('reliability: API faults on every system', function () {
       const skyfire = i % 3 === 2;
       return { callId, skyfire, body: refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.50' } : { amount: '9.00' }) };
     });
+    // Set-up before the faults: each call's paid invoice.
+    await seedRefundInvoices(
+      service.svc.sandboxUrl,
+      plan.map((p) => p.body),
+    );
     await service.svc.setFaults('all', FAULTS);
 
     const answers = await Promise.all(plan.map((p) => service.svc.postCall(p.body)));

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import type { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec, parseKeyringSpec } from '../../src/temporal/codec';
 import { NAMESPACE } from '../support/temporal';
-import { PII_VALUES, findPii, piiContext, piiCorpus, runTag } from './calls';
+import { PII_VALUES, findPii, piiContext, piiCorpus, runTag, seedRefundInvoices } from './calls';
 import { decide, figure, listWorkflowIds, refundWorkflowId, waitForCases, useService } from './helpers';
 import { statusQuery } from '../../src/workflows/messages';
 
@@ -56,6 +56,10 @@ describe('reliability: PII scan of everything downstream of intake', function ()
     const planted = new Set(findPii(JSON.stringify(corpus.map((c) => c.body))).map((h) => h.kind));
     assert.equal(planted.size, PII_VALUES.length, 'the scanner finds every planted value in the raw corpus');
 
+    await seedRefundInvoices(
+      service.svc.sandboxUrl,
+      corpus.map((c) => c.body),
+    );
     const answers = await Promise.all(corpus.map((c) => service.svc.postCall(c.body)));
     const refused = answers.map((a, i) => ({ a, c: corpus[i] })).filter(({ a }) => a.status !== 202);
     assert.deepEqual(

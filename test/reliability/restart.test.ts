@@ -16,7 +16,7 @@ import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev
 import { encodeButtonValue } from '../../src/slack/interactions';
 import { NAMESPACE } from '../support/temporal';
 import { ServiceHarness, request } from '../support/service';
-import { refundCall, runTag } from './calls';
+import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
 import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases, waitForPendingApproval } from './helpers';
 
@@ -88,7 +88,9 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
     const tag = runTag();
     // 120.00 USD is above the automation limit: each waits for one approver.
     const plan = Array.from({ length: waiting }, (_, i) => ({ callId: `call_restart_${tag}_${i}` }));
-    const answers = await Promise.all(plan.map((p) => svc.postCall(refundCall(p.callId, { amount: '120.00' }))));
+    const bodies = plan.map((p) => refundCall(p.callId, { amount: '120.00' }));
+    await seedRefundInvoices(svc.sandboxUrl, bodies);
+    const answers = await Promise.all(bodies.map((body) => svc.postCall(body)));
     assert.deepEqual(
       answers.map((a) => a.status),
       plan.map(() => 202),
@@ -105,6 +107,7 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
     // A call arriving now is refused with a retryable answer, not lost silently.
     const lateId = `call_restart_${tag}_late`;
     const late = refundCall(lateId, { amount: '12.00' });
+    await seedRefundInvoices(svc.sandboxUrl, [late]);
     const whileDown = await svc.postCall(late);
     assert.equal(whileDown.status, 503, `a delivery while Temporal is down asks to be retried: ${whileDown.text}`);
     const health = await fetch(`${svc.apiUrl}/healthz`);

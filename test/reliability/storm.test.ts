@@ -5,7 +5,7 @@
  * CI: 20 calls x 5 deliveries; `npm run test:reliability:full` runs 100 x 10.
  */
 import assert from 'node:assert/strict';
-import { refundCall, runTag } from './calls';
+import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
 import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases, useService } from './helpers';
 
@@ -27,6 +27,10 @@ describe('reliability: duplicate storm', function () {
         body: JSON.stringify(refundCall(callId, skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })),
       };
     });
+    await seedRefundInvoices(
+      service.svc.sandboxUrl,
+      plan.map((p) => p.body),
+    );
     // All deliveries of all calls at once, interleaved, as a retrying sender would produce them.
     const sends = plan.flatMap((p) => Array.from({ length: deliveries }, () => p));
     // A 503 (Temporal did not accept in time) asks the sender to retry; DialNexa retries failed

@@ -69,6 +69,24 @@ describe('the money path against the sandbox (real activities, real lock)', func
     );
   const publicNotes = async () => JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
 
+  it('small refunds inside the limit that name no invoice: each waits for a person, none moves money unattended', async () => {
+    // Nothing bounds a refund of no invoice (no amount paid, no earlier refund, no owner to check),
+    // so the same caller asking again and again must not be refunded again and again.
+    const cases = await Promise.all(
+      Array.from({ length: 4 }, () => start(refund({ invoiceNumber: undefined, amount: { amountMinor: 900, currency: 'USD' } }))),
+    );
+    const requests = await Promise.all(cases.map((h) => waitForRequest(h)));
+    assert.equal(new Set(requests).size, 4);
+    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as QboRecord[];
+    assert.equal(receipts.length, 0, 'nothing refunded without a person');
+    assert.match(await slackText(cases[0]), /No invoice was named, so what was paid cannot be checked/);
+    // A person may still approve one: it is recorded, once.
+    await decide(cases[0], decision(requests[0], APPROVER_1, DecisionAction.Approve));
+    assert.equal((await result(cases[0])).status, 'completed');
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as QboRecord[]).length, 1);
+    await Promise.all(cases.slice(1).map((h) => h.terminate('test over')));
+  });
+
   it('two cases refunding the whole paid amount of one invoice, approved at the same moment: one refund; the other closes saying why', async () => {
     const a = await start(refund({}));
     const b = await start(refund({}));

@@ -779,10 +779,14 @@ export function createQuickBooksSystem(): SandboxSystem {
       // Benchmark and tests: a paid invoice (with its payment) for a seed customer, e.g. one per
       // automated refund of a load run, since money on one invoice is limited to what was paid.
       r.post('/invoices', (req, res) => {
-        const b = (req.body ?? {}) as { docNumber?: string; customerId?: string; totalMinor?: number };
-        const cust = db.get('Customer')!.get(String(b.customerId ?? ''));
+        const b = (req.body ?? {}) as { docNumber?: string; customerId?: string; accountId?: string; totalMinor?: number };
+        const cust = b.accountId
+          ? [...db.get('Customer')!.values()].find((c) => c.Notes === `account_id:${b.accountId}`)
+          : db.get('Customer')!.get(String(b.customerId ?? ''));
         if (!b.docNumber || !cust || !Number.isInteger(b.totalMinor) || (b.totalMinor as number) <= 0)
-          return void res.status(400).json({ error: 'docNumber, a seed customerId and a positive integer totalMinor are required' });
+          return void res
+            .status(400)
+            .json({ error: 'docNumber, a seed customerId (or accountId) and a positive integer totalMinor are required' });
         const cur = ((cust.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
         const Id = String(++nextId);
         const paymentId = String(++nextId);

@@ -3,7 +3,8 @@ import { refundAutomation, RefundBlocker } from '../../../src/policy/refund';
 import { effectiveApprovalThreshold, requiredApprovals } from '../../../src/policy/thresholds';
 import { policy, refundInput } from './fixtures';
 
-const clean = { vip: false, earlierRefund: false };
+/** A first refund of a named invoice, paid far above any amount used here. */
+const clean = { vip: false, earlierRefund: false, invoicePaid: { amountMinor: 1_000_000, currency: 'USD' } };
 
 describe('refund automation policy', () => {
   it('automates a small, confident, allowed, unflagged first refund', () => {
@@ -21,15 +22,20 @@ describe('refund automation policy', () => {
   it('names each rule that blocks automation', () => {
     const cases: [Parameters<typeof refundInput>, Parameters<typeof refundAutomation>[2], RefundBlocker][] = [
       [[{}, { customerTier: 'VIP' }], clean, RefundBlocker.Vip],
-      [[{}, {}], { vip: true, earlierRefund: false }, RefundBlocker.Vip],
+      [[{}, {}], { ...clean, vip: true }, RefundBlocker.Vip],
       [[{ intentConfidence: 0.5 }], clean, RefundBlocker.LowConfidence],
       [[{ intentConfidence: undefined }], clean, RefundBlocker.LowConfidence],
       [[{}, { refundReason: 'changed_mind' }], clean, RefundBlocker.ReasonNotAllowed],
       [[{}, { refundReason: undefined }], clean, RefundBlocker.ReasonNotAllowed],
       [[{ suppressed: ['card_number'] }], clean, RefundBlocker.Suppressed],
-      [[{}, {}], { vip: false, earlierRefund: true }, RefundBlocker.EarlierRefund],
+      [[{}, {}], { ...clean, earlierRefund: true }, RefundBlocker.EarlierRefund],
       [[{}, { amount: undefined }], clean, RefundBlocker.NoAmount],
-      [[{}, { amount: { amountMinor: 100, currency: 'EUR' } }], clean, RefundBlocker.CurrencyNotAutomated],
+      [
+        [{}, { amount: { amountMinor: 100, currency: 'EUR' } }],
+        { ...clean, invoicePaid: { amountMinor: 100, currency: 'EUR' } },
+        RefundBlocker.CurrencyNotAutomated,
+      ],
+      [[{}, {}], { vip: false, earlierRefund: false }, RefundBlocker.NoInvoice],
       [[{}, {}], { ...clean, customerCurrency: 'EUR' }, RefundBlocker.CurrencyMismatch],
       [[{}, {}], { ...clean, invoiceIsCallers: false }, RefundBlocker.InvoiceOfAnotherCustomer],
     ];
@@ -50,6 +56,16 @@ describe('refund automation policy', () => {
     assert.deepEqual(refundAutomation(refundInput({}, { amount }), policy, { ...clean, invoicePaid: null }).blockers, [
       RefundBlocker.InvoiceNotFound,
     ]);
+  });
+
+  it('never automates a refund that names no invoice: nothing bounds how often it could run', () => {
+    const noInvoice = { vip: false, earlierRefund: false };
+    assert.deepEqual(refundAutomation(refundInput(), policy, noInvoice).blockers, [RefundBlocker.NoInvoice]);
+    // Forty calls asking for the same small refund, none naming an invoice: none is automated.
+    const decisions = Array.from({ length: 40 }, () => refundAutomation(refundInput(), policy, noInvoice));
+    assert.equal(decisions.filter((d) => d.automate).length, 0);
+    // Only the replay of a case that decided before this rule may skip it.
+    assert.equal(refundAutomation(refundInput(), policy, noInvoice, { invoiceRequired: false }).automate, true);
   });
 
   it("uses the call's approval threshold when it is stricter, never when it is looser", () => {
@@ -76,14 +92,15 @@ describe('approval thresholds, per currency', () => {
   it('compares an amount only with the limit of its own currency; a currency with no limit is never automated', () => {
     assert.equal(effectiveApprovalThreshold(policy, {}, 'JPY'), 5000);
     assert.equal(effectiveApprovalThreshold(policy, {}, 'EUR'), undefined);
+    const paid = (currency: string) => ({ ...clean, invoicePaid: { amountMinor: 1_000_000, currency } });
     // JPY has no decimals: 5000 JPY is 5000 minor units, at the JPY limit; 5001 JPY is above it.
-    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'JPY' } }), policy, clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'JPY' } }), policy, clean).blockers, [
+    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 5000, currency: 'JPY' } }), policy, paid('JPY')).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'JPY' } }), policy, paid('JPY')).blockers, [
       RefundBlocker.AboveLimit,
     ]);
     // KWD has three decimals: 4.999 KWD is 4999 minor units, inside the KWD limit of 5.000.
-    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 4999, currency: 'KWD' } }), policy, clean).automate, true);
-    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'KWD' } }), policy, clean).blockers, [
+    assert.equal(refundAutomation(refundInput({}, { amount: { amountMinor: 4999, currency: 'KWD' } }), policy, paid('KWD')).automate, true);
+    assert.deepEqual(refundAutomation(refundInput({}, { amount: { amountMinor: 5001, currency: 'KWD' } }), policy, paid('KWD')).blockers, [
       RefundBlocker.AboveLimit,
     ]);
   });

@@ -49,10 +49,10 @@ describe('wording: the vocabulary people read', () => {
       policy,
       { vip: false, earlierRefund: false },
     );
-    assert.deepEqual(d.blockers, [RefundBlocker.AboveLimit, RefundBlocker.Vip, RefundBlocker.ReasonNotAllowed]);
+    assert.deepEqual(d.blockers, [RefundBlocker.AboveLimit, RefundBlocker.Vip, RefundBlocker.ReasonNotAllowed, RefundBlocker.NoInvoice]);
     assert.equal(
       refundBlockersText(d.blockers, { limitMinor: d.limitMinor, currency: 'USD' }),
-      'Above the USD 50.00 automation limit; VIP customer; The reason is not one the policy refunds automatically',
+      'Above the USD 50.00 automation limit; VIP customer; The reason is not one the policy refunds automatically; No invoice was named, so what was paid cannot be checked',
     );
     assert.equal(refundBlockersText([]), '');
   });
