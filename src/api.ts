@@ -124,14 +124,38 @@ export async function connectClient(config: Config, tracing: Tracing = TRACING_O
   });
 }
 
+/** How long a stopping API waits for requests in flight before it exits anyway. */
+const API_SHUTDOWN_GRACE_MS = 10_000;
+
 if (require.main === module) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
-  connectClient(config, installTracing(config, { defaultServiceName: 'billing-api' }))
+  const tracing = installTracing(config, { defaultServiceName: 'billing-api' });
+  connectClient(config, tracing)
     .then((client) => {
-      createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
+      const server = createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
         logger.info({ port: config.http.port }, 'API listening'),
       );
+      // A deploy or scale-in sends SIGTERM: stop taking requests, let those in flight answer (a
+      // webhook cut mid-start would be redelivered, but a Slack click would be lost to the person),
+      // then send the last spans before exiting.
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'API stopping: finishing requests in flight');
+        setTimeout(() => process.exit(0), API_SHUTDOWN_GRACE_MS).unref();
+        server.close(() => {
+          void tracing
+            .shutdown()
+            .catch((err: Error) => logger.warn({ err: err.message }, 'traces not flushed'))
+            .then(() => client.connection.close())
+            .finally(() => process.exit(0));
+        });
+        server.closeIdleConnections();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
     })
     .catch((err) => {
       logger.fatal({ err }, 'API failed to start');
