@@ -166,6 +166,7 @@ async function main(): Promise<void> {
         connection: workerConnection,
         dataConverter: workerDataConverter,
         identity: `embedded-worker:${process.pid}`,
+        logger,
       }),
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: workerDataConverter,

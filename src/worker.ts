@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import v8 from 'node:v8';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadConfig, type Config } from './config';
@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger';
 import { validateHandoffMapping } from './policy/handoff';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { refreshTokenExpiryObserver } from './observability/credential-expiry';
 import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
 
 export interface CaseWorkerOptions {
@@ -102,12 +103,19 @@ export function caseActivities(
     identity: string;
     connectors?: ConnectorClients;
     decisionKey?: string;
+    /** Where a refresh token nearing its expiry is reported (src/observability/credential-expiry.ts). */
+    logger?: Logger;
   },
 ): Activities {
   const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: opts.dataConverter });
   return createActivities({
     workerIdentity: opts.identity,
-    connectors: opts.connectors ?? createConnectors(config.connectors, { keyring: resolveCodecKeyring(config) }),
+    connectors:
+      opts.connectors ??
+      createConnectors(config.connectors, {
+        keyring: resolveCodecKeyring(config),
+        onTokenRefreshed: refreshTokenExpiryObserver({ meter: () => Runtime.instance().metricMeter, logger: opts.logger }),
+      }),
     authority: {
       policy: () => config.moneyPolicy,
       decisionKey: opts.decisionKey ?? resolveDecisionKey(config),
@@ -128,7 +136,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: caseActivities(config, { connection, dataConverter, identity }),
+    activities: caseActivities(config, { connection, dataConverter, identity, logger }),
     workflowBundle: { codePath: prebuiltBundlePath() },
     dataConverter,
     identity,

@@ -10,7 +10,7 @@ import { GmailClient } from '../connectors/gmail';
 import { ZendeskClient } from '../connectors/zendesk';
 import { DriveClient } from '../connectors/drive';
 import { createSlackApi, type SlackApi } from '../connectors/slack';
-import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource } from '../connectors/oauth';
+import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource, type RefreshObserver } from '../connectors/oauth';
 import { TokenStore } from '../connectors/token-store';
 import type { ConnectorConfig } from '../config';
 import type { CodecKeyring } from '../temporal/codec';
@@ -30,6 +30,8 @@ export interface ConnectorOptions {
   timeoutMs?: number;
   /** Seals the OAuth token store (the codec keyring, `resolveCodecKeyring(config)`); required when a system refreshes OAuth tokens. */
   keyring?: CodecKeyring;
+  /** Told after every OAuth refresh (the worker warns and exports the refresh token's expiry). */
+  onTokenRefreshed?: RefreshObserver;
 }
 
 export function createConnectors(connectors: Config['connectors'], opts: ConnectorOptions = {}): ConnectorClients {
@@ -42,7 +44,8 @@ export function createConnectors(connectors: Config['connectors'], opts: Connect
     store ??= new TokenStore(connectors.credentialsDir, opts.keyring);
     const oauth = cfg.oauth;
     const mint = oauth.kind === 'intuit' ? intuitMinter(oauth) : googleMinter(system as 'gmail' | 'drive', oauth);
-    return { timeoutMs, fetch: authorizedFetch(new RefreshingTokenSource(system, store, oauthSeed(oauth), mint)) };
+    const source = new RefreshingTokenSource(system, store, oauthSeed(oauth), mint, Date.now, opts.onTokenRefreshed);
+    return { timeoutMs, fetch: authorizedFetch(source) };
   };
   return {
     skyfire: new SkyfireClient(connectors.skyfire, { timeoutMs }),

@@ -35,6 +35,9 @@ export type Minter = (current: StoredToken | undefined) => Promise<Omit<StoredTo
 const MAX_SKEW_MS = 60_000;
 const fingerprint = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
+/** Told after each refresh this process made: when the refresh token itself expires (Intuit's `x_refresh_token_expires_in`), if the vendor said. */
+export type RefreshObserver = (system: ConnectorSystem, refreshExpiresAt: number | undefined) => void;
+
 export class RefreshingTokenSource implements AccessTokenSource {
   private cached?: StoredToken;
   private inflight?: Promise<string>;
@@ -45,6 +48,7 @@ export class RefreshingTokenSource implements AccessTokenSource {
     seedMaterial: string,
     private readonly mint: Minter,
     private readonly now: () => number = Date.now,
+    private readonly onRefreshed?: RefreshObserver,
   ) {
     this.seed = fingerprint(seedMaterial);
   }
@@ -95,6 +99,7 @@ export class RefreshingTokenSource implements AccessTokenSource {
         const next: StoredToken = { ...minted, obtainedAt, seed: this.seed };
         this.store.write(this.system, next);
         this.cached = next;
+        this.onRefreshed?.(this.system, next.refreshExpiresAt);
         return next.accessToken;
       })
       .finally(() => {

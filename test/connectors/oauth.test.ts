@@ -20,6 +20,9 @@ import { intuitMinter, RefreshingTokenSource, authorizedFetch } from '../../src/
 import { QuickBooksClient } from '../../src/connectors/quickbooks';
 import { GOOGLE_SCOPES } from '../../src/config';
 import { GOOGLE_TOKEN_AUDIENCE, SANDBOX_INTUIT_APP } from '../../src/sandbox/systems/oauth';
+import { REFRESH_TOKEN_EXPIRY_METRIC, refreshTokenExpiryObserver } from '../../src/observability/credential-expiry';
+import type { MetricMeter } from '@temporalio/common';
+import type { Logger } from '../../src/logger';
 import { rejectsWithType, startSandbox, type TestSandbox } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -187,6 +190,39 @@ describe('OAuth: refreshing credentials against the sandbox token endpoints', fu
       const qbo = new QuickBooksClient(loadConfig(qboEnv(rt)).connectors.quickbooks, { fetch: authorizedFetch(source) });
       assert.equal((await qbo.get<{ Id: string }>('Invoice', '1001')).Id, '1001');
       assert.equal(minted, 1, 'one refresh after the 401');
+    });
+
+    it("reports when Intuit's refresh token itself expires: a gauge at every refresh, a warning in its last 14 days", async () => {
+      const gauges: { name: string; value: number; tags: unknown }[] = [];
+      const meter = {
+        createGauge: (name: string) => ({ set: (value: number, tags: unknown) => gauges.push({ name, value, tags }) }),
+      } as unknown as MetricMeter;
+      const warnings: string[] = [];
+      const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+      const observe = refreshTokenExpiryObserver({ meter: () => meter, logger });
+      const qbo = async () =>
+        createConnectors(loadConfig(qboEnv(await connect())).connectors, { keyring: keyring(), onTokenRefreshed: observe }).quickbooks;
+
+      // A fresh connection (Intuit: about 101 days): exported, no warning.
+      await (await qbo()).get('Invoice', '1001');
+      assert.equal(gauges.length, 1);
+      assert.equal(gauges[0].name, REFRESH_TOKEN_EXPIRY_METRIC);
+      assert.deepEqual(gauges[0].tags, { system: 'quickbooks' });
+      assert.ok(Math.abs(gauges[0].value - (Date.now() / 1000 + 8_726_400)) < 60, 'the epoch second it expires');
+      assert.deepEqual(warnings, []);
+
+      // A connection near its end: Intuit counts x_refresh_token_expires_in down.
+      fs.rmSync(dir, { recursive: true, force: true });
+      await sb.control('/intuit-oauth/settings', { refreshTokenTtlSeconds: Math.round(3.5 * 86_400) });
+      try {
+        await (await qbo()).get('Invoice', '1001');
+      } finally {
+        await sb.control('/intuit-oauth/settings', { refreshTokenTtlSeconds: 8_726_400 });
+      }
+      assert.equal(gauges.length, 2);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /quickbooks refresh token expires in 3 day\(s\): reconnect the app/);
+      assert.doesNotMatch(warnings[0], /sbx-intuit-rt-/, 'never the token itself');
     });
 
     it('a refused refresh is a permanent AuthError naming the fix; a token endpoint outage is retryable', async () => {

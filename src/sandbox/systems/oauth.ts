@@ -36,6 +36,8 @@ interface IssuedToken {
 /** Everything both token endpoints and the gate share; one per sandbox. */
 export class OAuthRegistry {
   accessTokenTtlSeconds = 3600;
+  /** Intuit's `x_refresh_token_expires_in` (about 101 days, as documented for a fresh connection). */
+  refreshTokenTtlSeconds = 8_726_400;
   readonly accessTokens = new Map<string, IssuedToken>();
   /** Intuit refresh tokens that are still valid -> client id. */
   readonly intuitRefreshTokens = new Map<string, string>();
@@ -101,7 +103,8 @@ export function createIntuitOAuthSystem(registry: OAuthRegistry): SandboxSystem 
           access_token: token,
           expires_in: ttl,
           refresh_token: refreshToken,
-          x_refresh_token_expires_in: 8_726_400,
+          // Intuit counts this down to the connection's end; tests shorten it (settings).
+          x_refresh_token_expires_in: registry.refreshTokenTtlSeconds,
         });
       });
       return r;
@@ -118,7 +121,9 @@ export function createIntuitOAuthSystem(registry: OAuthRegistry): SandboxSystem 
       r.post('/settings', (req, res) => {
         const ttl = Number((req.body as { accessTokenTtlSeconds?: unknown }).accessTokenTtlSeconds);
         if (Number.isFinite(ttl) && ttl > 0) registry.accessTokenTtlSeconds = ttl;
-        res.json({ accessTokenTtlSeconds: registry.accessTokenTtlSeconds });
+        const rtTtl = Number((req.body as { refreshTokenTtlSeconds?: unknown }).refreshTokenTtlSeconds);
+        if (Number.isFinite(rtTtl) && rtTtl > 0) registry.refreshTokenTtlSeconds = rtTtl;
+        res.json({ accessTokenTtlSeconds: registry.accessTokenTtlSeconds, refreshTokenTtlSeconds: registry.refreshTokenTtlSeconds });
       });
       r.get('/stats', (_req, res) => {
         res.json(registry.counts);
