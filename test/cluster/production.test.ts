@@ -12,9 +12,17 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NAMESPACE } from '../support/temporal';
 import { ServiceHarness, type ChildHandle, type SandboxRecord } from '../support/service';
-import { refundCall, runTag } from '../reliability/calls';
+import { refundCall, runTag, seedRefundInvoices } from '../reliability/calls';
 import { casesWith, moneyEffects, summarize } from '../reliability/ledger';
-import { figure, listWorkflowIds, refundWorkflowId, size, waitForCases, waitForPendingApproval } from '../reliability/helpers';
+import {
+  figure,
+  listWorkflowIds,
+  refundWorkflowId,
+  size,
+  stoppedOnUnknownPayToken,
+  waitForCases,
+  waitForPendingApproval,
+} from '../reliability/helpers';
 import { statusQuery } from '../../src/workflows/messages';
 import { sparePort, testCluster } from './fixture';
 import { productionEnv, slackApprove } from './helpers';
@@ -53,6 +61,13 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   /** The API a request goes to: round robin, as a load balancer in front of both would. */
   const api = (i: number) => svc.apis[i % svc.apis.length]?.url as string;
 
+  /** A refund call naming a paid invoice of its own, created in the sandbox's QuickBooks first. */
+  async function refund(callId: string, opts: Parameters<typeof refundCall>[1]) {
+    const body = refundCall(callId, opts);
+    await seedRefundInvoices(svc.sandboxUrl, [body]);
+    return body;
+  }
+
   /** DialNexa's behaviour: a 5xx is retried after a pause; anything else is the answer. */
   async function deliver(body: object | string, apiUrl: string, tries = 60) {
     for (let attempt = 1; ; attempt++) {
@@ -66,7 +81,8 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   async function waitingCases(prefix: string, n: number) {
     const plan = Array.from({ length: n }, (_, i) => ({ callId: `call_${prefix}_${tag}_${i}`, skyfire: false }));
     planned.push(...plan);
-    const answers = await Promise.all(plan.map((p, i) => deliver(refundCall(p.callId, { amount: '120.00' }), api(i))));
+    const bodies = await Promise.all(plan.map((p) => refund(p.callId, { amount: '120.00' })));
+    const answers = await Promise.all(bodies.map((body, i) => deliver(body, api(i))));
     assert.deepEqual(
       answers.map((a) => a.status),
       plan.map(() => 202),
@@ -143,10 +159,15 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const plan = Array.from({ length: calls }, (_, i) => ({ callId: `call_cstorm_${tag}_${i}`, skyfire: i % 4 === 3 }));
     planned.push(...plan);
     const bodies = new Map(
-      plan.map((p) => [
-        p.callId,
-        JSON.stringify(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })),
-      ]),
+      await Promise.all(
+        plan.map(
+          async (p) =>
+            [
+              p.callId,
+              JSON.stringify(await refund(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '2.00' } : { amount: '12.00' })),
+            ] as const,
+        ),
+      ),
     );
     const sends = plan.flatMap((p) => Array.from({ length: deliveries }, (_, d) => ({ p, apiUrl: api(d) })));
     const started = Date.now();
@@ -191,11 +212,10 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const since = (await svc.sandboxRecords()).length;
     await svc.setFaults('all', { latencyMs: 250 });
     await svc.setFaults('quickbooks', { latencyMs: 250, dropNext: 1 });
-    const answers = await Promise.all(
-      plan.map((p, i) =>
-        deliver(refundCall(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' }), api(i)),
-      ),
+    const bodies = await Promise.all(
+      plan.map((p) => refund(p.callId, p.skyfire ? { accountId: 'UMBRELLA-004', amount: '3.00' } : { amount: '15.00' })),
     );
+    const answers = await Promise.all(bodies.map((body, i) => deliver(body, api(i))));
     assert.deepEqual(
       answers.map((a) => a.status),
       plan.map(() => 202),
@@ -241,16 +261,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
       plan.map((p) => p.callId),
       6 * 60_000,
     );
-    const stoppedSafely = new Set(
-      plan
-        .filter(
-          (p) =>
-            p.skyfire &&
-            results.get(p.callId)?.status === 'needs_attention' &&
-            /may have created a pay token/.test(results.get(p.callId)?.reason ?? ''),
-        )
-        .map((p) => p.callId),
-    );
+    const stoppedSafely = stoppedOnUnknownPayToken(plan, results);
     assert.deepEqual(
       [...results.entries()]
         .filter(([id, st]) => st.status !== 'completed' && !stoppedSafely.has(id))
@@ -301,7 +312,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     await cluster.stopServer({ kill: true });
     const late = { callId: `call_csrvrestart_${tag}_late`, skyfire: false };
     planned.push(late);
-    const lateBody = refundCall(late.callId, { amount: '12.00' });
+    const lateBody = await refund(late.callId, { amount: '12.00' });
     const whileDown = await svc.postCall(lateBody, { apiUrl: api(1) });
     assert.equal(whileDown.status, 503, `a delivery while Temporal is down asks to be retried: ${whileDown.text}`);
     await cluster.startServer();
@@ -331,7 +342,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     const restart = cluster.restartPostgres({ mode: 'immediate', downMs: 3000 });
     await sleep(500);
     // A delivery while the database is down: the sender retries until it is accepted.
-    const lateAnswer = deliver(refundCall(late.callId, { amount: '12.00' }), api(1), 120);
+    const lateAnswer = deliver(await refund(late.callId, { amount: '12.00' }), api(1), 120);
     await restart;
     const downMs = Date.now() - started;
     assert.equal((await lateAnswer).status, 202, 'a call delivered during the outage is accepted once the database is back');

@@ -18,7 +18,7 @@ import { parseKeyringSpec } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { NAMESPACE, workflowBundle } from '../support/temporal';
 import { ServiceHarness } from '../support/service';
-import { refundCall, runTag } from '../reliability/calls';
+import { refundCall, runTag, seedRefundInvoices } from '../reliability/calls';
 import { casesWith, moneyEffects, summarize } from '../reliability/ledger';
 import { figure, refundWorkflowId, waitForCases, waitForPendingApproval } from '../reliability/helpers';
 import { REFUND_FLOW_MEMO } from './fixtures/workflows-v2';
@@ -87,7 +87,9 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
 
   async function waitingRefunds(prefix: string, n: number) {
     const ids = Array.from({ length: n }, (_, i) => `call_${prefix}_${tag}_${i}`);
-    const answers = await Promise.all(ids.map((id) => svc.postCall(refundCall(id, { amount: '120.00' }))));
+    const bodies = ids.map((id) => refundCall(id, { amount: '120.00' }));
+    await seedRefundInvoices(svc.sandboxUrl, bodies);
+    const answers = await Promise.all(bodies.map((body) => svc.postCall(body)));
     assert.deepEqual(
       answers.map((a) => a.status),
       ids.map(() => 202),

@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { freePort } from '../../src/temporal/dev-server';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { refundCall, runTag } from '../reliability/calls';
+import { startCollector } from '../support/otlp-collector';
 import { ServiceHarness } from '../support/service';
 import { temporalAddress } from '../support/temporal';
 
@@ -21,23 +20,15 @@ describe('the API process on SIGTERM', function () {
   this.timeout(120_000);
 
   it('flushes the spans of its last requests to the OTLP collector, closes idle connections, and exits 0', async () => {
-    const received: { path: string; body: string }[] = [];
-    const collector = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const collector = await startCollector();
+    const { received } = collector;
     const harness = new ServiceHarness({ temporalAddress: temporalAddress() });
     harness.apiPort = await freePort();
     const api = spawn(process.execPath, ['--import', 'tsx', 'src/api.ts'], {
       cwd: ROOT,
       env: {
         ...harness.env(),
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         OTEL_SERVICE_NAME: 'billing-api-shutdown-test',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http, { type Server } from 'node:http';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { trace, SpanKind } from '@opentelemetry/api';
@@ -28,6 +28,7 @@ import type { CaseState } from '../../src/workflows/messages';
 import type { CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { FIXTURES, postFixture } from '../support/signed-cases';
+import { startCollector } from '../support/otlp-collector';
 import { NAMESPACE, temporalAddress, testDataConverter, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 const WEBHOOK_SECRET = 'tracing-test-dialnexa-secret-0123456789';
@@ -262,18 +263,9 @@ describe('traces: configuration', () => {
   });
 
   it('exports over OTLP/HTTP to <endpoint>/v1/traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, with OTEL_SERVICE_NAME', async () => {
-    const received: { path: string; body: string }[] = [];
-    const collector = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const collector = await startCollector();
+    const { received, endpoint } = collector;
     try {
-      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
       const config = loadConfig({ LOG_LEVEL: 'silent', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'billing-probe' });
       const t = installTracing(config, { defaultServiceName: 'billing-test' });
       assert.equal(t.enabled, true);

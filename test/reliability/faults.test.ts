@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { refundCall, runTag, seedRefundInvoices } from './calls';
 import { casesWith, moneyEffects, summarize } from './ledger';
-import { figure, settleCases, size, useService } from './helpers';
+import { figure, settleCases, size, stoppedOnUnknownPayToken, useService } from './helpers';
 
 const rate = (name: string, ciDefault: number) => {
   const v = Number(process.env[name]);
@@ -76,16 +76,7 @@ describe('reliability: API faults on every system', function () {
     );
     // A Skyfire pay token whose create got no answer (a 5xx or a dropped response) cannot be found
     // again (Skyfire documents no listing): that case stops for a person instead of reserving twice.
-    const unknown = new Set(
-      plan
-        .filter(
-          (p) =>
-            p.skyfire &&
-            results.get(p.callId)?.status === 'needs_attention' &&
-            /may have created a pay token/.test(results.get(p.callId)?.reason ?? ''),
-        )
-        .map((p) => p.callId),
-    );
+    const unknown = stoppedOnUnknownPayToken(plan, results);
     const notCompleted = [...results.entries()].filter(([id, s]) => s.status !== 'completed' && !unknown.has(id));
     assert.deepEqual(sum.duplicates, [], 'no money action happened twice');
     assert.equal(sum.unattributed, 0);

@@ -116,3 +116,20 @@ export function useService(): { svc: ServiceHarness; client: Client } {
   });
   return running;
 }
+
+/**
+ * The Skyfire-paid cases that stopped for a person because a pay token create went unanswered (a
+ * 5xx, a dropped answer, a worker killed mid-request): Skyfire offers no way to find such a token,
+ * so the case stops rather than reserve twice. The tests accept these, and only these, as not
+ * completed.
+ */
+export function stoppedOnUnknownPayToken(plan: { callId: string; skyfire: boolean }[], results: Map<string, CaseState>): Set<string> {
+  return new Set(
+    plan
+      .filter((p) => {
+        const s = results.get(p.callId);
+        return p.skyfire && s?.status === 'needs_attention' && /may have created a pay token/.test(s.reason ?? '');
+      })
+      .map((p) => p.callId),
+  );
+}

@@ -139,3 +139,13 @@ export async function assertRefused(attempt: Promise<unknown>, code: DecisionRej
 export async function result(handle: WorkflowHandle): Promise<CaseState> {
   return (await handle.result()) as CaseState;
 }
+
+/** A USD 30.00 refund of INV-4001 for UMBRELLA-004, an account that pays through Skyfire. */
+export const skyfireRefund = () =>
+  caseInput('refund_request', {
+    accountId: 'UMBRELLA-004',
+    invoiceNumber: 'INV-4001',
+    amount: { amountMinor: 3000, currency: 'USD' },
+    refundReason: 'duplicate_charge',
+    paymentPlatform: 'skyfire',
+  });

@@ -9,7 +9,7 @@ import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { DecisionAction } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, waitForRequest } from './helpers';
+import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, skyfireRefund, waitForRequest } from './helpers';
 
 describe('case workflows against the sandbox', function () {
   this.timeout(90_000);
@@ -66,15 +66,7 @@ describe('case workflows against the sandbox', function () {
   });
 
   it('Skyfire refund with enough balance: one pay token tagged with the case, charged by the seller, then the QuickBooks record', async () => {
-    const h = await start(
-      caseInput('refund_request', {
-        accountId: 'UMBRELLA-004',
-        invoiceNumber: 'INV-4001',
-        amount: { amountMinor: 3000, currency: 'USD' },
-        refundReason: 'duplicate_charge',
-        paymentPlatform: 'skyfire',
-      }),
-    );
+    const h = await start(skyfireRefund());
     const s = await result(h);
     assert.equal(s.status, 'completed');
     const tokens = (await sb.control('/skyfire/tokens')) as { type: string; buyerTag: string | null }[];
@@ -100,15 +92,7 @@ describe('case workflows against the sandbox', function () {
     // Proof that an attempt created nothing must reach the next attempt through a real worker and
     // server: the activity heartbeats it as it fails, and only then may a retry create a token.
     await sb.faults('skyfire', { rateLimitNext: 2, retryAfterSeconds: 1, nextMatch: '"type":"pay"' });
-    const h = await start(
-      caseInput('refund_request', {
-        accountId: 'UMBRELLA-004',
-        invoiceNumber: 'INV-4001',
-        amount: { amountMinor: 3000, currency: 'USD' },
-        refundReason: 'duplicate_charge',
-        paymentPlatform: 'skyfire',
-      }),
-    );
+    const h = await start(skyfireRefund());
     const s = await result(h);
     assert.equal(s.status, 'completed', s.reason);
     const creates = await sb.records('skyfire', (r) => r.method === 'POST' && (r.body as { type?: string }).type === 'pay');
@@ -123,15 +107,7 @@ describe('case workflows against the sandbox', function () {
 
   it('Skyfire refund when the pay token answer is lost: no second reservation, needs attention, nothing recorded', async () => {
     await sb.control('/skyfire/drop-pay-creates', { count: 1 });
-    const h = await start(
-      caseInput('refund_request', {
-        accountId: 'UMBRELLA-004',
-        invoiceNumber: 'INV-4001',
-        amount: { amountMinor: 3000, currency: 'USD' },
-        refundReason: 'duplicate_charge',
-        paymentPlatform: 'skyfire',
-      }),
-    );
+    const h = await start(skyfireRefund());
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /SKYFIRE_OUTCOME_UNKNOWN|may have created a pay token/);
@@ -146,15 +122,7 @@ describe('case workflows against the sandbox', function () {
 
   it('Skyfire refund with too little balance: no token, finance alerted in Slack, nothing recorded', async () => {
     await sb.control('/skyfire/wallet', { balance: '5.00' });
-    const h = await start(
-      caseInput('refund_request', {
-        accountId: 'UMBRELLA-004',
-        invoiceNumber: 'INV-4001',
-        amount: { amountMinor: 3000, currency: 'USD' },
-        refundReason: 'duplicate_charge',
-        paymentPlatform: 'skyfire',
-      }),
-    );
+    const h = await start(skyfireRefund());
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     const posted = await sb.records('skyfire', (r) => r.method === 'POST' && r.path.endsWith('/tokens'));

@@ -11,7 +11,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { caseInput, result } from './helpers';
+import { result, skyfireRefund } from './helpers';
 
 describe('refund paid through Skyfire: money moves only when the seller charges', function () {
   this.timeout(120_000);
@@ -38,14 +38,6 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
       args: [input],
       taskQueue: worker.taskQueue,
       workflowId: `case-${input.caseType}-${randomUUID()}`,
-    });
-  const skyfireRefund = () =>
-    caseInput('refund_request', {
-      accountId: 'UMBRELLA-004',
-      invoiceNumber: 'INV-4001',
-      amount: { amountMinor: 3000, currency: 'USD' },
-      refundReason: 'duplicate_charge',
-      paymentPlatform: 'skyfire',
     });
   const wallet = async () =>
     (await (
