@@ -69,13 +69,21 @@ export function benchInvoiceNumber(callId: string): string {
 }
 
 /** Creates that invoice in the sandbox's QuickBooks, paid by Acme (harness set-up: one local request). */
-export async function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
+export function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
+  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor });
+}
+
+/** A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id. */
+export async function seedPaidInvoice(
+  sandboxUrl: string,
+  invoice: { docNumber: string; totalMinor: number } & ({ customerId: string } | { accountId: string }),
+): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor }),
+    body: JSON.stringify(invoice),
   });
-  if (!res.ok) throw new Error(`seeding ${benchInvoiceNumber(callId)}: ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new Error(`seeding ${invoice.docNumber}: ${res.status} ${await res.text()}`);
 }
 
 export interface Accepted {

@@ -99,7 +99,11 @@ export class RefreshingTokenSource implements AccessTokenSource {
         const next: StoredToken = { ...minted, obtainedAt, seed: this.seed };
         this.store.write(this.system, next);
         this.cached = next;
-        this.onRefreshed?.(this.system, next.refreshExpiresAt);
+        try {
+          this.onRefreshed?.(this.system, next.refreshExpiresAt);
+        } catch {
+          // Reporting the expiry must never fail the API call this refresh serves.
+        }
         return next.accessToken;
       })
       .finally(() => {

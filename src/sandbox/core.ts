@@ -217,39 +217,22 @@ function faultMiddleware(system: SandboxSystem, state: SandboxState) {
       sendFault(system, res, 503);
       return;
     }
-    const drop = req.method !== 'GET' && ((f.dropNext > 0 && counted) || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
-    if (drop) {
-      if (f.dropNext > 0 && counted) f.dropNext--;
-      rec.dropped = true;
-      // Let the handler apply the write, then close the connection instead of answering.
-      const origEnd = res.end.bind(res);
-      res.end = ((..._args: unknown[]) => {
-        rec.status = res.statusCode;
-        req.socket.destroy();
-        return res;
-      }) as typeof res.end;
-      void origEnd;
-    }
-    const hang = !drop && req.method !== 'GET' && f.hangNext > 0 && counted;
-    if (hang) {
-      f.hangNext--;
-      rec.dropped = true;
-      // Apply the write, record its status, and never answer: the caller waits until it gives up.
-      res.end = ((..._args: unknown[]) => {
-        rec.status = res.statusCode;
-        return res;
-      }) as typeof res.end;
-    }
+    const write = req.method !== 'GET';
+    const drop = write && ((f.dropNext > 0 && counted) || (f.dropResponseRate > 0 && state.random() < f.dropResponseRate));
+    if (drop && f.dropNext > 0 && counted) f.dropNext--;
+    const hang = !drop && write && f.hangNext > 0 && counted;
+    if (hang) f.hangNext--;
+    if (drop || hang) rec.dropped = true;
     // The status is what the handler answered, whether or not the caller was still there to get it
-    // (a caller killed mid-request closes the socket; 'finish' then never fires, but the write was
-    // applied and the records must count it).
-    if (!drop && !hang) {
-      const end = res.end.bind(res) as (...args: unknown[]) => Response;
-      res.end = ((...args: unknown[]) => {
-        rec.status = res.statusCode;
-        return end(...args);
-      }) as typeof res.end;
-    }
+    // (a caller killed mid-request closes the socket and 'finish' never fires, yet the write was
+    // applied and the records must count it). A dropped answer closes the connection instead; a
+    // hung one never answers, so the caller waits until it gives up (or dies).
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      rec.status = res.statusCode;
+      if (drop) req.socket.destroy();
+      return drop || hang ? res : end(...args);
+    }) as typeof res.end;
     next();
   };
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { seedPaidInvoice } from '../../bench/lib/calls';
 
 type Json = Record<string, unknown>;
 const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'calls', 'refund_request.json');
@@ -55,16 +56,11 @@ export async function seedRefundInvoices(sandboxUrl: string, bodies: (Json | str
     const call = (body.payload as Json).call as Json;
     const pca = call.post_call_analysis as Json;
     if (pca.invoice_number !== refundInvoiceNumber(String(call.id))) continue;
-    const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        docNumber: pca.invoice_number,
-        accountId: pca.account_id,
-        totalMinor: Math.round(Number(pca.amount) * 100),
-      }),
+    await seedPaidInvoice(sandboxUrl, {
+      docNumber: String(pca.invoice_number),
+      accountId: String(pca.account_id),
+      totalMinor: Math.round(Number(pca.amount) * 100),
     });
-    if (!res.ok) throw new Error(`seeding ${String(pca.invoice_number)}: ${res.status} ${await res.text()}`);
   }
 }
 

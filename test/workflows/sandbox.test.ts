@@ -106,7 +106,7 @@ describe('case workflows against the sandbox', function () {
   });
 
   it('Skyfire refund when the pay token answer is lost: no second reservation, needs attention, nothing recorded', async () => {
-    await sb.control('/skyfire/drop-pay-creates', { count: 1 });
+    await sb.faults('skyfire', { dropNext: 1, nextMatch: '"type":"pay"' });
     const h = await start(skyfireRefund());
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');

@@ -10,8 +10,8 @@
  * party a refund's pay token is handed to (in `skyfire-pay-id`, as Skyfire's seller guides show).
  * It charges the token through the same charge logic a seller's call to `/api/v1/tokens/charge`
  * runs, after a delay, or never (control `POST /_sandbox/skyfire/seller {"mode","delayMs"}`).
- * Control: `POST /_sandbox/skyfire/wallet {"balance"}`, `POST /_sandbox/skyfire/settings {"chargeGraceSeconds"}`,
- * `POST /_sandbox/skyfire/drop-pay-creates {"count"}` (apply the next pay-token creates, lose their answers).
+ * Control: `POST /_sandbox/skyfire/wallet {"balance"}`, `POST /_sandbox/skyfire/settings {"chargeGraceSeconds"}` (a lost pay-token
+ * create answer is the generic fault `{"dropNext":1,"nextMatch":"\"type\":\"pay\""}`).
  */
 import { createHmac } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -53,14 +53,12 @@ export function createSkyfireSystem(): SandboxSystem {
   let chargeGraceSeconds = 24 * 3600;
   let seller: { mode: SellerMode; delayMs: number } = { mode: 'charge', delayMs: 0 };
   /** Pay-token creates to apply and then answer with a closed connection (a lost answer on one endpoint). */
-  let dropPayCreates = 0;
   const timers = new Set<NodeJS.Timeout>();
   const reset = () => {
     balanceMicros = toMicros(SKYFIRE_SEED.balance) ?? 0;
     tokens = [];
     chargeGraceSeconds = 24 * 3600;
     seller = { mode: 'charge', delayMs: 0 };
-    dropPayCreates = 0;
     for (const t of timers) clearTimeout(t);
     timers.clear();
   };
@@ -208,11 +206,6 @@ export function createSkyfireSystem(): SandboxSystem {
         chargedMicros: 0,
         charges: [],
       });
-      if (isPay && dropPayCreates > 0) {
-        dropPayCreates--;
-        req.socket.destroy();
-        return;
-      }
       res.json({ token });
     });
 
@@ -264,10 +257,6 @@ export function createSkyfireSystem(): SandboxSystem {
         const g = Number((req.body as { chargeGraceSeconds?: unknown }).chargeGraceSeconds);
         if (Number.isFinite(g) && g >= 0) chargeGraceSeconds = g;
         res.json({ chargeGraceSeconds });
-      });
-      r.post('/drop-pay-creates', (req, res) => {
-        dropPayCreates = Number((req.body as { count?: unknown }).count ?? 1) || 0;
-        res.json({ dropPayCreates });
       });
       r.post('/seller', (req, res) => {
         const b = req.body as { mode?: SellerMode; delayMs?: number };
