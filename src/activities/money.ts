@@ -212,7 +212,12 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     }
     const customer = await qbo.find<QboCustomer>('Customer', order.customerId);
     const invoice = await readInvoice(order);
-    const refuse = (code: MoneyRefusal, reason: string): ReserveMoneyResult => ({ status: 'refused', code, reason, policyVersion: policy.version });
+    const refuse = (code: MoneyRefusal, reason: string): ReserveMoneyResult => ({
+      status: 'refused',
+      code,
+      reason,
+      policyVersion: policy.version,
+    });
     const invoiceFacts: MoneyFacts['invoice'] =
       invoice === undefined
         ? undefined
@@ -266,7 +271,13 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       return { status: 'refused', ...out, policyVersion: policy.version, totals: totalsView(res.totals) };
     }
     log('money reserved', { key, ref: res.entry.ref, step: order.step, policyVersion: policy.version });
-    return { status: 'reserved', entry: entryView(res.entry), existed: res.existed, policyVersion: policy.version, totals: totalsView(res.totals) };
+    return {
+      status: 'reserved',
+      entry: entryView(res.entry),
+      existed: res.existed,
+      policyVersion: policy.version,
+      totals: totalsView(res.totals),
+    };
   }
 
   /** Our own record of an entry in QuickBooks, found by its DocNumber (the entry's ref). */
@@ -297,14 +308,26 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const entity = entityOf(entry.kind);
     const currency = entry.currency;
     if (entry.state === 'released')
-      return { status: 'refused', code: 'released', reason: entry.evidence ?? 'the reservation was released', policyVersion: policy.version };
+      return {
+        status: 'refused',
+        code: 'released',
+        reason: entry.evidence ?? 'the reservation was released',
+        policyVersion: policy.version,
+      };
     if (entry.recordId) {
       const t = await qbo.find<QboTxn>(entity, entry.recordId);
       return {
         status: 'moved',
         reused: true,
         policyVersion: policy.version,
-        record: t ? recordOf(entity, t, currency) : { system: 'quickbooks', object: entity, id: entry.recordId, amount: entry.state === 'settled' ? { amountMinor: entry.settledMinor, currency } : order.amount },
+        record: t
+          ? recordOf(entity, t, currency)
+          : {
+              system: 'quickbooks',
+              object: entity,
+              id: entry.recordId,
+              amount: entry.state === 'settled' ? { amountMinor: entry.settledMinor, currency } : order.amount,
+            },
       };
     }
     if (entry.route === 'skyfire' && entry.state !== 'settled')
@@ -331,7 +354,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       Amount: Number(toDecimal(amountMinor, currency)),
       DetailType: 'SalesItemLineDetail',
       SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
-      Description: `${entry.kind === 'refund_receipt' ? 'Refund' : 'Credit'}${entry.invoiceDoc ? ` for invoice ${entry.invoiceDoc}` : ''}`.slice(0, 4000),
+      Description:
+        `${entry.kind === 'refund_receipt' ? 'Refund' : 'Credit'}${entry.invoiceDoc ? ` for invoice ${entry.invoiceDoc}` : ''}`.slice(
+          0,
+          4000,
+        ),
     };
     const body = {
       CustomerRef: { value: entry.customerId },
@@ -349,7 +376,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     } catch (err) {
       // QuickBooks answered no: its DocNumber is taken (our own record, written by an attempt whose answer was lost) ...
       const dup = await findOwnRecord(entity, entry.ref);
-      if (dup) return { status: 'moved', reused: true, policyVersion: policy.version, record: await settleOrAttach(dup, 'found by DocNumber') };
+      if (dup)
+        return { status: 'moved', reused: true, policyVersion: policy.version, record: await settleOrAttach(dup, 'found by DocNumber') };
       // ... or it refused the write (a 4xx is evidence it did not happen): the reservation is released.
       if (err instanceof ValidationError && entry.state === 'pending') {
         const evidence = `QuickBooks refused the ${entity} (${(err as ConnectorError).status ?? 400}): ${err.message.slice(0, 300)}`;
@@ -369,14 +397,24 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const cur = currency ?? currencyOf(inv.CurrencyRef);
       const policy = deps.policy();
       const owner = inv.CustomerRef.value ?? customerId;
-      const totals = await ledger.totals({ realm: qbo.realmId, customerId: owner, invoiceId: inv.Id, currency: cur, windowMs: policy.runningTotalWindowMs });
+      const totals = await ledger.totals({
+        realm: qbo.realmId,
+        customerId: owner,
+        invoiceId: inv.Id,
+        currency: cur,
+        windowMs: policy.runningTotalWindowMs,
+      });
       const records = (await ledger.entries(qbo.realmId))
         .filter((e) => e.invoiceId === inv.Id && e.state !== 'released')
-        .map(
-          (e): RecordRef =>
-            e.recordId
-              ? { system: 'quickbooks', object: e.recordEntity ?? entityOf(e.kind), id: e.recordId, url: qbo.recordUrl(e.recordEntity as 'RefundReceipt', e.recordId) }
-              : { system: 'quickbooks', object: `pending ${e.kind === 'refund_receipt' ? 'refund' : 'credit'} (ledger)`, id: e.ref },
+        .map((e): RecordRef =>
+          e.recordId
+            ? {
+                system: 'quickbooks',
+                object: e.recordEntity ?? entityOf(e.kind),
+                id: e.recordId,
+                url: qbo.recordUrl(e.recordEntity as 'RefundReceipt', e.recordId),
+              }
+            : { system: 'quickbooks', object: `pending ${e.kind === 'refund_receipt' ? 'refund' : 'credit'} (ledger)`, id: e.ref },
         );
       return { refundedMinor: totals.invoiceCommittedMinor, records, totals: totalsView(totals) };
     },
@@ -391,9 +429,14 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
       const money = (minor: number): Money => ({ amountMinor: minor, currency: e.currency });
       if (e.state === 'released') return { state: 'released', evidence: e.evidence ?? 'released' };
-      if (e.state === 'settled') return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
+      if (e.state === 'settled')
+        return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
       if (!e.payTokenId || !e.chargeDeadline)
-        return { state: 'unknown', reason: e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created' };
+        return {
+          state: 'unknown',
+          reason:
+            e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created',
+        };
       const c = await deps.skyfire.getTokenCharges(e.payTokenId);
       const charged = Math.min(toMinorFloor(c.charged, e.currency), e.amountMinor);
       const evidence = `Skyfire shows ${c.charged} ${e.currency} charged on pay token ${e.payTokenId}${c.chargeIds.length ? ` (charges ${c.chargeIds.join(', ')})` : ''}`;

@@ -117,7 +117,10 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
           `the ledger entry ${entry.ref} is ${entry.state}; no pay token is created for it`,
         );
       if (entry.amountMinor !== amount.amountMinor || entry.currency !== amount.currency)
-        throw new ValidationError({ system: 'skyfire', code: 'AMOUNT_MISMATCH' }, `the pay token amount differs from the reservation ${entry.ref}`);
+        throw new ValidationError(
+          { system: 'skyfire', code: 'AMOUNT_MISMATCH' },
+          `the pay token amount differs from the reservation ${entry.ref}`,
+        );
       // Written before the create and read by every later attempt, reset included: an attempt that
       // died after the create may have reached Skyfire, and Skyfire documents no way to find that
       // token again, so nobody creates a second one; a person checks (the reservation stays).

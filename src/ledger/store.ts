@@ -309,10 +309,10 @@ export class Ledger {
       )
     ).rows[0];
     const holds = (
-      await c.query(
-        `SELECT * FROM ${this.s}.ledger_holds WHERE realm = $1 AND customer_id = $2 AND cleared_at IS NULL ORDER BY id`,
-        [q.realm, q.customerId],
-      )
+      await c.query(`SELECT * FROM ${this.s}.ledger_holds WHERE realm = $1 AND customer_id = $2 AND cleared_at IS NULL ORDER BY id`, [
+        q.realm,
+        q.customerId,
+      ])
     ).rows.map(toHold);
     return {
       currency: q.currency,

@@ -63,32 +63,44 @@ export async function moveMoney(
   const reserved = await reserveMoney(base);
   if (reserved.status === 'refused') return { state: await refusedEnding(rt, reserved, shown) };
   const entry = reserved.entry;
+  rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;
   rt.facts.push(
     `Ledger entry ${entry.ref} ${reserved.existed ? `found (${entry.state})` : 'reserved'} for ${shown} (rules checked under policy ${reserved.policyVersion})`,
   );
   // From the reservation on, money may leave: an operator's cancel waits until the ledger knows
   // what happened (settled or released), so the case can say it truthfully.
   let partial: Money | undefined;
-  const outcome = await CancellationScope.nonCancellable(async (): Promise<{ record: RefundRecord } | { state: CaseState } | { refused: Refused }> => {
-    let payTokenId = entry.payTokenId;
-    if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
-      const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
-      if ('state' in paid) return paid;
-      payTokenId = paid.payTokenId;
-      partial = paid.partial ? paid.settled : undefined;
-    }
-    const res = await recordMoney({
-      ...base,
-      privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
-    });
-    if (res.status === 'refused') return { refused: res };
-    return { record: res.record };
-  });
-  if ('state' in outcome) return outcome;
-  if ('refused' in outcome) return { state: await refusedEnding(rt, outcome.refused, shown) };
+  const outcome = await CancellationScope.nonCancellable(
+    async (): Promise<{ record: RefundRecord } | { state: CaseState } | { refused: Refused }> => {
+      let payTokenId = entry.payTokenId;
+      if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
+        const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
+        if ('state' in paid) return paid;
+        payTokenId = paid.payTokenId;
+        partial = paid.partial ? paid.settled : undefined;
+      }
+      const res = await recordMoney({
+        ...base,
+        privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+      });
+      if (res.status === 'refused') return { refused: res };
+      return { record: res.record };
+    },
+  );
+  if ('state' in outcome) {
+    rt.moneyOutcome = `${shown}: ${outcome.state.reason ?? outcome.state.status} (ledger entry ${entry.ref})`;
+    return outcome;
+  }
+  if ('refused' in outcome) {
+    rt.moneyOutcome = `nothing moved: ${outcome.refused.reason} (ledger entry ${entry.ref} released)`;
+    return { state: await refusedEnding(rt, outcome.refused, shown) };
+  }
   const r = outcome.record;
+  rt.moneyOutcome = `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)} (ledger entry ${entry.ref} settled); the customer may not have been told`;
   rt.addRecord(r);
-  rt.facts.push(`${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)}; ledger entry ${entry.ref} settled`);
+  rt.facts.push(
+    `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)}; ledger entry ${entry.ref} settled`,
+  );
   rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
   if (partial) {
     const got = formatMoney(partial.amountMinor, partial.currency);

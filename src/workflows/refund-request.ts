@@ -182,7 +182,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const result = await moveMoney(rt, {
       customerId: account.customer.id,
       amount,
-      ...(invoice ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber } : fields.invoiceNumber ? { invoiceNumber: fields.invoiceNumber } : {}),
+      ...(invoice
+        ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
+        : fields.invoiceNumber
+          ? { invoiceNumber: fields.invoiceNumber }
+          : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
       mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],

@@ -234,7 +234,9 @@ export async function payThroughSkyfireLedger(
       if (activityErrorType(err) === ActivityErrorType.Validation || activityErrorType(err) === ActivityErrorType.Auth) throw err;
     }
     if (r?.state === 'settled') {
-      rt.facts.push(`Skyfire charge seen: ${formatMoney(r.settled.amountMinor, r.settled.currency)} moved to the seller service; ledger entry ${entry.ref} settled`);
+      rt.facts.push(
+        `Skyfire charge seen: ${formatMoney(r.settled.amountMinor, r.settled.currency)} moved to the seller service; ledger entry ${entry.ref} settled`,
+      );
       return { payTokenId: pay.tokenId, settled: r.settled, partial: r.partial };
     }
     if (r?.state === 'released')

@@ -301,7 +301,12 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async reserveMoney(input) {
       record('reserveMoney', input);
       if (opts.moneyRefusal)
-        return { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version };
+        return {
+          status: 'refused' as const,
+          code: opts.moneyRefusal,
+          reason: `refused: ${opts.moneyRefusal}`,
+          policyVersion: policy().version,
+        };
       const { workflowId } = ctx();
       return {
         status: 'reserved' as const,
