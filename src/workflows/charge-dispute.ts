@@ -101,6 +101,12 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        subject: {
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          ...(invoice ? { invoiceId: invoice.id } : {}),
+          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        },
         urgency: 'high',
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });

@@ -143,6 +143,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        subject: {
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          ...(invoice ? { invoiceId: invoice.id } : {}),
+          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        },
         ...(running > 0 ? { tierAmount: tier } : {}),
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],

@@ -254,7 +254,11 @@ describe('refundRequest workflow', function () {
     env = await caseEnv();
     const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
     const requestId = await waitForRequest(h);
-    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve)));
+    const { subject } = (await h.query(statusQuery)).pendingApproval!;
+    await h.signal(
+      decideSignal,
+      signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve, subject ? { subject } : {})),
+    );
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.equal(s.decisions[0].actor.id, APPROVER_2);
@@ -357,7 +361,10 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(
+      String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote),
+      new RegExp(`Skyfire pay token ${tokens[0].id}`),
+    );
     assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
