@@ -311,6 +311,14 @@ export class CaseRuntime {
     await this.settleBackground();
     this.finished = true;
     this.completeHandoff();
+    // The next step as the case ends, not the one of the request it waited on ("Approve or reject ...").
+    const next = this.state.handoff.nextStep ?? '';
+    if (status === CaseStatus.Rejected && !/^none\b/i.test(next)) this.setHandoff({ nextStep: 'None: rejected, nothing was done' });
+    if (status === CaseStatus.Expired)
+      this.setHandoff({
+        nextStep: 'Reply to the customer on the ticket: no decision was made in time, nothing was done',
+        nextStepDeadline: undefined,
+      });
     this.setStatus(status, reason);
     recordCaseEvent(
       this.input.caseType,
