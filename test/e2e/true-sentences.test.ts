@@ -44,9 +44,13 @@ describe('only true sentences: what each case says, checked against what it reco
   let client: Client;
   let server: Server;
   let baseUrl: string;
+  /** A second API on the same worker whose cases wait 4 s for a decision (the timings travel in the case's input). */
+  let shortServer: Server;
+  let shortBaseUrl: string;
   let stopWorker: () => Promise<void>;
 
   const post = (name: string, analysis: Json = {}) => postFixture(baseUrl, WEBHOOK_SECRET, name, analysis);
+  const postShort = (name: string, analysis: Json = {}) => postFixture(shortBaseUrl, WEBHOOK_SECRET, name, analysis);
   const handle = (id: string): WorkflowHandle => client.workflow.getHandle(id);
   const decide = (h: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) =>
     decideSigned(h, DECISION_KEY, requestId, actorId, action, extra);
@@ -101,24 +105,36 @@ describe('only true sentences: what each case says, checked against what it reco
       await running;
       await connection.close();
     };
-    const app = createApp({
-      config,
-      client,
-      logger: createLogger({ level: 'silent' }),
-      secrets: {
-        dialnexaWebhookSecret: WEBHOOK_SECRET,
-        slackSigningSecret: 'true-sentences-slack-secret',
-        apiToken: API_TOKEN,
-        decisionKey: DECISION_KEY,
-      },
-    });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const listen = async (env: Record<string, string>): Promise<[Server, string]> => {
+      const app = createApp({
+        config: loadConfig({
+          TEMPORAL_ADDRESS: temporalAddress(),
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          LOG_LEVEL: 'silent',
+          SANDBOX_URL: sb.url,
+          ...env,
+        }),
+        client,
+        logger: createLogger({ level: 'silent' }),
+        secrets: {
+          dialnexaWebhookSecret: WEBHOOK_SECRET,
+          slackSigningSecret: 'true-sentences-slack-secret',
+          apiToken: API_TOKEN,
+          decisionKey: DECISION_KEY,
+        },
+      });
+      const srv = await new Promise<Server>((resolve) => {
+        const x = app.listen(0, '127.0.0.1', () => resolve(x));
+      });
+      return [srv, `http://127.0.0.1:${(srv.address() as AddressInfo).port}`];
+    };
+    [server, baseUrl] = await listen({});
+    [shortServer, shortBaseUrl] = await listen({ APPROVAL_REMINDER_INTERVAL: '2s', APPROVAL_ESCALATE_AFTER: '2s', APPROVAL_TIMEOUT: '4s' });
   });
+  beforeEach(async () => sb.reset());
   after(async () => {
     server?.close();
+    shortServer?.close();
     await stopWorker?.();
     await client?.connection.close();
     await sb?.close();
@@ -271,5 +287,74 @@ describe('only true sentences: what each case says, checked against what it reco
     assert.equal(t.status, 'solved');
     assert.ok(t.assignee_id, 'assigned');
     assertFinalNote(lastInternal(t), /Status: Completed/, /Owner: /);
+  });
+
+  it('refund_request that expires: the customer is told the request stays open and assigned, and the ticket is open and assigned', async () => {
+    const id = await postShort('refund_request');
+    const s = await result(id);
+    assert.equal(s.status, 'expired', s.reason);
+    const t = await ticketOf(s);
+    const said = publicComments(t).at(-1)!;
+    assert.match(said, /no refund has been made yet/);
+    assert.match(said, /assigned to a member of our finance team/);
+    assert.doesNotMatch(said, /will contact you/);
+    assert.equal(t.status, 'open', 'a person must act');
+    assert.equal(t.assignee_id, AGENT_OF[APPROVER_1], 'and a person is named: the first finance approver');
+    assertFinalNote(lastInternal(t), /Status: Expired/, /Owner: Finance team/);
+    assert.match(lastInternal(t), /Next step: Reply to the customer on the ticket/);
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0, 'no money moved');
+  });
+
+  it('refund_request in EUR on a USD invoice refunded before: the earlier refund is shown in the invoice currency QuickBooks recorded it in', async () => {
+    const first = await post('refund_request', { amount: '100.00' });
+    await decide(handle(first), await waitForApprovalRequest(handle(first)), APPROVER_1, 'approve');
+    assert.equal((await result(first)).status, 'completed');
+    const [earlier] = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number; CurrencyRef?: { value: string } }[];
+    assert.equal(earlier.TotalAmt, 100);
+    const eur = await post('refund_request', { amount: '30.00', currency: 'EUR' });
+    const requestId = await waitForApprovalRequest(handle(eur));
+    const open = ((await sb.control('/zendesk/tickets')) as Ticket[]).flatMap((t) =>
+      t.comments.filter((c) => !c.public).map((c) => c.body),
+    );
+    const fact = open.find((b) => b.includes('Already refunded or credited on INV-1002') && b.includes('EUR 30.00'));
+    assert.ok(fact, 'the EUR case notes the earlier refund');
+    assert.match(fact, /Already refunded or credited on INV-1002: USD 100\.00/);
+    assert.doesNotMatch(fact, /Already refunded or credited on INV-1002: EUR/);
+    await decide(handle(eur), requestId, APPROVER_2, 'reject');
+    assert.equal((await result(eur)).status, 'rejected');
+  });
+
+  it('Skyfire refund: the QuickBooks note keeps the Skyfire token ids as Skyfire issued them', async () => {
+    const id = await post('refund_request', {
+      account_id: 'UMBRELLA-004',
+      invoice_number: 'INV-4001',
+      payment_id: '3004',
+      amount: '25.00',
+      customer_email: 'accounts@umbrella.example',
+      payment_platform: 'skyfire',
+    });
+    const s = await result(id);
+    assert.equal(s.status, 'completed', s.reason);
+    const tokens = (await sb.control('/skyfire/tokens')) as { type: string; tokenId: string }[];
+    const pay = tokens.find((t) => t.type === 'pay');
+    assert.ok(pay);
+    const [receipt] = (await sb.control('/quickbooks/entities/RefundReceipt')) as { PrivateNote?: string }[];
+    const note = receipt.PrivateNote ?? '';
+    assert.match(note, new RegExp(`Skyfire pay token ${pay.tokenId} for USD 25\\.00`), note);
+    assert.doesNotMatch(note, /\[phone omitted\]/, 'no id taken for a phone number');
+  });
+
+  it("renewal_failed: the follow-up, the wallet named as the service's, and HubSpot notes that say waiting, then how it ended", async () => {
+    const id = await post('renewal_failed', { follow_up_deadline: '2026-01-01', payment_platform: 'skyfire' });
+    const s = await result(id);
+    assert.equal(s.status, 'completed', s.reason);
+    const notes = ((await sb.control('/hubspot/objects/notes')) as { properties: { hs_note_body: string } }[])
+      .map((n) => n.properties.hs_note_body)
+      .filter((b) => b.includes(s.callId));
+    assert.equal(notes.length, 2, 'the waiting note and the final one');
+    assert.match(notes[0], /Status: Waiting for the customer/);
+    assertFinalNote(notes[1], /Status: Completed/, /Owner: /);
+    assert.match(notes[0], /Our Skyfire buyer wallet \(the service's, not the customer's\): USD [\d,.]+ available/);
+    for (const n of notes) assert.doesNotMatch(n, /- Skyfire wallet available/);
   });
 });
