@@ -42,15 +42,15 @@ describe('only true sentences: what each case says, checked against what it reco
   this.timeout(180_000);
   let sb: TestSandbox;
   let client: Client;
-  let server: Server;
   let baseUrl: string;
-  /** A second API on the same worker whose cases wait 4 s for a decision (the timings travel in the case's input). */
-  let shortServer: Server;
   let shortBaseUrl: string;
+  let noChannelBaseUrl: string;
+  const servers: Server[] = [];
   let stopWorker: () => Promise<void>;
 
   const post = (name: string, analysis: Json = {}) => postFixture(baseUrl, WEBHOOK_SECRET, name, analysis);
   const postShort = (name: string, analysis: Json = {}) => postFixture(shortBaseUrl, WEBHOOK_SECRET, name, analysis);
+  const postNoChannel = (name: string, analysis: Json = {}) => postFixture(noChannelBaseUrl, WEBHOOK_SECRET, name, analysis);
   const handle = (id: string): WorkflowHandle => client.workflow.getHandle(id);
   const decide = (h: WorkflowHandle, requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}) =>
     decideSigned(h, DECISION_KEY, requestId, actorId, action, extra);
@@ -76,44 +76,42 @@ describe('only true sentences: what each case says, checked against what it reco
   before(async () => {
     sb = await startSandbox();
     client = await testClient();
-    const taskQueue = uniqueTaskQueue('true-sentences');
-    const config = loadConfig({
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'silent',
-      SANDBOX_URL: sb.url,
-    });
-    const connection = await NativeConnection.connect({ address: temporalAddress() });
-    const worker = await createCaseWorker({
-      connection,
-      namespace: NAMESPACE,
-      taskQueue,
-      activities: caseActivities(config, {
+    const bundle = await workflowBundle();
+    const stops: (() => Promise<void>)[] = [];
+    /** A worker and an API on their own task queue, configured as a process would be from `env`. */
+    const service = async (env: Record<string, string>): Promise<[Server, string]> => {
+      const taskQueue = uniqueTaskQueue('true-sentences');
+      const config = loadConfig({
+        TEMPORAL_ADDRESS: temporalAddress(),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        LOG_LEVEL: 'silent',
+        SANDBOX_URL: sb.url,
+        ...env,
+      });
+      const connection = await NativeConnection.connect({ address: temporalAddress() });
+      const worker = await createCaseWorker({
         connection,
-        dataConverter: testDataConverter(),
-        identity: 'true-sentences-worker',
-        connectors: sb.clients,
-        decisionKey: DECISION_KEY,
-      }),
-      workflowBundle: await workflowBundle(),
-      dataConverter: testDataConverter(),
-      shutdownGraceMs: 1000,
-    });
-    const running = worker.run();
-    stopWorker = async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-    };
-    const listen = async (env: Record<string, string>): Promise<[Server, string]> => {
-      const app = createApp({
-        config: loadConfig({
-          TEMPORAL_ADDRESS: temporalAddress(),
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          LOG_LEVEL: 'silent',
-          SANDBOX_URL: sb.url,
-          ...env,
+        namespace: NAMESPACE,
+        taskQueue,
+        activities: caseActivities(config, {
+          connection,
+          dataConverter: testDataConverter(),
+          identity: 'true-sentences-worker',
+          connectors: sb.clients,
+          decisionKey: DECISION_KEY,
         }),
+        workflowBundle: bundle,
+        dataConverter: testDataConverter(),
+        shutdownGraceMs: 1000,
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+      });
+      const app = createApp({
+        config,
         client,
         logger: createLogger({ level: 'silent' }),
         secrets: {
@@ -126,15 +124,21 @@ describe('only true sentences: what each case says, checked against what it reco
       const srv = await new Promise<Server>((resolve) => {
         const x = app.listen(0, '127.0.0.1', () => resolve(x));
       });
+      servers.push(srv);
       return [srv, `http://127.0.0.1:${(srv.address() as AddressInfo).port}`];
     };
-    [server, baseUrl] = await listen({});
-    [shortServer, shortBaseUrl] = await listen({ APPROVAL_REMINDER_INTERVAL: '2s', APPROVAL_ESCALATE_AFTER: '2s', APPROVAL_TIMEOUT: '4s' });
+    stopWorker = async () => {
+      for (const stop of stops) await stop();
+    };
+    [, baseUrl] = await service({});
+    // Cases that wait 4 s for a decision (the timings travel in the case's input, from the API's configuration).
+    [, shortBaseUrl] = await service({ APPROVAL_REMINDER_INTERVAL: '2s', APPROVAL_ESCALATE_AFTER: '2s', APPROVAL_TIMEOUT: '4s' });
+    // A finance channel Slack does not know: posting there is refused (channel_not_found).
+    [, noChannelBaseUrl] = await service({ SLACK_FINANCE_CHANNEL: 'C0MISSING' });
   });
   beforeEach(async () => sb.reset());
   after(async () => {
-    server?.close();
-    shortServer?.close();
+    for (const srv of servers) srv.close();
     await stopWorker?.();
     await client?.connection.close();
     await sb?.close();
@@ -356,5 +360,20 @@ describe('only true sentences: what each case says, checked against what it reco
     assertFinalNote(notes[1], /Status: Completed/, /Owner: /);
     assert.match(notes[0], /Our Skyfire buyer wallet \(the service's, not the customer's\): USD [\d,.]+ available/);
     for (const n of notes) assert.doesNotMatch(n, /- Skyfire wallet available/);
+  });
+
+  it('needs attention after a refused write: the ticket says what was done and what was refused, never "already done" for the refusal', async () => {
+    const id = await postNoChannel('refund_request');
+    const s = await result(id);
+    assert.equal(s.status, 'needs_attention', s.reason);
+    const posts = await sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith('/chat.postMessage'));
+    assert.ok(posts.length >= 1 && posts.every((r) => (r.body as { channel?: string }).channel === 'C0MISSING'));
+    const t = await ticketOf(s);
+    const attention = t.comments.find((c) => !c.public && c.body.startsWith('Needs attention'))?.body ?? '';
+    assert.match(attention, /Already done outside: ticket\.open\./, attention);
+    assert.match(attention, /Refused by the system \(not done\): refund\.approval\.1\.post\./, attention);
+    assert.doesNotMatch(attention, /Already done outside: [^\n]*refund\.approval/, attention);
+    assert.equal(t.status, 'open');
+    assert.ok(t.assignee_id, 'a person owns it');
   });
 });
