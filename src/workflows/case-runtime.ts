@@ -246,6 +246,10 @@ export class CaseRuntime {
 
   addRecord(ref: RecordRef): void {
     this.ledger.addRecord(this.state, ref);
+    // The handoff's destination (a ticket, a Slack message) names the record once it exists, not "pending".
+    const dest = this.state.handoff.destinationObject;
+    if (dest?.id === 'pending' && dest.system === ref.system && dest.object === ref.object)
+      this.setHandoff({ destinationObject: { system: ref.system, object: ref.object, id: ref.id, ...(ref.url ? { url: ref.url } : {}) } });
   }
 
   /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
