@@ -83,7 +83,8 @@ export async function collections(input: CaseInput): Promise<CaseState> {
       ownerId: account.contact.ownerId,
       contactId: account.contact.id,
       subject: `Promise to pay not kept: ${fields.accountId}`,
-      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot')}`,
+      // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
+      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid balance (this task)' })}`,
       dueAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
     rt.addRecord(task);

@@ -84,7 +84,8 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
       ownerId: account.contact.ownerId,
       contactId: account.contact.id,
       subject: `Renewal unpaid: ${fields.accountId}`,
-      body: rt.note('hubspot'),
+      // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
+      body: rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid renewal (this task)' }),
       dueAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
     rt.addRecord(task);
@@ -97,7 +98,9 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
         workflowId: rt.workflowId,
         title: `Renewal still unpaid: account ${fields.accountId}`,
         urgency: 'high',
-        noteLines: rt.note('slack').split('\n'),
+        noteLines: rt
+          .note('slack', { status: CaseStatus.Completed, nextStep: `Owner follows up the unpaid renewal (HubSpot task ${task.id})` })
+          .split('\n'),
         fields: [{ label: 'Unpaid', value: shown }],
         mentions: ownerSlack ? [ownerSlack] : money.approvers,
         links: rt.links(),

@@ -276,7 +276,10 @@ describe('only true sentences: what each case says, checked against what it reco
     const tasks = ((await sb.control('/hubspot/objects/tasks')) as { id: string; properties: { hs_task_body: string } }[]).filter((x) =>
       x.properties.hs_task_body.includes(s.callId),
     );
-    if (tasks.length > 0) assert.match(notes[1], new RegExp(`HubSpot task ${tasks[0].id}`), 'the final note names the owner task');
+    assert.equal(tasks.length, 1, 'HOOLI-005 is still unpaid at the deadline: the owner is tasked');
+    assert.match(notes[1], new RegExp(`HubSpot task ${tasks[0].id}`), 'the final note names the owner task');
+    assert.match(tasks[0].properties.hs_task_body, /Status: Completed/);
+    assert.doesNotMatch(tasks[0].properties.hs_task_body, /Gathering the facts|Owner: U0/);
     const t = await ticketOf(s);
     assert.notEqual(t.status, 'new');
     assert.ok(t.assignee_id, 'assigned');
@@ -360,6 +363,11 @@ describe('only true sentences: what each case says, checked against what it reco
     assertFinalNote(notes[1], /Status: Completed/, /Owner: /);
     assert.match(notes[0], /Our Skyfire buyer wallet \(the service's, not the customer's\): USD [\d,.]+ available/);
     for (const n of notes) assert.doesNotMatch(n, /- Skyfire wallet available/);
+    const tasks = ((await sb.control('/hubspot/objects/tasks')) as { id: string; properties: { hs_task_body: string } }[]).filter((x) =>
+      x.properties.hs_task_body.includes(s.callId),
+    );
+    for (const task of tasks) assert.doesNotMatch(task.properties.hs_task_body, /Gathering the facts|Owner: U0/);
+    if (tasks.length > 0) assert.match(notes[1], new RegExp(`HubSpot task ${tasks[0].id}`));
   });
 
   it('needs attention after a refused write: the ticket says what was done and what was refused, never "already done" for the refusal', async () => {
