@@ -34,6 +34,7 @@ export const ACTIVITY_SYSTEM_OF = {
   getPayTokenCharges: 'skyfire',
   openTicket: 'zendesk',
   addTicketNote: 'zendesk',
+  settleTicket: 'zendesk',
   archiveDocument: 'drive',
   sendCustomerEmail: 'gmail',
   postApprovalRequest: 'slack',
