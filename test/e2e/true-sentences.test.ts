@@ -5,7 +5,8 @@
  * final notes in Zendesk and HubSpot) are checked against the records the case wrote in the
  * systems of record (QuickBooks sends and refunds, Zendesk tickets, the Skyfire wallet).
  */
-import { newTestLedger } from '../support/ledger';
+import type { Ledger } from '../../src/ledger/store';
+import { newTestLedger, truncateTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -40,6 +41,7 @@ interface Ticket {
 type Json = Record<string, unknown>;
 
 describe('only true sentences: what each case says, checked against what it recorded (webhook -> Temporal -> sandbox)', function () {
+  let ledger: Ledger;
   this.timeout(180_000);
   let sb: TestSandbox;
   let client: Client;
@@ -76,6 +78,7 @@ describe('only true sentences: what each case says, checked against what it reco
 
   before(async () => {
     sb = await startSandbox();
+    ledger = newTestLedger();
     client = await testClient();
     const bundle = await workflowBundle();
     const stops: (() => Promise<void>)[] = [];
@@ -100,7 +103,8 @@ describe('only true sentences: what each case says, checked against what it reco
           identity: 'true-sentences-worker',
           connectors: sb.clients,
           decisionKey: DECISION_KEY,
-          ledger: newTestLedger(),
+          // One sandbox, one ledger: every worker of this test shares it, as production's workers do.
+          ledger,
         }),
         workflowBundle: bundle,
         dataConverter: testDataConverter(),
@@ -138,7 +142,11 @@ describe('only true sentences: what each case says, checked against what it reco
     // A finance channel Slack does not know: posting there is refused (channel_not_found).
     [, noChannelBaseUrl] = await service({ SLACK_FINANCE_CHANNEL: 'C0MISSING' });
   });
-  beforeEach(async () => sb.reset());
+  // The sandbox's QuickBooks and the ledger start again together, as one world.
+  beforeEach(async () => {
+    await sb.reset();
+    await truncateTestLedger(ledger);
+  });
   after(async () => {
     for (const srv of servers) srv.close();
     await stopWorker?.();
@@ -317,7 +325,8 @@ describe('only true sentences: what each case says, checked against what it reco
   it('refund_request in EUR on a USD invoice refunded before: the earlier refund is shown in the invoice currency QuickBooks recorded it in', async () => {
     const first = await post('refund_request', { amount: '100.00' });
     await decide(handle(first), await waitForApprovalRequest(handle(first)), APPROVER_1, 'approve');
-    assert.equal((await result(first)).status, 'completed');
+    const f = await result(first);
+    assert.equal(f.status, 'completed', f.reason);
     const [earlier] = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number; CurrencyRef?: { value: string } }[];
     assert.equal(earlier.TotalAmt, 100);
     const eur = await post('refund_request', { amount: '30.00', currency: 'EUR' });
