@@ -18,6 +18,10 @@
  * - Long values are cut (with …) so that the block stays within Slack's limits.
  */
 
+import { stripInvisible, truncate } from '../domain/text';
+
+export { stripInvisible };
+
 /** Slack's limits (Block Kit reference). */
 export const SLACK_LIMITS = {
   /** Section text, context element text. */
@@ -32,16 +36,6 @@ export const SLACK_LIMITS = {
   messageText: 3000,
 } as const;
 
-/** Bidi embeddings/overrides/isolates, zero-width and BOM characters, other format and control characters (not \n, \t). */
-// eslint-disable-next-line no-control-regex
-const INVISIBLE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-
-/** Removes characters that change how text reads without being seen; tabs become spaces. */
-export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, '').replace(/\t/g, ' ');
-}
-
 const LOOKALIKE: Record<string, string> = { '*': '\u2217', '~': '\u223c', '`': '\u02cb', _: '\uff3f' };
 
 /**
@@ -50,7 +44,7 @@ const LOOKALIKE: Record<string, string> = { '*': '\u2217', '~': '\u223c', '`': '
  */
 export function slackText(value: string | number | undefined | null, opts: { multiline?: boolean } = {}): string {
   if (value === undefined || value === null) return '';
-  let text = stripInvisible(String(value)).replace(/\r\n?/g, '\n');
+  let text = stripInvisible(String(value));
   text = opts.multiline ? text.replace(/\n{3,}/g, '\n\n') : text.replace(/\s*\n\s*/g, ' ');
   text = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // `_` inside a word (snake_case ids) cannot open or close italics; anywhere else it could.
@@ -79,20 +73,13 @@ export function slackLink(url: string | undefined, label: string): string {
   return `<${url.replace(/&/g, '&amp;')}|${text}>`;
 }
 
-/** Cuts `text` to `max` characters with …, never inside a surrogate pair. */
-function cut(text: string, max: number): string {
-  let end = max - 1;
-  if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1])) end--;
-  return `${text.slice(0, end)}…`;
-}
-
 /**
  * mrkdwn within `max` characters: cut with … when longer, backing off so no `&amp;` entity or
  * `<…>` token (a link, mention or date) is cut in half.
  */
 export function fitMrkdwn(text: string, max: number = SLACK_LIMITS.sectionText): string {
   if (text.length <= max) return text;
-  let out = cut(text, max).slice(0, -1);
+  let out = truncate(text, max).slice(0, -1);
   const open = out.lastIndexOf('<');
   if (open > out.lastIndexOf('>')) out = out.slice(0, open);
   out = out.replace(/&[a-z]{0,3}$/, '');
@@ -102,7 +89,7 @@ export function fitMrkdwn(text: string, max: number = SLACK_LIMITS.sectionText):
 /** plain_text within `max` characters (invisible characters removed; plain_text shows markup as typed). */
 export function fitPlain(text: string, max: number = SLACK_LIMITS.headerText): string {
   const clean = stripInvisible(text).replace(/\s*\n\s*/g, ' ');
-  return clean.length <= max ? clean : cut(clean, max);
+  return truncate(clean, max);
 }
 
 /** The message's top-level `text` (notifications): escaped, within the limit. */
