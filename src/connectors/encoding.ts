@@ -70,14 +70,17 @@ const WORD_BYTES = 45;
  * anything else as RFC 2047 B-encoded words of at most 75 characters each, split on whole
  * characters (never inside a UTF-8 sequence), folded with CRLF + space between words.
  */
-export function encodeUnstructuredHeader(value: string, maxChars = 250): string {
+export function encodeUnstructuredHeader(value: string, opts: { maxChars?: number; headerName?: string } = {}): string {
+  const maxChars = opts.maxChars ?? 250;
+  // Lines stay within 76 characters (RFC 2047 §2): the first shares its line with `Subject: `.
+  const firstBytes = Math.floor(Math.floor((76 - (opts.headerName ?? 'Subject').length - 2 - 12) / 4) * 3);
   const text = truncate(headerLine(value), maxChars);
   // `=?` would be read as the start of an encoded word by the recipient's client: encode it instead.
   if (/^[\x20-\x7e]*$/.test(text) && !text.includes('=?') && text.length <= 66) return text;
   const words: string[] = [];
   let chunk = '';
   for (const ch of text) {
-    if (Buffer.byteLength(chunk + ch, 'utf8') > WORD_BYTES) {
+    if (Buffer.byteLength(chunk + ch, 'utf8') > (words.length === 0 ? Math.min(firstBytes, WORD_BYTES) : WORD_BYTES)) {
       words.push(chunk);
       chunk = '';
     }

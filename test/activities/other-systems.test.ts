@@ -208,13 +208,48 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
     });
 
     it('reuses an existing ticket and adds notes once per step', async () => {
-      const r = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '9001' }, 'wf-zd-2');
+      const acme = { accountId: 'ACME-001', emails: ['billing@acme.example'] };
+      const r = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '9001', owner: acme }, 'wf-zd-2');
       assert.equal(r.id, '9001');
+      assert.equal(r.refusedTicketId, undefined);
       await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
       await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
       const comments = await sb.clients.zendesk.listComments(9001);
       assert.equal(comments.filter((c) => c.body.startsWith('Refund recorded')).length, 1);
       await rejectsWithType(runOnce(acts.addTicketNote, { step: 'n', ticketId: 'abc', body: 'x', public: false }), 'ValidationError');
+    });
+
+    it("never writes into a caller-named ticket Zendesk says is another customer's: opens its own and says so (issue 22)", async () => {
+      const before = (await sb.clients.zendesk.listComments(9001)).length;
+      const globex = { accountId: 'GLOBEX-002', emails: ['ap@globex.example'] };
+      const r = await runOnce(
+        acts.openTicket,
+        { ...ticket, requesterEmail: 'ap@globex.example', existingTicketId: '9001', owner: globex },
+        'wf-zd-own',
+      );
+      assert.notEqual(r.id, '9001');
+      assert.equal(r.refusedTicketId, '9001');
+      assert.equal((await sb.clients.zendesk.listComments(9001)).length, before, "nothing was written into Acme's ticket");
+      // A ticket Zendesk does not know is not the caller's either.
+      const unknown = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '123456', owner: globex }, 'wf-zd-own-2');
+      assert.equal(unknown.refusedTicketId, '123456');
+    });
+
+    it('a ticket without a verified email on file has no requester and no public comment, and says why (issue 22)', async () => {
+      const r = await runOnce(acts.openTicket, { ...ticket, requesterEmail: undefined }, 'wf-zd-noemail');
+      assert.equal(r.publicComments, false);
+      const tickets = (await sb.control('/zendesk/tickets')) as {
+        id: number;
+        requester_email: string | null;
+        comments: { public: boolean; body: string }[];
+      }[];
+      const ours = tickets.find((t) => String(t.id) === r.id)!;
+      assert.equal(ours.requester_email, null);
+      assert.ok(
+        ours.comments.every((c) => !c.public),
+        'every comment is internal',
+      );
+      assert.match(ours.comments[0].body, /no verified email on file/);
     });
   });
 
