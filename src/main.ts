@@ -17,6 +17,7 @@ import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev
 import { prebuiltBundlePath } from './temporal/bundle';
 import { caseActivities, createCaseWorker, installRuntime } from './worker';
 import { startSandboxServer } from './sandbox';
+import { sandboxControlAccess } from './security/sandbox-control';
 import { connectClient, createApp } from './api';
 import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
       }
       const sandbox = await startSandboxServer({
         port: config.sandbox.port,
+        control: sandboxControlAccess(config),
         slack: {
           interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`,
           eventsUrl: `${config.http.publicBaseUrl}/slack/events`,
