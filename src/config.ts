@@ -79,6 +79,12 @@ export const envSchema = z.object({
   DIALNEXA_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Below this intent confidence a call goes to triage. */
   TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+  /**
+   * A delivery whose call ended longer ago than this is refused (422 `stale_call`, counted): the
+   * workflow id is the only replay defence and Temporal forgets it after the namespace's retention,
+   * so this must be shorter than TEMPORAL_RETENTION_DAYS (checked at start-up).
+   */
+  WEBHOOK_MAX_CALL_AGE: z.string().default('7d'),
 
   // --- Policy (product.md §4-5). Amounts in minor units of each currency (ISO 4217 exponent: JPY 0, USD 2, KWD 3); durations like 30s, 15m, 4h, 3d. ---
   /** Per currency, `CUR:minor,...`: refunds at or below may be automated. A currency not listed is never automated. */
@@ -196,7 +202,11 @@ export type Env = z.infer<typeof envSchema>;
  * Anywhere else (production, test, staging) a missing value refuses start-up by name: a service
  * that fell back to these would wait on people who do not exist, or worse, on whoever holds the ids.
  */
-export const DEV_PEOPLE = { APPROVERS: 'U0FIN0001,U0FIN0002', SECOND_TIER_APPROVERS: 'U0CFO0001', SLACK_FINANCE_CHANNEL: 'C0FINANCE' } as const;
+export const DEV_PEOPLE = {
+  APPROVERS: 'U0FIN0001,U0FIN0002',
+  SECOND_TIER_APPROVERS: 'U0CFO0001',
+  SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+} as const;
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -212,7 +222,8 @@ export interface Config {
     dev: { cliPath?: string; ip: string; port: number; uiPort: number; dbFile: string; retentionDays: number };
   };
   dataDir: string;
-  dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number };
+  /** maxCallAgeMs: WEBHOOK_MAX_CALL_AGE (freshness window of a delivery, shorter than the retention). */
+  dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number; maxCallAgeMs: number };
   /** The finance policy the worker applies (never a workflow input). */
   moneyPolicy: MoneyPolicy;
   /** Durations cases are started with. */
@@ -458,6 +469,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
   };
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
+  const maxCallAgeMs = duration('WEBHOOK_MAX_CALL_AGE');
+  if (maxCallAgeMs >= e.TEMPORAL_RETENTION_DAYS * 86_400_000)
+    issues.push(
+      `WEBHOOK_MAX_CALL_AGE: ${e.WEBHOOK_MAX_CALL_AGE} is not shorter than the namespace retention (TEMPORAL_RETENTION_DAYS=${e.TEMPORAL_RETENTION_DAYS}); a delivery replayed after Temporal forgot its workflow id would start its case again`,
+    );
   const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
   if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000))
     issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
@@ -641,7 +657,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     dataDir,
-    dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
+    dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD, maxCallAgeMs },
     moneyPolicy,
     timings,
     sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl, systems: CONNECTOR_SYSTEMS.filter((n) => sandboxed.has(n)), explicit },

@@ -19,6 +19,7 @@ import { caseActivities, createCaseWorker, installRuntime } from './worker';
 import { startSandboxServer } from './sandbox';
 import { sandboxControlAccess } from './security/sandbox-control';
 import { connectClient, createApp } from './api';
+import { assertWindowWithinRetention } from './intake/freshness';
 import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { localApiTokenFile } from './security/secrets';
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
 
     const client = await connectClient(config, tracing);
     cleanups.push(() => client.connection.close());
+    await assertWindowWithinRetention(client, config.temporal.namespace, config.dialnexa.maxCallAgeMs, (m) => logger.warn(m));
     // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
     const metrics = createServiceMetrics({
       runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined,
