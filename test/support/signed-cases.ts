@@ -24,10 +24,12 @@ export async function postFixture(
   webhookSecret: string,
   name: string,
   analysis: Record<string, unknown> = {},
+  callFields: Record<string, unknown> = {},
 ): Promise<string> {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as CallFixture;
   const body = freshDelivery(withCallId(fixture, `call_t${Date.now().toString(36)}${(seq++).toString(36)}`));
   Object.assign((body.payload.call as unknown as { post_call_analysis: Record<string, unknown> }).post_call_analysis, analysis);
+  Object.assign(body.payload.call, callFields);
   const raw = JSON.stringify(body);
   const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
     method: 'POST',
