@@ -76,7 +76,7 @@ function bodyBlocks(v: {
   const context: string[] = [];
   if (v.mentions.length > 0) context.push(`For ${v.mentions.map(mention).join(' ')}`);
   if (v.links.length > 0) context.push(v.links.map((l) => slackLink(l.url, l.label)).join(' · '));
-  if (context.length > 0) blocks.push({ type: 'context', elements: context.map(mrkdwn) });
+  if (context.length > 0) blocks.push({ type: 'context', elements: context.map((t) => mrkdwn(t)) });
   return blocks;
 }
 
