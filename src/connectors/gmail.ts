@@ -38,6 +38,8 @@ export function describeGoogleError(status: number, body: unknown): ErrorDescrip
   return { code: reason, message: e?.message ?? `HTTP ${status}`, kind: rateLimited ? 'rate_limited' : undefined };
 }
 
+// Header values of ours: no line break or other control character.
+// eslint-disable-next-line no-control-regex
 const HEADER_SAFE = /^[^\r\n\u0000-\u001f\u007f]*$/;
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 

@@ -5,8 +5,8 @@
  * separators and the other C0/C1 control characters. Pure; shared by every destination's encoder
  * (src/slack/text.ts, src/connectors/encoding.ts).
  */
-// eslint-disable-next-line no-control-regex
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
 /** Removes invisible and control characters; keeps `\n` (and turns `\r\n`, `\r` and tabs into `\n` and spaces). */
