@@ -22,6 +22,7 @@ import { caseActivities, createCaseWorker } from '../../src/worker';
 import type { RecordedRequest } from '../../src/sandbox/core';
 import { statusQuery } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { newTestLedger } from '../support/ledger';
 import { decideSigned, postFixture, waitForApprovalRequest, waitForCaseState } from '../support/signed-cases';
 import { NAMESPACE, temporalAddress, testDataConverter, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
@@ -96,6 +97,7 @@ describe('output encoding by destination and ticket ownership, through webhook -
         identity: 'encoding-worker',
         connectors: sb.clients,
         decisionKey: DECISION_KEY,
+        ledger: newTestLedger(),
       }),
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),
