@@ -30,6 +30,8 @@ const PROD_BASE = {
   APPROVERS: 'U1PROD0001,U1PROD0002',
   SECOND_TIER_APPROVERS: 'U1PROD0009',
   SLACK_FINANCE_CHANNEL: 'C1PRODFIN',
+  // Required in production since the money ledger (never connected to by these tests).
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
 };
 
 const serviceAccount = JSON.stringify({

@@ -32,6 +32,7 @@ const PRODUCTION = {
   APPROVERS: 'U0FIN0001,U0FIN0002',
   SECOND_TIER_APPROVERS: 'U0CFO0001',
   SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
   // A staging-style production: every system named as sandboxed (production refuses silent fallback).
   SANDBOX_SYSTEMS: 'all',
 };

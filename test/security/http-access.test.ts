@@ -112,6 +112,7 @@ describe('API access control, headers and limits', () => {
         APPROVERS: 'U0FIN0001,U0FIN0002',
         SECOND_TIER_APPROVERS: 'U0CFO0001',
         SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+        LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
         DIALNEXA_WEBHOOK_SECRET: secrets.dialnexaWebhookSecret,
         SLACK_SIGNING_SECRET: secrets.slackSigningSecret,
       }),

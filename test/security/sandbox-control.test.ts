@@ -22,6 +22,7 @@ const STAGING = {
   APPROVERS: 'U0FIN0001',
   SECOND_TIER_APPROVERS: 'U0CFO0001',
   SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
 };
 
 describe('sandbox control routes: open only in development, else behind the API token', () => {
