@@ -112,6 +112,7 @@ export async function openCaseTicket(rt: CaseRuntime, subject: string, publicCom
         },
       });
     } catch (err) {
+      if (isCancellation(err)) throw err;
       // The case goes on with its own ticket; the fact above stays in its note.
       log.error('ticket ownership alert failed', { error: errorMessage(err) });
     }
