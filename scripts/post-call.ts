@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { devSecret } from '../src/dev-secrets';
 import { signDialNexaBody } from '../src/intake/signature';
-import { withCallId, type CallFixture } from './call-fixture';
+import { freshDelivery, withCallId, type CallFixture } from './call-fixture';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'calls');
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(file)) usage(`no fixture "${name}"`);
 
   // The recording and transcript links carry the call id too: they follow it.
-  const body = withCallId(JSON.parse(fs.readFileSync(file, 'utf8')) as CallFixture, callId);
+  const body = freshDelivery(withCallId(JSON.parse(fs.readFileSync(file, 'utf8')) as CallFixture, callId));
   const raw = JSON.stringify(body);
   // The same secret the service uses: configured, or the local one it created on first run.
   const secret = config.dialnexa.webhookSecret ?? devSecret(config.dataDir, 'dialnexa-webhook');

@@ -11,6 +11,7 @@ import { resolveSecrets, type ServiceSecrets } from './dev-secrets';
 import { mountSecurity } from './security';
 import { createCasesRouter } from './cases/routes';
 import { createDialNexaRouter } from './intake/routes';
+import { assertWindowWithinRetention } from './intake/freshness';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics';
 import { httpObservability, metricsHandler } from './observability/http';
@@ -75,7 +76,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use('/cases', createCasesRouter({ client }));
   // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
-  app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret }));
+  app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret, registry: metrics.registry }));
   // Slack's Request URLs (signed by Slack; public in the access gate). views.open gets a short timeout:
   // the trigger id lives 3 s. The Home tab publishes after Slack was answered: an ordinary timeout.
   const homeTab = createHomeTab({
@@ -132,7 +133,9 @@ if (require.main === module) {
   const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' });
   const tracing = installTracing(config, { defaultServiceName: 'billing-api' });
   connectClient(config, tracing)
-    .then((client) => {
+    .then(async (client) => {
+      // The freshness window must be shorter than the retention Temporal actually has (src/intake/freshness.ts).
+      await assertWindowWithinRetention(client, config.temporal.namespace, config.dialnexa.maxCallAgeMs, (m) => logger.warn(m));
       const server = createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
         logger.info({ port: config.http.port }, 'API listening'),
       );

@@ -79,6 +79,12 @@ export const envSchema = z.object({
   DIALNEXA_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Below this intent confidence a call goes to triage. */
   TRIAGE_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+  /**
+   * A delivery whose call ended longer ago than this is refused (422 `stale_call`, counted): the
+   * workflow id is the only replay defence and Temporal forgets it after the namespace's retention,
+   * so this must be shorter than TEMPORAL_RETENTION_DAYS (checked at start-up).
+   */
+  WEBHOOK_MAX_CALL_AGE: z.string().default('7d'),
 
   // --- Policy (product.md §4-5). Amounts in minor units of each currency (ISO 4217 exponent: JPY 0, USD 2, KWD 3); durations like 30s, 15m, 4h, 3d. ---
   /** Per currency, `CUR:minor,...`: refunds at or below may be automated. A currency not listed is never automated. */
@@ -87,10 +93,13 @@ export const envSchema = z.object({
   TWO_PERSON_THRESHOLDS: z.string().default('USD:100000,EUR:100000,GBP:100000,JPY:150000'),
   AUTOMATION_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.85),
   AUTOMATABLE_REFUND_REASONS: z.string().default('duplicate_charge,billing_error,service_outage'),
-  /** Slack user ids whose approvals count (comma-separated). Read by the worker whenever a decision is made or money moves. */
-  APPROVERS: z.string().default('U0FIN0001,U0FIN0002'),
-  SECOND_TIER_APPROVERS: z.string().default('U0CFO0001'),
-  SLACK_FINANCE_CHANNEL: z.string().default('C0FINANCE'),
+  /**
+   * Slack user ids whose approvals count (comma-separated). Read by the worker whenever a decision is made or money moves.
+   * These three have no default outside development (the sandbox's people must never approve real money): DEV_PEOPLE.
+   */
+  APPROVERS: z.string().optional(),
+  SECOND_TIER_APPROVERS: z.string().optional(),
+  SLACK_FINANCE_CHANNEL: z.string().optional(),
   APPROVAL_REMINDER_INTERVAL: z.string().default('4h'),
   APPROVAL_ESCALATE_AFTER: z.string().default('24h'),
   APPROVAL_TIMEOUT: z.string().default('72h'),
@@ -206,6 +215,17 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * Who approves and where, in development only: the sandbox's seeded finance people and channel.
+ * Anywhere else (production, test, staging) a missing value refuses start-up by name: a service
+ * that fell back to these would wait on people who do not exist, or worse, on whoever holds the ids.
+ */
+export const DEV_PEOPLE = {
+  APPROVERS: 'U0FIN0001,U0FIN0002',
+  SECOND_TIER_APPROVERS: 'U0CFO0001',
+  SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+} as const;
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
@@ -222,7 +242,8 @@ export interface Config {
   dataDir: string;
   /** The money ledger: `url` undefined = the embedded default starts a private PostgreSQL in `dev.dir` (development and tests only). */
   ledger: { url?: string; schema: string; dev: { dir: string; port: number }; reconcileIntervalMs: number };
-  dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number };
+  /** maxCallAgeMs: WEBHOOK_MAX_CALL_AGE (freshness window of a delivery, shorter than the retention). */
+  dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number; maxCallAgeMs: number };
   /** The finance policy the worker applies (never a workflow input). */
   moneyPolicy: MoneyPolicy;
   /** Durations cases are started with. */
@@ -474,19 +495,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
   };
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
+  const maxCallAgeMs = duration('WEBHOOK_MAX_CALL_AGE');
+  if (maxCallAgeMs >= e.TEMPORAL_RETENTION_DAYS * 86_400_000)
+    issues.push(
+      `WEBHOOK_MAX_CALL_AGE: ${e.WEBHOOK_MAX_CALL_AGE} is not shorter than the namespace retention (TEMPORAL_RETENTION_DAYS=${e.TEMPORAL_RETENTION_DAYS}); a delivery replayed after Temporal forgot its workflow id would start its case again`,
+    );
   const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
   if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000))
     issues.push('SKYFIRE_PAY_TOKEN_TTL: Skyfire accepts 10s to 24h');
   const chargeGraceMs = duration('SKYFIRE_CHARGE_GRACE');
   const chargePollMs = duration('SKYFIRE_CHARGE_POLL_INTERVAL');
+  const people = (name: keyof typeof DEV_PEOPLE, what: string): string => {
+    const v = e[name]?.trim();
+    if (v) return v;
+    if (e.NODE_ENV === 'development') return DEV_PEOPLE[name];
+    issues.push(`${name}: required outside development (${what}); the sandbox's default applies only with NODE_ENV=development`);
+    return '';
+  };
   const moneyPolicy = buildMoneyPolicy({
     refundAutomationLimits: perCurrency('REFUND_AUTOMATION_LIMITS', e.REFUND_AUTOMATION_LIMITS, issues),
     twoPersonThresholds: perCurrency('TWO_PERSON_THRESHOLDS', e.TWO_PERSON_THRESHOLDS, issues),
     automationMinConfidence: e.AUTOMATION_MIN_CONFIDENCE,
     automatableRefundReasons: list(e.AUTOMATABLE_REFUND_REASONS),
-    approvers: list(e.APPROVERS),
-    secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
-    financeChannel: e.SLACK_FINANCE_CHANNEL,
+    approvers: list(people('APPROVERS', 'Slack user ids whose approvals count')),
+    secondTierApprovers: list(people('SECOND_TIER_APPROVERS', 'Slack user ids a request escalates to')),
+    financeChannel: people('SLACK_FINANCE_CHANNEL', 'the Slack channel id for approvals and alerts'),
     runningTotalWindowMs: duration('MONEY_RUNNING_TOTAL_WINDOW'),
   });
   const reconcileIntervalMs = duration('LEDGER_RECONCILE_INTERVAL');
@@ -506,7 +539,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `REFUND_AUTOMATION_LIMITS: ${currency} ${limit} is above its two-person threshold ${threshold} (automation would skip a two-person approval)`,
       );
   }
-  if (moneyPolicy.approvers.length === 0) issues.push('APPROVERS: at least one Slack user id is required');
+  if (moneyPolicy.approvers.length === 0 && e.APPROVERS?.trim()) issues.push('APPROVERS: at least one Slack user id is required');
   if (timings.reminderIntervalMs > 0 && timings.approvalTimeoutMs / timings.reminderIntervalMs > MAX_REMINDERS_PER_REQUEST) {
     issues.push(
       `APPROVAL_TIMEOUT / APPROVAL_REMINDER_INTERVAL: ${Math.ceil(timings.approvalTimeoutMs / timings.reminderIntervalMs)} reminders per request is more than ${MAX_REMINDERS_PER_REQUEST}; each is several history events and a long wait would approach Temporal's history limit (raise the interval or shorten the timeout)`,
@@ -659,7 +692,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dev: { dir: path.join(dataDir, 'ledger'), port: e.LEDGER_DEV_PORT },
       reconcileIntervalMs,
     },
-    dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
+    dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD, maxCallAgeMs },
     moneyPolicy,
     timings,
     sandbox: { port: e.SANDBOX_PORT, url: sandboxUrl, systems: CONNECTOR_SYSTEMS.filter((n) => sandboxed.has(n)), explicit },

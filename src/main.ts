@@ -17,7 +17,9 @@ import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev
 import { prebuiltBundlePath } from './temporal/bundle';
 import { caseActivities, createCaseWorker, installRuntime } from './worker';
 import { startSandboxServer } from './sandbox';
+import { sandboxControlAccess } from './security/sandbox-control';
 import { connectClient, createApp } from './api';
+import { assertWindowWithinRetention } from './intake/freshness';
 import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { localApiTokenFile } from './security/secrets';
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
       }
       const sandbox = await startSandboxServer({
         port: config.sandbox.port,
+        control: sandboxControlAccess(config),
         slack: {
           interactionsUrl: `${config.http.publicBaseUrl}/slack/interactions`,
           eventsUrl: `${config.http.publicBaseUrl}/slack/events`,
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
 
     const client = await connectClient(config, tracing);
     cleanups.push(() => client.connection.close());
+    await assertWindowWithinRetention(client, config.temporal.namespace, config.dialnexa.maxCallAgeMs, (m) => logger.warn(m));
     // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
     const metrics = createServiceMetrics({
       runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined,

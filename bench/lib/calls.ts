@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signDialNexaBody } from '../../src/intake/signature';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'test', 'fixtures', 'calls');
 
@@ -38,7 +39,7 @@ function load(name: string): Json {
     f = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as Json;
     cache.set(name, f);
   }
-  return structuredClone(f);
+  return freshDelivery(structuredClone(f));
 }
 
 /** A signed-ready call body; `tag` makes call ids (and so workflow ids) unique per run. */

@@ -198,6 +198,13 @@ export interface RefundRecord extends RecordRef {
 export interface TicketRef extends RecordRef {
   system: 'zendesk';
   object: 'ticket';
+  /**
+   * false: the ticket has no requester on file (no verified email), so nothing on it may be public;
+   * the case writes internal notes only. Absent (older results) = public comments allowed.
+   */
+  publicComments?: boolean;
+  /** The ticket the caller named, when Zendesk says it belongs to someone else (or does not exist): not written to. */
+  refusedTicketId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +269,11 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
   ): Promise<{ customerId: string; syncToken: string; url?: string }>;
 
   // --- Zendesk ---
-  /** Zendesk: open the customer-facing ticket (or reuse `existingTicketId`), with an internal note. */
+  /**
+   * Zendesk: open the customer-facing ticket, with an internal note; or reuse `existingTicketId`
+   * when its requester or organization is the customer's on file (else open our own and say so in
+   * `refusedTicketId`).
+   */
   openTicket(
     input: StepInput & {
       subject: string;
@@ -271,9 +282,15 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
       /** Internal note: the billing note, Zendesk destination. */
       internalNote: string;
       priority: 'low' | 'normal' | 'high' | 'urgent';
-      /** Requester (customer email), when the call gave one. */
+      /**
+       * Requester: the verified email on file (never an address only the caller spoke). Without
+       * one the ticket gets no public comment (internal notes only) and says why.
+       */
       requesterEmail?: string;
+      /** A ticket the caller named: used only if Zendesk says it belongs to this customer (`owner`). */
       existingTicketId?: string;
+      /** Who the customer is on file: the account id (Zendesk organization external_id) and its emails on file. */
+      owner?: { accountId?: string; emails: string[] };
       tags?: string[];
     },
   ): Promise<TicketRef>;

@@ -10,7 +10,8 @@
 import { Context } from '@temporalio/activity';
 import type { CaseActivities, SlackMessageRef } from './contract';
 import type { SlackApi } from '../connectors/slack';
-import { approvalBlocks, fallbackText, financeAlertBlocks, mention } from '../slack/blocks';
+import { approvalBlocks, fallbackText, financeAlertBlocks, mention, mrkdwn } from '../slack/blocks';
+import { fitMrkdwn, SLACK_LIMITS } from '../slack/text';
 
 /** Metadata event type on every message this service posts. */
 export const SLACK_MESSAGE_EVENT_TYPE = 'billing_case_message';
@@ -73,12 +74,13 @@ export function createSlackActivities(deps: SlackActivityDeps): SlackActivities 
     },
 
     async postApprovalReminder({ step, message, text, mentions }) {
+      // `text` is the workflow's own wording (mentions and counts, no caller text).
       const body = mentions.length > 0 ? `${mentions.map(mention).join(' ')} ${text}` : text;
       return postOnce({
         channel: message.channel,
         step,
-        text: body,
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: body.slice(0, 3000) } }],
+        text: fitMrkdwn(body, SLACK_LIMITS.messageText),
+        blocks: [{ type: 'section', text: mrkdwn(body) }],
         threadTs: message.ts,
       });
     },

@@ -6,7 +6,8 @@
  */
 import type { CaseActivities, TicketRef } from './contract';
 import type { ZendeskClient } from '../connectors/zendesk';
-import { ValidationError } from '../connectors/errors';
+import { NotFoundError, ValidationError } from '../connectors/errors';
+import { zendeskText } from '../connectors/encoding';
 import { log, stepKey } from './support';
 
 export interface ZendeskActivityDeps {
@@ -19,29 +20,93 @@ type ZendeskActivities = Pick<CaseActivities, 'openTicket' | 'addTicketNote' | '
 
 const marker = (key: string) => `[ref:${key}]`;
 
+/** The first (internal) comment of a ticket with no verified email on file: why nothing on it is public. */
+export const NO_VERIFIED_EMAIL_NOTE =
+  'Internal only: there is no verified email on file for this account, so this ticket has no requester to write to and nothing on it is public. Reply to the customer through a verified channel.';
+
 export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActivities {
   const zd = deps.zendesk;
 
+  /**
+   * Whether ticket `id` belongs to the customer: its requester's email is one on file, or its
+   * organization's external_id is the account id. A ticket Zendesk does not know is not theirs.
+   */
+  async function belongsTo(id: number, owner: { accountId?: string; emails: string[] } | undefined): Promise<boolean> {
+    if (!owner) return false;
+    let ticket;
+    try {
+      ticket = await zd.getTicket(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+    const emails = new Set(owner.emails.map((e) => e.trim().toLowerCase()).filter(Boolean));
+    if (ticket.requester_id && emails.size > 0) {
+      const requester = await zd.getUser(ticket.requester_id).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      if (requester?.email && emails.has(requester.email.trim().toLowerCase())) return true;
+    }
+    if (ticket.organization_id && owner.accountId) {
+      const org = await zd.getOrganization(ticket.organization_id).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      if (org?.external_id && org.external_id === owner.accountId) return true;
+    }
+    return false;
+  }
+
   return {
-    async openTicket({ step, subject, publicComment, internalNote, priority, requesterEmail, existingTicketId, tags }): Promise<TicketRef> {
+    async openTicket({
+      step,
+      subject,
+      publicComment,
+      internalNote,
+      priority,
+      requesterEmail,
+      existingTicketId,
+      owner,
+      tags,
+    }): Promise<TicketRef> {
       if (!subject?.trim() || !publicComment?.trim())
         throw new ValidationError({ system: 'zendesk' }, 'subject and publicComment are required');
-      let ticketId: number;
+      let ticketId: number | undefined;
+      let refusedTicketId: string | undefined;
+      let publicComments = true;
       if (existingTicketId) {
         if (!/^\d+$/.test(existingTicketId)) throw new ValidationError({ system: 'zendesk' }, 'existingTicketId must be numeric');
-        ticketId = Number(existingTicketId);
-        await zd.addCommentOnce(ticketId, { body: publicComment, public: true }, marker(stepKey('zendesk', `${step}#public`)));
-        if (tags?.length) await zd.updateTicket(ticketId, { additional_tags: tags });
-      } else {
+        // A ticket the caller named is written to only when Zendesk says it is this customer's: a
+        // public comment there is mailed to that ticket's requester, who may be another customer.
+        if (await belongsTo(Number(existingTicketId), owner)) {
+          ticketId = Number(existingTicketId);
+          await zd.addCommentOnce(
+            ticketId,
+            { body: zendeskText(publicComment), public: true },
+            marker(stepKey('zendesk', `${step}#public`)),
+          );
+          if (tags?.length) await zd.updateTicket(ticketId, { additional_tags: tags });
+        } else {
+          refusedTicketId = existingTicketId;
+          log("zendesk ticket named by the caller is not the customer's; opening our own", { step });
+        }
+      }
+      if (ticketId === undefined) {
         const key = stepKey('zendesk', step, 40);
         const externalId = `case-${key}`;
+        // No verified email on file: no requester, and the first comment is internal (Zendesk mails
+        // public comments to the requester; the caller's spoken address is not verified).
+        publicComments = Boolean(requesterEmail);
         const found = (await zd.findTicketsByExternalId(externalId))[0];
         if (found) ticketId = found.id;
         else {
           const created = await zd.createTicket(
             {
-              subject,
-              comment: { body: publicComment, public: true },
+              subject: zendeskText(subject, 150),
+              comment: publicComments
+                ? { body: zendeskText(publicComment), public: true }
+                : { body: `${NO_VERIFIED_EMAIL_NOTE}\n\n${zendeskText(publicComment)}`, public: false },
               priority,
               external_id: externalId,
               ...(requesterEmail ? { requester: { email: requesterEmail } } : {}),
@@ -53,8 +118,15 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
           log('zendesk ticket', { ticketId, replayed: created.replayed, step });
         }
       }
-      await zd.addCommentOnce(ticketId, { body: internalNote, public: false }, marker(stepKey('zendesk', `${step}#internal`)));
-      return { system: 'zendesk', object: 'ticket', id: String(ticketId), url: zd.ticketUrl(ticketId) };
+      await zd.addCommentOnce(ticketId, { body: zendeskText(internalNote), public: false }, marker(stepKey('zendesk', `${step}#internal`)));
+      return {
+        system: 'zendesk',
+        object: 'ticket',
+        id: String(ticketId),
+        url: zd.ticketUrl(ticketId),
+        ...(publicComments ? {} : { publicComments: false }),
+        ...(refusedTicketId ? { refusedTicketId } : {}),
+      };
     },
 
     async settleTicket({ step, ticketId, status, note, assigneeSlackUserId }) {
@@ -84,7 +156,7 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
     async addTicketNote({ step, ticketId, body, public: isPublic }) {
       if (!/^\d+$/.test(ticketId)) throw new ValidationError({ system: 'zendesk' }, 'ticketId must be numeric');
       if (!body?.trim()) throw new ValidationError({ system: 'zendesk' }, 'body is required');
-      const { added } = await zd.addCommentOnce(ticketId, { body, public: isPublic }, marker(stepKey('zendesk', step)));
+      const { added } = await zd.addCommentOnce(ticketId, { body: zendeskText(body), public: isPublic }, marker(stepKey('zendesk', step)));
       log('zendesk comment', { ticketId, added, public: isPublic, step });
       return { ticketId };
     },

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectorsConfig } from '../config';
 import { HttpClient } from './http';
 import { describeGoogleError } from './gmail';
+import { driveDescription, driveFileName } from './encoding';
 
 export const FOLDER_MIME_TYPE = 'application/vnd.google-apps.folder';
 const FILE_FIELDS = 'id,name,mimeType,parents,webViewLink,appProperties';
@@ -68,7 +69,7 @@ export class DriveClient {
   }
 
   async findFolder(name: string, parentId: string): Promise<DriveFile | undefined> {
-    const q = `name = ${lit(name)} and mimeType = '${FOLDER_MIME_TYPE}' and ${lit(parentId)} in parents and trashed = false`;
+    const q = `name = ${lit(driveFileName(name))} and mimeType = '${FOLDER_MIME_TYPE}' and ${lit(parentId)} in parents and trashed = false`;
     const res = await this.http.request<{ files: DriveFile[] }>({
       method: 'GET',
       path: '/files',
@@ -85,10 +86,10 @@ export class DriveClient {
       query: { fields: FILE_FIELDS, supportsAllDrives: true },
       body: {
         id: file.id,
-        name: file.name,
+        name: driveFileName(file.name),
         mimeType: FOLDER_MIME_TYPE,
         parents: [file.parentId],
-        ...(file.description ? { description: file.description } : {}),
+        ...(file.description ? { description: driveDescription(file.description) } : {}),
         ...(file.appProperties ? { appProperties: file.appProperties } : {}),
       },
       passStatuses: [409],
@@ -107,10 +108,11 @@ export class DriveClient {
     const boundary = `dnx${randomBytes(12).toString('hex')}`;
     const meta = {
       id: file.id,
-      name: file.name,
+      // Names and descriptions may carry a caller's words: encoded here, the one place Drive files are named.
+      name: driveFileName(file.name),
       parents: [file.parentId],
       mimeType: file.mimeType,
-      ...(file.description ? { description: file.description } : {}),
+      ...(file.description ? { description: driveDescription(file.description) } : {}),
       ...(file.appProperties ? { appProperties: file.appProperties } : {}),
     };
     const body = Buffer.concat([

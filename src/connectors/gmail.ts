@@ -11,6 +11,8 @@
 import type { ConnectorsConfig } from '../config';
 import { HttpClient, type ErrorDescription } from './http';
 import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from './errors';
+import { encodeUnstructuredHeader } from './encoding';
+import { stripInvisible } from '../domain/text';
 
 export interface GmailMessageRef {
   id: string;
@@ -36,21 +38,23 @@ export function describeGoogleError(status: number, body: unknown): ErrorDescrip
   return { code: reason, message: e?.message ?? `HTTP ${status}`, kind: rateLimited ? 'rate_limited' : undefined };
 }
 
-const HEADER_SAFE = /^[^\r\n]*$/;
+// Header values of ours: no line break or other control character.
+// eslint-disable-next-line no-control-regex
+const HEADER_SAFE = /^[^\r\n\u0000-\u001f\u007f]*$/;
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
-/** RFC 2047 encoded-word when a header has non-ASCII characters. */
-function encodeHeader(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
-/** Builds the RFC 2822 message. Refuses header injection and malformed addresses. */
+/**
+ * Builds the RFC 2822 message. Addresses and ids are ours or on file: a line break there is refused.
+ * The subject may carry a caller's words: it is made one line and RFC 2047-encoded
+ * (encodeUnstructuredHeader), so it can neither add a header nor break the 75-character word limit.
+ * The body is text/plain (base64), with invisible and control characters removed.
+ */
 export function buildMime(from: string, email: OutgoingEmail): string {
   for (const [name, v] of [
     ['to', email.to],
-    ['subject', email.subject],
     ['messageId', email.messageId],
     ['from', from],
+    ['inReplyTo', email.inReplyTo ?? ''],
   ] as const) {
     if (!HEADER_SAFE.test(v)) throw new ValidationError({ system: 'gmail' }, `${name} must be a single line`);
   }
@@ -58,7 +62,7 @@ export function buildMime(from: string, email: OutgoingEmail): string {
   const headers = [
     `From: ${from}`,
     `To: ${email.to}`,
-    `Subject: ${encodeHeader(email.subject)}`,
+    `Subject: ${encodeUnstructuredHeader(email.subject)}`,
     `Message-ID: <${email.messageId}>`,
     `Date: ${new Date().toUTCString()}`,
     ...(email.inReplyTo ? [`In-Reply-To: <${email.inReplyTo}>`, `References: <${email.inReplyTo}>`] : []),
@@ -66,7 +70,7 @@ export function buildMime(from: string, email: OutgoingEmail): string {
     'Content-Type: text/plain; charset=UTF-8',
     'Content-Transfer-Encoding: base64',
   ];
-  const body = Buffer.from(email.text, 'utf8')
+  const body = Buffer.from(stripInvisible(email.text), 'utf8')
     .toString('base64')
     .replace(/(.{76})/g, '$1\r\n');
   return `${headers.join('\r\n')}\r\n\r\n${body}\r\n`;

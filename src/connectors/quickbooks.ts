@@ -6,6 +6,7 @@
  * Errors come in the `Fault` envelope and are classified by Fault code.
  */
 import type { ConnectorsConfig } from '../config';
+import { quickbooksBody } from './encoding';
 import { HttpClient, stableKey, type ErrorDescription, type HttpRequest, type HttpResponse } from './http';
 import { NotFoundError, ValidationError, type ErrorKind } from './errors';
 
@@ -304,7 +305,8 @@ export class QuickBooksClient {
       method: 'POST',
       path: `/${SEGMENT[entity]}`,
       query: { requestid: requestId, minorversion: QBO_MINOR_VERSION },
-      body,
+      // Notes and memos may carry a caller's words: encoded here, the one place QuickBooks documents are written.
+      body: quickbooksBody(body),
     });
     return res.body[entity];
   }
@@ -315,7 +317,7 @@ export class QuickBooksClient {
       method: 'POST',
       path: '/customer',
       query: { requestid: requestId, minorversion: QBO_MINOR_VERSION },
-      body: { ...fields, Id: id, SyncToken: syncToken, sparse: true },
+      body: quickbooksBody({ ...fields, Id: id, SyncToken: syncToken, sparse: true }),
     });
     return res.body.Customer;
   }

@@ -18,6 +18,20 @@ export interface ZendeskTicket {
   priority?: string | null;
   tags: string[];
   external_id?: string | null;
+  requester_id?: number | null;
+  organization_id?: number | null;
+}
+
+export interface ZendeskUser {
+  id: number;
+  email?: string | null;
+  organization_id?: number | null;
+}
+
+export interface ZendeskOrganization {
+  id: number;
+  name?: string;
+  external_id?: string | null;
 }
 
 export interface ZendeskComment {
@@ -118,6 +132,20 @@ export class ZendeskClient {
   async getTicket(id: number | string): Promise<ZendeskTicket> {
     return (await this.http.request<{ ticket: ZendeskTicket }>({ method: 'GET', path: `/tickets/${encodeURIComponent(String(id))}.json` }))
       .body.ticket;
+  }
+
+  async getUser(id: number | string): Promise<ZendeskUser> {
+    return (await this.http.request<{ user: ZendeskUser }>({ method: 'GET', path: `/users/${encodeURIComponent(String(id))}.json` })).body
+      .user;
+  }
+
+  async getOrganization(id: number | string): Promise<ZendeskOrganization> {
+    return (
+      await this.http.request<{ organization: ZendeskOrganization }>({
+        method: 'GET',
+        path: `/organizations/${encodeURIComponent(String(id))}.json`,
+      })
+    ).body.organization;
   }
 
   async updateTicket(id: number | string, update: TicketUpdate): Promise<ZendeskTicket> {

@@ -7,6 +7,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -14,6 +15,7 @@ import { tracedRoute } from '../observability/server-span';
 import { classifyCall } from './classify';
 import { readEnvelope } from './envelope';
 import { openApiDocument } from './openapi';
+import { freshnessCheck } from './freshness';
 import { callSchema, fieldErrors, type FieldError } from './schema';
 import { verifyDialNexaSignature } from './signature';
 import { buildCaseInputs, CaseStarter, CaseStartTimeoutError, type CaseStartResult } from './start-cases';
@@ -24,6 +26,8 @@ export const MAX_BODY = '1mb';
 
 export interface DialNexaRouteDeps {
   config: Pick<Config, 'temporal' | 'dialnexa' | 'timings'>;
+  /** Where the stale-delivery counter is registered (the app's metrics registry). */
+  registry?: Registry;
   client: Client;
   logger: Logger;
   webhookSecret: string;
@@ -33,7 +37,13 @@ export interface DialNexaRouteDeps {
 
 /** Error codes of the webhook's JSON errors (see openapi.ts). */
 export type IntakeErrorCode =
-  'invalid_signature' | 'malformed_json' | 'unsupported_media_type' | 'payload_too_large' | 'invalid_fields' | 'temporal_unavailable';
+  | 'invalid_signature'
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_fields'
+  | 'stale_call'
+  | 'temporal_unavailable';
 
 function fail(res: Response, status: number, error: IntakeErrorCode, message: string, fields?: FieldError[]): void {
   // Messages may quote what was sent; quote nothing sensitive back, even to the sender.
@@ -68,6 +78,7 @@ const UNAVAILABLE = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* 
 export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const tooOld = freshnessCheck(config.dialnexa.maxCallAgeMs, deps.registry);
   const starter = new CaseStarter(deps.client, {
     taskQueue: config.temporal.taskQueue,
     namespace: config.temporal.namespace,
@@ -129,6 +140,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       const fields = fieldErrors(parsed.error, envelope.callPath);
       logger.warn({ event: envelope.event, fields: fields.map((f) => f.field) }, 'dialnexa webhook: invalid fields');
       return fail(res, 422, 'invalid_fields', `${fields.length} field(s) are invalid; nothing was started.`, fields);
+    }
+
+    // Freshness (src/intake/freshness.ts): a replay after Temporal forgot the workflow id must not start the case again.
+    const stale = tooOld(parsed.data, now());
+    if (stale) {
+      logger.warn({ event: envelope.event }, 'dialnexa webhook: stale call refused');
+      return fail(res, 422, 'stale_call', stale);
     }
 
     // From here on only suppressed data is used: nothing raw reaches Temporal, logs or responses.

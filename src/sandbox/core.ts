@@ -12,6 +12,7 @@
  *
  * It must not import service code: it stands in for other companies' servers.
  */
+import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 
 /** The APIs, and the vendors' OAuth token endpoints in front of QuickBooks, Gmail and Drive. */
@@ -260,10 +261,32 @@ body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1c1d}table{border-c
 }
 
 /** `gate`: per system, a check that runs before its routes (the OAuth token check in front of an API). */
+/**
+ * Who may use the control routes (`/_sandbox/...`: recorded bodies, faults, reset, signed Slack
+ * clicks as any seeded user): `open` on a developer's loopback; `{ token }` requires
+ * `Authorization: Bearer <token>` (the service's API token when SANDBOX_SYSTEMS runs a sandbox
+ * outside development); `off` serves none of them.
+ */
+export type SandboxControlAccess = 'open' | 'off' | { token: string };
+
+/** Bearer check in constant time; 404 when the control plane is off (it does not exist). */
+function controlGate(access: SandboxControlAccess) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (access === 'open') return next();
+    if (access === 'off') return void res.status(404).json({ error: 'not found' });
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(m?.[1] ?? '');
+    const want = Buffer.from(access.token);
+    if (given.length === want.length && timingSafeEqual(given, want)) return next();
+    res.set('WWW-Authenticate', 'Bearer realm="sandbox control"').status(401).json({ error: 'unauthorized' });
+  };
+}
+
 export function createSandboxApp(
   systems: SandboxSystem[],
   state = new SandboxState(),
   gate?: (system: SystemName) => ((req: Request, res: Response, next: NextFunction) => void) | undefined,
+  opts: { control?: SandboxControlAccess } = {},
 ): { app: Express; state: SandboxState; systemApps: Map<SystemName, Express> } {
   const app = express();
   app.disable('x-powered-by');
@@ -284,6 +307,7 @@ export function createSandboxApp(
 
   // Control plane (tests, the browser page, the benchmark).
   const control = express.Router();
+  control.use(controlGate(opts.control ?? 'open'));
   control.use(express.json());
   control.get('/records', (req, res) => {
     const system = req.query.system as string | undefined;

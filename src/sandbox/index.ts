@@ -4,7 +4,7 @@
  * have no credentials; tests start it in-process on port 0.
  */
 import type { Express } from 'express';
-import { createSandboxApp, SandboxState, type SandboxSystem, type SystemName } from './core';
+import { createSandboxApp, SandboxState, type SandboxControlAccess, type SandboxSystem, type SystemName } from './core';
 import { createSkyfireSystem } from './systems/skyfire';
 import { createQuickBooksSystem } from './systems/quickbooks';
 import { createHubSpotSystem } from './systems/hubspot';
@@ -14,7 +14,7 @@ import { createDriveSystem } from './systems/drive';
 import { createSlackSystem } from './systems/slack';
 import { createGoogleOAuthSystem, createIntuitOAuthSystem, OAuthRegistry, tokenGate } from './systems/oauth';
 
-export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings } from './core';
+export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings, SandboxControlAccess } from './core';
 export { SandboxState } from './core';
 
 /** One factory per emulated API. Add a system with one line here. */
@@ -38,11 +38,15 @@ export interface Sandbox {
   systemApps: Map<SystemName, Express>;
 }
 
-export function createSandbox(opts: { factories?: (() => SandboxSystem)[]; state?: SandboxState } = {}): Sandbox {
+export function createSandbox(
+  opts: { factories?: (() => SandboxSystem)[]; state?: SandboxState; control?: SandboxControlAccess } = {},
+): Sandbox {
   const oauth = new OAuthRegistry();
   // The token endpoints are always there: they share the registry with the gate in front of the APIs.
   const systems = [...(opts.factories ?? SYSTEM_FACTORIES).map((f) => f()), createIntuitOAuthSystem(oauth), createGoogleOAuthSystem(oauth)];
-  const { app, state, systemApps } = createSandboxApp(systems, opts.state ?? new SandboxState(), (name) => tokenGate(name, oauth));
+  const { app, state, systemApps } = createSandboxApp(systems, opts.state ?? new SandboxState(), (name) => tokenGate(name, oauth), {
+    control: opts.control ?? 'open',
+  });
   return { app, state, systems, oauth, systemApps };
 }
 
@@ -60,8 +64,10 @@ export async function startSandboxServer(opts: {
   slack?: { interactionsUrl: string; eventsUrl?: string; signingSecret: string };
   /** Also serve these systems at the root of their own port (0 = any free port). */
   systemPorts?: Partial<Record<SystemName, number>>;
+  /** Who may use `/_sandbox/...` (default open: a developer's loopback). */
+  control?: SandboxControlAccess;
 }): Promise<{ url: string; systemUrls: Partial<Record<SystemName, string>>; sandbox: Sandbox; close(): Promise<void> }> {
-  const sandbox = createSandbox();
+  const sandbox = createSandbox({ control: opts.control ?? 'open' });
   if (opts.slack) (sandbox.systems.find((s) => s.name === 'slack') as (SandboxSystem & Configurable) | undefined)?.configure?.(opts.slack);
   const { createServer } = await import('node:http');
   const servers: import('node:http').Server[] = [];

@@ -1,5 +1,5 @@
 /**
- * In-memory token-bucket rate limit per client IP. One process, no shared store: enough to blunt a
+ * In-memory token-bucket rate limit per client (an IPv4 address, or an IPv6 /64: clientKey). One process, no shared store: enough to blunt a
  * flood against the public endpoints of a single instance; several instances each apply it.
  */
 import type { RequestHandler } from 'express';
@@ -56,6 +56,41 @@ export class TokenBucketLimiter {
   }
 }
 
+/**
+ * The bucket a client address falls into. IPv4 (and IPv4-mapped IPv6, `::ffff:a.b.c.d`): the
+ * address. IPv6: its /64, the smallest block a provider gives one subscriber; a client rotating
+ * through the 2^64 addresses of its own /64 would otherwise get a fresh bucket on every request.
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const ip = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (!ip.includes(':')) return ip;
+  const groups = expandIpv6(ip);
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip;
+}
+
+/** The eight 16-bit groups of an IPv6 address (lowercase, no leading zeros), or undefined if it is not one. */
+function expandIpv6(ip: string): string[] | undefined {
+  let text = ip.toLowerCase();
+  // A trailing dotted IPv4 part (e.g. 64:ff9b::192.0.2.1) is two groups.
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => parseInt(g, 16).toString(16));
+}
+
 /** 429 with Retry-After (whole seconds) once a client's bucket is empty. */
 export function rateLimit(opts: RateLimitOptions): RequestHandler {
   const limiter = new TokenBucketLimiter(opts);
@@ -63,7 +98,7 @@ export function rateLimit(opts: RateLimitOptions): RequestHandler {
     // Without `trust proxy`, req.ip is the socket's address, but the getter still parses
     // X-Forwarded-For on every request to find that out.
     const ip = req.app.get('trust proxy') ? req.ip : req.socket.remoteAddress;
-    const waitMs = limiter.take(ip ?? req.socket.remoteAddress ?? 'unknown');
+    const waitMs = limiter.take(clientKey(ip ?? req.socket.remoteAddress));
     if (waitMs === 0) {
       next();
       return;

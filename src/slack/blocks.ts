@@ -13,17 +13,25 @@ import type {
 } from '../activities/contract';
 import { DECISION_VERB, DecisionAction } from '../workflows/messages';
 import { encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions';
+import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './text';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
 export type Block = Record<string, unknown> & { type: string };
 
-/** A plain_text object (Slack caps most of them at 150 characters). */
-export const plain = (text: string) => ({ type: 'plain_text', text: text.slice(0, 150), emoji: true });
-/** A mrkdwn text object (3000 characters at most in a section). */
-export const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: text.slice(0, 3000) });
+/** A plain_text object (Slack caps most of them at 150 characters; plain_text shows markup as typed). */
+export const plain = (text: string, max: number = SLACK_LIMITS.headerText) => ({
+  type: 'plain_text',
+  text: fitPlain(text, max),
+  emoji: true,
+});
+/**
+ * A mrkdwn text object (3000 characters at most in a section, 2000 in a field). Its text is ours:
+ * every value from a call or a person in it went through slackText (src/slack/text.ts) first.
+ */
+export const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({ type: 'mrkdwn', text: fitMrkdwn(text, max) });
 
-/** Mentions render as @name in Slack; ids keep names out of our own data. */
-export const mention = (userId: string) => `<@${userId}>`;
+/** Mentions render as @name in Slack; ids keep names out of our own data. Anything but a user id shows as text. */
+export const mention = (userId: string) => (isSlackUserId(userId) ? `<@${userId}>` : slackText(userId));
 
 /** Slack renders this date token in the reader's time zone; the fallback shows UTC. */
 export function slackTime(iso: string): string {
@@ -43,8 +51,12 @@ export const ACTIONS_BLOCK_ID = 'billing_decision';
 
 const URGENCY_MARK: Record<Urgency, string> = { low: '', normal: '', high: ':warning: ', urgent: ':rotating_light: ' };
 
+/** A labelled fact: label and values come from the case (a caller's reason, an invoice number), so all are escaped. */
 function fieldText(f: ApprovalFieldView): string {
-  return f.previous !== undefined ? `*${f.label}*\nWas: ${f.previous}\nNew: ${f.value}` : `*${f.label}*\n${f.value}`;
+  const label = `*${slackText(f.label)}*`;
+  return f.previous !== undefined
+    ? `${label}\nWas: ${slackText(f.previous)}\nNew: ${slackText(f.value)}`
+    : `${label}\n${slackText(f.value)}`;
 }
 
 function bodyBlocks(v: {
@@ -56,14 +68,15 @@ function bodyBlocks(v: {
   links: { label: string; url: string }[];
 }): Block[] {
   const blocks: Block[] = [{ type: 'header', text: plain(`${URGENCY_MARK[v.urgency]}${v.title}`) }];
-  if (v.noteLines.length > 0) blocks.push({ type: 'section', text: mrkdwn(v.noteLines.join('\n')) });
-  // Slack allows at most 10 fields per section.
-  for (let i = 0; i < v.fields.length; i += 10)
-    blocks.push({ type: 'section', fields: v.fields.slice(i, i + 10).map((f) => mrkdwn(fieldText(f))) });
+  // The billing note is plain words built from the call: every line escaped, none can pose as ours.
+  if (v.noteLines.length > 0) blocks.push({ type: 'section', text: mrkdwn(v.noteLines.map((l) => slackText(l)).join('\n')) });
+  // Slack allows at most 10 fields per section (and 50 blocks per message: 12 sections of fields at most).
+  for (let i = 0; i < Math.min(v.fields.length, 120); i += 10)
+    blocks.push({ type: 'section', fields: v.fields.slice(i, i + 10).map((f) => mrkdwn(fieldText(f), SLACK_LIMITS.fieldText)) });
   const context: string[] = [];
   if (v.mentions.length > 0) context.push(`For ${v.mentions.map(mention).join(' ')}`);
-  if (v.links.length > 0) context.push(v.links.map((l) => `<${l.url}|${l.label.replace(/[<>|]/g, '')}>`).join(' · '));
-  if (context.length > 0) blocks.push({ type: 'context', elements: context.map(mrkdwn) });
+  if (v.links.length > 0) context.push(v.links.map((l) => slackLink(l.url, l.label)).join(' · '));
+  if (context.length > 0) blocks.push({ type: 'context', elements: context.map((t) => mrkdwn(t)) });
   return blocks;
 }
 
@@ -71,7 +84,7 @@ function bodyBlocks(v: {
 export function buttonElements(workflowId: string, requestId: string, actions: ApprovalActionView[]): Block[] {
   return actions.slice(0, 25).map((a) => ({
     type: 'button',
-    text: plain(a.label),
+    text: plain(a.label, SLACK_LIMITS.buttonText),
     action_id: actionId(a.action, a.caseType),
     value: encodeButtonValue({
       w: workflowId,
@@ -114,7 +127,8 @@ export function decisionLine(vote: ApprovalVoteView, position?: { approvals: num
   if (vote.action === DecisionAction.HandOff && vote.handTo) line += ` to ${mention(vote.handTo)}`;
   if (vote.action === DecisionAction.Approve && position && position.required > 1)
     line += `, ${position.approvals} of ${position.required}`;
-  if (vote.reason) line += `\n>${vote.reason.replace(/\n/g, '\n>')}`;
+  // Typed in a modal: escaped and quoted line by line.
+  if (vote.reason) line += `\n${slackQuote(vote.reason)}`;
   return line;
 }
 
@@ -147,10 +161,13 @@ export function financeAlertBlocks(view: FinanceAlertView): Block[] {
   return blocks;
 }
 
-/** Notification / accessibility text: plain words, no Block Kit tokens. */
+/** Notification / accessibility text: plain words, no Block Kit tokens; escaped (the title may carry a caller's words). */
 export function fallbackText(title: string, statusLine?: string): string {
-  const status = statusLine?.replace(/<@([A-Z0-9]+)>/g, '@$1').replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1');
-  return status ? `${title}: ${status}` : title;
+  const status = statusLine
+    ?.replace(/<@([A-Z0-9]+)>/g, '@$1')
+    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
+    .replace(/<[^|>]+\|([^>]*)>/g, '$1');
+  return slackFallback(status ? `${title}: ${status}` : title);
 }
 
 /** The reason modal opened on Reject / Contest. */

@@ -13,6 +13,7 @@ import { formatMoney } from '../domain/money';
 import { approvalKindText } from '../policy/wording';
 import { formatAge } from '../observability/waiting-cases';
 import { decisionButtons, mention, mrkdwn, plain, slackTime, type Block } from './blocks';
+import { slackLink, slackText } from './text';
 
 /** Slack's limit for a Home tab view. */
 export const HOME_MAX_BLOCKS = 100;
@@ -66,7 +67,7 @@ function requestBlocks(userId: string, c: HomeCase, now: Date): Block[] {
   const heading = `*${approvalKindText(p.kind)}*${p.escalated ? '  ·  :arrow_up: Escalated' : ''}`;
   const fields = [
     mrkdwn(`*Amount*\n${amount ? formatMoney(amount.amountMinor, amount.currency) : '—'}`),
-    mrkdwn(`*Account*\n${c.accountId ?? '—'}`),
+    mrkdwn(`*Account*\n${c.accountId ? slackText(c.accountId) : '—'}`),
     mrkdwn(`*Waiting*\n${formatAge(Math.max(0, now.getTime() - Date.parse(p.requestedAt)))}`),
   ];
   if (p.required > 1) {
@@ -77,7 +78,7 @@ function requestBlocks(userId: string, c: HomeCase, now: Date): Block[] {
     {
       type: 'section',
       block_id: `home_request_${p.requestId}`,
-      text: mrkdwn(c.request ? `${heading}\n${c.request}` : heading),
+      text: mrkdwn(c.request ? `${heading}\n${slackText(c.request)}` : heading),
       fields,
     },
   ];
@@ -87,7 +88,7 @@ function requestBlocks(userId: string, c: HomeCase, now: Date): Block[] {
     .filter((h) => h.to === userId)
     .at(-1);
   if (handedBy) context.push(`Handed to you by ${mention(handedBy.from)}`);
-  context.push(c.caseUrl ? `<${c.caseUrl}|Open the case>` : `Case \`${c.workflowId}\``);
+  context.push(c.caseUrl ? slackLink(c.caseUrl, 'Open the case') : `Case ${slackText(c.workflowId)}`);
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '))] });
   if (p.actions && p.actions.length > 0) {
     // Block ids are unique within a view; the button values carry everything the route needs.

@@ -44,35 +44,100 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
   const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
   const platform = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
   if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}`, ...(owner.name ? { ownerName: owner.name } : {}) });
-  return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: platform === 'skyfire' };
+  const account = {
+    customer,
+    contact,
+    owner,
+    vip: isVip(fields.customerTier) || isVip(contact?.tier),
+    paysThroughSkyfire: platform === 'skyfire',
+  };
+  accounts.set(rt, account);
+  return account;
 }
+
+/** The account each case loaded (openCaseTicket needs who the customer is on file). Keyed by the case's runtime. */
+const accounts = new WeakMap<CaseRuntime, AccountContext>();
+/** Cases whose ticket must stay internal (no verified email on file): keyed by the case's runtime. */
+const internalOnly = new WeakSet<CaseRuntime>();
+
+/** Why a public comment was kept internal, on the ticket itself. */
+export const KEPT_INTERNAL_PREFIX = 'Not sent to the caller (no verified email on file; internal note only):';
 
 /** The verified-email rule over every address on file. */
 export function recipientFor(rt: CaseRuntime, account: AccountContext, invoice?: InvoiceSummary | null) {
   return checkRecipient(rt.input.fields.customerEmail, [invoice?.billEmail, account.customer?.primaryEmail, account.contact?.email]);
 }
 
-/** Opens (or reuses the call's) Zendesk ticket with the billing note as internal note. */
+/**
+ * Opens the case's Zendesk ticket with the billing note as internal note, or reuses the ticket the
+ * caller named when Zendesk says it is this customer's (requester or organization on file);
+ * otherwise the case opens its own and finance hears why. The requester is the verified email on
+ * file, never an address only the caller spoke; with none on file the ticket stays internal.
+ */
 export async function openCaseTicket(rt: CaseRuntime, subject: string, publicComment: string): Promise<RecordRef> {
-  const existing = rt.input.fields.supportTicket;
+  const { fields } = rt.input;
+  const existing = fields.supportTicket;
+  const account = accounts.get(rt);
+  const onFile = [account?.customer?.primaryEmail, account?.contact?.email];
+  const check = checkRecipient(fields.customerEmail, onFile);
+  const requester = check.status === 'verified' ? check.to : check.status === 'unverified' ? check.onFile : undefined;
+  const accountId = fields.accountId ?? account?.customer?.accountId;
   const ticket = await rt.acts.openTicket({
     step: 'ticket.open',
     subject,
     publicComment,
     internalNote: rt.note('zendesk'),
     priority: rt.state.handoff.urgency,
-    ...(rt.input.fields.customerEmail ? { requesterEmail: rt.input.fields.customerEmail } : {}),
+    ...(requester ? { requesterEmail: requester } : {}),
     ...(existing && /^\d+$/.test(existing) ? { existingTicketId: existing } : {}),
+    owner: { ...(accountId ? { accountId } : {}), emails: onFile.filter((e): e is string => Boolean(e)) },
     tags: ['billing', rt.input.caseType],
   });
-  rt.ticket = ticket;
-  rt.addRecord(ticket);
-  return ticket;
+  rt.ticket = { system: ticket.system, object: ticket.object, id: ticket.id, ...(ticket.url ? { url: ticket.url } : {}) };
+  rt.addRecord(rt.ticket);
+  if (ticket.publicComments === false) internalOnly.add(rt);
+  if (ticket.refusedTicketId) {
+    rt.facts.push(`The caller named Zendesk ticket ${ticket.refusedTicketId}; it is not this customer's, so the case opened its own`);
+    try {
+      const money = await rt.policy();
+      await rt.acts.postFinanceAlert({
+        step: 'ticket.ownership.alert',
+        channel: money.financeChannel,
+        view: {
+          workflowId: rt.workflowId,
+          title: `Ticket not used: ${ticket.refusedTicketId} is not this customer's`,
+          urgency: 'normal',
+          noteLines: rt.note('slack').split('\n'),
+          fields: [
+            {
+              label: 'Why',
+              value: `The caller named Zendesk ticket ${ticket.refusedTicketId}. Zendesk says its requester and organization are not ${accountId ?? 'this customer'}'s on file, so nothing was written there.`,
+            },
+            { label: 'Ticket used instead', value: ticket.id },
+          ],
+          mentions: [],
+          links: rt.links(),
+        },
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The case goes on with its own ticket; the fact above stays in its note.
+      log.error('ticket ownership alert failed', { error: errorMessage(err) });
+    }
+  }
+  return rt.ticket;
 }
 
-/** A comment on the case's ticket (internal unless `isPublic`); no-op when the case has none. */
+/**
+ * A comment on the case's ticket (internal unless `isPublic`); no-op when the case has none. A
+ * ticket with no verified email on file takes no public comment: it becomes an internal note that says why.
+ */
 export async function noteTicket(rt: CaseRuntime, step: string, body: string, isPublic = false): Promise<void> {
   if (!rt.ticket) return;
+  if (isPublic && internalOnly.has(rt)) {
+    await rt.acts.addTicketNote({ step, ticketId: rt.ticket.id, body: `${KEPT_INTERNAL_PREFIX}\n${body}`, public: false });
+    return;
+  }
   await rt.acts.addTicketNote({ step, ticketId: rt.ticket.id, body, public: isPublic });
 }
 

@@ -58,9 +58,33 @@ export function activitiesOver(connectors: ConnectorClients, policy: () => Money
       },
     },
   ) as Client;
-  return createActivities({
+  const ledger = newTestLedger();
+  const acts = createActivities({
     workerIdentity: 'test',
     connectors,
-    authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' }, ledger: newTestLedger() },
+    authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' }, ledger },
+  });
+  return Object.assign(acts, {
+    ledger,
+    /** A pending Skyfire ledger entry for `<workflowId>/refund.record`, as the money path reserves one before a pay token. */
+    reserveSkyfire: (workflowId: string, amountMinor: number) =>
+      ledger.reserve(
+        {
+          key: `${workflowId}/refund.record`,
+          realm: connectors.quickbooks.realmId,
+          customerId: '104',
+          invoiceId: null,
+          invoiceDoc: null,
+          caseId: workflowId,
+          step: 'refund.record',
+          kind: 'refund_receipt',
+          route: 'skyfire',
+          currency: 'USD',
+          amountMinor,
+          refundableMinor: null,
+          windowMs: 86_400_000,
+        },
+        () => null,
+      ),
   });
 }

@@ -27,6 +27,7 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('creates a pay token with a short expiresAt and hands it to the seller service, which charges it', async () => {
       const before = Math.floor(Date.now() / 1000);
+      await acts.reserveSkyfire('wf-sky-0', 1500);
       const { result, attempts } = await runWithRetries(
         acts.createPayToken,
         { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } },
@@ -50,6 +51,7 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('never reserves twice: a lost create answer ends in SKYFIRE_OUTCOME_UNKNOWN, not a second token', async () => {
       await sb.faults('skyfire', { dropNext: 1 });
+      await acts.reserveSkyfire('wf-sky-1', 1500);
       await rejectsWithType(
         runWithRetries(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-sky-1'),
         'BusinessRuleError',
@@ -64,10 +66,11 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       assert.equal(b.held.amountMinor, 1500, 'held once');
     });
 
-    it('never reserves twice when the process dies after the create reached Skyfire: whatever it meant to heartbeat is lost', async () => {
-      // Temporal sends an attempt's first heartbeat at once and throttles the rest, so after a crash
-      // the server holds at most the first one. The create is applied and never answered.
+    it('never reserves twice when the process dies after the create reached Skyfire: the ledger, not a heartbeat, remembers the create', async () => {
+      // The ledger records the create as sent before it leaves (heartbeats are throttled and die with
+      // the process). The create is applied and never answered.
       await sb.faults('skyfire', { hangNext: 1, nextMatch: '"type":"pay"' });
+      await acts.reserveSkyfire('wf-sky-crash', 1500);
       const input = { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } };
       const info = (attempt: number, heartbeatDetails?: unknown) => ({
         workflowExecution: { workflowId: 'wf-sky-crash', runId: 'run-1' },
@@ -99,6 +102,7 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
 
     it('retries freely when Skyfire answered no (429 before the create): one token in the end', async () => {
       await sb.faults('skyfire', { rateLimitNext: 2 });
+      await acts.reserveSkyfire('wf-sky-2', 700);
       const { result, attempts } = await runWithRetries(
         acts.createPayToken,
         { step: 'refund.pay', amount: { amountMinor: 700, currency: 'USD' } },
@@ -109,8 +113,18 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       assert.equal((await sb.records('skyfire', (r) => r.method === 'POST' && r.path === '/api/v1/tokens' && r.status === 200)).length, 1);
     });
 
+    it('refuses to create a pay token for money the ledger has not reserved', async () => {
+      await rejectsWithType(
+        runOnce(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 1500, currency: 'USD' } }, 'wf-unreserved'),
+        'ValidationError',
+        (e) => assert.equal(e.code, 'NOT_RESERVED'),
+      );
+      assert.equal((await sb.records('skyfire', (r) => r.method === 'POST')).length, 0);
+    });
+
     it('fails closed with InsufficientFundsError when the wallet is too low, creating nothing', async () => {
       await sb.control('/skyfire/wallet', { balance: '5.00' });
+      await acts.reserveSkyfire('wf-test', 4000);
       await rejectsWithType(
         runOnce(acts.createPayToken, { step: 'refund.pay', amount: { amountMinor: 4000, currency: 'USD' } }),
         'InsufficientFundsError',
@@ -208,13 +222,48 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
     });
 
     it('reuses an existing ticket and adds notes once per step', async () => {
-      const r = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '9001' }, 'wf-zd-2');
+      const acme = { accountId: 'ACME-001', emails: ['billing@acme.example'] };
+      const r = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '9001', owner: acme }, 'wf-zd-2');
       assert.equal(r.id, '9001');
+      assert.equal(r.refusedTicketId, undefined);
       await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
       await runOnce(acts.addTicketNote, { step: 'note.1', ticketId: '9001', body: 'Refund recorded', public: false }, 'wf-zd-2');
       const comments = await sb.clients.zendesk.listComments(9001);
       assert.equal(comments.filter((c) => c.body.startsWith('Refund recorded')).length, 1);
       await rejectsWithType(runOnce(acts.addTicketNote, { step: 'n', ticketId: 'abc', body: 'x', public: false }), 'ValidationError');
+    });
+
+    it("never writes into a caller-named ticket Zendesk says is another customer's: opens its own and says so (issue 22)", async () => {
+      const before = (await sb.clients.zendesk.listComments(9001)).length;
+      const globex = { accountId: 'GLOBEX-002', emails: ['ap@globex.example'] };
+      const r = await runOnce(
+        acts.openTicket,
+        { ...ticket, requesterEmail: 'ap@globex.example', existingTicketId: '9001', owner: globex },
+        'wf-zd-own',
+      );
+      assert.notEqual(r.id, '9001');
+      assert.equal(r.refusedTicketId, '9001');
+      assert.equal((await sb.clients.zendesk.listComments(9001)).length, before, "nothing was written into Acme's ticket");
+      // A ticket Zendesk does not know is not the caller's either.
+      const unknown = await runOnce(acts.openTicket, { ...ticket, existingTicketId: '123456', owner: globex }, 'wf-zd-own-2');
+      assert.equal(unknown.refusedTicketId, '123456');
+    });
+
+    it('a ticket without a verified email on file has no requester and no public comment, and says why (issue 22)', async () => {
+      const r = await runOnce(acts.openTicket, { ...ticket, requesterEmail: undefined }, 'wf-zd-noemail');
+      assert.equal(r.publicComments, false);
+      const tickets = (await sb.control('/zendesk/tickets')) as {
+        id: number;
+        requester_email: string | null;
+        comments: { public: boolean; body: string }[];
+      }[];
+      const ours = tickets.find((t) => String(t.id) === r.id)!;
+      assert.equal(ours.requester_email, null);
+      assert.ok(
+        ours.comments.every((c) => !c.public),
+        'every comment is internal',
+      );
+      assert.match(ours.comments[0].body, /no verified email on file/);
     });
   });
 

@@ -25,6 +25,7 @@ import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { statusQuery, type Decision } from '../../src/workflows/messages';
 import { startServiceWorker, testClient, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
@@ -118,7 +119,7 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
 
   /** Posts the refund fixture (450.00 USD, above the 50.00 automation limit) under a fresh call id. */
   async function postRefundCall(amount?: string, invoiceNumber?: string): Promise<string> {
-    const call = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as {
+    const call = freshDelivery(JSON.parse(fs.readFileSync(FIXTURE, 'utf8'))) as {
       payload: { call: { id: string; post_call_analysis: { amount: string; invoice_number: string } } };
     };
     call.payload.call.id = `call_browser_${randomUUID().slice(0, 8)}`;

@@ -12,7 +12,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** NODE_ENV=production with every credential it demands; connectors on the sandbox, named explicitly. */
 export function productionEnv(): Record<string, string> {
-  return { NODE_ENV: 'production', SANDBOX_SYSTEMS: 'all', LOG_LEVEL: 'warn', DECISION_SIGNING_KEY: randomBytes(32).toString('hex') };
+  return {
+    NODE_ENV: 'production',
+    SANDBOX_SYSTEMS: 'all',
+    LOG_LEVEL: 'warn',
+    DECISION_SIGNING_KEY: randomBytes(32).toString('hex'),
+    APPROVERS: 'U0FIN0001,U0FIN0002',
+    SECOND_TIER_APPROVERS: 'U0CFO0001',
+    SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+  };
 }
 
 /** Clicks Approve in Slack: a signed block_actions payload; retried like Slack retries a non-200. */

@@ -87,7 +87,13 @@ describe('Gmail connector', () => {
   });
 
   it('refuses header injection and bad addresses before sending', async () => {
-    assert.throws(() => buildMime('a@b.example', { ...email('x'), subject: 'hi\r\nBcc: evil@x.example' }), /single line/);
+    // A subject (it may carry a caller's words) cannot add a header: its line breaks become spaces.
+    const mime = buildMime('a@b.example', { ...email('x'), subject: 'hi\r\nBcc: evil@x.example' });
+    const headers = mime.slice(0, mime.indexOf('\r\n\r\n')).split(/\r\n(?![ \t])/);
+    assert.ok(!headers.some((h) => /^bcc:/i.test(h)), 'no Bcc header');
+    assert.equal(headers.filter((h) => /^subject:/i.test(h)).length, 1);
+    // Addresses and ids are ours or on file: a line break there is refused outright.
+    assert.throws(() => buildMime('a@b.example', { ...email('x'), to: 'a@b.example\r\nBcc: evil@x.example' }), /single line/);
     await rejectsWithType(sb.clients.gmail.send({ ...email('x'), to: 'not-an-email' }), 'ValidationError');
     assert.equal((await sb.records('gmail')).length, 0);
   });
@@ -99,5 +105,31 @@ describe('Gmail connector', () => {
     await rejectsWithType(bad.send(email('m4')), 'AuthError');
     await sb.faults('gmail', { rateLimitNext: 1, retryAfterSeconds: 4 });
     await rejectsWithType(sb.clients.gmail.send(email('m5')), 'RateLimitedError', (e) => assert.equal(e.code, 'userRateLimitExceeded'));
+  });
+
+  it('encodes a long non-ASCII subject as RFC 2047 words of at most 75 characters that decode to the subject (issue 22)', () => {
+    const subject = 'Rückerstattung für Ihre Rechnung INV-1002 — 请确认退款 — 👍🏽 ' + 'é'.repeat(120);
+    const mime = buildMime('a@b.example', { ...email('x'), subject });
+    const header = mime
+      .slice(0, mime.indexOf('\r\n\r\n'))
+      .split(/\r\n(?![ \t])/)
+      .find((h) => h.startsWith('Subject: '))!;
+    const words = header.slice('Subject: '.length).split(/\r\n /);
+    assert.ok(words.length > 1, 'split into several words');
+    for (const w of words) {
+      assert.ok(w.length <= 75, `${w.length} characters: ${w}`);
+      assert.match(w, /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    }
+    for (const line of header.split('\r\n')) assert.ok(line.length <= 78, `line of ${line.length}`);
+    // Each word decodes on its own (no UTF-8 sequence is split between words).
+    const decoded = words.map((w) => {
+      const bytes = Buffer.from(w.slice(10, -2), 'base64');
+      assert.equal(Buffer.from(bytes.toString('utf8'), 'utf8').compare(bytes), 0, 'a whole UTF-8 sequence');
+      return bytes.toString('utf8');
+    });
+    assert.equal(decoded.join(''), subject.trim());
+    // Short ASCII stays as is; ASCII that looks like an encoded word is encoded.
+    assert.match(buildMime('a@b.example', { ...email('x'), subject: 'Your receipt' }), /^Subject: Your receipt\r$/m);
+    assert.doesNotMatch(buildMime('a@b.example', { ...email('x'), subject: '=?UTF-8?B?SGk=?=' }), /^Subject: =\?UTF-8\?B\?SGk=\?=\r$/m);
   });
 });

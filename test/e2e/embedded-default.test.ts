@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../../src/temporal/cli';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { buildOnce } from '../support/build';
 import { embedded, waitFor, type Embedded } from '../support/embedded';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 describe('the embedded default (npm start)', function () {
   this.timeout(300_000);
@@ -41,7 +42,9 @@ describe('the embedded default (npm start)', function () {
     assert.equal((await fetch(service.ui)).status, 200, 'Temporal Web UI answers');
 
     // A signed DialNexa call: the invoice resend runs to completion against the sandbox.
-    const raw = fs.readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'calls', 'invoice_resend.json'));
+    const raw = JSON.stringify(
+      freshDelivery(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'calls', 'invoice_resend.json'), 'utf8'))),
+    );
     const secret = fs.readFileSync(path.join(dataDir, 'secrets', 'dialnexa-webhook'), 'utf8').trim();
     const posted = await fetch(`${service.api}/webhooks/dialnexa`, {
       method: 'POST',

@@ -20,6 +20,7 @@ import { signDialNexaBody } from '../../src/intake/signature';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { testClient, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 const SECRET = 'intake-test-webhook-secret-0123456789';
 const API_TOKEN = 'intake-test-api-token-0123456789abcdef0123456789';
@@ -36,7 +37,7 @@ const newCallId = () => `call_t${randomBytes(6).toString('hex')}`;
 
 /** A fixture with a fresh call id (and analysis overrides), so tests never see each other's cases. */
 function fixture(name: string, overrides: { analysis?: Json; call?: Json } = {}): { body: Json; callId: string } {
-  const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as {
+  const body = freshDelivery(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'))) as {
     payload: { call: Json & { post_call_analysis: Json } };
   };
   const callId = newCallId();

@@ -18,6 +18,7 @@ import { signDialNexaBody } from '../../src/intake/signature';
 import { caseEnv, type CaseEnv } from '../workflows/helpers';
 import { temporalAddress } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 const SECRET = 'intake-worker-test-secret-0123456789';
 const FIXTURES = path.join(__dirname, '../fixtures/calls');
@@ -53,7 +54,7 @@ describe('intake -> case workflows on a worker', function () {
   it('every case-type fixture starts a workflow that runs its first steps without a workflow task failure', async () => {
     const started: string[] = [];
     for (const caseType of CASE_TYPES) {
-      const body = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${caseType}.json`), 'utf8'));
+      const body = freshDelivery(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${caseType}.json`), 'utf8')));
       body.payload.call.id = `call_w${randomBytes(6).toString('hex')}`;
       const raw = JSON.stringify(body);
       const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {

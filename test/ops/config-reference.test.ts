@@ -76,4 +76,22 @@ describe('configuration reference (README)', () => {
       assert.ok(rejected.includes(name), `${name} rejects a malformed value`);
     }
   });
+
+  it('marks every variable production refuses to start without as **Required in production** (issue 22)', () => {
+    let message = '';
+    try {
+      // Connectors named as sandboxed: what is left is what production needs besides credentials.
+      loadConfig({ NODE_ENV: 'production', SANDBOX_SYSTEMS: 'all' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const required = [...message.matchAll(/^ {2}- ([A-Z][A-Z0-9_]*): required (?:in production|outside development)/gm)].map((m) => m[1]);
+    for (const name of ['APPROVERS', 'SECOND_TIER_APPROVERS', 'SLACK_FINANCE_CHANNEL', 'API_TOKEN', 'CODEC_KEYS', 'DECISION_SIGNING_KEY'])
+      assert.ok(required.includes(name), `${name} is required in production`);
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const unmarked = required.filter(
+      (name) => !new RegExp(`^\\| \`${name}\` \\|[^\\n]*\\*\\*Required in production\\*\\*`, 'm').test(readme),
+    );
+    assert.deepEqual(unmarked, [], 'README marks these **Required in production**');
+  });
 });

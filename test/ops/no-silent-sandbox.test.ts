@@ -4,8 +4,9 @@
  * production (staging), and the banner and /readyz say which systems are sandboxed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,11 @@ const PROD_BASE = {
   API_TOKEN: 'a'.repeat(40),
   CODEC_KEYS: `k1:${randomBytes(32).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(40),
+  APPROVERS: 'U1PROD0001,U1PROD0002',
+  SECOND_TIER_APPROVERS: 'U1PROD0009',
+  SLACK_FINANCE_CHANNEL: 'C1PRODFIN',
+  // Required in production since the money ledger (never connected to by these tests).
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
 };
 
 const serviceAccount = JSON.stringify({
@@ -110,7 +116,46 @@ describe('no silent sandbox in production', () => {
     assert.equal(c.connectors.hubspot.sandbox, false);
   });
 
-  it('main.ts exits before starting anything (no sandbox listening) and names the missing credentials', async function () {
+  it('refuses start-up without APPROVERS, SECOND_TIER_APPROVERS and SLACK_FINANCE_CHANNEL, naming each (no sandbox people in production)', () => {
+    const { APPROVERS: _a, SECOND_TIER_APPROVERS: _b, SLACK_FINANCE_CHANNEL: _c, ...withoutPeople } = PROD_BASE;
+    const msg = configError({ ...withoutPeople, ...ALL_CREDENTIALS });
+    for (const name of ['APPROVERS', 'SECOND_TIER_APPROVERS', 'SLACK_FINANCE_CHANNEL'])
+      assert.match(msg, new RegExp(`^  - ${name}: required outside development`, 'm'), `${name} is named`);
+    assert.doesNotMatch(msg, /U0FIN0001|U0CFO0001|C0FINANCE/);
+    // The same outside production: `test` (a staging-like run) gets no demo people either.
+    assert.match(configError({ NODE_ENV: 'test' }), /APPROVERS: required outside development/);
+    // With them set, production uses exactly those.
+    const c = loadConfig({ ...PROD_BASE, ...ALL_CREDENTIALS });
+    assert.deepEqual(c.moneyPolicy.approvers, ['U1PROD0001', 'U1PROD0002']);
+    assert.deepEqual(c.moneyPolicy.secondTierApprovers, ['U1PROD0009']);
+    assert.equal(c.moneyPolicy.financeChannel, 'C1PRODFIN');
+    // Development keeps the sandbox's people.
+    assert.deepEqual(loadConfig({ NODE_ENV: 'development' }).moneyPolicy.approvers, ['U0FIN0001', 'U0FIN0002']);
+  });
+
+  it('the Docker image runs production by default (its last stage sets NODE_ENV=production)', () => {
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m);
+    assert.match(stages[stages.length - 1], /^ENV NODE_ENV=production$/m);
+  });
+
+  it('the port watch sees a sandbox that listens while its process runs (the check below can fail)', async function () {
+    this.timeout(60_000);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'sandbox', 'main.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SANDBOX_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const watch = watchPortWhileRunning(child, port);
+    // Stop it once seen (it would run forever): the watch then reports what it saw while it ran.
+    const seen = await waitFor(() => watch.seen, 45_000);
+    child.kill('SIGTERM');
+    await watch.done;
+    assert.ok(seen, 'the sandbox was seen listening while its process ran');
+  });
+
+  it('main.ts exits before starting anything (no sandbox listening while it runs) and names the missing credentials', async function () {
     this.timeout(60_000);
     const sandboxPort = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts')], {
@@ -127,16 +172,16 @@ describe('no silent sandbox in production', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Watched from spawn to exit: a sandbox that listened at any moment of the run is seen (a check
+    // after exit could not fail, since the sandbox dies with its process).
+    const watch = watchPortWhileRunning(child, sandboxPort);
+    const code = await watch.done;
     assert.equal(code, 2, out);
     assert.match(out, /quickbooks: no credential/);
     assert.match(out, /gmail: no credential/);
-    const listening = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port: sandboxPort });
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    assert.equal(listening, false, 'no sandbox was started');
+    assert.ok(watch.probes > 0, 'the port was probed while the process ran');
+    assert.equal(watch.seen, false, 'no sandbox listened while the process ran');
+    assert.doesNotMatch(out, /sandbox started|Sandbox listening/i);
   });
 
   it('/readyz reports which systems are sandboxed', async () => {
@@ -171,3 +216,37 @@ describe('no silent sandbox in production', () => {
     }
   });
 });
+
+/**
+ * Probes `port` on 127.0.0.1 over and over from now until `child` exits. `seen` turns true the
+ * first time something accepts a connection; `done` resolves with the exit code.
+ */
+function watchPortWhileRunning(child: ChildProcess, port: number): { seen: boolean; probes: number; done: Promise<number | null> } {
+  const state = { seen: false, probes: 0, done: undefined as unknown as Promise<number | null> };
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => ((exited = true), resolve(code))));
+  const probe = () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  const loop = (async () => {
+    while (!exited) {
+      state.probes++;
+      if (await probe()) state.seen = true;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  state.done = Promise.all([exit, loop]).then(([code]) => code);
+  return state;
+}
+
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}

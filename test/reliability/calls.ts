@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { seedPaidInvoice } from '../../bench/lib/calls';
+import { freshDelivery } from '../../scripts/call-fixture';
 
 type Json = Record<string, unknown>;
 const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'calls', 'refund_request.json');
@@ -24,7 +25,7 @@ export function refundCall(
   callId: string,
   opts: { accountId?: string; amount?: string; invoiceNumber?: string | null; confidence?: number } = {},
 ): Json {
-  const body = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Json;
+  const body = freshDelivery(JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Json);
   const call = (body.payload as Json).call as Json;
   call.id = callId;
   const pca = call.post_call_analysis as Json;

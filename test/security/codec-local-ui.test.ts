@@ -29,6 +29,10 @@ const PRODUCTION = {
   API_TOKEN,
   CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(32),
+  APPROVERS: 'U0FIN0001,U0FIN0002',
+  SECOND_TIER_APPROVERS: 'U0CFO0001',
+  SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
   // A staging-style production: every system named as sandboxed (production refuses silent fallback).
   SANDBOX_SYSTEMS: 'all',
 };
@@ -108,7 +112,10 @@ describe('codec endpoint: the local Temporal UI in development decodes without a
   it('is on by default in development for a loopback UI, off in production and for a UI elsewhere', () => {
     assert.equal(config().security.codecAdmitsLocalUi, true);
     assert.equal(config({ CODEC_ADMIT_LOCAL_UI: 'false' }).security.codecAdmitsLocalUi, false);
-    assert.equal(config({ NODE_ENV: 'test' }).security.codecAdmitsLocalUi, false);
+    assert.equal(
+      config({ NODE_ENV: 'test', APPROVERS: 'U1', SECOND_TIER_APPROVERS: 'U2', SLACK_FINANCE_CHANNEL: 'C1' }).security.codecAdmitsLocalUi,
+      false,
+    );
     assert.equal(config({ TEMPORAL_UI_URL: 'https://temporal.example.com' }).security.codecAdmitsLocalUi, false);
     assert.equal(config(PRODUCTION).security.codecAdmitsLocalUi, false);
     assert.throws(

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createActivities } from '../../src/activities';
 import { createLogger } from '../../src/logger';
 import { CODEC_SESSION_COOKIE } from '../../src/security/codec-routes';
+import { clientKey } from '../../src/security/rate-limit';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey } from '../../src/temporal/search-attributes';
 import type { CaseState } from '../../src/workflows/messages';
 import type { CaseDetail, CaseSummary } from '../../src/cases/routes';
@@ -108,6 +109,10 @@ describe('API access control, headers and limits', () => {
         CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
         DECISION_SIGNING_KEY: TEST_DECISION_KEY,
         SANDBOX_SYSTEMS: 'all',
+        APPROVERS: 'U0FIN0001,U0FIN0002',
+        SECOND_TIER_APPROVERS: 'U0CFO0001',
+        SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+        LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
         DIALNEXA_WEBHOOK_SECRET: secrets.dialnexaWebhookSecret,
         SLACK_SIGNING_SECRET: secrets.slackSigningSecret,
       }),
@@ -146,6 +151,37 @@ describe('API access control, headers and limits', () => {
       direct.server.close();
       proxied.server.close();
     }
+  });
+
+  it('keys IPv6 clients by their /64: rotating through one /64 gets no fresh bucket (issue 22)', async () => {
+    const post = (url: string, xff: string) =>
+      fetch(`${url}/webhooks/dialnexa`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': xff },
+        body: '{}',
+      });
+    const proxied = await listen(testConfig({ RATE_LIMIT_BURST: '2', RATE_LIMIT_PER_MINUTE: '1', HTTP_TRUST_PROXY: '1' }), client);
+    try {
+      // One subscriber's /64, a new address every request (what privacy addresses and a script do).
+      const rotating = ['2001:db8:1:2::1', '2001:db8:1:2:aaaa::7', '2001:0db8:0001:0002:ffff:ffff:ffff:fffe', '2001:db8:1:2:1:2:3:4'];
+      const statuses: number[] = [];
+      for (const ip of rotating) statuses.push((await post(proxied.baseUrl, ip)).status);
+      assert.deepEqual(
+        statuses.map((s) => s === 429),
+        [false, false, true, true],
+        'one bucket for the whole /64',
+      );
+      // Another /64 (a neighbour) and an IPv4 client keep their own buckets.
+      assert.notEqual((await post(proxied.baseUrl, '2001:db8:1:3::1')).status, 429);
+      assert.notEqual((await post(proxied.baseUrl, '198.51.100.7')).status, 429);
+    } finally {
+      proxied.server.close();
+    }
+    assert.equal(clientKey('2001:db8:1:2:dead:beef:0:1'), '2001:db8:1:2::/64');
+    assert.equal(clientKey('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.equal(clientKey('203.0.113.9'), '203.0.113.9');
+    assert.equal(clientKey('::1'), '0:0:0:0::/64');
+    assert.equal(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
   });
 
   it('refuses a body above HTTP_BODY_LIMIT_BYTES with 413 before any route reads it', async () => {

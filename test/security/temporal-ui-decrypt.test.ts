@@ -38,6 +38,10 @@ const PRODUCTION = {
   API_TOKEN,
   CODEC_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
   DECISION_SIGNING_KEY: 'd'.repeat(32),
+  APPROVERS: 'U0FIN0001,U0FIN0002',
+  SECOND_TIER_APPROVERS: 'U0CFO0001',
+  SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+  LEDGER_DATABASE_URL: 'postgres://ledger.invalid:5432/billing',
   // A staging-style production: every system named as sandboxed (production refuses silent fallback).
   SANDBOX_SYSTEMS: 'all',
 };

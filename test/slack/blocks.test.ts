@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ApprovalRequestView } from '../../src/activities/contract';
-import { approvalBlocks, fallbackText, financeAlertBlocks, reasonModal } from '../../src/slack/blocks';
+import { approvalBlocks, fallbackText, financeAlertBlocks, mention, reasonModal } from '../../src/slack/blocks';
+import { fitMrkdwn, fitPlain, slackLink, slackQuote, slackText } from '../../src/slack/text';
 import { decodeButtonValue, decodeModalMetadata, REASON_MODAL } from '../../src/slack/interactions';
 
 const view = (over: Partial<ApprovalRequestView> = {}): ApprovalRequestView => ({
@@ -129,5 +130,29 @@ describe('Slack Block Kit builders', () => {
     assert.equal(modal.blocks[0].block_id, REASON_MODAL.blockId);
     assert.equal(decodeModalMetadata(modal.private_metadata)?.a, 'reject');
     assert.equal(decodeModalMetadata('{"w":"x"}'), undefined, 'incomplete metadata is refused');
+  });
+});
+
+describe('Slack output encoding (src/slack/text.ts, issue 22)', () => {
+  it('escapes &, <, > and defuses formatting; keeps snake_case ids; removes invisible characters', () => {
+    assert.equal(
+      slackText('Duplicate charge <!channel>\n*Why review* <https://evil.example|Open> & _x_ ~y~ `z` duplicate_charge a\u202Eb\u200Bc'),
+      'Duplicate charge &lt;!channel&gt; \u2217Why review\u2217 &lt;https://evil.example|Open&gt; &amp; \uff3fx\uff3f \u223cy\u223c \u02cbz\u02cb duplicate_charge abc',
+    );
+    assert.equal(slackQuote('one\n*two*'), '>one\n>\u2217two\u2217');
+    assert.equal(mention('U0FIN0001'), '<@U0FIN0001>');
+    assert.equal(mention('<!channel>'), '&lt;!channel&gt;');
+    assert.equal(slackLink('https://ok.example/a?b=1&c=2', 'Open <it>|x'), '<https://ok.example/a?b=1&amp;c=2|Open &lt;it&gt;\u2223x>');
+    assert.equal(slackLink('javascript:alert(1)', 'Open'), 'Open (javascript:alert(1))');
+  });
+
+  it('cuts within the limit without splitting an entity, a token or a surrogate pair', () => {
+    const t = fitMrkdwn(`${'a'.repeat(2995)}&amp;b`, 3000);
+    assert.ok(t.length <= 3000 && t.endsWith('a…'), t.slice(-10));
+    const link = fitMrkdwn(`${'a'.repeat(2990)}<https://x.example/long|label>`, 3000);
+    assert.ok(link.endsWith('a…'), link.slice(-10));
+    const emoji = fitPlain(`${'a'.repeat(148)}👍🏽`, 150);
+    assert.ok(emoji.length <= 150 && !/[\ud800-\udbff]…$/.test(emoji));
+    assert.equal(fitMrkdwn('short', 3000), 'short');
   });
 });

@@ -107,6 +107,13 @@ export class ServiceHarness {
       API_TOKEN: this.apiToken,
       CODEC_KEYS: this.codecKeys,
       DECISION_SIGNING_KEY: this.decisionKey,
+      // Outside development these have no default (issue 22): the sandbox's seeded finance people, named.
+      APPROVERS: 'U0FIN0001,U0FIN0002',
+      SECOND_TIER_APPROVERS: 'U0CFO0001',
+      SLACK_FINANCE_CHANNEL: 'C0FINANCE',
+      // The test servers' namespaces keep history 1 day: the freshness window must be shorter (src/intake/freshness.ts).
+      TEMPORAL_RETENTION_DAYS: '1',
+      WEBHOOK_MAX_CALL_AGE: '12h',
       // The storm and fuzz send thousands of requests from one IP on purpose.
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST: '100000',

@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { signDecision } from '../../src/security/decision-signing';
 import { decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction } from '../../src/workflows/messages';
-import { withCallId, type CallFixture } from '../../scripts/call-fixture';
+import { freshDelivery, withCallId, type CallFixture } from '../../scripts/call-fixture';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'calls');
 /** The default approvers (config APPROVERS) and their Slack display names. */
@@ -24,10 +24,12 @@ export async function postFixture(
   webhookSecret: string,
   name: string,
   analysis: Record<string, unknown> = {},
+  callFields: Record<string, unknown> = {},
 ): Promise<string> {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as CallFixture;
-  const body = withCallId(fixture, `call_t${Date.now().toString(36)}${(seq++).toString(36)}`);
+  const body = freshDelivery(withCallId(fixture, `call_t${Date.now().toString(36)}${(seq++).toString(36)}`));
   Object.assign((body.payload.call as unknown as { post_call_analysis: Record<string, unknown> }).post_call_analysis, analysis);
+  Object.assign(body.payload.call, callFields);
   const raw = JSON.stringify(body);
   const res = await fetch(`${baseUrl}/webhooks/dialnexa`, {
     method: 'POST',

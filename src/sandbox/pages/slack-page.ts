@@ -44,6 +44,8 @@ export function renderMrkdwn(text: string, users: readonly SeedUser[]): string {
       ? keep(`<a href="${esc(url)}" target="_blank" rel="noreferrer">${esc(label ?? url)}</a>`)
       : keep(esc(`<${inner}>`));
   });
+  // Slack shows &amp; &lt; &gt; as the characters, never as markup (an escaped `>` starts no quote).
+  s = s.replace(/&(amp|lt|gt);/g, (_m, e: string) => keep(`&${e};`));
   s = esc(s)
     .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>')

@@ -7,7 +7,9 @@
  * suffix Zendesk documents (`POST /api/v2/tickets.json`, what node-zendesk sends). Lists page as
  * Zendesk documents: offset (`page`, `per_page`, `next_page`; 100 a page by default) or cursor
  * (`page[size]` up to 100, `page[after]`; `meta.has_more`, `meta.after_cursor`, `links.next`).
- * A test may make the next update of a ticket collide with another agent's (409).
+ * A test may make the next update of a ticket collide with another agent's (409). End users
+ * (`GET /users/:id`) and organizations (`GET /organizations/:id`, external_id = account id) answer
+ * who a ticket belongs to: seed ticket 9001 is Acme's (billing@acme.example, organization ACME-001).
  */
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
@@ -37,6 +39,7 @@ interface Ticket {
   requester_email: string | null;
   /** The agent the ticket is assigned to (set by `assignee_id` or the write-only `assignee_email`). */
   assignee_id: number | null;
+  organization_id: number | null;
   custom_fields: { id: number; value: unknown }[];
   created_at: string;
   updated_at: string;
@@ -54,6 +57,12 @@ const AGENTS: { id: number; name: string; email: string }[] = [
   { id: 360000015, name: 'Olivia Owner', email: 'olivia.owner@ourco.example' },
   { id: 360000016, name: 'Omar Owner', email: 'omar.owner@ourco.example' },
 ];
+/** Seed organizations (external_id = the account id on file) and the end users that belong to them. */
+const ORGANIZATIONS = [
+  { id: 361000001, name: 'Acme Corp', external_id: 'ACME-001' },
+  { id: 361000002, name: 'Globex', external_id: 'GLOBEX-002' },
+];
+const ORG_OF_EMAIL: Record<string, number> = { 'billing@acme.example': 361000001, 'ap@globex.example': 361000002 };
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
@@ -150,6 +159,7 @@ export function createZendeskSystem(): SandboxSystem {
       requester_id: requesterId('billing@acme.example'),
       requester_email: 'billing@acme.example',
       assignee_id: null,
+      organization_id: ORG_OF_EMAIL['billing@acme.example'],
       custom_fields: [],
       created_at: '2026-10-01T09:00:00Z',
       updated_at: '2026-10-01T09:00:00Z',
@@ -212,6 +222,7 @@ export function createZendeskSystem(): SandboxSystem {
         requester_id: email ? requesterId(email) : AGENT_ID,
         requester_email: email,
         assignee_id: null,
+        organization_id: email ? (ORG_OF_EMAIL[email.toLowerCase()] ?? null) : null,
         custom_fields: Array.isArray(tk.custom_fields) ? (tk.custom_fields as { id: number; value: unknown }[]) : [],
         created_at: now(),
         updated_at: now(),
@@ -258,6 +269,20 @@ export function createZendeskSystem(): SandboxSystem {
       const body = paged(req, t.comments, 'comments');
       if (typeof body === 'string') return zdError(res, 400, 'InvalidPaginationParameter', body);
       res.json(body);
+    });
+    // End users (a ticket's requester) and organizations: what an ownership check reads.
+    r.get('/api/v2/users/:id{.json}', (req, res) => {
+      const id = Number(req.params.id);
+      if (id === AGENT_ID)
+        return void res.json({ user: { id, email: SANDBOX_CREDENTIALS.zendeskEmail, role: 'agent', organization_id: null } });
+      const email = [...requesters].find(([, v]) => v === id)?.[0];
+      if (!email) return zdError(res, 404, 'RecordNotFound', 'Not found');
+      res.json({ user: { id, email, role: 'end-user', organization_id: ORG_OF_EMAIL[email.toLowerCase()] ?? null } });
+    });
+    r.get('/api/v2/organizations/:id{.json}', (req, res) => {
+      const org = ORGANIZATIONS.find((o) => o.id === Number(req.params.id));
+      if (!org) return zdError(res, 404, 'RecordNotFound', 'Not found');
+      res.json({ organization: org });
     });
     r.get('/api/v2/tickets/:id{.json}', (req, res) => {
       const t = find(req, res);
