@@ -18,6 +18,7 @@ import { createZendeskActivities } from './zendesk';
 import { createGmailActivities } from './gmail';
 import { createDriveActivities } from './drive';
 import { createSlackActivities } from './slack';
+import { createReconcileActivities } from './reconcile';
 
 /** What the decision gate and the money path need besides the connectors: the worker's policy, the decision key, Temporal. */
 export interface AuthorityDeps {
@@ -31,16 +32,31 @@ export interface AuthorityDeps {
 
 export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): CaseActivities {
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
+  const slack = createSlackActivities({ slack: c.slack });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
-    ...createMoneyActivities({ quickbooks: c.quickbooks, skyfire: c.skyfire, ledger: a.ledger, policy: a.policy, decisionKey: a.decisionKey }),
+    ...createMoneyActivities({
+      quickbooks: c.quickbooks,
+      skyfire: c.skyfire,
+      ledger: a.ledger,
+      policy: a.policy,
+      decisionKey: a.decisionKey,
+    }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds, ledger: a.ledger }),
     ...createZendeskActivities({ zendesk: c.zendesk }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),
-    ...createSlackActivities({ slack: c.slack }),
+    ...slack,
+    ...createReconcileActivities({
+      quickbooks: c.quickbooks,
+      skyfire: c.skyfire,
+      ledger: a.ledger,
+      temporal: a.temporal,
+      financeChannel: () => a.policy().financeChannel,
+      postFinanceAlert: slack.postFinanceAlert,
+    }),
   };
 }
 

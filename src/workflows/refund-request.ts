@@ -86,6 +86,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         invoicePaid,
         ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
         ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
+        holds: ledger.totals?.holds.length ?? 0,
       },
       // Cases that already decided without the no-invoice rule keep their decision on replay.
       { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice') },
@@ -122,6 +123,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         policyDecision.blockers.includes('currency_differs_from_customer')
           ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}`
           : undefined,
+        ...(ledger.totals?.holds ?? []).map((h) => `reconciliation hold on this customer: ${h}`.slice(0, 500)),
       ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',
@@ -182,7 +184,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const result = await moveMoney(rt, {
       customerId: account.customer.id,
       amount,
-      ...(invoice ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber } : fields.invoiceNumber ? { invoiceNumber: fields.invoiceNumber } : {}),
+      ...(invoice
+        ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
+        : fields.invoiceNumber
+          ? { invoiceNumber: fields.invoiceNumber }
+          : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
       mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],

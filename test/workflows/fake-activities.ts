@@ -301,7 +301,12 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async reserveMoney(input) {
       record('reserveMoney', input);
       if (opts.moneyRefusal)
-        return { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version };
+        return {
+          status: 'refused' as const,
+          code: opts.moneyRefusal,
+          reason: `refused: ${opts.moneyRefusal}`,
+          policyVersion: policy().version,
+        };
       const { workflowId } = ctx();
       return {
         status: 'reserved' as const,
@@ -330,6 +335,10 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async settlePayToken(input) {
       record('settlePayToken', input);
       return { state: 'settled' as const, settled: usd(0), chargeIds: [], partial: false };
+    },
+    async reconcileLedger(input) {
+      record('reconcileLedger', input);
+      throw new Error('the reconciliation is not faked: test it against the real ledger (test/workflows/reconcile.test.ts)');
     },
     async updateBillingAddress(input) {
       const { workflowId, attempt } = ctx();
