@@ -140,13 +140,17 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
         raised.push({ kind, finding: `${kind}:${what}`, customerId, detail: detail.slice(0, 1000) });
 
       // --- QuickBooks: every record, attributed by DocNumber = an entry's ref. ---
+      // QuickBooks first, the ledger second: an entry is written before its record, so every record
+      // read here that the money path wrote already has its entry in what is read next.
+      const records = new Map<Entity, QboTxn[]>();
+      for (const entity of ENTITIES) records.set(entity, await qbo.queryAll<QboTxn>(entity));
       const entries = await ledger.entries(realm);
       report.entries = entries.length;
       const byRef = new Map(entries.map((e) => [e.ref, e]));
-      const records = new Map<Entity, QboTxn[]>();
-      for (const entity of ENTITIES) records.set(entity, await qbo.queryAll<QboTxn>(entity));
       report.records = [...records.values()].reduce((n, r) => n + r.length, 0);
       ctx.heartbeat({ phase: 'quickbooks read', records: report.records });
+      /** Asked again right before a finding or a release: a case may have written it since the records were read. */
+      const recordedNow = async (entity: Entity, ref: string) => (await qbo.query<QboTxn>(entity, { DocNumber: ref }, 1)).length > 0;
       const recordById = (entity: Entity, id: string) => records.get(entity)!.find((t) => t.Id === id);
       const recordByRef = (entity: Entity, ref: string) => records.get(entity)!.find((t) => t.DocNumber === ref);
       const currencyOf = (t: QboTxn) => t.CurrencyRef?.value ?? 'USD';
@@ -191,14 +195,16 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
         const t = (e.recordId ? recordById(entity, e.recordId) : undefined) ?? recordByRef(entity, e.ref);
         if (e.state === 'settled') {
           if (!t) {
-            if (e.recordId)
-              raise(
-                'difference',
-                `${e.ref}:missing`,
-                e.customerId,
-                `ledger entry ${e.ref} settled ${formatMoney(e.settledMinor, e.currency)} with QuickBooks ${entity} ${e.recordId}, which QuickBooks no longer has`,
-              );
-            else if (e.route === 'skyfire' && (await caseClosed(e.caseId)))
+            // Written after the records were read, settled before the entries were: look again.
+            if (e.recordId) {
+              if (!(await qbo.find<QboTxn>(entity, e.recordId)))
+                raise(
+                  'difference',
+                  `${e.ref}:missing`,
+                  e.customerId,
+                  `ledger entry ${e.ref} settled ${formatMoney(e.settledMinor, e.currency)} with QuickBooks ${entity} ${e.recordId}, which QuickBooks no longer has`,
+                );
+            } else if (e.route === 'skyfire' && (await caseClosed(e.caseId)) && !(await recordedNow(entity, e.ref)))
               raise(
                 'unrecorded_charge',
                 e.ref,
@@ -250,8 +256,7 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
           }
           if (idle(e) && (await caseClosed(e.caseId))) {
             // Asked once more right before: no attempt of the closed case can still write it.
-            const again = await qbo.query<QboTxn>(entity, { DocNumber: e.ref }, 1);
-            if (again.length > 0) continue; // written meanwhile: the next run settles it
+            if (await recordedNow(entity, e.ref)) continue; // written meanwhile: the next run settles it
             const evidence = `QuickBooks has no record ${e.ref} and case ${e.caseId} is closed`;
             await ledger.release(e.key, evidence);
             report.released.push({ ref: e.ref, evidence });
@@ -274,7 +279,7 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
             const after = await ledger.get(e.key);
             const item = { ref: e.ref, evidence: after?.evidence ?? '' };
             (r.state === 'settled' ? report.settled : report.released).push(item);
-            if (r.state === 'settled' && (await caseClosed(e.caseId)))
+            if (r.state === 'settled' && (await caseClosed(e.caseId)) && !(await recordedNow(entity, e.ref)))
               raise(
                 'unrecorded_charge',
                 e.ref,
