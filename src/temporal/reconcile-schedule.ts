@@ -40,7 +40,6 @@ export async function ensureReconcileSchedule(client: Client, opts: ReconcileSch
       spec: { intervals: [{ every }] },
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: every },
-      memo: { purpose: 'money ledger reconciliation (docs/workflows.md)' },
     });
     return 'created';
   } catch (err) {
