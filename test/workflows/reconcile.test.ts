@@ -242,6 +242,35 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
     assert.deepEqual(report.findings, []);
   });
 
+  it('a Skyfire pay token create whose answer was lost: the entry stays reserved and, once stuck, is a finding for a person', async () => {
+    // Skyfire creates the pay token and the answer never arrives (the generic fault, matched on the pay create).
+    await sb.faults('skyfire', { dropNext: 1, nextMatch: '"type":"pay"' });
+    const h = await start(skyfireRefund());
+    const s = await result(h);
+    assert.equal(s.status, 'needs_attention', s.reason);
+    const [e] = await worker.ledger.entries(realm);
+    assert.equal(e.state, 'pending');
+    assert.equal(e.tokenStage, 'creating');
+    assert.deepEqual((await reconcile()).findings, [], 'not yet: a create may still be in flight');
+    const pg = new PgClient({ connectionString: testLedgerUrl() });
+    await pg.connect();
+    try {
+      await pg.query(`UPDATE ${worker.ledger.schema}.ledger_entries SET updated_at = now() - interval '31 minutes' WHERE key = $1`, [
+        e.key,
+      ]);
+    } finally {
+      await pg.end();
+    }
+    const report = await reconcile();
+    assert.deepEqual(
+      report.findings.map((f) => [f.kind, f.customerId, f.finding]),
+      [['token_outcome_unknown', '104', `token_outcome_unknown:${e.ref}`]],
+    );
+    assert.match(report.findings[0].detail, /Skyfire offers no way to find the token, so a person checks the Skyfire dashboard/);
+    assert.equal((await worker.ledger.get(e.key))!.state, 'pending', 'the reservation stays: money may still move');
+    assert.deepEqual(report.released, []);
+  });
+
   it('QuickBooks-route entries of terminated cases: settled when the record exists, released only once its case is closed and the money activity could no longer write', async () => {
     await paidInvoice('INV-REC-3', 4000);
     await paidInvoice('INV-REC-4', 4000);
