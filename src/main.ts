@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './logger';
 import { ensureTemporalCli } from './temporal/cli';
 import { prepareNamespace, startDevServer, type DevServer } from './temporal/dev-server';
 import { prebuiltBundlePath } from './temporal/bundle';
-import { caseActivities, createCaseWorker, installRuntime } from './worker';
+import { caseActivities, createCaseWorker, installRuntime, startReconciliationSchedule } from './worker';
 import { startSandboxServer } from './sandbox';
 import { sandboxControlAccess } from './security/sandbox-control';
 import { connectClient, createApp } from './api';
@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     const client = await connectClient(config, tracing);
     cleanups.push(() => client.connection.close());
     await assertWindowWithinRetention(client, config.temporal.namespace, config.dialnexa.maxCallAgeMs, (m) => logger.warn(m));
+    await startReconciliationSchedule(config, client, logger);
     // Worker and API share this process, so /metrics also serves the runtime's (SDK + case counters).
     const metrics = createServiceMetrics({
       runtimeMetricsUrl: config.worker.metricsBindAddress ? `http://${config.worker.metricsBindAddress}/metrics` : undefined,

@@ -21,6 +21,7 @@ import { installTemporalRuntime } from './observability/temporal-runtime';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { refreshTokenExpiryObserver } from './observability/credential-expiry';
 import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
+import { ensureReconcileSchedule } from './temporal/reconcile-schedule';
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -155,6 +156,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, sandboxed: config.sandbox.systems },
     'worker started',
   );
+  await startReconciliationSchedule(config, new Client({ connection, namespace: config.temporal.namespace, dataConverter }), logger);
   warnIfUntunedHeap(logger);
   try {
     await worker.run();
@@ -163,6 +165,22 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     await ledger.close();
     await tracing.shutdown();
   }
+}
+
+/**
+ * The ledger reconciliation's Temporal Schedule (src/temporal/reconcile-schedule.ts), made sure of
+ * at every worker start: created when missing, updated when LEDGER_RECONCILE_INTERVAL or the task
+ * queue changed. A worker that cannot make sure of it does not start: money would go unreconciled.
+ */
+export async function startReconciliationSchedule(config: Config, client: Client, logger: Logger): Promise<void> {
+  const outcome = await ensureReconcileSchedule(client, {
+    taskQueue: config.temporal.taskQueue,
+    intervalMs: config.ledger.reconcileIntervalMs,
+  });
+  logger.info(
+    { schedule: 'ledger-reconciliation', every: `${Math.round(config.ledger.reconcileIntervalMs / 1000)}s`, outcome },
+    'ledger reconciliation scheduled',
+  );
 }
 
 /** The heap flag cannot be applied from inside the process: say so when it is missing. */

@@ -18,6 +18,7 @@ import { createZendeskActivities } from './zendesk';
 import { createGmailActivities } from './gmail';
 import { createDriveActivities } from './drive';
 import { createSlackActivities } from './slack';
+import { createReconcileActivities } from './reconcile';
 
 /** What the decision gate and the money path need besides the connectors: the worker's policy, the decision key, Temporal. */
 export interface AuthorityDeps {
@@ -31,6 +32,7 @@ export interface AuthorityDeps {
 
 export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): CaseActivities {
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
+  const slack = createSlackActivities({ slack: c.slack });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
     ...createMoneyActivities({
@@ -46,7 +48,15 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
     ...createZendeskActivities({ zendesk: c.zendesk, slackUser: (id) => c.slack.userInfo(id) }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),
-    ...createSlackActivities({ slack: c.slack }),
+    ...slack,
+    ...createReconcileActivities({
+      quickbooks: c.quickbooks,
+      skyfire: c.skyfire,
+      ledger: a.ledger,
+      temporal: a.temporal,
+      financeChannel: () => a.policy().financeChannel,
+      postFinanceAlert: slack.postFinanceAlert,
+    }),
   };
 }
 

@@ -25,6 +25,7 @@ import type { ApprovalRequestView, FinanceAlertView, SlackMessageRef } from '../
 
 export type * from '../domain/views';
 import type { MoneyActivities } from './money';
+import type { ReconcileActivities } from './reconcile';
 import { ACTIVITY_GROUP_OF, type ActivityGroup } from '../policy/activity-retry';
 
 export {
@@ -215,7 +216,7 @@ export interface TicketRef extends RecordRef {
  * Every business-step activity a case workflow calls. Reads have no `step`; every write has one.
  * Which retry group each belongs to is `ACTIVITY_GROUP_OF`.
  */
-export interface CaseActivities extends GateActivities, MoneyActivities {
+export interface CaseActivities extends GateActivities, MoneyActivities, ReconcileActivities {
   // --- QuickBooks (reads) ---
   /** QuickBooks: find an invoice by DocNumber. `null` when none exists. */
   findInvoice(input: { invoiceNumber: string }): Promise<InvoiceSummary | null>;

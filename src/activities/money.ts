@@ -435,35 +435,16 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
 
     async settlePayToken({ step }) {
       const { workflowId } = currentCase();
-      const key = entryKey(workflowId, step);
-      const e = await ledger.get(key);
+      const e = await ledger.get(entryKey(workflowId, step));
       if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
-      const money = (minor: number): Money => ({ amountMinor: minor, currency: e.currency });
-      if (e.state === 'released') return { state: 'released', evidence: e.evidence ?? 'released' };
-      if (e.state === 'settled')
-        return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
-      if (!e.payTokenId || !e.chargeDeadline)
-        return {
-          state: 'unknown',
-          reason:
-            e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created',
-        };
-      const c = await deps.skyfire.getTokenCharges(e.payTokenId);
-      const charged = Math.min(toMinorFloor(c.charged, e.currency), e.amountMinor);
-      const evidence = `Skyfire shows ${c.charged} ${e.currency} charged on pay token ${e.payTokenId}${c.chargeIds.length ? ` (charges ${c.chargeIds.join(', ')})` : ''}`;
-      if (charged >= e.amountMinor) {
-        await ledger.settle(key, { settledMinor: charged, evidence });
-        return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: false };
+      // Called by the case after its create failed: with no token and no create in doubt, nothing can
+      // move, and the ledger itself is the evidence (every attempt was refused by Skyfire or never sent).
+      if (e.state === 'pending' && e.tokenStage === 'none' && !e.payTokenId) {
+        const evidence = 'no pay token was created for this reservation: every create attempt was refused by Skyfire or never sent';
+        await ledger.release(e.key, evidence);
+        return { state: 'released', evidence };
       }
-      if (Date.now() < Date.parse(e.chargeDeadline)) return { state: 'waiting', charged: money(charged), chargeDeadline: e.chargeDeadline };
-      // The charge window closed: what was charged moved, the rest never can.
-      if (charged > 0) {
-        await ledger.settle(key, { settledMinor: charged, evidence: `${evidence}; charge window closed ${e.chargeDeadline}` });
-        return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: true };
-      }
-      const released = `pay token ${e.payTokenId} expired uncharged: ${evidence.replace(/^Skyfire shows /, 'Skyfire showed ')} when its charge window closed ${e.chargeDeadline}`;
-      await ledger.release(key, released);
-      return { state: 'released', evidence: released };
+      return settleOnCharges(ledger, deps.skyfire, e);
     },
 
     async lockMoney({ step }) {
@@ -476,4 +457,39 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     },
     moveMoney: record,
   };
+}
+
+/**
+ * A pending Skyfire entry against its pay token's charges (Skyfire's documented buyer-side read):
+ * charged in full -> settled; charge window closed -> settled at what was charged, or released
+ * when nothing was. The one place these transitions and their evidence are decided: the case's
+ * `settlePayToken` and the scheduled reconciliation (src/activities/reconcile.ts) both call it.
+ */
+export async function settleOnCharges(
+  ledger: Ledger,
+  skyfire: Pick<SkyfireClient, 'getTokenCharges'>,
+  e: LedgerEntry,
+): Promise<SettlePayTokenResult> {
+  const key = e.key;
+  const money = (minor: number): Money => ({ amountMinor: minor, currency: e.currency });
+  if (e.state === 'released') return { state: 'released', evidence: e.evidence ?? 'released' };
+  if (e.state === 'settled') return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
+  if (!e.payTokenId || !e.chargeDeadline)
+    return { state: 'unknown', reason: e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created' };
+  const c = await skyfire.getTokenCharges(e.payTokenId);
+  const charged = Math.min(toMinorFloor(c.charged, e.currency), e.amountMinor);
+  const evidence = `Skyfire shows ${c.charged} ${e.currency} charged on pay token ${e.payTokenId}${c.chargeIds.length ? ` (charges ${c.chargeIds.join(', ')})` : ''}`;
+  if (charged >= e.amountMinor) {
+    await ledger.settle(key, { settledMinor: charged, evidence });
+    return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: false };
+  }
+  if (Date.now() < Date.parse(e.chargeDeadline)) return { state: 'waiting', charged: money(charged), chargeDeadline: e.chargeDeadline };
+  // The charge window closed: what was charged moved, the rest never can.
+  if (charged > 0) {
+    await ledger.settle(key, { settledMinor: charged, evidence: `${evidence}; charge window closed ${e.chargeDeadline}` });
+    return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: true };
+  }
+  const released = `pay token ${e.payTokenId} expired uncharged: ${evidence.replace(/^Skyfire shows /, 'Skyfire showed ')} when its charge window closed ${e.chargeDeadline}`;
+  await ledger.release(key, released);
+  return { state: 'released', evidence: released };
 }

@@ -44,6 +44,8 @@ export const ACTIVITY_SYSTEM_OF = {
   reserveMoney: 'quickbooks',
   recordMoney: 'quickbooks',
   settlePayToken: 'skyfire',
+  // Reads QuickBooks (every refund and credit) and Skyfire (token charges); named for the first.
+  reconcileLedger: 'quickbooks',
 } as const satisfies Record<keyof CaseActivities, ActivitySystem>;
 
 /**

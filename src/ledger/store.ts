@@ -170,6 +170,7 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger_holds (
   cleared_by text,
   clear_note text);
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_holds_open ON ${s}.ledger_holds (realm, customer_id, finding) WHERE cleared_at IS NULL;
+ALTER TABLE ${s}.ledger_holds ADD COLUMN IF NOT EXISTS alerted_at timestamptz;
 `;
 
 type Row = Record<string, unknown>;
@@ -581,5 +582,20 @@ export class Ledger {
       [id, by, note],
     );
     return (r.rowCount ?? 0) > 0;
+  }
+
+  /** Open holds whose finance alert was not confirmed posted yet (the reconciliation posts them until it is). */
+  async holdsToAlert(realm: string): Promise<LedgerHold[]> {
+    await this.migrate();
+    const r = await this.pool.query(
+      `SELECT * FROM ${this.s}.ledger_holds WHERE realm = $1 AND cleared_at IS NULL AND alerted_at IS NULL ORDER BY id`,
+      [realm],
+    );
+    return r.rows.map(toHold);
+  }
+
+  async markHoldAlerted(id: number): Promise<void> {
+    await this.migrate();
+    await this.pool.query(`UPDATE ${this.s}.ledger_holds SET alerted_at = now() WHERE id = $1 AND alerted_at IS NULL`, [id]);
   }
 }

@@ -42,7 +42,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
 ];
 
 /** Activity groups; each has one retry policy. */
-export type ActivityGroup = 'read' | 'write' | 'money' | 'lock' | 'notify';
+export type ActivityGroup = 'read' | 'write' | 'money' | 'lock' | 'notify' | 'reconcile';
 
 /**
  * - `read`: side-effect free lookups, run as **local activities**: in the worker, inside the
@@ -59,6 +59,9 @@ export type ActivityGroup = 'read' | 'write' | 'money' | 'lock' | 'notify';
  *   so retrying cannot move money twice; but a refund that lands hours after the approval surprises
  *   people, so keep trying for half an hour, then the case goes to needs-attention and says so.
  * - `notify`: Slack. Keep trying for a while (rate limits are per channel), then carry on.
+ * - `reconcile`: the scheduled ledger reconciliation (reads every RefundReceipt and CreditMemo,
+ *   settles or releases on evidence, raises findings). Every step is idempotent; it heartbeats
+ *   between phases. It gives up well before the next run would start, which then starts over.
  *
  * Writes, money and Slack stay ordinary activities: each attempt shows in history, retries outlast
  * a worker restart, and a slow system never holds a workflow task.
@@ -113,6 +116,17 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
       nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
     },
   },
+  reconcile: {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '5 minutes',
+    scheduleToCloseTimeout: '30 minutes',
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  },
   notify: {
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: '30 minutes',
@@ -162,6 +176,7 @@ export const ACTIVITY_GROUP_OF = {
   updateApprovalMessage: 'notify',
   postApprovalReminder: 'notify',
   postFinanceAlert: 'notify',
+  reconcileLedger: 'reconcile',
 } as const satisfies Record<string, ActivityGroup>;
 
 /** The options for one group, optionally tightened (tests shorten timeouts, never loosen rules). */

@@ -30,6 +30,8 @@ export const RefundBlocker = {
   CurrencyMismatch: 'currency_differs_from_customer',
   /** The named invoice belongs to another QuickBooks customer than the caller's account. */
   InvoiceOfAnotherCustomer: 'invoice_of_another_customer',
+  /** The ledger reconciliation found something on this customer that no person has cleared yet. */
+  ReconciliationHold: 'reconciliation_hold',
 } as const;
 export type RefundBlocker = (typeof RefundBlocker)[keyof typeof RefundBlocker];
 
@@ -50,6 +52,8 @@ export interface RefundFacts {
   customerCurrency?: string;
   /** False when the named invoice belongs to another customer than the caller's account. */
   invoiceIsCallers?: boolean;
+  /** Open reconciliation holds on the customer (the money ledger's findings nobody cleared yet). */
+  holds?: number;
 }
 
 export interface RefundAutomationDecision {
@@ -93,6 +97,7 @@ export function refundAutomation(
   if (facts.invoiceIsCallers === false) blockers.push(RefundBlocker.InvoiceOfAnotherCustomer);
   if (facts.invoicePaid === undefined && invoiceRequired) blockers.push(RefundBlocker.NoInvoice);
   if (facts.invoicePaid === null) blockers.push(RefundBlocker.InvoiceNotFound);
+  if ((facts.holds ?? 0) > 0) blockers.push(RefundBlocker.ReconciliationHold);
   else if (facts.invoicePaid && fields.amount) {
     const left = facts.invoicePaid.amountMinor - (facts.alreadyRefundedMinor ?? 0);
     if (fields.amount.currency !== facts.invoicePaid.currency || fields.amount.amountMinor > left)

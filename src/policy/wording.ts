@@ -25,6 +25,7 @@ const BLOCKER_TEXT: Record<RefundBlocker, string> = {
   currency_not_automated: 'No automation limit is set for this currency',
   currency_differs_from_customer: 'Not in the currency the customer is billed in',
   invoice_of_another_customer: 'The invoice belongs to another customer',
+  reconciliation_hold: 'The ledger reconciliation found something on this customer that a person has not cleared yet',
 };
 
 /**

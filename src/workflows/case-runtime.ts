@@ -134,6 +134,7 @@ function proxies(onWrite: (name: string, step: string) => (outcome: WriteOutcome
     money: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.money),
     lock: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.lock),
     notify: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.notify),
+    reconcile: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.reconcile),
   };
   const out: Partial<Record<keyof CaseActivities, unknown>> = {};
   for (const [name, group] of Object.entries(ACTIVITY_GROUP_OF) as [keyof CaseActivities, ActivityGroup][]) {

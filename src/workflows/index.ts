@@ -10,3 +10,4 @@ export * from './receipt-request';
 export * from './charge-dispute';
 export * from './triage';
 export * from './money-lock';
+export * from './reconcile-ledger';

@@ -87,6 +87,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         invoicePaid,
         ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
         ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
+        holds: ledger.totals?.holds.length ?? 0,
       },
       // Cases that already decided without the no-invoice rule keep their decision on replay.
       { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice') },
@@ -123,6 +124,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         policyDecision.blockers.includes('currency_differs_from_customer')
           ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}`
           : undefined,
+        ...(ledger.totals?.holds ?? []).map((h) => `reconciliation hold on this customer: ${h}`.slice(0, 500)),
       ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../src/temporal/cli';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { buildOnce } from '../support/build';
@@ -60,6 +61,17 @@ describe('the embedded default (npm start)', function () {
       90_000,
     );
     assert.equal(done, true);
+
+    // The ledger reconciliation's Schedule exists once the worker started (issue 21), every 15 min, overlap SKIP.
+    const temporal = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${service.env.TEMPORAL_DEV_PORT}` }) });
+    try {
+      const d = await temporal.schedule.getHandle('ledger-reconciliation').describe();
+      assert.equal(Number(d.spec.intervals?.[0].every), 15 * 60_000);
+      assert.equal(d.policies.overlap, 'SKIP');
+      assert.equal(d.action.type === 'startWorkflow' && d.action.workflowType, 'reconcileLedger');
+    } finally {
+      await temporal.connection.close();
+    }
 
     await stop(first);
     assert.deepEqual(service.processes(), [], 'no process of the service (dev server included) survives Ctrl-C');

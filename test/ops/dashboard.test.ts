@@ -21,6 +21,7 @@ import { createLogger } from '../../src/logger';
 import { Registry } from 'prom-client';
 import { createServiceMetrics } from '../../src/observability/metrics';
 import { WAITING_METRIC, WAITING_OLDER_THAN_METRIC, registerWaitingMetrics } from '../../src/observability/waiting-metrics';
+import { createReconcileActivities } from '../../src/activities/reconcile';
 import { ACTIVITY_SYSTEM_OF } from '../../src/activities/systems';
 import { createQuickBooksActivities } from '../../src/activities/quickbooks';
 import { createMoneyActivities } from '../../src/activities/money';
@@ -312,6 +313,17 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
       [['drive'], createDriveActivities({ drive: stub, quickbooks: stub })],
       [['slack'], createSlackActivities({ slack: stub })],
+      [
+        ['quickbooks'],
+        createReconcileActivities({
+          quickbooks: stub,
+          skyfire: stub,
+          ledger: stub,
+          temporal: stub,
+          financeChannel: stub,
+          postFinanceAlert: stub,
+        }),
+      ],
     ];
     const systemOf = ACTIVITY_SYSTEM_OF as Record<string, string>;
     const names = factories.flatMap(([allowed, acts]) => Object.keys(acts).map((name) => ({ name, allowed })));

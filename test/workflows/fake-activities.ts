@@ -336,6 +336,10 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       record('settlePayToken', input);
       return { state: 'settled' as const, settled: usd(0), chargeIds: [], partial: false };
     },
+    async reconcileLedger(input) {
+      record('reconcileLedger', input);
+      throw new Error('the reconciliation is not faked: test it against the real ledger (test/workflows/reconcile.test.ts)');
+    },
     async updateBillingAddress(input) {
       const { workflowId, attempt } = ctx();
       calls.push({ name: 'updateBillingAddress', workflowId, attempt, input: { ...input } });

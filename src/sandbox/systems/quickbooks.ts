@@ -1,7 +1,7 @@
 /**
  * QuickBooks Online Accounting API v3 stand-in, under `/v3/company/:realm/...`: read invoice,
  * customer, payment; query; send invoice / payment / refund receipt / credit memo by email;
- * create RefundReceipt and CreditMemo; sparse Customer update with SyncToken (5010 when stale);
+ * create, sparse-update and delete RefundReceipt and CreditMemo; sparse Customer update with SyncToken (5010 when stale);
  * PDFs. Every write honours `requestid`: a repeat replays the first response and creates nothing.
  * Errors use the real `Fault` envelope.
  */
@@ -568,8 +568,54 @@ export function createQuickBooksSystem(): SandboxSystem {
       res.json({ [e]: row, time: time() });
     });
 
+    /**
+     * A sparse update (`{Id, SyncToken, sparse: true, ...}`) or a delete (`?operation=delete`,
+     * `{Id, SyncToken}`) of a RefundReceipt or CreditMemo, as a bookkeeper's edit in the QuickBooks
+     * UI or any app's API call makes them.
+     */
+    const changeTxn = (e: 'RefundReceipt' | 'CreditMemo', req: Request, res: Response) => {
+      const b = (req.body ?? {}) as Json;
+      const row = db.get(e)!.get(String(b.Id));
+      if (!row) return fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `${e} ${String(b.Id)} is not found`);
+      if (String(b.SyncToken) !== row.SyncToken)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '5010',
+          'Stale Object Error',
+          `Stale Object Error : SyncToken ${String(b.SyncToken)} is stale`,
+        );
+      if (req.query.operation === 'delete') {
+        db.get(e)!.delete(String(b.Id));
+        return void res.json({ [e]: { Id: row.Id, status: 'Deleted', domain: 'QBO' }, time: time() });
+      }
+      if (b.sparse !== true)
+        return fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing',
+          'Only sparse updates are emulated (sparse:true)',
+          'sparse',
+        );
+      const { Id: _i, SyncToken: _s, sparse: _p, ...changes } = b;
+      for (const [k, v] of Object.entries(changes)) row[k] = v;
+      const cur = ((row.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
+      if (Array.isArray(changes.Line))
+        row.TotalAmt = minorToAmount(
+          (changes.Line as Json[]).reduce((n, l) => n + amountToMinor(Number(l.Amount), cur), 0),
+          cur,
+        );
+      row.SyncToken = String(Number(row.SyncToken) + 1);
+      (row.MetaData as Json).LastUpdatedTime = time();
+      res.json({ [e]: row, time: time() });
+    };
+
     const createTxn = (e: 'RefundReceipt' | 'CreditMemo') => (req: Request, res: Response) => {
       const b = (req.body ?? {}) as Json;
+      if (b.Id !== undefined) return changeTxn(e, req, res);
       const cust = db.get('Customer')!.get(String((b.CustomerRef as Json | undefined)?.value ?? ''));
       if (!b.CustomerRef)
         return fault(

@@ -38,6 +38,7 @@ describe('refund automation policy', () => {
       [[{}, {}], { vip: false, earlierRefund: false }, RefundBlocker.NoInvoice],
       [[{}, {}], { ...clean, customerCurrency: 'EUR' }, RefundBlocker.CurrencyMismatch],
       [[{}, {}], { ...clean, invoiceIsCallers: false }, RefundBlocker.InvoiceOfAnotherCustomer],
+      [[{}, {}], { ...clean, holds: 1 }, RefundBlocker.ReconciliationHold],
     ];
     for (const [args, facts, blocker] of cases) {
       const d = refundAutomation(refundInput(...args), policy, facts);
