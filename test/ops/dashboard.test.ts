@@ -302,10 +302,13 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   it('labels each activity with a system its factory talks to, and covers every activity', () => {
     const stub = {} as never;
     // Each factory and the systems its activities may name: one, except the money path (QuickBooks
-    // records, Skyfire charges for settling a pay token) and the gate (the worker's own checks).
+    // records, Skyfire charges for settling a pay token; the pre-ledger lock steps are no-ops) and the gate (the worker's own checks).
     const factories: [string[], object][] = [
       [['quickbooks'], createQuickBooksActivities({ quickbooks: stub, hubspot: stub, approvals: stub })],
-      [['quickbooks', 'skyfire'], createMoneyActivities({ quickbooks: stub, skyfire: stub, ledger: stub, policy: stub, decisionKey: 'k' })],
+      [
+        ['quickbooks', 'skyfire', 'internal'],
+        createMoneyActivities({ quickbooks: stub, skyfire: stub, ledger: stub, policy: stub, decisionKey: 'k' }),
+      ],
       [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
       [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
       [['skyfire'], createSkyfireActivities({ skyfire: stub, refunds: stub, ledger: stub })],
@@ -337,8 +340,8 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       [],
     );
     assert.deepEqual(
-      ['lockMoney', 'unlockMoney', 'moveMoney'].map((n) => systemOf[n]),
-      ['temporal', 'temporal', 'quickbooks'],
+      ['reserveMoney', 'recordMoney', 'settlePayToken', 'lockMoney'].map((n) => systemOf[n]),
+      ['quickbooks', 'quickbooks', 'skyfire', 'internal'],
     );
   });
 });
