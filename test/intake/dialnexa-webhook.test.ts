@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { decodeArray } from '../../src/temporal/sdk-helpers';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -134,7 +134,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
   async function workflowInput(workflowId: string): Promise<CaseInput> {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const payloads = history.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads;
-    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+    const [input] = await decodeArray(client.options.loadedDataConverter, payloads);
     return input as CaseInput;
   }
 
