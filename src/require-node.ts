@@ -15,7 +15,7 @@ export function unsupportedNodeMessage(version: string, execPath: string): strin
   return [
     `This service needs Node.js >= ${NODE_FLOOR_MAJOR} (package.json engines); this is Node ${version} (${execPath}).`,
     `  - \`npm start\`, \`npm test\` and the other npm scripts bring Node ${NODE_FLOOR_MAJOR} into .tools themselves (scripts/with-node.cjs);`,
-    '    use them, or run a command by hand through it: `node scripts/with-node.cjs <command>` (e.g. `node scripts/with-node.cjs npx mocha <file>`);',
+    '    use them, or run a command by hand through it: `node scripts/with-node.cjs <command>` (e.g. `npm run mocha -- <file>`);',
     `  - or install Node.js ${NODE_FLOOR_MAJOR} LTS (nvm install ${NODE_FLOOR_MAJOR}, fnm, volta, or the node:${NODE_FLOOR_MAJOR} container image) and run it again.`,
   ].join('\n');
 }
