@@ -33,7 +33,13 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
-    ...createMoneyActivities({ quickbooks: c.quickbooks, skyfire: c.skyfire, ledger: a.ledger, policy: a.policy, decisionKey: a.decisionKey }),
+    ...createMoneyActivities({
+      quickbooks: c.quickbooks,
+      skyfire: c.skyfire,
+      ledger: a.ledger,
+      policy: a.policy,
+      decisionKey: a.decisionKey,
+    }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds, ledger: a.ledger }),

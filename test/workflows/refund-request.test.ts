@@ -376,7 +376,10 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(
+      String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote),
+      new RegExp(`Skyfire pay token ${tokens[0].id}`),
+    );
     assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
