@@ -4,11 +4,17 @@
 //   is deterministic, and the bundler would reject them late (at worker start) anyway.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { defineConfig } from 'eslint/config';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+// The SDK's `lib/` paths are its internals: a minor release may move them (use the package roots).
+const sdkInternals = {
+  group: ['@temporalio/*/lib', '@temporalio/*/lib/**'],
+  message: 'Import from the @temporalio package root; lib/ paths are SDK internals (src/temporal/sdk-helpers.ts has stand-ins).',
+};
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', '.data/**', 'test-artifacts/**', 'bench/results/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -22,6 +28,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
+      'no-restricted-imports': ['error', { patterns: [sdkInternals] }],
     },
   },
   {
@@ -31,7 +38,7 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', process: 'readonly' },
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
@@ -43,6 +50,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
+            sdkInternals,
             {
               group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config'],
               message: 'Workflows talk to the world only through activities.',
@@ -72,6 +80,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            sdkInternals,
             {
               group: [
                 '**/config',

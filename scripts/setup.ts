@@ -1,5 +1,6 @@
 /**
  * `npm run setup` (also run before `npm test`): installs what a fresh machine lacks.
+ *   - (before this runs) Node 24: scripts/with-node.cjs, through which the npm scripts start
  *   - the Temporal CLI (found, or built from its Go module into .tools/bin)
  *   - Debian's Chromium for the browser tests (apt-get, when running as root and it is missing)
  * Idempotent and quick when everything is present.

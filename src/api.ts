@@ -2,6 +2,7 @@
  * The HTTP API, built by a function so tests drive it in memory; `listen` happens only when this
  * file is the entry point (or in main.ts).
  */
+import './require-node';
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { Client, Connection } from '@temporalio/client';

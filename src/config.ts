@@ -10,6 +10,7 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { createHash } from 'node:crypto';
 import { CURRENCY_CODE } from './domain/money';
 import type { CaseTimings, MoneyPolicy, PerCurrency } from './domain/policy';
+import { ACCEPTED_CURRENCIES } from './domain/currencies';
 import { isLoopbackHost } from './security/loopback';
 import { parseKeyringSpec } from './temporal/codec';
 
@@ -427,7 +428,7 @@ function googleCredential(
  */
 export const MAX_REMINDERS_PER_REQUEST = 500;
 
-const VALID_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const VALID_CURRENCIES = ACCEPTED_CURRENCIES;
 
 /** `USD:5000,JPY:5000` -> { USD: 5000, JPY: 5000 }; each problem becomes a start-up issue naming the variable. */
 export function perCurrency(name: string, value: string, issues: string[]): PerCurrency {

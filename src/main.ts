@@ -5,6 +5,7 @@
  *   2. The worker and the HTTP API, in this process.
  * Ctrl-C (SIGINT) or SIGTERM stops everything this process started, the dev server included.
  */
+import './require-node';
 import net from 'node:net';
 import path from 'node:path';
 import type { Server } from 'node:http';

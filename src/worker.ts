@@ -3,6 +3,7 @@
  * `createCaseWorker` is used by the embedded default and the tests; running this file directly
  * starts a worker against TEMPORAL_ADDRESS (production).
  */
+import './require-node';
 import os from 'node:os';
 import v8 from 'node:v8';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';

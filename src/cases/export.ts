@@ -10,11 +10,10 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import { formatMoney } from '../domain/money';
 import { DECISION_VERB, statusQuery, type CaseState, type DecisionAction, type RecordRef } from '../workflows/messages';
+import { decodeAtIndex, optionalTsToDate } from '../temporal/sdk-helpers';
 import { AccountIdKey, AmountMinorKey, CaseTypeKey, CurrencyKey } from '../temporal/search-attributes';
 
 export interface ExportRange {
@@ -134,11 +133,7 @@ async function moneyActivities(client: Client, history: History): Promise<Map<st
     const c = e.activityTaskCompletedEventAttributes;
     const type = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
     if (!c || !type) continue;
-    const result = await decodeFromPayloadsAtIndex<MoneyResult>(
-      client.options.loadedDataConverter,
-      0,
-      c.result?.payloads as Payload[] | undefined,
-    );
+    const result = await decodeAtIndex<MoneyResult>(client.options.loadedDataConverter, 0, c.result?.payloads as Payload[] | undefined);
     const moved: Moved = result ? MONEY_ACTIVITIES[type].moved(result) : {};
     if (moved.id) out.set(`${MONEY_ACTIVITIES[type].system}/${moved.id}`, { ...moved, at: optionalTsToDate(e.eventTime) ?? new Date(0) });
   }
@@ -169,8 +164,7 @@ async function caseState(
   queryTimeoutMs: number,
 ): Promise<CaseState | string> {
   const done = history.events?.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
-  if (done)
-    return decodeFromPayloadsAtIndex<CaseState>(client.options.loadedDataConverter, 0, done.result?.payloads as Payload[] | undefined);
+  if (done) return decodeAtIndex<CaseState>(client.options.loadedDataConverter, 0, done.result?.payloads as Payload[] | undefined);
   try {
     return await client.withDeadline(Date.now() + queryTimeoutMs, () =>
       client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),

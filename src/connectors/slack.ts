@@ -6,7 +6,15 @@
  * Retry-After parsing), and `retryConfig: { retries: 0 }` + `rejectRateLimitedCalls` make it
  * fail fast so Temporal decides when to try again.
  */
-import { WebClient, ErrorCode, LogLevel, type WebAPICallResult } from '@slack/web-api';
+import {
+  WebClient,
+  LogLevel,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+  type WebAPICallResult,
+} from '@slack/web-api';
 import type { Block } from '../slack/blocks';
 import { AuthError, NotFoundError, RateLimitedError, TransientError, ValidationError } from './errors';
 import { withClientSpan } from './spans';
@@ -74,34 +82,31 @@ const NOT_FOUND_PLATFORM_ERRORS = new Set([
  * are TransientError.
  */
 export function mapSlackError(method: string, err: unknown): Error {
-  const e = err as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number; message?: string };
-  switch (e?.code) {
-    case ErrorCode.RateLimitedError:
-      return new RateLimitedError(
-        { system: 'slack', status: 429, code: 'ratelimited' },
-        `${method} rate limited`,
-        (e.retryAfter ?? 1) * 1000,
-      );
-    case ErrorCode.PlatformError: {
-      const code = e.data?.error ?? 'unknown_error';
-      const details = { system: 'slack' as const, status: 200, code };
-      if (code === 'ratelimited') return new RateLimitedError(details, `${method} rate limited`);
-      if (TRANSIENT_PLATFORM_ERRORS.has(code)) return new TransientError(details, `${method} failed`);
-      if (AUTH_PLATFORM_ERRORS.has(code)) return new AuthError(details, `${method} refused the credentials`);
-      if (NOT_FOUND_PLATFORM_ERRORS.has(code)) return new NotFoundError(details, `${method} found nothing`);
-      return new ValidationError(details, `${method} refused the request`);
-    }
-    case ErrorCode.HTTPError: {
-      const status = e.statusCode ?? 0;
-      return status >= 400 && status < 500 && status !== 408 && status !== 429
-        ? new ValidationError({ system: 'slack', status }, `${method} answered HTTP ${status}`)
-        : new TransientError({ system: 'slack', status }, `${method} answered HTTP ${status}`);
-    }
-    case ErrorCode.RequestError:
-      return new TransientError({ system: 'slack' }, `${method} request failed`, err instanceof Error ? err : undefined);
-    default:
-      return err instanceof Error ? err : new Error(String(err));
+  // @slack/web-api 8 throws Error subclasses (SlackError) instead of objects with a `code`.
+  if (err instanceof WebAPIRateLimitedError) {
+    return new RateLimitedError(
+      { system: 'slack', status: 429, code: 'ratelimited' },
+      `${method} rate limited`,
+      (err.retryAfter ?? 1) * 1000,
+    );
   }
+  if (err instanceof WebAPIPlatformError) {
+    const code = err.data?.error ?? 'unknown_error';
+    const details = { system: 'slack' as const, status: 200, code };
+    if (code === 'ratelimited') return new RateLimitedError(details, `${method} rate limited`);
+    if (TRANSIENT_PLATFORM_ERRORS.has(code)) return new TransientError(details, `${method} failed`);
+    if (AUTH_PLATFORM_ERRORS.has(code)) return new AuthError(details, `${method} refused the credentials`);
+    if (NOT_FOUND_PLATFORM_ERRORS.has(code)) return new NotFoundError(details, `${method} found nothing`);
+    return new ValidationError(details, `${method} refused the request`);
+  }
+  if (err instanceof WebAPIHTTPError) {
+    const status = err.statusCode ?? 0;
+    return status >= 400 && status < 500 && status !== 408 && status !== 429
+      ? new ValidationError({ system: 'slack', status }, `${method} answered HTTP ${status}`)
+      : new TransientError({ system: 'slack', status }, `${method} answered HTTP ${status}`);
+  }
+  if (err instanceof WebAPIRequestError) return new TransientError({ system: 'slack' }, `${method} request failed`, err);
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 export interface SlackConnectorOptions {

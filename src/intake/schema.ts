@@ -6,6 +6,7 @@
  * OpenAPI document, so the documentation cannot drift from what is enforced.
  */
 import { currencyExponent } from '../domain/money';
+import { ACCEPTED_CURRENCIES } from '../domain/currencies';
 import { z } from 'zod';
 import {
   CASE_TYPES,
@@ -101,7 +102,7 @@ const isoDate = (description: string, convert: (v: string) => string | undefined
 
 // ---- money -------------------------------------------------------------------------------------
 
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const CURRENCIES = ACCEPTED_CURRENCIES;
 const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY' };
 const AMOUNT_RE = /^(?:([A-Za-z]{3})\s*)?([$€£¥])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z]{3})?$/;
 

@@ -13,7 +13,7 @@ import {
   type WorkflowStartInput,
   type WorkflowStartOutput,
 } from '@temporalio/client';
-import { composeInterceptors } from '@temporalio/common/lib/interceptors';
+import { composeInterceptors } from '../temporal/sdk-helpers';
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
 import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';

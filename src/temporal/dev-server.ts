@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import { daysToDuration } from './sdk-helpers';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -161,7 +161,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`Temporal dev server did not become ready at ${address}: ${(err as Error).message}`);
+        throw new Error(`Temporal dev server did not become ready at ${address}: ${(err as Error).message}`, { cause: err });
       }
       await sleep(250);
     }
@@ -192,7 +192,7 @@ export async function prepareNamespace(conn: Connection, namespace: string, rete
   if (current !== wanted) {
     await conn.workflowService.updateNamespace({
       namespace,
-      config: { workflowExecutionRetentionTtl: msToTs(`${retentionDays} days`) },
+      config: { workflowExecutionRetentionTtl: daysToDuration(retentionDays) },
     });
   }
 }

@@ -100,7 +100,7 @@ export async function payThroughSkyfire(
   const deadline = Date.parse(pay.chargeDeadline);
   let interval = Math.max(1000, pay.pollIntervalMs);
   let charged = 0;
-  let chargeIds: string[] = [];
+  let chargeIds: string[];
   for (;;) {
     try {
       const c = await getPayTokenCharges({ tokenId: pay.tokenId, currency: order.amount.currency });

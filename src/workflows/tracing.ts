@@ -19,14 +19,14 @@ import type {
   WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import type * as OtelWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as OtelWorkflow from '@temporalio/interceptors-opentelemetry';
 
 /** The SDK's `TRACE_HEADER` (instrumentation.ts), spelled out so untraced cases load nothing of it (test/ops/tracing.test.ts checks it). */
 export const TRACE_HEADER = '_tracer-data';
 
 function loadOtel(): typeof OtelWorkflow {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
-  return require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof OtelWorkflow;
+  return require('@temporalio/interceptors-opentelemetry') as typeof OtelWorkflow;
 }
 
 export const interceptors = (): WorkflowInterceptors => {

@@ -82,19 +82,24 @@ describe('benchmark', function () {
       );
     });
 
-    it('gives the closed loop its rate by the response-time law when operations finish in step', async () => {
-      // Four users, 300 ms per operation: 13.3 per second. A 400 ms window holds one round of
-      // completions (10/s) or two (20/s) depending on where it falls; the law says 13.3 either way.
+    it('gives the closed loop its rate by the response-time law, from the measured operation times', async () => {
+      // Four users, operations of at least 300 ms that finish in step. The plain count of completions
+      // inside a short window moves by a whole round depending on where the window falls; the law
+      // (users / mean time per operation) does not. Asserted against the times measured in this run,
+      // not against a rate: on a busy machine the timers fire late and both figures drop together.
       let windowOpenedAt = 0;
       const t0 = Date.now();
       const r = await runClosedLoop(() => new Promise((resolve) => setTimeout(resolve, 300)), {
         concurrency: 4,
-        durationMs: 400,
+        durationMs: 1000,
         warmupMs: 0,
         onWindowStart: () => (windowOpenedAt = Date.now() - t0),
       });
-      assert.ok(r.throughput > 11.5 && r.throughput <= 13.4, JSON.stringify(r));
-      assert.ok([10, 20].includes(r.completedPerSecond ?? NaN), JSON.stringify(r));
+      assert.ok(r.count > 0 && r.errors === 0, JSON.stringify(r));
+      assert.ok(r.mean >= 299, `an operation takes at least its 300 ms timer: ${JSON.stringify(r)}`);
+      assert.ok(Math.abs(r.throughput - 4000 / r.mean) <= 0.15, `throughput by the law, 4 users / ${r.mean} ms: ${JSON.stringify(r)}`);
+      assert.ok(r.throughput <= 13.4, 'never above 4 users / 300 ms');
+      assert.equal(r.completedPerSecond, Math.round(r.count * 10) / 10, 'the plain count per second of the 1 s window');
       // The window opened only once every user had finished an operation.
       assert.ok(windowOpenedAt >= 290, `window opened at ${windowOpenedAt} ms`);
     });

@@ -73,7 +73,8 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
         });
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`could not make ${deploymentName}:${buildId} current: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`could not make ${deploymentName}:${buildId} current: ${(err as Error).message}`, { cause: err });
         await sleep(500);
       }
     }

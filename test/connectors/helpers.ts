@@ -80,7 +80,7 @@ export async function rejectsWithType(
     await p;
   } catch (err) {
     const e = err as { type?: string; nonRetryable?: boolean; message: string };
-    if (e.type !== type) throw new Error(`expected ${type}, got ${e.type ?? (err as Error).name}: ${e.message}`);
+    if (e.type !== type) throw new Error(`expected ${type}, got ${e.type ?? (err as Error).name}: ${e.message}`, { cause: err });
     check?.(e);
     return;
   }

@@ -61,15 +61,23 @@ describe('HubSpot phone search, record links, dependencies', () => {
   });
 
   it('a new note is invisible to search while HubSpot indexes it (when a lag is set)', async () => {
-    await sb.control('/hubspot/search-lag', { ms: 300 });
+    // A lag long against a stalled machine, so the first search surely falls inside it; then a poll,
+    // not a sleep, for the note to show up.
+    await sb.control('/hubspot/search-lag', { ms: 2000 });
+    const created = Date.now();
     const note = await sb.clients.hubspot.createEngagement(
       'notes',
       { hs_timestamp: new Date().toISOString(), hs_note_body: 'x [ref:lag1]' },
       [{ id: '501', typeId: 202 }],
     );
     assert.equal(await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1'), undefined);
-    await new Promise((r) => setTimeout(r, 350));
-    assert.equal((await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1'))?.id, note.id);
+    let found = await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1');
+    for (let i = 0; !found && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = await sb.clients.hubspot.findEngagementByMarker('notes', 'lag1');
+    }
+    assert.equal(found?.id, note.id);
+    assert.ok(Date.now() - created >= 2000, 'not before the lag had passed');
   });
 
   it('runtime dependencies are what src imports; the vendor SDKs used only by tests are devDependencies', () => {

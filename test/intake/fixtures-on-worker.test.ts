@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { CASE_TYPES } from '../../src/domain/case';
 import { signDialNexaBody } from '../../src/intake/signature';
-import { caseEnv, type CaseEnv } from '../workflows/helpers';
-import { temporalAddress } from '../support/temporal';
+import { caseEnv, caseInput, result, waitForRequest, type CaseEnv } from '../workflows/helpers';
+import { temporalAddress, terminateIfRunning } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';
 import { freshDelivery } from '../../scripts/call-fixture';
 
@@ -89,9 +89,22 @@ describe('intake -> case workflows on a worker', function () {
       if (!['RUNNING', 'COMPLETED'].includes(status.name)) problems.push(`${workflowId}: ${status.name}`);
     }
     assert.deepEqual(problems, []);
-    for (const id of started) {
-      const d = await client.workflow.getHandle(id).describe();
-      if (d.status.name === 'RUNNING') await client.workflow.getHandle(id).terminate('test done');
-    }
+    // A case described RUNNING a moment ago may complete before the terminate lands.
+    for (const id of started) await terminateIfRunning(client.workflow.getHandle(id));
+  });
+
+  it('its clean-up leaves alone a case that completed after the last look, and still ends one that runs', async () => {
+    // The race a busy machine produced: a case described RUNNING completed before the terminate landed.
+    const done = await env.start(caseInput('receipt_request', { accountId: 'ACME-001', paymentId: '3001' }));
+    assert.equal((await result(done)).status, 'completed');
+    await assert.rejects(done.terminate('test done'), WorkflowNotFoundError, 'what the old clean-up ran into');
+    await terminateIfRunning(done);
+    assert.equal((await done.describe()).status.name, 'COMPLETED');
+    const waiting = await env.start(
+      caseInput('refund_request', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 20000, currency: 'USD' } }),
+    );
+    await waitForRequest(waiting);
+    await terminateIfRunning(waiting);
+    assert.equal((await waiting.describe()).status.name, 'TERMINATED');
   });
 });

@@ -15,9 +15,13 @@ const envPairs = Object.entries(WORKER_PROCESS_ENV);
 describe('worker launch settings', () => {
   it('npm scripts that start a worker set the flags and environment', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    // A script that hands over to another (`npm start` -> `npm run start:here` on the project's Node) is read with it.
+    const launch = (name: string): string =>
+      [scripts[name], ...[...scripts[name].matchAll(/npm run ([\w:-]+)/g)].map((m) => launch(m[1]))].join('\n');
     for (const name of ['worker', 'start']) {
-      for (const flag of WORKER_NODE_FLAGS) assert.ok(scripts[name].includes(`node ${flag}`), `${name}: ${flag}`);
-      for (const [k, v] of envPairs) assert.ok(scripts[name].includes(`${k}=${v} node`), `${name}: ${k}=${v}`);
+      const text = launch(name);
+      for (const flag of WORKER_NODE_FLAGS) assert.ok(text.includes(`node ${flag}`), `${name}: ${flag}`);
+      for (const [k, v] of envPairs) assert.ok(text.includes(`${k}=${v} node`), `${name}: ${k}=${v}`);
     }
   });
 

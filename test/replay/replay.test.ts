@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import type * as proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { CASE_TYPES } from '../../src/domain/case';
 import { workflowBundle } from '../support/temporal';
@@ -21,9 +20,11 @@ function loadHistory(file: string): proto.temporal.api.history.v1.IHistory {
   const { fromJson } = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as {
     fromJson: (type: unknown, json: unknown, opts: object) => unknown;
   };
-  const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
-    'temporal.api.history.v1.History',
-  );
+  // The package's export is the patched protobufjs root itself (protos/root.js); `import * as`
+  // would copy it into a plain object without its prototype.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const root = require('@temporalio/proto') as { lookupType(name: string): unknown };
+  const historyType = root.lookupType('temporal.api.history.v1.History');
   return fromJson(historyType, JSON.parse(fs.readFileSync(file, 'utf8')), {
     ignoreUnknownFields: true,
   }) as proto.temporal.api.history.v1.IHistory;

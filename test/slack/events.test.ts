@@ -127,10 +127,10 @@ describe('Slack events: POST /slack/events', () => {
   it('acknowledges before the publish is done (Slack allows 3 s)', async () => {
     let release!: () => void;
     hold = new Promise<void>((r) => (release = r));
-    const started = Date.now();
+    // The publish is held until after the answer is read: a route that waited for it would never
+    // answer (the test would time out), so the answer itself is the proof; no wall clock needed.
     const res = await fetch(url, signed(homeOpened('U0FIN0001', 'Ev-slow')));
-    assert.equal(res.status, 200);
-    assert.ok(Date.now() - started < 1000, 'answered without waiting for the publish');
+    assert.equal(res.status, 200, 'answered while the publish is still held');
     assert.deepEqual(published, ['U0FIN0001']);
     release();
   });

@@ -138,14 +138,19 @@ describe('HomeTab service', () => {
     const counts = { lists: 0, queries: 0 };
     const published: string[] = [];
     let slow = true;
+    // The first publish is slow, and held until the burst has been asked for: later ones must not overtake it.
+    let firstEntered!: () => void;
+    const entered = new Promise<void>((r) => (firstEntered = r));
+    let releaseFirst!: () => void;
+    const released = new Promise<void>((r) => (releaseFirst = r));
     const tab = createHomeTab({
       client: fakeClient(cases, counts),
       slack: {
         publishView: async (_user, view) => {
-          // The first publish is slow: later ones must not overtake it.
           if (slow) {
             slow = false;
-            await new Promise((r) => setTimeout(r, 100));
+            firstEntered();
+            await Promise.all([released, new Promise((r) => setTimeout(r, 100))]);
           }
           published.push(JSON.stringify(view).includes('notice 9') ? 'last' : 'earlier');
           return { viewId: 'V1' };
@@ -157,8 +162,10 @@ describe('HomeTab service', () => {
     });
     const started = Date.now();
     const first = tab.publish(DANA, { notice: 'notice 0' });
-    await new Promise((r) => setTimeout(r, 20)); // the first is publishing now
-    await Promise.all([first, ...Array.from({ length: 9 }, (_, i) => tab.publish(DANA, { notice: `notice ${i + 1}` }))]);
+    await entered; // the first is publishing now (a wait for that, not a sleep that hopes so)
+    const burst = Array.from({ length: 9 }, (_, i) => tab.publish(DANA, { notice: `notice ${i + 1}` }));
+    releaseFirst();
+    await Promise.all([first, ...burst]);
     assert.deepEqual(published, ['earlier', 'last'], 'the first, then one for all the rest, the newest notice winning');
     assert.equal(counts.lists, 2);
     assert.ok(Date.now() - started >= 150, 'the second waited for the first and the interval');

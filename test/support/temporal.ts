@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import {
   DefaultLogger,
   NativeConnection,
@@ -105,6 +105,19 @@ export async function testClient(dataConverter: DataConverter = testDataConverte
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= buildWorkflowBundle();
   return bundle;
+}
+
+/**
+ * Test clean-up: terminates a case that may still be running. One that completed meanwhile (a busy
+ * machine lets it run on between the test's last look and this call) is left as it is; the server
+ * answers that with WorkflowNotFoundError ("workflow execution already completed").
+ */
+export async function terminateIfRunning(handle: WorkflowHandle, reason = 'test done'): Promise<void> {
+  try {
+    await handle.terminate(reason);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {

@@ -95,6 +95,22 @@ export async function waitForState(handle: WorkflowHandle, ok: (s: CaseState) =>
   throw new Error(`state not reached; last: ${JSON.stringify(last)}`);
 }
 
+/**
+ * Waits until the workflow has handled every signal it received so far: a workflow task completed
+ * after the last signal in its history. A poll for the state instead of a sleep that hopes the
+ * worker was quick enough.
+ */
+export async function signalsHandled(handle: WorkflowHandle, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const lastSignal = events.reduce((last, e, i) => (e.workflowExecutionSignaledEventAttributes ? i : last), -1);
+    if (lastSignal >= 0 && events.slice(lastSignal).some((e) => e.workflowTaskCompletedEventAttributes)) return;
+    if (Date.now() > until) throw new Error('the workflow did not handle its signals in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Waits for an open approval request (a new one when `notRequestId` is given) and returns its id. */
 export async function waitForRequest(handle: WorkflowHandle, notRequestId?: string): Promise<string> {
   const s = await waitForState(
