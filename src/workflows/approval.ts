@@ -18,6 +18,7 @@ import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain
 import { humanDuration } from '../policy/format';
 import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
 import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
+import type { ApprovalVote } from '../domain/decision';
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
@@ -253,7 +254,7 @@ function decidedNote(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSt
       return { status: CaseStatus.Cancelled, nextStep: 'None: the case was cancelled' };
     default: {
       const last = req.pending.votes[req.pending.votes.length - 1];
-      const label = spec.actions.find((a) => a.action === last?.action)?.label ?? (last ? DECISION_VERB[last.action] : 'the decision');
+      const label = (last && choiceLabel(spec, last)) ?? (last ? DECISION_VERB[last.action] : 'the decision');
       return { status: CaseStatus.Executing, nextStep: `Carry out the decision (${label})` };
     }
   }
@@ -292,6 +293,7 @@ function buildView(
       at: v.at,
       ...(v.reason ? { reason: v.reason } : {}),
       ...(v.handTo ? { handTo: v.handTo } : {}),
+      ...(v.caseType ? { choice: choiceLabel(spec, v) ?? v.caseType } : {}),
     })),
     state,
     statusLine: outcome ? outcome.text : statusLine(spec, req, state),
@@ -338,10 +340,19 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
       return 'Cancelled: the case was stopped before a decision; nothing was done';
     default: {
       const last = p.votes[p.votes.length - 1];
-      const closing = spec.actions.find((a) => a.action === last?.action)?.label ?? last?.action ?? 'Decided';
+      const closing = (last && choiceLabel(spec, last)) ?? last?.action ?? 'Decided';
       return last ? `Decided: ${closing}` : 'Decided';
     }
   }
+}
+
+/**
+ * The label of the button a vote pressed. Triage offers one action (`choose_case`) per case type,
+ * each its own button: the vote's case type says which one, so the first button's label is never
+ * taken for another choice.
+ */
+export function choiceLabel(spec: Pick<ApprovalSpec, 'actions'>, vote: Pick<ApprovalVote, 'action' | 'caseType'>): string | undefined {
+  return spec.actions.find((a) => a.action === vote.action && (a.caseType ?? undefined) === (vote.caseType ?? undefined))?.label;
 }
 
 function approvalsOf(req: OpenRequest): number {
