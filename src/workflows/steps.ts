@@ -9,6 +9,7 @@ import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
 import { INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
 import type { CaseState, RecordRef } from './messages';
+import { reviewIntake } from './intake-review';
 
 /** What the systems of record say about the caller's account. */
 export interface AccountContext {
@@ -118,6 +119,9 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
  */
 export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): Promise<CaseState> {
   try {
+    // What the intake could not read or tell apart goes to a person before the case acts (issue 24).
+    const stopped = await reviewIntake(rt);
+    if (stopped) return stopped;
     return await body();
   } catch (err) {
     if (isCancellation(err)) {

@@ -72,7 +72,8 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       const result = (await h.client.workflow.getHandle(triageId).result()) as CaseState;
       assert.deepEqual(result.startedCase, { caseType: 'invoice_resend', workflowId: caseWorkflowId(callId, 'invoice_resend') });
       assert.equal(result.decisions[0].caseType, 'invoice_resend');
-      await h.client.workflow.getHandle(caseWorkflowId(callId, 'invoice_resend')).describe();
+      // The chosen case runs to its end (so its writes are not mistaken for a later test's).
+      await h.client.workflow.getHandle(caseWorkflowId(callId, 'invoice_resend')).result();
 
       const final = await eventually('the decided triage message', async () => {
         const m = messagesOf(await h.slackMessages(), triageId).find((x) => x.ts === msg.ts);
@@ -112,7 +113,159 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
     });
   });
 
+  /** A counter's value in the API's /metrics. */
+  async function held(reason: string): Promise<number> {
+    const line = (await h.metrics()).split('\n').find((l) => l.startsWith(`billing_intake_held_calls_total{reason="${reason}"} `));
+    return Number(line?.split(' ')[1] ?? NaN);
+  }
+  const recordsSince = async (system: 'quickbooks' | 'gmail' | 'zendesk' | 'hubspot', since: number) =>
+    (await h.sb.records(system)).filter((r) => r.method !== 'GET' && Date.parse(String((r as { at?: string }).at ?? 0)) >= since);
+
+  describe('§1 no call is lost', () => {
+    it('a signed refund call with `customer_email: ar@hooli` and `currency: euros` is accepted, kept, and put to a person naming each field', async () => {
+      const before = await held('unreadable_fields');
+      const { body, callId } = call('refund_request', { analysis: { customer_email: 'ar@hooli', currency: 'euros' } });
+      const res = await h.post(body);
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      assert.deepEqual((res.json.unreadable as { field: string }[]).map((u) => u.field).sort(), ['amount', 'currency', 'customer_email']);
+      const id = caseWorkflowId(callId, 'refund_request');
+      assert.deepEqual(
+        (res.json.cases as { workflowId: string }[]).map((c) => c.workflowId),
+        [id],
+      );
+      const msg = await requestMessage(id);
+      const text = messageText(msg);
+      assert.match(text, /Check before acting: part of the call could not be read/);
+      assert.match(text, /DialNexa said `currency: euros`; we could not read it/);
+      assert.match(text, /DialNexa said `amount: 450\.00`; we could not read it \(no readable currency/);
+      assert.match(text, /DialNexa's `customer_email` could not be read \(must be an email address\)/);
+      assert.doesNotMatch(text, /ar@hooli/, 'a contact detail is named, not quoted, in Slack');
+      // What could be read is kept.
+      const s = await state(id);
+      assert.match(s.handoff.request, /INV-1002/);
+      assert.equal(s.status, 'awaiting_approval');
+      assert.equal(await held('unreadable_fields'), before + 1);
+      // Nothing was written anywhere before a person answered.
+      assert.deepEqual(
+        (await h.sb.records('quickbooks')).filter((r) => r.method === 'POST' && String(r.path).includes(callId)),
+        [],
+      );
+
+      // Stop: handle by hand (Reject, with a reason, through the modal).
+      assert.equal((await h.click('U0FIN0001', msg, 'billing_reject')).status, 200);
+      const view = await eventually('the reason modal', async () => {
+        const st = (await h.sb.control('/slack/state')) as { views: { id: string; user: string; open: boolean }[] };
+        return st.views.find((v) => v.user === 'U0FIN0001' && v.open);
+      });
+      const submitted = (await h.sb.control('/slack/submit', {
+        user: 'U0FIN0001',
+        viewId: view.id,
+        values: { reason: { reason_input: 'Calling Hooli back for the right email and currency' } },
+      })) as { status: number };
+      assert.equal(submitted.status, 200);
+      const result = (await h.client.workflow.getHandle(id).result()) as CaseState;
+      assert.equal(result.status, 'rejected');
+      assert.equal(result.handoff.nextStep, 'Handle this request by hand: the case did nothing');
+      assert.equal(result.handoff.owner, 'U0FIN0001');
+      assert.deepEqual(
+        (await h.sb.records('gmail')).filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(callId)),
+        [],
+      );
+    });
+
+    it("a request the service has no case type for goes to triage as a billing question, with the caller's words", async () => {
+      const before = await held('no_case_type');
+      const { body, callId } = call('invoice_resend', {
+        analysis: { billing_intent: 'plan_upgrade' },
+        call: {
+          transcript:
+            'agent: Acme billing.\ncaller: We want to move to the annual plan and have the difference credited, can you do that?\nagent: I will pass it on.',
+        },
+      });
+      const res = await h.post(body);
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      const id = caseWorkflowId(callId, 'triage');
+      assert.deepEqual(
+        (res.json.cases as { workflowId: string }[]).map((c) => c.workflowId),
+        [id],
+      );
+      const text = messageText(await requestMessage(id));
+      assert.match(text, /Billing question without a case type/);
+      assert.match(text, /DialNexa named the request `plan_upgrade`, which the service has no case type for/);
+      assert.match(text, /We want to move to the annual plan and have the difference credited, can you do that\?/);
+      assert.equal(await held('no_case_type'), before + 1);
+      await h.client.workflow.getHandle(id).terminate('test done');
+    });
+  });
+
+  describe('§9 several intents, one shared field', () => {
+    it('"resend INV-1001 and refund 300 on INV-1003" with one invoice_number: each case goes to review, nothing is mailed or written', async () => {
+      const seqBefore = Math.max(
+        0,
+        ...(await h.sb.records('gmail')).map((r) => r.seq),
+        ...(await h.sb.records('quickbooks')).map((r) => r.seq),
+      );
+      const before = await held('shared_fields');
+      const { body, callId } = call('invoice_resend', {
+        analysis: {
+          billing_intent: null,
+          billing_intents: ['invoice_resend', 'refund_request'],
+          invoice_number: 'INV-1003',
+          amount: '300.00',
+          refund_reason: 'charged for seats we removed',
+        },
+        call: {
+          transcript:
+            'agent: Acme billing.\ncaller: Two things: please resend INV-1001, and refund 300 dollars on INV-1003, we were charged for seats we removed.\nagent: Noted.',
+          summary: 'Caller asks to resend INV-1001 and to refund 300.00 USD on INV-1003.',
+        },
+      });
+      const res = await h.post(body);
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      const ids = [caseWorkflowId(callId, 'invoice_resend'), caseWorkflowId(callId, 'refund_request')];
+      assert.deepEqual(
+        (res.json.cases as { workflowId: string }[]).map((c) => c.workflowId),
+        ids,
+      );
+      for (const id of ids) {
+        const text = messageText(await requestMessage(id));
+        assert.match(text, /Check before acting: one call, several requests sharing invoice_number/);
+        assert.match(text, /DialNexa gave one `invoice_number` \(INV-1003\) while the call mentions INV-1001, INV-1003/);
+        assert.equal((await state(id)).status, 'awaiting_approval');
+      }
+      assert.match(messageText(await requestMessage(ids[0])), /This invoice resend uses invoice_number INV-1003/);
+      assert.equal(await held('shared_fields'), before + 1);
+      // Give the cases time to act, had they not waited: nothing reached Gmail or QuickBooks.
+      await new Promise((r) => setTimeout(r, 1500));
+      const writes = [...(await h.sb.records('gmail')), ...(await h.sb.records('quickbooks'))].filter(
+        (r) => r.seq > seqBefore && r.method !== 'GET',
+      );
+      assert.deepEqual(
+        writes.map((r) => `${r.system} ${r.method} ${r.path}`),
+        [],
+      );
+      for (const id of ids) await h.client.workflow.getHandle(id).terminate('test done');
+    });
+
+    it('two intents about the one invoice the call names are not held', async () => {
+      const before = await held('shared_fields');
+      const { body, callId } = call('refund_request', {
+        analysis: { billing_intent: null, billing_intents: ['refund_request', 'charge_dispute'], dispute_reason: 'charged twice' },
+      });
+      assert.equal((await h.post(body)).status, 202);
+      const input = await h.client.workflow
+        .getHandle(caseWorkflowId(callId, 'charge_dispute'))
+        .fetchHistory()
+        .then((hist) => hist.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads);
+      assert.ok(input, 'the dispute started');
+      assert.equal(await held('shared_fields'), before);
+      for (const t of ['refund_request', 'charge_dispute'] as const)
+        await h.client.workflow.getHandle(caseWorkflowId(callId, t)).terminate('test done');
+    });
+  });
+
   // Used by the sections below.
   void waitState;
+  void recordsSince;
   void ({} as CaseInput);
 });
