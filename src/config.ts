@@ -3,6 +3,7 @@
  * API), validated with zod, and handed inwards as a typed object. A bad value stops start-up with
  * a message naming the variable and what is wrong with it.
  */
+import { isTimeZone } from './policy/dates';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -96,6 +97,8 @@ export const envSchema = z.object({
   APPROVAL_TIMEOUT: z.string().default('72h'),
   PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
   DEFAULT_FOLLOW_UP: z.string().default('3d'),
+  /** Where a date-only deadline ends (end of that day there), unless the CRM names the account's time zone. */
+  BUSINESS_TIME_ZONE: z.string().default('UTC'),
   /** Key the API signs decisions with and the worker verifies them with (docs/security.md). Required in production; a local one is created otherwise. */
   DECISION_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
@@ -446,7 +449,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTimeoutMs: duration('APPROVAL_TIMEOUT'),
     ackSlaMs: duration('PAYMENT_BLOCKER_ACK_SLA'),
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
+    businessTimeZone: e.BUSINESS_TIME_ZONE,
   };
+  if (!isTimeZone(e.BUSINESS_TIME_ZONE))
+    issues.push(`BUSINESS_TIME_ZONE: expected an IANA time zone such as America/New_York or UTC, got "${e.BUSINESS_TIME_ZONE}"`);
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
   const payTokenTtlMs = duration('SKYFIRE_PAY_TOKEN_TTL');
   if (payTokenTtlMs > 0 && (payTokenTtlMs < 10_000 || payTokenTtlMs > 86_400_000))

@@ -16,6 +16,7 @@ import type {
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
+import { slackDate } from '../policy/dates';
 import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
 import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
 import type { ApprovalVote } from '../domain/decision';
@@ -189,7 +190,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
       await postApprovalReminder({
         step: `${step}.remind.${++reminders}`,
         message,
-        text: `Reminder: this request is still waiting (${approvalsOf(req)} of ${pending.required}); it expires ${pending.expiresAt}.`,
+        text: `Reminder: this request is still waiting (${approvalsOf(req)} of ${pending.required}); it expires ${slackDate(pending.expiresAt, rt.input.policy.businessTimeZone)}.`,
         mentions: waitingOn(pending),
       });
     }

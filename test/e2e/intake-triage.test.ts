@@ -264,8 +264,77 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
     });
   });
 
+  describe("§7 dates in the customer's terms", () => {
+    /** YYYY-MM-DD of today + `days` (UTC). */
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+    it("a date-only deadline is the end of that day in the account's time zone (HubSpot), and people read it as a date", async () => {
+      const tomorrow = day(1);
+      const { body, callId } = call('collections', {
+        analysis: { account_id: 'INITECH-003', follow_up_deadline: tomorrow, invoice_number: null },
+      });
+      assert.equal((await h.post(body)).status, 202);
+      const id = caseWorkflowId(callId, 'collections');
+      const s = await waitState(id, (x) => x.status === 'waiting_for_customer', 'the promise-to-pay wait');
+      // Initech is in Chicago: the end of tomorrow there, not 00:00 UTC.
+      const end = new Date(s.handoff.nextStepDeadline!);
+      assert.equal(
+        end.toLocaleString('en-US', { timeZone: 'America/Chicago', hourCycle: 'h23' }).replace(/^(\d+)\/(\d+)\/(\d+), /, '$3-$1-$2 '),
+        `${Number(tomorrow.slice(0, 4))}-${Number(tomorrow.slice(5, 7))}-${Number(tomorrow.slice(8, 10))} 23:59:59`,
+      );
+      assert.ok(end.getTime() > Date.parse(`${tomorrow}T23:59:59.999Z`), 'later than the end of the day in UTC');
+      const shown = new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/Chicago',
+        weekday: 'short',
+        month: 'short',
+        day: 'numeric',
+        year: 'numeric',
+      }).format(end);
+      const hubspot = (await h.sb.records('hubspot')).filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(callId));
+      const notes = hubspot
+        .map((r) => String((r.body as { properties?: { hs_note_body?: string } }).properties?.hs_note_body ?? ''))
+        .join('\n');
+      assert.ok(notes.includes(`Follow-up deadline: ${shown}.`), notes.slice(0, 600));
+      assert.match(notes, new RegExp(`\\(by ${shown}, 11:59 PM CST\\)`));
+      assert.doesNotMatch(notes, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, `no raw timestamp in what people read: ${notes}`);
+      const zendesk = (await h.sb.records('zendesk')).filter(
+        (r) => r.method !== 'GET' && JSON.stringify(r.body).includes('We will check again'),
+      );
+      assert.ok(zendesk.some((r) => JSON.stringify(r.body).includes(`We will check again after ${shown}.`)));
+      await h.client.workflow.getHandle(id).terminate('test done');
+    });
+
+    it('a deadline already past when the call arrives is flagged to the owner, not demanded from the customer', async () => {
+      const past = day(-2);
+      const seqBefore = Math.max(0, ...(await h.sb.records('gmail')).map((r) => r.seq));
+      const { body, callId } = call('renewal_failed', { analysis: { follow_up_deadline: past } });
+      assert.equal((await h.post(body)).status, 202);
+      const id = caseWorkflowId(callId, 'renewal_failed');
+      const result = (await h.client.workflow.getHandle(id).result()) as CaseState;
+      // No email asked the customer to pay by a date that had passed.
+      const mails = (await h.sb.records('gmail')).filter((r) => r.seq > seqBefore && r.method === 'POST');
+      assert.deepEqual(
+        mails.map((r) => r.path),
+        [],
+      );
+      assert.equal(result.handoff.owner, 'U0OWN0001');
+      // The owner has it: a HubSpot task saying so, and a Slack alert naming them, with dates for people.
+      const tasks = (await h.sb.records('hubspot')).filter(
+        (r) => r.method === 'POST' && r.path.includes('tasks') && JSON.stringify(r.body).includes(callId),
+      );
+      assert.equal(tasks.length, 1, JSON.stringify(tasks.map((t) => t.path)));
+      assert.match(JSON.stringify(tasks[0].body), /already past when the call came in: agree a new date/);
+      const alert = messagesOf(await h.slackMessages(), id).find((m) => /deadline already past on arrival/.test(messageText(m)));
+      assert.ok(alert, 'the owner alert');
+      const text = messageText(alert);
+      assert.match(text, /had already passed when it came in: not put to the customer; flagged to the owner/);
+      assert.match(text, /<@U0OWN0001>/);
+      assert.match(text, /<!date\^\d+\^\{date_short_pretty\} at \{time\}\|/);
+      assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'no raw timestamp in Slack');
+    });
+  });
+
   // Used by the sections below.
-  void waitState;
   void recordsSince;
   void ({} as CaseInput);
 });
