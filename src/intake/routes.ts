@@ -181,6 +181,9 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     if (salvaged.found.length)
       call.suppressed = SENSITIVE_CATEGORIES.filter((c) => call.suppressed.includes(c) || salvaged.found.includes(c));
     const analysis = parsed.post_call_analysis;
+    // DialNexa flagged sensitive data we could not read the kind of: fail closed, as for a flag the detectors missed.
+    if (unreadable.some((u) => u.field === 'sensitive_data') && call.call.transcript !== undefined)
+      call.call.transcript = '[transcript withheld: DialNexa flagged sensitive data that could not be read; see the transcript link]';
     const texts = [call.call.summary, call.call.transcript];
     const unknownIntents = unreadable
       .filter((u) => u.field === 'billing_intent' || u.field === 'billing_intents')

@@ -36,7 +36,14 @@ function said(value: unknown, found: Set<SensitiveCategory>): string {
   const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   // Suppressed before the final cut, so that cut cannot leave half a card number behind (the first
   // cut, far past what is shown, only bounds the work on a huge value).
-  const safe = clean(s.slice(0, SAID_MAX * 5).replace(/[\r\n`]+/g, ' '), found);
+  // No line breaks, backticks or angle brackets: the value is quoted in Slack, where `<!channel>` would ping.
+  const safe = clean(
+    s
+      .slice(0, SAID_MAX * 5)
+      .replace(/[\r\n`]+/g, ' ')
+      .replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›')),
+    found,
+  );
   return safe.length > SAID_MAX ? `${safe.slice(0, SAID_MAX)}…` : safe;
 }
 
@@ -56,7 +63,10 @@ export function salvageCall(raw: Record<string, unknown>, callPath: (string | nu
     unreadable.set(field, {
       field,
       ...(CONTACT_FIELDS.has(field) || value === undefined ? {} : { said: said(value, found) }),
-      why: clean(why, found),
+      why: clean(
+        why.replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›')),
+        found,
+      ),
     });
   };
   for (let round = 0; round < 6; round++) {
