@@ -243,7 +243,8 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       }
       throw err;
     }
-    for (const reason of held) heldCalls?.inc({ reason });
+    // Once per call: a redelivery that found the cases already started is not counted again.
+    if (cases.some((c) => c.status === 'started')) for (const reason of held) heldCalls?.inc({ reason });
     if (held.length > 0)
       logger.warn(
         { callId, held, unreadable: unreadable.map((u) => u.field), shared: shared.map((f) => f.field) },

@@ -145,6 +145,10 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       assert.match(s.handoff.request, /INV-1002/);
       assert.equal(s.status, 'awaiting_approval');
       assert.equal(await held('unreadable_fields'), before + 1);
+      // DialNexa's retry of the same call finds the case and is not counted again.
+      const again = await h.post(body);
+      assert.deepEqual([again.status, (again.json.cases as { status: string }[])[0].status], [202, 'existing']);
+      assert.equal(await held('unreadable_fields'), before + 1);
       // Nothing was written anywhere before a person answered.
       assert.deepEqual(
         (await h.sb.records('quickbooks')).filter((r) => r.method === 'POST' && String(r.path).includes(callId)),
