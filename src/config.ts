@@ -96,9 +96,9 @@ export const envSchema = z.object({
   APPROVAL_ESCALATE_AFTER: z.string().default('24h'),
   APPROVAL_TIMEOUT: z.string().default('72h'),
   PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
-  DEFAULT_FOLLOW_UP: z.string().default('3d'),
   /** Where a date-only deadline ends (end of that day there), unless the CRM names the account's time zone. */
   BUSINESS_TIME_ZONE: z.string().default('UTC'),
+  DEFAULT_FOLLOW_UP: z.string().default('3d'),
   /** Key the API signs decisions with and the worker verifies them with (docs/security.md). Required in production; a local one is created otherwise. */
   DECISION_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
