@@ -364,13 +364,23 @@ export class CaseRuntime {
     await this.settleBackground().catch(() => undefined);
   }
 
-  /** Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. */
+  /**
+   * Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. A case
+   * a person let go ahead at the intake review (issue 24) is not failed here: `runCase()` ends it in
+   * needs-attention, so whoever said "go ahead" hears that it could not.
+   */
   invalidInput(what: string): never {
+    if (this.afterIntakeReview()) throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
     this.finished = true;
     this.setStatus(CaseStatus.Failed, `invalid input: ${what}`);
     recordCaseEvent(this.input.caseType, 'failed');
     this.flush();
     throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
+  }
+
+  /** The case asked a person about its intake notes (and was let go ahead): its review is among its writes. */
+  afterIntakeReview(): boolean {
+    return this.input.intake !== undefined && this.writes.some((w) => w.startsWith('intake.review.'));
   }
 
   /** True once the case has ended (or is ending): no decision counts any more. */

@@ -130,7 +130,11 @@ export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): 
       throw err;
     }
     if (!(err instanceof TemporalFailure)) throw err;
-    if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) throw err;
+    if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) {
+      // Let go ahead at the intake review, but what was read is not enough to act on: a person takes it.
+      if (rt.afterIntakeReview()) return needsAttention(rt, `the fields as read are not enough to act on: ${err.message}`);
+      throw err;
+    }
     if (rt.writes.length === 0) {
       rt.fail(errorMessage(err));
       throw err;

@@ -177,6 +177,24 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       );
     });
 
+    it('"Go ahead as read" on a refund whose amount could not be read ends with a person, said in Slack, nothing written', async () => {
+      const { body, callId } = call('refund_request', { analysis: { currency: 'euros' } });
+      assert.equal((await h.post(body)).status, 202);
+      const id = caseWorkflowId(callId, 'refund_request');
+      const msg = await requestMessage(id);
+      assert.equal((await h.click('U0FIN0002', msg, 'billing_approve')).status, 200);
+      const result = (await h.client.workflow.getHandle(id).result()) as CaseState;
+      assert.equal(result.status, 'needs_attention');
+      assert.match(result.reason ?? '', /the fields as read are not enough to act on: refund_request: a refund needs a positive amount/);
+      const alert = messagesOf(await h.slackMessages(), id).find((m) => /Needs attention/.test(messageText(m)));
+      assert.ok(alert, 'finance hears the case could not go ahead');
+      assert.match(messageText(alert), /not enough to act on/);
+      assert.deepEqual(
+        (await h.sb.records('quickbooks')).filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(callId)),
+        [],
+      );
+    });
+
     it("a request the service has no case type for goes to triage as a billing question, with the caller's words", async () => {
       const before = await held('no_case_type');
       const { body, callId } = call('invoice_resend', {
