@@ -24,6 +24,7 @@ import type { ApprovalVote } from '../domain/decision';
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
 import { DECISION_VERB, DecisionAction, handOffs, waitingOn, type PendingApproval } from './messages';
+import type { DecisionSubject } from '../domain/decision';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -45,8 +46,12 @@ export interface ApprovalSpec {
   alsoEligible?: string[];
   /** Distinct people whose counting action is needed (for a money request, as the policy says for `amount` now). */
   required: number;
-  /** Money requests: the amount decided on; the gate derives the approvals needed from it at each decision. */
+  /** Money requests: the amount decided on; the gate derives the approvals needed from it (or from `tierAmount`) at each decision. */
   amount?: Money;
+  /** Money requests: the amount plus the customer's running total within the window (the approval tier's basis). */
+  tierAmount?: Money;
+  /** Money requests: what a counting decision approves; its buttons carry it and the API signs it. */
+  subject?: DecisionSubject;
   reminderIntervalMs: number;
   escalateAfterMs: number;
   timeoutMs: number;
@@ -96,7 +101,11 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     requestedAt: new Date(startedMs).toISOString(),
     expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
     ...(spec.amount ? { amount: spec.amount } : {}),
-    actions: spec.actions,
+    ...(spec.amount && spec.tierAmount ? { tierAmount: spec.tierAmount } : {}),
+    ...(spec.subject ? { subject: spec.subject } : {}),
+    actions: spec.subject
+      ? spec.actions.map((a) => (a.action === (spec.countingAction ?? DecisionAction.Approve) ? { ...a, subject: spec.subject } : a))
+      : spec.actions,
   };
   const req: OpenRequest = {
     pending,
@@ -284,7 +293,7 @@ function buildView(
     urgency: spec.urgency,
     noteLines,
     fields: spec.fields,
-    actions: state === 'open' ? spec.actions : [],
+    actions: state === 'open' ? (p.actions ?? spec.actions) : [],
     eligibleApprovers: p.eligibleApprovers,
     required: p.required,
     votes: p.votes.map((v) => ({

@@ -58,6 +58,8 @@ export async function reviewIntake(rt: CaseRuntime): Promise<CaseState | undefin
     );
   }
   const who = closure.vote.actor.name ?? closure.vote.actor.id;
-  rt.setHandoff({ owner: closure.vote.actor.id, nextStep: 'Handle this request by hand: the case did nothing' });
-  return rt.finish(CaseStatus.Rejected, `stopped at review by ${who}: to be handled by hand`);
+  rt.setHandoff({ owner: closure.vote.actor.id });
+  return rt.finish(CaseStatus.Rejected, `stopped at review by ${who}: to be handled by hand`, {
+    nextStep: 'Handle this request by hand: the case did nothing',
+  });
 }

@@ -10,12 +10,15 @@ import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { callerReasonText, refundBlockersText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
+import { tierAmount } from '../policy/money-rules';
 import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import type { MoneyAuthorityInput as RefundAuthority } from '../activities/money';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
+
+const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
 
 export async function refundRequest(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input); // annotated: lets `never`-returning checks narrow
@@ -37,7 +40,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
     const ledger =
       invoice && fields.invoiceNumber
-        ? await invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber })
+        ? await invoiceLedger({
+            customerId: invoice.customerId,
+            invoiceNumber: fields.invoiceNumber,
+            invoiceId: invoice.id,
+            currency: invoice.total.currency,
+          })
         : { refundedMinor: 0, records: [] };
     const invoiceIsCallers = invoice && account.customer ? invoice.customerId === account.customer.id : undefined;
     if (invoice)
@@ -46,8 +54,10 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       );
     if (ledger.records.length > 0)
       rt.facts.push(
-        `Already refunded or credited on ${fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
+        // Records on an invoice are in the invoice's currency, whatever currency this call asked in.
+        `Already refunded or credited on ${invoice?.docNumber ?? fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, invoice?.total.currency ?? amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
       );
+    for (const hold of ledger.totals?.holds ?? []) rt.facts.push(`Reconciliation hold on this customer: ${hold}`);
     if (invoiceIsCallers === false)
       rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
     if (account.vip) rt.facts.push('VIP customer');
@@ -90,7 +100,16 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         vip: account.vip,
       };
     } else {
-      const required = requiredApprovals(amount, money);
+      // The tier counts what this customer already had refunded or credited within the window
+      // (settled or pending), so three small requests never need fewer approvers than one large one.
+      const running = ledger.totals && ledger.totals.currency === amount.currency ? ledger.totals.customerWindowMinor : 0;
+      const tier = tierAmount(amount, running);
+      const required = requiredApprovals(tier, money);
+      const runningText =
+        ledger.totals && ledger.totals.customerWindowCount > 0 && running > 0
+          ? `${ordinal(ledger.totals.invoiceWindowCount + 1)} refund on ${invoice?.docNumber ?? fields.invoiceNumber} within ${humanDuration(money.runningTotalWindowMs)}; ${formatMoney(tier.amountMinor, amount.currency)} in all on this customer with this request`
+          : undefined;
+      if (runningText) rt.facts.push(`Running total: ${runningText}`);
       const whyReview = refundBlockersText(policyDecision.blockers, { limitMinor: policyDecision.limitMinor, currency: amount.currency });
       rt.facts.push(`Review needed: ${whyReview}`);
       rt.setHandoff({ owner: 'finance', nextStep: `Approve or reject the refund (${required} approver${required > 1 ? 's' : ''})` });
@@ -117,6 +136,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           { label: 'Why review', value: whyReview },
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
+          ...(runningText ? [{ label: 'Running total', value: runningText }] : []),
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
@@ -124,6 +144,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        subject: {
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          ...(invoice ? { invoiceId: invoice.id } : {}),
+          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        },
+        ...(running > 0 ? { tierAmount: tier } : {}),
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -133,7 +160,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         await noteTicket(
           rt,
           'refund.expired.public',
-          'We could not complete the review of your request in time, so no refund has been made yet. A member of our finance team will contact you.',
+          'We could not complete the review of your request in time, so no refund has been made yet. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
           true,
         );
         return rt.finish(CaseStatus.Expired, reason);
@@ -162,7 +189,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const result = await moveMoney(rt, {
       customerId: account.customer.id,
       amount,
-      ...(fields.invoiceNumber ? { invoiceNumber: fields.invoiceNumber } : {}),
+      ...(invoice
+        ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
+        : fields.invoiceNumber
+          ? { invoiceNumber: fields.invoiceNumber }
+          : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
       mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
@@ -171,14 +202,17 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     if ('state' in result) return result.state;
 
     const what = fields.creditRequest ? `A credit of ${shown} has been added to your account` : `Your refund of ${shown} has been issued`;
-    await noteTicket(rt, 'refund.confirm.public', `${what} (reference ${result.record.id}).`, true);
+    // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
+    // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
+    const onInvoice = fields.invoiceNumber ? ` for invoice ${fields.invoiceNumber}` : '';
+    await noteTicket(rt, 'refund.confirm.public', `${what}${onInvoice}.`, true);
     const to = recipientFor(rt, account, invoice);
     if (to.status === 'verified') {
       const email = await sendCustomerEmail({
         step: 'refund.confirm.email',
         to: to.to,
         subject: `${what}`,
-        body: `${what} (reference ${result.record.id}).\n\nDialNexa call ${rt.callId}.`,
+        body: `${what}${onInvoice}.${rt.ticket ? `\n\nYour reference: ticket #${rt.ticket.id}. Reply to this email or on the ticket if you have questions.` : ''}`,
       });
       rt.addRecord(email);
     } else {
@@ -191,7 +225,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       status: CaseStatus.Completed,
       nextStep: 'None: refund recorded and confirmed',
     });
-    await noteTicket(rt, 'refund.done.note', rt.note('zendesk'));
+    await doneNote(rt, 'refund.done.note');
     return rt.finish(CaseStatus.Completed);
   });
 }

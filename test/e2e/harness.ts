@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger';
 import { createServiceMetrics } from '../../src/observability/metrics';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { newTestLedger } from '../support/ledger';
 import { startTestWorker, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
 
 const API_TOKEN = 'e2e-intake-api-token-0123456789abcdef0123';
@@ -65,6 +66,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     identity: 'e2e-intake',
     connectors: sb.clients,
     decisionKey: DECISION_KEY,
+    ledger: newTestLedger(),
   });
   const worker = await startTestWorker(activities, taskQueue);
   const metrics = createServiceMetrics({ defaultMetrics: false });

@@ -351,7 +351,7 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       const text = messageText(alert);
       assert.match(text, /had already passed when it came in: not put to the customer; flagged to the owner/);
       assert.match(text, /<@U0OWN0001>/);
-      assert.match(text, /<!date\^\d+\^\{date_short_pretty\} at \{time\}\|/);
+      assert.match(text, /The call's follow-up deadline \([A-Z][a-z]{2}, [A-Z][a-z]{2} \d+, \d{4}\) had already passed/);
       assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'no raw timestamp in Slack');
     });
   });

@@ -141,7 +141,7 @@ describe('case workflows', function () {
       assert.deepEqual(alert.mentions, ['U0OWN0002']);
       assert.equal(alert.requestId, requestId);
       const shown = Object.fromEntries(alert.fields.map((f) => [f.label, f.value]));
-      assert.equal(shown['Skyfire wallet available'], 'USD 500.00');
+      assert.equal(shown["Our Skyfire buyer wallet (the service's, not the customer's)"], 'USD 500.00 available');
       assert.match(shown['Open invoices'], /INV-2001 USD 2,400\.00/);
       assert.equal(env.fake.callsOf('openTicket', h.workflowId)[0].input.priority, 'urgent');
       await decide(h, decision(requestId, 'U0OWN0002', DecisionAction.Acknowledge));
@@ -239,7 +239,7 @@ describe('case workflows', function () {
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
       const s = await result(h);
       assert.equal(s.status, 'completed');
-      const refund = env.fake.callsOf('moveMoney', h.workflowId);
+      const refund = env.fake.callsOf('recordMoney', h.workflowId);
       assert.deepEqual(
         [refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor],
         [1, 'dispute.refund.record', 12000],
@@ -257,7 +257,7 @@ describe('case workflows', function () {
       const s = await result(h);
       assert.equal(s.status, 'completed');
       assert.match(s.reason ?? '', /contested/);
-      assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+      assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
       assert.ok(
         env.fake
           .callsOf('addTicketNote', h.workflowId)

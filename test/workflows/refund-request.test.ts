@@ -54,7 +54,7 @@ describe('refundRequest workflow', function () {
     const h = await env.start(refund({}));
     const s = await result(h);
     assert.equal(s.status, 'completed');
-    const recorded = env.fake.callsOf('moveMoney', h.workflowId);
+    const recorded = env.fake.callsOf('recordMoney', h.workflowId);
     assert.equal(recorded.length, 1);
     assert.deepEqual(recorded[0].input.amount, { amountMinor: 2500, currency: 'USD' });
     assert.equal(recorded[0].input.kind, 'refund_receipt');
@@ -73,7 +73,7 @@ describe('refundRequest workflow', function () {
     env = await caseEnv();
     const h = await env.start(refund({ creditRequest: true }));
     assert.equal((await result(h)).status, 'completed');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId)[0].input.kind, 'credit_memo');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId)[0].input.kind, 'credit_memo');
   });
 
   it('asks one approver above the automation limit and records the refund once approved', async () => {
@@ -99,7 +99,7 @@ describe('refundRequest workflow', function () {
     assert.equal(s.decisions.length, 1);
     assert.equal(s.decisions[0].actor.id, APPROVER_1);
     assert.equal(s.decisions[0].requestId, requestId);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
     const final = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
     assert.equal(final.state, 'approved');
     assert.deepEqual(final.actions, [], 'the decided message has no buttons');
@@ -166,7 +166,7 @@ describe('refundRequest workflow', function () {
     await h.signal(decideSignal, decision(requestId, NOT_APPROVER, DecisionAction.Approve, { source: 'operator' }));
     const mid = await waitForState(h, (st) => (st.pendingApproval?.votes.length ?? 0) === 1);
     assert.equal(mid.status, 'awaiting_approval');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'no money before the second approval');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0, 'no money before the second approval');
     // The counted vote shows on the message, still with buttons.
     await waitForState(h, () => env!.fake.callsOf('updateApprovalMessage', h.workflowId).length >= 1);
     const shown = env.fake.callsOf('updateApprovalMessage', h.workflowId)[0].input.view as ApprovalRequestView;
@@ -187,7 +187,7 @@ describe('refundRequest workflow', function () {
       s.decisions.map((d) => d.actor.id),
       [APPROVER_1, APPROVER_2],
     );
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
     const after = await h.describe();
     assert.equal(after.typedSearchAttributes.get(CaseStatusKey), 'completed');
     assert.equal(after.typedSearchAttributes.get(WaitingOnKey), undefined);
@@ -232,7 +232,7 @@ describe('refundRequest workflow', function () {
     let s = await h.query(statusQuery);
     assert.equal(s.status, 'awaiting_approval');
     assert.deepEqual(s.decisions, [], 'no forged vote was counted');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     // A signed non-approver: authenticated, but not authorized.
     await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     // The genuine path: signed decisions (as the Slack route makes them) from two approvers.
@@ -247,14 +247,18 @@ describe('refundRequest workflow', function () {
         [APPROVER_2, 'slack', testMoneyPolicy().version],
       ],
     );
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
   });
 
   it('a decision sent as a signal counts only with a proof from the API, with the same rules as the update', async () => {
     env = await caseEnv();
     const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
     const requestId = await waitForRequest(h);
-    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve)));
+    const { subject } = (await h.query(statusQuery)).pendingApproval!;
+    await h.signal(
+      decideSignal,
+      signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve, subject ? { subject } : {})),
+    );
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.equal(s.decisions[0].actor.id, APPROVER_2);
@@ -268,7 +272,7 @@ describe('refundRequest workflow', function () {
     policy.set({ approvers: [APPROVER_1] });
     await assertRefused(decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     // A caller-supplied policy in the input (old shape) changes nothing either.
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
     const s = await result(h);
     assert.equal(s.status, 'completed');
@@ -289,7 +293,7 @@ describe('refundRequest workflow', function () {
     } as unknown as typeof input;
     const h = await env.start(smuggled);
     const requestId = await waitForRequest(h);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
     await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     await h.cancel();
   });
@@ -302,7 +306,7 @@ describe('refundRequest workflow', function () {
     const s = await result(h);
     assert.equal(s.status, 'rejected');
     assert.match(s.reason ?? '', /outside refund window/);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.ok(
       env.fake
         .callsOf('addTicketNote', h.workflowId)
@@ -336,7 +340,7 @@ describe('refundRequest workflow', function () {
     );
     assert.doesNotMatch(String(reminders[0].input.text), /\d{4}-\d{2}-\d{2}T/);
     assert.ok((reminders[escalation].input.mentions as string[]).includes(CFO));
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'expired');
     assert.ok(
@@ -363,8 +367,11 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
-    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
+    assert.match(
+      String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote),
+      new RegExp(`Skyfire pay token ${tokens[0].id}`),
+    );
+    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
   it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
@@ -377,7 +384,7 @@ describe('refundRequest workflow', function () {
     assert.match(s.reason ?? '', /wallet balance too low/);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createKyaToken', h.workflowId).length, 0);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     const alert = env.fake.callsOf('postFinanceAlert', h.workflowId);
     assert.equal(alert.length, 1);
     assert.ok((alert[0].input.view as { mentions: string[] }).mentions.includes('U0OWN0002'), 'the account owner is mentioned');
@@ -390,8 +397,18 @@ describe('refundRequest workflow', function () {
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /accounting period closed/);
     const note = env.fake.callsOf('addTicketNote', h.workflowId).find((c) => c.input.step === 'attention.note');
-    assert.match(String(note?.input.body), /Already done outside: ticket\.open, refund\.record/);
-    assert.equal(env.fake.callsOf('postFinanceAlert', h.workflowId).length, 1);
+    // QuickBooks refused the record (a business rule): it was not done, and neither the note nor the alert says it was.
+    assert.match(String(note?.input.body), /Already done outside: ticket\.open\.\nRefused by the system \(not done\): refund\.record\./);
+    const alerts = env.fake.callsOf('postFinanceAlert', h.workflowId);
+    assert.equal(alerts.length, 1);
+    const fields = (alerts[0].input.view as { fields: { label: string; value: string }[] }).fields;
+    assert.deepEqual(
+      fields.filter((f) => f.label !== 'Why'),
+      [
+        { label: 'Already done', value: 'ticket.open' },
+        { label: 'Refused (not done)', value: 'refund.record' },
+      ],
+    );
   });
 
   it('a bug in workflow code fails the workflow task (retried until a fix is deployed) instead of closing the case', async () => {
@@ -408,7 +425,7 @@ describe('refundRequest workflow', function () {
     const desc = await h.describe();
     assert.equal(desc.status.name, 'RUNNING', 'the case is not closed by a bug');
     assert.notEqual(desc.typedSearchAttributes.get(CaseStatusKey), 'needs_attention');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     await h.terminate('test done');
   });
 
