@@ -3,6 +3,7 @@
  * API), validated with zod, and handed inwards as a typed object. A bad value stops start-up with
  * a message naming the variable and what is wrong with it.
  */
+import { isTimeZone } from './policy/dates';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -105,6 +106,8 @@ export const envSchema = z.object({
   APPROVAL_ESCALATE_AFTER: z.string().default('24h'),
   APPROVAL_TIMEOUT: z.string().default('72h'),
   PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
+  /** Where a date-only deadline ends (end of that day there), unless the CRM names the account's time zone. */
+  BUSINESS_TIME_ZONE: z.string().default('UTC'),
   DEFAULT_FOLLOW_UP: z.string().default('3d'),
   /** Refunds and credits on a customer within this window count towards an approval's tier (with the request). */
   MONEY_RUNNING_TOTAL_WINDOW: z.string().default('7d'),
@@ -494,7 +497,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTimeoutMs: duration('APPROVAL_TIMEOUT'),
     ackSlaMs: duration('PAYMENT_BLOCKER_ACK_SLA'),
     defaultFollowUpMs: duration('DEFAULT_FOLLOW_UP'),
+    businessTimeZone: e.BUSINESS_TIME_ZONE,
   };
+  if (!isTimeZone(e.BUSINESS_TIME_ZONE))
+    issues.push(`BUSINESS_TIME_ZONE: expected an IANA time zone such as America/New_York or UTC, got "${e.BUSINESS_TIME_ZONE}"`);
   const codecSessionTtlMs = duration('CODEC_SESSION_TTL');
   const maxCallAgeMs = duration('WEBHOOK_MAX_CALL_AGE');
   if (maxCallAgeMs >= e.TEMPORAL_RETENTION_DAYS * 86_400_000)

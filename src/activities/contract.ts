@@ -103,6 +103,8 @@ export interface ContactSummary {
   tier?: string;
   /** `quickbooks` | `skyfire` | ..., when the CRM records how the account pays. */
   paymentPlatform?: string;
+  /** The account's IANA time zone, when the CRM has one (HubSpot `hs_timezone`). */
+  timeZone?: string;
   url?: string;
 }
 

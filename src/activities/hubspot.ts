@@ -3,6 +3,7 @@
  * deals; notes and owner tasks. HubSpot has no idempotency keys, so writes carry a `[ref:<key>]`
  * marker and a retry looks for it before writing.
  */
+import { fromHubSpotTimeZone } from '../policy/dates';
 import type { CaseActivities, ContactSummary, DealSummary, OwnerSummary } from './contract';
 import type { RecordRef } from '../workflows/messages';
 import { HUBSPOT_ASSOCIATION, type HubSpotClient, type HubSpotObject } from '../connectors/hubspot';
@@ -28,6 +29,7 @@ export function createHubSpotActivities(deps: HubSpotActivityDeps): HubSpotActiv
       ...(p.hubspot_owner_id ? { ownerId: p.hubspot_owner_id } : {}),
       ...(p.customer_tier ? { tier: p.customer_tier } : {}),
       ...(p.payment_platform ? { paymentPlatform: p.payment_platform } : {}),
+      ...(fromHubSpotTimeZone(p.hs_timezone ?? undefined) ? { timeZone: fromHubSpotTimeZone(p.hs_timezone ?? undefined) } : {}),
       url: hs.recordUrl('contact', c.id),
     };
   };

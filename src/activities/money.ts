@@ -473,9 +473,13 @@ export async function settleOnCharges(
   const key = e.key;
   const money = (minor: number): Money => ({ amountMinor: minor, currency: e.currency });
   if (e.state === 'released') return { state: 'released', evidence: e.evidence ?? 'released' };
-  if (e.state === 'settled') return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
+  if (e.state === 'settled')
+    return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
   if (!e.payTokenId || !e.chargeDeadline)
-    return { state: 'unknown', reason: e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created' };
+    return {
+      state: 'unknown',
+      reason: e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created',
+    };
   const c = await skyfire.getTokenCharges(e.payTokenId);
   const charged = Math.min(toMinorFloor(c.charged, e.currency), e.amountMinor);
   const evidence = `Skyfire shows ${c.charged} ${e.currency} charged on pay token ${e.payTokenId}${c.chargeIds.length ? ` (charges ${c.chargeIds.join(', ')})` : ''}`;

@@ -47,6 +47,7 @@ export const CONTACT_PROPERTIES = [
   'account_id',
   'customer_tier',
   'payment_platform',
+  'hs_timezone',
 ];
 
 /**

@@ -125,6 +125,36 @@ export interface BillingFields {
   paymentPlatformUrl?: string;
 }
 
+/** A field of DialNexa's analysis the intake could not read: kept out of the case's fields, named for a person. */
+export interface UnreadableField {
+  /** The key as DialNexa sent it (`currency`, `post_call_analysis.customer_email` is `customer_email`). */
+  field: string;
+  /** What DialNexa sent, as text, suppressed and cut short; absent for contact details (not repeated). */
+  said?: string;
+  /** Why it could not be read. */
+  why: string;
+}
+
+/** One field several intents of a call share, while the call names more than one value for it. */
+export interface SharedField {
+  /** The analysis key (`invoice_number`, `amount`). */
+  field: string;
+  /** The one value DialNexa's field holds (what the case would act on). */
+  value: string;
+  /** Every value of that kind the call mentions (the field's among them). */
+  mentioned: string[];
+  /** The call's intents that share it. */
+  intents: CaseType[];
+}
+
+/** What the intake could not settle by itself: the case shows it to a person before acting (docs/workflows.md). */
+export interface IntakeNotes {
+  unreadable?: UnreadableField[];
+  /** DialNexa named an intent the service has no case type for (triage as a billing question). */
+  unknownIntents?: string[];
+  shared?: SharedField[];
+}
+
 /** Everything a case workflow starts with. */
 export interface CaseInput {
   caseType: CaseType;
@@ -138,6 +168,8 @@ export interface CaseInput {
   candidateCaseTypes?: CaseType[];
   /** ISO timestamp the webhook arrived. */
   receivedAt: string;
+  /** Fields the intake could not read or tell apart: a person reviews them before the case acts. */
+  intake?: IntakeNotes;
   /** Durations only: approvers and limits are the worker's configuration (src/domain/policy.ts), never input. */
   policy: CaseTimings;
 }

@@ -48,6 +48,11 @@ export interface CaseTimings {
   ackSlaMs: number;
   /** Default wait when a call names no follow-up deadline (renewals, collections). */
   defaultFollowUpMs: number;
+  /**
+   * IANA time zone a date-only deadline ends in ("pay by Dec 10" = Dec 10, 23:59:59 there) when the
+   * CRM names none for the account (BUSINESS_TIME_ZONE). Absent in cases started before it existed: UTC.
+   */
+  businessTimeZone?: string;
 }
 
 /** Who may decide a request now: the first tier, plus the second tier once it escalated. */

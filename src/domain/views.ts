@@ -40,6 +40,8 @@ export interface ApprovalVoteView {
   reason?: string;
   /** Hand-offs: to whom (a Slack user id). */
   handTo?: string;
+  /** Triage: the label of the case chosen ("Invoice resend"), so the record names the choice made. */
+  choice?: string;
 }
 
 /** Where the request stands; `open` is the only state that shows buttons. */

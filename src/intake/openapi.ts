@@ -46,6 +46,13 @@ export const acceptedResponseSchema = z
         temporalUiUrl: z.url(),
       }),
     ),
+    unreadable: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'Fields of the call that could not be read: left out of the cases, named to the person who reviews the case before it acts.',
+      }),
   })
   .meta({ description: 'The call became these cases.' });
 
@@ -141,14 +148,17 @@ export function openApiDocument(): object {
               'Ignored',
               'Acknowledged, nothing started (verification ping, unfinished or unconnected call, not a billing call).',
             ),
-            '202': json('CasesAccepted', 'Cases started, or found from an earlier delivery.'),
+            '202': json(
+              'CasesAccepted',
+              'Cases started, or found from an earlier delivery. Fields that could not be read are named (`unreadable`); the call is kept and held for a person.',
+            ),
             '400': json('Error', 'The body is not valid JSON.'),
             '401': json('Error', 'Signature missing or wrong.'),
             '413': json('Error', 'Body over 1 MiB.'),
             '415': json('Error', 'Content-Type is not JSON.'),
             '422': json(
               'Error',
-              'Fields are invalid (`invalid_fields`, each named with the reason), or the call ended longer ago than WEBHOOK_MAX_CALL_AGE (`stale_call`).',
+              'Not a usable DialNexa call (no event, no call object, or no usable call id; each problem is named), or the call ended longer ago than WEBHOOK_MAX_CALL_AGE (`stale_call`).',
             ),
             '503': json('Error', 'Temporal did not accept the starts in time; retry (starts are idempotent).'),
           },

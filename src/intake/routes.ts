@@ -7,7 +7,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
-import type { Registry } from 'prom-client';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -16,7 +15,11 @@ import { classifyCall } from './classify';
 import { readEnvelope } from './envelope';
 import { openApiDocument } from './openapi';
 import { freshnessCheck } from './freshness';
-import { callSchema, fieldErrors, type FieldError } from './schema';
+import { Counter, type Registry } from 'prom-client';
+import { SENSITIVE_CATEGORIES, type CaseType, type IntakeNotes } from '../domain/case';
+import { salvageCall } from './salvage';
+import { sharedFields } from './shared-fields';
+import { type FieldError } from './schema';
 import { verifyDialNexaSignature } from './signature';
 import { buildCaseInputs, CaseStarter, CaseStartTimeoutError, type CaseStartResult } from './start-cases';
 import { suppressCall, suppressText } from './suppression';
@@ -26,13 +29,48 @@ export const MAX_BODY = '1mb';
 
 export interface DialNexaRouteDeps {
   config: Pick<Config, 'temporal' | 'dialnexa' | 'timings'>;
-  /** Where the stale-delivery counter is registered (the app's metrics registry). */
-  registry?: Registry;
   client: Client;
   logger: Logger;
   webhookSecret: string;
   /** For tests: the arrival time stamped on cases. */
   now?: () => Date;
+  /** The API's Prometheus registry: calls held for a person and stale deliveries are counted there. */
+  registry?: Registry;
+}
+
+/** Prometheus counter of calls accepted but held for a person, by reason (issue 24 §1, §9). */
+export const HELD_CALLS_METRIC = 'billing_intake_held_calls_total';
+export const HELD_REASONS = ['unreadable_fields', 'no_case_type', 'shared_fields'] as const;
+
+/** Analysis keys whose loss says nothing about whether the call is about money. */
+const NOT_BILLING_EVIDENCE = new Set([
+  'intent_confidence',
+  'customer_name',
+  'customer_email',
+  'customer_phone',
+  'transcript_url',
+  'agent_id',
+  'duration',
+  'direction',
+  'recording_url',
+  'initiated_at',
+  'started_at',
+  'ended_at',
+  'sensitive_data',
+]);
+
+function heldCallsCounter(registry: Registry): Counter<'reason'> {
+  const existing = registry.getSingleMetric(HELD_CALLS_METRIC) as Counter<'reason'> | undefined;
+  if (existing) return existing;
+  const counter = new Counter({
+    name: HELD_CALLS_METRIC,
+    help: 'DialNexa calls accepted but held for a person: unreadable fields, no case type, or fields several intents share',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Every reason is exported from the start (at 0), so dashboards and alerts see the series.
+  for (const reason of HELD_REASONS) counter.inc({ reason }, 0);
+  return counter;
 }
 
 /** Error codes of the webhook's JSON errors (see openapi.ts). */
@@ -85,6 +123,7 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     uiUrl: config.temporal.uiUrl,
   });
   const router = Router();
+  const heldCalls = deps.registry ? heldCallsCounter(deps.registry) : undefined;
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
@@ -135,38 +174,70 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       return void res.status(200).json({ ignored: true, reason: envelope.reason, event: envelope.event });
     }
 
-    const parsed = callSchema.safeParse(envelope.call);
-    if (!parsed.success) {
-      const fields = fieldErrors(parsed.error, envelope.callPath);
-      logger.warn({ event: envelope.event, fields: fields.map((f) => f.field) }, 'dialnexa webhook: invalid fields');
-      return fail(res, 422, 'invalid_fields', `${fields.length} field(s) are invalid; nothing was started.`, fields);
+    // A field the schema cannot read is taken out and named; the rest of the call is kept (issue 24 §1).
+    const salvaged = salvageCall(envelope.call, envelope.callPath);
+    if (salvaged.kind === 'refused') {
+      logger.warn({ event: envelope.event, fields: salvaged.errors.map((f) => f.field) }, 'dialnexa webhook: no usable call id');
+      return fail(res, 422, 'invalid_fields', 'The call has no usable id; nothing was started.', salvaged.errors);
     }
+    const parsed = salvaged.call;
+    const { unreadable } = salvaged;
 
     // Freshness (src/intake/freshness.ts): a replay after Temporal forgot the workflow id must not start the case again.
-    const stale = tooOld(parsed.data, now());
+    const stale = tooOld(parsed, now());
     if (stale) {
       logger.warn({ event: envelope.event }, 'dialnexa webhook: stale call refused');
       return fail(res, 422, 'stale_call', stale);
     }
 
     // From here on only suppressed data is used: nothing raw reaches Temporal, logs or responses.
-    const call = suppressCall(parsed.data);
-    const analysis = parsed.data.post_call_analysis;
-    const classification = classifyCall(
+    const call = suppressCall(parsed);
+    // Sensitive data in a field that could not be read still makes the call a sensitive request.
+    if (salvaged.found.length)
+      call.suppressed = SENSITIVE_CATEGORIES.filter((c) => call.suppressed.includes(c) || salvaged.found.includes(c));
+    const analysis = parsed.post_call_analysis;
+    // DialNexa flagged sensitive data we could not read the kind of: fail closed, as for a flag the detectors missed.
+    if (unreadable.some((u) => u.field === 'sensitive_data') && call.call.transcript !== undefined)
+      call.call.transcript = '[transcript withheld: DialNexa flagged sensitive data that could not be read; see the transcript link]';
+    const texts = [call.call.summary, call.call.transcript];
+    const unknownIntents = unreadable
+      .filter((u) => u.field === 'billing_intent' || u.field === 'billing_intents')
+      .map((u) => u.said ?? u.field);
+    let classification = classifyCall(
       {
         intents: analysis?.intents ?? [],
         intentConfidence: analysis?.intentConfidence,
-        texts: [call.call.summary, call.call.transcript],
+        texts,
         fields: call.fields,
         suppressed: call.suppressed,
       },
       config.dialnexa.triageConfidenceThreshold,
     );
     const callId = call.call.callId;
+    const named = (analysis?.intents ?? []).filter((i): i is CaseType => i !== 'none' && i !== 'triage');
+    if (unknownIntents.length > 0) {
+      // A request the service has no case type for: triage, as a billing question with the caller's words.
+      classification = { kind: 'cases', caseTypes: ['triage'], candidateCaseTypes: named, reason: 'intent without a case type' };
+    } else if (classification.kind === 'not_billing' && unreadable.some((u) => !NOT_BILLING_EVIDENCE.has(u.field))) {
+      // Analysis DialNexa filled but we could not read: a person decides whether it is billing.
+      classification = { kind: 'cases', caseTypes: ['triage'], candidateCaseTypes: [], reason: 'analysis fields unreadable' };
+    }
     if (classification.kind === 'not_billing') {
       logger.info({ callId, event: envelope.event }, 'dialnexa webhook: not a billing call');
       return void res.status(200).json({ ignored: true, reason: classification.reason, event: envelope.event, callId });
     }
+    const intents = classification.caseTypes.includes('triage') ? (classification.candidateCaseTypes ?? []) : classification.caseTypes;
+    const shared = sharedFields(intents, call.fields, texts);
+    const intake: IntakeNotes = {
+      ...(unreadable.length ? { unreadable } : {}),
+      ...(unknownIntents.length ? { unknownIntents } : {}),
+      ...(shared.length ? { shared } : {}),
+    };
+    const held = [
+      ...(unknownIntents.length ? (['no_case_type'] as const) : []),
+      ...(unreadable.length > unknownIntents.length ? (['unreadable_fields'] as const) : []),
+      ...(shared.length ? (['shared_fields'] as const) : []),
+    ];
 
     const inputs = buildCaseInputs({
       call,
@@ -175,6 +246,7 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       intentConfidence: analysis?.intentConfidence,
       receivedAt,
       policy: config.timings,
+      ...(held.length ? { intake } : {}),
     });
     let cases: CaseStartResult[];
     try {
@@ -186,6 +258,13 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
       }
       throw err;
     }
+    // Once per call: a redelivery that found the cases already started is not counted again.
+    if (cases.some((c) => c.status === 'started')) for (const reason of held) heldCalls?.inc({ reason });
+    if (held.length > 0)
+      logger.warn(
+        { callId, held, unreadable: unreadable.map((u) => u.field), shared: shared.map((f) => f.field) },
+        'dialnexa webhook: call held for a person',
+      );
     // Checked first so a quieter level does not build the line's fields per request.
     if (logger.isLevelEnabled('info')) {
       logger.info(
@@ -201,7 +280,10 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     }
     // Written directly: res.json() would also hash the body for an ETag no webhook sender uses.
     trace.getActiveSpan()?.setAttribute('billing.case_count', cases.length);
-    res.status(202).type('application/json').end(JSON.stringify({ callId, cases }));
+    const answer = unreadable.length
+      ? { callId, cases, unreadable: unreadable.map((u) => ({ field: u.field, message: u.why })) }
+      : { callId, cases };
+    res.status(202).type('application/json').end(JSON.stringify(answer));
   };
   router.post('/webhooks/dialnexa', express.raw({ type: () => true, limit: MAX_BODY }), tracedRoute('/webhooks/dialnexa', handleWebhook));
 

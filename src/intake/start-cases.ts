@@ -16,7 +16,15 @@ import {
 import { composeInterceptors } from '../temporal/sdk-helpers';
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
-import { Urgency, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseStatus, type CaseType } from '../domain/case';
+import {
+  Urgency,
+  WORKFLOW_TYPE,
+  type BillingFields,
+  type CaseInput,
+  type CaseStatus,
+  type CaseType,
+  type IntakeNotes,
+} from '../domain/case';
 import { formatMoney } from '../domain/money';
 import { CASE_ID_REUSE_POLICY, caseWorkflowId, temporalUiUrl } from '../temporal/workflow-ids';
 import {
@@ -49,6 +57,8 @@ export function buildCaseInputs(args: {
   receivedAt: string;
   /** Durations the case runs with (approvers and limits are the worker's, never input). */
   policy: CaseTimings;
+  /** What the intake could not read or tell apart (every case of the call shows it to a person). */
+  intake?: IntakeNotes;
 }): CaseInput[] {
   return args.caseTypes.map((caseType) => ({
     caseType,
@@ -59,6 +69,7 @@ export function buildCaseInputs(args: {
     ...(caseType === 'triage' ? { candidateCaseTypes: args.candidateCaseTypes ?? [] } : {}),
     receivedAt: args.receivedAt,
     policy: args.policy,
+    ...(args.intake ? { intake: args.intake } : {}),
   }));
 }
 

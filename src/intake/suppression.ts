@@ -166,15 +166,29 @@ type Rule = { re: RegExp; keepLead?: boolean; check: (match: RegExpExecArray, te
 
 const SEP_DIGITS = (min: number, max: number) => `(?<![\\w-]|\\d[ -])\\d(?:[ -]?\\d){${min - 1},${max - 1}}(?![\\w-]|[ -]\\d)`;
 
+// Payment card candidates: 13-19 digits with spaces or dashes, plus room for a code read out right after it.
+const CARD_RUN = new RegExp(SEP_DIGITS(13, 23), 'g');
+const isCard = (digits: string) => digits.length >= 13 && digits.length <= 19 && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+
+/**
+ * Payment cards: a Luhn-valid run of 13-19 digits. A run that is longer or fails the check is tried
+ * again cut at each separator ("4111 1111 1111 1111 123" is a card followed by its security code).
+ */
+function suppressCards(text: string, found: Set<SensitiveCategory>): string {
+  return text.replace(CARD_RUN, (run) => {
+    const cuts = [run.length];
+    for (let i = run.length - 1; i > 0; i--) if (run[i] === ' ' || run[i] === '-') cuts.push(i);
+    for (const end of cuts) {
+      if (isCard(run.slice(0, end).replace(/[ -]/g, ''))) {
+        found.add('card_number');
+        return MARKERS.card_number + run.slice(end);
+      }
+    }
+    return run;
+  });
+}
+
 const RULES: Rule[] = [
-  // Payment card: 13-19 digits, spaces or dashes between them, Luhn-valid.
-  {
-    re: new RegExp(SEP_DIGITS(13, 19), 'g'),
-    check: (m) => {
-      const digits = m[0].replace(/[ -]/g, '');
-      return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) && !/^(\d)\1+$/.test(digits) ? 'card_number' : undefined;
-    },
-  },
   // SSN / ITIN in their printed shape.
   {
     re: /(?<![\w-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\w-])/g,
@@ -316,6 +330,74 @@ function spokenCategory(digits: string, text: string, start: number, end: number
 
 const HAS_DIGIT = /\d/;
 
+// ---- card data besides the number ----------------------------------------------------------------
+// Security codes, expiry dates, PINs and magnetic-stripe track data are card data too (PCI DSS
+// calls the code, PIN and track "sensitive authentication data": never stored after authorisation).
+// They are removed under the card category, each with its own marker so the text still reads.
+
+/** The markers for card data other than the number (category `card_number`). */
+export const CARD_DATA_MARKERS = {
+  securityCode: '[card security code removed]',
+  expiry: '[card expiry removed]',
+  pin: '[PIN removed]',
+  track: '[card track data removed]',
+} as const;
+
+// 3-4 digits, written or read out one by one ("one two three").
+const SHORT_CODE = `(?:(?<![\\w-])\\d{3,4}(?![\\w-]|[ -]?\\d)|\\b${DIGIT_TOKEN}(?:[\\s,-]+${DIGIT_TOKEN}){2,3}\\b(?![\\s,-]+${DIGIT_TOKEN}\\b))`;
+const SECURITY_WORDS =
+  '(?:cvv2?|cvc2?|cid|csc|cvn|card\\s+security\\s+code|security\\s+code|card\\s+verification\\s+(?:code|value|number)|(?:three|four|3|4)[ -]digit\\s+(?:security\\s+)?code|code\\s+on\\s+the\\s+back)';
+// "CVV 123", "security code is one two three", "the CVC: 1234".
+const SECURITY_CODE_LED = new RegExp(`\\b(${SECURITY_WORDS}(?:\\s*(?:number|code|is|was|it's|its|of|:|#|=|-))*\\s*)(${SHORT_CODE})`, 'gi');
+// "123 is the CVV", "1234 is my security code".
+const SECURITY_CODE_TRAILED = new RegExp(`(${SHORT_CODE})(\\s+(?:is\\s+)?(?:the\\s+|my\\s+)?${SECURITY_WORDS}\\b)`, 'gi');
+// "PIN 4931", "pin number is 1234".
+const PIN_LED = new RegExp(
+  `\\b(pin(?:\\s*(?:number|code))?(?:\\s*(?:is|was|:|#|=))*\\s*)((?<![\\w-])\\d{4,12}(?![\\w-])|\\b${DIGIT_TOKEN}(?:[\\s,-]+${DIGIT_TOKEN}){3,11}\\b)`,
+  'gi',
+);
+// Track 1 (%B<PAN>^<NAME>^<YYMM>...?) and track 2 (;<PAN>=<YYMM>...?), start and end sentinels optional.
+const TRACK_DATA = /%?B\d{12,19}\^[^^\n]{1,26}\^\d{4}[^\s?]*\??|;?(?<!\d)\d{12,19}=\d{4}\d*\??/gi;
+const MONTHS = '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
+// MM/YY, MM/YYYY, MM-YY, "12 28", "December 2028"; never part of a longer date such as 11/01/2026.
+const EXPIRY_VALUE = `(?:(?<![\\w/.-])(?:0?[1-9]|1[0-2])\\s?[/-]\\s?(?:20)?\\d{2}(?![\\w/-]|[/.-]\\d)|\\b${MONTHS}\\s+(?:20)?\\d{2}\\b)`;
+const EXPIRY_LED = new RegExp(
+  `\\b((?:expir(?:y|es|ed|ation|ing)|exp\\.?|valid\\s+(?:thru|through|until)|good\\s+(?:thru|through))(?:\\s*(?:date|is|on|of|:|=))*\\s*)(${EXPIRY_VALUE}|(?<![\\w-])(?:0[1-9]|1[0-2])(?:20)?\\d{2}(?![\\w-]))`,
+  'gi',
+);
+const EXPIRY_BARE = new RegExp(EXPIRY_VALUE, 'gi');
+/** Words (or a removed card number) that make a nearby date a card's expiry. */
+const CARD_CONTEXT = new RegExp(
+  `\\b(?:card|visa|master\\s?card|amex|american express|discover|debit|credit)\\b|${SECURITY_WORDS.replace(/\\\\/g, '\\')}|\\[card number removed\\]`,
+  'i',
+);
+// 3-4 digits right after a removed card number (or its removed expiry): "4111 1111 1111 1111 123".
+const CODE_AFTER_CARD = new RegExp(
+  `(\\[card number removed\\](?:[\\s,;:.]*(?:and\\s+|then\\s+)?\\[card expiry removed\\])?[\\s,;:.]*(?:and\\s+|then\\s+)?)(${SHORT_CODE})`,
+  'gi',
+);
+
+/** Removes card data other than the number: track data, security codes, PINs, expiry dates near card context. */
+function suppressCardData(text: string, found: Set<SensitiveCategory>): string {
+  const hit = (marker: string) => {
+    found.add('card_number');
+    return marker;
+  };
+  let out = text.replace(TRACK_DATA, () => hit(CARD_DATA_MARKERS.track));
+  if (!/cvv|cvc|cid|csc|cvn|code|pin|exp|valid|good|card|visa|amex|discover|debit|credit|removed|\d/i.test(out)) return out;
+  out = out.replace(SECURITY_CODE_LED, (_m, lead: string) => lead + hit(CARD_DATA_MARKERS.securityCode));
+  out = out.replace(SECURITY_CODE_TRAILED, (_m, _code: string, tail: string) => hit(CARD_DATA_MARKERS.securityCode) + tail);
+  out = out.replace(PIN_LED, (_m, lead: string) => lead + hit(CARD_DATA_MARKERS.pin));
+  out = out.replace(EXPIRY_LED, (m: string, lead: string, _v: string, offset: number, whole: string) =>
+    near(whole, offset, offset + m.length, CARD_CONTEXT, 80) ? lead + hit(CARD_DATA_MARKERS.expiry) : m,
+  );
+  out = out.replace(EXPIRY_BARE, (m: string, offset: number, whole: string) =>
+    near(whole, offset, offset + m.length, CARD_CONTEXT, 40) ? hit(CARD_DATA_MARKERS.expiry) : m,
+  );
+  out = out.replace(CODE_AFTER_CARD, (_m, lead: string) => lead + hit(CARD_DATA_MARKERS.securityCode));
+  return out;
+}
+
 /** Replaces every sensitive finding in `input` with its marker. Pure; safe on any string. */
 export function suppressText(input: string): TextSuppression {
   const found = new Set<SensitiveCategory>();
@@ -333,8 +415,11 @@ export function suppressText(input: string): TextSuppression {
   });
   // Every rule below (and IBANs) needs ASCII digits; text without any (names, reasons, most
   // summaries) has nothing more to find, so the other passes are skipped.
-  if (!HAS_DIGIT.test(text)) return { text, found: [...found] };
+  if (!HAS_DIGIT.test(text)) return { text: suppressCardData(text, found), found: [...found] };
+  // Track data first: it holds a card number the card rule would otherwise cut out of it.
+  text = text.replace(TRACK_DATA, () => (found.add('card_number'), CARD_DATA_MARKERS.track));
   text = suppressIbans(text, found);
+  text = suppressCards(text, found);
   for (const rule of RULES) {
     text = text.replace(rule.re, (...args: unknown[]) => {
       // replace() hands (match, ...groups, offset, whole); rebuild an exec-style match for the rule.
@@ -352,6 +437,8 @@ export function suppressText(input: string): TextSuppression {
         : MARKERS[cat];
     });
   }
+  // After the card numbers: a code read out right after a number is found by its position.
+  text = suppressCardData(text, found);
   return { text, found: [...found] };
 }
 

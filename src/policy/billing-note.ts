@@ -7,6 +7,7 @@
 import type { CaseStatus, SensitiveCategory, Urgency } from '../domain/case';
 import type { RecordRef } from '../domain/case-state';
 import { caseStatusText } from './wording';
+import { humanDate, slackDate } from './dates';
 
 export const BILLING_NOTE_MAX_CHARS = 1500;
 
@@ -33,6 +34,8 @@ export interface BillingNoteInput {
   nextStep?: string;
   /** ISO date or timestamp. */
   nextStepDeadline?: string;
+  /** IANA time zone dates are shown in outside Slack (Slack shows each reader their own); default UTC. */
+  timeZone?: string;
   status: CaseStatus;
   urgency: Urgency;
   links: {
@@ -85,7 +88,13 @@ export function buildBillingNote(input: BillingNoteInput, destination: NoteDesti
   if (input.record) {
     head.push(`Record: ${input.record.system} ${input.record.object} ${input.record.id}${input.record.url ? ` ${input.record.url}` : ''}`);
   }
-  const next = input.nextStep ? `${clean(input.nextStep)}${input.nextStepDeadline ? ` (by ${input.nextStepDeadline})` : ''}` : 'none';
+  // Dates for people: Slack's date token there, a written-out date and time elsewhere (issue 24 §7).
+  const by = input.nextStepDeadline
+    ? destination === 'slack'
+      ? slackDate(input.nextStepDeadline, input.timeZone)
+      : humanDate(input.nextStepDeadline, input.timeZone, !/^\d{4}-\d{2}-\d{2}$/.test(input.nextStepDeadline))
+    : undefined;
+  const next = input.nextStep ? `${clean(input.nextStep)}${by ? ` (by ${by})` : ''}` : 'none';
   head.push(`Owner: ${input.owner ? clean(input.owner) : 'unassigned'} | Next step: ${next}`);
   head.push(`Status: ${caseStatusText(input.status)} | Urgency: ${input.urgency}`);
   if (withContact && input.contact) {

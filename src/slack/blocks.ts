@@ -12,7 +12,7 @@ import type {
   FinanceAlertView,
 } from '../activities/contract';
 import { DECISION_VERB, DecisionAction } from '../workflows/messages';
-import { encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions';
+import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions';
 import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './text';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
@@ -41,9 +41,9 @@ export function slackTime(iso: string): string {
   return `<!date^${Math.floor(d.getTime() / 1000)}^{time}|${hhmm} UTC>`;
 }
 
-/** The action id of a button, unique within the message as Slack requires. */
+/** The action id of a button, unique within the message as Slack requires (one per triage choice). */
 export function actionId(action: DecisionAction, caseType?: CaseType): string {
-  return caseType ? `billing_${action}_${caseType}` : `billing_${action}`;
+  return decisionActionId(action, caseType);
 }
 
 /** Block id of the buttons; the route does not depend on it (the value carries everything). */
@@ -123,7 +123,8 @@ export function decisionButtons(workflowId: string, requestId: string, actions: 
 
 /** "Approved by @Dana at 14:02, 1 of 2" (the mention renders as the user's name). */
 export function decisionLine(vote: ApprovalVoteView, position?: { approvals: number; required: number }): string {
-  let line = `${DECISION_VERB[vote.action]} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
+  const choice = vote.choice ? ` (${vote.choice.replace(/[<>&*_~`]/g, '')})` : '';
+  let line = `${DECISION_VERB[vote.action]}${choice} by ${mention(vote.actorId)} at ${slackTime(vote.at)}`;
   if (vote.action === DecisionAction.HandOff && vote.handTo) line += ` to ${mention(vote.handTo)}`;
   if (vote.action === DecisionAction.Approve && position && position.required > 1)
     line += `, ${position.approvals} of ${position.required}`;

@@ -134,9 +134,23 @@ export type ViewSubmissionPayload = z.infer<typeof viewSubmissionPayloadSchema>;
 export const interactionPayloadSchema = z.discriminatedUnion('type', [blockActionsPayloadSchema, viewSubmissionPayloadSchema]);
 export type InteractionPayload = z.infer<typeof interactionPayloadSchema>;
 
-/** The clicked action as a decision target, or undefined if the click is not one of ours. */
+/**
+ * The action id of a decision button, unique within the message as Slack requires: each triage
+ * choice is its own action (`billing_choose_case_invoice_resend`), never one action shared by all.
+ */
+export function decisionActionId(action: DecisionAction, caseType?: CaseType): string {
+  return caseType ? `billing_${action}_${caseType}` : `billing_${action}`;
+}
+
+/**
+ * The clicked action as a decision target, or undefined if the click is not one of ours. The
+ * button's action id must be the one its value names: a value carried over to another button
+ * (or a choice whose action id says another case type) decides nothing.
+ */
 export function actionTarget(action: BlockActionsPayload['actions'][number]): ButtonValue | undefined {
-  return decodeButtonValue(action.value ?? action.selected_option?.value);
+  const target = decodeButtonValue(action.value ?? action.selected_option?.value);
+  if (!target || action.action_id !== decisionActionId(target.a, target.c)) return undefined;
+  return target;
 }
 
 /** Who clicked, as a decision's actor: the Slack user id, and the user name for the audit trail (never an email). */

@@ -16,8 +16,10 @@ import type {
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';
+import { slackDate } from '../policy/dates';
 import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
 import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
+import type { ApprovalVote } from '../domain/decision';
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
@@ -197,7 +199,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
       await postApprovalReminder({
         step: `${step}.remind.${++reminders}`,
         message,
-        text: `Reminder: this request is still waiting (${approvalsOf(req)} of ${pending.required}); it expires ${pending.expiresAt}.`,
+        text: `Reminder: this request is still waiting (${approvalsOf(req)} of ${pending.required}); it expires ${slackDate(pending.expiresAt, rt.input.policy.businessTimeZone)}.`,
         mentions: waitingOn(pending),
       });
     }
@@ -262,7 +264,7 @@ function decidedNote(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSt
       return { status: CaseStatus.Cancelled, nextStep: 'None: the case was cancelled' };
     default: {
       const last = req.pending.votes[req.pending.votes.length - 1];
-      const label = spec.actions.find((a) => a.action === last?.action)?.label ?? (last ? DECISION_VERB[last.action] : 'the decision');
+      const label = (last && choiceLabel(spec, last)) ?? (last ? DECISION_VERB[last.action] : 'the decision');
       return { status: CaseStatus.Executing, nextStep: `Carry out the decision (${label})` };
     }
   }
@@ -301,6 +303,7 @@ function buildView(
       at: v.at,
       ...(v.reason ? { reason: v.reason } : {}),
       ...(v.handTo ? { handTo: v.handTo } : {}),
+      ...(v.caseType ? { choice: choiceLabel(spec, v) ?? v.caseType } : {}),
     })),
     state,
     statusLine: outcome ? outcome.text : statusLine(spec, req, state),
@@ -347,10 +350,19 @@ function statusLine(spec: ApprovalSpec, req: OpenRequest, state: ApprovalViewSta
       return 'Cancelled: the case was stopped before a decision; nothing was done';
     default: {
       const last = p.votes[p.votes.length - 1];
-      const closing = spec.actions.find((a) => a.action === last?.action)?.label ?? last?.action ?? 'Decided';
+      const closing = (last && choiceLabel(spec, last)) ?? last?.action ?? 'Decided';
       return last ? `Decided: ${closing}` : 'Decided';
     }
   }
+}
+
+/**
+ * The label of the button a vote pressed. Triage offers one action (`choose_case`) per case type,
+ * each its own button: the vote's case type says which one, so the first button's label is never
+ * taken for another choice.
+ */
+export function choiceLabel(spec: Pick<ApprovalSpec, 'actions'>, vote: Pick<ApprovalVote, 'action' | 'caseType'>): string | undefined {
+  return spec.actions.find((a) => a.action === vote.action && (a.caseType ?? undefined) === (vote.caseType ?? undefined))?.label;
 }
 
 function approvalsOf(req: OpenRequest): number {

@@ -17,6 +17,9 @@ export class CaseLedger {
   /** Skyfire KYA token id, once one is attached. */
   kyaTokenId?: string;
 
+  /** The time zone the case's dates are shown in (the account's, once known), for notes outside Slack. */
+  timeZone?: string;
+
   constructor(private readonly input: CaseInput) {}
 
   addRecord(state: CaseState, ref: RecordRef): void {
@@ -35,6 +38,7 @@ export class CaseLedger {
         owner: ownerText(h),
         nextStep: h.nextStep,
         nextStepDeadline: h.nextStepDeadline,
+        timeZone: this.timeZone ?? this.input.policy.businessTimeZone,
         status: state.status,
         urgency: h.urgency,
         links: {

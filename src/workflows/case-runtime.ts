@@ -320,13 +320,15 @@ export class CaseRuntime {
    * Ends the case: waits for running handlers, records the final state. Returns the state, which
    * is also the workflow's result.
    */
-  async finish(status: CaseStatus, reason?: string): Promise<CaseState> {
+  async finish(status: CaseStatus, reason?: string, opts: { nextStep?: string } = {}): Promise<CaseState> {
     await this.settleBackground();
     this.finished = true;
     this.completeHandoff();
     // The next step as the case ends, not the one of the request it waited on ("Approve or reject ...").
+    // `opts.nextStep`: the ending names its own (a call stopped at the intake review is handled by hand).
     const next = this.state.handoff.nextStep ?? '';
-    if (status === CaseStatus.Rejected && !/^none\b/i.test(next)) this.setHandoff({ nextStep: 'None: rejected, nothing was done' });
+    if (opts.nextStep !== undefined) this.setHandoff({ nextStep: opts.nextStep });
+    else if (status === CaseStatus.Rejected && !/^none\b/i.test(next)) this.setHandoff({ nextStep: 'None: rejected, nothing was done' });
     if (status === CaseStatus.Expired)
       this.setHandoff({
         nextStep: 'Reply to the customer on the ticket: no decision was made in time, nothing was done',
@@ -481,13 +483,23 @@ export class CaseRuntime {
     await this.settleBackground().catch(() => undefined);
   }
 
-  /** Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. */
+  /**
+   * Bad input: marks the case failed and fails the workflow with a clear, non-retryable error. A case
+   * a person let go ahead at the intake review (issue 24) is not failed here: `runCase()` ends it in
+   * needs-attention, so whoever said "go ahead" hears that it could not.
+   */
   invalidInput(what: string): never {
+    if (this.afterIntakeReview()) throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
     this.finished = true;
     this.setStatus(CaseStatus.Failed, `invalid input: ${what}`);
     recordCaseEvent(this.input.caseType, 'failed');
     this.flush();
     throw ApplicationFailure.nonRetryable(`${this.input.caseType}: ${what}`, INVALID_CASE_INPUT_ERROR_TYPE);
+  }
+
+  /** The case asked a person about its intake notes (and was let go ahead): its review is among its writes. */
+  afterIntakeReview(): boolean {
+    return this.input.intake !== undefined && this.writes.some((w) => w.startsWith('intake.review.'));
   }
 
   /** True once the case has ended (or is ending): no decision counts any more. */

@@ -14,6 +14,7 @@ import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
 import { moveMoney } from './money-path';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
+import { humanDate } from '../policy/dates';
 
 /** Need-info rounds before the case stops asking and leaves it to a person. */
 const MAX_INFO_ROUNDS = 3;
@@ -51,7 +52,9 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     const evidence = [
       `Dispute evidence for DialNexa call ${call.callId}`,
       `Amount: ${shown}`,
-      invoice ? `Invoice ${invoice.docNumber} (QuickBooks ${invoice.id}), due ${invoice.dueDate ?? 'n/a'}` : undefined,
+      invoice
+        ? `Invoice ${invoice.docNumber} (QuickBooks ${invoice.id}), due ${invoice.dueDate ? humanDate(invoice.dueDate, input.policy.businessTimeZone) : 'n/a'}`
+        : undefined,
       fields.disputeReason ? `Reason given: ${callerReasonText(fields.disputeReason)}` : undefined,
       call.transcriptUrl ? `Transcript: ${call.transcriptUrl}` : undefined,
       call.recordingUrl ? `Recording: ${call.recordingUrl}` : undefined,

@@ -30,18 +30,22 @@ export async function collections(input: CaseInput): Promise<CaseState> {
     }
     const customerId = account.customer.id;
     const before = await rt.acts.getOpenBalance({ customerId });
-    const { deadline, delayMs } = followUpDelayMs(rt);
+    const follow = followUpDelayMs(rt, account);
+    const { deadline, delayMs } = follow;
     const due = formatMoney(owed(before, fields.invoiceNumber), before.total.currency);
     const promised = fields.promisedNextStep ?? 'payment';
     // The compliant note: facts only, nothing sensitive, no judgement about the customer.
-    const compliant = `Collections call. Amount outstanding: ${due}${fields.invoiceNumber ? ` (invoice ${fields.invoiceNumber})` : ''}. Status: ${fields.paymentStatus ?? 'unpaid'}. Promised next step: ${promised}. Follow-up deadline: ${deadline.slice(0, 10)}.`;
+    const compliant = `Collections call. Amount outstanding: ${due}${fields.invoiceNumber ? ` (invoice ${fields.invoiceNumber})` : ''}. Status: ${fields.paymentStatus ?? 'unpaid'}. Promised next step: ${promised}. Follow-up deadline: ${follow.shown}${follow.pastOnArrival ? ' (already past when the call came in; flagged to the owner)' : ''}.`;
     rt.facts.push(compliant);
     rt.setHandoff({ nextStep: 'Check payment at the promised date', nextStepDeadline: deadline });
 
     await openCaseTicket(
       rt,
       'Your account balance',
-      `Thank you for your call. We noted: ${promised}. We will check again after ${deadline.slice(0, 10)}.`,
+      // A deadline already past is not put to the customer (issue 24 §7).
+      follow.pastOnArrival
+        ? `Thank you for your call. We noted: ${promised}.`
+        : `Thank you for your call. We noted: ${promised}. We will check again after ${follow.shown}.`,
     );
     if (account.contact) {
       const note = await rt.acts.addCrmNote({
@@ -70,7 +74,7 @@ export async function collections(input: CaseInput): Promise<CaseState> {
     if (left <= 0) {
       rt.facts.push('Paid by the promised date');
       rt.setHandoff({ nextStep: 'None: paid' });
-      await noteTicket(rt, 'collections.paid.note', `Promise kept: paid by ${deadline.slice(0, 10)}.`);
+      await noteTicket(rt, 'collections.paid.note', `Promise kept: paid by ${follow.shown}.`);
       await finalCrmNote(rt, 'collections.crm.final', account.contact?.id, CaseStatus.Completed);
       return rt.finish(CaseStatus.Completed, 'paid by the promised date');
     }
@@ -82,9 +86,11 @@ export async function collections(input: CaseInput): Promise<CaseState> {
       step: 'collections.owner.task',
       ownerId: account.contact.ownerId,
       contactId: account.contact.id,
-      subject: `Promise to pay not kept: ${fields.accountId}`,
+      subject: follow.pastOnArrival
+        ? `Promised date ${follow.shown} already past when the call came in: agree a new date (${fields.accountId})`
+        : `Promise to pay not kept: ${fields.accountId}`,
       // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
-      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid balance (this task)' })}`,
+      body: `${shown} still unpaid after the promised date ${follow.shown}.\n\n${rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid balance (this task)' })}`,
       dueAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
     rt.addRecord(task);

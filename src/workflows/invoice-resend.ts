@@ -11,6 +11,7 @@ import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 import { reviewRecipient, sentToText } from './recipient-review';
+import { humanDate } from '../policy/dates';
 
 export async function invoiceResend(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
@@ -23,7 +24,7 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     // note already carries what they found.
     if (invoice) {
       rt.facts.push(
-        `Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ?? 'n/a'}`,
+        `Invoice ${invoice.docNumber}: balance ${formatMoney(invoice.balance.amountMinor, invoice.balance.currency)}, due ${invoice.dueDate ? humanDate(invoice.dueDate, input.policy.businessTimeZone) : 'n/a'}`,
       );
       rt.setHandoff({
         destinationObject: { system: 'quickbooks', object: 'Invoice', id: invoice.id, ...(invoice.url ? { url: invoice.url } : {}) },

@@ -9,6 +9,7 @@ import { humanDuration, requestApproval } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import { loadAccount, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
+import { humanDate } from '../policy/dates';
 
 export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
@@ -30,7 +31,10 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
               label: 'Open invoices',
               value:
                 balance.openInvoices
-                  .map((i) => `${i.docNumber} ${formatMoney(i.balance.amountMinor, i.balance.currency)} due ${i.dueDate ?? 'n/a'}`)
+                  .map(
+                    (i) =>
+                      `${i.docNumber} ${formatMoney(i.balance.amountMinor, i.balance.currency)} due ${i.dueDate ? humanDate(i.dueDate, input.policy.businessTimeZone) : 'n/a'}`,
+                  )
                   .join('; ') || 'none',
             },
           ]

@@ -4,7 +4,7 @@
  * follow-up by Gmail to a verified email; wait until the follow-up deadline; still unpaid,
  * escalate to the owner.
  */
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { CaseRuntime, formatMoney } from './case-runtime';
@@ -42,17 +42,25 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
         `Our Skyfire buyer wallet (the service's, not the customer's): ${formatMoney(wallet.available.amountMinor, wallet.available.currency)} available`,
       );
     }
-    const { deadline, delayMs } = followUpDelayMs(rt);
+    const due = followUpDelayMs(rt, account);
+    const { deadline, delayMs } = due;
+    // Patched: cases started before this change sent the email whatever the date (docs/workflows.md).
+    const pastOnArrival = due.pastOnArrival && patched('follow-up-deadline-past-on-arrival');
     rt.setHandoff({ nextStep: 'Check the renewal is paid by the follow-up deadline', nextStepDeadline: deadline });
+    // A deadline already past when the call came in is the owner's to settle, not the customer's to meet (issue 24 §7).
+    if (pastOnArrival)
+      rt.facts.push(
+        `The call's follow-up deadline (${due.shown}) had already passed when it came in: not put to the customer; flagged to the owner`,
+      );
 
     // Outbound mail goes to the address on file; an address the caller named but we do not hold is not used.
     const check = recipientFor(rt, account);
     const to = check.status === 'verified' ? check.to : check.status === 'unverified' ? check.onFile : undefined;
-    if (to) {
-      const mail = followUpEmail(formatMoney(balance.total.amountMinor, balance.total.currency), deadline.slice(0, 10));
+    if (to && !pastOnArrival) {
+      const mail = followUpEmail(formatMoney(balance.total.amountMinor, balance.total.currency), due.shown);
       rt.addRecord(await sendCustomerEmail({ step: 'renewal.followup.email', to, ...mail }));
       rt.facts.push('Approved follow-up sent to the email on file');
-    } else {
+    } else if (!to) {
       rt.facts.push('No email on file: follow-up not sent');
     }
     rt.addRecord(
@@ -83,7 +91,9 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
       step: 'renewal.owner.task',
       ownerId: account.contact.ownerId,
       contactId: account.contact.id,
-      subject: `Renewal unpaid: ${fields.accountId}`,
+      subject: pastOnArrival
+        ? `Renewal unpaid, its deadline ${due.shown} already past when the call came in: agree a new date (${fields.accountId})`
+        : `Renewal unpaid: ${fields.accountId}`,
       // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
       body: rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid renewal (this task)' }),
       dueAt: new Date(Date.now() + 86_400_000).toISOString(),
@@ -96,7 +106,9 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
       channel: money.financeChannel,
       view: {
         workflowId: rt.workflowId,
-        title: `Renewal still unpaid: account ${fields.accountId}`,
+        title: pastOnArrival
+          ? `Renewal unpaid and its deadline already past on arrival: account ${fields.accountId}`
+          : `Renewal still unpaid: account ${fields.accountId}`,
         urgency: 'high',
         noteLines: rt
           .note('slack', { status: CaseStatus.Completed, nextStep: `Owner follows up the unpaid renewal (HubSpot task ${task.id})` })

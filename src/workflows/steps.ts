@@ -16,7 +16,9 @@ import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
 import { FINAL_TICKET_PATCH, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
+import { deadlineInstant, humanDate } from '../policy/dates';
 import type { CaseState, RecordRef } from './messages';
+import { reviewIntake } from './intake-review';
 
 /** What the systems of record say about the caller's account. */
 export interface AccountContext {
@@ -229,6 +231,9 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
  */
 export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): Promise<CaseState> {
   try {
+    // What the intake could not read or tell apart goes to a person before the case acts (issue 24).
+    const stopped = await reviewIntake(rt);
+    if (stopped) return stopped;
     return await body();
   } catch (err) {
     if (isCancellation(err)) {
@@ -236,7 +241,11 @@ export async function runCase(rt: CaseRuntime, body: () => Promise<CaseState>): 
       throw err;
     }
     if (!(err instanceof TemporalFailure)) throw err;
-    if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) throw err;
+    if (err instanceof ApplicationFailure && err.type === INVALID_CASE_INPUT_ERROR_TYPE) {
+      // Let go ahead at the intake review, but what was read is not enough to act on: a person takes it.
+      if (rt.afterIntakeReview()) return needsAttention(rt, `the fields as read are not enough to act on: ${err.message}`);
+      throw err;
+    }
     if (rt.writes.length === 0) {
       rt.fail(errorMessage(err));
       throw err;
@@ -256,9 +265,35 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Milliseconds until the call's follow-up deadline, or the policy's default wait when it named none (or nonsense). */
-export function followUpDelayMs(rt: CaseRuntime): { delayMs: number; deadline: string } {
-  const named = rt.input.fields.followUpDeadline ? Date.parse(rt.input.fields.followUpDeadline) : NaN;
+/** The call's follow-up deadline as the case uses it (issue 24 §7). */
+export interface FollowUp {
+  delayMs: number;
+  /** ISO instant. */
+  deadline: string;
+  /** The time zone it is read and shown in: the account's (CRM), else the business's. */
+  timeZone: string;
+  /** The deadline for people: "Thu, Dec 10, 2026". */
+  shown: string;
+  /** The call named a deadline that had passed when it arrived: flag it to the owner, do not demand it from the customer. */
+  pastOnArrival: boolean;
+}
+
+/**
+ * The call's follow-up deadline, or the policy's default wait when it named none (or nonsense). A
+ * date-only deadline is the end of that day in the account's time zone (HubSpot), else the
+ * business time zone (BUSINESS_TIME_ZONE), not 00:00 UTC.
+ */
+export function followUpDelayMs(rt: CaseRuntime, account?: Pick<AccountContext, 'contact'>): FollowUp {
+  const timeZone = account?.contact?.timeZone ?? rt.input.policy.businessTimeZone ?? 'UTC';
+  const value = rt.input.fields.followUpDeadline;
+  const named = value ? deadlineInstant(value, timeZone) : NaN;
   const at = Number.isFinite(named) ? named : Date.now() + rt.input.policy.defaultFollowUpMs;
-  return { delayMs: Math.max(0, at - Date.now()), deadline: new Date(at).toISOString() };
+  rt.ledger.timeZone = timeZone;
+  return {
+    delayMs: Math.max(0, at - Date.now()),
+    deadline: new Date(at).toISOString(),
+    timeZone,
+    shown: humanDate(at, timeZone),
+    pastOnArrival: Number.isFinite(named) && named < Date.parse(rt.input.receivedAt),
+  };
 }

@@ -11,6 +11,8 @@ import { humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime, describeRequest } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import { runCase } from './steps';
+import { intakeReviewLines, notesAfterTriage } from '../policy/intake-review';
+import { scrubContactDetails } from '../policy/billing-note';
 
 const LABELS: Record<CaseType, string> = {
   invoice_resend: 'Invoice resend',
@@ -24,6 +26,17 @@ const LABELS: Record<CaseType, string> = {
   triage: 'Triage',
 };
 
+/** The caller's lines of a (suppressed) transcript, cut short: the words a person reads to place the call. */
+function callerWords(transcript: string | undefined, max = 600): string | undefined {
+  if (!transcript) return undefined;
+  const lines = transcript
+    .split('\n')
+    .filter((l) => /^\s*(caller|customer|user)\s*:/i.test(l))
+    .map((l) => l.replace(/^\s*\w+\s*:\s*/, '').trim());
+  const text = (lines.length ? lines : [transcript]).join(' / ');
+  return text.length > max ? `${text.slice(0, max)}…` : text || undefined;
+}
+
 export async function triage(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
   return runCase(rt, async () => {
@@ -35,11 +48,20 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       `Intent confidence ${input.intentConfidence ?? 'unknown'}${candidates.length ? `; DialNexa suggested ${candidates.join(', ')}` : ''}`,
     );
     if (input.call.summary) rt.facts.push(`Call summary: ${input.call.summary}`);
+    // What the intake could not read or place, named for the person who chooses (issue 24 §1).
+    const intakeLines = intakeReviewLines(input.intake);
+    rt.facts.push(...intakeLines);
+    const question = (input.intake?.unknownIntents?.length ?? 0) > 0;
+    const words = callerWords(input.call.transcript) ?? input.call.summary;
     const closure = await requestApproval(rt, {
       kind: 'triage',
       step: 'triage.choice',
-      title: 'Which billing case is this call?',
-      fields: [{ label: 'Suggested', value: candidates.length ? candidates.map((c) => LABELS[c]).join(', ') : 'none' }],
+      title: question ? 'Billing question without a case type: which case is it, if any?' : 'Which billing case is this call?',
+      fields: [
+        { label: 'Suggested', value: candidates.length ? candidates.map((c) => LABELS[c]).join(', ') : 'none' },
+        ...(question && words ? [{ label: 'The caller said', value: scrubContactDetails(words) }] : []),
+        ...(intakeLines.length ? [{ label: 'Could not be read', value: intakeLines.join('\n').slice(0, 1900) }] : []),
+      ],
       actions: [
         ...choices.map((c) => ({
           action: DecisionAction.ChooseCase,
@@ -62,7 +84,9 @@ export async function triage(input: CaseInput): Promise<CaseState> {
       return rt.finish(CaseStatus.Completed, 'not billing: no case started');
     }
     const chosen = closure.caseType;
-    const childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined };
+    // The person settled the intent; what they did not settle (unreadable fields, shared ones) the case still reviews.
+    const childNotes = notesAfterTriage(input.intake);
+    const childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined, intake: childNotes };
     const childId = caseWorkflowId(input.call.callId, chosen);
     rt.flush();
     try {

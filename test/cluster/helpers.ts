@@ -31,7 +31,7 @@ export async function slackApprove(svc: ServiceHarness, apiUrl: string, callId: 
     container: { type: 'message', channel_id: 'C0FINANCE', message_ts: '1700000000.000100' },
     actions: [
       {
-        action_id: 'approve',
+        action_id: 'billing_approve',
         block_id: 'decision',
         type: 'button',
         value: encodeButtonValue({ w: refundWorkflowId(callId), r: requestId, a: 'approve' }),

@@ -201,7 +201,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
     });
   });
 
-  describe('request errors (each starts nothing)', () => {
+  describe('request errors (each starts nothing) and unreadable fields (the call is kept)', () => {
     it('400 for malformed JSON, with the parser message', async () => {
       const { body, callId } = fixture('refund_request');
       const res = await post(JSON.stringify(body).slice(0, -2));
@@ -242,7 +242,7 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       await assertNothingStarted(callId);
     });
 
-    it('422 naming each invalid field and why', async () => {
+    it('a signed call with unreadable fields is accepted (202): each field named with why, the rest kept, the case goes to a person', async () => {
       const { body, callId } = fixture('refund_request', {
         analysis: {
           amount: '12.345',
@@ -254,22 +254,38 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
         call: { duration: 'long' },
       });
       const res = await post(body);
-      assert.equal(res.status, 422);
-      assert.equal(res.json.error, 'invalid_fields');
-      const fields = (res.json.fields as { field: string; message: string }[]).map((f) => [f.field, f.message]);
-      const p = 'payload.call.post_call_analysis';
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      const fields = ((res.json as { unreadable: { field: string; message: string }[] }).unreadable ?? []).map((f) => [f.field, f.message]);
       assert.deepEqual(
         fields.sort((a, b) => a[0].localeCompare(b[0])),
         [
-          ['payload.call.duration', 'must be a number of seconds, got "long"'],
-          [`${p}.amount`, 'has more decimal places than USD allows (USD has 2)'],
-          [`${p}.billing_intent`, `must be one of ${[...CASE_TYPES, 'none'].join(', ')}; got "upgrade"`],
-          [`${p}.customer_email`, 'must be an email address'],
-          [`${p}.due_date`, 'must be an ISO date (YYYY-MM-DD), got "2026-02-30"'],
-          [`${p}.intent_confidence`, 'must be a number between 0 and 1 (or a percentage), got 7'],
+          ['amount', 'has more decimal places than USD allows (USD has 2)'],
+          ['billing_intent', `must be one of ${[...CASE_TYPES, 'none'].join(', ')}; got "upgrade"`],
+          ['customer_email', 'must be an email address'],
+          ['due_date', 'must be an ISO date (YYYY-MM-DD), got "2026-02-30"'],
+          ['duration', 'must be a number of seconds, got "long"'],
+          ['intent_confidence', 'must be a number between 0 and 1 (or a percentage), got 7'],
         ].sort((a, b) => a[0].localeCompare(b[0])),
       );
-      await assertNothingStarted(callId);
+      // An intent the service has no case type for: triage, as a billing question, with what could be read.
+      assert.deepEqual(
+        res.json.cases?.map((c) => c.caseType),
+        ['triage'],
+      );
+      const input = await workflowInput(caseWorkflowId(callId, 'triage'));
+      assert.equal(input.fields.invoiceNumber, 'INV-1002');
+      assert.equal(input.fields.accountId, 'ACME-001');
+      assert.equal(input.fields.amount, undefined);
+      assert.deepEqual(input.intake?.unknownIntents, ['upgrade']);
+      const said = Object.fromEntries((input.intake?.unreadable ?? []).map((u) => [u.field, u.said]));
+      assert.deepEqual(said, {
+        amount: '12.345',
+        due_date: '2026-02-30',
+        customer_email: undefined,
+        billing_intent: 'upgrade',
+        intent_confidence: '7',
+        duration: 'long',
+      });
     });
 
     it('422 for a call without a usable id, and for an envelope without an event', async () => {
@@ -284,12 +300,18 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.deepEqual([noEvent.status, (noEvent.json.fields as { field: string }[])[0].field], [422, 'event_type']);
     });
 
-    it('does not echo a card number back in an error message', async () => {
+    it('does not echo a card number back, nor keep it, when it sits in an unreadable field', async () => {
       const { body, callId } = fixture('refund_request', { analysis: { amount: '4111 1111 1111 1111' } });
       const res = await post(body);
-      assert.equal(res.status, 422);
+      assert.equal(res.status, 202);
       assert.ok(!JSON.stringify(res.json).includes('4111 1111'), JSON.stringify(res.json));
-      await assertNothingStarted(callId);
+      const input = await workflowInput(caseWorkflowId(callId, 'refund_request'));
+      assert.ok(!JSON.stringify(input).replace(/\s/g, '').includes('4111111111111111'), JSON.stringify(input.intake));
+      assert.deepEqual(
+        input.intake?.unreadable?.map((u) => [u.field, u.said]),
+        [['amount', '[card number removed]']],
+      );
+      assert.match(input.intake?.unreadable?.[0].why ?? '', /^must be a non-negative amount .*\[card number removed\]/);
     });
   });
 

@@ -82,6 +82,12 @@ export const PII_VALUES: { kind: string; value: string }[] = [
   { kind: 'ein', value: '94-1081436' },
   { kind: 'vat (DE)', value: 'DE136695976' },
   { kind: 'vat (GB)', value: 'GB 123 4567 89' },
+  // Card data besides the number (issue 24 §2), each with the words that make it card data.
+  { kind: 'card security code', value: 'CVV 7391' },
+  { kind: 'card expiry', value: 'expiry 11/29' },
+  { kind: 'pin', value: 'PIN 4931' },
+  { kind: 'track data (1)', value: '%B5105105105105100^DOE/JANE^29111010000000000?' },
+  { kind: 'track data (2)', value: ';4222222222222=29111010000?' },
 ];
 
 /** One sentence carrying every sensitive value, as a caller might read them out. */
@@ -90,7 +96,8 @@ export function piiSentence(): string {
   return (
     `My card is ${v['card (visa)']}, the other one ${v['card (mastercard)']}, amex ${v['card (amex)']} or ${v['card (plain)']}. ` +
     `Bank IBAN ${v['iban (DE)']} and ${v['iban (GB)']}, routing ${v['routing number']} account ${v['account number']}. ` +
-    `SSN ${v.ssn}, EIN ${v.ein}, VAT ${v['vat (DE)']} and ${v['vat (GB)']}.`
+    `SSN ${v.ssn}, EIN ${v.ein}, VAT ${v['vat (DE)']} and ${v['vat (GB)']}. ` +
+    `On the card: ${v['card security code']}, ${v['card expiry']}, ${v.pin}; swiped ${v['track data (1)']} and ${v['track data (2)']}.`
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * Generated bad inputs for the two signed public endpoints. Deterministic (seeded) so a failing case
  * can be reproduced from its name. Every generated request is one the service must refuse with a
- * 4xx and a clear message: nothing here is a valid, signed, well-formed billing call.
+ * 4xx and a clear message, except a signed DialNexa call with a usable id whose fields are bad: that
+ * call is kept (202), each bad field named, and held for a person (issue 24 §1, `held`).
  */
 import { refundCall } from './calls';
 
@@ -16,6 +17,8 @@ export interface FuzzCase {
   sign?: 'dialnexa' | { otherBody: string };
   /** Slack: sign `v0:<ts>:<body>` with the right secret at `now + offsetSeconds`. */
   slackSign?: { offsetSeconds: number };
+  /** A signed call with a usable id and bad fields: accepted (202), the fields named, the case held for a person. */
+  held?: { callId: string };
 }
 
 /** Mulberry32: a tiny seeded PRNG. */
@@ -59,11 +62,12 @@ function deep(depth: number): unknown {
 /** Paths in the refund call whose bad values the schema must refuse. */
 const CALL = (b: Json) => (b.payload as Json).call as Json;
 const PCA = (b: Json) => CALL(b).post_call_analysis as Json;
-type Mutation = { name: string; apply: (b: Json, r: () => number) => void };
+/** `refused`: the body is no usable DialNexa call (no call id, no call object, no event, too big): a 4xx. Others are held. */
+type Mutation = { name: string; apply: (b: Json, r: () => number) => void; refused?: true };
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
-/** Field mutations that make a signed, well-formed JSON call invalid (each is a 422). */
+/** Field mutations that make a signed, well-formed JSON call invalid: a 4xx when `refused`, else the call is held (202). */
 const MUTATIONS: Mutation[] = [
   {
     name: 'call id wrong type',
@@ -72,10 +76,11 @@ const MUTATIONS: Mutation[] = [
         r,
         WRONG_TYPES.filter((v) => typeof v !== 'string' || v.trim() === ''),
       )),
+    refused: true,
   },
-  { name: 'call id missing', apply: (b) => delete CALL(b).id },
-  { name: 'call id odd unicode', apply: (b, r) => (CALL(b).id = `call_${pick(r, ODD_UNICODE)}${Math.floor(r() * 1e6)}`) },
-  { name: 'call id huge', apply: (b, r) => (CALL(b).id = `call_${'x'.repeat(129 + Math.floor(r() * 5000))}`) },
+  { name: 'call id missing', apply: (b) => delete CALL(b).id, refused: true },
+  { name: 'call id odd unicode', apply: (b, r) => (CALL(b).id = `call_${pick(r, ODD_UNICODE)}${Math.floor(r() * 1e6)}`), refused: true },
+  { name: 'call id huge', apply: (b, r) => (CALL(b).id = `call_${'x'.repeat(129 + Math.floor(r() * 5000))}`), refused: true },
   { name: 'amount wrong type', apply: (b, r) => (PCA(b).amount = pick(r, [true, [], {}, { value: 1 }, [12]])) },
   {
     name: 'amount not a number',
@@ -106,12 +111,12 @@ const MUTATIONS: Mutation[] = [
   // Over the 500 000-character transcript limit, under the 1 MiB body limit: a field error.
   { name: 'transcript huge', apply: (b, r) => (CALL(b).transcript = 'B'.repeat(500_001 + Math.floor(r() * 300_000))) },
   // Over the body limit: refused before parsing.
-  { name: 'body over 1 MiB', apply: (b, r) => (CALL(b).transcript = 'C'.repeat(1_100_000 + Math.floor(r() * 200_000))) },
+  { name: 'body over 1 MiB', apply: (b, r) => (CALL(b).transcript = 'C'.repeat(1_100_000 + Math.floor(r() * 200_000))), refused: true },
   { name: 'deeply nested field', apply: (b, r) => (PCA(b).amount = deep(50 + Math.floor(r() * 500))) },
   { name: 'analysis wrong type', apply: (b, r) => (CALL(b).post_call_analysis = pick(r, ['refund please', 42, [1, 2, 3], true])) },
-  { name: 'call wrong type', apply: (b, r) => ((b.payload as Json).call = pick(r, ['call', 42, [], true, null])) },
-  { name: 'payload wrong type', apply: (b, r) => (b.payload = pick(r, ['x', 42, [], true, null])) },
-  { name: 'event type wrong type', apply: (b, r) => (b.event_type = pick(r, [42, [], {}, true])) },
+  { name: 'call wrong type', apply: (b, r) => ((b.payload as Json).call = pick(r, ['call', 42, [], true, null])), refused: true },
+  { name: 'payload wrong type', apply: (b, r) => (b.payload = pick(r, ['x', 42, [], true, null])), refused: true },
+  { name: 'event type wrong type', apply: (b, r) => (b.event_type = pick(r, [42, [], {}, true])), refused: true },
   { name: 'direction invalid', apply: (b, r) => (CALL(b).direction = pick(r, ['sideways', 42, pick(r, ODD_VISIBLE)])) },
   { name: 'duration invalid', apply: (b, r) => (CALL(b).duration = pick(r, [-5, 'long', {}, []])) },
 ];
@@ -183,7 +188,13 @@ export function dialnexaCases(count: number, seed: number, callIdPrefix: string)
       const m = MUTATIONS[Math.floor(r() * MUTATIONS.length)] as Mutation;
       const body = refundCall(callId);
       m.apply(body, r);
-      out.push({ name: `invalid field: ${m.name}`, body: JSON.stringify(body), headers: json, sign: 'dialnexa' });
+      out.push({
+        name: `invalid field: ${m.name}`,
+        body: JSON.stringify(body),
+        headers: json,
+        sign: 'dialnexa',
+        ...(m.refused ? {} : { held: { callId } }),
+      });
     }
   }
   return out;

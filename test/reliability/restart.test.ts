@@ -63,7 +63,7 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
       container: { type: 'message', channel_id: 'C0FINANCE', message_ts: '1700000000.000100' },
       actions: [
         {
-          action_id: 'approve',
+          action_id: 'billing_approve',
           block_id: 'decision',
           type: 'button',
           value: encodeButtonValue({ w: workflowId, r: requestId, a: 'approve' }),

@@ -352,6 +352,12 @@ describe('refundRequest workflow', function () {
     const escalation = reminders.findIndex((r) => /Escalated/.test(String(r.input.text)));
     assert.ok(escalation >= 1, 'at least one reminder before escalation');
     assert.deepEqual(reminders[0].input.mentions, [APPROVER_1, APPROVER_2]);
+    // Dates people read in Slack are Slack date tokens, never raw timestamps (issue 24 §7).
+    assert.match(
+      String(reminders[0].input.text),
+      /it expires <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[A-Z][a-z]{2}, [A-Z][a-z]{2} \d+, \d{4}/,
+    );
+    assert.doesNotMatch(String(reminders[0].input.text), /\d{4}-\d{2}-\d{2}T/);
     assert.ok((reminders[escalation].input.mentions as string[]).includes(CFO));
     assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);

@@ -104,6 +104,8 @@ function seedObjects(): Record<string, Map<string, CrmObject>> {
     }),
     contact('503', 'finance@initech.example', 'Ivy', 'Initech', '+1 512-555-0103', 'INITECH-003', '9001', {
       payment_platform: 'quickbooks',
+      // HubSpot's own spelling of the contact's time zone (a date-only deadline ends there).
+      hs_timezone: 'america_slash_chicago',
     }),
     contact('504', 'accounts@umbrella.example', 'Uma', 'Umbrella', '757.555.0104', 'UMBRELLA-004', '9002', {
       payment_platform: 'skyfire',

@@ -20,7 +20,11 @@ describe('billing note builder', () => {
     const note = buildBillingNote(base, 'slack');
     assert.match(note, /^Request: Refund the duplicate charge on INV-1002\./);
     assert.match(note, /Record: quickbooks Invoice 1002 https:\/\/qbo\.example\/invoice\/1002/);
-    assert.match(note, /Owner: Dana Finance \| Next step: Approve or reject the refund \(by 2026-11-29\)/);
+    // A date-only deadline is the end of that day (UTC by default); Slack shows it with its date token (issue 24 §7).
+    assert.match(
+      note,
+      /Owner: Dana Finance \| Next step: Approve or reject the refund \(by <!date\^1795996799\^\{date_short_pretty\} at \{time\}\|Sun, Nov 29, 2026, 11:59 PM UTC>\)/,
+    );
     assert.match(note, /Status: Awaiting approval \| Urgency: normal/);
     assert.ok(!note.includes('awaiting_approval'), 'the status reads as words, not its code');
     assert.match(note, /DialNexa call call-42 \| transcript https:\/\/dialnexa\.example\/t\/42/);
@@ -34,6 +38,14 @@ describe('billing note builder', () => {
       assert.match(note, /\[email omitted\]/);
       assert.match(note, /\[phone omitted\]/);
     }
+  });
+
+  it('writes dates for people: the end of a date-only day in the account time zone outside Slack, never a raw timestamp', () => {
+    const zendesk = buildBillingNote({ ...base, timeZone: 'America/Chicago' }, 'zendesk');
+    assert.match(zendesk, /\(by Sun, Nov 29, 2026\)/);
+    const hubspot = buildBillingNote({ ...base, nextStepDeadline: '2026-12-06T05:25:51.979Z', timeZone: 'America/Chicago' }, 'hubspot');
+    assert.match(hubspot, /\(by Sat, Dec 5, 2026, 11:25 PM CST\)/);
+    assert.doesNotMatch(hubspot, /2026-12-06T/);
   });
 
   it('puts the contact into the Zendesk internal note, which needs it', () => {
