@@ -7,6 +7,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { decideUpdate, statusQuery, type CaseState, type Decision, type SignedDecision } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
+import type { DecisionSubject } from '../../src/domain/decision';
 import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import type { BenchContext } from '../lib/context';
 import { costOf, type ExecutionCost } from '../lib/cost';
@@ -50,21 +51,42 @@ async function historyCost(client: Client, workflowId: string): Promise<Executio
 export const BENCH_APPROVER = { id: 'U0FIN0001', name: 'Dana Finance' };
 
 /** Waits until the case asks for a decision; returns the request id. */
-export async function pendingRequestId(handle: WorkflowHandle, timeoutMs: number): Promise<{ requestId: string; queries: number }> {
+export async function pendingRequestId(
+  handle: WorkflowHandle,
+  timeoutMs: number,
+): Promise<{ requestId: string; subject?: DecisionSubject; queries: number }> {
   const end = Date.now() + timeoutMs;
   let queries = 0;
   for (;;) {
     queries++;
     const state = await handle.query(statusQuery);
-    if (state.pendingApproval) return { requestId: state.pendingApproval.requestId, queries };
+    if (state.pendingApproval)
+      return {
+        requestId: state.pendingApproval.requestId,
+        ...(state.pendingApproval.subject ? { subject: state.pendingApproval.subject } : {}),
+        queries,
+      };
     if (Date.now() > end) throw new CaseTimeoutError(`case ${handle.workflowId} never asked for approval (status ${state.status})`);
     await sleep(100);
   }
 }
 
 /** An approval as the Slack route hands it on: signed with the decision key after the click was authenticated. */
-export function approval(ctx: Pick<BenchContext, 'decisionKeyHex'>, workflowId: string, requestId: string): SignedDecision {
-  const claims: Decision = { requestId, action: 'approve', actor: BENCH_APPROVER, reason: 'benchmark approval', source: 'slack' };
+export function approval(
+  ctx: Pick<BenchContext, 'decisionKeyHex'>,
+  workflowId: string,
+  requestId: string,
+  subject?: DecisionSubject,
+): SignedDecision {
+  // The subject is what the Approve button showed (amount, currency, invoice, kind): the API signs it with the click.
+  const claims: Decision = {
+    requestId,
+    action: 'approve',
+    actor: BENCH_APPROVER,
+    reason: 'benchmark approval',
+    ...(subject ? { subject } : {}),
+    source: 'slack',
+  };
   return signDecision(ctx.decisionKeyHex, workflowId, claims);
 }
 
@@ -83,9 +105,9 @@ async function oneCase(ctx: BenchContext, index: number, name: string, kind: Cal
   let extraActions = 0;
   try {
     if (decide) {
-      const { requestId, queries } = await pendingRequestId(handle, 30_000);
+      const { requestId, subject, queries } = await pendingRequestId(handle, 30_000);
       extraActions += queries;
-      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, handle.workflowId, requestId)] });
+      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, handle.workflowId, requestId, subject)] });
     }
     const state = await withTimeout(handle.result(), 30_000, `${name} (${callId})`);
     return { name, available: true, cost: await historyCost(ctx.serviceClient, workflowId), extraActions, finalStatus: state.status };

@@ -13,6 +13,7 @@ import { randomInt } from 'node:crypto';
 import { CaseStatusKey } from '../../src/temporal/search-attributes';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { decideUpdate, DecisionAction, type CaseState } from '../../src/workflows/messages';
+import type { DecisionSubject } from '../../src/domain/decision';
 import { decodeButtonValue } from '../../src/slack/interactions';
 import { temporal } from '@temporalio/proto';
 import { refundCaseInput, startLikeIntake } from '../lib/start-request';
@@ -94,9 +95,9 @@ async function listWaiting(ctx: BenchContext): Promise<string[]> {
   return ids;
 }
 
-/** Workflow id -> open request id, from the Approve buttons of the messages in the Slack sandbox. */
-async function requestIdsFromSlack(ctx: BenchContext): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+/** Workflow id -> open request id (and what its Approve button approves), from the messages in the Slack sandbox. */
+async function requestIdsFromSlack(ctx: BenchContext): Promise<Map<string, { requestId: string; subject?: DecisionSubject }>> {
+  const ids = new Map<string, { requestId: string; subject?: DecisionSubject }>();
   const res = await fetch(`${ctx.sandboxUrl}/_sandbox/slack/state`);
   if (!res.ok) return ids;
   const state = (await res.json()) as { messages?: { blocks?: { type?: string; elements?: { value?: string }[] }[] }[] };
@@ -105,7 +106,11 @@ async function requestIdsFromSlack(ctx: BenchContext): Promise<Map<string, strin
       if (b.type !== 'actions') continue;
       for (const el of b.elements ?? []) {
         const v = decodeButtonValue(el.value);
-        if (v?.a === DecisionAction.Approve) ids.set(v.w, v.r);
+        if (v?.a === DecisionAction.Approve)
+          ids.set(v.w, {
+            requestId: v.r,
+            ...(v.s ? { subject: { amountMinor: v.s.m, currency: v.s.c, ...(v.s.i ? { invoiceId: v.s.i } : {}), kind: v.s.k } } : {}),
+          });
       }
     }
   }
@@ -226,12 +231,12 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       const workflowId = caseWorkflowId(picked[i], 'refund_request');
       const handle = ctx.serviceClient.workflow.getHandle<() => Promise<CaseState>>(workflowId);
       // From the message's button, as a click carries it; a query only if the message is missing.
-      const requestId = fromSlack.get(workflowId) ?? (await pendingRequestId(handle, 30_000)).requestId;
+      const { requestId, subject } = fromSlack.get(workflowId) ?? (await pendingRequestId(handle, 30_000));
       // Its invoice appears only now (the case was told at start it was not found, and waits for a person):
       // seeding 10,000 invoices up front would slow every sandbox look-up of the fill.
       await seedBenchInvoice(ctx.sandboxUrl, picked[i], 45000);
       const sentAt = Date.now();
-      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, workflowId, requestId)] });
+      await handle.executeUpdate(decideUpdate, { args: [approval(ctx, workflowId, requestId, subject)] });
       const answeredAt = Date.now();
       const state = await handle.result();
       const doneAt = Date.now();

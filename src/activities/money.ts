@@ -247,7 +247,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       windowTotalMinor: t?.customerWindowMinor ?? 0,
       holds: t?.holds.map((h) => h.detail) ?? [],
     });
-    const authority = verifiedAuthority(order.authority, workflowId, order, invoice ? invoice.Id : null);
+    // The approval names the invoice the request showed (none when it was not found then); the ledger keys on the one found now.
+    const authority = verifiedAuthority(order.authority, workflowId, order, order.invoiceId ?? null);
     // Refused before the ledger is touched when there is nothing to key it on (no customer, no invoice).
     if (!customer || invoice === null || (invoice && invoice.CustomerRef.value !== customer.Id)) {
       const check = checkMoneyMove(baseFacts(), authority, policy);

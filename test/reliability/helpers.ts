@@ -88,8 +88,17 @@ export async function decide(
   action: 'approve' | 'reject' = 'approve',
 ): Promise<void> {
   const handle = client.workflow.getHandle(refundWorkflowId(callId));
+  // An Approve button carries what it approves (amount, currency, invoice, kind); the API signs it.
+  const shown = (await handle.query(statusQuery)).pendingApproval;
+  const subject = action === 'approve' && shown?.requestId === requestId ? shown.subject : undefined;
   for (const id of approvers) {
-    const signed = signDecision(decisionKey, handle.workflowId, { requestId, action, actor: { id }, source: 'slack' });
+    const signed = signDecision(decisionKey, handle.workflowId, {
+      requestId,
+      action,
+      actor: { id },
+      ...(subject ? { subject } : {}),
+      source: 'slack',
+    });
     await handle.executeUpdate(decideUpdate, { args: [signed], updateId: `rel:${requestId}:${id}:${action}` });
   }
 }
