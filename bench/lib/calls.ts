@@ -68,15 +68,22 @@ export function benchInvoiceNumber(callId: string): string {
   return `INV-B-${callId}`;
 }
 
-/** Creates that invoice in the sandbox's QuickBooks, paid by Acme (harness set-up: one local request). */
+/**
+ * Creates that invoice in the sandbox's QuickBooks, paid twice by Acme (harness set-up: one local
+ * request): an automated refund of a duplicate charge needs QuickBooks to show the second payment.
+ */
 export function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
-  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor });
+  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor, duplicatePayment: true });
 }
 
-/** A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id. */
+/**
+ * A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id.
+ * `duplicatePayment`: paid twice (a second payment of its total), the evidence a refund of a
+ * duplicate charge is automated on; without it a person decides such a refund.
+ */
 export async function seedPaidInvoice(
   sandboxUrl: string,
-  invoice: { docNumber: string; totalMinor: number } & ({ customerId: string } | { accountId: string }),
+  invoice: { docNumber: string; totalMinor: number; duplicatePayment?: boolean } & ({ customerId: string } | { accountId: string }),
 ): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
     method: 'POST',

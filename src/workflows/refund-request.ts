@@ -8,7 +8,7 @@ import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
-import { callerReasonText, refundBlockersText } from '../policy/wording';
+import { callerReasonText, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
 import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
@@ -29,16 +29,24 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
 
     rt.setStatus(CaseStatus.Gathering);
     const { findInvoice, invoiceLedger, sendCustomerEmail } = rt.acts;
+    // Issue 21: the facts must be the ones the intake signed, and the reason must show in QuickBooks,
+    // before anything is automated. Cases that decided before keep their decision on replay.
+    const signedFactsRule = patched('refund-signed-facts-evidence');
+    const factsCheck = signedFactsRule ? await rt.acts.verifyCaseInput({ input }) : undefined;
+    if (factsCheck && !factsCheck.ok) rt.facts.push(unverifiedFactsText(factsCheck.reason));
     const [account, invoice, money] = await Promise.all([
       loadAccount(rt, { owner: true }),
       fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null,
       rt.policy(),
     ]);
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
-    const ledger =
+    const [ledger, payments] = await Promise.all([
       invoice && fields.invoiceNumber
-        ? await invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber })
-        : { refundedMinor: 0, records: [] };
+        ? invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber })
+        : { refundedMinor: 0, records: [] },
+      // The evidence a duplicate charge needs: the payments QuickBooks shows applied to the invoice.
+      signedFactsRule && invoice ? rt.acts.findInvoicePayments({ customerId: invoice.customerId, invoiceId: invoice.id }) : undefined,
+    ]);
     const invoiceIsCallers = invoice && account.customer ? invoice.customerId === account.customer.id : undefined;
     if (invoice)
       rt.facts.push(
@@ -50,6 +58,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       );
     if (invoiceIsCallers === false)
       rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
+    const paymentsShown = invoice && payments ? invoicePaymentsText(payments, invoice.total) : undefined;
+    if (paymentsShown) rt.facts.push(`Payments on ${invoice!.docNumber} in QuickBooks: ${paymentsShown}`);
     if (account.vip) rt.facts.push('VIP customer');
     if (account.paysThroughSkyfire) rt.facts.push('Pays through Skyfire');
     if (account.customer?.currency && account.customer.currency !== amount.currency)
@@ -77,9 +87,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         invoicePaid,
         ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
         ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
+        factsVerified: factsCheck?.ok === true,
+        ...(invoice && payments ? { invoicePayments: { total: invoice.total, payments: payments.payments } } : {}),
       },
       // Cases that already decided without the no-invoice rule keep their decision on replay.
-      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice') },
+      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice'), evidenceRequired: signedFactsRule },
     );
     let authority: RefundAuthority;
     if (policyDecision.automate) {
@@ -104,6 +116,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         policyDecision.blockers.includes('currency_differs_from_customer')
           ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}`
           : undefined,
+        factsCheck && !factsCheck.ok
+          ? 'this request did not come signed from the call intake, or was changed after it: check the amount, invoice and account against the call before approving'
+          : undefined,
       ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',
@@ -116,6 +131,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ...(fields.refundReason ? [{ label: 'Reason', value: callerReasonText(fields.refundReason) }] : []),
           { label: 'Why review', value: whyReview },
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
+          ...(paymentsShown ? [{ label: 'Payments on the invoice', value: paymentsShown }] : []),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           { label: 'Approvals needed', value: String(required) },
         ],

@@ -2,7 +2,15 @@
  * Business steps several case workflows share: loading the account, the case's Zendesk ticket,
  * the needs-attention ending, and the case body's endings (runCase).
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, TemporalFailure, isCancellation, log } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
+  isCancellation,
+  log,
+  patched,
+} from '@temporalio/workflow';
 import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../activities/contract';
 import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
@@ -34,7 +42,16 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
   const accountId = fields.accountId ?? customer?.accountId;
   const contact = fields.accountId ? contactByCallAccount : accountId ? await findContact({ accountId }) : null;
   const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
-  const platform = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
+  // The payment route is the CRM's, never the caller's (issue 21): a caller who says "skyfire" does
+  // not move a QuickBooks customer's refund through the wallet. What the caller said stays a fact.
+  const recorded = (contact?.paymentPlatform ?? '').trim().toLowerCase();
+  const said = (fields.paymentPlatform ?? '').trim().toLowerCase();
+  const fromRecords = patched('payment-route-from-crm');
+  const platform = fromRecords ? recorded : (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
+  if (fromRecords && said && said !== recorded)
+    rt.facts.push(
+      `The caller said they pay through ${fields.paymentPlatform}; the CRM says ${recorded || 'nothing'}, and its route is used`,
+    );
   if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}` });
   return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: platform === 'skyfire' };
 }
