@@ -25,7 +25,8 @@ describe('case facts attestation (signed intake)', () => {
     const signed = attestCaseInput(KEY, input);
     const reordered = { ...signed, fields: Object.fromEntries(Object.entries(signed.fields).reverse()) } as CaseInput;
     assert.ok(verifyCaseFacts(KEY, WF, reordered).ok);
-    assert.ok(verifyCaseFacts(KEY, WF, { ...signed, call: { ...signed.call, transcript: 'later' }, policy: { ...signed.policy } }).ok);
+    const later: CaseInput = { ...signed, call: { ...signed.call, transcript: 'later' }, policy: { ...signed.policy } };
+    assert.ok(verifyCaseFacts(KEY, WF, later).ok);
     assert.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
   });
 
