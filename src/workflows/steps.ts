@@ -44,16 +44,19 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
   const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
   // The payment route is the CRM's, never the caller's (issue 21): a caller who says "skyfire" does
   // not move a QuickBooks customer's refund through the wallet. What the caller said stays a fact.
+  // The patch is asked only where old and new code take different routes (the caller contradicts
+  // the CRM about Skyfire): a patch marker costs a search-attribute upsert (TemporalChangeVersion).
   const recorded = (contact?.paymentPlatform ?? '').trim().toLowerCase();
   const said = (fields.paymentPlatform ?? '').trim().toLowerCase();
-  const fromRecords = patched('payment-route-from-crm');
-  const platform = fromRecords ? recorded : (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
-  if (fromRecords && said && said !== recorded)
+  const oldRoute = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase() === 'skyfire';
+  const newRoute = recorded === 'skyfire';
+  const skyfire = oldRoute === newRoute || patched('payment-route-from-crm') ? newRoute : oldRoute;
+  if (said && said !== recorded)
     rt.facts.push(
       `The caller said they pay through ${fields.paymentPlatform}; the CRM says ${recorded || 'nothing'}, and its route is used`,
     );
   if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}` });
-  return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: platform === 'skyfire' };
+  return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: skyfire };
 }
 
 /** The verified-email rule over every address on file. */

@@ -111,13 +111,14 @@ const INVOICES: [string, string, string, number, number, string, string?][] = [
 
 /**
  * Payments besides the one that paid each invoice above: [paymentId, invoiceId, applied (minor units), date].
- * INV-1002 (Acme, QuickBooks) and INV-4002 (Umbrella, Skyfire) were paid twice: the evidence an
- * automated refund for a duplicate charge needs. INV-4001 keeps its one payment, so a "charged
+ * INV-1002 (Acme, QuickBooks), INV-4002 (Umbrella, Skyfire) and INV-6001 (Sakura, JPY) were paid
+ * twice: the evidence an automated refund for a duplicate charge needs. INV-4001 keeps its one payment, so a "charged
  * twice" refund of it goes to a person.
  */
 const DUPLICATE_PAYMENTS: [string, string, number, string][] = [
   ['3003', '1002', 45000, '2026-09-16'],
   ['3008', '4002', 4000, '2026-11-13'],
+  ['3009', '6001', 50000, '2026-10-16'],
 ];
 
 const ENTITY_PATHS: Record<string, string> = {
