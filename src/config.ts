@@ -96,6 +96,21 @@ export const envSchema = z.object({
   APPROVAL_TIMEOUT: z.string().default('72h'),
   PAYMENT_BLOCKER_ACK_SLA: z.string().default('15m'),
   DEFAULT_FOLLOW_UP: z.string().default('3d'),
+  /** Refunds and credits on a customer within this window count towards an approval's tier (with the request). */
+  MONEY_RUNNING_TOTAL_WINDOW: z.string().default('7d'),
+
+  // --- The money ledger (docs/workflows.md, "The money ledger"). ---
+  /** PostgreSQL connection URL of the money ledger. Required in production; unset elsewhere = a private PostgreSQL under DATA_DIR/ledger. */
+  LEDGER_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  /** Schema the ledger's tables live in. */
+  LEDGER_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
+    .default('billing_ledger'),
+  /** Port of the private ledger PostgreSQL that `npm start` runs when LEDGER_DATABASE_URL is unset. */
+  LEDGER_DEV_PORT: port.default(7434),
+  /** How often the scheduled reconciliation compares the ledger with QuickBooks and Skyfire. */
+  LEDGER_RECONCILE_INTERVAL: z.string().default('15m'),
   /** Key the API signs decisions with and the worker verifies them with (docs/security.md). Required in production; a local one is created otherwise. */
   DECISION_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
@@ -202,6 +217,8 @@ export interface Config {
     dev: { cliPath?: string; ip: string; port: number; uiPort: number; dbFile: string; retentionDays: number };
   };
   dataDir: string;
+  /** The money ledger: `url` undefined = the embedded default starts a private PostgreSQL in `dev.dir` (development and tests only). */
+  ledger: { url?: string; schema: string; dev: { dir: string; port: number }; reconcileIntervalMs: number };
   dialnexa: { webhookSecret?: string; triageConfidenceThreshold: number };
   /** The finance policy the worker applies (never a workflow input). */
   moneyPolicy: MoneyPolicy;
@@ -405,7 +422,12 @@ export function perCurrency(name: string, value: string, issues: string[]): PerC
 }
 
 /** The policy with its version: a hash of its canonical JSON, so history can say which rules applied. */
-export function buildMoneyPolicy(p: Omit<MoneyPolicy, 'version'>): MoneyPolicy {
+/** The default window of the running totals behind an approval's tier: a week. */
+export const DEFAULT_RUNNING_TOTAL_WINDOW_MS = 7 * 86_400_000;
+
+export function buildMoneyPolicy(
+  p: Omit<MoneyPolicy, 'version' | 'runningTotalWindowMs'> & { runningTotalWindowMs?: number },
+): MoneyPolicy {
   const sorted = (r: PerCurrency) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
   const canonical = {
     refundAutomationLimits: sorted(p.refundAutomationLimits),
@@ -415,6 +437,7 @@ export function buildMoneyPolicy(p: Omit<MoneyPolicy, 'version'>): MoneyPolicy {
     approvers: [...p.approvers].sort(),
     secondTierApprovers: [...p.secondTierApprovers].sort(),
     financeChannel: p.financeChannel,
+    runningTotalWindowMs: p.runningTotalWindowMs ?? DEFAULT_RUNNING_TOTAL_WINDOW_MS,
   };
   const version = createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12);
   return { ...canonical, version };
@@ -461,7 +484,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvers: list(e.APPROVERS),
     secondTierApprovers: list(e.SECOND_TIER_APPROVERS),
     financeChannel: e.SLACK_FINANCE_CHANNEL,
+    runningTotalWindowMs: duration('MONEY_RUNNING_TOTAL_WINDOW'),
   });
+  const reconcileIntervalMs = duration('LEDGER_RECONCILE_INTERVAL');
   for (const old of ['REFUND_AUTOMATION_LIMIT_MINOR', 'TWO_PERSON_THRESHOLD_MINOR'] as const) {
     // One number for every currency compared JPY with USD: refuse it rather than guess a currency.
     if (env[old] !== undefined)
@@ -488,6 +513,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issues.push('APPROVAL_ESCALATE_AFTER: longer than APPROVAL_TIMEOUT, so no request would ever escalate');
   if (e.NODE_ENV === 'production') {
     if (!e.DIALNEXA_WEBHOOK_SECRET) issues.push('DIALNEXA_WEBHOOK_SECRET: required in production');
+    if (!e.LEDGER_DATABASE_URL) issues.push('LEDGER_DATABASE_URL: required in production (the money ledger, PostgreSQL)');
     if (!e.SLACK_SIGNING_SECRET) issues.push('SLACK_SIGNING_SECRET: required in production');
     if (!e.API_TOKEN) issues.push('API_TOKEN: required in production');
     if (!e.CODEC_KEYS) issues.push('CODEC_KEYS: required in production (payload encryption keys)');
@@ -624,6 +650,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     dataDir,
+    ledger: {
+      ...(e.LEDGER_DATABASE_URL ? { url: e.LEDGER_DATABASE_URL } : {}),
+      schema: e.LEDGER_SCHEMA,
+      dev: { dir: path.join(dataDir, 'ledger'), port: e.LEDGER_DEV_PORT },
+      reconcileIntervalMs,
+    },
     dialnexa: { webhookSecret: e.DIALNEXA_WEBHOOK_SECRET, triageConfidenceThreshold: e.TRIAGE_CONFIDENCE_THRESHOLD },
     moneyPolicy,
     timings,

@@ -25,6 +25,7 @@ import { HandoffMappingError, validateHandoffMapping } from './policy/handoff';
 import { createServiceMetrics } from './observability/metrics';
 import { assertMetricsAddressFree } from './observability/temporal-runtime';
 import { installTracing } from './observability/tracing';
+import { openLedger } from './ledger/connect';
 
 async function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -155,6 +156,9 @@ async function main(): Promise<void> {
       logger.info({ url: sandbox.url, systems: sandboxed }, 'sandbox started');
     }
 
+    const ledger = await openLedger(config, (l) => logger.info(l));
+    cleanups.push(() => ledger.close());
+
     const workerConnection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
     cleanups.push(() => workerConnection.close());
     const workerDataConverter = createDataConverter(resolveCodecKeyring(config));
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
         dataConverter: workerDataConverter,
         identity: `embedded-worker:${process.pid}`,
         logger,
+        ledger: ledger.ledger,
       }),
       workflowBundle: { codePath: prebuiltBundlePath() },
       dataConverter: workerDataConverter,
@@ -211,6 +216,7 @@ async function main(): Promise<void> {
         ? '  API token      from API_TOKEN'
         : `  API token      in ${localApiTokenFile(config.dataDir)} (send as Authorization: Bearer <token>)`,
       devServer ? `  Temporal data  ${config.temporal.dev.dbFile}` : '',
+      `  Money ledger   ${ledger.embedded ? `PostgreSQL in ${config.ledger.dev.dir} (127.0.0.1:${config.ledger.dev.port})` : 'LEDGER_DATABASE_URL'}, schema ${config.ledger.schema}`,
       ownSandbox ? `  Sandbox        ${config.sandbox.url}   (pages at /)` : '',
       `  Sandboxed      ${sandboxed.length > 0 ? `${sandboxed.join(', ')}${config.sandbox.explicit.length > 0 ? ' (SANDBOX_SYSTEMS)' : ' (no credentials)'}${ownSandbox ? '' : ` at ${config.sandbox.url}`}` : 'none: every system uses its real service'}`,
       'Press Ctrl-C to stop everything.',

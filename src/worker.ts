@@ -14,6 +14,8 @@ import { resolveDecisionKey } from './dev-secrets';
 import { prebuiltBundlePath } from './temporal/bundle';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
 import { createLogger, type Logger } from './logger';
+import { openLedger } from './ledger/connect';
+import type { Ledger } from './ledger/store';
 import { validateHandoffMapping } from './policy/handoff';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
@@ -105,6 +107,8 @@ export function caseActivities(
     decisionKey?: string;
     /** Where a refresh token nearing its expiry is reported (src/observability/credential-expiry.ts). */
     logger?: Logger;
+    /** The money ledger (openLedger). */
+    ledger: Ledger;
   },
 ): Activities {
   const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace, dataConverter: opts.dataConverter });
@@ -120,6 +124,7 @@ export function caseActivities(
       policy: () => config.moneyPolicy,
       decisionKey: opts.decisionKey ?? resolveDecisionKey(config),
       temporal: { client, taskQueue: config.temporal.taskQueue },
+      ledger: opts.ledger,
     },
   });
 }
@@ -132,11 +137,12 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const identity = `worker@${os.hostname()}:${process.pid}`;
   const dataConverter = createDataConverter(resolveCodecKeyring(config));
   const tracing = installTracing(config, { defaultServiceName: 'billing-worker' });
+  const ledger = await openLedger(config, (l) => logger.info(l));
   const worker = await createCaseWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: caseActivities(config, { connection, dataConverter, identity, logger }),
+    activities: caseActivities(config, { connection, dataConverter, identity, logger, ledger: ledger.ledger }),
     workflowBundle: { codePath: prebuiltBundlePath() },
     dataConverter,
     identity,
@@ -154,6 +160,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await ledger.close();
     await tracing.shutdown();
   }
 }

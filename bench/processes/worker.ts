@@ -4,6 +4,9 @@
  * (createCaseWorker: the same options, bundle and encrypted data converter as production) with the
  * real activities, whose connectors talk to the sandbox over HTTP.
  */
+import os from 'node:os';
+import path from 'node:path';
+import { openLedger } from '../../src/ledger/connect';
 import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -42,7 +45,16 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
     installWorkflowThreadProbe();
     cache = String(init.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS);
     // Only the connector part of the config matters here: every system points at the sandbox.
-    const config = loadConfig({ SANDBOX_URL: init.sandboxUrl, LOG_LEVEL: 'silent' });
+    // The ledger: LEDGER_DATABASE_URL when the bench runner set one, else a private PostgreSQL of its own, on a fresh schema each run.
+    const config = loadConfig({
+      SANDBOX_URL: init.sandboxUrl,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: path.join(os.tmpdir(), 'bench-ledger'),
+      LEDGER_DEV_PORT: process.env.BENCH_LEDGER_PORT ?? '7435',
+      LEDGER_SCHEMA: `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      ...(process.env.LEDGER_DATABASE_URL ? { LEDGER_DATABASE_URL: process.env.LEDGER_DATABASE_URL } : {}),
+    });
+    const ledger = await openLedger(config);
     const keyring = createKeyring([['bench', Buffer.from(init.codecKeyHex, 'hex')]], 'bench');
     const dataConverter = createDataConverter(keyring);
     worker = await createCaseWorker({
@@ -51,7 +63,7 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
       taskQueue: init.taskQueue,
       activities: caseActivities(
         { ...config, temporal: { ...config.temporal, namespace: init.namespace, taskQueue: init.taskQueue } },
-        { connection, dataConverter, identity: `bench-worker:${process.pid}`, decisionKey: init.decisionKeyHex },
+        { connection, dataConverter, identity: `bench-worker:${process.pid}`, decisionKey: init.decisionKeyHex, ledger: ledger.ledger },
       ),
       workflowBundle: { codePath: init.workflowBundlePath },
       dataConverter,

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ACTIVITY_GROUP_OF, type CaseActivities } from './contract';
 import type { Client } from '@temporalio/client';
 import type { MoneyPolicy } from '../domain/policy';
+import type { Ledger } from '../ledger/store';
 import type { ConnectorClients } from './deps';
 import { createApprovalVerifier } from './authority';
 import { createGateActivities } from './gate';
@@ -24,24 +25,18 @@ export interface AuthorityDeps {
   policy: () => MoneyPolicy;
   decisionKey: string;
   temporal: { client: Client; taskQueue: string };
-  /** Lease of a money lock (tests shorten it). */
-  moneyLockLeaseMs?: number;
+  /** The money ledger (PostgreSQL): every refund, credit and pay token is reserved there first. */
+  ledger: Ledger;
 }
 
 export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): CaseActivities {
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
-    ...createMoneyActivities({
-      quickbooks: c.quickbooks,
-      policy: a.policy,
-      decisionKey: a.decisionKey,
-      temporal: a.temporal,
-      ...(a.moneyLockLeaseMs ? { lockLeaseMs: a.moneyLockLeaseMs } : {}),
-    }),
+    ...createMoneyActivities({ quickbooks: c.quickbooks, skyfire: c.skyfire, ledger: a.ledger, policy: a.policy, decisionKey: a.decisionKey }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
-    ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds }),
+    ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds, ledger: a.ledger }),
     ...createZendeskActivities({ zendesk: c.zendesk }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),

@@ -1,23 +1,24 @@
 /**
- * The one path money moves through (product.md §7). Every RefundReceipt and CreditMemo, for a
- * refund case or an accepted dispute, is written here, and the Skyfire leg runs between a check
- * here and the write here, under the same lock:
+ * The one path money moves through (docs/workflows.md, "The money ledger"). Every RefundReceipt,
+ * CreditMemo and Skyfire pay token, for a refund case or an accepted dispute, is an entry of the
+ * ledger (src/ledger/store.ts) before anything outside is touched:
  *
- * 1. `lockMoney`: the invoice's lock (a `moneyLock` workflow, src/workflows/money-lock.ts), so
- *    money on one invoice moves one case at a time;
- * 2. `checkMoney` / `moveMoney`: re-read the invoice (owner, amount paid), the customer's currency
- *    and every refund or credit already recorded on the invoice, verify the approvals' proofs
- *    again, and apply the worker's policy as it is now (src/policy/money-rules.ts); `moveMoney`
- *    then writes with the case step's QuickBooks requestid and a ledger line in PrivateNote;
- * 3. `unlockMoney`.
+ * 1. `reserveMoney`: re-read the invoice (QuickBooks `Invoice.Id`: owner, currency, amount paid)
+ *    and the customer, verify the approvals' proofs again, apply the worker's policy now with the
+ *    ledger's running totals, and write a **pending** entry, all of it atomic with the invoice's
+ *    bound (settled + pending <= paid) in the ledger's transaction. A retry or a reset of the same
+ *    case step finds its entry and never decides or reserves again.
+ * 2. The Skyfire leg (src/activities/skyfire.ts) creates at most one pay token per entry;
+ *    `settlePayToken` settles the entry on Skyfire's charges, or releases it once the token expired
+ *    uncharged.
+ * 3. `recordMoney`: the QuickBooks record, with the entry's ref as DocNumber (the structured link
+ *    the reconciliation follows) and the case step's requestid; the entry settles on it, or is
+ *    released when QuickBooks refused the write.
  *
- * The ledger is QuickBooks itself: each record we write carries `Ledger: invoice <doc> case-ref
- * <ref>` in its PrivateNote, so the sum on an invoice is read from the system of record, and a
- * retry that finds its own ref returns that record instead of writing again.
+ * `lockMoney`, `checkMoney`, `moveMoney` and `unlockMoney` remain for cases that started before the
+ * ledger (their histories schedule them): they run on the ledger too.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CaseInput, Money } from '../domain/case';
 import type { ApprovalVote, DecisionAction } from '../domain/decision';
 import type { MoneyPolicy } from '../domain/policy';
@@ -26,17 +27,24 @@ import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { qboRequestId, type QboCustomer, type QboInvoice, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
-import { ValidationError } from '../connectors/errors';
-import { currentCase, log, requirePositive, toDecimal, toMinor } from './support';
+import type { SkyfireClient } from '../connectors/skyfire';
+import { ConnectorError, ValidationError } from '../connectors/errors';
+import type { Ledger, LedgerEntry, LedgerTotals } from '../ledger/store';
+import { currentCase, log, requirePositive, toDecimal, toMinor, toMinorFloor } from './support';
 
 /** What the workflow asks the money path to do. */
 export interface MoneyOrder {
-  /** Unique within the case: the idempotency key and the ledger ref derive from it. */
+  /** Unique within the case: the ledger entry, the idempotency key and the QuickBooks DocNumber derive from it. */
   step: string;
   kind: 'refund_receipt' | 'credit_memo';
   customerId: string;
   amount: Money;
+  /** QuickBooks Invoice.Id: the ledger's key. */
+  invoiceId?: string;
+  /** The invoice's DocNumber (display; cases from before the ledger name only this). */
   invoiceNumber?: string;
+  /** How the money leaves (decided from the systems of record at the first reservation, kept for retries and resets). */
+  route?: 'quickbooks' | 'skyfire';
   authority: MoneyAuthorityInput;
 }
 
@@ -52,103 +60,117 @@ export type MoneyResult =
 export type MoneyCheckResult =
   { status: 'allowed'; policyVersion: string } | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
 
+/** The ledger entry as a workflow sees it (no internal columns it does not need). */
+export interface MoneyEntryView {
+  key: string;
+  ref: string;
+  state: LedgerEntry['state'];
+  route: LedgerEntry['route'];
+  amount: Money;
+  settled: Money;
+  payTokenId?: string;
+  tokenStage: LedgerEntry['tokenStage'];
+  record?: { object: 'RefundReceipt' | 'CreditMemo'; id: string };
+  evidence?: string;
+}
+
+export type ReserveMoneyResult =
+  | { status: 'reserved'; entry: MoneyEntryView; existed: boolean; policyVersion: string; totals: MoneyTotalsView }
+  | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string; totals?: MoneyTotalsView };
+
+export interface MoneyTotalsView {
+  currency: string;
+  invoiceCommittedMinor: number;
+  invoiceWindowMinor: number;
+  invoiceWindowCount: number;
+  customerWindowMinor: number;
+  customerWindowCount: number;
+  /** Reconciliation findings on the customer that nobody cleared (they block automated money). */
+  holds: string[];
+}
+
+export type SettlePayTokenResult =
+  | { state: 'waiting'; charged: Money; chargeDeadline: string }
+  | { state: 'settled'; settled: Money; chargeIds: string[]; partial: boolean }
+  | { state: 'released'; evidence: string }
+  | { state: 'unknown'; reason: string };
+
 export interface MoneyLockRef {
   lockId: string;
   holder: string;
 }
 
-/** What has been refunded or credited on an invoice so far (any case), for routing before a wait. */
+/** What has been refunded or credited on an invoice so far (any case, settled or pending), for routing before a wait. */
 export interface InvoiceLedger {
   refundedMinor: number;
   records: RecordRef[];
+  totals?: MoneyTotalsView;
 }
 
 export interface MoneyActivities {
-  /** Refunds and credits recorded on the invoice (read; the money path re-reads under the lock). */
-  invoiceLedger(input: { customerId: string; invoiceNumber: string }): Promise<InvoiceLedger>;
+  /** The ledger on the invoice and the customer (read; the reservation reads it again in its transaction). */
+  invoiceLedger(input: { customerId: string; invoiceNumber: string; invoiceId?: string; currency?: string }): Promise<InvoiceLedger>;
+  reserveMoney(input: MoneyOrder): Promise<ReserveMoneyResult>;
+  recordMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
+  settlePayToken(input: { step: string; currency: string }): Promise<SettlePayTokenResult>;
+  /** Cases from before the ledger: the lock is the ledger's own transaction now (nothing to take). */
   lockMoney(input: { step: string; customerId: string; invoiceNumber?: string }): Promise<MoneyLockRef>;
   unlockMoney(input: MoneyLockRef): Promise<void>;
+  /** Cases from before the ledger: the check before their Skyfire leg reserves, as `reserveMoney` does. */
   checkMoney(input: MoneyOrder): Promise<MoneyCheckResult>;
+  /** Cases from before the ledger: reserve (when not yet) and record, as `recordMoney` does. */
   moveMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
 }
 
 export interface MoneyActivityDeps {
   quickbooks: QuickBooksClient;
+  skyfire: SkyfireClient;
+  ledger: Ledger;
   /** The worker's policy now (read at every call, so a configuration change applies to waiting cases). */
   policy: () => MoneyPolicy;
   decisionKey: string;
-  /** For the lock workflow. */
-  temporal: { client: Client; taskQueue: string };
-  /**
-   * How long a lock is held at most (default 30 h: longer than every money activity's retries and
-   * than a Skyfire refund's wait for the seller's charge, token lifetime 1 h + 24 h grace).
-   */
-  lockLeaseMs?: number;
 }
 
 export const MONEY_LOCK_HELD_ERROR_TYPE = 'MoneyLockHeld';
-const LEDGER_LINE = /^Ledger: invoice (\S+) case-ref (\S+)$/m;
+/** The ledger entry of a money step (pay token steps `<prefix>.pay` belong to `<prefix>.record`). */
+export const entryKey = (workflowId: string, step: string) => `${workflowId}/${step.replace(/\.pay$/, '.record')}`;
 
-/** The invoice a refund or credit record is for: our ledger line, else (records written before it) the line description. */
-export function ledgerInvoiceOf(t: Pick<QboTxn, 'PrivateNote' | 'Line'>): string | undefined {
-  const m = LEDGER_LINE.exec(t.PrivateNote ?? '');
-  if (m) return m[1] === '-' ? undefined : m[1];
-  for (const l of t.Line ?? []) {
-    const d = /^(?:Refund|Credit) for (\S+)$/.exec(l.Description ?? '');
-    if (d) return d[1];
-  }
-  return undefined;
+export function entryView(e: LedgerEntry): MoneyEntryView {
+  return {
+    key: e.key,
+    ref: e.ref,
+    state: e.state,
+    route: e.route,
+    amount: { amountMinor: e.amountMinor, currency: e.currency },
+    settled: { amountMinor: e.settledMinor, currency: e.currency },
+    ...(e.payTokenId ? { payTokenId: e.payTokenId } : {}),
+    tokenStage: e.tokenStage,
+    ...(e.recordId ? { record: { object: e.recordEntity as 'RefundReceipt' | 'CreditMemo', id: e.recordId } } : {}),
+    ...(e.evidence ? { evidence: e.evidence } : {}),
+  };
 }
 
-export function ledgerLine(invoiceNumber: string | undefined, ref: string): string {
-  return `Ledger: invoice ${invoiceNumber ?? '-'} case-ref ${ref}`;
-}
+const totalsView = (t: LedgerTotals): MoneyTotalsView => ({
+  currency: t.currency,
+  invoiceCommittedMinor: t.invoiceCommittedMinor,
+  invoiceWindowMinor: t.invoiceWindowMinor,
+  invoiceWindowCount: t.invoiceWindowCount,
+  customerWindowMinor: t.customerWindowMinor,
+  customerWindowCount: t.customerWindowCount,
+  holds: t.holds.map((h) => h.detail),
+});
 
 export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities {
   const qbo = deps.quickbooks;
-  const leaseMs = deps.lockLeaseMs ?? 30 * 3_600_000;
+  const { ledger } = deps;
   const currencyOf = (ref?: { value: string }) => ref?.value ?? 'USD';
+  const entityOf = (kind: MoneyOrder['kind']) => (kind === 'refund_receipt' ? 'RefundReceipt' : 'CreditMemo');
 
-  /** Facts re-read from QuickBooks, and the records this very step already wrote (a retry after a lost response). */
-  async function readFacts(
-    order: MoneyOrder,
-    ownRef: string,
-  ): Promise<{ facts: MoneyFacts; own?: QboTxn & { entity: 'RefundReceipt' | 'CreditMemo' } }> {
-    const customer = await qbo.find<QboCustomer>('Customer', order.customerId);
-    const invoice: QboInvoice | null | undefined = order.invoiceNumber
-      ? ((await qbo.findInvoiceByDocNumber(order.invoiceNumber)) ?? null)
-      : undefined;
-    // Refunds count against the invoice's owner: a record on another customer cannot be for this invoice.
-    const ledgerCustomer = invoice?.CustomerRef.value ?? order.customerId;
-    let refundedMinor = 0;
-    let own: (QboTxn & { entity: 'RefundReceipt' | 'CreditMemo' }) | undefined;
-    for (const entity of ['RefundReceipt', 'CreditMemo'] as const) {
-      for (const t of await qbo.queryAll<QboTxn>(entity, { CustomerRef: ledgerCustomer })) {
-        if (LEDGER_LINE.exec(t.PrivateNote ?? '')?.[2] === ownRef) {
-          own = { ...t, entity };
-          continue;
-        }
-        if (order.invoiceNumber && ledgerInvoiceOf(t) === order.invoiceNumber)
-          refundedMinor += toMinor(t.TotalAmt, currencyOf(t.CurrencyRef ?? invoice?.CurrencyRef));
-      }
-    }
-    const facts: MoneyFacts = {
-      amount: order.amount,
-      customer: customer ? { id: customer.Id, currency: currencyOf(customer.CurrencyRef) } : null,
-      ...(invoice !== undefined
-        ? {
-            invoice: invoice && {
-              docNumber: invoice.DocNumber ?? invoice.Id,
-              customerId: invoice.CustomerRef.value,
-              currency: currencyOf(invoice.CurrencyRef),
-              paidMinor:
-                toMinor(invoice.TotalAmt, currencyOf(invoice.CurrencyRef)) - toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)),
-            },
-          }
-        : {}),
-      refundedMinor,
-    };
-    return { facts, ...(own ? { own } : {}) };
+  /** The invoice by its QuickBooks id; cases from before the ledger name only the DocNumber. */
+  async function readInvoice(order: Pick<MoneyOrder, 'invoiceId' | 'invoiceNumber'>): Promise<QboInvoice | null | undefined> {
+    if (order.invoiceId) return (await qbo.find<QboInvoice>('Invoice', order.invoiceId)) ?? null;
+    if (order.invoiceNumber) return (await qbo.findInvoiceByDocNumber(order.invoiceNumber)) ?? null;
+    return undefined;
   }
 
   /** The authority with every vote's proof verified again (no age limit: votes may be days old). */
@@ -171,127 +193,276 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     if (!order.customerId) throw new ValidationError({ system: 'quickbooks' }, 'customerId is required');
   }
 
-  return {
-    async invoiceLedger({ customerId, invoiceNumber }) {
-      const records: RecordRef[] = [];
-      let refundedMinor = 0;
-      for (const entity of ['RefundReceipt', 'CreditMemo'] as const) {
-        for (const t of await qbo.queryAll<QboTxn>(entity, { CustomerRef: customerId })) {
-          if (ledgerInvoiceOf(t) !== invoiceNumber) continue;
-          refundedMinor += toMinor(t.TotalAmt, currencyOf(t.CurrencyRef));
-          records.push({ system: 'quickbooks', object: entity, id: t.Id, url: qbo.recordUrl(entity, t.Id) });
-        }
-      }
-      return { refundedMinor, records };
-    },
+  async function reserve(order: MoneyOrder): Promise<ReserveMoneyResult> {
+    validate(order);
+    const { workflowId } = currentCase();
+    const key = entryKey(workflowId, order.step);
+    const policy = deps.policy();
+    // A retry, a crashed worker's successor or a reset of this step: its entry stands as it is.
+    const existing = await ledger.get(key);
+    if (existing) {
+      const totals = await ledger.totals({
+        realm: existing.realm,
+        customerId: existing.customerId,
+        invoiceId: existing.invoiceId,
+        currency: existing.currency,
+        windowMs: policy.runningTotalWindowMs,
+      });
+      return { status: 'reserved', entry: entryView(existing), existed: true, policyVersion: policy.version, totals: totalsView(totals) };
+    }
+    const customer = await qbo.find<QboCustomer>('Customer', order.customerId);
+    const invoice = await readInvoice(order);
+    const refuse = (code: MoneyRefusal, reason: string): ReserveMoneyResult => ({
+      status: 'refused',
+      code,
+      reason,
+      policyVersion: policy.version,
+    });
+    const invoiceFacts: MoneyFacts['invoice'] =
+      invoice === undefined
+        ? undefined
+        : invoice && {
+            docNumber: invoice.DocNumber ?? invoice.Id,
+            customerId: invoice.CustomerRef.value,
+            currency: currencyOf(invoice.CurrencyRef),
+            paidMinor:
+              toMinor(invoice.TotalAmt, currencyOf(invoice.CurrencyRef)) - toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)),
+          };
+    const baseFacts = (t?: LedgerTotals): MoneyFacts => ({
+      amount: order.amount,
+      customer: customer ? { id: customer.Id, currency: currencyOf(customer.CurrencyRef) } : null,
+      ...(invoice !== undefined ? { invoice: invoiceFacts } : {}),
+      refundedMinor: t?.invoiceCommittedMinor ?? 0,
+      windowTotalMinor: t?.customerWindowMinor ?? 0,
+      holds: t?.holds.map((h) => h.detail) ?? [],
+    });
+    const authority = verifiedAuthority(order.authority, workflowId);
+    // Refused before the ledger is touched when there is nothing to key it on (no customer, no invoice).
+    if (!customer || invoice === null || (invoice && invoice.CustomerRef.value !== customer.Id)) {
+      const check = checkMoneyMove(baseFacts(), authority, policy);
+      if (!check.ok) return refuse(check.code, check.reason);
+    }
+    const res = await ledger.reserve(
+      {
+        key,
+        realm: qbo.realmId,
+        customerId: customer!.Id,
+        invoiceId: invoice ? invoice.Id : null,
+        invoiceDoc: invoice ? (invoice.DocNumber ?? invoice.Id) : null,
+        caseId: workflowId,
+        step: order.step.replace(/\.pay$/, '.record'),
+        kind: order.kind,
+        route: order.route ?? 'quickbooks',
+        currency: order.amount.currency,
+        amountMinor: order.amount.amountMinor,
+        refundableMinor: invoiceFacts ? invoiceFacts.paidMinor : null,
+        windowMs: policy.runningTotalWindowMs,
+      },
+      (totals) => {
+        const check = checkMoneyMove(baseFacts(totals), authority, policy);
+        return check.ok ? null : { code: check.code, reason: check.reason };
+      },
+    );
+    if (res.status === 'refused') {
+      // The ledger's own bound speaks in minor units; say it in money.
+      const check = checkMoneyMove(baseFacts(res.totals), authority, policy);
+      const out = check.ok ? { code: res.code as MoneyRefusal, reason: res.reason } : { code: check.code, reason: check.reason };
+      log('money path refused', { code: out.code, step: order.step, policyVersion: policy.version });
+      return { status: 'refused', ...out, policyVersion: policy.version, totals: totalsView(res.totals) };
+    }
+    log('money reserved', { key, ref: res.entry.ref, step: order.step, policyVersion: policy.version });
+    return {
+      status: 'reserved',
+      entry: entryView(res.entry),
+      existed: res.existed,
+      policyVersion: policy.version,
+      totals: totalsView(res.totals),
+    };
+  }
 
-    async lockMoney({ step, customerId, invoiceNumber }) {
-      const { workflowId } = currentCase();
-      const holder = `${workflowId}/${step}`;
-      const key = invoiceNumber ? `invoice:${invoiceNumber}` : `customer:${customerId}`;
-      const lockId = `money-lock-${qbo.realmId}-${key}`;
-      const { client, taskQueue } = deps.temporal;
-      try {
-        await client.workflow.start('moneyLock', {
-          workflowId: lockId,
-          taskQueue,
-          args: [{ holder, leaseMs }],
-          memo: { holder },
-          workflowIdConflictPolicy: 'FAIL',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        });
-        log('money lock taken', { lockId, step });
-        return { lockId, holder };
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      const d = await client.workflow.getHandle(lockId).describe();
-      // This step already holds it: an earlier attempt started it and its answer was lost.
-      if (d.status.name === 'RUNNING' && d.memo?.holder === holder) return { lockId, holder };
-      // Held by another case: retried by Temporal until released (serializes money on the invoice).
-      throw ApplicationFailure.retryable(
-        `money on this ${invoiceNumber ? 'invoice' : 'account'} is being moved by another case; waiting for it`,
-        MONEY_LOCK_HELD_ERROR_TYPE,
-      );
-    },
+  /** Our own record of an entry in QuickBooks, found by its DocNumber (the entry's ref). */
+  async function findOwnRecord(entity: 'RefundReceipt' | 'CreditMemo', ref: string): Promise<QboTxn | undefined> {
+    return (await qbo.query<QboTxn>(entity, { DocNumber: ref }, 1))[0];
+  }
 
-    async unlockMoney({ lockId, holder }) {
-      try {
-        await deps.temporal.client.workflow.getHandle(lockId).signal('release', holder);
-      } catch (err) {
-        // Already released (or the lease ran out): nothing held.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
-    },
+  const recordOf = (entity: 'RefundReceipt' | 'CreditMemo', t: QboTxn, currency: string): RefundRecord => ({
+    system: 'quickbooks',
+    object: entity,
+    id: t.Id,
+    url: qbo.recordUrl(entity, t.Id),
+    amount: { amountMinor: toMinor(t.TotalAmt, currency), currency },
+  });
 
-    async checkMoney(order) {
-      validate(order);
-      const { workflowId } = currentCase();
-      const policy = deps.policy();
-      const { facts } = await readFacts(order, qboRequestId(workflowId, order.step));
-      const check = checkMoneyMove(facts, verifiedAuthority(order.authority, workflowId), policy);
-      return check.ok
-        ? { status: 'allowed', policyVersion: check.policyVersion }
-        : { status: 'refused', code: check.code, reason: check.reason, policyVersion: check.policyVersion };
-    },
-
-    async moveMoney(order) {
-      validate(order);
-      const { workflowId } = currentCase();
-      const policy = deps.policy();
-      const ref = qboRequestId(workflowId, order.step);
-      const { facts, own } = await readFacts(order, ref);
-      const entity = order.kind === 'refund_receipt' ? 'RefundReceipt' : 'CreditMemo';
-      if (own) {
-        log('money already moved by this step', { object: own.entity, id: own.Id, step: order.step });
-        return {
-          status: 'moved',
-          reused: true,
-          policyVersion: policy.version,
-          record: {
-            system: 'quickbooks',
-            object: own.entity,
-            id: own.Id,
-            url: qbo.recordUrl(own.entity, own.Id),
-            amount: { amountMinor: toMinor(own.TotalAmt, order.amount.currency), currency: order.amount.currency },
-          },
-        };
-      }
-      const check = checkMoneyMove(facts, verifiedAuthority(order.authority, workflowId), policy);
-      if (!check.ok) {
-        log('money path refused', { code: check.code, step: order.step, policyVersion: policy.version });
-        return { status: 'refused', code: check.code, reason: check.reason, policyVersion: check.policyVersion };
-      }
-      Context.current().heartbeat();
-      const line = {
-        Amount: Number(toDecimal(order.amount.amountMinor, order.amount.currency)),
-        DetailType: 'SalesItemLineDetail',
-        SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
-        Description: `${order.kind === 'refund_receipt' ? 'Refund' : 'Credit'}${order.invoiceNumber ? ` for ${order.invoiceNumber}` : ''}`,
+  async function record(order: MoneyOrder & { privateNote: string }): Promise<MoneyResult> {
+    validate(order);
+    const { workflowId } = currentCase();
+    const policy = deps.policy();
+    const key = entryKey(workflowId, order.step);
+    let entry = await ledger.get(key);
+    if (!entry) {
+      // Cases from before the ledger reach the record step without a reservation: reserve now.
+      const r = await reserve(order);
+      if (r.status === 'refused') return r;
+      entry = (await ledger.get(key))!;
+    }
+    const entity = entityOf(entry.kind);
+    const currency = entry.currency;
+    if (entry.state === 'released')
+      return {
+        status: 'refused',
+        code: 'released',
+        reason: entry.evidence ?? 'the reservation was released',
+        policyVersion: policy.version,
       };
-      // QuickBooks caps PrivateNote at 4000 characters; the ledger line always fits.
-      const ledger = ledgerLine(order.invoiceNumber, ref);
-      const body = {
-        CustomerRef: { value: order.customerId },
-        CurrencyRef: { value: order.amount.currency },
-        Line: [line],
-        PrivateNote: `${order.privateNote.slice(0, 3990 - ledger.length)}\n${ledger}`,
-        ...(entity === 'RefundReceipt' ? { DepositToAccountRef: { value: qbo.refundDepositAccountId } } : {}),
-      };
-      const created = await qbo.create<QboTxn>(entity, body, ref);
-      log('money moved', { object: entity, id: created.Id, step: order.step, policyVersion: policy.version });
+    if (entry.recordId) {
+      const t = await qbo.find<QboTxn>(entity, entry.recordId);
       return {
         status: 'moved',
-        reused: false,
+        reused: true,
         policyVersion: policy.version,
-        record: {
-          system: 'quickbooks',
-          object: entity,
-          id: created.Id,
-          url: qbo.recordUrl(entity, created.Id),
-          amount: { amountMinor: toMinor(created.TotalAmt, order.amount.currency), currency: order.amount.currency },
-        },
+        record: t
+          ? recordOf(entity, t, currency)
+          : {
+              system: 'quickbooks',
+              object: entity,
+              id: entry.recordId,
+              amount: entry.state === 'settled' ? { amountMinor: entry.settledMinor, currency } : order.amount,
+            },
       };
+    }
+    if (entry.route === 'skyfire' && entry.state !== 'settled')
+      throw ApplicationFailure.nonRetryable(
+        `ledger entry ${entry.ref} is ${entry.state}: a Skyfire refund is recorded only after Skyfire shows its charge`,
+        'LedgerNotSettled',
+      );
+    const amountMinor = entry.state === 'settled' ? entry.settledMinor : entry.amountMinor;
+    const settleOrAttach = async (t: QboTxn, how: string) => {
+      const rec = { entity, id: t.Id };
+      entry =
+        entry!.state === 'settled'
+          ? await ledger.attachRecord(key, rec)
+          : await ledger.settle(key, { settledMinor: amountMinor, evidence: `QuickBooks ${entity} ${t.Id} ${how}`, record: rec });
+      return recordOf(entity, t, currency);
+    };
+    // A lost answer, a crashed worker or a reset: the record may exist already.
+    const own = await findOwnRecord(entity, entry.ref);
+    if (own) {
+      log('money already recorded for this entry', { object: entity, id: own.Id, ref: entry.ref });
+      return { status: 'moved', reused: true, policyVersion: policy.version, record: await settleOrAttach(own, 'found by DocNumber') };
+    }
+    const line = {
+      Amount: Number(toDecimal(amountMinor, currency)),
+      DetailType: 'SalesItemLineDetail',
+      SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
+      Description:
+        `${entry.kind === 'refund_receipt' ? 'Refund' : 'Credit'}${entry.invoiceDoc ? ` for invoice ${entry.invoiceDoc}` : ''}`.slice(
+          0,
+          4000,
+        ),
+    };
+    const body = {
+      CustomerRef: { value: entry.customerId },
+      CurrencyRef: { value: currency },
+      // The structured link the reconciliation follows back to the ledger entry (and so to the invoice's Id).
+      DocNumber: entry.ref,
+      Line: [line],
+      // QuickBooks caps PrivateNote at 4000 characters.
+      PrivateNote: `${order.privateNote.slice(0, 3960)}\nLedger entry ${entry.ref}`,
+      ...(entity === 'RefundReceipt' ? { DepositToAccountRef: { value: qbo.refundDepositAccountId } } : {}),
+    };
+    let created: QboTxn;
+    try {
+      created = await qbo.create<QboTxn>(entity, body, qboRequestId(workflowId, order.step));
+    } catch (err) {
+      // QuickBooks answered no: its DocNumber is taken (our own record, written by an attempt whose answer was lost) ...
+      const dup = await findOwnRecord(entity, entry.ref);
+      if (dup)
+        return { status: 'moved', reused: true, policyVersion: policy.version, record: await settleOrAttach(dup, 'found by DocNumber') };
+      // ... or it refused the write (a 4xx is evidence it did not happen): the reservation is released.
+      if (err instanceof ValidationError && entry.state === 'pending') {
+        const evidence = `QuickBooks refused the ${entity} (${(err as ConnectorError).status ?? 400}): ${err.message.slice(0, 300)}`;
+        await ledger.release(key, evidence);
+        return { status: 'refused', code: 'released', reason: evidence, policyVersion: policy.version };
+      }
+      throw err;
+    }
+    log('money recorded', { object: entity, id: created.Id, ref: entry.ref, step: order.step, policyVersion: policy.version });
+    return { status: 'moved', reused: false, policyVersion: policy.version, record: await settleOrAttach(created, 'written') };
+  }
+
+  return {
+    async invoiceLedger({ customerId, invoiceNumber, invoiceId, currency }) {
+      const inv = invoiceId ? await qbo.find<QboInvoice>('Invoice', invoiceId) : await qbo.findInvoiceByDocNumber(invoiceNumber);
+      if (!inv) return { refundedMinor: 0, records: [] };
+      const cur = currency ?? currencyOf(inv.CurrencyRef);
+      const policy = deps.policy();
+      const owner = inv.CustomerRef.value ?? customerId;
+      const totals = await ledger.totals({
+        realm: qbo.realmId,
+        customerId: owner,
+        invoiceId: inv.Id,
+        currency: cur,
+        windowMs: policy.runningTotalWindowMs,
+      });
+      const records = (await ledger.entries(qbo.realmId))
+        .filter((e) => e.invoiceId === inv.Id && e.state !== 'released')
+        .map((e): RecordRef =>
+          e.recordId
+            ? {
+                system: 'quickbooks',
+                object: e.recordEntity ?? entityOf(e.kind),
+                id: e.recordId,
+                url: qbo.recordUrl(e.recordEntity as 'RefundReceipt', e.recordId),
+              }
+            : { system: 'quickbooks', object: `pending ${e.kind === 'refund_receipt' ? 'refund' : 'credit'} (ledger)`, id: e.ref },
+        );
+      return { refundedMinor: totals.invoiceCommittedMinor, records, totals: totalsView(totals) };
     },
+
+    reserveMoney: reserve,
+    recordMoney: record,
+
+    async settlePayToken({ step }) {
+      const { workflowId } = currentCase();
+      const key = entryKey(workflowId, step);
+      const e = await ledger.get(key);
+      if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
+      const money = (minor: number): Money => ({ amountMinor: minor, currency: e.currency });
+      if (e.state === 'released') return { state: 'released', evidence: e.evidence ?? 'released' };
+      if (e.state === 'settled')
+        return { state: 'settled', settled: money(e.settledMinor), chargeIds: [], partial: e.settledMinor < e.amountMinor };
+      if (!e.payTokenId || !e.chargeDeadline)
+        return {
+          state: 'unknown',
+          reason:
+            e.tokenStage === 'creating' ? 'a pay token create may have reached Skyfire; its answer was lost' : 'no pay token was created',
+        };
+      const c = await deps.skyfire.getTokenCharges(e.payTokenId);
+      const charged = Math.min(toMinorFloor(c.charged, e.currency), e.amountMinor);
+      const evidence = `Skyfire shows ${c.charged} ${e.currency} charged on pay token ${e.payTokenId}${c.chargeIds.length ? ` (charges ${c.chargeIds.join(', ')})` : ''}`;
+      if (charged >= e.amountMinor) {
+        await ledger.settle(key, { settledMinor: charged, evidence });
+        return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: false };
+      }
+      if (Date.now() < Date.parse(e.chargeDeadline)) return { state: 'waiting', charged: money(charged), chargeDeadline: e.chargeDeadline };
+      // The charge window closed: what was charged moved, the rest never can.
+      if (charged > 0) {
+        await ledger.settle(key, { settledMinor: charged, evidence: `${evidence}; charge window closed ${e.chargeDeadline}` });
+        return { state: 'settled', settled: money(charged), chargeIds: c.chargeIds, partial: true };
+      }
+      const released = `pay token ${e.payTokenId} expired uncharged: ${evidence.replace(/^Skyfire shows /, 'Skyfire showed ')} when its charge window closed ${e.chargeDeadline}`;
+      await ledger.release(key, released);
+      return { state: 'released', evidence: released };
+    },
+
+    async lockMoney({ step }) {
+      return { lockId: 'ledger', holder: `${currentCase().workflowId}/${step}` };
+    },
+    async unlockMoney() {},
+    async checkMoney(order) {
+      const r = await reserve(order);
+      return r.status === 'reserved' ? { status: 'allowed', policyVersion: r.policyVersion } : r;
+    },
+    moveMoney: record,
   };
 }

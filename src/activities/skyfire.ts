@@ -23,9 +23,13 @@ import {
 } from '../connectors/errors';
 import { currentCase, log, requirePositive, toDecimal, toMinorFloor } from './support';
 import { stableKey } from '../connectors/http';
+import type { Ledger } from '../ledger/store';
+import { entryKey } from './money';
 
 export interface SkyfireActivityDeps {
   skyfire: SkyfireClient;
+  /** The money ledger: a pay token is created only for a pending entry, and at most once per entry (src/ledger/store.ts). */
+  ledger: Ledger;
   /** Refund pay tokens: the seller service's endpoint, token lifetime, charge grace and poll interval (config.connectors.skyfire). */
   refunds: { sellerServiceUrl?: string; payTokenTtlSeconds: number; chargeGraceMs: number; chargePollMs: number };
 }
@@ -40,16 +44,6 @@ export function buyerTagFor(workflowId: string, step: string): string {
   const tag = `${workflowId}/${step}`;
   return tag.length <= 120 ? tag : `case-${stableKey([workflowId, step], 40)}`;
 }
-
-/**
- * What an attempt of createPayToken leaves for the next one (heartbeat details; no JWT).
- * `clear` names the attempt that recorded it: it proves that attempt created nothing, and only
- * for the attempt right after it (an older one says nothing about the attempts since).
- */
-type PayProgress =
-  | { stage: 'clear'; attempt: number }
-  | { stage: 'created'; tokenId: string; expiresAt: number }
-  | { stage: 'handed-over'; tokenId: string; expiresAt: number };
 
 const ref = (t: SkyfireToken): SkyfireTokenRef => ({
   tokenId: t.tokenId,
@@ -95,31 +89,47 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
         );
       const buyerTag = tagFor(step);
       const ctx = Context.current();
-      const previous = ctx.info.heartbeatDetails as PayProgress | undefined;
-      const result = (tokenId: string, expiresAt: number, handedOver: boolean): PayTokenRef => ({
+      const { workflowId } = currentCase();
+      const key = entryKey(workflowId, step);
+      const deadlineOf = (expiresAt: number) => new Date(expiresAt * 1000 + chargeGraceMs).toISOString();
+      const result = (tokenId: string, chargeDeadline: string, handedOver: boolean, reused: boolean): PayTokenRef => ({
         tokenId,
-        expiresAt: new Date(expiresAt * 1000).toISOString(),
+        expiresAt: new Date(Date.parse(chargeDeadline) - chargeGraceMs).toISOString(),
         buyerTag,
-        reused: ctx.info.attempt > 1,
+        reused,
         amount,
         handedOver,
-        chargeDeadline: new Date(expiresAt * 1000 + chargeGraceMs).toISOString(),
+        chargeDeadline,
         pollIntervalMs: chargePollMs,
       });
-      if (previous?.stage === 'handed-over') return result(previous.tokenId, previous.expiresAt, true);
-      // The token exists but this process no longer holds its JWT: the seller may or may not have
-      // it. The case watches the charges either way; nobody charging ends in needs-attention.
-      if (previous?.stage === 'created') return result(previous.tokenId, previous.expiresAt, false);
-      // Heartbeats are throttled: only an attempt's first one leaves at once, and a later one can die
-      // with the process (a SIGKILL, a lost host) after the create reached Skyfire. So nothing is
-      // recorded before the create: the only proof that the previous attempt created nothing is the
-      // `clear` it recorded as it failed (a failing activity's last heartbeat travels with it).
+      const entry = await deps.ledger.get(key);
+      if (!entry)
+        throw new ValidationError(
+          { system: 'skyfire', code: 'NOT_RESERVED' },
+          `no ledger reservation for ${step}: a pay token is only created for reserved money`,
+        );
+      // A retry, a new worker or a reset of the case: the entry knows the token. The JWT is gone with
+      // the process that made it; the seller may or may not have it, and the case watches the charges either way.
+      if (entry.payTokenId && entry.chargeDeadline) return result(entry.payTokenId, entry.chargeDeadline, false, true);
+      if (entry.state !== 'pending')
+        throw new BusinessRuleError(
+          { system: 'skyfire', code: 'NOT_PENDING' },
+          `the ledger entry ${entry.ref} is ${entry.state}; no pay token is created for it`,
+        );
+      if (entry.amountMinor !== amount.amountMinor || entry.currency !== amount.currency)
+        throw new ValidationError(
+          { system: 'skyfire', code: 'AMOUNT_MISMATCH' },
+          `the pay token amount differs from the reservation ${entry.ref}`,
+        );
+      // Written before the create and read by every later attempt, reset included: an attempt that
+      // died after the create may have reached Skyfire, and Skyfire documents no way to find that
+      // token again, so nobody creates a second one; a person checks (the reservation stays).
       const { attempt } = ctx.info;
-      const cleared = previous?.stage === 'clear' && previous.attempt === attempt - 1;
-      if (attempt > 1 && !cleared) {
+      const begun = await deps.ledger.beginTokenCreate(key, attempt);
+      if (!begun.allowed) {
         throw new BusinessRuleError(
           { system: 'skyfire', code: 'SKYFIRE_OUTCOME_UNKNOWN' },
-          `an earlier attempt may have created a pay token (buyerTag ${buyerTag}) whose answer was lost; Skyfire offers no documented way to find it, so no second token was created. Check the Skyfire dashboard; an uncharged token's hold ends ${Math.round(chargeGraceMs / 3_600_000)} h after it expires`,
+          `an earlier attempt may have created a pay token (buyerTag ${buyerTag}) whose answer was lost; Skyfire offers no documented way to find it, so no second token was created and the reservation ${entry.ref} is kept. Check the Skyfire dashboard; an uncharged token's hold ends ${Math.round(chargeGraceMs / 3_600_000)} h after it expires`,
         );
       }
       let sent = false;
@@ -138,13 +148,15 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
         });
       } catch (err) {
         // Before the create, or with an answer from Skyfire (a 429 or 4xx refuses before it acts),
-        // nothing was created. No answer, or a 5xx, leaves the outcome open.
+        // nothing was created. No answer, or a 5xx, leaves the outcome open (the stage stays `creating`).
         const answeredNo =
           err instanceof ConnectorError && err.status !== undefined && (err.status < 500 || err instanceof RateLimitedError);
-        if (!sent || answeredNo) ctx.heartbeat({ stage: 'clear', attempt } satisfies PayProgress);
+        if (!sent || answeredNo)
+          await deps.ledger.clearTokenCreate(key, attempt, !sent ? 'not sent' : `Skyfire answered ${(err as ConnectorError).status}`);
         throw err;
       }
-      ctx.heartbeat({ stage: 'created', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);
+      const chargeDeadline = deadlineOf(token.expiresAt);
+      await deps.ledger.tokenCreated(key, { tokenId: token.tokenId, chargeDeadline });
       log('skyfire pay token', { tokenId: token.tokenId, step });
       // Hand it over now, while this process holds the JWT: a few quick tries, then the case waits
       // on the charges anyway (the seller may have received it even if its answer was lost).
@@ -155,13 +167,12 @@ export function createSkyfireActivities(deps: SkyfireActivityDeps): SkyfireActiv
             amount: toDecimal(amount.amountMinor, amount.currency, 'skyfire'),
             currency: amount.currency,
           });
-          ctx.heartbeat({ stage: 'handed-over', tokenId: token.tokenId, expiresAt: token.expiresAt } satisfies PayProgress);
-          return result(token.tokenId, token.expiresAt, true);
+          return result(token.tokenId, chargeDeadline, true, false);
         } catch (err) {
           const retryable = err instanceof TransientError || err instanceof RateLimitedError;
           if (!retryable || i >= 2) {
             log('skyfire pay token not handed over', { tokenId: token.tokenId, step, error: (err as Error).name });
-            return result(token.tokenId, token.expiresAt, false);
+            return result(token.tokenId, chargeDeadline, false, false);
           }
           await new Promise((r) => setTimeout(r, 500 * 2 ** i));
         }

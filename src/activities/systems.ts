@@ -43,10 +43,13 @@ export const ACTIVITY_SYSTEM_OF = {
   updateApprovalMessage: 'slack',
   postApprovalReminder: 'slack',
   postFinanceAlert: 'slack',
+  reserveMoney: 'quickbooks',
+  recordMoney: 'quickbooks',
+  settlePayToken: 'skyfire',
 } as const satisfies Record<keyof CaseActivities, ActivitySystem>;
 
 /**
  * The activities whose success moves money: a RefundReceipt or CreditMemo written (`moveMoney`,
  * unless it answers `refused`), a Skyfire pay token created (it reserves wallet funds).
  */
-export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>(['moveMoney', 'createPayToken']);
+export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>(['moveMoney', 'recordMoney', 'createPayToken']);

@@ -143,8 +143,14 @@ export interface PendingApproval {
   /** ISO timestamps. */
   requestedAt: string;
   expiresAt: string;
-  /** The amount the request decides on (money requests): the worker's policy derives the approvals needed from it. */
+  /** The amount the request decides on (money requests). */
   amount?: Money;
+  /**
+   * What the approval tier is decided on: the amount plus what the customer had refunded or
+   * credited within the policy's window (settled or pending in the ledger) when the request was
+   * made; the worker's policy derives the approvals needed from it. Absent: the amount alone.
+   */
+  tierAmount?: Money;
   /** The buttons the request offers (so other surfaces, such as the Slack Home tab, can offer the same). */
   actions?: ApprovalActionView[];
 }

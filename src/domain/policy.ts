@@ -32,6 +32,11 @@ export interface MoneyPolicy {
   secondTierApprovers: string[];
   /** Slack channel for finance approvals and alerts. */
   financeChannel: string;
+  /**
+   * The window of the running totals that decide an approval's tier (ms): refunds and credits
+   * settled or pending on the customer within it count with the request.
+   */
+  runningTotalWindowMs: number;
 }
 
 /** Durations a case runs with, in milliseconds. Part of the case input. */

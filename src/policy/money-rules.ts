@@ -26,6 +26,8 @@ export const MoneyRefusal = {
   NotAutomatable: 'not_automatable',
   /** The approvals do not satisfy the policy as it is now (an approver removed, a threshold changed, a proof invalid). */
   ApprovalsInsufficient: 'approvals_insufficient',
+  /** The ledger released the reservation on evidence that the money did not move (QuickBooks refused the write). */
+  Released: 'released',
 } as const;
 export type MoneyRefusal = (typeof MoneyRefusal)[keyof typeof MoneyRefusal];
 
@@ -53,13 +55,26 @@ export interface MoneyFacts {
   customer: { id: string; currency: string } | null;
   /** undefined = no invoice named; null = named but not found. */
   invoice?: { docNumber: string; customerId: string; currency: string; paidMinor: number } | null;
-  /** Refunded or credited on the invoice by other cases or steps (minor units of the invoice's currency). */
+  /** Refunded or credited on the invoice by other cases or steps, settled or pending in the ledger (minor units of the invoice's currency). */
   refundedMinor: number;
+  /**
+   * Settled and pending on the customer within the policy's running-total window, before this
+   * request: the approval tier is decided by this plus the request, so splitting a refund into
+   * smaller ones never needs fewer approvers than asking for it at once.
+   */
+  windowTotalMinor?: number;
+  /** Reconciliation findings on the customer nobody cleared: automated money waits for a person. */
+  holds?: string[];
 }
 
 export type MoneyCheck =
   | { ok: true; policyVersion: string; approvalsRequired?: number }
   | { ok: false; code: MoneyRefusal; reason: string; policyVersion: string };
+
+/** What the approval tier is decided on: the request plus what the customer had refunded or credited within the window. */
+export function tierAmount(amount: Money, windowTotalMinor = 0): Money {
+  return { amountMinor: amount.amountMinor + Math.max(0, windowTotalMinor), currency: amount.currency };
+}
 
 export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, policy: MoneyPolicy): MoneyCheck {
   const refuse = (code: MoneyRefusal, reason: string): MoneyCheck => ({ ok: false, code, reason, policyVersion: policy.version });
@@ -111,15 +126,20 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
         MoneyRefusal.NotAutomatable,
         `the automation policy (version ${policy.version}) no longer allows it: ${refundBlockersText(rule.blockers, { limitMinor: rule.limitMinor, currency: amount.currency })}`,
       );
+    if (facts.holds && facts.holds.length > 0)
+      return refuse(
+        MoneyRefusal.NotAutomatable,
+        `the reconciliation found something on this customer that a person has not cleared yet (${facts.holds[0]}), so no money moves unattended`,
+      );
     return { ok: true, policyVersion: policy.version };
   }
   const eligible = new Set(eligibleApprovers(policy, authority.escalated));
   const counted = [...new Set(authority.verifiedActors)].filter((id) => eligible.has(id));
-  const required = requiredApprovals(amount, policy);
+  const required = requiredApprovals(tierAmount(amount, facts.windowTotalMinor), policy);
   if (counted.length < required) {
     return refuse(
       MoneyRefusal.ApprovalsInsufficient,
-      `${counted.length} of ${required} required approval(s) hold under the policy now (version ${policy.version}): an approver may have been removed or the threshold changed`,
+      `${counted.length} of ${required} required approval(s) hold under the policy now (version ${policy.version}, ${formatMoney(tierAmount(amount, facts.windowTotalMinor).amountMinor, amount.currency)} on this customer within ${Math.round(policy.runningTotalWindowMs / 86_400_000)} days including this request): an approver may have been removed, the threshold changed, or other refunds raised the running total`,
     );
   }
   return { ok: true, policyVersion: policy.version, approvalsRequired: required };

@@ -136,6 +136,7 @@ const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
   exceeds_amount_paid: 'More than what is left to refund on the invoice',
   not_automatable: 'The automation policy no longer allows it',
   approvals_insufficient: 'The approvals no longer satisfy the policy',
+  released: 'The write did not happen, so the reservation was released',
 };
 
 /** Why the money path refused, in a heading's words (the refusal's own reason gives the detail). */

@@ -43,8 +43,10 @@ export interface ApprovalSpec {
   alsoEligible?: string[];
   /** Distinct people whose counting action is needed (for a money request, as the policy says for `amount` now). */
   required: number;
-  /** Money requests: the amount decided on; the gate derives the approvals needed from it at each decision. */
+  /** Money requests: the amount decided on; the gate derives the approvals needed from it (or from `tierAmount`) at each decision. */
   amount?: Money;
+  /** Money requests: the amount plus the customer's running total within the window (the approval tier's basis). */
+  tierAmount?: Money;
   reminderIntervalMs: number;
   escalateAfterMs: number;
   timeoutMs: number;
@@ -94,6 +96,7 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     requestedAt: new Date(startedMs).toISOString(),
     expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
     ...(spec.amount ? { amount: spec.amount } : {}),
+    ...(spec.amount && spec.tierAmount ? { tierAmount: spec.tierAmount } : {}),
     actions: spec.actions,
   };
   const req: OpenRequest = {

@@ -228,6 +228,13 @@ export class CaseRuntime {
     this.ledger.kyaTokenId = id;
   }
 
+  /**
+   * What the money path ended with, once it reserved money (settled with its record, released, or
+   * kept pending for a person): an ending that comes afterwards (an operator's cancel) repeats it
+   * instead of claiming nothing happened.
+   */
+  moneyOutcome?: string;
+
   /** The billing note for one destination (product.md §2). */
   note(destination: NoteDestination, override: NoteOverride = {}): string {
     if (override.status === undefined && override.nextStep === undefined) return this.ledger.note(destination, this.state);
@@ -354,7 +361,13 @@ export class CaseRuntime {
     const open = req && !req.closure;
     if (open) req.closure = { kind: 'cancelled' };
     this.closeRequest();
-    this.setStatus(CaseStatus.Cancelled, 'cancelled by an operator: nothing further happens');
+    // A cancel that came while money was moving waited for the ledger's evidence (money-path.ts): say what it was.
+    this.setStatus(
+      CaseStatus.Cancelled,
+      this.moneyOutcome
+        ? `cancelled by an operator after the money path finished: ${this.moneyOutcome}`
+        : 'cancelled by an operator: nothing further happens',
+    );
     recordCaseEvent(this.input.caseType, 'failed');
     this.flush();
     const message = req?.pending.slackMessage;

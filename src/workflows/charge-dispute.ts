@@ -153,7 +153,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       {
         customerId: account.customer.id,
         amount,
-        ...(invoice ? { invoiceNumber: invoice.docNumber } : {}),
+        ...(invoice ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber } : {}),
         kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
         paysThroughSkyfire: account.paysThroughSkyfire,
         mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],

@@ -121,7 +121,7 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
       escalated: req.pending.escalated,
       ...(req.alsoEligible ? { alsoEligible: req.alsoEligible } : {}),
       allowedActions: [...req.allowedActions, DecisionAction.HandOff],
-      ...(req.pending.amount ? { amount: req.pending.amount } : { fixedRequired: req.fixedRequired }),
+      ...(req.pending.amount ? { amount: req.pending.tierAmount ?? req.pending.amount } : { fixedRequired: req.fixedRequired }),
     },
   });
   if (!auth.ok) throw ApplicationFailure.nonRetryable(`${auth.code}: ${auth.message}`, DECISION_REJECTED_ERROR_TYPE);

@@ -1,26 +1,32 @@
 /**
  * The money path, workflow side: the only way a case moves money (a refund, a credit, the refund
- * of an accepted dispute). Under the invoice's lock it asks the money activities to re-check
- * everything against the systems of record and the worker's policy now, runs the Skyfire leg for
- * accounts that pay through Skyfire, then records the refund in QuickBooks, which re-checks once
- * more in the same activity as the write. A refusal ends the case with the reason on the ticket
- * and in the Slack thread; nothing moved.
+ * of an accepted dispute). `reserveMoney` re-checks everything against the systems of record and
+ * the worker's policy now and writes a pending ledger entry (docs/workflows.md, "The money
+ * ledger"); from then on nothing interrupts the path (an operator's cancel included) until the
+ * ledger has the evidence of what happened: the Skyfire leg for accounts that pay through Skyfire
+ * (settled on the token's charges, or released when it expired uncharged), then the QuickBooks
+ * record. A refusal before the reservation ends the case with the reason; nothing moved.
+ *
+ * Cases that started before the ledger (no `money-ledger` marker in their history) replay the
+ * earlier lock-based path, whose activities now run on the ledger too.
  */
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, patched } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/contract';
-import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult } from '../activities/money';
+import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-rules';
 import { moneyRefusalText } from '../policy/wording';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
-import { payThroughSkyfire } from './skyfire-payment';
-import { noteTicket } from './steps';
+import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
+import { needsAttention, noteTicket } from './steps';
 
 /** A refund or credit a case wants to make, with the authority it acts on. */
 export interface RefundOrder {
   customerId: string;
   amount: Money;
+  /** QuickBooks Invoice.Id (the ledger's key); the DocNumber beside it is for people. */
+  invoiceId?: string;
   invoiceNumber?: string;
   /** CreditMemo when the caller asked for credit. */
   kind: 'refund_receipt' | 'credit_memo';
@@ -31,13 +37,88 @@ export interface RefundOrder {
   authority: MoneyAuthorityInput;
 }
 
-type Refused = Extract<MoneyResult | MoneyCheckResult, { status: 'refused' }>;
+type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
 
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
 export async function moveMoney(
   rt: CaseRuntime,
   order: RefundOrder,
   stepPrefix = 'refund',
+): Promise<{ record: RefundRecord } | { state: CaseState }> {
+  if (!patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
+  const { reserveMoney, recordMoney } = rt.acts;
+  rt.setStatus(CaseStatus.Executing);
+  const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
+  const step = `${stepPrefix}.record`;
+  const base = {
+    step,
+    kind: order.kind,
+    customerId: order.customerId,
+    amount: order.amount,
+    ...(order.invoiceId ? { invoiceId: order.invoiceId } : {}),
+    ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
+    route: order.paysThroughSkyfire ? ('skyfire' as const) : ('quickbooks' as const),
+    authority: order.authority,
+  };
+  const reserved = await reserveMoney(base);
+  if (reserved.status === 'refused') return { state: await refusedEnding(rt, reserved, shown) };
+  const entry = reserved.entry;
+  rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;
+  rt.facts.push(
+    `Ledger entry ${entry.ref} ${reserved.existed ? `found (${entry.state})` : 'reserved'} for ${shown} (rules checked under policy ${reserved.policyVersion})`,
+  );
+  // From the reservation on, money may leave: an operator's cancel waits until the ledger knows
+  // what happened (settled or released), so the case can say it truthfully.
+  let partial: Money | undefined;
+  const outcome = await CancellationScope.nonCancellable(
+    async (): Promise<{ record: RefundRecord } | { state: CaseState } | { refused: Refused }> => {
+      let payTokenId = entry.payTokenId;
+      if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
+        const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
+        if ('state' in paid) return paid;
+        payTokenId = paid.payTokenId;
+        partial = paid.partial ? paid.settled : undefined;
+      }
+      const res = await recordMoney({
+        ...base,
+        privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+      });
+      if (res.status === 'refused') return { refused: res };
+      return { record: res.record };
+    },
+  );
+  if ('state' in outcome) {
+    rt.moneyOutcome = `${shown}: ${outcome.state.reason ?? outcome.state.status} (ledger entry ${entry.ref})`;
+    return outcome;
+  }
+  if ('refused' in outcome) {
+    rt.moneyOutcome = `nothing moved: ${outcome.refused.reason} (ledger entry ${entry.ref} released)`;
+    return { state: await refusedEnding(rt, outcome.refused, shown) };
+  }
+  const r = outcome.record;
+  rt.moneyOutcome = `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)} (ledger entry ${entry.ref} settled); the customer may not have been told`;
+  rt.addRecord(r);
+  rt.facts.push(
+    `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)}; ledger entry ${entry.ref} settled`,
+  );
+  rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
+  if (partial) {
+    const got = formatMoney(partial.amountMinor, partial.currency);
+    return {
+      state: await needsAttention(
+        rt,
+        `the seller service charged ${got} of ${shown} on the Skyfire pay token before its charge window closed; ${r.object} ${r.id} records the ${got} that moved, the rest was not paid`,
+      ),
+    };
+  }
+  return { record: r };
+}
+
+/** The path of cases that started before the ledger (their histories take a lock first). */
+async function moveMoneyUnderLock(
+  rt: CaseRuntime,
+  order: RefundOrder,
+  stepPrefix: string,
 ): Promise<{ record: RefundRecord } | { state: CaseState }> {
   const { lockMoney, unlockMoney, checkMoney, moveMoney: record } = rt.acts;
   rt.setStatus(CaseStatus.Executing);

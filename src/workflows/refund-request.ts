@@ -10,12 +10,15 @@ import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { callerReasonText, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
+import { tierAmount } from '../policy/money-rules';
 import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
-import type { MoneyAuthorityInput as RefundAuthority } from '../activities/money';
+import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+
+const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
 
 export async function refundRequest(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input); // annotated: lets `never`-returning checks narrow
@@ -42,8 +45,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
     const [ledger, payments] = await Promise.all([
       invoice && fields.invoiceNumber
-        ? invoiceLedger({ customerId: invoice.customerId, invoiceNumber: fields.invoiceNumber })
-        : { refundedMinor: 0, records: [] },
+        ? invoiceLedger({
+            customerId: invoice.customerId,
+            invoiceNumber: fields.invoiceNumber,
+            invoiceId: invoice.id,
+            currency: invoice.total.currency,
+          })
+        : ({ refundedMinor: 0, records: [] } as InvoiceLedger),
       // The evidence a duplicate charge needs: the payments QuickBooks shows applied to the invoice.
       signedFactsRule && invoice ? rt.acts.findInvoicePayments({ customerId: invoice.customerId, invoiceId: invoice.id }) : undefined,
     ]);
@@ -54,8 +62,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       );
     if (ledger.records.length > 0)
       rt.facts.push(
-        `Already refunded or credited on ${fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
+        `Already refunded or credited on ${invoice?.docNumber ?? fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, invoice?.total.currency ?? amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
       );
+    for (const hold of ledger.totals?.holds ?? []) rt.facts.push(`Reconciliation hold on this customer: ${hold}`);
     if (invoiceIsCallers === false)
       rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
     const paymentsShown = invoice && payments ? invoicePaymentsText(payments, invoice.total) : undefined;
@@ -102,7 +111,16 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         vip: account.vip,
       };
     } else {
-      const required = requiredApprovals(amount, money);
+      // The tier counts what this customer already had refunded or credited within the window
+      // (settled or pending), so three small requests never need fewer approvers than one large one.
+      const running = ledger.totals && ledger.totals.currency === amount.currency ? ledger.totals.customerWindowMinor : 0;
+      const tier = tierAmount(amount, running);
+      const required = requiredApprovals(tier, money);
+      const runningText =
+        ledger.totals && ledger.totals.customerWindowCount > 0 && running > 0
+          ? `${ordinal(ledger.totals.invoiceWindowCount + 1)} refund on ${invoice?.docNumber ?? fields.invoiceNumber} within ${humanDuration(money.runningTotalWindowMs)}; ${formatMoney(tier.amountMinor, amount.currency)} in all on this customer with this request`
+          : undefined;
+      if (runningText) rt.facts.push(`Running total: ${runningText}`);
       const whyReview = refundBlockersText(policyDecision.blockers, { limitMinor: policyDecision.limitMinor, currency: amount.currency });
       rt.facts.push(`Review needed: ${whyReview}`);
       rt.setHandoff({ owner: 'finance', nextStep: `Approve or reject the refund (${required} approver${required > 1 ? 's' : ''})` });
@@ -133,6 +151,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
           ...(paymentsShown ? [{ label: 'Payments on the invoice', value: paymentsShown }] : []),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
+          ...(runningText ? [{ label: 'Running total', value: runningText }] : []),
           { label: 'Approvals needed', value: String(required) },
         ],
         actions: APPROVE_REJECT,
@@ -140,6 +159,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        ...(running > 0 ? { tierAmount: tier } : {}),
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -178,7 +198,11 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const result = await moveMoney(rt, {
       customerId: account.customer.id,
       amount,
-      ...(fields.invoiceNumber ? { invoiceNumber: fields.invoiceNumber } : {}),
+      ...(invoice
+        ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
+        : fields.invoiceNumber
+          ? { invoiceNumber: fields.invoiceNumber }
+          : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
       mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],

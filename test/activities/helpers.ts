@@ -3,6 +3,7 @@
  * workflow id, carrying the last heartbeat's details into the next attempt, stopping at a
  * non-retryable failure.
  */
+import { newTestLedger } from '../support/ledger';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -60,6 +61,6 @@ export function activitiesOver(connectors: ConnectorClients, policy: () => Money
   return createActivities({
     workerIdentity: 'test',
     connectors,
-    authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' } },
+    authority: { policy, decisionKey: TEST_DECISION_KEY, temporal: { client: noTemporal, taskQueue: 'unused' }, ledger: newTestLedger() },
   });
 }

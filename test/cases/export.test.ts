@@ -5,6 +5,7 @@
  * movement, amounts formatted by the currency, ranges, CSV and JSON, pagination, and that no
  * contact detail of the fixtures (emails, phones, names, addresses) reaches the output.
  */
+import { newTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -100,6 +101,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
         identity: 'export-worker',
         connectors: sb.clients,
         decisionKey: DECISION_KEY,
+        ledger: newTestLedger(),
       }),
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),

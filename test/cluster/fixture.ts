@@ -41,6 +41,8 @@ export async function mochaGlobalSetup(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void mochaGlobalTeardown().finally(() => process.exit(130)));
   // The shared test helpers connect to TEMPORAL_TEST_ADDRESS instead of starting a dev server.
   process.env.TEMPORAL_TEST_ADDRESS = cluster.address;
+  // The money ledger lives in the cluster's PostgreSQL, as production would keep it beside Temporal's (own schema per service).
+  process.env.TEST_LEDGER_URL = `postgres://${cluster.postgres.user}@127.0.0.1:${cluster.postgres.port}/postgres`;
   await startTestServer();
 }
 

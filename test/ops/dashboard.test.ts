@@ -6,6 +6,7 @@
  * real activities against the sandbox, with a lost response so a retry happens. Nothing here
  * lists metric names by hand: a panel naming a metric or label nobody emits fails the test.
  */
+import { newTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -162,6 +163,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       identity: 'dashboard',
       connectors: sb.clients,
       decisionKey: DECISION_KEY,
+      ledger: newTestLedger(),
     });
     worker = await startTestWorker(activities, taskQueue);
     closeConnection = () => connection.close();
@@ -299,13 +301,13 @@ describe('Grafana dashboard names only metrics the service exports', function ()
   it('labels each activity with a system its factory talks to, and covers every activity', () => {
     const stub = {} as never;
     // Each factory and the systems its activities may name: one, except the money path (QuickBooks
-    // writes under a lock that is a Temporal workflow) and the gate (the worker's own checks).
+    // records, Skyfire charges for settling a pay token) and the gate (the worker's own checks).
     const factories: [string[], object][] = [
       [['quickbooks'], createQuickBooksActivities({ quickbooks: stub, hubspot: stub, approvals: stub })],
-      [['quickbooks', 'temporal'], createMoneyActivities({ quickbooks: stub, policy: stub, decisionKey: 'k', temporal: stub })],
+      [['quickbooks', 'skyfire'], createMoneyActivities({ quickbooks: stub, skyfire: stub, ledger: stub, policy: stub, decisionKey: 'k' })],
       [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
       [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
-      [['skyfire'], createSkyfireActivities({ skyfire: stub, refunds: stub })],
+      [['skyfire'], createSkyfireActivities({ skyfire: stub, refunds: stub, ledger: stub })],
       [['zendesk'], createZendeskActivities({ zendesk: stub })],
       [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
       [['drive'], createDriveActivities({ drive: stub, quickbooks: stub })],

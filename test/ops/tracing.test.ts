@@ -7,6 +7,7 @@
  * carries a fixture's email, phone, name or account id; a traced case replays. And without
  * OTEL_EXPORTER_OTLP_ENDPOINT nothing is installed; with it, spans arrive over OTLP/HTTP.
  */
+import { newTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -109,6 +110,7 @@ describe('traces: webhook -> workflow start -> workflow -> activities -> connect
         identity: 'tracing-worker',
         connectors: sb.clients,
         decisionKey: DECISION_KEY,
+        ledger: newTestLedger(),
       }),
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),

@@ -45,6 +45,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 
 export async function embedded(prefix: string): Promise<Embedded> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  // The ledger's private PostgreSQL runs as the postgres user when we are root: it must enter DATA_DIR.
+  fs.chmodSync(dataDir, 0o755);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -54,7 +56,14 @@ export async function embedded(prefix: string): Promise<Embedded> {
     TEMPORAL_CLI_PATH: ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH }),
   };
   const choosePorts = async () => {
-    const [http, temporal, uiPort, sandboxPort, metrics] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [http, temporal, uiPort, sandboxPort, metrics, ledgerPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     Object.assign(env, {
       HTTP_PORT: String(http),
       PUBLIC_BASE_URL: `http://127.0.0.1:${http}`,
@@ -63,6 +72,7 @@ export async function embedded(prefix: string): Promise<Embedded> {
       TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`,
       SANDBOX_PORT: String(sandboxPort),
       TEMPORAL_METRICS_BIND_ADDRESS: `127.0.0.1:${metrics}`,
+      LEDGER_DEV_PORT: String(ledgerPort),
     });
   };
   await choosePorts();

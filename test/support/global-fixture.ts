@@ -4,11 +4,12 @@
  * server that is already running instead.
  */
 import { stopTestServer, startTestServer } from './temporal';
+import { startTestLedgerServer, stopTestLedgerServer } from './ledger';
 
 export async function mochaGlobalSetup(): Promise<void> {
-  await startTestServer();
+  await Promise.all([startTestServer(), startTestLedgerServer()]);
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  await stopTestServer();
+  await Promise.all([stopTestServer(), stopTestLedgerServer()]);
 }

@@ -9,6 +9,7 @@
  *   node --import tsx test/support/service-entry.ts api
  *   node --import tsx test/support/service-entry.ts worker <bundle.js>
  */
+import { openLedger } from '../../src/ledger/connect';
 import type { Server } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
@@ -58,11 +59,12 @@ async function runWorker(bundlePath: string): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
   const identity = `reliability-worker:${process.pid}`;
   const dataConverter = createDataConverter(resolveCodecKeyring(config));
+  const ledger = await openLedger(config);
   const worker = await createCaseWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: caseActivities(config, { connection, dataConverter, identity }),
+    activities: caseActivities(config, { connection, dataConverter, identity, ledger: ledger.ledger }),
     workflowBundle: { codePath: bundlePath },
     dataConverter,
     identity,
@@ -74,6 +76,7 @@ async function runWorker(bundlePath: string): Promise<void> {
   ready({ taskQueue: config.temporal.taskQueue, buildId: config.worker.deployment?.buildId });
   await running;
   await connection.close();
+  await ledger.close();
   process.exit(0);
 }
 

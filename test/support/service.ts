@@ -6,6 +6,7 @@
  * Each harness gets its own task queue, ports, data dir, secrets and codec key, all handed to the
  * children through the same environment variables production uses (src/config.ts).
  */
+import { newLedgerSchema } from './ledger';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -58,6 +59,8 @@ export class ServiceHarness {
   readonly apiToken = randomBytes(24).toString('hex');
   /** The decision signing key API and workers share (the test signs its own approvals with it, as the Slack route does). */
   readonly decisionKey = randomBytes(32).toString('hex');
+  /** This service's own ledger schema (its sandbox's QuickBooks ids repeat across tests). */
+  readonly ledgerSchema = newLedgerSchema();
   /** Production-style key spec (`kid:base64`) shared by children and the test's own client. */
   readonly codecKeys = `rel-key:${randomBytes(32).toString('base64')}`;
   sandboxPort = 0;
@@ -109,6 +112,9 @@ export class ServiceHarness {
       RATE_LIMIT_BURST: '100000',
       // Skyfire refunds wait for the seller's charge: look every second, not every minute.
       SKYFIRE_CHARGE_POLL_INTERVAL: '1s',
+      // Every part of this service shares one ledger: the run's PostgreSQL (or the cluster's), a schema of its own.
+      ...(process.env.TEST_LEDGER_URL ? { LEDGER_DATABASE_URL: process.env.TEST_LEDGER_URL } : {}),
+      LEDGER_SCHEMA: this.ledgerSchema,
       ...this.opts.env,
     };
   }

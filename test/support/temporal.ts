@@ -23,6 +23,8 @@ import { TEST_DECISION_KEY, testMoneyPolicy } from './policy';
 import type { Activities } from '../../src/activities';
 import { createKeyring, type CodecKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import type { Ledger } from '../../src/ledger/store';
+import { newTestLedger } from './ledger';
 
 export const NAMESPACE = 'default';
 
@@ -147,13 +149,15 @@ export async function startServiceWorker(
   opts: {
     policy?: () => MoneyPolicy;
     taskQueue?: string;
-    moneyLockLeaseMs?: number;
     identity?: string;
     dataConverter?: DataConverter;
+    /** Workers that must share one ledger (a race between two workers) pass the same one; default a fresh one. */
+    ledger?: Ledger;
   } = {},
 ) {
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('service');
   const client = await testClient(opts.dataConverter);
+  const ledger = opts.ledger ?? newTestLedger();
   const activities = createActivities({
     workerIdentity: opts.identity ?? 'service-test-worker',
     connectors,
@@ -161,13 +165,14 @@ export async function startServiceWorker(
       policy: opts.policy ?? (() => testMoneyPolicy()),
       decisionKey: TEST_DECISION_KEY,
       temporal: { client, taskQueue },
-      ...(opts.moneyLockLeaseMs ? { moneyLockLeaseMs: opts.moneyLockLeaseMs } : {}),
+      ledger,
     },
   });
   const w = await startTestWorker(activities, taskQueue, opts.dataConverter);
   return {
     ...w,
     client,
+    ledger,
     async stop() {
       await w.stop();
       await client.connection.close();

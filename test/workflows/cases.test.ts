@@ -239,7 +239,7 @@ describe('case workflows', function () {
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
       const s = await result(h);
       assert.equal(s.status, 'completed');
-      const refund = env.fake.callsOf('moveMoney', h.workflowId);
+      const refund = env.fake.callsOf('recordMoney', h.workflowId);
       assert.deepEqual(
         [refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor],
         [1, 'dispute.refund.record', 12000],
@@ -257,7 +257,7 @@ describe('case workflows', function () {
       const s = await result(h);
       assert.equal(s.status, 'completed');
       assert.match(s.reason ?? '', /contested/);
-      assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+      assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
       assert.ok(
         env.fake
           .callsOf('addTicketNote', h.workflowId)

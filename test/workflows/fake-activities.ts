@@ -293,6 +293,70 @@ export function createFakeActivities(opts: FakeOptions = {}) {
         },
       }));
     },
+    async recordMoney(input) {
+      if (opts.recordRefundFails) {
+        record('recordMoney', input);
+        throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
+      }
+      if (opts.moneyRefusal) {
+        record('recordMoney', input);
+        return {
+          status: 'refused' as const,
+          code: opts.moneyRefusal,
+          reason: `refused: ${opts.moneyRefusal}`,
+          policyVersion: policy().version,
+        };
+      }
+      return write('recordMoney', input, () => ({
+        status: 'moved' as const,
+        reused: false,
+        policyVersion: policy().version,
+        record: {
+          ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'),
+          system: 'quickbooks' as const,
+          object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
+          amount: input.amount,
+        },
+      }));
+    },
+    async reserveMoney(input) {
+      record('reserveMoney', input);
+      if (opts.moneyRefusal)
+        return {
+          status: 'refused' as const,
+          code: opts.moneyRefusal,
+          reason: `refused: ${opts.moneyRefusal}`,
+          policyVersion: policy().version,
+        };
+      const { workflowId } = ctx();
+      return {
+        status: 'reserved' as const,
+        existed: false,
+        policyVersion: policy().version,
+        entry: {
+          key: `${workflowId}/${input.step}`,
+          ref: `L-${input.step}`,
+          state: 'pending' as const,
+          route: input.route ?? ('quickbooks' as const),
+          amount: input.amount,
+          settled: { amountMinor: 0, currency: input.amount.currency },
+          tokenStage: 'none' as const,
+        },
+        totals: {
+          currency: input.amount.currency,
+          invoiceCommittedMinor: input.amount.amountMinor,
+          invoiceWindowMinor: input.amount.amountMinor,
+          invoiceWindowCount: 1,
+          customerWindowMinor: input.amount.amountMinor,
+          customerWindowCount: 1,
+          holds: [],
+        },
+      };
+    },
+    async settlePayToken(input) {
+      record('settlePayToken', input);
+      return { state: 'settled' as const, settled: usd(0), chargeIds: [], partial: false };
+    },
     async updateBillingAddress(input) {
       const { workflowId, attempt } = ctx();
       calls.push({ name: 'updateBillingAddress', workflowId, attempt, input: { ...input } });

@@ -65,7 +65,7 @@ describe('hand-off to another approver', function () {
 
     const st = await waitForState(h, (s) => (s.pendingApproval?.votes.length ?? 0) === 1);
     assert.equal(st.status, 'awaiting_approval', 'a hand-off closes nothing');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'a hand-off is not an approval');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0, 'a hand-off is not an approval');
     assert.deepEqual(
       st.decisions.map((d) => [d.action, d.actor.id, d.handTo, d.reason]),
       [[DecisionAction.HandOff, APPROVER_1, APPROVER_2, 'Out until Monday']],
@@ -102,7 +102,7 @@ describe('hand-off to another approver', function () {
     assert.equal(approved.status, 'decided');
     const done = await result(h);
     assert.equal(done.status, 'completed');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
   });
 
   it('refuses a hand-off to oneself, to a non-approver, to the second tier before escalation, and by a non-approver; nothing changes', async () => {
@@ -155,10 +155,10 @@ describe('hand-off to another approver', function () {
     await assertRefused(decide(h, handOff(requestId, APPROVER_2, APPROVER_1)), DecisionRejection.InvalidHandOff);
     const st = await waitForState(h, (s) => s.pendingApproval?.votes.length === 1);
     assert.equal(st.status, 'awaiting_approval');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.equal((await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve))).status, 'decided');
     const done = await result(h);
     assert.equal(done.status, 'completed');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
   });
 });

@@ -3,6 +3,7 @@
  * per-invoice lock on the real Temporal server: the attempts the money-path issue reproduced, made
  * again. Nothing here is a fake: QuickBooks' records (the sandbox's) are what is counted.
  */
+import { truncateTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -45,6 +46,7 @@ describe('the money path against the sandbox (real activities, real lock)', func
   });
   beforeEach(async () => {
     await sb.reset();
+    await truncateTestLedger(worker.ledger);
     policy.set({ approvers: [APPROVER_1, APPROVER_2] });
   });
   after(async () => {
@@ -66,7 +68,7 @@ describe('the money path against the sandbox (real activities, real lock)', func
     });
   const records = async (entity: 'RefundReceipt' | 'CreditMemo', invoice: string) =>
     ((await sb.control(`/quickbooks/entities/${entity}`)) as QboRecord[]).filter((r) =>
-      (r.PrivateNote ?? '').includes(`Ledger: invoice ${invoice} `),
+      (r.Line ?? []).some((l) => l.Description === `${entity === 'RefundReceipt' ? 'Refund' : 'Credit'} for invoice ${invoice}`),
     );
   const slackText = async (h: WorkflowHandle) =>
     JSON.stringify(
@@ -128,9 +130,11 @@ describe('the money path against the sandbox (real activities, real lock)', func
       decide(a, decision(ra, APPROVER_1, DecisionAction.Approve)),
       decide(b, decision(rb, APPROVER_1, DecisionAction.Approve)),
     ]);
+    const both = await Promise.all([result(a), result(b)]);
     assert.deepEqual(
-      (await Promise.all([result(a), result(b)])).map((s) => s.status),
+      both.map((s) => s.status),
       ['completed', 'completed'],
+      JSON.stringify(both.map((s) => s.reason)),
     );
     const c = await start(refund({ amount: { amountMinor: 10000, currency: 'USD' } }));
     // The earlier refunds are visible before the wait: the approver is told, and nothing automates.

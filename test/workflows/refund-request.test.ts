@@ -54,7 +54,7 @@ describe('refundRequest workflow', function () {
     const h = await env.start(refund({}));
     const s = await result(h);
     assert.equal(s.status, 'completed');
-    const recorded = env.fake.callsOf('moveMoney', h.workflowId);
+    const recorded = env.fake.callsOf('recordMoney', h.workflowId);
     assert.equal(recorded.length, 1);
     assert.deepEqual(recorded[0].input.amount, { amountMinor: 2500, currency: 'USD' });
     assert.equal(recorded[0].input.kind, 'refund_receipt');
@@ -73,7 +73,7 @@ describe('refundRequest workflow', function () {
     env = await caseEnv();
     const h = await env.start(refund({ creditRequest: true }));
     assert.equal((await result(h)).status, 'completed');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId)[0].input.kind, 'credit_memo');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId)[0].input.kind, 'credit_memo');
   });
 
   it('asks one approver above the automation limit and records the refund once approved', async () => {
@@ -99,7 +99,7 @@ describe('refundRequest workflow', function () {
     assert.equal(s.decisions.length, 1);
     assert.equal(s.decisions[0].actor.id, APPROVER_1);
     assert.equal(s.decisions[0].requestId, requestId);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
     const final = env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView;
     assert.equal(final.state, 'approved');
     assert.deepEqual(final.actions, [], 'the decided message has no buttons');
@@ -166,7 +166,7 @@ describe('refundRequest workflow', function () {
     await h.signal(decideSignal, decision(requestId, NOT_APPROVER, DecisionAction.Approve, { source: 'operator' }));
     const mid = await waitForState(h, (st) => (st.pendingApproval?.votes.length ?? 0) === 1);
     assert.equal(mid.status, 'awaiting_approval');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'no money before the second approval');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0, 'no money before the second approval');
     // The counted vote shows on the message, still with buttons.
     await waitForState(h, () => env!.fake.callsOf('updateApprovalMessage', h.workflowId).length >= 1);
     const shown = env.fake.callsOf('updateApprovalMessage', h.workflowId)[0].input.view as ApprovalRequestView;
@@ -187,7 +187,7 @@ describe('refundRequest workflow', function () {
       s.decisions.map((d) => d.actor.id),
       [APPROVER_1, APPROVER_2],
     );
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
     const after = await h.describe();
     assert.equal(after.typedSearchAttributes.get(CaseStatusKey), 'completed');
     assert.equal(after.typedSearchAttributes.get(WaitingOnKey), undefined);
@@ -232,7 +232,7 @@ describe('refundRequest workflow', function () {
     let s = await h.query(statusQuery);
     assert.equal(s.status, 'awaiting_approval');
     assert.deepEqual(s.decisions, [], 'no forged vote was counted');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     // A signed non-approver: authenticated, but not authorized.
     await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     // The genuine path: signed decisions (as the Slack route makes them) from two approvers.
@@ -247,7 +247,7 @@ describe('refundRequest workflow', function () {
         [APPROVER_2, 'slack', testMoneyPolicy().version],
       ],
     );
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 1);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 1);
   });
 
   it('a decision sent as a signal counts only with a proof from the API, with the same rules as the update', async () => {
@@ -268,7 +268,7 @@ describe('refundRequest workflow', function () {
     policy.set({ approvers: [APPROVER_1] });
     await assertRefused(decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     // A caller-supplied policy in the input (old shape) changes nothing either.
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
     const s = await result(h);
     assert.equal(s.status, 'completed');
@@ -289,7 +289,7 @@ describe('refundRequest workflow', function () {
     } as unknown as typeof input;
     const h = await env.start(smuggled);
     const requestId = await waitForRequest(h);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0, 'not automated by a limit from the input');
     await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
     await h.cancel();
   });
@@ -302,7 +302,7 @@ describe('refundRequest workflow', function () {
     const s = await result(h);
     assert.equal(s.status, 'rejected');
     assert.match(s.reason ?? '', /outside refund window/);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.ok(
       env.fake
         .callsOf('addTicketNote', h.workflowId)
@@ -330,7 +330,7 @@ describe('refundRequest workflow', function () {
     assert.ok(escalation >= 1, 'at least one reminder before escalation');
     assert.deepEqual(reminders[0].input.mentions, [APPROVER_1, APPROVER_2]);
     assert.ok((reminders[escalation].input.mentions as string[]).includes(CFO));
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal((env.fake.callsOf('updateApprovalMessage', h.workflowId).at(-1)!.input.view as ApprovalRequestView).state, 'expired');
     assert.ok(
@@ -357,8 +357,8 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
-    assert.match(String(env.fake.callsOf('moveMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
+    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
   it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
@@ -371,7 +371,7 @@ describe('refundRequest workflow', function () {
     assert.match(s.reason ?? '', /wallet balance too low/);
     assert.equal(env.fake.callsOf('createPayToken', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('createKyaToken', h.workflowId).length, 0);
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     const alert = env.fake.callsOf('postFinanceAlert', h.workflowId);
     assert.equal(alert.length, 1);
     assert.ok((alert[0].input.view as { mentions: string[] }).mentions.includes('U0OWN0002'), 'the account owner is mentioned');
@@ -402,7 +402,7 @@ describe('refundRequest workflow', function () {
     const desc = await h.describe();
     assert.equal(desc.status.name, 'RUNNING', 'the case is not closed by a bug');
     assert.notEqual(desc.typedSearchAttributes.get(CaseStatusKey), 'needs_attention');
-    assert.equal(env.fake.callsOf('moveMoney', h.workflowId).length, 0);
+    assert.equal(env.fake.callsOf('recordMoney', h.workflowId).length, 0);
     await h.terminate('test done');
   });
 

@@ -2,6 +2,7 @@
  * Case workflows with the real activities against the sandbox: assertions on what the emulated
  * systems received (their recorded requests and stored entities).
  */
+import { truncateTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -21,7 +22,10 @@ describe('case workflows against the sandbox', function () {
     client = await testClient();
     worker = await startServiceWorker(sb.clients, { identity: 'workflows-sandbox' });
   });
-  beforeEach(async () => sb.reset());
+  beforeEach(async () => {
+    await sb.reset();
+    await truncateTestLedger(worker.ledger);
+  });
   after(async () => {
     await worker?.stop();
     await client?.connection.close();

@@ -5,6 +5,7 @@
  * its charge window ends; the case then needs attention, records nothing and tells the customer
  * nothing. Short token lifetime and charge grace so the windows close within the test.
  */
+import { truncateTestLedger } from '../support/ledger';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -25,6 +26,7 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
   });
   beforeEach(async () => {
     await sb.reset();
+    await truncateTestLedger(worker.ledger);
     await sb.control('/skyfire/settings', { chargeGraceSeconds: 2 });
   });
   after(async () => {
@@ -82,12 +84,22 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
     assert.equal(tokens.filter((t) => t.type === 'pay').length, 1);
   });
 
-  it('a partial charge is not a refund: needs attention naming what was charged', async () => {
+  it('a partial charge settles what was charged: the ledger and QuickBooks record USD 15.00 of 30.00, and the case needs attention saying so', async () => {
     await sb.control('/skyfire/seller', { mode: 'partial', delayMs: 0 });
-    const s = await result(await start(skyfireRefund()));
+    const h = await start(skyfireRefund());
+    const s = await result(h);
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /charged USD 15\.00 of USD 30\.00/);
-    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
+    const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as { TotalAmt: number; DocNumber: string }[];
+    assert.deepEqual(
+      receipts.map((r) => r.TotalAmt),
+      [15],
+      'what moved is on the books, and only that',
+    );
+    const [entry] = await worker.ledger.entries(sb.clients.quickbooks.realmId);
+    assert.equal(entry.state, 'settled');
+    assert.equal(entry.settledMinor, 1500);
+    assert.equal(entry.ref, receipts[0].DocNumber, 'the record carries the ledger entry as its DocNumber');
   });
 });
 

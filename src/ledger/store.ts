@@ -1,0 +1,585 @@
+/**
+ * The money ledger (docs/workflows.md, "The money ledger"): every refund or credit a case makes is
+ * an entry here before anything outside is touched, in two phases as financial ledgers do them
+ * (TigerBeetle's pending / post / void transfers are the model):
+ *
+ * - `reserve` writes a **pending** entry, atomically with the check that the invoice still has room
+ *   for it: settled + pending + this <= what was paid on the invoice (QuickBooks `Invoice.Id`), per
+ *   customer (QuickBooks `Customer.Id`), under a row lock on the customer, so two cases, two
+ *   workers or two processes can never both take the last of an invoice;
+ * - an entry becomes **settled** (with what moved and the record ids) or **released** only on
+ *   evidence, recorded with the transition: the QuickBooks record exists, Skyfire shows the token's
+ *   charges, QuickBooks refused the write, the token expired uncharged, or a named person's finding.
+ *
+ * Entries are keyed by the case's workflow id and money step, so a retried activity, a restarted
+ * worker or a `temporal workflow reset` finds its own entry (and its pay token) instead of making a
+ * second one. The ledger lives in PostgreSQL, outside Temporal: nobody with only namespace access
+ * (terminate, reset, signal) can make it forget a reservation. Every transition is also appended to
+ * `ledger_events`, never updated.
+ */
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient } from 'pg';
+
+export type EntryState = 'pending' | 'settled' | 'released';
+export type EntryKind = 'refund_receipt' | 'credit_memo';
+export type EntryRoute = 'quickbooks' | 'skyfire';
+/** How far a Skyfire pay token got: `creating` = a create may have reached Skyfire. */
+export type TokenStage = 'none' | 'creating' | 'created';
+
+export interface LedgerEntry {
+  /** `<workflowId>/<step>`: what a retry or a reset of the same case step finds again. */
+  key: string;
+  /** Short reference written as the QuickBooks record's DocNumber (21 characters at most): the structured link back here. */
+  ref: string;
+  realm: string;
+  customerId: string;
+  /** QuickBooks Invoice.Id; null for money not tied to an invoice. */
+  invoiceId: string | null;
+  /** The invoice's DocNumber as QuickBooks stores it (display only). */
+  invoiceDoc: string | null;
+  caseId: string;
+  step: string;
+  kind: EntryKind;
+  route: EntryRoute;
+  currency: string;
+  amountMinor: number;
+  /** What was paid on the invoice when the entry was reserved (the bound it was checked against). */
+  refundableMinor: number | null;
+  state: EntryState;
+  /** What actually moved (a partial Skyfire charge settles less than `amountMinor`). */
+  settledMinor: number;
+  tokenStage: TokenStage;
+  tokenAttempt: number;
+  payTokenId: string | null;
+  /** ISO time after which the token can no longer be charged. */
+  chargeDeadline: string | null;
+  recordEntity: string | null;
+  recordId: string | null;
+  evidence: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LedgerTotals {
+  currency: string;
+  /** Settled + pending on the invoice, all time (what the bound applies to). */
+  invoiceCommittedMinor: number;
+  /** Settled + pending on the invoice within the window, and how many entries. */
+  invoiceWindowMinor: number;
+  invoiceWindowCount: number;
+  /** Settled + pending on the customer (every invoice and none) within the window, and how many entries. */
+  customerWindowMinor: number;
+  customerWindowCount: number;
+  /** Reconciliation findings on the customer nobody has cleared yet. */
+  holds: LedgerHold[];
+}
+
+export interface LedgerHold {
+  id: number;
+  realm: string;
+  customerId: string;
+  /** Stable identity of the finding (a record nobody can attribute, a difference): added once. */
+  finding: string;
+  detail: string;
+  createdAt: string;
+}
+
+export interface ReserveRequest {
+  key: string;
+  realm: string;
+  customerId: string;
+  invoiceId: string | null;
+  invoiceDoc: string | null;
+  caseId: string;
+  step: string;
+  kind: EntryKind;
+  route: EntryRoute;
+  currency: string;
+  amountMinor: number;
+  /** Paid on the invoice now (read from QuickBooks just before): the bound. Null without an invoice. */
+  refundableMinor: number | null;
+  /** The window for running totals (approval tiers), ms. */
+  windowMs: number;
+}
+
+export type ReserveResult =
+  | { status: 'reserved'; entry: LedgerEntry; existed: boolean; totals: LedgerTotals }
+  | { status: 'refused'; code: string; reason: string; totals: LedgerTotals };
+
+/** Raised when a transition is not allowed (settling a released entry, releasing a settled one). */
+export class LedgerConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerConflictError';
+  }
+}
+
+/** The DocNumber-sized reference of an entry key: `L` + 20 hex characters of its hash. */
+export function ledgerRef(key: string): string {
+  return `L${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+}
+
+const SCHEMA_SQL = (s: string) => `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.ledger_customers (
+  realm text NOT NULL, customer_id text NOT NULL, PRIMARY KEY (realm, customer_id));
+CREATE TABLE IF NOT EXISTS ${s}.ledger_entries (
+  key text PRIMARY KEY,
+  ref text NOT NULL UNIQUE,
+  realm text NOT NULL,
+  customer_id text NOT NULL,
+  invoice_id text,
+  invoice_doc text,
+  case_id text NOT NULL,
+  step text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('refund_receipt', 'credit_memo')),
+  route text NOT NULL CHECK (route IN ('quickbooks', 'skyfire')),
+  currency text NOT NULL,
+  amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+  refundable_minor bigint,
+  state text NOT NULL CHECK (state IN ('pending', 'settled', 'released')),
+  settled_minor bigint NOT NULL DEFAULT 0 CHECK (settled_minor >= 0 AND settled_minor <= amount_minor),
+  token_stage text NOT NULL DEFAULT 'none' CHECK (token_stage IN ('none', 'creating', 'created')),
+  token_attempt integer NOT NULL DEFAULT 0,
+  pay_token_id text,
+  charge_deadline timestamptz,
+  record_entity text,
+  record_id text,
+  evidence text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS ledger_entries_invoice ON ${s}.ledger_entries (realm, invoice_id);
+CREATE INDEX IF NOT EXISTS ledger_entries_customer ON ${s}.ledger_entries (realm, customer_id, created_at);
+CREATE INDEX IF NOT EXISTS ledger_entries_pending ON ${s}.ledger_entries (state) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS ${s}.ledger_events (
+  id bigserial PRIMARY KEY,
+  key text NOT NULL,
+  at timestamptz NOT NULL DEFAULT now(),
+  event text NOT NULL,
+  state text NOT NULL,
+  settled_minor bigint NOT NULL,
+  evidence text);
+CREATE TABLE IF NOT EXISTS ${s}.ledger_holds (
+  id bigserial PRIMARY KEY,
+  realm text NOT NULL,
+  customer_id text NOT NULL,
+  finding text NOT NULL,
+  detail text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  cleared_at timestamptz,
+  cleared_by text,
+  clear_note text);
+CREATE UNIQUE INDEX IF NOT EXISTS ledger_holds_open ON ${s}.ledger_holds (realm, customer_id, finding) WHERE cleared_at IS NULL;
+`;
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
+
+function toEntry(r: Row): LedgerEntry {
+  return {
+    key: String(r.key),
+    ref: String(r.ref),
+    realm: String(r.realm),
+    customerId: String(r.customer_id),
+    invoiceId: (r.invoice_id as string | null) ?? null,
+    invoiceDoc: (r.invoice_doc as string | null) ?? null,
+    caseId: String(r.case_id),
+    step: String(r.step),
+    kind: r.kind as EntryKind,
+    route: r.route as EntryRoute,
+    currency: String(r.currency),
+    amountMinor: num(r.amount_minor),
+    refundableMinor: r.refundable_minor === null ? null : num(r.refundable_minor),
+    state: r.state as EntryState,
+    settledMinor: num(r.settled_minor),
+    tokenStage: r.token_stage as TokenStage,
+    tokenAttempt: num(r.token_attempt),
+    payTokenId: (r.pay_token_id as string | null) ?? null,
+    chargeDeadline: iso(r.charge_deadline),
+    recordEntity: (r.record_entity as string | null) ?? null,
+    recordId: (r.record_id as string | null) ?? null,
+    evidence: (r.evidence as string | null) ?? null,
+    createdAt: iso(r.created_at) ?? '',
+    updatedAt: iso(r.updated_at) ?? '',
+  };
+}
+
+function toHold(r: Row): LedgerHold {
+  return {
+    id: num(r.id),
+    realm: String(r.realm),
+    customerId: String(r.customer_id),
+    finding: String(r.finding),
+    detail: String(r.detail),
+    createdAt: iso(r.created_at) ?? '',
+  };
+}
+
+/** What the refusal check sees inside the reservation's transaction. */
+export type ReserveCheck = (totals: LedgerTotals) => { code: string; reason: string } | null;
+
+export class Ledger {
+  private readonly pool: Pool;
+  private readonly s: string;
+  /** The PostgreSQL schema the tables live in. */
+  readonly schema: string;
+  private ready?: Promise<void>;
+
+  constructor(opts: { url: string; schema?: string; maxConnections?: number }) {
+    const schema = opts.schema ?? 'billing_ledger';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid ledger schema name ${JSON.stringify(schema)}`);
+    this.s = schema;
+    this.schema = schema;
+    this.pool = new Pool({ connectionString: opts.url, max: opts.maxConnections ?? 8 });
+    // An idle connection that drops (a database restart) must not crash the worker.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Creates the tables when missing (idempotent; serialized across processes by an advisory lock). */
+  migrate(): Promise<void> {
+    this.ready ??= (async () => {
+      const c = await this.pool.connect();
+      try {
+        await c.query('SELECT pg_advisory_lock(7390241)');
+        try {
+          await c.query(SCHEMA_SQL(this.s));
+        } finally {
+          await c.query('SELECT pg_advisory_unlock(7390241)');
+        }
+      } finally {
+        c.release();
+      }
+    })();
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    await this.migrate();
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async lockCustomer(c: PoolClient, realm: string, customerId: string): Promise<void> {
+    await c.query(`INSERT INTO ${this.s}.ledger_customers (realm, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      realm,
+      customerId,
+    ]);
+    await c.query(`SELECT 1 FROM ${this.s}.ledger_customers WHERE realm = $1 AND customer_id = $2 FOR UPDATE`, [realm, customerId]);
+  }
+
+  private async totalsIn(
+    c: PoolClient,
+    q: { realm: string; customerId: string; invoiceId: string | null; currency: string; windowMs: number },
+  ): Promise<LedgerTotals> {
+    // Pending counts in full (it may still move); settled counts what moved; released counts nothing.
+    const committed = `CASE state WHEN 'pending' THEN amount_minor WHEN 'settled' THEN settled_minor ELSE 0 END`;
+    const since = new Date(Date.now() - q.windowMs).toISOString();
+    const inv = q.invoiceId
+      ? (
+          await c.query(
+            `SELECT COALESCE(SUM(${committed}), 0) AS all_time,
+                    COALESCE(SUM(${committed}) FILTER (WHERE created_at >= $4), 0) AS win,
+                    COUNT(*) FILTER (WHERE created_at >= $4 AND state <> 'released') AS n
+               FROM ${this.s}.ledger_entries WHERE realm = $1 AND invoice_id = $2 AND currency = $3`,
+            [q.realm, q.invoiceId, q.currency, since],
+          )
+        ).rows[0]
+      : { all_time: 0, win: 0, n: 0 };
+    const cust = (
+      await c.query(
+        `SELECT COALESCE(SUM(${committed}), 0) AS win, COUNT(*) FILTER (WHERE state <> 'released') AS n
+           FROM ${this.s}.ledger_entries WHERE realm = $1 AND customer_id = $2 AND currency = $3 AND created_at >= $4`,
+        [q.realm, q.customerId, q.currency, since],
+      )
+    ).rows[0];
+    const holds = (
+      await c.query(`SELECT * FROM ${this.s}.ledger_holds WHERE realm = $1 AND customer_id = $2 AND cleared_at IS NULL ORDER BY id`, [
+        q.realm,
+        q.customerId,
+      ])
+    ).rows.map(toHold);
+    return {
+      currency: q.currency,
+      invoiceCommittedMinor: num(inv.all_time),
+      invoiceWindowMinor: num(inv.win),
+      invoiceWindowCount: num(inv.n),
+      customerWindowMinor: num(cust.win),
+      customerWindowCount: num(cust.n),
+      holds,
+    };
+  }
+
+  /** Running totals for routing (read-only; `reserve` reads them again under the lock). */
+  async totals(q: { realm: string; customerId: string; invoiceId: string | null; currency: string; windowMs: number }) {
+    return this.tx((c) => this.totalsIn(c, q));
+  }
+
+  async get(key: string): Promise<LedgerEntry | undefined> {
+    await this.migrate();
+    const r = await this.pool.query(`SELECT * FROM ${this.s}.ledger_entries WHERE key = $1`, [key]);
+    return r.rows[0] ? toEntry(r.rows[0]) : undefined;
+  }
+
+  async byRef(ref: string): Promise<LedgerEntry | undefined> {
+    await this.migrate();
+    const r = await this.pool.query(`SELECT * FROM ${this.s}.ledger_entries WHERE ref = $1`, [ref]);
+    return r.rows[0] ? toEntry(r.rows[0]) : undefined;
+  }
+
+  /**
+   * The reservation: under the customer's row lock, an entry that already exists for `key` is
+   * returned as it is (a retry or a reset never reserves twice and never re-decides); otherwise the
+   * bound is checked (settled + pending + amount <= refundable), then `check` (the money rules with
+   * the running totals), and only then the pending entry is written.
+   */
+  async reserve(req: ReserveRequest, check: ReserveCheck): Promise<ReserveResult> {
+    return this.tx(async (c) => {
+      await this.lockCustomer(c, req.realm, req.customerId);
+      const totals = await this.totalsIn(c, req);
+      const found = await c.query(`SELECT * FROM ${this.s}.ledger_entries WHERE key = $1`, [req.key]);
+      if (found.rows[0]) return { status: 'reserved', entry: toEntry(found.rows[0]), existed: true, totals };
+      if (req.refundableMinor !== null && totals.invoiceCommittedMinor + req.amountMinor > req.refundableMinor) {
+        const left = Math.max(0, req.refundableMinor - totals.invoiceCommittedMinor);
+        return {
+          status: 'refused',
+          code: left === 0 ? 'already_refunded' : 'exceeds_amount_paid',
+          reason: `settled and pending refunds on the invoice leave ${left} of ${req.refundableMinor} (minor units) to refund`,
+          totals,
+        };
+      }
+      const refusal = check(totals);
+      if (refusal) return { status: 'refused', ...refusal, totals };
+      const ins = await c.query(
+        `INSERT INTO ${this.s}.ledger_entries
+           (key, ref, realm, customer_id, invoice_id, invoice_doc, case_id, step, kind, route, currency, amount_minor, refundable_minor, state, evidence)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14) RETURNING *`,
+        [
+          req.key,
+          ledgerRef(req.key),
+          req.realm,
+          req.customerId,
+          req.invoiceId,
+          req.invoiceDoc,
+          req.caseId,
+          req.step,
+          req.kind,
+          req.route,
+          req.currency,
+          req.amountMinor,
+          req.refundableMinor,
+          'reserved after the money rules held',
+        ],
+      );
+      await this.event(c, req.key, 'reserve', 'pending', 0, 'reserved after the money rules held');
+      const entry = toEntry(ins.rows[0]);
+      return {
+        status: 'reserved',
+        entry,
+        existed: false,
+        totals: {
+          ...totals,
+          invoiceCommittedMinor: totals.invoiceCommittedMinor + req.amountMinor,
+          invoiceWindowMinor: totals.invoiceWindowMinor + (req.invoiceId ? req.amountMinor : 0),
+          invoiceWindowCount: totals.invoiceWindowCount + (req.invoiceId ? 1 : 0),
+          customerWindowMinor: totals.customerWindowMinor + req.amountMinor,
+          customerWindowCount: totals.customerWindowCount + 1,
+        },
+      };
+    });
+  }
+
+  private async event(c: PoolClient, key: string, event: string, state: EntryState, settledMinor: number, evidence: string) {
+    await c.query(`INSERT INTO ${this.s}.ledger_events (key, event, state, settled_minor, evidence) VALUES ($1,$2,$3,$4,$5)`, [
+      key,
+      event,
+      state,
+      settledMinor,
+      evidence,
+    ]);
+  }
+
+  private async locked(c: PoolClient, key: string): Promise<LedgerEntry> {
+    const r = await c.query(`SELECT * FROM ${this.s}.ledger_entries WHERE key = $1 FOR UPDATE`, [key]);
+    if (!r.rows[0]) throw new LedgerConflictError(`no ledger entry ${key}`);
+    return toEntry(r.rows[0]);
+  }
+
+  /**
+   * Pending -> settled, on evidence of what moved (`settledMinor` <= the reservation; the rest is
+   * released with it). Settling again with the same amount is a no-op; a released entry cannot be
+   * settled, nor a settled one re-settled with another amount.
+   */
+  async settle(key: string, ev: { settledMinor: number; evidence: string; record?: { entity: string; id: string } }): Promise<LedgerEntry> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (!Number.isInteger(ev.settledMinor) || ev.settledMinor < 0 || ev.settledMinor > e.amountMinor)
+        throw new LedgerConflictError(`cannot settle ${ev.settledMinor} on ${key} (reserved ${e.amountMinor})`);
+      if (e.state === 'released') throw new LedgerConflictError(`entry ${key} was released (${e.evidence ?? ''}); it cannot be settled`);
+      if (e.state === 'settled') {
+        if (e.settledMinor !== ev.settledMinor)
+          throw new LedgerConflictError(`entry ${key} is settled at ${e.settledMinor}, not ${ev.settledMinor}`);
+        if (ev.record && !e.recordId) return this.attachIn(c, e, ev.record);
+        return e;
+      }
+      const r = await c.query(
+        `UPDATE ${this.s}.ledger_entries SET state = 'settled', settled_minor = $2, evidence = $3,
+           record_entity = COALESCE($4, record_entity), record_id = COALESCE($5, record_id), updated_at = now()
+         WHERE key = $1 RETURNING *`,
+        [key, ev.settledMinor, ev.evidence, ev.record?.entity ?? null, ev.record?.id ?? null],
+      );
+      await this.event(c, key, 'settle', 'settled', ev.settledMinor, ev.evidence);
+      return toEntry(r.rows[0]);
+    });
+  }
+
+  /** Pending -> released, on evidence that nothing moved. Releasing again is a no-op; a settled entry cannot be released. */
+  async release(key: string, evidence: string): Promise<LedgerEntry> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.state === 'released') return e;
+      if (e.state === 'settled') throw new LedgerConflictError(`entry ${key} is settled; money that moved is never released`);
+      const r = await c.query(
+        `UPDATE ${this.s}.ledger_entries SET state = 'released', evidence = $2, updated_at = now() WHERE key = $1 RETURNING *`,
+        [key, evidence],
+      );
+      await this.event(c, key, 'release', 'released', 0, evidence);
+      return toEntry(r.rows[0]);
+    });
+  }
+
+  private async attachIn(c: PoolClient, e: LedgerEntry, record: { entity: string; id: string }): Promise<LedgerEntry> {
+    if (e.recordId && e.recordId !== record.id)
+      throw new LedgerConflictError(`entry ${e.key} is recorded as ${e.recordEntity} ${e.recordId}, not ${record.id}`);
+    const r = await c.query(
+      `UPDATE ${this.s}.ledger_entries SET record_entity = $2, record_id = $3, updated_at = now() WHERE key = $1 RETURNING *`,
+      [e.key, record.entity, record.id],
+    );
+    await this.event(c, e.key, 'record', e.state, e.settledMinor, `${record.entity} ${record.id}`);
+    return toEntry(r.rows[0]);
+  }
+
+  /** The accounting record of a settled entry (a Skyfire refund is recorded after its charge settled it). */
+  async attachRecord(key: string, record: { entity: string; id: string }): Promise<LedgerEntry> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.state !== 'settled') throw new LedgerConflictError(`entry ${key} is ${e.state}; only a settled entry gets its record`);
+      if (e.recordId === record.id) return e;
+      return this.attachIn(c, e, record);
+    });
+  }
+
+  /**
+   * Before a pay token create is sent: `creating`, naming the attempt. Refuses (returns the entry
+   * unchanged, `allowed: false`) when an earlier attempt may have created one: stage `creating`
+   * left by anyone, or a token already made.
+   */
+  async beginTokenCreate(key: string, attempt: number): Promise<{ allowed: boolean; entry: LedgerEntry }> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.state !== 'pending' || e.tokenStage !== 'none') return { allowed: false, entry: e };
+      const r = await c.query(
+        `UPDATE ${this.s}.ledger_entries SET token_stage = 'creating', token_attempt = $2, updated_at = now() WHERE key = $1 RETURNING *`,
+        [key, attempt],
+      );
+      await this.event(c, key, 'token-create-sent', 'pending', 0, `attempt ${attempt}`);
+      return { allowed: true, entry: toEntry(r.rows[0]) };
+    });
+  }
+
+  /** Skyfire answered the create with a refusal (or it was never sent): nothing was created. */
+  async clearTokenCreate(key: string, attempt: number, evidence: string): Promise<void> {
+    await this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.tokenStage !== 'creating' || e.tokenAttempt !== attempt) return;
+      await c.query(`UPDATE ${this.s}.ledger_entries SET token_stage = 'none', updated_at = now() WHERE key = $1`, [key]);
+      await this.event(c, key, 'token-create-refused', 'pending', 0, evidence);
+    });
+  }
+
+  async tokenCreated(key: string, t: { tokenId: string; chargeDeadline: string }): Promise<LedgerEntry> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.payTokenId && e.payTokenId !== t.tokenId) throw new LedgerConflictError(`entry ${key} already has pay token ${e.payTokenId}`);
+      const r = await c.query(
+        `UPDATE ${this.s}.ledger_entries SET token_stage = 'created', pay_token_id = $2, charge_deadline = $3, updated_at = now()
+          WHERE key = $1 RETURNING *`,
+        [key, t.tokenId, t.chargeDeadline],
+      );
+      await this.event(c, key, 'token-created', e.state, e.settledMinor, t.tokenId);
+      return toEntry(r.rows[0]);
+    });
+  }
+
+  /** Entries still pending (the reconciliation resolves those whose case can no longer). */
+  async pending(realm?: string): Promise<LedgerEntry[]> {
+    await this.migrate();
+    const r = await this.pool.query(
+      `SELECT * FROM ${this.s}.ledger_entries WHERE state = 'pending' ${realm ? 'AND realm = $1' : ''} ORDER BY created_at`,
+      realm ? [realm] : [],
+    );
+    return r.rows.map(toEntry);
+  }
+
+  /** Every entry of a realm (reconciliation; a test's model check). */
+  async entries(realm: string): Promise<LedgerEntry[]> {
+    await this.migrate();
+    const r = await this.pool.query(`SELECT * FROM ${this.s}.ledger_entries WHERE realm = $1 ORDER BY created_at`, [realm]);
+    return r.rows.map(toEntry);
+  }
+
+  /** A reconciliation finding on a customer: blocks automated money there until a person clears it. Added once per finding. */
+  async addHold(h: { realm: string; customerId: string; finding: string; detail: string }): Promise<{ added: boolean }> {
+    await this.migrate();
+    const r = await this.pool.query(
+      `INSERT INTO ${this.s}.ledger_holds (realm, customer_id, finding, detail) VALUES ($1,$2,$3,$4)
+       ON CONFLICT (realm, customer_id, finding) WHERE cleared_at IS NULL DO NOTHING RETURNING id`,
+      [h.realm, h.customerId, h.finding, h.detail],
+    );
+    return { added: (r.rowCount ?? 0) > 0 };
+  }
+
+  async holds(realm?: string): Promise<LedgerHold[]> {
+    await this.migrate();
+    const r = await this.pool.query(
+      `SELECT * FROM ${this.s}.ledger_holds WHERE cleared_at IS NULL ${realm ? 'AND realm = $1' : ''} ORDER BY id`,
+      realm ? [realm] : [],
+    );
+    return r.rows.map(toHold);
+  }
+
+  /** Whether a finding was ever recorded (cleared or not): a cleared finding is not raised again. */
+  async knownFinding(realm: string, customerId: string, finding: string): Promise<boolean> {
+    await this.migrate();
+    const r = await this.pool.query(`SELECT 1 FROM ${this.s}.ledger_holds WHERE realm = $1 AND customer_id = $2 AND finding = $3`, [
+      realm,
+      customerId,
+      finding,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async clearHold(id: number, by: string, note: string): Promise<boolean> {
+    await this.migrate();
+    const r = await this.pool.query(
+      `UPDATE ${this.s}.ledger_holds SET cleared_at = now(), cleared_by = $2, clear_note = $3 WHERE id = $1 AND cleared_at IS NULL`,
+      [id, by, note],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+}
