@@ -12,7 +12,7 @@ type Json = Record<string, unknown>;
 
 /** The call shapes the benchmark sends. */
 export const CallKind = {
-  /** Refund inside the automation policy: small, allowed reason, high confidence, no invoice named (a named one must be paid and never refunded before). */
+  /** Refund inside the automation policy: small, a duplicate charge, high confidence, on an invoice of its own that QuickBooks shows paid twice (seedBenchInvoice). */
   AutoRefund: 'auto_refund',
   /** The fixture's 450.00 USD refund: above the automation limit, so it waits for a Slack approval. */
   ReviewRefund: 'review_refund',
@@ -51,8 +51,9 @@ export function buildCall(kind: CallKind, tag: string, seq: number, opts: { ownI
   call.id = callId;
   if (kind === CallKind.ReviewRefund && opts.ownInvoice) call.post_call_analysis.invoice_number = benchInvoiceNumber(callId);
   if (kind === CallKind.AutoRefund) {
-    // An invoice of its own (seedBenchInvoice): a refund is automated only against a named, paid
-    // invoice with no earlier refund, and the money path serializes money per invoice.
+    // An invoice of its own (seedBenchInvoice): a refund is automated only against a named invoice
+    // with no earlier refund that QuickBooks shows paid twice (the duplicate charge's evidence), and
+    // the money path serializes money per invoice.
     Object.assign(call.post_call_analysis, {
       amount: '20.00',
       refund_reason: 'duplicate_charge',
