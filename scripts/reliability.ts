@@ -28,6 +28,9 @@ const FULL: Record<string, string> = {
   // §5: well over the 1 000 inputs CI sends.
   RELIABILITY_FUZZ_DIALNEXA: '5000',
   RELIABILITY_FUZZ_SLACK: '5000',
+  // The ledger's model-based test: many more random interleavings than CI's 30.
+  LEDGER_MODEL_RUNS: '500',
+  LEDGER_MODEL_STEPS: '80',
 };
 
 const root = path.resolve(__dirname, '..');
