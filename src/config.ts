@@ -101,7 +101,10 @@ export const envSchema = z.object({
 
   // --- The money ledger (docs/workflows.md, "The money ledger"). ---
   /** PostgreSQL connection URL of the money ledger. Required in production; unset elsewhere = a private PostgreSQL under DATA_DIR/ledger. */
-  LEDGER_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  LEDGER_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
   /** Schema the ledger's tables live in. */
   LEDGER_SCHEMA: z
     .string()

@@ -33,11 +33,17 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
   const approvals = createApprovalVerifier({ decisionKey: a.decisionKey, policy: a.policy });
   return {
     ...createGateActivities({ policy: a.policy, decisionKey: a.decisionKey }),
-    ...createMoneyActivities({ quickbooks: c.quickbooks, skyfire: c.skyfire, ledger: a.ledger, policy: a.policy, decisionKey: a.decisionKey }),
+    ...createMoneyActivities({
+      quickbooks: c.quickbooks,
+      skyfire: c.skyfire,
+      ledger: a.ledger,
+      policy: a.policy,
+      decisionKey: a.decisionKey,
+    }),
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds, ledger: a.ledger }),
-    ...createZendeskActivities({ zendesk: c.zendesk }),
+    ...createZendeskActivities({ zendesk: c.zendesk, slackUser: (id) => c.slack.userInfo(id) }),
     ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
     ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),
     ...createSlackActivities({ slack: c.slack }),

@@ -291,6 +291,15 @@ export interface CaseActivities extends GateActivities, MoneyActivities {
   ): Promise<TicketRef>;
   /** Zendesk: add a comment (internal note unless `public`). */
   addTicketNote(input: StepInput & { ticketId: string; body: string; public: boolean }): Promise<{ ticketId: string }>;
+  /**
+   * Zendesk: the case's last word on its ticket: the final billing note (internal), the status the
+   * ticket is left in and the agent who owns what is left, found by the Slack user's email (the
+   * email stays in the activity). An assignee who is no Zendesk agent leaves the ticket
+   * unassigned, and the note says so.
+   */
+  settleTicket(
+    input: StepInput & { ticketId: string; status: 'open' | 'pending' | 'solved'; note: string; assigneeSlackUserId?: string },
+  ): Promise<{ ticketId: string; status: string; assignee?: string }>;
 
   // --- HubSpot (writes) ---
   /** HubSpot: a note on the contact (and deal, when given). */

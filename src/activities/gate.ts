@@ -20,9 +20,11 @@ import type { CaseAttestation, CaseInput, CaseType, Money } from '../domain/case
 import {
   DecisionAction,
   DecisionRejection,
+  sameSubject,
   type ApprovalVote,
   type Decision,
   type DecisionProof,
+  type DecisionSubject,
   type SignedDecision,
 } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
@@ -45,6 +47,10 @@ export interface DecisionRequestFacts {
   amount?: Money;
   /** Other requests: how many distinct approvals they need. */
   fixedRequired?: number;
+  /** Money requests: what the counting action approves; the decision must carry the same, signed. */
+  subject?: DecisionSubject;
+  /** The action that counts (approve; accept for disputes). */
+  countingAction?: DecisionAction;
 }
 
 export type AuthorizeResult =
@@ -195,6 +201,15 @@ export function createGateActivities(deps: GateActivityDeps): GateActivities {
           DecisionRejection.InvalidHandOff,
           'hand_off_target',
           'a request can be handed only to another approver of it',
+          policy.version,
+          ids,
+        );
+      // A money approval counts only for what the approver was shown: the signed subject must be the request's.
+      if (request.subject && d.action === (request.countingAction ?? DecisionAction.Approve) && !sameSubject(d.subject, request.subject))
+        return refused(
+          DecisionRejection.StaleRequest,
+          'subject_mismatch',
+          'this button was for another amount, invoice or kind than the request now shows; nothing changed',
           policy.version,
           ids,
         );

@@ -20,7 +20,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { CaseInput, Money } from '../domain/case';
-import type { ApprovalVote, DecisionAction } from '../domain/decision';
+import { sameSubject, type ApprovalVote, type DecisionAction } from '../domain/decision';
 import type { MoneyPolicy } from '../domain/policy';
 import type { RecordRef } from '../domain/case-state';
 import type { RefundRecord } from './contract';
@@ -174,15 +174,26 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
   }
 
   /** The authority with every vote's proof verified again (no age limit: votes may be days old). */
-  function verifiedAuthority(a: MoneyAuthorityInput, workflowId: string): MoneyAuthority {
+  function verifiedAuthority(a: MoneyAuthorityInput, workflowId: string, order: MoneyOrder, invoiceId: string | null): MoneyAuthority {
     if (a.kind === 'automation') return { kind: 'automation', input: a.input, vip: a.vip };
+    const subject = {
+      amountMinor: order.amount.amountMinor,
+      currency: order.amount.currency,
+      ...(invoiceId ? { invoiceId } : {}),
+      kind: order.kind,
+    };
     const verifiedActors = a.votes
       .filter((v) => v.action === a.countingAction)
       .filter((v) => {
         const check = verifyDecision(deps.decisionKey, workflowId, voteAsDecision(a.requestId, v));
         if (!check.ok)
           log('money path: vote without a valid proof ignored', { requestId: a.requestId, actorId: v.actor.id, reason: check.reason });
-        return check.ok;
+        // A signed subject approves that amount, currency, invoice and kind, and nothing else. (Votes
+        // recorded before subjects were signed carry none; their proof binds the case and request.)
+        const covers = !v.subject || sameSubject(v.subject, subject);
+        if (check.ok && !covers)
+          log('money path: vote for another amount, invoice or kind ignored', { requestId: a.requestId, actorId: v.actor.id });
+        return check.ok && covers;
       })
       .map((v) => v.actor.id);
     return { kind: 'approval', countingAction: a.countingAction, escalated: a.escalated, verifiedActors };
@@ -236,7 +247,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       windowTotalMinor: t?.customerWindowMinor ?? 0,
       holds: t?.holds.map((h) => h.detail) ?? [],
     });
-    const authority = verifiedAuthority(order.authority, workflowId);
+    const authority = verifiedAuthority(order.authority, workflowId, order, invoice ? invoice.Id : null);
     // Refused before the ledger is touched when there is nothing to key it on (no customer, no invoice).
     if (!customer || invoice === null || (invoice && invoice.CustomerRef.value !== customer.Id)) {
       const check = checkMoneyMove(baseFacts(), authority, policy);

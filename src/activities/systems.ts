@@ -37,6 +37,7 @@ export const ACTIVITY_SYSTEM_OF = {
   getPayTokenCharges: 'skyfire',
   openTicket: 'zendesk',
   addTicketNote: 'zendesk',
+  settleTicket: 'zendesk',
   archiveDocument: 'drive',
   sendCustomerEmail: 'gmail',
   postApprovalRequest: 'slack',

@@ -11,9 +11,11 @@ import { log, stepKey } from './support';
 
 export interface ZendeskActivityDeps {
   zendesk: ZendeskClient;
+  /** A Slack user's name and email (users.info): the ticket's assignee is the Zendesk agent with that email. */
+  slackUser?: (userId: string) => Promise<{ realName?: string; name?: string; email?: string }>;
 }
 
-type ZendeskActivities = Pick<CaseActivities, 'openTicket' | 'addTicketNote'>;
+type ZendeskActivities = Pick<CaseActivities, 'openTicket' | 'addTicketNote' | 'settleTicket'>;
 
 const marker = (key: string) => `[ref:${key}]`;
 
@@ -53,6 +55,30 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
       }
       await zd.addCommentOnce(ticketId, { body: internalNote, public: false }, marker(stepKey('zendesk', `${step}#internal`)));
       return { system: 'zendesk', object: 'ticket', id: String(ticketId), url: zd.ticketUrl(ticketId) };
+    },
+
+    async settleTicket({ step, ticketId, status, note, assigneeSlackUserId }) {
+      if (!/^\d+$/.test(ticketId)) throw new ValidationError({ system: 'zendesk' }, 'ticketId must be numeric');
+      const user = assigneeSlackUserId && deps.slackUser ? await deps.slackUser(assigneeSlackUserId) : undefined;
+      const name = user?.realName || user?.name;
+      // Assign first: an assignee Zendesk refuses (not an agent) must not cost the note or the status.
+      let assignee: string | undefined;
+      if (user?.email) {
+        try {
+          await zd.updateTicket(ticketId, { assignee_email: user.email });
+          assignee = name ?? 'the assigned agent';
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          log('zendesk assignee refused', { ticketId, step });
+        }
+      }
+      const line = assignee
+        ? `Ticket left ${status}, assigned to ${assignee}.`
+        : `Ticket left ${status}, unassigned${assigneeSlackUserId ? ` (${name ?? 'the owner'} is not a Zendesk agent)` : ''}.`;
+      const { added } = await zd.addCommentOnce(ticketId, { body: `${note}\n${line}`, public: false }, marker(stepKey('zendesk', step)));
+      await zd.updateTicket(ticketId, { status });
+      log('zendesk ticket settled', { ticketId, status, assigned: Boolean(assignee), added, step });
+      return { ticketId, status, ...(assignee ? { assignee } : {}) };
     },
 
     async addTicketNote({ step, ticketId, body, public: isPublic }) {

@@ -31,7 +31,8 @@ export interface SlackApi {
   openView(triggerId: string, view: Record<string, unknown>): Promise<{ viewId: string }>;
   /** views.publish: sets a user's App Home tab (a `home` view); no trigger needed. */
   publishView(userId: string, view: Record<string, unknown>): Promise<{ viewId: string }>;
-  userInfo(userId: string): Promise<{ id: string; name?: string; realName?: string; isBot: boolean }>;
+  /** `email` needs the users:read.email scope; callers keep it out of workflow history. */
+  userInfo(userId: string): Promise<{ id: string; name?: string; realName?: string; email?: string; isBot: boolean }>;
   /** Slack user id for an email, or undefined when nobody in the workspace has it. */
   lookupUserIdByEmail(email: string): Promise<string | undefined>;
   authTest(): Promise<{ teamId: string; userId: string; botId?: string }>;
@@ -182,7 +183,13 @@ export function createSlackApi(opts: SlackConnectorOptions): SlackApi {
       const res = await call('users.info', () => client.users.info({ user: userId }));
       const u = res.user;
       if (!u?.id) throw new TransientError({ system: 'slack', code: 'invalid_response' }, 'users.info answered without a user');
-      return { id: u.id, name: u.name, realName: u.real_name, isBot: Boolean(u.is_bot) };
+      return {
+        id: u.id,
+        name: u.name,
+        realName: u.real_name,
+        ...(u.profile?.email ? { email: u.profile.email } : {}),
+        isBot: Boolean(u.is_bot),
+      };
     },
     async lookupUserIdByEmail(email) {
       try {

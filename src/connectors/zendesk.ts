@@ -42,6 +42,8 @@ export interface TicketUpdate {
   comment?: { body: string; public: boolean };
   status?: string;
   priority?: string;
+  /** Write-only: the agent to assign the ticket to, by email (Zendesk resolves it to `assignee_id`). */
+  assignee_email?: string;
   additional_tags?: string[];
   remove_tags?: string[];
 }

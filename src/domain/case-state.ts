@@ -17,7 +17,10 @@ export interface RecordRef {
 export interface Handoff {
   request: string;
   destinationObject?: RecordRef;
+  /** Who owns the next step: an opaque id (Slack user, HubSpot owner) or a team (`finance`, `support`); search attributes carry it. */
   owner?: string;
+  /** The owner as people read it ("Olivia Owner", "Finance team"): notes show this, never the raw id. */
+  ownerName?: string;
   status: CaseStatus;
   urgency: Urgency;
   nextStep?: string;

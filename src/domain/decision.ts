@@ -41,6 +41,26 @@ export const DECISION_VERB: Record<DecisionAction, string> = {
 };
 
 /** A human decision on one approval request. */
+/**
+ * What a money request decides on: the amount, its currency, the invoice (QuickBooks Invoice.Id)
+ * and the kind of record. Shown on the approver's button and signed with the decision, so an
+ * approval of one refund can never be spent on another amount, invoice or kind.
+ */
+export interface DecisionSubject {
+  amountMinor: number;
+  currency: string;
+  invoiceId?: string;
+  /** `refund_receipt` or `credit_memo`. */
+  kind: string;
+}
+
+export function sameSubject(a: DecisionSubject | undefined, b: DecisionSubject | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.amountMinor === b.amountMinor && a.currency === b.currency && (a.invoiceId ?? null) === (b.invoiceId ?? null) && a.kind === b.kind
+  );
+}
+
 export interface Decision {
   /** The approval request this answers; a decision on an old request changes nothing. */
   requestId: string;
@@ -52,6 +72,8 @@ export interface Decision {
   caseType?: CaseType;
   /** For HandOff: the Slack user id the request is handed to. */
   handTo?: string;
+  /** Money requests: what the approver saw and approved (signed with the rest). */
+  subject?: DecisionSubject;
   source: DecisionSource;
   /** Operator API only: the authenticated caller (recorded with the vote). */
   via?: string;
@@ -129,6 +151,8 @@ export interface ApprovalVote {
   caseType?: CaseType;
   /** HandOff: to whom (part of what was signed). */
   handTo?: string;
+  /** Money requests: what was approved (part of what was signed). */
+  subject?: DecisionSubject;
 }
 
 export interface PendingApproval {
@@ -145,6 +169,8 @@ export interface PendingApproval {
   expiresAt: string;
   /** The amount the request decides on (money requests). */
   amount?: Money;
+  /** Money requests: amount, currency, invoice and kind, which a counting decision must carry, signed. */
+  subject?: DecisionSubject;
   /**
    * What the approval tier is decided on: the amount plus what the customer had refunded or
    * credited within the policy's window (settled or pending in the ledger) when the request was

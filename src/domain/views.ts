@@ -4,7 +4,7 @@
  * into Block Kit, and the edge. Pure types.
  */
 import type { CaseType, Urgency } from './case';
-import type { DecisionAction } from './decision';
+import type { DecisionAction, DecisionSubject } from './decision';
 
 /** A Slack message (channel + ts identify it). */
 export interface SlackMessageRef {
@@ -19,6 +19,8 @@ export interface ApprovalActionView {
   style?: 'primary' | 'danger';
   /** For `choose_case` buttons (triage): which case the click chooses. */
   caseType?: CaseType;
+  /** Money requests' counting button: what a click approves (carried in the button, signed by the API). */
+  subject?: DecisionSubject;
 }
 
 /** One labelled fact on the request; `previous` shows old vs new (address changes). */

@@ -156,6 +156,7 @@ export const ACTIVITY_GROUP_OF = {
   updateBillingAddress: 'write',
   openTicket: 'write',
   addTicketNote: 'write',
+  settleTicket: 'write',
   addCrmNote: 'write',
   createOwnerTask: 'write',
   archiveDocument: 'write',

@@ -28,7 +28,7 @@ export interface BillingNoteInput {
   facts: string[];
   /** The affected record. */
   record?: RecordRef;
-  /** Owner of the next step (a name or opaque id, never an email). */
+  /** Owner of the next step, by name as people read it (never an email; an opaque id only when no name is known). */
   owner?: string;
   nextStep?: string;
   /** ISO date or timestamp. */
@@ -52,15 +52,27 @@ export interface BillingNoteInput {
 }
 
 const EMAIL = /[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[A-Za-z]{2,}/g;
-// Phone-like runs: 7+ digits with common separators; leaves ids such as INV-1001 and amounts alone.
-const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+// Phone-like runs: 7+ digits with common separators, standing on their own (not inside a word, an id
+// or a token such as a UUID); leaves ids such as INV-1001 and amounts alone.
+const PHONE = /(?<![\w-])\+?\d[\d\s().-]{7,}\d(?![\w-])/g;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+// Ids that are never contact details even when they are mostly digits (Skyfire token ids, request ids).
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 
 /** Removes emails and phone numbers from free text (for destinations that must not carry them). */
 export function scrubContactDetails(text: string): string {
-  return text
-    .replace(EMAIL, '[email omitted]')
-    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m.trim()) ? '[phone omitted]' : m));
+  const scrub = (part: string) =>
+    part
+      .replace(EMAIL, '[email omitted]')
+      .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= 7 && !ISO_DATE.test(m.trim()) ? '[phone omitted]' : m));
+  // UUIDs are kept as they are; only the text between them is scrubbed.
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(UUID)) {
+    out += scrub(text.slice(at, m.index)) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + scrub(text.slice(at));
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();

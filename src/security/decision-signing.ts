@@ -34,6 +34,8 @@ function signedText(workflowId: string, d: Decision, issuedAt: string): string {
     d.via ?? null,
     issuedAt,
     ...(d.handTo !== undefined ? [d.handTo] : []),
+    // What a money approval was for: last, and only when there is one (older proofs keep their text).
+    ...(d.subject ? [['subject', d.subject.amountMinor, d.subject.currency, d.subject.invoiceId ?? null, d.subject.kind]] : []),
   ]);
 }
 
@@ -50,6 +52,16 @@ export function decisionClaims(d: Decision): Decision {
     ...(d.reason ? { reason: d.reason } : {}),
     ...(d.caseType ? { caseType: d.caseType } : {}),
     ...(typeof d.handTo === 'string' ? { handTo: d.handTo } : {}),
+    ...(d.subject && typeof d.subject === 'object'
+      ? {
+          subject: {
+            amountMinor: Number(d.subject.amountMinor),
+            currency: String(d.subject.currency),
+            ...(d.subject.invoiceId !== undefined ? { invoiceId: String(d.subject.invoiceId) } : {}),
+            kind: String(d.subject.kind),
+          },
+        }
+      : {}),
     source: d.source,
     ...(d.via ? { via: d.via } : {}),
   };
@@ -71,6 +83,7 @@ export function voteAsDecision(requestId: string, v: ApprovalVote): SignedDecisi
     ...(v.reason ? { reason: v.reason } : {}),
     ...(v.caseType ? { caseType: v.caseType } : {}),
     ...(v.handTo ? { handTo: v.handTo } : {}),
+    ...(v.subject ? { subject: v.subject } : {}),
     source: v.source,
     ...(v.via ? { via: v.via } : {}),
     ...(v.proof ? { proof: v.proof } : {}),

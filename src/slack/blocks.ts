@@ -73,7 +73,22 @@ export function buttonElements(workflowId: string, requestId: string, actions: A
     type: 'button',
     text: plain(a.label),
     action_id: actionId(a.action, a.caseType),
-    value: encodeButtonValue({ w: workflowId, r: requestId, a: a.action, ...(a.caseType ? { c: a.caseType } : {}) }),
+    value: encodeButtonValue({
+      w: workflowId,
+      r: requestId,
+      a: a.action,
+      ...(a.caseType ? { c: a.caseType } : {}),
+      ...(a.subject
+        ? {
+            s: {
+              m: a.subject.amountMinor,
+              c: a.subject.currency,
+              ...(a.subject.invoiceId ? { i: a.subject.invoiceId } : {}),
+              k: a.subject.kind,
+            },
+          }
+        : {}),
+    }),
     ...(a.style ? { style: a.style } : {}),
   }));
 }

@@ -19,6 +19,15 @@ export const buttonValueSchema = z.object({
   r: z.string().min(1).max(200),
   a: z.enum(decisionActions),
   c: z.enum(CASE_TYPES).optional(),
+  /** Money requests' counting button: what the click approves (amount in minor units, currency, invoice id, kind). */
+  s: z
+    .object({
+      m: z.number().int().positive(),
+      c: z.string().regex(/^[A-Z]{3}$/),
+      i: z.string().min(1).max(100).optional(),
+      k: z.string().min(1).max(40),
+    })
+    .optional(),
 });
 export type ButtonValue = z.infer<typeof buttonValueSchema>;
 

@@ -233,6 +233,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       action: target.a,
       actor: slackActor(p.user),
       ...(target.c ? { caseType: target.c } : {}),
+      ...subjectOf(target),
       source: 'slack',
     };
     const result = await submitDecision(target, decision, p.response_url, fromHome);
@@ -329,4 +330,10 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
   });
 
   return router;
+}
+
+/** The money subject a button carried (what the approver saw), as the decision signs it. */
+function subjectOf(target: ButtonValue): Pick<Decision, 'subject'> {
+  if (!target.s) return {};
+  return { subject: { amountMinor: target.s.m, currency: target.s.c, ...(target.s.i ? { invoiceId: target.s.i } : {}), kind: target.s.k } };
 }

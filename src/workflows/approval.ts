@@ -22,6 +22,7 @@ import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenReq
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
 import { DECISION_VERB, DecisionAction, handOffs, waitingOn, type PendingApproval } from './messages';
+import type { DecisionSubject } from '../domain/decision';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -47,6 +48,8 @@ export interface ApprovalSpec {
   amount?: Money;
   /** Money requests: the amount plus the customer's running total within the window (the approval tier's basis). */
   tierAmount?: Money;
+  /** Money requests: what a counting decision approves; its buttons carry it and the API signs it. */
+  subject?: DecisionSubject;
   reminderIntervalMs: number;
   escalateAfterMs: number;
   timeoutMs: number;
@@ -97,7 +100,10 @@ export async function requestApproval(rt: CaseRuntime, spec: ApprovalSpec): Prom
     expiresAt: new Date(startedMs + spec.timeoutMs).toISOString(),
     ...(spec.amount ? { amount: spec.amount } : {}),
     ...(spec.amount && spec.tierAmount ? { tierAmount: spec.tierAmount } : {}),
-    actions: spec.actions,
+    ...(spec.subject ? { subject: spec.subject } : {}),
+    actions: spec.subject
+      ? spec.actions.map((a) => (a.action === (spec.countingAction ?? DecisionAction.Approve) ? { ...a, subject: spec.subject } : a))
+      : spec.actions,
   };
   const req: OpenRequest = {
     pending,
@@ -285,7 +291,7 @@ function buildView(
     urgency: spec.urgency,
     noteLines,
     fields: spec.fields,
-    actions: state === 'open' ? spec.actions : [],
+    actions: state === 'open' ? (p.actions ?? spec.actions) : [],
     eligibleApprovers: p.eligibleApprovers,
     required: p.required,
     votes: p.votes.map((v) => ({

@@ -11,7 +11,7 @@ import { reviewReasonsText } from '../policy/wording';
 import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
 import { CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 
 /** One line per address, for the old-vs-new view (a business address, not a personal contact detail). */
 export function formatAddress(a: PostalAddress | undefined): string {
@@ -70,7 +70,7 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
       await noteTicket(
         rt,
         'address.expired.public',
-        'We could not complete the review of your address change in time, so your billing address is unchanged for now. Our finance team will contact you.',
+        'We could not complete the review of your address change in time, so your billing address is unchanged for now. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
         true,
       );
       return rt.finish(CaseStatus.Expired, reason);
@@ -92,7 +92,7 @@ export async function billingDetailsCorrection(input: CaseInput): Promise<CaseSt
     rt.facts.push(`QuickBooks customer ${updated.customerId} billing address updated (SyncToken ${updated.syncToken})`);
     rt.setHandoff({ nextStep: 'None: address updated' });
     await noteTicket(rt, 'address.done.public', 'Your billing address has been updated.', true);
-    await noteTicket(rt, 'address.done.note', rt.note('zendesk'));
+    await doneNote(rt, 'address.done.note');
     return rt.finish(CaseStatus.Completed);
   });
 }

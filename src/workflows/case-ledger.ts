@@ -32,7 +32,7 @@ export class CaseLedger {
         request: h.request,
         facts: this.facts,
         record: h.destinationObject && h.destinationObject.id !== 'pending' ? h.destinationObject : undefined,
-        owner: h.owner,
+        owner: ownerText(h),
         nextStep: h.nextStep,
         nextStepDeadline: h.nextStepDeadline,
         status: state.status,
@@ -64,6 +64,22 @@ export class CaseLedger {
       fields.paymentPlatformUrl && { label: 'Payment platform', url: fields.paymentPlatformUrl },
     ].filter((l): l is { label: string; url: string } => Boolean(l));
   }
+}
+
+const TEAM_NAMES: Record<string, string> = {
+  finance: 'Finance team (the approvers in Slack)',
+  support: 'Support team (the Zendesk ticket)',
+  account_owner: 'Account owner (not found in HubSpot)',
+  'account_owner (unresolved)': 'Account owner (not found in HubSpot)',
+};
+
+/** The owner as people read it: the name the case learned, a team's name, never a bare Slack or HubSpot id. */
+export function ownerText(h: { owner?: string; ownerName?: string }): string | undefined {
+  if (h.ownerName) return h.ownerName;
+  if (!h.owner) return undefined;
+  if (TEAM_NAMES[h.owner]) return TEAM_NAMES[h.owner];
+  if (h.owner.startsWith('hubspot-owner:')) return `HubSpot owner ${h.owner.slice('hubspot-owner:'.length)} (no name on file)`;
+  return h.owner;
 }
 
 /** One sentence: what the caller asked for (ids and amounts only; no contact details). */

@@ -8,9 +8,12 @@
  * handlers exist before any decision can arrive.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -20,7 +23,8 @@ import type { ApprovalRequestView, ApprovalViewState, CaseActivities } from '../
 import { CaseStatus, type CaseInput } from '../domain/case';
 import type { MoneyPolicy } from '../domain/policy';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
-import type { NoteDestination } from '../policy/billing-note';
+import { scrubContactDetails, type NoteDestination } from '../policy/billing-note';
+import { caseStatusText } from '../policy/wording';
 import { HANDOFF_MAPPING } from '../policy/handoff';
 import { recordCaseEvent } from './case-metrics';
 import { CaseLedger, describeRequest } from './case-ledger';
@@ -101,7 +105,28 @@ export interface NoteOverride {
 /** Ordinary activities that change nothing outside (the money lock lives in Temporal; checkMoney only reads). */
 const NOT_OUTSIDE_WRITES: ReadonlySet<string> = new Set(['lockMoney', 'unlockMoney', 'checkMoney']);
 
-function proxies(onWrite: (name: string, step: string) => void, beforeCall: () => void): CaseActivities {
+/** How an outside write ended, as far as the case can tell. */
+export type WriteOutcome = 'done' | 'refused' | 'unknown' | 'running';
+
+/** Errors by which a system refused the write: it was not made (ActivityErrorType names). */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'ValidationError',
+  'NotFoundError',
+  'AuthError',
+  'InsufficientFundsError',
+  'UnverifiedRecipientError',
+  'BusinessRuleError',
+]);
+
+/** A failed write: refused (nothing was written) or unknown (it may have happened: a timeout, retries used up, a lost answer). */
+function failedWriteOutcome(err: unknown): WriteOutcome {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type || !REFUSALS.has(cause.type)) return 'unknown';
+  // Skyfire's "a token may exist" is a refusal to try again, not a proof that nothing was made.
+  return /OUTCOME_UNKNOWN/.test(cause.message) ? 'unknown' : 'refused';
+}
+
+function proxies(onWrite: (name: string, step: string) => (outcome: WriteOutcome) => void, beforeCall: () => void): CaseActivities {
   const groups: Record<ActivityGroup, CaseActivities> = {
     // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
     read: proxyLocalActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
@@ -123,9 +148,18 @@ function proxies(onWrite: (name: string, step: string) => void, beforeCall: () =
             }
           : (input: { step?: string }) => {
               // Counted before the call: a write that fails half-way may still have happened outside.
-              onWrite(name, input.step ?? name);
+              const settle = onWrite(name, input.step ?? name);
               beforeCall();
-              return fn(input);
+              return fn(input).then(
+                (r) => {
+                  settle('done');
+                  return r;
+                },
+                (err: unknown) => {
+                  settle(failedWriteOutcome(err));
+                  throw err;
+                },
+              );
             };
   }
   return out as CaseActivities;
@@ -139,6 +173,8 @@ export class CaseRuntime {
   readonly ledger: CaseLedger;
   /** Steps that wrote (or may have written) to an outside system, in order. */
   readonly writes: string[] = [];
+  /** How each of `writes` ended: done, refused by the system (nothing written), unknown, or still running. */
+  readonly writeOutcomes = new Map<string, WriteOutcome>();
   current?: OpenRequest;
   private requestCount = 0;
   private finished = false;
@@ -153,7 +189,11 @@ export class CaseRuntime {
     this.workflowId = workflowInfo().workflowId;
     this.ledger = new CaseLedger(input);
     this.acts = proxies(
-      (_name, step) => this.writes.push(step),
+      (_name, step) => {
+        this.writes.push(step);
+        this.writeOutcomes.set(step, 'running');
+        return (outcome) => this.writeOutcomes.set(step, outcome);
+      },
       () => {
         if (!this.startingBackground) this.flush();
       },
@@ -199,12 +239,18 @@ export class CaseRuntime {
   }
 
   setHandoff(patch: Partial<Handoff>): void {
+    // A new owner without a name drops the old owner's name (the note falls back to the team's or id's wording).
+    if ('owner' in patch && !('ownerName' in patch) && patch.owner !== this.state.handoff.owner) delete this.state.handoff.ownerName;
     Object.assign(this.state.handoff, patch);
     this.refresh();
   }
 
   addRecord(ref: RecordRef): void {
     this.ledger.addRecord(this.state, ref);
+    // The handoff's destination (a ticket, a Slack message) names the record once it exists, not "pending".
+    const dest = this.state.handoff.destinationObject;
+    if (dest?.id === 'pending' && dest.system === ref.system && dest.object === ref.object)
+      this.setHandoff({ destinationObject: { system: ref.system, object: ref.object, id: ref.id, ...(ref.url ? { url: ref.url } : {}) } });
   }
 
   /** Key facts for the billing note (short lines; contact details are scrubbed per destination). */
@@ -218,6 +264,10 @@ export class CaseRuntime {
   }
   set ticket(t: RecordRef | undefined) {
     this.ledger.ticket = t;
+    // A case whose handoff lands on the ticket names it from now on (not "ticket pending").
+    const dest = this.state.handoff.destinationObject;
+    if (t && dest?.system === 'zendesk' && dest.object === 'ticket' && dest.id === 'pending')
+      this.setHandoff({ destinationObject: { ...t } });
   }
 
   /** Skyfire KYA token id, once one is attached. */
@@ -273,6 +323,14 @@ export class CaseRuntime {
     await this.settleBackground();
     this.finished = true;
     this.completeHandoff();
+    // The next step as the case ends, not the one of the request it waited on ("Approve or reject ...").
+    const next = this.state.handoff.nextStep ?? '';
+    if (status === CaseStatus.Rejected && !/^none\b/i.test(next)) this.setHandoff({ nextStep: 'None: rejected, nothing was done' });
+    if (status === CaseStatus.Expired)
+      this.setHandoff({
+        nextStep: 'Reply to the customer on the ticket: no decision was made in time, nothing was done',
+        nextStepDeadline: undefined,
+      });
     this.setStatus(status, reason);
     recordCaseEvent(
       this.input.caseType,
@@ -282,9 +340,54 @@ export class CaseRuntime {
           ? 'completed'
           : 'failed',
     );
+    // The ticket ends as the case does: the final note, a status and an assignee (one more activity:
+    // cases started before this change replay without it).
+    if (this.ticket && patched(FINAL_TICKET_PATCH)) await this.settleTicket(status);
     this.flush();
     await condition(allHandlersFinished);
     return this.state;
+  }
+
+  /**
+   * The case's last word on its ticket: the billing note as the case ends (final status, owner by
+   * name, next step, records), the ticket left solved when nothing is left to do, open when a
+   * person must act (expired, needs attention), pending otherwise (the customer may reply), and
+   * assigned to whoever owns what is left.
+   */
+  private async settleTicket(status: CaseStatus): Promise<void> {
+    const ticket = this.ticket;
+    if (!ticket) return;
+    const h = this.state.handoff;
+    const ticketStatus =
+      status === CaseStatus.Expired || status === CaseStatus.NeedsAttention || status === CaseStatus.Failed
+        ? 'open'
+        : !h.nextStep || /^none\b/i.test(h.nextStep)
+          ? 'solved'
+          : 'pending';
+    const assignee = await this.assigneeSlackUserId();
+    try {
+      await this.acts.settleTicket({
+        step: 'ticket.final',
+        ticketId: ticket.id,
+        status: ticketStatus,
+        note: this.note('zendesk'),
+        ...(assignee ? { assigneeSlackUserId: assignee } : {}),
+      });
+    } catch (err) {
+      // The case's outcome stands when its last note cannot be written (a ticket closed meanwhile,
+      // Zendesk down past the retries): the failure is logged, the case ends as it was ending.
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.error('final ticket update failed', { ticketId: ticket.id, error: err.cause?.message ?? err.message });
+    }
+  }
+
+  /** Who the ticket is assigned to: the owner when it is a person, else whoever decided last, else the first finance approver. */
+  private async assigneeSlackUserId(): Promise<string | undefined> {
+    const owner = this.state.handoff.owner;
+    if (owner && SLACK_USER_ID.test(owner)) return owner;
+    const decider = [...this.state.decisions].reverse().find((d) => SLACK_USER_ID.test(d.actor.id));
+    if (decider) return decider.actor.id;
+    return (await this.policy()).approvers[0];
   }
 
   /**
@@ -398,6 +501,11 @@ export class CaseRuntime {
 
   // --- visibility --------------------------------------------------------------------------
 
+  /** The case's outside writes by how they ended, in order (for the needs-attention note and alert). */
+  writesBy(outcome: WriteOutcome): string[] {
+    return [...new Set(this.writes)].filter((step) => this.writeOutcomes.get(step) === outcome);
+  }
+
   /** Sends the staged search-attribute changes as one upsert (see CaseVisibility.flush for when). */
   flush(): void {
     this.visibility.flush();
@@ -406,13 +514,24 @@ export class CaseRuntime {
   /** Status, waiting-on, owner and urgency to search attributes; the Temporal-destination note to current details. */
   refresh(): void {
     const req = this.current && !this.current.closure ? this.current.pending : undefined;
-    this.visibility.show(this.state, req, this.note('temporal'));
+    // The Web UI's "current details" lead with how the case stands or ended, in words (a rejected
+    // case is a green "Completed" execution; this line says what happened).
+    const s = this.state;
+    const headline = TERMINAL.has(s.status)
+      ? `Outcome: ${caseStatusText(s.status)}${s.reason ? ` (${scrubContactDetails(s.reason)})` : ''}`
+      : `Now: ${caseStatusText(s.status)}`;
+    this.visibility.show(this.state, req, `${headline}\n${this.note('temporal')}`);
   }
 }
 
 export { describeRequest };
 
 export { formatMoney } from '../policy/format';
+
+/** The patch that added the final ticket update (`settleTicket` at `finish()`) and dropped the cases' own "done" notes. */
+export const FINAL_TICKET_PATCH = 'ticket-final-status';
+
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** Error type of a case started with input it cannot work with (non-retryable). */
 export const INVALID_CASE_INPUT_ERROR_TYPE = 'InvalidCaseInput';

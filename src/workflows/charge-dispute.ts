@@ -13,7 +13,7 @@ import { humanDuration, recordLink, requestApproval, financeReview, showOutcome 
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
 import { moveMoney } from './money-path';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 
 /** Need-info rounds before the case stops asking and leaves it to a person. */
 const MAX_INFO_ROUNDS = 3;
@@ -101,6 +101,12 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        subject: {
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          ...(invoice ? { invoiceId: invoice.id } : {}),
+          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        },
         urgency: 'high',
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -108,7 +114,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         await noteTicket(
           rt,
           'dispute.expired.public',
-          'Our review of your dispute is taking longer than expected. No change has been made to your account yet; our finance team will contact you.',
+          'Our review of your dispute is taking longer than expected. No change has been made to your account yet. Your dispute stays open on this ticket, assigned to a member of our finance team, who will reply here.',
           true,
         );
         return rt.finish(
@@ -125,13 +131,14 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       if (closure.action === DecisionAction.Contest) {
         rt.facts.push(`Dispute contested by ${by}`);
         rt.setHandoff({ nextStep: 'Submit the evidence gathered in Drive' });
+        // Only what the case holds and says here: nothing is attached to the ticket (the evidence is in our Drive).
         await noteTicket(
           rt,
           'dispute.contested.public',
-          'After review, we believe this charge is correct. We have attached our records to this ticket; reply if you have further information.',
+          `After review, we believe this charge is correct${invoice ? `: invoice ${invoice.docNumber}, ${formatMoney(invoice.total.amountMinor, invoice.total.currency)}${invoice.dueDate ? `, due ${invoice.dueDate}` : ''}` : ` (${shown})`}. If you have further information, reply to this ticket and we will review it.`,
           true,
         );
-        await noteTicket(rt, 'dispute.contested.note', rt.note('zendesk'));
+        await doneNote(rt, 'dispute.contested.note');
         return rt.finish(CaseStatus.Completed, `contested by ${by}`);
       }
       // Need info: ask the customer, then a fresh request (the old message's buttons are gone).
@@ -173,10 +180,10 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     await noteTicket(
       rt,
       'dispute.accepted.public',
-      `We accepted your dispute and refunded ${shown} (reference ${result.record.id}).`,
+      `We accepted your dispute and refunded ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}.`,
       true,
     );
-    await noteTicket(rt, 'dispute.accepted.note', rt.note('zendesk'));
+    await doneNote(rt, 'dispute.accepted.note');
     await showOutcome(rt, {
       text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket`,
       status: CaseStatus.Completed,

@@ -9,7 +9,7 @@ import { CaseStatus } from '../domain/case';
 import type { OpenBalance } from '../activities/contract';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
-import { followUpDelayMs, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
+import { finalCrmNote, followUpDelayMs, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
 
 /** Still owed: the named invoice's balance, or the whole open balance. */
 function owed(balance: OpenBalance, invoiceNumber?: string): number {
@@ -47,7 +47,8 @@ export async function collections(input: CaseInput): Promise<CaseState> {
       const note = await rt.acts.addCrmNote({
         step: 'collections.crm.note',
         contactId: account.contact.id,
-        body: `${compliant}\n\n${rt.note('hubspot')}`,
+        // Written as the case starts to wait: the note says so, not "Gathering the facts".
+        body: `${compliant}\n\n${rt.note('hubspot', { status: CaseStatus.WaitingForCustomer })}`,
       });
       rt.addRecord(note);
       rt.setHandoff({
@@ -70,6 +71,7 @@ export async function collections(input: CaseInput): Promise<CaseState> {
       rt.facts.push('Paid by the promised date');
       rt.setHandoff({ nextStep: 'None: paid' });
       await noteTicket(rt, 'collections.paid.note', `Promise kept: paid by ${deadline.slice(0, 10)}.`);
+      await finalCrmNote(rt, 'collections.crm.final', account.contact?.id, CaseStatus.Completed);
       return rt.finish(CaseStatus.Completed, 'paid by the promised date');
     }
     const shown = formatMoney(left, after.total.currency);
@@ -81,12 +83,18 @@ export async function collections(input: CaseInput): Promise<CaseState> {
       ownerId: account.contact.ownerId,
       contactId: account.contact.id,
       subject: `Promise to pay not kept: ${fields.accountId}`,
-      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot')}`,
+      // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
+      body: `${shown} still unpaid after the promised date ${deadline.slice(0, 10)}.\n\n${rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid balance (this task)' })}`,
       dueAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
     rt.addRecord(task);
-    rt.setHandoff({ nextStep: 'Owner follows up the unpaid balance' });
-    await noteTicket(rt, 'collections.unpaid.note', `Unpaid at the deadline (${shown}); task ${task.id} created for the account owner.`);
+    rt.setHandoff({ nextStep: `Owner follows up the unpaid balance (HubSpot task ${task.id})` });
+    await noteTicket(
+      rt,
+      'collections.unpaid.note',
+      `Unpaid at the deadline (${shown}); HubSpot task ${task.id} created for ${account.owner?.name ?? 'the account owner'}.`,
+    );
+    await finalCrmNote(rt, 'collections.crm.final', account.contact.id, CaseStatus.Completed);
     return rt.finish(CaseStatus.Completed, 'unpaid at the deadline: owner tasked');
   });
 }

@@ -122,6 +122,7 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
       ...(req.alsoEligible ? { alsoEligible: req.alsoEligible } : {}),
       allowedActions: [...req.allowedActions, DecisionAction.HandOff],
       ...(req.pending.amount ? { amount: req.pending.tierAmount ?? req.pending.amount } : { fixedRequired: req.fixedRequired }),
+      ...(req.pending.subject ? { subject: req.pending.subject, countingAction: req.countingAction } : {}),
     },
   });
   if (!auth.ok) throw ApplicationFailure.nonRetryable(`${auth.code}: ${auth.message}`, DECISION_REJECTED_ERROR_TYPE);
@@ -139,6 +140,7 @@ async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutc
     ...(v.reason ? { reason: v.reason } : {}),
     ...(v.caseType ? { caseType: v.caseType } : {}),
     ...(v.handTo ? { handTo: v.handTo } : {}),
+    ...(v.subject ? { subject: v.subject } : {}),
     at: new Date().toISOString(),
     source: v.source,
     ...(v.via ? { via: v.via } : {}),

@@ -9,8 +9,8 @@ import { CaseStatus } from '../domain/case';
 import { humanDuration } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
-import { reviewRecipient } from './recipient-review';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
+import { reviewRecipient, sentToText } from './recipient-review';
 
 export async function invoiceResend(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
@@ -46,7 +46,7 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
         await noteTicket(
           rt,
           'recipient.expired.public',
-          'We could not verify the address you gave in time, so the invoice was not sent. Our team will contact you.',
+          'We could not verify the address you gave in time, so the invoice was not sent. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
           true,
         );
         return rt.finish(
@@ -84,8 +84,8 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     });
     rt.addRecord(pdf);
     rt.setHandoff({ nextStep: 'Confirm the customer received the invoice' });
-    await noteTicket(rt, 'invoice.sent.public', `Invoice ${invoice.docNumber} has been sent to your billing email.`, true);
-    await noteTicket(rt, 'invoice.done.note', rt.note('zendesk'));
+    await noteTicket(rt, 'invoice.sent.public', `Invoice ${invoice.docNumber} has been sent to ${sentToText(sent.sentTo)}.`, true);
+    await doneNote(rt, 'invoice.done.note');
     return rt.finish(CaseStatus.Completed);
   });
 }

@@ -81,7 +81,12 @@ export async function moveMoney(
       }
       const res = await recordMoney({
         ...base,
-        privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+        // The record is the refund done: its note says so, not the "being carried out" of this moment.
+        privateNote:
+          rt.note('quickbooks', {
+            status: CaseStatus.Completed,
+            nextStep: `Confirm the ${order.kind === 'credit_memo' ? 'credit' : 'refund'} to the customer`,
+          }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
       });
       if (res.status === 'refused') return { refused: res };
       return { record: res.record };
@@ -177,7 +182,7 @@ function publicRefusal(code: MoneyRefusal): string {
     case MoneyRefusal.ExceedsAmountPaid:
       return 'We checked this request against our records: the payment has already been refunded (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
     default:
-      return 'We could not issue this refund after checking our records. A member of our finance team will contact you.';
+      return 'We could not issue this refund after checking our records, and no money has moved. Reply to this ticket if you have questions.';
   }
 }
 

@@ -8,7 +8,7 @@ import { CaseStatus } from '../domain/case';
 import { humanDuration, requestApproval } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
-import { loadAccount, noteTicket, openCaseTicket, runCase } from './steps';
+import { loadAccount, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 
 export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
@@ -36,7 +36,13 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
           ]
         : []),
       ...(wallet
-        ? [{ label: 'Skyfire wallet available', value: formatMoney(wallet.available.amountMinor, wallet.available.currency) }]
+        ? [
+            {
+              // Skyfire's buyer wallet is the service's own (what it pays refunds from), not the customer's money.
+              label: "Our Skyfire buyer wallet (the service's, not the customer's)",
+              value: `${formatMoney(wallet.available.amountMinor, wallet.available.currency)} available`,
+            },
+          ]
         : []),
     ];
     for (const f of alertFields.slice(1)) rt.facts.push(`${f.label}: ${f.value}`);
@@ -78,8 +84,8 @@ export async function paymentBlocker(input: CaseInput): Promise<CaseState> {
     const by = closure.kind === 'approved' ? closure.votes[0] : closure.vote;
     const escalated = rt.state.status === CaseStatus.Escalated;
     rt.facts.push(`Acknowledged by ${by.actor.name ?? by.actor.id}${escalated ? ' after escalation' : ' within the SLA'}`);
-    rt.setHandoff({ owner: by.actor.id, nextStep: 'Unblock the payment with the customer' });
-    await noteTicket(rt, 'blocker.ack.note', rt.note('zendesk'));
+    rt.setHandoff({ owner: by.actor.id, ownerName: by.actor.name ?? by.actor.id, nextStep: 'Unblock the payment with the customer' });
+    await doneNote(rt, 'blocker.ack.note');
     return rt.finish(CaseStatus.Completed, escalated ? 'acknowledged after escalation' : 'acknowledged within the SLA');
   });
 }

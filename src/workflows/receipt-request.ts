@@ -8,8 +8,8 @@ import { CaseStatus } from '../domain/case';
 import { humanDuration } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
-import { reviewRecipient } from './recipient-review';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+import { reviewRecipient, sentToText } from './recipient-review';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 export async function receiptRequest(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input);
@@ -53,7 +53,7 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
         await noteTicket(
           rt,
           'recipient.expired.public',
-          'We could not verify the address you gave in time, so the receipt was not sent. Our team will contact you.',
+          'We could not verify the address you gave in time, so the receipt was not sent. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
           true,
         );
         return rt.finish(
@@ -77,11 +77,18 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
       approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };
     }
     rt.setStatus(CaseStatus.Executing);
-    await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to, ...(approval ? { approval } : {}) });
-    rt.facts.push(`Receipt for payment ${payment.id} sent by QuickBooks`);
+    const sent = await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to, ...(approval ? { approval } : {}) });
+    rt.facts.push(
+      `Receipt for payment ${payment.id} sent by QuickBooks to ${sent.sentTo === 'approved' ? `an address not on file, approved by ${approval?.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}` : 'the email on file'}`,
+    );
     rt.setHandoff({ nextStep: 'None unless the customer replies' });
-    await noteTicket(rt, 'receipt.sent.public', `The receipt for payment ${payment.id} has been sent to your billing email.`, true);
-    await noteTicket(rt, 'receipt.done.note', rt.note('zendesk'));
+    await noteTicket(
+      rt,
+      'receipt.sent.public',
+      `The receipt for your payment of ${formatMoney(payment.amount.amountMinor, payment.amount.currency)}${payment.date ? ` on ${payment.date}` : ''} has been sent to ${sentToText(sent.sentTo)}.`,
+      true,
+    );
+    await doneNote(rt, 'receipt.done.note');
     return rt.finish(CaseStatus.Completed);
   });
 }

@@ -34,3 +34,8 @@ export async function reviewRecipient(rt: CaseRuntime, what: string): Promise<Ap
     urgency: rt.state.handoff.urgency,
   });
 }
+
+/** Where a document went, in the customer's words: the address on file, or the one they gave and finance approved. */
+export function sentToText(sentTo: 'on_file' | 'approved'): string {
+  return sentTo === 'approved' ? 'the email address you gave us, after our review' : 'the billing email we have on file';
+}

@@ -16,7 +16,7 @@ import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase } from './steps';
+import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
 
@@ -62,6 +62,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       );
     if (ledger.records.length > 0)
       rt.facts.push(
+        // Records on an invoice are in the invoice's currency, whatever currency this call asked in.
         `Already refunded or credited on ${invoice?.docNumber ?? fields.invoiceNumber}: ${formatMoney(ledger.refundedMinor, invoice?.total.currency ?? amount.currency)} (${ledger.records.map((r) => `${r.object} ${r.id}`).join(', ')})`,
       );
     for (const hold of ledger.totals?.holds ?? []) rt.facts.push(`Reconciliation hold on this customer: ${hold}`);
@@ -159,6 +160,12 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        subject: {
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          ...(invoice ? { invoiceId: invoice.id } : {}),
+          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        },
         ...(running > 0 ? { tierAmount: tier } : {}),
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
@@ -169,7 +176,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         await noteTicket(
           rt,
           'refund.expired.public',
-          'We could not complete the review of your request in time, so no refund has been made yet. A member of our finance team will contact you.',
+          'We could not complete the review of your request in time, so no refund has been made yet. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
           true,
         );
         return rt.finish(CaseStatus.Expired, reason);
@@ -211,14 +218,17 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     if ('state' in result) return result.state;
 
     const what = fields.creditRequest ? `A credit of ${shown} has been added to your account` : `Your refund of ${shown} has been issued`;
-    await noteTicket(rt, 'refund.confirm.public', `${what} (reference ${result.record.id}).`, true);
+    // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
+    // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
+    const onInvoice = fields.invoiceNumber ? ` for invoice ${fields.invoiceNumber}` : '';
+    await noteTicket(rt, 'refund.confirm.public', `${what}${onInvoice}.`, true);
     const to = recipientFor(rt, account, invoice);
     if (to.status === 'verified') {
       const email = await sendCustomerEmail({
         step: 'refund.confirm.email',
         to: to.to,
         subject: `${what}`,
-        body: `${what} (reference ${result.record.id}).\n\nDialNexa call ${rt.callId}.`,
+        body: `${what}${onInvoice}.${rt.ticket ? `\n\nYour reference: ticket #${rt.ticket.id}. Reply to this email or on the ticket if you have questions.` : ''}`,
       });
       rt.addRecord(email);
     } else {
@@ -231,7 +241,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       status: CaseStatus.Completed,
       nextStep: 'None: refund recorded and confirmed',
     });
-    await noteTicket(rt, 'refund.done.note', rt.note('zendesk'));
+    await doneNote(rt, 'refund.done.note');
     return rt.finish(CaseStatus.Completed);
   });
 }

@@ -9,7 +9,7 @@ import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import type { CaseState } from './messages';
-import { followUpDelayMs, loadAccount, needsAttention, recipientFor, runCase } from './steps';
+import { finalCrmNote, followUpDelayMs, loadAccount, needsAttention, recipientFor, runCase } from './steps';
 
 /** The approved follow-up template (finance signed off on its wording; no amounts beyond what is owed). */
 function followUpEmail(amountDue: string, deadline: string): { subject: string; body: string } {
@@ -38,7 +38,9 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
     rt.facts.push(`Open balance ${formatMoney(balance.total.amountMinor, balance.total.currency)}`);
     if (account.paysThroughSkyfire) {
       const wallet = await getWalletBalance({ currency: balance.total.currency });
-      rt.facts.push(`Skyfire wallet available ${formatMoney(wallet.available.amountMinor, wallet.available.currency)}`);
+      rt.facts.push(
+        `Our Skyfire buyer wallet (the service's, not the customer's): ${formatMoney(wallet.available.amountMinor, wallet.available.currency)} available`,
+      );
     }
     const { deadline, delayMs } = followUpDelayMs(rt);
     rt.setHandoff({ nextStep: 'Check the renewal is paid by the follow-up deadline', nextStepDeadline: deadline });
@@ -58,7 +60,8 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
         step: 'renewal.crm.note',
         contactId: account.contact.id,
         ...(deal ? { dealId: deal.id } : {}),
-        body: rt.note('hubspot'),
+        // Written as the case starts to wait: the note says so, not "Gathering the facts".
+        body: rt.note('hubspot', { status: CaseStatus.WaitingForCustomer }),
       }),
     );
 
@@ -70,21 +73,22 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
     if (after.total.amountMinor <= 0) {
       rt.facts.push('Paid by the follow-up deadline');
       rt.setHandoff({ nextStep: 'None: renewal paid' });
+      await finalCrmNote(rt, 'renewal.crm.final', account.contact.id, CaseStatus.Completed, deal?.id);
       return rt.finish(CaseStatus.Completed, 'renewal paid by the deadline');
     }
     const shown = formatMoney(after.total.amountMinor, after.total.currency);
     rt.facts.push(`Still unpaid at the deadline: ${shown}`);
     if (!account.contact.ownerId) return needsAttention(rt, `renewal still unpaid (${shown}) and the account has no owner`);
-    rt.addRecord(
-      await createOwnerTask({
-        step: 'renewal.owner.task',
-        ownerId: account.contact.ownerId,
-        contactId: account.contact.id,
-        subject: `Renewal unpaid: ${fields.accountId}`,
-        body: rt.note('hubspot'),
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-      }),
-    );
+    const task = await createOwnerTask({
+      step: 'renewal.owner.task',
+      ownerId: account.contact.ownerId,
+      contactId: account.contact.id,
+      subject: `Renewal unpaid: ${fields.accountId}`,
+      // The case ends here with this task as the owner's next step: the note says so, not "Gathering the facts".
+      body: rt.note('hubspot', { status: CaseStatus.Completed, nextStep: 'Owner follows up the unpaid renewal (this task)' }),
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    rt.addRecord(task);
     const ownerSlack = account.owner?.slackUserId;
     const money = await rt.policy();
     await postFinanceAlert({
@@ -94,13 +98,20 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
         workflowId: rt.workflowId,
         title: `Renewal still unpaid: account ${fields.accountId}`,
         urgency: 'high',
-        noteLines: rt.note('slack').split('\n'),
+        noteLines: rt
+          .note('slack', { status: CaseStatus.Completed, nextStep: `Owner follows up the unpaid renewal (HubSpot task ${task.id})` })
+          .split('\n'),
         fields: [{ label: 'Unpaid', value: shown }],
         mentions: ownerSlack ? [ownerSlack] : money.approvers,
         links: rt.links(),
       },
     });
-    rt.setHandoff({ owner: ownerSlack ?? `hubspot-owner:${account.contact.ownerId}`, nextStep: 'Owner follows up the unpaid renewal' });
+    rt.setHandoff({
+      owner: ownerSlack ?? `hubspot-owner:${account.contact.ownerId}`,
+      ...(account.owner?.name ? { ownerName: account.owner.name } : {}),
+      nextStep: `Owner follows up the unpaid renewal (HubSpot task ${task.id})`,
+    });
+    await finalCrmNote(rt, 'renewal.crm.final', account.contact.id, CaseStatus.Completed, deal?.id);
     return rt.finish(CaseStatus.Completed, 'unpaid at the deadline: escalated to the owner');
   });
 }

@@ -15,7 +15,7 @@ import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } fr
 import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
-import { INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
+import { FINAL_TICKET_PATCH, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
 import type { CaseState, RecordRef } from './messages';
 
 /** What the systems of record say about the caller's account. */
@@ -55,7 +55,7 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
     rt.facts.push(
       `The caller said they pay through ${fields.paymentPlatform}; the CRM says ${recorded || 'nothing'}, and its route is used`,
     );
-  if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}` });
+  if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}`, ...(owner.name ? { ownerName: owner.name } : {}) });
   return { customer, contact, owner, vip: isVip(fields.customerTier) || isVip(contact?.tier), paysThroughSkyfire: skyfire };
 }
 
@@ -89,6 +89,32 @@ export async function noteTicket(rt: CaseRuntime, step: string, body: string, is
 }
 
 /**
+ * The case's own "done" note on its ticket, for cases started before the final ticket update
+ * (FINAL_TICKET_PATCH); newer cases get the final note from `finish()`, written as the case ends,
+ * so it never shows the status it had while the last step ran.
+ */
+export async function doneNote(rt: CaseRuntime, step: string): Promise<void> {
+  if (patched(FINAL_TICKET_PATCH)) return;
+  await noteTicket(rt, step, rt.note('zendesk'));
+}
+
+/**
+ * The last HubSpot note of a case that wrote one while it waited (collections, renewals): the note
+ * as the case ends (final status, owner by name, next step, records). Patched
+ * (`final-crm-note`): one more activity than cases started before it recorded.
+ */
+export async function finalCrmNote(
+  rt: CaseRuntime,
+  step: string,
+  contactId: string | undefined,
+  status: CaseStatus,
+  dealId?: string,
+): Promise<void> {
+  if (!contactId || !patched('final-crm-note')) return;
+  rt.addRecord(await rt.acts.addCrmNote({ step, contactId, ...(dealId ? { dealId } : {}), body: rt.note('hubspot', { status }) }));
+}
+
+/**
  * Ends the case for a person to look at: the ticket says what happened and what was already done
  * outside, finance is alerted. Nothing is reversed automatically (money never moves back without a person).
  */
@@ -98,10 +124,20 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
     owner: rt.state.handoff.owner ?? 'finance',
     nextStep: 'A person reviews this case; nothing further happens automatically',
   });
-  const done = rt.writes.length > 0 ? `Already done outside: ${rt.writes.join(', ')}.` : 'Nothing was written outside yet.';
+  // What really happened to each outside write: a refused send is not "already done".
+  const done = rt.writesBy('done');
+  const refused = rt.writesBy('refused');
+  const unknown = [...rt.writesBy('unknown'), ...rt.writesBy('running')];
+  const doneText = [
+    done.length > 0 ? `Already done outside: ${done.join(', ')}.` : 'Nothing was written outside yet.',
+    refused.length > 0 ? `Refused by the system (not done): ${refused.join(', ')}.` : '',
+    unknown.length > 0 ? `Outcome unknown (may have been written; check before redoing): ${unknown.join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
   try {
     const money = await rt.policy();
-    await noteTicket(rt, 'attention.note', `Needs attention: ${reason}\n${done}\n\n${rt.note('zendesk')}`);
+    await noteTicket(rt, 'attention.note', `Needs attention: ${reason}\n${doneText}\n\n${rt.note('zendesk')}`);
     if (publicComment) await noteTicket(rt, 'attention.public', publicComment, true);
     await rt.acts.postFinanceAlert({
       step: 'attention.alert',
@@ -113,7 +149,9 @@ export async function needsAttention(rt: CaseRuntime, reason: string, publicComm
         noteLines: rt.note('slack').split('\n'),
         fields: [
           { label: 'Why', value: reason },
-          { label: 'Already done', value: rt.writes.length > 0 ? rt.writes.join(', ') : 'nothing' },
+          { label: 'Already done', value: done.length > 0 ? done.join(', ') : 'nothing' },
+          ...(refused.length > 0 ? [{ label: 'Refused (not done)', value: refused.join(', ') }] : []),
+          ...(unknown.length > 0 ? [{ label: 'Outcome unknown', value: unknown.join(', ') }] : []),
         ],
         mentions: money.approvers,
         links: rt.links(),

@@ -40,7 +40,7 @@ export async function postFixture(
 }
 
 /** A decision as the API's Slack route makes it: signed with the decision key the worker checks. */
-export function decideSigned(
+export async function decideSigned(
   handle: WorkflowHandle,
   decisionKey: string,
   requestId: string,
@@ -48,10 +48,14 @@ export function decideSigned(
   action: DecisionAction,
   extra: Partial<Decision> = {},
 ) {
+  // A money request's counting button carries what it approves; like a click, take it from the request as shown.
+  const shown = (await handle.query(statusQuery)).pendingApproval;
+  const subject = shown?.requestId === requestId && (action === 'approve' || action === 'accept') ? shown.subject : undefined;
   const d: Decision = {
     requestId,
     action,
     actor: { id: actorId, ...(APPROVER_NAMES[actorId] ? { name: APPROVER_NAMES[actorId] } : {}) },
+    ...(subject ? { subject } : {}),
     source: 'slack',
     ...extra,
   };

@@ -141,7 +141,7 @@ describe('case workflows', function () {
       assert.deepEqual(alert.mentions, ['U0OWN0002']);
       assert.equal(alert.requestId, requestId);
       const shown = Object.fromEntries(alert.fields.map((f) => [f.label, f.value]));
-      assert.equal(shown['Skyfire wallet available'], 'USD 500.00');
+      assert.equal(shown["Our Skyfire buyer wallet (the service's, not the customer's)"], 'USD 500.00 available');
       assert.match(shown['Open invoices'], /INV-2001 USD 2,400\.00/);
       assert.equal(env.fake.callsOf('openTicket', h.workflowId)[0].input.priority, 'urgent');
       await decide(h, decision(requestId, 'U0OWN0002', DecisionAction.Acknowledge));

@@ -372,6 +372,9 @@ export function createFakeActivities(opts: FakeOptions = {}) {
     async addTicketNote(input) {
       return write('addTicketNote', input, () => ({ ticketId: input.ticketId }));
     },
+    async settleTicket(input) {
+      return write('settleTicket', input, () => ({ ticketId: input.ticketId, status: input.status }));
+    },
     async addCrmNote(input) {
       return write('addCrmNote', input, () => ref('hubspot', 'note'));
     },

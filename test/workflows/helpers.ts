@@ -19,7 +19,7 @@ import {
   statusQuery,
   type CaseState,
   type Decision,
-  type DecisionAction,
+  DecisionAction,
   type DecisionRejection,
   type SignedDecision,
 } from '../../src/workflows/messages';
@@ -124,9 +124,18 @@ export function decision(requestId: string, actorId: string, action: DecisionAct
   };
 }
 
-/** Decides as the API would after authenticating the clicker: the decision signed with the decision key. */
-export function decide(handle: WorkflowHandle, d: Decision) {
-  return handle.executeUpdate(decideUpdate, { args: [signDecision(TEST_DECISION_KEY, handle.workflowId, d)] });
+/**
+ * Decides as the API would after authenticating the clicker: the decision signed with the decision
+ * key. A money request's counting button carries what it approves (amount, currency, invoice,
+ * kind); like a click, the decision takes it from the request as shown, unless the test gives one.
+ */
+export async function decide(handle: WorkflowHandle, d: Decision) {
+  let claims = d;
+  if (!d.subject && (d.action === DecisionAction.Approve || d.action === DecisionAction.Accept)) {
+    const shown = (await handle.query(statusQuery)).pendingApproval;
+    if (shown?.requestId === d.requestId && shown.subject) claims = { ...d, subject: shown.subject };
+  }
+  return handle.executeUpdate(decideUpdate, { args: [signDecision(TEST_DECISION_KEY, handle.workflowId, claims)] });
 }
 
 /** Decides as someone with only Temporal access would: whatever they send, however it claims to be from Slack. */

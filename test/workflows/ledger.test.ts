@@ -10,13 +10,13 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
-import { DecisionAction } from '../../src/domain/decision';
+import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
 import { statusQuery, type CaseState } from '../../src/workflows/messages';
 import { seedPaidInvoice } from '../../bench/lib/calls';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
 import { truncateTestLedger } from '../support/ledger';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, skyfireRefund, waitForState } from './helpers';
+import { APPROVER_1, APPROVER_2, assertRefused, caseInput, decide, decision, result, skyfireRefund, waitForState } from './helpers';
 
 interface QboRecord {
   Id: string;
@@ -209,6 +209,39 @@ describe('the money ledger: the reproductions of issue 21 move no money wrongly'
       (await receipts()).map((r) => r.TotalAmt),
       [999],
       'one person approved USD 999.00 and nothing more',
+    );
+  });
+
+  it('an approval signed for another amount, invoice or kind approves nothing: the gate refuses it and no money moves', async () => {
+    await seedPaidInvoice(sb.url, { docNumber: 'INV-BIND', accountId: 'ACME-001', totalMinor: 250000 });
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-BIND',
+        amount: { amountMinor: 90000, currency: 'USD' },
+        refundReason: 'customer_request',
+      }),
+    );
+    const s = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined);
+    const shown = s.pendingApproval!.subject!;
+    assert.equal(shown.amountMinor, 90000, 'the request shows what it approves');
+    for (const other of [
+      { ...shown, amountMinor: 1000 },
+      { ...shown, currency: 'EUR' },
+      { ...shown, invoiceId: 'another' },
+      { ...shown, kind: 'credit_memo' },
+    ]) {
+      await assertRefused(
+        decide(h, decision(s.pendingApproval!.requestId, APPROVER_1, DecisionAction.Approve, { subject: other })),
+        DecisionRejection.StaleRequest,
+      );
+    }
+    assert.equal((await h.query(statusQuery)).status, 'awaiting_approval');
+    await decide(h, decision(s.pendingApproval!.requestId, APPROVER_1, DecisionAction.Approve));
+    assert.equal((await result(h)).status, 'completed');
+    assert.deepEqual(
+      (await receipts()).map((r) => r.TotalAmt),
+      [900],
     );
   });
 });

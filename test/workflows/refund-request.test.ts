@@ -254,7 +254,11 @@ describe('refundRequest workflow', function () {
     env = await caseEnv();
     const h = await env.start(refund({ amount: { amountMinor: 20000, currency: 'USD' }, refundReason: 'changed_mind' }));
     const requestId = await waitForRequest(h);
-    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve)));
+    const { subject } = (await h.query(statusQuery)).pendingApproval!;
+    await h.signal(
+      decideSignal,
+      signDecision(TEST_DECISION_KEY, h.workflowId, decision(requestId, APPROVER_2, DecisionAction.Approve, subject ? { subject } : {})),
+    );
     const s = await result(h);
     assert.equal(s.status, 'completed');
     assert.equal(s.decisions[0].actor.id, APPROVER_2);
@@ -357,7 +361,10 @@ describe('refundRequest workflow', function () {
     assert.ok(attempts.every((a) => a.input.step === 'refund.pay'));
     const tokens = s.records.filter((r) => r.system === 'skyfire');
     assert.equal(tokens.length, 1);
-    assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), new RegExp(`Skyfire pay token ${tokens[0].id}`));
+    assert.match(
+      String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote),
+      new RegExp(`Skyfire pay token ${tokens[0].id}`),
+    );
     assert.match(String(env.fake.callsOf('recordMoney', h.workflowId)[0].input.privateNote), /Skyfire KYA token kya-/);
   });
 
@@ -384,8 +391,18 @@ describe('refundRequest workflow', function () {
     assert.equal(s.status, 'needs_attention');
     assert.match(s.reason ?? '', /accounting period closed/);
     const note = env.fake.callsOf('addTicketNote', h.workflowId).find((c) => c.input.step === 'attention.note');
-    assert.match(String(note?.input.body), /Already done outside: ticket\.open, refund\.record/);
-    assert.equal(env.fake.callsOf('postFinanceAlert', h.workflowId).length, 1);
+    // QuickBooks refused the record (a business rule): it was not done, and neither the note nor the alert says it was.
+    assert.match(String(note?.input.body), /Already done outside: ticket\.open\.\nRefused by the system \(not done\): refund\.record\./);
+    const alerts = env.fake.callsOf('postFinanceAlert', h.workflowId);
+    assert.equal(alerts.length, 1);
+    const fields = (alerts[0].input.view as { fields: { label: string; value: string }[] }).fields;
+    assert.deepEqual(
+      fields.filter((f) => f.label !== 'Why'),
+      [
+        { label: 'Already done', value: 'ticket.open' },
+        { label: 'Refused (not done)', value: 'refund.record' },
+      ],
+    );
   });
 
   it('a bug in workflow code fails the workflow task (retried until a fix is deployed) instead of closing the case', async () => {

@@ -13,21 +13,18 @@ import { DecisionAction } from '../../src/workflows/messages';
 const E = temporal.api.enums.v1.EventType;
 
 /**
- * The SDK's own upsert beside each `patched()` marker (the `TemporalChangeVersion` keyword list,
- * written by sdk-core for every patch a new workflow takes): not one of the case's, and not one it
- * can coalesce. Workflows ask a patch only where old and new code differ (docs/workflows.md).
+ * The case's own upserts per workflow task: the commands a task completion produced follow its
+ * TASK_COMPLETED event. The SDK's own upsert of `TemporalChangeVersion`, which it sends with the
+ * marker the first time a `patched()` id is met, is not the case's and cannot be batched with it.
  */
-const isPatchVersionUpsert = (e: temporal.api.history.v1.IHistoryEvent) => {
-  const fields = Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
-  return fields.length === 1 && fields[0] === 'TemporalChangeVersion';
-};
-
-/** The case's upserts per workflow task: the commands a task completion produced follow its TASK_COMPLETED event. */
 function upsertsPerTask(events: temporal.api.history.v1.IHistoryEvent[]): number[] {
   const counts: number[] = [];
   for (const e of events) {
     if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) counts.push(0);
-    else if (e.eventType === E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES && !isPatchVersionUpsert(e)) counts[counts.length - 1] += 1;
+    else if (e.eventType === E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) {
+      const keys = Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+      if (keys.some((k) => k !== 'TemporalChangeVersion')) counts[counts.length - 1] += 1;
+    }
   }
   return counts;
 }

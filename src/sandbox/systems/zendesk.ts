@@ -35,6 +35,8 @@ interface Ticket {
   tags: string[];
   requester_id: number;
   requester_email: string | null;
+  /** The agent the ticket is assigned to (set by `assignee_id` or the write-only `assignee_email`). */
+  assignee_id: number | null;
   custom_fields: { id: number; value: unknown }[];
   created_at: string;
   updated_at: string;
@@ -42,6 +44,16 @@ interface Ticket {
 }
 
 const AGENT_ID = 360000001;
+/** The Zendesk agents of the sandbox's account: the Slack workspace's people, by the same emails. */
+const AGENTS: { id: number; name: string; email: string }[] = [
+  { id: AGENT_ID, name: 'Billing Agent (API)', email: 'billing-bot@ourco.example' },
+  { id: 360000011, name: 'Dana Finance', email: 'dana.finance@ourco.example' },
+  { id: 360000012, name: 'Sam Ledger', email: 'sam.ledger@ourco.example' },
+  { id: 360000013, name: 'Casey CFO', email: 'casey.cfo@ourco.example' },
+  { id: 360000014, name: 'Alex Agent', email: 'alex.agent@ourco.example' },
+  { id: 360000015, name: 'Olivia Owner', email: 'olivia.owner@ourco.example' },
+  { id: 360000016, name: 'Omar Owner', email: 'omar.owner@ourco.example' },
+];
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
@@ -137,6 +149,7 @@ export function createZendeskSystem(): SandboxSystem {
       tags: ['billing'],
       requester_id: requesterId('billing@acme.example'),
       requester_email: 'billing@acme.example',
+      assignee_id: null,
       custom_fields: [],
       created_at: '2026-10-01T09:00:00Z',
       updated_at: '2026-10-01T09:00:00Z',
@@ -198,6 +211,7 @@ export function createZendeskSystem(): SandboxSystem {
         tags: Array.isArray(tk.tags) ? [...new Set((tk.tags as unknown[]).map(String))] : [],
         requester_id: email ? requesterId(email) : AGENT_ID,
         requester_email: email,
+        assignee_id: null,
         custom_fields: Array.isArray(tk.custom_fields) ? (tk.custom_fields as { id: number; value: unknown }[]) : [],
         created_at: now(),
         updated_at: now(),
@@ -233,6 +247,11 @@ export function createZendeskSystem(): SandboxSystem {
       if (!t) zdError(res, 404, 'RecordNotFound', 'Not found');
       return t;
     };
+    r.get('/api/v2/users/:id{.json}', (req, res) => {
+      const a = AGENTS.find((x) => x.id === Number(req.params.id));
+      if (!a) return zdError(res, 404, 'RecordNotFound', 'Not found');
+      res.json({ user: { id: a.id, name: a.name, email: a.email, role: 'agent', url: `${base(req)}/api/v2/users/${a.id}.json` } });
+    });
     r.get('/api/v2/tickets/:id/comments{.json}', (req, res) => {
       const t = find(req, res);
       if (!t) return;
@@ -271,6 +290,18 @@ export function createZendeskSystem(): SandboxSystem {
         return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
           priority: [{ description: 'Priority: is not valid', error: 'InvalidValue' }],
         });
+      // Zendesk's write-only assignee_email names an agent by email; assignee_id by id. Anyone else is refused.
+      let assignee: number | undefined;
+      if (tk.assignee_email !== undefined || tk.assignee_id !== undefined) {
+        const a = AGENTS.find((x) =>
+          tk.assignee_email !== undefined ? x.email === String(tk.assignee_email).toLowerCase() : x.id === Number(tk.assignee_id),
+        );
+        if (!a)
+          return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
+            assignee: [{ description: 'Assignee: is not an agent of this account', error: 'InvalidValue' }],
+          });
+        assignee = a.id;
+      }
       if (t.status === 'closed')
         return zdError(res, 422, 'RecordInvalid', 'Record validation errors', {
           status: [{ description: 'Status: closed prevents ticket update', error: 'ClosedPreventsUpdate' }],
@@ -292,6 +323,7 @@ export function createZendeskSystem(): SandboxSystem {
       if (Array.isArray(tk.additional_tags)) t.tags = [...new Set([...t.tags, ...(tk.additional_tags as unknown[]).map(String)])];
       if (Array.isArray(tk.remove_tags)) t.tags = t.tags.filter((x) => !(tk.remove_tags as unknown[]).map(String).includes(x));
       if (tk.status) t.status = String(tk.status);
+      if (assignee !== undefined) t.assignee_id = assignee;
       if (tk.priority) t.priority = String(tk.priority);
       t.updated_at = now();
       res.json({

@@ -57,4 +57,27 @@ describe('billing note builder', () => {
     const note = buildBillingNote({ ...base, facts: ['INV-1002 for USD 1,250.00 on 2026-11-01'] }, 'slack');
     assert.match(note, /INV-1002 for USD 1,250\.00 on 2026-11-01/);
   });
+
+  it('leaves Skyfire token ids and other ids alone, still removes phone numbers next to them (issue 24: a token id was mangled in QuickBooks)', () => {
+    const token = '12345678-1234-5678-9012-345678901234';
+    const mostlyLetters = '3f2a1b4c-9d8e-4f70-8123-4567890abcde';
+    const note = buildBillingNote(
+      {
+        ...base,
+        facts: [
+          `Skyfire pay token ${token} reserved`,
+          `KYA token ${mostlyLetters}; caller at +1 (415) 555-0100`,
+          'request id req_20261206-5551234',
+        ],
+      },
+      'quickbooks',
+    );
+    assert.ok(note.includes(`Skyfire pay token ${token} reserved`), note);
+    assert.ok(note.includes(`KYA token ${mostlyLetters}; caller at [phone omitted]`), note);
+    assert.ok(note.includes('req_20261206-5551234'), note);
+  });
+
+  it('shows the owner it is given, by name', () => {
+    assert.match(buildBillingNote(base, 'zendesk'), /Owner: Dana Finance \| Next step/);
+  });
 });

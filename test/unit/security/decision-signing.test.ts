@@ -86,4 +86,18 @@ describe('decision proofs', () => {
       assert.equal(r.ok, false);
     }
   });
+  it('binds a money approval to its amount, currency, invoice and kind: changing any of them breaks the proof', () => {
+    const approve = { ...d, subject: { amountMinor: 99900, currency: 'USD', invoiceId: '1002', kind: 'refund_receipt' } };
+    const signed = signDecision(KEY, WF, approve);
+    assert.equal(verifyDecision(KEY, WF, signed).ok, true);
+    for (const subject of [
+      { ...approve.subject, amountMinor: 250000 },
+      { ...approve.subject, currency: 'EUR' },
+      { ...approve.subject, invoiceId: '1003' },
+      { ...approve.subject, kind: 'credit_memo' },
+    ])
+      assert.deepEqual(verifyDecision(KEY, WF, { ...signed, subject }), { ok: false, reason: 'bad_mac' });
+    const { subject: _s, ...withoutSubject } = signed;
+    assert.deepEqual(verifyDecision(KEY, WF, withoutSubject), { ok: false, reason: 'bad_mac' }, 'nor can the subject be dropped');
+  });
 });
