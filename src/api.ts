@@ -77,7 +77,16 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use('/cases', createCasesRouter({ client }));
   // DialNexa post-call webhook (signed; its own raw-body parser) and its OpenAPI document.
-  app.use(createDialNexaRouter({ config, client, logger, webhookSecret: deps.secrets.dialnexaWebhookSecret, registry: metrics.registry }));
+  app.use(
+    createDialNexaRouter({
+      config,
+      client,
+      logger,
+      webhookSecret: deps.secrets.dialnexaWebhookSecret,
+      factsKey: deps.secrets.decisionKey,
+      registry: metrics.registry,
+    }),
+  );
   // Slack's Request URLs (signed by Slack; public in the access gate). views.open gets a short timeout:
   // the trigger id lives 3 s. The Home tab publishes after Slack was answered: an ordinary timeout.
   const homeTab = createHomeTab({

@@ -13,7 +13,7 @@ type Json = Record<string, unknown>;
 
 /** The call shapes the benchmark sends. */
 export const CallKind = {
-  /** Refund inside the automation policy: small, allowed reason, high confidence, no invoice named (a named one must be paid and never refunded before). */
+  /** Refund inside the automation policy: small, a duplicate charge, high confidence, on an invoice of its own that QuickBooks shows paid twice (seedBenchInvoice). */
   AutoRefund: 'auto_refund',
   /** The fixture's 450.00 USD refund: above the automation limit, so it waits for a Slack approval. */
   ReviewRefund: 'review_refund',
@@ -52,8 +52,9 @@ export function buildCall(kind: CallKind, tag: string, seq: number, opts: { ownI
   call.id = callId;
   if (kind === CallKind.ReviewRefund && opts.ownInvoice) call.post_call_analysis.invoice_number = benchInvoiceNumber(callId);
   if (kind === CallKind.AutoRefund) {
-    // An invoice of its own (seedBenchInvoice): a refund is automated only against a named, paid
-    // invoice with no earlier refund, and the money path serializes money per invoice.
+    // An invoice of its own (seedBenchInvoice): a refund is automated only against a named invoice
+    // with no earlier refund that QuickBooks shows paid twice (the duplicate charge's evidence), and
+    // the money path serializes money per invoice.
     Object.assign(call.post_call_analysis, {
       amount: '20.00',
       refund_reason: 'duplicate_charge',
@@ -69,15 +70,22 @@ export function benchInvoiceNumber(callId: string): string {
   return `INV-B-${callId}`;
 }
 
-/** Creates that invoice in the sandbox's QuickBooks, paid by Acme (harness set-up: one local request). */
+/**
+ * Creates that invoice in the sandbox's QuickBooks, paid twice by Acme (harness set-up: one local
+ * request): an automated refund of a duplicate charge needs QuickBooks to show the second payment.
+ */
 export function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
-  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor });
+  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor, duplicatePayment: true });
 }
 
-/** A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id. */
+/**
+ * A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id.
+ * `duplicatePayment`: paid twice (a second payment of its total), the evidence a refund of a
+ * duplicate charge is automated on; without it a person decides such a refund.
+ */
 export async function seedPaidInvoice(
   sandboxUrl: string,
-  invoice: { docNumber: string; totalMinor: number } & ({ customerId: string } | { accountId: string }),
+  invoice: { docNumber: string; totalMinor: number; duplicatePayment?: boolean } & ({ customerId: string } | { accountId: string }),
 ): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
     method: 'POST',

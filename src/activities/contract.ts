@@ -146,6 +146,16 @@ export interface PaymentSummary {
   invoiceIds: string[];
 }
 
+/**
+ * The payments QuickBooks shows applied to one invoice (Payment.Line[].LinkedTxn with TxnType
+ * Invoice): the evidence a refund for a duplicate charge needs (src/policy/refund.ts).
+ */
+export interface InvoicePayments {
+  invoiceId: string;
+  /** Each payment with what it applied to this invoice (minor units of the payment's currency). */
+  payments: { id: string; applied: Money; date?: string }[];
+}
+
 /** Skyfire buyer wallet balance (GET /api/v1/agents/balance), converted to minor units. */
 export interface WalletBalance {
   /** Spendable now. */
@@ -228,6 +238,8 @@ export interface CaseActivities extends GateActivities, MoneyActivities, Reconci
   getOpenBalance(input: { customerId: string }): Promise<OpenBalance>;
   /** QuickBooks: a payment by id, or the payment applied to an invoice. `null` when none. */
   findPayment(input: { paymentId?: string; invoiceId?: string }): Promise<PaymentSummary | null>;
+  /** QuickBooks: every payment of the customer applied to the invoice (QuickBooks ids), with the amount it applied there. */
+  findInvoicePayments(input: { customerId: string; invoiceId: string }): Promise<InvoicePayments>;
 
   // --- HubSpot (reads) ---
   /** HubSpot: the contact for our account id (custom property `account_id`). `null` when none. */

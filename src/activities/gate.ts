@@ -9,13 +9,19 @@
  *   caller), then applies the policy now: the actor must be an approver of the request's tier.
  *   `source` and `actor` of the result come from the verified claims. A refusal is logged with ids
  *   only and counted in `billing_decisions_refused{reason}`.
+ * - `verifyCaseInput`: whether the case's facts are the ones the intake attested for this workflow
+ *   (src/security/case-facts.ts). Unsigned or altered facts are logged with ids only and counted in
+ *   `billing_case_facts_unverified_total{reason,case_type}`; the case then automates nothing.
+ * - `attestChosenCase`: triage's chosen case, attested by the worker for the child's workflow id,
+ *   only after triage's own facts and the signed `choose_case` vote verified.
  */
 import { Context } from '@temporalio/activity';
-import type { Money } from '../domain/case';
+import type { CaseAttestation, CaseInput, CaseType, Money } from '../domain/case';
 import {
   DecisionAction,
   DecisionRejection,
   sameSubject,
+  type ApprovalVote,
   type Decision,
   type DecisionProof,
   type DecisionSubject,
@@ -23,7 +29,9 @@ import {
 } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
 import { requiredApprovals } from '../policy/thresholds';
-import { DECISION_PROOF_MAX_AGE_MS, verifyDecision } from '../security/decision-signing';
+import { DECISION_PROOF_MAX_AGE_MS, verifyDecision, voteAsDecision } from '../security/decision-signing';
+import { attestCaseFacts, verifyCaseFacts, type CaseFactsRefusal } from '../security/case-facts';
+import { caseWorkflowId } from '../temporal/workflow-ids';
 import { currentCase } from './support';
 
 /** The request a decision claims to answer, as the workflow knows it. */
@@ -49,9 +57,20 @@ export type AuthorizeResult =
   | { ok: true; decision: Decision; proof: DecisionProof; policyVersion: string; eligible: string[]; required: number }
   | { ok: false; code: DecisionRejection; message: string; policyVersion: string };
 
+/** Whether a case's facts are the intake's (or, for a case chosen in triage, the worker's). */
+export type CaseFactsVerdict = { ok: true; by: CaseAttestation['by'] } | { ok: false; reason: CaseFactsRefusal };
+
+/** The attestation for triage's chosen case, or why there is none (the child then runs unsigned: nothing automated). */
+export type ChosenCaseAttestation =
+  { ok: true; attestation: CaseAttestation } | { ok: false; reason: CaseFactsRefusal | 'choice_not_verified' };
+
 export interface GateActivities {
   loadPolicy(): Promise<MoneyPolicy>;
   authorizeDecision(input: { decision: SignedDecision; request: DecisionRequestFacts }): Promise<AuthorizeResult>;
+  /** Verifies the case's own input against its attestation (bound to this workflow's id). */
+  verifyCaseInput(input: { input: CaseInput }): Promise<CaseFactsVerdict>;
+  /** Triage: attests the chosen case's facts for its workflow id, after verifying triage's facts and the choice. */
+  attestChosenCase(input: { input: CaseInput; chosen: CaseType; requestId: string; vote: ApprovalVote }): Promise<ChosenCaseAttestation>;
 }
 
 export interface GateActivityDeps {
@@ -62,6 +81,8 @@ export interface GateActivityDeps {
 }
 
 export const DECISIONS_REFUSED_METRIC = 'billing_decisions_refused';
+/** Cases whose facts did not verify (unsigned, altered, malformed), by reason and case type. */
+export const CASE_FACTS_UNVERIFIED_METRIC = 'billing_case_facts_unverified_total';
 
 export function createGateActivities(deps: GateActivityDeps): GateActivities {
   const refused = (
@@ -80,9 +101,52 @@ export function createGateActivities(deps: GateActivityDeps): GateActivities {
     return { ok: false, code, message, policyVersion };
   };
 
+  const unverified = (reason: string, caseType: string, ids: Record<string, string | undefined> = {}) => {
+    const ctx = Context.current();
+    // Ids only: the facts themselves (amounts, accounts) stay in history, not in logs.
+    ctx.log.warn('case facts not verified: nothing is automated on them', {
+      reason,
+      caseType,
+      workflowId: currentCase().workflowId,
+      ...ids,
+    });
+    ctx.metricMeter
+      .createCounter(CASE_FACTS_UNVERIFIED_METRIC, undefined, 'Cases whose facts are unsigned or altered (never automated)')
+      .add(1, { reason, case_type: caseType });
+  };
+
   return {
     async loadPolicy() {
       return deps.policy();
+    },
+
+    async verifyCaseInput({ input }) {
+      const check = verifyCaseFacts(deps.decisionKey, currentCase().workflowId, input);
+      if (!check.ok) unverified(check.reason, typeof input?.caseType === 'string' ? input.caseType : 'unknown');
+      return check;
+    },
+
+    async attestChosenCase({ input, chosen, requestId, vote }) {
+      const { workflowId } = currentCase();
+      const own = verifyCaseFacts(deps.decisionKey, workflowId, input);
+      if (!own.ok) {
+        unverified(own.reason, 'triage', { chosen });
+        return { ok: false, reason: own.reason };
+      }
+      // The choice itself: the vote the gate counted, its proof verified again (bound to this case and request).
+      const proof = verifyDecision(deps.decisionKey, workflowId, voteAsDecision(requestId, vote));
+      if (!proof.ok || proof.decision.action !== DecisionAction.ChooseCase || proof.decision.caseType !== chosen) {
+        unverified('choice_not_verified', 'triage', { chosen, requestId });
+        return { ok: false, reason: 'choice_not_verified' };
+      }
+      const child = { ...input, caseType: chosen, candidateCaseTypes: undefined, attestation: undefined };
+      return {
+        ok: true,
+        attestation: attestCaseFacts(deps.decisionKey, caseWorkflowId(input.call.callId, chosen), child, {
+          by: 'worker',
+          now: deps.now?.() ?? new Date(),
+        }),
+      };
     },
 
     async authorizeDecision({ decision, request }) {

@@ -26,6 +26,7 @@ import type { RecordRef } from '../domain/case-state';
 import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
+import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
 import { qboRequestId, type QboCustomer, type QboInvoice, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
 import type { SkyfireClient } from '../connectors/skyfire';
 import { ConnectorError, ValidationError } from '../connectors/errors';
@@ -50,7 +51,16 @@ export interface MoneyOrder {
 
 /** The authority as the workflow states it; approvals are verified here, not believed. */
 export type MoneyAuthorityInput =
-  | { kind: 'automation'; input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>; vip: boolean }
+  | {
+      kind: 'automation';
+      /**
+       * The facts automation acts on. With `factsRequired` (cases routed after signed intake) they
+       * must verify against the intake's attestation here too, or no money moves unattended.
+       */
+      input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'> &
+        Partial<Pick<CaseFacts, 'caseType' | 'call' | 'attestation'>> & { factsRequired?: boolean };
+      vip: boolean;
+    }
   | { kind: 'approval'; requestId: string; countingAction: DecisionAction; escalated: boolean; votes: ApprovalVote[] };
 
 export type MoneyResult =
@@ -175,7 +185,20 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
 
   /** The authority with every vote's proof verified again (no age limit: votes may be days old). */
   function verifiedAuthority(a: MoneyAuthorityInput, workflowId: string, order: MoneyOrder, invoiceId: string | null): MoneyAuthority {
-    if (a.kind === 'automation') return { kind: 'automation', input: a.input, vip: a.vip };
+    if (a.kind === 'automation') {
+      if (a.input.factsRequired) {
+        const { caseType, call, attestation } = a.input;
+        const check =
+          caseType && call
+            ? verifyCaseFacts(deps.decisionKey, workflowId, { ...a.input, caseType, call, ...(attestation ? { attestation } : {}) })
+            : ({ ok: false, reason: 'malformed' } as const);
+        if (!check.ok) {
+          log('money path: automated refund on facts the intake did not sign', { reason: check.reason });
+          return { kind: 'automation', input: a.input, vip: a.vip, factsUnverified: check.reason };
+        }
+      }
+      return { kind: 'automation', input: a.input, vip: a.vip };
+    }
     const subject = {
       amountMinor: order.amount.amountMinor,
       currency: order.amount.currency,

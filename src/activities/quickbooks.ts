@@ -32,7 +32,14 @@ export interface QuickBooksActivityDeps {
 
 type QuickBooksActivities = Pick<
   CaseActivities,
-  'findInvoice' | 'getCustomer' | 'getOpenBalance' | 'findPayment' | 'sendInvoice' | 'sendReceipt' | 'updateBillingAddress'
+  | 'findInvoice'
+  | 'getCustomer'
+  | 'getOpenBalance'
+  | 'findPayment'
+  | 'findInvoicePayments'
+  | 'sendInvoice'
+  | 'sendReceipt'
+  | 'updateBillingAddress'
 >;
 
 export { accountIdOf };
@@ -170,6 +177,21 @@ export function createQuickBooksActivities(deps: QuickBooksActivityDeps): QuickB
       if (!linked) return null;
       const p = await qbo.find<QboPayment>('Payment', linked.TxnId);
       return p ? paymentSummary(p) : null;
+    },
+
+    async findInvoicePayments({ customerId, invoiceId }) {
+      if (!customerId || !invoiceId) throw new ValidationError({ system: 'quickbooks' }, 'customerId and invoiceId are required');
+      const payments = await qbo.paymentsForInvoice(customerId, invoiceId);
+      return {
+        invoiceId,
+        payments: payments.map((p) => {
+          const cur = currency(p.CurrencyRef);
+          const applied = (p.Line ?? [])
+            .filter((l) => (l.LinkedTxn ?? []).some((t) => t.TxnType === 'Invoice' && t.TxnId === invoiceId))
+            .reduce((sum, l) => sum + toMinor(l.Amount, cur), 0);
+          return { id: p.Id, applied: { amountMinor: applied, currency: cur }, ...(p.TxnDate ? { date: p.TxnDate } : {}) };
+        }),
+      };
     },
 
     async sendInvoice({ step, invoiceId, to, approval }) {

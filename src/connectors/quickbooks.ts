@@ -284,6 +284,19 @@ export class QuickBooksClient {
     return this.query<T>(entity, where, Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * The customer's payments that apply an amount to the invoice `invoiceId`. QuickBooks cannot
+   * filter payments by what they are linked to, so, as Intuit documents linked transactions, the
+   * customer's payments are queried (`CustomerRef`) and kept when a line links the invoice
+   * (`Line[].LinkedTxn` with `TxnType` `Invoice` and its `Id`).
+   */
+  async paymentsForInvoice(customerId: string, invoiceId: string): Promise<QboPayment[]> {
+    const payments = await this.queryAll<QboPayment>('Payment', { CustomerRef: customerId });
+    return payments.filter((p) =>
+      (p.Line ?? []).some((l) => (l.LinkedTxn ?? []).some((t) => t.TxnType === 'Invoice' && t.TxnId === invoiceId)),
+    );
+  }
+
   async findInvoiceByDocNumber(docNumber: string): Promise<QboInvoice | undefined> {
     return (await this.query<QboInvoice>('Invoice', { DocNumber: docNumber }, 1))[0];
   }

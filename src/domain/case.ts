@@ -155,6 +155,20 @@ export interface IntakeNotes {
   shared?: SharedField[];
 }
 
+/**
+ * The intake's signature over the facts a case acts on (src/security/case-facts.ts): an HMAC with a
+ * key only the API and the worker hold, bound to the case's workflow id. Not a secret itself.
+ */
+export interface CaseAttestation {
+  v: 1;
+  /** `api`: signed at intake; `worker`: a case a person chose in triage, signed by the worker after it verified triage's facts and the choice. */
+  by: 'api' | 'worker';
+  /** ISO timestamp. */
+  issuedAt: string;
+  /** base64url HMAC-SHA256. */
+  mac: string;
+}
+
 /** Everything a case workflow starts with. */
 export interface CaseInput {
   caseType: CaseType;
@@ -172,4 +186,9 @@ export interface CaseInput {
   intake?: IntakeNotes;
   /** Durations only: approvers and limits are the worker's configuration (src/domain/policy.ts), never input. */
   policy: CaseTimings;
+  /**
+   * The intake's signature over the facts above. Absent or not matching: the facts are not trusted
+   * for any automated decision (the case is flagged, counted, and a person decides).
+   */
+  attestation?: CaseAttestation;
 }

@@ -32,6 +32,8 @@ export interface DialNexaRouteDeps {
   client: Client;
   logger: Logger;
   webhookSecret: string;
+  /** Attests every case's facts (DECISION_SIGNING_KEY: only the API and the worker hold it; src/security/case-facts.ts). */
+  factsKey: string;
   /** For tests: the arrival time stamped on cases. */
   now?: () => Date;
   /** The API's Prometheus registry: calls held for a person and stale deliveries are counted there. */
@@ -121,6 +123,7 @@ export function createDialNexaRouter(deps: DialNexaRouteDeps): Router {
     taskQueue: config.temporal.taskQueue,
     namespace: config.temporal.namespace,
     uiUrl: config.temporal.uiUrl,
+    factsKey: deps.factsKey,
   });
   const router = Router();
   const heldCalls = deps.registry ? heldCallsCounter(deps.registry) : undefined;

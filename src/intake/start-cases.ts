@@ -38,6 +38,7 @@ import {
   UrgencyKey,
 } from '../temporal/search-attributes';
 import type { SuppressedCall } from './suppression';
+import { attestCaseFacts } from '../security/case-facts';
 
 /** One case in the webhook's answer. */
 export interface CaseStartResult {
@@ -168,6 +169,20 @@ export interface CaseStarterOptions {
   uiUrl: string;
   /** DialNexa wants an answer within 5 s; the starts must finish well inside that (default 3.5 s). */
   startDeadlineMs?: number;
+  /**
+   * The key the facts of every case are attested with (the decision signing key: the worker holds
+   * the same, docs/security.md). Without it the cases start unsigned: never automated, flagged.
+   */
+  factsKey?: string;
+}
+
+/**
+ * The case input as it is started: with the intake's attestation of its facts, bound to the
+ * workflow id it runs under (src/security/case-facts.ts). The MAC goes into history; the key does not.
+ */
+export function attestCaseInput(key: string, input: CaseInput, now: Date = new Date()): CaseInput {
+  const workflowId = caseWorkflowId(input.call.callId, input.caseType);
+  return { ...input, attestation: attestCaseFacts(key, workflowId, input, { by: 'api', now }) };
 }
 
 /** Starts case workflows idempotently and reports, per case, whether this delivery created it. */
@@ -215,7 +230,8 @@ export class CaseStarter {
     }
   }
 
-  private async startOne(input: CaseInput): Promise<CaseStartResult> {
+  private async startOne(unsigned: CaseInput): Promise<CaseStartResult> {
+    const input = this.options.factsKey ? attestCaseInput(this.options.factsKey, unsigned) : unsigned;
     const workflowId = caseWorkflowId(input.call.callId, input.caseType);
     const { started } = await this.workflows.startReporting(WORKFLOW_TYPE[input.caseType], {
       taskQueue: this.options.taskQueue,

@@ -38,6 +38,8 @@ export type MoneyAuthority =
       /** The intake's facts the automation rule weighs (validated, suppressed). */
       input: Pick<CaseInput, 'fields' | 'intentConfidence' | 'suppressed'>;
       vip: boolean;
+      /** Set when the facts did not verify against the intake's attestation: never automated. */
+      factsUnverified?: string;
     }
   | {
       kind: 'approval';
@@ -109,6 +111,11 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
     }
   }
   if (authority.kind === 'automation') {
+    if (authority.factsUnverified)
+      return refuse(
+        MoneyRefusal.NotAutomatable,
+        `the request's facts did not come signed from the call intake (${authority.factsUnverified}), so no money moves unattended`,
+      );
     const rule = refundAutomation(authority.input, policy, {
       vip: authority.vip,
       earlierRefund: facts.refundedMinor > 0,

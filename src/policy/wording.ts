@@ -5,7 +5,7 @@
  * the machine's language in history, search attributes and metrics.
  */
 // Types only: money-rules words its refusals with this module, so a value import would be a cycle.
-import type { CaseStatus } from '../domain/case';
+import type { CaseStatus, Money } from '../domain/case';
 import { formatMoney } from '../domain/money';
 import type { MoneyRefusal } from './money-rules';
 import type { RefundBlocker } from './refund';
@@ -26,6 +26,9 @@ const BLOCKER_TEXT: Record<RefundBlocker, string> = {
   currency_differs_from_customer: 'Not in the currency the customer is billed in',
   invoice_of_another_customer: 'The invoice belongs to another customer',
   reconciliation_hold: 'The ledger reconciliation found something on this customer that a person has not cleared yet',
+  unsigned_facts: 'The request did not come signed from the call intake (or was changed after it): check it against the call',
+  no_duplicate_payment_evidence: 'QuickBooks shows no second payment on the invoice for this amount',
+  no_evidence_for_reason: 'No system of record can confirm this reason',
 };
 
 /**
@@ -43,6 +46,32 @@ export function refundBlockerText(blocker: RefundBlocker, limit?: { limitMinor?:
 /** Every blocker, in the order given, as one line ("Above the USD 50.00 automation limit; VIP customer"). */
 export function refundBlockersText(blockers: readonly RefundBlocker[], limit?: { limitMinor?: number; currency?: string }): string {
   return blockers.map((b) => refundBlockerText(b, limit)).join('; ');
+}
+
+const UNVERIFIED_FACTS_TEXT: Record<string, string> = {
+  unsigned: 'not signed by the call intake',
+  malformed: 'carry a malformed signature',
+  bad_mac: 'changed after the call intake signed them',
+};
+
+/** The case's facts did not verify (src/security/case-facts.ts), as the fact a person reads. */
+export function unverifiedFactsText(reason: string): string {
+  return `Request facts ${UNVERIFIED_FACTS_TEXT[reason] ?? readableCode(reason).toLowerCase()}: nothing is automated on them`;
+}
+
+/**
+ * What QuickBooks shows paid on an invoice, for the approver: "payment 3001 USD 450.00, payment
+ * 3003 USD 450.00 (USD 900.00 applied to a USD 450.00 invoice, USD 450.00 above its total)".
+ */
+export function invoicePaymentsText(found: { payments: { id: string; applied: Money }[] }, total: Money): string {
+  const ps = found.payments.filter((p) => p.applied.amountMinor > 0);
+  if (ps.length === 0) return 'none found';
+  const list = ps.map((p) => `payment ${p.id} ${formatMoney(p.applied.amountMinor, p.applied.currency)}`).join(', ');
+  const applied = ps.filter((p) => p.applied.currency === total.currency).reduce((s, p) => s + p.applied.amountMinor, 0);
+  const above = applied - total.amountMinor;
+  return `${list} (${formatMoney(applied, total.currency)} applied to a ${formatMoney(total.amountMinor, total.currency)} invoice${
+    above > 0 ? `, ${formatMoney(above, total.currency)} above its total` : ''
+  })`;
 }
 
 const REVIEW_TEXT: Record<ReviewReason, string> = {

@@ -8,14 +8,14 @@ import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
-import { callerReasonText, refundBlockersText } from '../policy/wording';
+import { callerReasonText, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
 import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
-import type { MoneyAuthorityInput as RefundAuthority } from '../activities/money';
+import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
@@ -32,21 +32,29 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
 
     rt.setStatus(CaseStatus.Gathering);
     const { findInvoice, invoiceLedger, sendCustomerEmail } = rt.acts;
+    // Issue 21: the facts must be the ones the intake signed, and the reason must show in QuickBooks,
+    // before anything is automated. Cases that decided before keep their decision on replay.
+    const signedFactsRule = patched('refund-signed-facts-evidence');
+    const factsCheck = signedFactsRule ? await rt.acts.verifyCaseInput({ input }) : undefined;
+    if (factsCheck && !factsCheck.ok) rt.facts.push(unverifiedFactsText(factsCheck.reason));
     const [account, invoice, money] = await Promise.all([
       loadAccount(rt, { owner: true }),
       fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null,
       rt.policy(),
     ]);
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
-    const ledger =
+    const [ledger, payments] = await Promise.all([
       invoice && fields.invoiceNumber
-        ? await invoiceLedger({
+        ? invoiceLedger({
             customerId: invoice.customerId,
             invoiceNumber: fields.invoiceNumber,
             invoiceId: invoice.id,
             currency: invoice.total.currency,
           })
-        : { refundedMinor: 0, records: [] };
+        : ({ refundedMinor: 0, records: [] } as InvoiceLedger),
+      // The evidence a duplicate charge needs: the payments QuickBooks shows applied to the invoice.
+      signedFactsRule && invoice ? rt.acts.findInvoicePayments({ customerId: invoice.customerId, invoiceId: invoice.id }) : undefined,
+    ]);
     const invoiceIsCallers = invoice && account.customer ? invoice.customerId === account.customer.id : undefined;
     if (invoice)
       rt.facts.push(
@@ -60,6 +68,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     for (const hold of ledger.totals?.holds ?? []) rt.facts.push(`Reconciliation hold on this customer: ${hold}`);
     if (invoiceIsCallers === false)
       rt.facts.push(`Invoice ${fields.invoiceNumber} belongs to another customer than account ${fields.accountId}`);
+    const paymentsShown = invoice && payments ? invoicePaymentsText(payments, invoice.total) : undefined;
+    if (paymentsShown) rt.facts.push(`Payments on ${invoice!.docNumber} in QuickBooks: ${paymentsShown}`);
     if (account.vip) rt.facts.push('VIP customer');
     if (account.paysThroughSkyfire) rt.facts.push('Pays through Skyfire');
     if (account.customer?.currency && account.customer.currency !== amount.currency)
@@ -88,16 +98,25 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...(account.customer.currency ? { customerCurrency: account.customer.currency } : {}),
         ...(invoiceIsCallers !== undefined ? { invoiceIsCallers } : {}),
         holds: ledger.totals?.holds.length ?? 0,
+        factsVerified: factsCheck?.ok === true,
+        ...(invoice && payments ? { invoicePayments: { total: invoice.total, payments: payments.payments } } : {}),
       },
       // Cases that already decided without the no-invoice rule keep their decision on replay.
-      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice') },
+      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice'), evidenceRequired: signedFactsRule },
     );
     let authority: RefundAuthority;
     if (policyDecision.automate) {
       rt.facts.push(`Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`);
       authority = {
         kind: 'automation',
-        input: { fields, intentConfidence: input.intentConfidence, suppressed: input.suppressed },
+        input: {
+          fields,
+          intentConfidence: input.intentConfidence,
+          suppressed: input.suppressed,
+          // The signed facts go with it: the money activity verifies them again before money moves.
+          ...(signedFactsRule ? { caseType: input.caseType, call: { callId: input.call.callId }, factsRequired: true } : {}),
+          ...(signedFactsRule && input.attestation ? { attestation: input.attestation } : {}),
+        },
         vip: account.vip,
       };
     } else {
@@ -125,6 +144,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ? `the customer is billed in ${account.customer.currency}, not ${amount.currency}`
           : undefined,
         ...(ledger.totals?.holds ?? []).map((h) => `reconciliation hold on this customer: ${h}`.slice(0, 500)),
+        factsCheck && !factsCheck.ok
+          ? 'this request did not come signed from the call intake, or was changed after it: check the amount, invoice and account against the call before approving'
+          : undefined,
       ].filter((w): w is string => !!w);
       const closure = await requestApproval(rt, {
         kind: 'refund',
@@ -137,6 +159,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           ...(fields.refundReason ? [{ label: 'Reason', value: callerReasonText(fields.refundReason) }] : []),
           { label: 'Why review', value: whyReview },
           ...warnings.map((w) => ({ label: 'Warning', value: w })),
+          ...(paymentsShown ? [{ label: 'Payments on the invoice', value: paymentsShown }] : []),
           { label: 'Paid through', value: account.paysThroughSkyfire ? 'Skyfire' : 'QuickBooks' },
           ...(runningText ? [{ label: 'Running total', value: runningText }] : []),
           { label: 'Approvals needed', value: String(required) },

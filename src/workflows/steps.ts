@@ -44,14 +44,26 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
   const accountId = fields.accountId ?? customer?.accountId;
   const contact = fields.accountId ? contactByCallAccount : accountId ? await findContact({ accountId }) : null;
   const owner = opts.owner && contact?.ownerId ? await getOwner({ ownerId: contact.ownerId }) : null;
-  const platform = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase();
+  // The payment route is the CRM's, never the caller's (issue 21): a caller who says "skyfire" does
+  // not move a QuickBooks customer's refund through the wallet. What the caller said stays a fact.
+  // The patch is asked only where old and new code take different routes (the caller contradicts
+  // the CRM about Skyfire): a patch marker costs a search-attribute upsert (TemporalChangeVersion).
+  const recorded = (contact?.paymentPlatform ?? '').trim().toLowerCase();
+  const said = (fields.paymentPlatform ?? '').trim().toLowerCase();
+  const oldRoute = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase() === 'skyfire';
+  const newRoute = recorded === 'skyfire';
+  const skyfire = oldRoute === newRoute || patched('payment-route-from-crm') ? newRoute : oldRoute;
+  if (said && said !== recorded)
+    rt.facts.push(
+      `The caller said they pay through ${fields.paymentPlatform}; the CRM says ${recorded || 'nothing'}, and its route is used`,
+    );
   if (owner) rt.setHandoff({ owner: owner.slackUserId ?? `hubspot-owner:${owner.id}`, ...(owner.name ? { ownerName: owner.name } : {}) });
   const account = {
     customer,
     contact,
     owner,
     vip: isVip(fields.customerTier) || isVip(contact?.tier),
-    paysThroughSkyfire: platform === 'skyfire',
+    paysThroughSkyfire: skyfire,
   };
   accounts.set(rt, account);
   return account;

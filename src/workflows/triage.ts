@@ -4,7 +4,7 @@
  * would have given it, so a repeated choice or webhook finds the same case.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } from '../domain/case';
 import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { humanDuration, requestApproval, financeReview } from './approval';
@@ -13,6 +13,7 @@ import { DecisionAction, type CaseState } from './messages';
 import { runCase } from './steps';
 import { intakeReviewLines, notesAfterTriage } from '../policy/intake-review';
 import { scrubContactDetails } from '../policy/billing-note';
+import { unverifiedFactsText } from '../policy/wording';
 
 const LABELS: Record<CaseType, string> = {
   invoice_resend: 'Invoice resend',
@@ -86,7 +87,17 @@ export async function triage(input: CaseInput): Promise<CaseState> {
     const chosen = closure.caseType;
     // The person settled the intent; what they did not settle (unreadable fields, shared ones) the case still reviews.
     const childNotes = notesAfterTriage(input.intake);
-    const childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined, intake: childNotes };
+    let childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined, intake: childNotes };
+    if (patched('triage-attests-chosen-case')) {
+      // The chosen case's facts are triage's, under another workflow id: the worker attests them for
+      // it, once triage's own attestation and the signed choice verify. Otherwise it runs unsigned
+      // (nothing automated on it, flagged), never with triage's attestation.
+      const vote = closure.vote;
+      const requestId = rt.state.decisions.find((d) => d.proof?.mac === vote.proof?.mac && d.action === vote.action)?.requestId ?? '';
+      const attested = await rt.acts.attestChosenCase({ input, chosen, requestId, vote });
+      if (!attested.ok) rt.facts.push(unverifiedFactsText(attested.reason));
+      childInput = { ...childInput, attestation: attested.ok ? attested.attestation : undefined };
+    }
     const childId = caseWorkflowId(input.call.callId, chosen);
     rt.flush();
     try {

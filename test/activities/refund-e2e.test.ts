@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { caseInput } from '../workflows/helpers';
+import { attested, caseInput } from '../workflows/helpers';
 import { WORKFLOW_TYPE } from '../../src/domain/case';
 import type { CaseState } from '../../src/workflows/messages';
 
@@ -32,10 +32,11 @@ describe('real activities on a real worker against the sandbox', function () {
       refundReason: 'duplicate_charge',
       customerEmail: 'billing@acme.example',
     });
+    const workflowId = `case-refund_request-${randomUUID()}`;
     const handle = await client.workflow.start(WORKFLOW_TYPE.refund_request, {
-      args: [input],
+      args: [attested(input, workflowId)],
       taskQueue: worker.taskQueue,
-      workflowId: `case-refund_request-${randomUUID()}`,
+      workflowId,
     });
     const state = (await handle.result()) as CaseState;
     assert.equal(state.status, 'completed');

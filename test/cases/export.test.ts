@@ -138,8 +138,8 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
     // Inside policy on a paid invoice of an account that pays through Skyfire: a pay token, then the RefundReceipt.
     ids.automated = await post('refund_request', {
       account_id: 'UMBRELLA-004',
-      invoice_number: 'INV-4001',
-      payment_id: '3004',
+      invoice_number: 'INV-4002',
+      payment_id: '3005',
       amount: '25.00',
       customer_email: 'accounts@umbrella.example',
       payment_platform: 'skyfire',

@@ -27,6 +27,26 @@ describe('QuickBooks connector', () => {
     assert.equal(await sb.clients.quickbooks.findInvoiceByDocNumber('INV-0000'), undefined);
   });
 
+  it("finds the payments applied to an invoice: the customer's Payments queried by CustomerRef, kept when a line links the invoice", async () => {
+    const qbo = sb.clients.quickbooks;
+    assert.deepEqual(
+      (await qbo.paymentsForInvoice('101', '1002')).map((p) => [p.Id, p.TotalAmt]),
+      [
+        ['3001', 450],
+        ['3003', 450],
+      ],
+      'INV-1002 was paid twice',
+    );
+    assert.deepEqual(
+      (await qbo.paymentsForInvoice('104', '4001')).map((p) => p.Id),
+      ['3004'],
+      'INV-4001 once; the same customer pays INV-4002 with other payments',
+    );
+    assert.deepEqual(await qbo.paymentsForInvoice('101', '4001'), [], "another customer's payments are not asked for");
+    const queries = await sb.records('quickbooks', (r) => r.path.endsWith('/query'));
+    assert.ok(queries.every((r) => /^select \* from Payment where CustomerRef = '\d+'/.test(String(r.query.query))));
+  });
+
   it('sends an invoice with an empty octet-stream body and a requestid', async () => {
     const sent = await sb.clients.quickbooks.send<QboInvoice>('Invoice', '1001', 'billing@acme.example', 'rid-send-1');
     assert.equal(sent.EmailStatus, 'EmailSent');

@@ -193,8 +193,8 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     const h1 = client.workflow.getHandle(
       await postFixture(base, WEBHOOK_SECRET, 'refund_request', {
         account_id: 'UMBRELLA-004',
-        invoice_number: 'INV-4001',
-        payment_id: '3004',
+        invoice_number: 'INV-4002',
+        payment_id: '3005',
         amount: '25.00',
       }),
     );

@@ -37,8 +37,8 @@ const DECISION_KEY = 'tracing-test-decision-key-0123456789abcdef';
 /** The refund inside policy of export.test.ts: Skyfire pay token, then the RefundReceipt; no approval. */
 const AUTOMATED_REFUND = {
   account_id: 'UMBRELLA-004',
-  invoice_number: 'INV-4001',
-  payment_id: '3004',
+  invoice_number: 'INV-4002',
+  payment_id: '3005',
   amount: '25.00',
   customer_email: 'accounts@umbrella.example',
   payment_platform: 'skyfire',

@@ -49,7 +49,7 @@ export function refundInvoiceNumber(callId: string): string {
 
 /**
  * Creates, in the sandbox's QuickBooks, the paid invoice each refund call names by default (its
- * account's, paid in full: the refund's amount). Harness set-up, before the calls are posted.
+ * account's, paid in full, twice: the refund's amount). Harness set-up, before the calls are posted.
  */
 export async function seedRefundInvoices(sandboxUrl: string, bodies: (Json | string)[]): Promise<void> {
   for (const b of bodies) {
@@ -61,6 +61,9 @@ export async function seedRefundInvoices(sandboxUrl: string, bodies: (Json | str
       docNumber: String(pca.invoice_number),
       accountId: String(pca.account_id),
       totalMinor: Math.round(Number(pca.amount) * 100),
+      // Paid twice: the refunds are for a duplicate charge and are expected to be automated, which
+      // needs QuickBooks to show the second payment (src/policy/refund.ts REASON_EVIDENCE).
+      duplicatePayment: true,
     });
   }
 }

@@ -61,8 +61,22 @@ const INVOICES: Record<string, { id: string; customer: string; total: number; ba
   'INV-2001': { id: '2001', customer: '102', total: 240000, balance: 240000, due: '2026-11-20', email: 'ap@globex.example' },
   'INV-3001': { id: '3001', customer: '103', total: 89900, balance: 89900, due: '2026-11-01', email: 'finance@initech.example' },
   'INV-4001': { id: '4001', customer: '104', total: 4000, balance: 0, due: '2026-11-10', email: 'accounts@umbrella.example' },
+  'INV-4002': { id: '4002', customer: '104', total: 4000, balance: 0, due: '2026-11-12', email: 'accounts@umbrella.example' },
   'INV-5001': { id: '5001', customer: '105', total: 125000, balance: 125000, due: '2026-09-30', email: 'ar@hooli.example' },
 };
+/** Payments applied to each invoice, as the sandbox seeds them: INV-1002 and INV-4002 were paid twice, INV-4001 once. */
+const PAYMENTS: Record<string, { id: string; applied: number }[]> = {
+  '1002': [
+    { id: '3001', applied: 45000 },
+    { id: '3003', applied: 45000 },
+  ],
+  '4001': [{ id: '3004', applied: 4000 }],
+  '4002': [
+    { id: '3005', applied: 4000 },
+    { id: '3008', applied: 4000 },
+  ],
+};
+
 const OWNERS: Record<string, { slack: string; name: string }> = {
   '9001': { slack: 'U0OWN0001', name: 'Olivia Owner' },
   '9002': { slack: 'U0OWN0002', name: 'Omar Owner' },
@@ -151,6 +165,13 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       if (input.paymentId === '3004' || input.invoiceId === '4001')
         return { id: '3004', customerId: '104', amount: usd(4000), date: '2026-11-10', invoiceIds: ['4001'] };
       return null;
+    },
+    async findInvoicePayments(input) {
+      record('findInvoicePayments', input);
+      return {
+        invoiceId: input.invoiceId,
+        payments: (PAYMENTS[input.invoiceId] ?? []).map((p) => ({ id: p.id, applied: usd(p.applied) })),
+      };
     },
     async invoiceLedger(input) {
       record('invoiceLedger', input);

@@ -11,6 +11,8 @@ import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from
 import type { CaseTimings } from '../../src/domain/policy';
 import { TEST_DECISION_KEY } from '../support/policy';
 import { signDecision } from '../../src/security/decision-signing';
+import { attestCaseFacts } from '../../src/security/case-facts';
+import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import {
   DECISION_REJECTED_ERROR_TYPE,
   decideUpdate,
@@ -58,6 +60,14 @@ export function caseInput(caseType: CaseType, fields: BillingFields, over: Parti
   };
 }
 
+/**
+ * The input as the intake starts it: its facts attested with the test key for `workflowId` (the
+ * case's derived id by default). Workers built by the test helpers verify with that key.
+ */
+export function attested(input: CaseInput, workflowId = caseWorkflowId(input.call.callId, input.caseType)): CaseInput {
+  return { ...input, attestation: attestCaseFacts(TEST_DECISION_KEY, workflowId, input) };
+}
+
 /** A worker over fresh fakes, and a client; `stop()` in afterEach. */
 export async function caseEnv(opts: FakeOptions = {}, dataConverter?: DataConverter) {
   const fake: FakeActivities = createFakeActivities({ decisionKey: TEST_DECISION_KEY, ...opts });
@@ -68,12 +78,11 @@ export async function caseEnv(opts: FakeOptions = {}, dataConverter?: DataConver
     fake,
     client,
     taskQueue: worker.taskQueue,
-    async start(input: CaseInput): Promise<WorkflowHandle> {
-      return client.workflow.start(WORKFLOW_TYPE[input.caseType], {
-        args: [input],
-        taskQueue: worker.taskQueue,
-        workflowId: `case-${input.caseType}-${input.call.callId}`,
-      });
+    /** Starts the case as the intake would: its facts attested with the test key (`attest: false`: as anyone with namespace access could). */
+    async start(input: CaseInput, opts: { attest?: boolean } = {}): Promise<WorkflowHandle> {
+      const workflowId = caseWorkflowId(input.call.callId, input.caseType);
+      const args = opts.attest === false ? input : attested(input, workflowId);
+      return client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [args], taskQueue: worker.taskQueue, workflowId });
     },
     async stop() {
       await worker.stop();
@@ -165,11 +174,11 @@ export async function result(handle: WorkflowHandle): Promise<CaseState> {
   return (await handle.result()) as CaseState;
 }
 
-/** A USD 30.00 refund of INV-4001 for UMBRELLA-004, an account that pays through Skyfire. */
+/** A USD 30.00 refund of INV-4002 (paid twice) for UMBRELLA-004, an account that pays through Skyfire: automated. */
 export const skyfireRefund = () =>
   caseInput('refund_request', {
     accountId: 'UMBRELLA-004',
-    invoiceNumber: 'INV-4001',
+    invoiceNumber: 'INV-4002',
     amount: { amountMinor: 3000, currency: 'USD' },
     refundReason: 'duplicate_charge',
     paymentPlatform: 'skyfire',

@@ -12,7 +12,18 @@ import { DecisionAction, statusQuery, type CaseState } from '../../src/workflows
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, mutablePolicy, result, waitForRequest, waitForState } from './helpers';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  caseInput,
+  decide,
+  decision,
+  mutablePolicy,
+  result,
+  waitForRequest,
+  waitForState,
+  attested,
+} from './helpers';
 
 interface QboRecord {
   Id: string;
@@ -44,12 +55,9 @@ describe('the money path against the sandbox (real activities, real lock)', func
     await sb?.close();
   });
 
-  const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
-      args: [input],
-      taskQueue: worker.taskQueue,
-      workflowId: `case-${input.caseType}-${randomUUID()}`,
-    });
+  // Started as the intake starts cases: the facts attested (the worker verifies them with the test key).
+  const start = (input: CaseInput, workflowId = `case-${input.caseType}-${randomUUID()}`): Promise<WorkflowHandle> =>
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [attested(input, workflowId)], taskQueue: worker.taskQueue, workflowId });
   const refund = (fields: Partial<CaseInput['fields']>) =>
     caseInput('refund_request', {
       accountId: 'ACME-001',

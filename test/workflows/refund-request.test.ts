@@ -372,7 +372,7 @@ describe('refundRequest workflow', function () {
   it('through Skyfire with enough balance: checks the wallet, creates one pay token (reused on retry), tags the record', async () => {
     env = await caseEnv({ payTokenFailsOnceAfterCreate: true });
     const h = await env.start(
-      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }),
+      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4002', amount: { amountMinor: 3000, currency: 'USD' } }),
     );
     const s = await result(h);
     assert.equal(s.status, 'completed');
@@ -396,7 +396,7 @@ describe('refundRequest workflow', function () {
   it('through Skyfire with too little balance: no token, finance alerted, needs attention', async () => {
     env = await caseEnv({ walletMinor: 500 });
     const h = await env.start(
-      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4001', amount: { amountMinor: 3000, currency: 'USD' } }),
+      refund({ accountId: 'UMBRELLA-004', invoiceNumber: 'INV-4002', amount: { amountMinor: 3000, currency: 'USD' } }),
     );
     const s = await result(h);
     assert.equal(s.status, 'needs_attention');

@@ -10,7 +10,7 @@ import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { DecisionAction } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, skyfireRefund, waitForRequest } from './helpers';
+import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, skyfireRefund, waitForRequest, attested } from './helpers';
 
 describe('case workflows against the sandbox', function () {
   this.timeout(90_000);
@@ -32,12 +32,9 @@ describe('case workflows against the sandbox', function () {
     await sb?.close();
   });
 
-  const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
-      args: [input],
-      taskQueue: worker.taskQueue,
-      workflowId: `case-${input.caseType}-${randomUUID()}`,
-    });
+  // Started as the intake starts cases: the facts attested (the worker verifies them with the test key).
+  const start = (input: CaseInput, workflowId = `case-${input.caseType}-${randomUUID()}`): Promise<WorkflowHandle> =>
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [attested(input, workflowId)], taskQueue: worker.taskQueue, workflowId });
   const slackCalls = (method: string) => sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith(`/${method}`));
 
   it('two-person refund: the message shows the first vote, QuickBooks gets one RefundReceipt after the second', async () => {

@@ -12,7 +12,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { result, skyfireRefund } from './helpers';
+import { result, skyfireRefund, attested } from './helpers';
 
 describe('refund paid through Skyfire: money moves only when the seller charges', function () {
   this.timeout(120_000);
@@ -35,12 +35,9 @@ describe('refund paid through Skyfire: money moves only when the seller charges'
     await sb?.close();
   });
 
-  const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
-      args: [input],
-      taskQueue: worker.taskQueue,
-      workflowId: `case-${input.caseType}-${randomUUID()}`,
-    });
+  // Started as the intake starts cases: the facts attested (the worker verifies them with the test key).
+  const start = (input: CaseInput, workflowId = `case-${input.caseType}-${randomUUID()}`): Promise<WorkflowHandle> =>
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], { args: [attested(input, workflowId)], taskQueue: worker.taskQueue, workflowId });
   const wallet = async () =>
     (await (
       await fetch(`${sb.url}/skyfire/api/v1/agents/balance`, { headers: { 'skyfire-api-key': 'sandbox-skyfire-buyer-key' } })

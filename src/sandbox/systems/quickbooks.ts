@@ -103,9 +103,22 @@ const INVOICES: [string, string, string, number, number, string, string?][] = [
   ['2001', 'INV-2001', '102', 240000, 240000, '2026-11-20'],
   ['3001', 'INV-3001', '103', 89900, 89900, '2026-11-01'],
   ['4001', 'INV-4001', '104', 4000, 0, '2026-11-10', '3004'],
+  ['4002', 'INV-4002', '104', 4000, 0, '2026-11-12', '3005'],
   ['5001', 'INV-5001', '105', 125000, 125000, '2026-09-30'],
   ['6001', 'INV-6001', '106', 50000, 0, '2026-10-15', '3006'],
   ['7001', 'INV-7001', '107', 12500, 0, '2026-10-20', '3007'],
+];
+
+/**
+ * Payments besides the one that paid each invoice above: [paymentId, invoiceId, applied (minor units), date].
+ * INV-1002 (Acme, QuickBooks), INV-4002 (Umbrella, Skyfire) and INV-6001 (Sakura, JPY) were paid
+ * twice: the evidence an automated refund for a duplicate charge needs. INV-4001 keeps its one payment, so a "charged
+ * twice" refund of it goes to a person.
+ */
+const DUPLICATE_PAYMENTS: [string, string, number, string][] = [
+  ['3003', '1002', 45000, '2026-09-16'],
+  ['3008', '4002', 4000, '2026-11-13'],
+  ['3009', '6001', 50000, '2026-10-16'],
 ];
 
 const ENTITY_PATHS: Record<string, string> = {
@@ -179,10 +192,39 @@ function seed(): Map<string, Map<string, Json>> {
       });
     }
   }
+  for (const [paymentId, invoiceId, applied, date] of DUPLICATE_PAYMENTS) {
+    const inv = db.get('Invoice')!.get(invoiceId)!;
+    addPayment(db, inv, paymentId, applied, date, meta());
+  }
   return db;
 }
 
 const time = () => new Date().toISOString();
+
+/** A payment of the invoice's customer applying `appliedMinor` to it; the invoice links it (LinkedTxn), as QuickBooks shows both sides. */
+function addPayment(
+  db: Map<string, Map<string, Json>>,
+  inv: Json,
+  paymentId: string,
+  appliedMinor: number,
+  date: string,
+  metaData: Json,
+): void {
+  const cur = ((inv.CurrencyRef as Json | undefined)?.value as string | undefined) ?? 'USD';
+  const amount = minorToAmount(appliedMinor, cur);
+  db.get('Payment')!.set(paymentId, {
+    Id: paymentId,
+    SyncToken: '0',
+    TxnDate: date,
+    CustomerRef: { ...(inv.CustomerRef as Json) },
+    TotalAmt: amount,
+    UnappliedAmt: 0,
+    Line: [{ Amount: amount, LinkedTxn: [{ TxnId: String(inv.Id), TxnType: 'Invoice' }] }],
+    CurrencyRef: inv.CurrencyRef,
+    MetaData: metaData,
+  });
+  inv.LinkedTxn = [...((inv.LinkedTxn as Json[] | undefined) ?? []), { TxnId: paymentId, TxnType: 'Payment' }];
+}
 
 /** QuickBooks' answer to an injected 5xx: a SystemFault in the usual envelope. */
 const systemFault = () => ({
@@ -825,7 +867,14 @@ export function createQuickBooksSystem(): SandboxSystem {
       // Benchmark and tests: a paid invoice (with its payment) for a seed customer, e.g. one per
       // automated refund of a load run, since money on one invoice is limited to what was paid.
       r.post('/invoices', (req, res) => {
-        const b = (req.body ?? {}) as { docNumber?: string; customerId?: string; accountId?: string; totalMinor?: number };
+        const b = (req.body ?? {}) as {
+          docNumber?: string;
+          customerId?: string;
+          accountId?: string;
+          totalMinor?: number;
+          /** The invoice was paid twice (a second payment of its total): the evidence of a duplicate charge. */
+          duplicatePayment?: boolean;
+        };
         const cust = b.accountId
           ? [...db.get('Customer')!.values()].find((c) => c.Notes === `account_id:${b.accountId}`)
           : db.get('Customer')!.get(String(b.customerId ?? ''));
@@ -870,7 +919,13 @@ export function createQuickBooksSystem(): SandboxSystem {
           CurrencyRef: cust.CurrencyRef,
           MetaData: { CreateTime: time(), LastUpdatedTime: time() },
         });
-        res.json({ Id, paymentId });
+        const duplicateId = b.duplicatePayment ? String(++nextId) : undefined;
+        if (duplicateId)
+          addPayment(db, db.get('Invoice')!.get(Id)!, duplicateId, b.totalMinor as number, time().slice(0, 10), {
+            CreateTime: time(),
+            LastUpdatedTime: time(),
+          });
+        res.json({ Id, paymentId, ...(duplicateId ? { duplicatePaymentId: duplicateId } : {}) });
       });
       // Tests: make someone else edit a customer so our SyncToken goes stale.
       r.post('/customer/:id/touch', (req, res) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { refundAutomation, RefundBlocker } from '../../../src/policy/refund';
+import { duplicatePaymentEvidence, refundAutomation, RefundBlocker } from '../../../src/policy/refund';
 import { effectiveApprovalThreshold, requiredApprovals } from '../../../src/policy/thresholds';
 import { policy, refundInput } from './fixtures';
 
@@ -114,5 +114,95 @@ describe('approval thresholds, per currency', () => {
     assert.equal(requiredApprovals({ amountMinor: 300001, currency: 'KWD' }, policy), 2);
     assert.equal(requiredApprovals({ amountMinor: 1, currency: 'EUR' }, policy), 2);
     assert.equal(requiredApprovals(undefined, policy), 2);
+  });
+});
+
+describe('automation on evidence (signed facts, duplicate payments)', () => {
+  const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+  const paidTwice = {
+    total: usd(4000),
+    payments: [
+      { id: '1', applied: usd(4000) },
+      { id: '2', applied: usd(4000) },
+    ],
+  };
+  const paidOnce = { total: usd(4000), payments: [{ id: '1', applied: usd(4000) }] };
+  const evidence = { ...clean, factsVerified: true, invoicePayments: paidTwice };
+  const on = { evidenceRequired: true };
+
+  it('automates a verified duplicate charge QuickBooks shows paid twice', () => {
+    assert.equal(refundAutomation(refundInput(), policy, evidence, on).automate, true);
+  });
+
+  it('never automates unverified facts, whatever else holds', () => {
+    assert.deepEqual(refundAutomation(refundInput(), policy, { ...evidence, factsVerified: false }, on).blockers, [
+      RefundBlocker.UnsignedFacts,
+    ]);
+    assert.deepEqual(refundAutomation(refundInput(), policy, { ...evidence, factsVerified: undefined }, on).blockers, [
+      RefundBlocker.UnsignedFacts,
+    ]);
+  });
+
+  it('a duplicate charge needs payments above the invoice total by the amount asked: one payment, instalments, too little, none', () => {
+    const blocked = (invoicePayments: typeof paidTwice | undefined, amountMinor = 2500) =>
+      refundAutomation(refundInput({}, { amount: usd(amountMinor) }), policy, { ...evidence, invoicePayments }, on).blockers;
+    assert.deepEqual(blocked(paidOnce), [RefundBlocker.NoDuplicatePaymentEvidence]);
+    assert.deepEqual(
+      blocked({
+        total: usd(4000),
+        payments: [
+          { id: '1', applied: usd(2000) },
+          { id: '2', applied: usd(2000) },
+        ],
+      }),
+      [RefundBlocker.NoDuplicatePaymentEvidence],
+    );
+    assert.deepEqual(
+      blocked(
+        {
+          total: usd(4000),
+          payments: [
+            { id: '1', applied: usd(4000) },
+            { id: '2', applied: usd(1000) },
+          ],
+        },
+        2500,
+      ),
+      [RefundBlocker.NoDuplicatePaymentEvidence],
+    );
+    assert.deepEqual(
+      blocked({
+        total: usd(4000),
+        payments: [
+          { id: '1', applied: usd(4000) },
+          { id: '2', applied: { amountMinor: 4000, currency: 'EUR' } },
+        ],
+      }),
+      [RefundBlocker.NoDuplicatePaymentEvidence],
+    );
+    assert.deepEqual(blocked(undefined), [RefundBlocker.NoDuplicatePaymentEvidence]);
+    // One payment above the total (an overpayment) covers what is above it.
+    assert.deepEqual(blocked({ total: usd(4000), payments: [{ id: '1', applied: usd(6500) }] }), []);
+  });
+
+  it('"charged twice" is a duplicate charge; a reason no system can show goes to a person', () => {
+    const p = { ...policy, automatableRefundReasons: [...policy.automatableRefundReasons, 'charged twice'] };
+    assert.equal(refundAutomation(refundInput({}, { refundReason: 'Charged twice' }), p, evidence, on).automate, true);
+    assert.deepEqual(
+      refundAutomation(refundInput({}, { refundReason: 'charged twice' }), p, { ...evidence, invoicePayments: paidOnce }, on).blockers,
+      [RefundBlocker.NoDuplicatePaymentEvidence],
+    );
+    assert.deepEqual(refundAutomation(refundInput({}, { refundReason: 'billing_error' }), policy, evidence, on).blockers, [
+      RefundBlocker.NoEvidenceForReason,
+    ]);
+    // A reason the policy does not automate is named once, with no evidence blocker beside it.
+    assert.deepEqual(refundAutomation(refundInput({}, { refundReason: 'changed_mind' }), policy, evidence, on).blockers, [
+      RefundBlocker.ReasonNotAllowed,
+    ]);
+  });
+
+  it('reports what the payments show', () => {
+    assert.deepEqual(duplicatePaymentEvidence(paidTwice, usd(4000)), { shown: true, count: 2, appliedMinor: 8000, excessMinor: 4000 });
+    assert.deepEqual(duplicatePaymentEvidence(paidOnce, usd(1)), { shown: false, count: 1, appliedMinor: 4000, excessMinor: 0 });
   });
 });
