@@ -89,8 +89,13 @@ interface Moved {
   policyVersion?: string;
 }
 const MONEY_ACTIVITIES: Record<string, { system: RecordRef['system']; moved: (result: MoneyResult) => Moved }> = {
-  // The money path's write: `{ status: 'moved', record }` (or `refused`: nothing moved).
+  // The money path's write before the ledger: `{ status: 'moved', record }` (or `refused`: nothing moved).
   moveMoney: {
+    system: 'quickbooks',
+    moved: (r) => (r.status === 'moved' && r.record ? { ...r.record, policyVersion: r.policyVersion } : {}),
+  },
+  // The ledger's record step (the reservation before it checked the rules under the same policy, unless it changed meanwhile).
+  recordMoney: {
     system: 'quickbooks',
     moved: (r) => (r.status === 'moved' && r.record ? { ...r.record, policyVersion: r.policyVersion } : {}),
   },

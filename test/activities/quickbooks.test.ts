@@ -51,7 +51,7 @@ describe('QuickBooks activities', () => {
     }),
   });
 
-  it('moves money exactly once when the first response is lost: the retry finds its own ledger line, and the ledger shows it', async () => {
+  it('moves money exactly once when the first response is lost: the record is found by its ledger ref, and the ledger shows it', async () => {
     await sb.faults('quickbooks', { dropNext: 1 });
     const input = {
       step: 'refund.record',
@@ -62,9 +62,9 @@ describe('QuickBooks activities', () => {
       privateNote: 'Refund approved',
       authority: approval('wf-refund-1', 'req-1', 'U0FIN0001'),
     };
-    const { result, attempts } = await runWithRetries(acts.moveMoney, input, 'wf-refund-1');
-    assert.equal(attempts, 2);
+    const { result } = await runWithRetries(acts.moveMoney, input, 'wf-refund-1');
     assert.equal(result.status, 'moved');
+    assert.equal((await sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/refundreceipt'))).length, 1, 'one write');
     const record = result.status === 'moved' ? result.record : undefined;
     assert.equal(record?.object, 'RefundReceipt');
     assert.deepEqual(record?.amount, { amountMinor: 2500, currency: 'USD' });
@@ -72,11 +72,14 @@ describe('QuickBooks activities', () => {
       Id: string;
       DepositToAccountRef: { value: string };
       PrivateNote: string;
+      DocNumber: string;
     }[];
     assert.equal(receipts.length, 1);
     assert.equal(receipts[0].Id, record?.id);
     assert.equal(receipts[0].DepositToAccountRef.value, '35');
-    assert.match(receipts[0].PrivateNote, /^Ledger: invoice INV-1002 case-ref \S+$/m);
+    const [entry] = await acts.ledger.entries(sb.clients.quickbooks.realmId);
+    assert.equal(receipts[0].DocNumber, entry.ref, 'the record names its ledger entry in a structured field');
+    assert.deepEqual([entry.state, entry.invoiceId, entry.recordId], ['settled', '1002', receipts[0].Id]);
     // A third attempt (a retry long after QuickBooks forgot the requestid) still writes nothing new.
     const again = await runOnce(acts.moveMoney, input, 'wf-refund-1');
     assert.equal(again.status === 'moved' && again.reused, true);

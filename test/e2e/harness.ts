@@ -4,6 +4,7 @@
  * interactions) with the sandbox's Slack delivering signed clicks to it. Tests post signed calls
  * and click buttons the way DialNexa and a finance person do, then read what each system received.
  */
+import { freshDelivery } from '../../scripts/call-fixture';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
@@ -89,7 +90,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     base,
     taskQueue,
     async post(body) {
-      const raw = JSON.stringify(body);
+      // The fixtures' calls ended days ago; DialNexa delivers a call as it ends (the freshness window).
+      const raw = JSON.stringify(freshDelivery(body));
       const res = await fetch(`${base}/webhooks/dialnexa`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-dialnexa-signature': signDialNexaBody(raw, WEBHOOK_SECRET) },

@@ -136,9 +136,10 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       const msg = await requestMessage(id);
       const text = messageText(msg);
       assert.match(text, /Check before acting: part of the call could not be read/);
-      assert.match(text, /DialNexa said `currency: euros`; we could not read it/);
-      assert.match(text, /DialNexa said `amount: 450\.00`; we could not read it \(no readable currency/);
-      assert.match(text, /DialNexa's `customer_email` could not be read \(must be an email address\)/);
+      // Slack shows caller-derived text with formatting characters neutralised (a backtick becomes ˋ: docs/security.md).
+      assert.match(text, /DialNexa said [`ˋ]currency: euros[`ˋ]; we could not read it/);
+      assert.match(text, /DialNexa said [`ˋ]amount: 450\.00[`ˋ]; we could not read it \(no readable currency/);
+      assert.match(text, /DialNexa's [`ˋ]customer_email[`ˋ] could not be read \(must be an email address\)/);
       assert.doesNotMatch(text, /ar@hooli/, 'a contact detail is named, not quoted, in Slack');
       // What could be read is kept.
       const s = await state(id);
@@ -213,7 +214,7 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       );
       const text = messageText(await requestMessage(id));
       assert.match(text, /Billing question without a case type/);
-      assert.match(text, /DialNexa named the request `plan_upgrade`, which the service has no case type for/);
+      assert.match(text, /DialNexa named the request [`ˋ]plan_upgrade[`ˋ], which the service has no case type for/);
       assert.match(text, /We want to move to the annual plan and have the difference credited, can you do that\?/);
       assert.equal(await held('no_case_type'), before + 1);
       await h.client.workflow.getHandle(id).terminate('test done');
@@ -252,7 +253,7 @@ describe('issue 24: intake, triage, dates and shared fields through webhook -> T
       for (const id of ids) {
         const text = messageText(await requestMessage(id));
         assert.match(text, /Check before acting: one call, several requests sharing invoice_number/);
-        assert.match(text, /DialNexa gave one `invoice_number` \(INV-1003\) while the call mentions INV-1001, INV-1003/);
+        assert.match(text, /DialNexa gave one [`ˋ]invoice_number[`ˋ] \(INV-1003\) while the call mentions INV-1001, INV-1003/);
         assert.equal((await state(id)).status, 'awaiting_approval');
       }
       assert.match(messageText(await requestMessage(ids[0])), /This invoice resend uses invoice_number INV-1003/);
