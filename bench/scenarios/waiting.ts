@@ -57,7 +57,7 @@ export interface WaitingResult {
     count: number;
     errors: number;
     firstError?: string;
-    /** Decision sent -> recordRefund activity completed (server event time). */
+    /** Decision sent -> the refund recorded (recordMoney activity completed; server event time). */
     toRefund: LatencySummary;
     /** Decision sent -> update answered (the clicker learns the decision counted). */
     toUpdateAnswer: LatencySummary;
@@ -247,7 +247,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       const scheduled = events.find(
         (e) =>
           e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
-          e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveMoney',
+          ['recordMoney', 'moveMoney'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
       );
       const completed =
         scheduled &&

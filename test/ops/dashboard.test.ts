@@ -186,10 +186,10 @@ describe('Grafana dashboard names only metrics the service exports', function ()
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    // Through the webhook: an automated refund whose first QuickBooks response is lost (a retry,
-    // then money recorded), and a refund that waits for a decision and is approved.
+    // Through the webhook: an automated refund whose QuickBooks record write first gets a 503 (an
+    // activity retry, then money recorded), and a refund that waits for a decision and is approved.
     waitingBefore = await waitingSnapshot();
-    await sb.faults('quickbooks', { dropNext: 1 });
+    await sb.faults('quickbooks', { failNext: 1, nextMatch: 'DepositToAccountRef' });
     const h1 = client.workflow.getHandle(
       await postFixture(base, WEBHOOK_SECRET, 'refund_request', {
         account_id: 'UMBRELLA-004',
