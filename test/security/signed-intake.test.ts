@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { decodeArray } from '../../src/temporal/sdk-helpers';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -164,7 +164,7 @@ describe('signed intake: automation only on attested facts and on evidence in Qu
     running.push(original);
     const history = await original.fetchHistory();
     const payloads = history.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads;
-    const [started] = (await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads)) as CaseInput[];
+    const [started] = (await decodeArray(client.options.loadedDataConverter, payloads)) as CaseInput[];
     assert.equal(started.attestation?.by, 'api');
     assert.equal(verifyCaseFacts(TEST_DECISION_KEY, original.workflowId, started).ok, true, 'the intake attested the case it started');
 

@@ -13,18 +13,7 @@ import { DecisionAction, statusQuery, type CaseState } from '../../src/workflows
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import {
-  APPROVER_1,
-  APPROVER_2,
-  caseInput,
-  decide,
-  decision,
-  mutablePolicy,
-  result,
-  waitForRequest,
-  waitForState,
-  attested,
-} from './helpers';
+import { APPROVER_1, APPROVER_2, caseInput, decide, decision, mutablePolicy, result, waitForRequest, attested } from './helpers';
 
 interface QboRecord {
   Id: string;
