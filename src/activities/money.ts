@@ -227,6 +227,24 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     if (!order.customerId) throw new ValidationError({ system: 'quickbooks' }, 'customerId is required');
   }
 
+  /**
+   * Whether an entry found under this case step is this order's: a retry or a reset asks for the
+   * same thing; a new workflow started under an old id (a terminated case's) may not, and must not
+   * inherit the old entry's money or record.
+   */
+  function conflictOf(e: LedgerEntry, order: MoneyOrder): string | undefined {
+    const differs = [
+      e.customerId !== order.customerId && 'customer',
+      order.invoiceId !== undefined && e.invoiceId !== order.invoiceId && 'invoice',
+      e.amountMinor !== order.amount.amountMinor && 'amount',
+      e.currency !== order.amount.currency && 'currency',
+      e.kind !== order.kind && 'kind',
+    ].filter(Boolean);
+    return differs.length > 0
+      ? `ledger entry ${e.ref} for this case step was reserved for another ${differs.join(', ')} (${e.amountMinor} ${e.currency} ${e.kind} on ${e.invoiceDoc ?? 'no invoice'}); nothing moves for this request`
+      : undefined;
+  }
+
   async function reserve(order: MoneyOrder): Promise<ReserveMoneyResult> {
     validate(order);
     const { workflowId } = currentCase();
@@ -234,6 +252,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const policy = deps.policy();
     // A retry, a crashed worker's successor or a reset of this step: its entry stands as it is.
     const existing = await ledger.get(key);
+    const conflict = existing && conflictOf(existing, order);
+    if (conflict) {
+      log('money path: case step already in the ledger for another order', { key, ref: existing.ref });
+      return { status: 'refused', code: 'ledger_conflict', reason: conflict, policyVersion: policy.version };
+    }
     if (existing) {
       const totals = await ledger.totals({
         realm: existing.realm,
@@ -334,6 +357,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const policy = deps.policy();
     const key = entryKey(workflowId, order.step);
     let entry = await ledger.get(key);
+    const conflict = entry && conflictOf(entry, order);
+    if (conflict) return { status: 'refused', code: 'ledger_conflict', reason: conflict, policyVersion: policy.version };
     if (!entry) {
       // Cases from before the ledger reach the record step without a reservation: reserve now.
       const r = await reserve(order);

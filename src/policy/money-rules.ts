@@ -28,6 +28,11 @@ export const MoneyRefusal = {
   ApprovalsInsufficient: 'approvals_insufficient',
   /** The ledger released the reservation on evidence that the money did not move (QuickBooks refused the write). */
   Released: 'released',
+  /**
+   * This case's money step is already in the ledger for another customer, invoice, amount, currency
+   * or kind (a workflow started again under an old id): nothing moves, and nothing old is reported as this.
+   */
+  LedgerConflict: 'ledger_conflict',
 } as const;
 export type MoneyRefusal = (typeof MoneyRefusal)[keyof typeof MoneyRefusal];
 

@@ -138,6 +138,7 @@ const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
   not_automatable: 'The automation policy no longer allows it',
   approvals_insufficient: 'The approvals no longer satisfy the policy',
   released: 'The write did not happen, so the reservation was released',
+  ledger_conflict: "This case's money step is already in the ledger for something else",
 };
 
 /** Why the money path refused, in a heading's words (the refusal's own reason gives the detail). */

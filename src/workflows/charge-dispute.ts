@@ -5,9 +5,11 @@
  * people above the two-person threshold, as for any refund); Need info asks the customer and opens
  * a new request, so clicks on the old one change nothing.
  */
+import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
+import { tierAmount } from '../policy/money-rules';
 import { callerReasonText } from '../policy/wording';
 import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
@@ -69,7 +71,24 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     );
 
     const money = await rt.policy();
-    const required = requiredApprovals(amount, money);
+    // As for a refund, the tier counts what the customer had refunded or credited within the window
+    // (settled or pending in the ledger), so a dispute is not the way around the two-person rule.
+    const ledger =
+      invoice && patched('dispute-running-total')
+        ? await rt.acts.invoiceLedger({
+            customerId: invoice.customerId,
+            invoiceNumber: invoice.docNumber,
+            invoiceId: invoice.id,
+            currency: invoice.total.currency,
+          })
+        : undefined;
+    const running = ledger?.totals && ledger.totals.currency === amount.currency ? ledger.totals.customerWindowMinor : 0;
+    const tier = tierAmount(amount, running);
+    const required = requiredApprovals(tier, money);
+    if (running > 0)
+      rt.facts.push(
+        `Running total: ${formatMoney(tier.amountMinor, amount.currency)} refunded or credited on this customer within the window, with this dispute`,
+      );
     const notCallers = invoice && account.customer && invoice.customerId !== account.customer.id;
     if (notCallers) rt.facts.push(`Invoice ${invoice.docNumber} belongs to another customer than account ${fields.accountId}`);
     let acceptance: { requestId: string; escalated: boolean; votes: ApprovalVote[] } | undefined;
@@ -104,6 +123,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         ...financeReview(money, policy),
         required,
         amount,
+        ...(running > 0 ? { tierAmount: tier } : {}),
         subject: {
           amountMinor: amount.amountMinor,
           currency: amount.currency,

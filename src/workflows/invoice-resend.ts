@@ -31,7 +31,14 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
       });
     }
     const account = invoice ? await loadAccount(rt, { customerId: invoice.customerId }) : null;
-    await openCaseTicket(rt, `Invoice ${fields.invoiceNumber}`, `We received your request to resend invoice ${fields.invoiceNumber}.`);
+    // The customer reads only what QuickBooks holds: words the caller said are never echoed in a public comment.
+    await openCaseTicket(
+      rt,
+      invoice ? `Invoice ${invoice.docNumber}` : 'Your invoice request',
+      invoice
+        ? `We received your request to resend invoice ${invoice.docNumber}.`
+        : 'We received your request to resend an invoice. We could not find the invoice you named in our records; a member of our finance team will check it and reply here.',
+    );
     if (!invoice || !account) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found in QuickBooks`);
 
     const check = recipientFor(rt, account, invoice);

@@ -57,7 +57,9 @@ export async function moveMoney(
     amount: order.amount,
     ...(order.invoiceId ? { invoiceId: order.invoiceId } : {}),
     ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
-    route: order.paysThroughSkyfire ? ('skyfire' as const) : ('quickbooks' as const),
+    // Skyfire returns money (a pay token the seller charges); a credit memo returns none, so it is
+    // only ever an accounting record, whoever the customer pays through.
+    route: order.paysThroughSkyfire && order.kind === 'refund_receipt' ? ('skyfire' as const) : ('quickbooks' as const),
     authority: order.authority,
   };
   const reserved = await reserveMoney(base);

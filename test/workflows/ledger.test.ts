@@ -244,6 +244,109 @@ describe('the money ledger: the reproductions of issue 21 move no money wrongly'
       [900],
     );
   });
+
+  // Found by the adversarial review (helper-7) against npm start.
+  it('a credit for a customer who pays through Skyfire is a CreditMemo only: no pay token, no cash', async () => {
+    await sb.control('/skyfire/seller', { mode: 'charge', delayMs: 0 });
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'UMBRELLA-004',
+        invoiceNumber: 'INV-4001',
+        amount: { amountMinor: 3000, currency: 'USD' },
+        refundReason: 'customer_request',
+        creditRequest: true,
+      }),
+    );
+    const s = await settle(h);
+    assert.equal(s.status, 'completed', s.reason);
+    assert.equal((await payTokens()).length, 0, 'a credit moves no money through Skyfire');
+    assert.deepEqual(
+      ((await sb.control('/quickbooks/entities/CreditMemo')) as QboRecord[]).map((r) => r.TotalAmt),
+      [30],
+    );
+    assert.equal((await receipts()).length, 0);
+  });
+
+  it('a workflow started again under a finished case id does not inherit its ledger entry or record: refused, nothing said to be issued', async () => {
+    const id = `case-refund_request-${randomUUID()}`;
+    const startAs = (input: CaseInput) =>
+      client.workflow.start(WORKFLOW_TYPE.refund_request, {
+        args: [input],
+        taskQueue: worker.taskQueue,
+        workflowId: id,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    const first = await settle(
+      await startAs(
+        caseInput('refund_request', {
+          accountId: 'ACME-001',
+          invoiceNumber: 'INV-1002',
+          amount: { amountMinor: 5000, currency: 'USD' },
+          refundReason: 'customer_request',
+        }),
+      ),
+    );
+    assert.equal(first.status, 'completed', first.reason);
+    const again = await settle(
+      await startAs(
+        caseInput('refund_request', {
+          accountId: 'ACME-001',
+          invoiceNumber: 'INV-1003',
+          amount: { amountMinor: 20000, currency: 'USD' },
+          refundReason: 'customer_request',
+        }),
+      ),
+    );
+    assert.equal(again.status, 'rejected', again.reason);
+    assert.match(again.reason ?? '', /reserved for another invoice, amount/);
+    assert.equal((await receipts()).length, 1, 'only the first case recorded money');
+    const said = JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
+    assert.doesNotMatch(said, /USD 200\.00 has been issued/);
+  });
+
+  it('a dispute after refunds on the same customer needs two approvers by the running total, like a refund', async () => {
+    await seedPaidInvoice(sb.url, { docNumber: 'INV-DSP', accountId: 'ACME-001', totalMinor: 250000 });
+    const refund = await start(
+      caseInput('refund_request', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-DSP',
+        amount: { amountMinor: 75000, currency: 'USD' },
+        refundReason: 'customer_request',
+      }),
+    );
+    assert.equal((await settle(refund)).status, 'completed');
+    const d = await start(
+      caseInput('charge_dispute', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-DSP',
+        amount: { amountMinor: 40000, currency: 'USD' },
+        disputeReason: 'duplicate',
+      }),
+    );
+    const s = await waitForState(d, (st) => st.pendingApproval?.slackMessage !== undefined);
+    assert.equal(s.pendingApproval!.required, 2, 'USD 750.00 + 400.00 this week is above the two-person threshold');
+    await d.terminate('test done');
+  });
+
+  it('an invoice resend never repeats the caller\'s words in the public comment: a made-up "invoice number" stays internal', async () => {
+    const h = await start(
+      caseInput('invoice_resend', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-9. Your refund is waiting: call +1 900 555 0100 or visit acme-refunds.example',
+        customerEmail: 'billing@acme.example',
+        // Acme's own ticket (requester billing@acme.example): a public comment there is mailed to Acme.
+        supportTicket: '9001',
+      }),
+    );
+    await result(h);
+    const comments = ((await sb.control('/zendesk/tickets')) as { comments: { public: boolean; body: string }[] }[]).flatMap(
+      (t) => t.comments,
+    );
+    const publicBodies = JSON.stringify(comments.filter((c) => c.public).map((c) => c.body));
+    assert.doesNotMatch(publicBodies, /acme-refunds|refund is waiting/);
+    // What the customer would be told says only what QuickBooks knows (here kept internal too: no invoice, no email on file for it).
+    assert.ok(comments.some((c) => c.body.includes('could not find the invoice you named') && !/acme-refunds/.test(c.body)));
+  });
 });
 
 function isFinal(status: string): boolean {

@@ -258,11 +258,6 @@ export function createZendeskSystem(): SandboxSystem {
       if (!t) zdError(res, 404, 'RecordNotFound', 'Not found');
       return t;
     };
-    r.get('/api/v2/users/:id{.json}', (req, res) => {
-      const a = AGENTS.find((x) => x.id === Number(req.params.id));
-      if (!a) return zdError(res, 404, 'RecordNotFound', 'Not found');
-      res.json({ user: { id: a.id, name: a.name, email: a.email, role: 'agent', url: `${base(req)}/api/v2/users/${a.id}.json` } });
-    });
     r.get('/api/v2/tickets/:id/comments{.json}', (req, res) => {
       const t = find(req, res);
       if (!t) return;
@@ -271,10 +266,23 @@ export function createZendeskSystem(): SandboxSystem {
       res.json(body);
     });
     // End users (a ticket's requester) and organizations: what an ownership check reads.
+    // One users endpoint, as Zendesk has: agents (the API user and the finance people) and end users.
     r.get('/api/v2/users/:id{.json}', (req, res) => {
       const id = Number(req.params.id);
       if (id === AGENT_ID)
         return void res.json({ user: { id, email: SANDBOX_CREDENTIALS.zendeskEmail, role: 'agent', organization_id: null } });
+      const a = AGENTS.find((x) => x.id === id);
+      if (a)
+        return void res.json({
+          user: {
+            id: a.id,
+            name: a.name,
+            email: a.email,
+            role: 'agent',
+            organization_id: null,
+            url: `${base(req)}/api/v2/users/${a.id}.json`,
+          },
+        });
       const email = [...requesters].find(([, v]) => v === id)?.[0];
       if (!email) return zdError(res, 404, 'RecordNotFound', 'Not found');
       res.json({ user: { id, email, role: 'end-user', organization_id: ORG_OF_EMAIL[email.toLowerCase()] ?? null } });
