@@ -147,7 +147,11 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
       const line = assignee
         ? `Ticket left ${status}, assigned to ${assignee}.`
         : `Ticket left ${status}, unassigned${assigneeSlackUserId ? ` (${name ?? 'the owner'} is not a Zendesk agent)` : ''}.`;
-      const { added } = await zd.addCommentOnce(ticketId, { body: `${note}\n${line}`, public: false }, marker(stepKey('zendesk', step)));
+      const { added } = await zd.addCommentOnce(
+        ticketId,
+        { body: zendeskText(`${note}\n${line}`), public: false },
+        marker(stepKey('zendesk', step)),
+      );
       await zd.updateTicket(ticketId, { status });
       log('zendesk ticket settled', { ticketId, status, assigned: Boolean(assignee), added, step });
       return { ticketId, status, ...(assignee ? { assignee } : {}) };
