@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseType } from '../../src/domain/case';
-import { DecisionAction, decideSignal } from '../../src/workflows/messages';
+import { DecisionAction, decideSignal, statusQuery } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
 import {
   APPROVER_1,
@@ -46,7 +46,12 @@ export const SCENARIOS: Record<CaseType, Scenario> = {
     const id = await waitForRequest(h);
     await decide(h, decision(id, APPROVER_1, DecisionAction.Approve));
     // The second approval as a signal, with the proof the API makes (an unsigned one would be ignored).
-    await h.signal(decideSignal, signDecision(TEST_DECISION_KEY, h.workflowId, decision(id, APPROVER_2, DecisionAction.Approve)));
+    // A money approval carries what it approves (amount, currency, invoice, kind), as the Approve button shows it.
+    const { subject } = (await h.query(statusQuery)).pendingApproval!;
+    await h.signal(
+      decideSignal,
+      signDecision(TEST_DECISION_KEY, h.workflowId, decision(id, APPROVER_2, DecisionAction.Approve, subject ? { subject } : {})),
+    );
     await h.result();
     return h;
   },
