@@ -12,7 +12,7 @@ import type {
   FinanceAlertView,
 } from '../activities/contract';
 import { DECISION_VERB, DecisionAction } from '../workflows/messages';
-import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL } from './interactions';
+import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL, subjectButtonValue } from './interactions';
 import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './text';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
@@ -91,16 +91,7 @@ export function buttonElements(workflowId: string, requestId: string, actions: A
       r: requestId,
       a: a.action,
       ...(a.caseType ? { c: a.caseType } : {}),
-      ...(a.subject
-        ? {
-            s: {
-              m: a.subject.amountMinor,
-              c: a.subject.currency,
-              ...(a.subject.invoiceId ? { i: a.subject.invoiceId } : {}),
-              k: a.subject.kind,
-            },
-          }
-        : {}),
+      ...(a.subject ? { s: subjectButtonValue(a.subject) } : {}),
     }),
     ...(a.style ? { style: a.style } : {}),
   }));

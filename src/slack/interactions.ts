@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CASE_TYPES, type CaseType } from '../domain/case';
+import type { DecisionSubject } from '../domain/decision';
 import { DecisionAction } from '../workflows/messages';
 
 const decisionActions = Object.values(DecisionAction) as [DecisionAction, ...DecisionAction[]];
@@ -30,6 +31,11 @@ export const buttonValueSchema = z.object({
     .optional(),
 });
 export type ButtonValue = z.infer<typeof buttonValueSchema>;
+
+/** What a money request's counting button carries of its subject (compact keys). */
+export function subjectButtonValue(s: DecisionSubject): NonNullable<ButtonValue['s']> {
+  return { m: s.amountMinor, c: s.currency, ...(s.invoiceId ? { i: s.invoiceId } : {}), k: s.kind };
+}
 
 export function encodeButtonValue(v: ButtonValue): string {
   return JSON.stringify(v);

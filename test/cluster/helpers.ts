@@ -4,7 +4,8 @@
  * which signs the decision for the worker's gate).
  */
 import { randomBytes } from 'node:crypto';
-import { encodeButtonValue } from '../../src/slack/interactions';
+import { encodeButtonValue, subjectButtonValue } from '../../src/slack/interactions';
+import type { DecisionSubject } from '../../src/domain/decision';
 import { request, type ServiceHarness } from '../support/service';
 import { refundWorkflowId } from '../reliability/helpers';
 
@@ -24,7 +25,15 @@ export function productionEnv(): Record<string, string> {
 }
 
 /** Clicks Approve in Slack: a signed block_actions payload; retried like Slack retries a non-200. */
-export async function slackApprove(svc: ServiceHarness, apiUrl: string, callId: string, requestId: string, userId = 'U0FIN0001') {
+
+export async function slackApprove(
+  svc: ServiceHarness,
+  apiUrl: string,
+  callId: string,
+  requestId: string,
+  userId = 'U0FIN0001',
+  subject?: DecisionSubject,
+) {
   const payload = {
     type: 'block_actions',
     user: { id: userId, username: userId.toLowerCase() },
@@ -34,7 +43,12 @@ export async function slackApprove(svc: ServiceHarness, apiUrl: string, callId: 
         action_id: 'billing_approve',
         block_id: 'decision',
         type: 'button',
-        value: encodeButtonValue({ w: refundWorkflowId(callId), r: requestId, a: 'approve' }),
+        value: encodeButtonValue({
+          w: refundWorkflowId(callId),
+          r: requestId,
+          a: 'approve',
+          ...(subject ? { s: subjectButtonValue(subject) } : {}),
+        }),
       },
     ],
   };

@@ -24,6 +24,7 @@ import {
   waitForPendingApproval,
 } from '../reliability/helpers';
 import { statusQuery } from '../../src/workflows/messages';
+import type { DecisionSubject } from '../../src/domain/decision';
 import { sparePort, testCluster } from './fixture';
 import { productionEnv, slackApprove } from './helpers';
 
@@ -100,6 +101,8 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     await approveAll(callIds.flatMap((callId, i) => (asked[i] ? [{ callId, requestId: asked[i] }] : [])));
   }
 
+  /** What each case's Approve button approves (the click carries it). */
+  const subjects = new Map<string, DecisionSubject | undefined>();
   /** The open approval request of a case, or undefined once it finished without asking (automated). */
   async function pendingOrDone(callId: string): Promise<string | undefined> {
     const handle = client.workflow.getHandle(refundWorkflowId(callId));
@@ -107,7 +110,10 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     for (;;) {
       try {
         const state = await handle.query(statusQuery);
-        if (state.pendingApproval) return state.pendingApproval.requestId;
+        if (state.pendingApproval) {
+          subjects.set(callId, state.pendingApproval.subject);
+          return state.pendingApproval.requestId;
+        }
         if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
       } catch {
         // not started yet, or the server is busy: ask again
@@ -118,7 +124,9 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   }
 
   async function approveAll(cases: { callId: string; requestId: string }[]) {
-    const answers = await Promise.all(cases.map((c, i) => slackApprove(svc, api(i), c.callId, c.requestId)));
+    const answers = await Promise.all(
+      cases.map((c, i) => slackApprove(svc, api(i), c.callId, c.requestId, 'U0FIN0001', subjects.get(c.callId))),
+    );
     assert.deepEqual(
       answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.text.slice(0, 100)}`.trim()),
       cases.map(() => '200'),

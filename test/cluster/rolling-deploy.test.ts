@@ -6,6 +6,7 @@
  * approved there and finish correctly; v1 drains and is shut down. The procedure is the one in
  * docs/workflows.md ("Deploying a changed workflow").
  */
+import type { DecisionSubject } from '../../src/domain/decision';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -96,7 +97,10 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
       ids.map(() => 202),
     );
     const requests = await Promise.all(ids.map((id) => waitForPendingApproval(client, id, 120_000)));
-    return ids.map((callId, i) => ({ callId, requestId: (requests[i] as { requestId: string }).requestId }));
+    return ids.map((callId, i) => {
+      const shown = requests[i] as { requestId: string; subject?: DecisionSubject };
+      return { callId, requestId: shown.requestId, subject: shown.subject };
+    });
   }
 
   /** Running cases pinned to a build, as an operator checks before shutting it down. */
@@ -131,7 +135,11 @@ describe('cluster: rolling deploy of a changed refund workflow while cases wait 
 
     // 3. The old cases are approved: v1 workers run them to the end. Then the new ones.
     for (const c of [...old, ...fresh])
-      assert.equal((await slackApprove(svc, svc.apiUrl, c.callId, c.requestId)).status, 200, `${c.callId} approved`);
+      assert.equal(
+        (await slackApprove(svc, svc.apiUrl, c.callId, c.requestId, 'U0FIN0001', c.subject)).status,
+        200,
+        `${c.callId} approved`,
+      );
     const results = await waitForCases(
       client,
       [...old, ...fresh].map((c) => c.callId),

@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { encodeButtonValue } from '../../src/slack/interactions';
+import { encodeButtonValue, subjectButtonValue } from '../../src/slack/interactions';
+import type { DecisionSubject } from '../../src/domain/decision';
 import { NAMESPACE } from '../support/temporal';
 import { ServiceHarness, request } from '../support/service';
 import { refundCall, runTag, seedRefundInvoices } from './calls';
@@ -56,7 +57,7 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
   });
 
   /** Clicks Approve in Slack: a signed block_actions payload to the service's interactions endpoint. */
-  async function slackApprove(workflowId: string, requestId: string, userId: string) {
+  async function slackApprove(workflowId: string, requestId: string, userId: string, subject?: DecisionSubject) {
     const payload = {
       type: 'block_actions',
       user: { id: userId, username: userId.toLowerCase() },
@@ -66,7 +67,7 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
           action_id: 'billing_approve',
           block_id: 'decision',
           type: 'button',
-          value: encodeButtonValue({ w: workflowId, r: requestId, a: 'approve' }),
+          value: encodeButtonValue({ w: workflowId, r: requestId, a: 'approve', ...(subject ? { s: subjectButtonValue(subject) } : {}) }),
         },
       ],
     };
@@ -134,11 +135,13 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
       'the same approval requests are still open',
     );
     for (const [i, p] of plan.entries()) {
-      let res = await slackApprove(refundWorkflowId(p.callId), (after[i] as { requestId: string }).requestId, 'U0FIN0001');
+      // The button carries what it approves, as the message showed it.
+      const shown = after[i] as { requestId: string; subject?: DecisionSubject };
+      let res = await slackApprove(refundWorkflowId(p.callId), shown.requestId, 'U0FIN0001', shown.subject);
       // The API's connection may need a moment to find the server again; Slack would retry a non-200.
       for (let n = 0; res.status !== 200 && n < 20; n++) {
         await new Promise((r) => setTimeout(r, 500));
-        res = await slackApprove(refundWorkflowId(p.callId), (after[i] as { requestId: string }).requestId, 'U0FIN0001');
+        res = await slackApprove(refundWorkflowId(p.callId), shown.requestId, 'U0FIN0001', shown.subject);
       }
       assert.equal(res.status, 200, `the approval of ${p.callId} is accepted: ${res.text}`);
     }
