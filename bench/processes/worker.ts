@@ -18,6 +18,9 @@ import type { WorkerInit } from '../lib/ipc';
 import type { FloorActivities } from '../workflows';
 import { installWorkflowThreadProbe } from './workflow-thread-probe';
 
+/** The ledger the service worker opened (closed, with its private PostgreSQL, when the worker stops). */
+let ledgerHandle: Awaited<ReturnType<typeof openLedger>> | undefined;
+
 const quietBundler = {
   log: () => undefined,
   trace: () => undefined,
@@ -58,7 +61,8 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
       TWO_PERSON_THRESHOLDS: 'USD:10000000000,EUR:10000000000,GBP:10000000000,JPY:10000000000',
       ...(process.env.LEDGER_DATABASE_URL ? { LEDGER_DATABASE_URL: process.env.LEDGER_DATABASE_URL } : {}),
     });
-    const ledger = await openLedger(config);
+    ledgerHandle = await openLedger(config);
+    const ledger = ledgerHandle;
     const keyring = createKeyring([['bench', Buffer.from(init.codecKeyHex, 'hex')]], 'bench');
     const dataConverter = createDataConverter(keyring);
     worker = await createCaseWorker({
@@ -96,6 +100,8 @@ export async function startWorker(init: WorkerInit): Promise<{ info: Record<stri
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();
+      // The private ledger PostgreSQL this worker started goes with it.
+      await ledgerHandle?.close();
     },
   };
 }
