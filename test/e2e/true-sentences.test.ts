@@ -343,10 +343,11 @@ describe('only true sentences: what each case says, checked against what it reco
   });
 
   it('Skyfire refund: the QuickBooks note keeps the Skyfire token ids as Skyfire issued them', async () => {
+    // INV-4002 was paid twice (the duplicate-charge evidence automation needs; docs/sandbox-seed.md).
     const id = await post('refund_request', {
       account_id: 'UMBRELLA-004',
-      invoice_number: 'INV-4001',
-      payment_id: '3004',
+      invoice_number: 'INV-4002',
+      payment_id: '3005',
       amount: '25.00',
       customer_email: 'accounts@umbrella.example',
       payment_platform: 'skyfire',
@@ -372,7 +373,9 @@ describe('only true sentences: what each case says, checked against what it reco
     assert.equal(notes.length, 2, 'the waiting note and the final one');
     assert.match(notes[0], /Status: Waiting for the customer/);
     assertFinalNote(notes[1], /Status: Completed/, /Owner: /);
-    assert.match(notes[0], /Our Skyfire buyer wallet \(the service's, not the customer's\): USD [\d,.]+ available/);
+    // The route is the CRM's (Initech pays through QuickBooks), whatever the caller said: no wallet is
+    // read for it, and none is ever presented as the customer's (the blocker test shows the service's wallet).
+    assert.match(notes[0], /the CRM says quickbooks, and its route is used/);
     for (const n of notes) assert.doesNotMatch(n, /- Skyfire wallet available/);
     const tasks = ((await sb.control('/hubspot/objects/tasks')) as { id: string; properties: { hs_task_body: string } }[]).filter((x) =>
       x.properties.hs_task_body.includes(s.callId),
