@@ -20,7 +20,7 @@ import { ensureReconcileSchedule, RECONCILE_WORKFLOW_TYPE } from '../../src/temp
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { testLedgerUrl, truncateTestLedger } from '../support/ledger';
 import { runtimeMetricsUrl, startServiceWorker, testClient } from '../support/temporal';
-import { caseInput, result, skyfireRefund, waitForRequest } from './helpers';
+import { attested, caseInput, result, skyfireRefund, waitForRequest } from './helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -48,28 +48,31 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
     await sb?.close();
   });
 
-  const start = (input: CaseInput): Promise<WorkflowHandle> =>
-    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
-      args: [input],
+  // Cases as the intake starts them: their facts attested for their workflow id (automation needs it).
+  const start = (input: CaseInput): Promise<WorkflowHandle> => {
+    const workflowId = `case-${input.caseType}-${randomUUID()}`;
+    return client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+      args: [attested(input, workflowId)],
       taskQueue: worker.taskQueue,
-      workflowId: `case-${input.caseType}-${randomUUID()}`,
+      workflowId,
     });
+  };
   const reconcile = () =>
     client.workflow.execute(RECONCILE_WORKFLOW_TYPE, {
       args: [],
       taskQueue: worker.taskQueue,
       workflowId: `ledger-reconciliation-test-${randomUUID()}`,
     }) as Promise<ReconcileReport>;
-  /** A paid USD invoice of ACME-001 (pays through QuickBooks), seeded as the bench does. */
+  /** A USD invoice of ACME-001 (pays through QuickBooks) paid twice: the evidence an automated duplicate-charge refund needs. */
   const paidInvoice = async (docNumber: string, totalMinor: number) => {
-    await sb.control('/quickbooks/invoices', { docNumber, accountId: 'ACME-001', totalMinor });
+    await sb.control('/quickbooks/invoices', { docNumber, accountId: 'ACME-001', totalMinor, duplicatePayment: true });
   };
   const automatableRefund = (invoiceNumber: string, amountMinor: number) =>
     caseInput('refund_request', {
       accountId: 'ACME-001',
       invoiceNumber,
       amount: { amountMinor, currency: 'USD' },
-      refundReason: 'billing_error',
+      refundReason: 'duplicate_charge',
     });
   const metricValue = async (name: string, label: string): Promise<number> => {
     const text = await (await fetch(runtimeMetricsUrl())).text();
