@@ -598,9 +598,10 @@ describe('POST /webhooks/dialnexa (real Temporal server)', function () {
       assert.ok(ms < 5000, `answered in ${ms} ms`);
     } finally {
       await new Promise((r) => dead.close(r));
-      // The abandoned start keeps retrying until its gRPC deadline; closing the channel under it would throw.
-      await new Promise((r) => setTimeout(r, 3000));
-      await deadClient.connection.close();
+      // The abandoned start keeps retrying until its gRPC deadline, and closing the channel under it
+      // throws from inside grpc-js (on a busy machine a fixed wait was not enough). The channel points
+      // at a closed port and holds nothing: it is left to end with the run.
+      void deadClient;
     }
   });
 
