@@ -89,6 +89,8 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
       plan.map(() => 202),
     );
     const requests = await Promise.all(plan.map((p) => waitForPendingApproval(client, p.callId, 120_000)));
+    // What each Approve button approves (amount, currency, invoice, kind): the click carries it.
+    for (const [i, p] of plan.entries()) subjects.set(p.callId, (requests[i] as { subject?: DecisionSubject }).subject);
     return plan.map((p, i) => ({ ...p, requestId: (requests[i] as { requestId: string }).requestId }));
   }
 
