@@ -113,6 +113,33 @@ export function createFakeActivities(opts: FakeOptions = {}) {
   };
 
   const policy = opts.policy ?? (() => testMoneyPolicy());
+  const recordOrMove = async (name: 'recordMoney' | 'moveMoney', input: Parameters<CaseActivities['recordMoney']>[0]) => {
+    if (opts.recordRefundFails) {
+      record(name, input);
+      throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
+    }
+    if (opts.moneyRefusal) {
+      record(name, input);
+      return {
+        status: 'refused' as const,
+        code: opts.moneyRefusal,
+        reason: `refused: ${opts.moneyRefusal}`,
+        policyVersion: policy().version,
+      };
+    }
+    return write(name, input, () => ({
+      status: 'moved' as const,
+      reused: false,
+      policyVersion: policy().version,
+      record: {
+        ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'),
+        system: 'quickbooks' as const,
+        object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
+        amount: input.amount,
+      },
+    }));
+  };
+
   const acts: CaseActivities = {
     // The real gate: decisions must carry a proof made with the decision key, checked against `policy`.
     ...createGateActivities({ policy, decisionKey: opts.decisionKey ?? 'unset-decision-key-in-fake-activities' }),
@@ -267,58 +294,9 @@ export function createFakeActivities(opts: FakeOptions = {}) {
         ? { status: 'refused' as const, code: opts.moneyRefusal, reason: `refused: ${opts.moneyRefusal}`, policyVersion: policy().version }
         : { status: 'allowed' as const, policyVersion: policy().version };
     },
-    async moveMoney(input) {
-      if (opts.recordRefundFails) {
-        record('moveMoney', input);
-        throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
-      }
-      if (opts.moneyRefusal) {
-        record('moveMoney', input);
-        return {
-          status: 'refused' as const,
-          code: opts.moneyRefusal,
-          reason: `refused: ${opts.moneyRefusal}`,
-          policyVersion: policy().version,
-        };
-      }
-      return write('moveMoney', input, () => ({
-        status: 'moved' as const,
-        reused: false,
-        policyVersion: policy().version,
-        record: {
-          ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'),
-          system: 'quickbooks' as const,
-          object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
-          amount: input.amount,
-        },
-      }));
-    },
-    async recordMoney(input) {
-      if (opts.recordRefundFails) {
-        record('recordMoney', input);
-        throw ApplicationFailure.create({ type: ActivityErrorType.Validation, message: 'accounting period closed', nonRetryable: true });
-      }
-      if (opts.moneyRefusal) {
-        record('recordMoney', input);
-        return {
-          status: 'refused' as const,
-          code: opts.moneyRefusal,
-          reason: `refused: ${opts.moneyRefusal}`,
-          policyVersion: policy().version,
-        };
-      }
-      return write('recordMoney', input, () => ({
-        status: 'moved' as const,
-        reused: false,
-        policyVersion: policy().version,
-        record: {
-          ...ref('quickbooks', input.kind === 'credit_memo' ? 'CreditMemo' : 'RefundReceipt'),
-          system: 'quickbooks' as const,
-          object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
-          amount: input.amount,
-        },
-      }));
-    },
+    // Cases from before the ledger call moveMoney; the fake answers both the same way, under their own names.
+    moveMoney: (input) => recordOrMove('moveMoney', input),
+    recordMoney: (input) => recordOrMove('recordMoney', input),
     async reserveMoney(input) {
       record('reserveMoney', input);
       if (opts.moneyRefusal)
