@@ -80,6 +80,22 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Starts a dev server on a port picked by `freePort()`, picking another when the server exits at
+ * start-up: between the pick and the server's bind, another process on a busy machine (a parallel
+ * test's server, its HTTP port at port + 1000) can take the port, and the CLI then exits at once.
+ * Only for callers that do not need a fixed port (tests, benches).
+ */
+export async function startDevServerOnFreePort(opts: Omit<DevServerOptions, 'port'>, attempts = 3): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ ...opts, port: await freePort(opts.ip) });
+    } catch (err) {
+      if (attempt >= attempts || !/exited during start-up/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
   const args = [

@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { exportRows, csvField, parseBound, type ExportRow } from '../../src/cases/export';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { startDevServerOnFreePort, type DevServer } from '../../src/temporal/dev-server';
 import { caseActivities, createCaseWorker } from '../../src/worker';
 import type { Decision, DecisionAction } from '../../src/workflows/messages';
 import type { CallFixture } from '../../scripts/call-fixture';
@@ -81,7 +81,7 @@ describe('audit export: GET /cases/export and npm run cases:export on a day of m
 
   before(async () => {
     const cliPath = ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
-    dev = await startDevServer({ cliPath, port: await freePort(), namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
+    dev = await startDevServerOnFreePort({ cliPath, namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
     sb = await startSandbox();
     client = new Client({
       connection: await Connection.connect({ address: dev.address }),

@@ -43,8 +43,16 @@ describe('reliability: Temporal server restart on the same SQLite file', functio
     });
 
   before(async () => {
-    port = await freePort();
-    server = await startServer();
+    // The first start may lose its port to a parallel test's server (busy machine): pick another.
+    // Restarts below reuse the port the server first bound.
+    for (let attempt = 1; !server; attempt++) {
+      port = await freePort();
+      try {
+        server = await startServer();
+      } catch (err) {
+        if (attempt >= 3 || !/exited during start-up/.test((err as Error).message)) throw err;
+      }
+    }
     svc = new ServiceHarness({ temporalAddress: server.address });
     await svc.start();
     client = await svc.client();

@@ -14,7 +14,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { freePort, prepareNamespace, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { freePort, prepareNamespace, startDevServerOnFreePort, type DevServer } from '../../src/temporal/dev-server';
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createCaseWorker } from '../../src/worker';
 import { createActivities, type ConnectorClients } from '../../src/activities';
@@ -59,7 +59,7 @@ export async function startTestServer(): Promise<void> {
     return;
   }
   const cliPath = ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
-  server = await startDevServer({ cliPath, port: await freePort(), namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
+  server = await startDevServerOnFreePort({ cliPath, namespace: NAMESPACE, retentionDays: 1, startTimeoutMs: 90_000 });
   address = server.address;
 }
 
