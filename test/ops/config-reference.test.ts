@@ -3,14 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, envSchema, loadConfig } from '../../src/config';
 
-/** Rows of README's configuration reference: `| \`NAME\` | default | meaning |` between the markers. */
-function readmeReference(): Map<string, string> {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('<!-- config-reference:start -->');
-  const end = readme.indexOf('<!-- config-reference:end -->');
-  assert.ok(start !== -1 && end > start, 'README.md has the config-reference markers');
+/** The configuration reference (the README links to it). */
+const REFERENCE = path.join(__dirname, '..', '..', 'docs', 'configuration.md');
+
+/** Rows of the configuration reference: `| \`NAME\` | default | meaning |` between the markers. */
+function documentedReference(): Map<string, string> {
+  const doc = fs.readFileSync(REFERENCE, 'utf8');
+  const start = doc.indexOf('<!-- config-reference:start -->');
+  const end = doc.indexOf('<!-- config-reference:end -->');
+  assert.ok(start !== -1 && end > start, 'docs/configuration.md has the config-reference markers');
   const rows = new Map<string, string>();
-  for (const line of readme.slice(start, end).split('\n')) {
+  for (const line of doc.slice(start, end).split('\n')) {
     const m = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*?)\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
     if (!m) continue;
     assert.ok(!rows.has(m[1]), `${m[1]} is listed once`);
@@ -20,7 +23,7 @@ function readmeReference(): Map<string, string> {
   return rows;
 }
 
-/** The default zod applies when the variable is unset, as README should print it. */
+/** The default zod applies when the variable is unset, as the reference should print it. */
 function schemaDefault(name: string): string {
   const field = (envSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>)[name];
   const r = field.safeParse(undefined);
@@ -30,24 +33,24 @@ function schemaDefault(name: string): string {
   return `\`${String(r.data)}\``;
 }
 
-describe('configuration reference (README)', () => {
+describe('configuration reference (docs/configuration.md)', () => {
   it('lists exactly the variables of src/config.ts envSchema', () => {
-    const documented = [...readmeReference().keys()].sort();
+    const documented = [...documentedReference().keys()].sort();
     const inCode = Object.keys(envSchema.shape).sort();
     const missing = inCode.filter((k) => !documented.includes(k));
     const extra = documented.filter((k) => !inCode.includes(k));
     assert.deepEqual(
       { missing, extra },
       { missing: [], extra: [] },
-      'document new variables in README.md (config-reference table) and remove old ones',
+      'document new variables in docs/configuration.md (config-reference table) and remove old ones',
     );
   });
 
   it('shows the default the code applies for each variable', () => {
-    const rows = readmeReference();
+    const rows = documentedReference();
     const wrong = [...rows]
       .filter(([name, shown]) => name in envSchema.shape && shown !== schemaDefault(name))
-      .map(([name, shown]) => `${name}: README says ${shown}, code has ${schemaDefault(name)}`);
+      .map(([name, shown]) => `${name}: docs/configuration.md says ${shown}, code has ${schemaDefault(name)}`);
     assert.deepEqual(wrong, []);
   });
 
@@ -88,10 +91,10 @@ describe('configuration reference (README)', () => {
     const required = [...message.matchAll(/^ {2}- ([A-Z][A-Z0-9_]*): required (?:in production|outside development)/gm)].map((m) => m[1]);
     for (const name of ['APPROVERS', 'SECOND_TIER_APPROVERS', 'SLACK_FINANCE_CHANNEL', 'API_TOKEN', 'CODEC_KEYS', 'DECISION_SIGNING_KEY'])
       assert.ok(required.includes(name), `${name} is required in production`);
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const doc = fs.readFileSync(REFERENCE, 'utf8');
     const unmarked = required.filter(
-      (name) => !new RegExp(`^\\| \`${name}\` \\|[^\\n]*\\*\\*Required in production\\*\\*`, 'm').test(readme),
+      (name) => !new RegExp(`^\\| \`${name}\` \\|[^\\n]*\\*\\*Required in production\\*\\*`, 'm').test(doc),
     );
-    assert.deepEqual(unmarked, [], 'README marks these **Required in production**');
+    assert.deepEqual(unmarked, [], 'docs/configuration.md marks these **Required in production**');
   });
 });
