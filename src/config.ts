@@ -88,7 +88,7 @@ export const envSchema = z.object({
    */
   WEBHOOK_MAX_CALL_AGE: z.string().default('7d'),
 
-  // --- Policy (product.md §4-5). Amounts in minor units of each currency (ISO 4217 exponent: JPY 0, USD 2, KWD 3); durations like 30s, 15m, 4h, 3d. ---
+  // --- Policy (docs/product.md §4-5). Amounts in minor units of each currency (ISO 4217 exponent: JPY 0, USD 2, KWD 3); durations like 30s, 15m, 4h, 3d. ---
   /** Per currency, `CUR:minor,...`: refunds at or below may be automated. A currency not listed is never automated. */
   REFUND_AUTOMATION_LIMITS: z.string().default('USD:5000,EUR:5000,GBP:5000,JPY:5000'),
   /** Per currency, `CUR:minor,...`: above it two different approvers are needed. A currency not listed always needs two. */

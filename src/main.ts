@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const devServer = await startTemporal(config, logger);
     if (devServer) cleanups.push(() => devServer.stop());
 
-    // The sandbox stands in for every system without credentials (product.md §8), and in
+    // The sandbox stands in for every system without credentials (docs/product.md §8), and in
     // production only for the systems SANDBOX_SYSTEMS names (loadConfig refuses anything else).
     const sandboxed = config.sandbox.systems;
     assertSandboxAllowed(config);

@@ -1,5 +1,5 @@
 /**
- * The decision gate, worker side (product.md §5): the checks a workflow cannot make itself because
+ * The decision gate, worker side (docs/product.md §5): the checks a workflow cannot make itself because
  * they need the decision key or the worker's configuration, neither of which may enter history.
  * Both run as local activities, so their results are markers in the asking workflow's history:
  * which policy version applied, and whether a decision's proof held.

@@ -105,7 +105,7 @@ export class StaleSyncTokenError extends ConnectorError {
   }
 }
 
-/** A recipient that is not an email on file: the activities' guard (product.md §4), never bypassed. */
+/** A recipient that is not an email on file: the activities' guard (docs/product.md §4), never bypassed. */
 export class UnverifiedRecipientError extends ConnectorError {
   constructor(details: ConnectorErrorDetails, message: string) {
     super('UnverifiedRecipientError', true, details, message);

@@ -1,5 +1,5 @@
 /**
- * What a case reports: the records it touched, its handoff (product.md §2) and its typed state,
+ * What a case reports: the records it touched, its handoff (docs/product.md §2) and its typed state,
  * returned by the status query and as the workflow result. Pure types.
  */
 import type { CaseStatus, CaseType, Urgency } from './case';
@@ -13,7 +13,7 @@ export interface RecordRef {
   url?: string;
 }
 
-/** The handoff of product.md §2: what the caller asked for and who owns the next step. */
+/** The handoff of docs/product.md §2: what the caller asked for and who owns the next step. */
 export interface Handoff {
   request: string;
   destinationObject?: RecordRef;

@@ -1,12 +1,12 @@
 /**
  * The shared vocabulary of a billing case: what the intake hands a workflow, and what a workflow
  * reports. Pure types and constants; imported by intake, workflows, activities and the API alike.
- * Everything in a CaseInput has already been validated and suppressed (product.md §6): it is safe
+ * Everything in a CaseInput has already been validated and suppressed (docs/product.md §6): it is safe
  * to store in Temporal history.
  */
 import type { CaseTimings } from './policy';
 
-/** Case types of product.md §4, in the wire spelling DialNexa's `billing_intent` uses. */
+/** Case types of docs/product.md §4, in the wire spelling DialNexa's `billing_intent` uses. */
 export const CASE_TYPES = [
   'invoice_resend',
   'renewal_failed',
@@ -91,7 +91,7 @@ export interface CallFacts {
   recordingUrl?: string;
 }
 
-/** DialNexa's post-call analysis fields (product.md §3), parsed, coerced and suppressed. */
+/** DialNexa's post-call analysis fields (docs/product.md §3), parsed, coerced and suppressed. */
 export interface BillingFields {
   customerName?: string;
   accountId?: string;

@@ -61,7 +61,7 @@ export interface ApprovalRequestView {
   /** e.g. `Refund approval: INV-1001, USD 120.00`. */
   title: string;
   urgency: Urgency;
-  /** The billing note (product.md §2), one line per entry, Slack destination. */
+  /** The billing note (docs/product.md §2), one line per entry, Slack destination. */
   noteLines: string[];
   fields: ApprovalFieldView[];
   /** Buttons; rendered only while `state` is `open`. */

@@ -1,5 +1,5 @@
 /**
- * Classification: which billing cases a call becomes (product.md §4). DialNexa's named intents
+ * Classification: which billing cases a call becomes (docs/product.md §4). DialNexa's named intents
  * decide, unless the confidence is below the configured threshold; a call that sounds like money
  * but names no intent goes to triage, where a person picks the case; a call that does not touch
  * money at all starts nothing. Pure.

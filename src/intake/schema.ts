@@ -1,5 +1,5 @@
 /**
- * Zod schemas for DialNexa's call object and post-call analysis (product.md §3). Each field is
+ * Zod schemas for DialNexa's call object and post-call analysis (docs/product.md §3). Each field is
  * declared as what DialNexa may send (strings, numbers, nulls) and coerced to the shape the domain
  * uses: integer minor units with a currency, ISO dates, lower-case enums. Unknown keys are dropped
  * (zod strips them), so nothing we did not ask for reaches a workflow. The same schemas generate the
@@ -232,7 +232,7 @@ const address = z
 
 // ---- post-call analysis ------------------------------------------------------------------------
 
-/** Post-call analysis as DialNexa sends it (product.md §3). Unknown keys are dropped. */
+/** Post-call analysis as DialNexa sends it (docs/product.md §3). Unknown keys are dropped. */
 export const postCallAnalysisSchema = z
   .object({
     billing_intent: z
@@ -371,7 +371,7 @@ export const postCallAnalysisSchema = z
       fields: dropUndefined(fields),
     };
   })
-  .meta({ description: 'Post-call analysis keys (product.md §3). Unknown keys are ignored.' });
+  .meta({ description: 'Post-call analysis keys (docs/product.md §3). Unknown keys are ignored.' });
 
 export type PostCallAnalysis = z.output<typeof postCallAnalysisSchema>;
 

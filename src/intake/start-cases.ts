@@ -1,5 +1,5 @@
 /**
- * Idempotent case starts (product.md §7). One workflow per (call id, case type): the workflow id is
+ * Idempotent case starts (docs/product.md §7). One workflow per (call id, case type): the workflow id is
  * derived from both, `USE_EXISTING` makes a repeated delivery of a running case find it, and
  * `REJECT_DUPLICATE` keeps a finished case from running twice. Search attributes and the static
  * summary carry ids, types and amounts only, never names, emails or phone numbers.

@@ -1,5 +1,5 @@
 /**
- * Suppression of data that must never travel (product.md §6): card numbers, bank details, tax
+ * Suppression of data that must never travel (docs/product.md §6): card numbers, bank details, tax
  * identifiers and private documents. It runs on the parsed call before anything is stored, logged
  * or sent to Temporal, over every free-text field, and replaces each finding with a marker such as
  * `[card number removed]` so readers know something was there.

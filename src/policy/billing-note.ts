@@ -1,5 +1,5 @@
 /**
- * The billing note (product.md §2): the short operational summary written wherever people read
+ * The billing note (docs/product.md §2): the short operational summary written wherever people read
  * about the case. Pure and destination-aware: contact details only where the destination needs
  * them (the Zendesk ticket), never in Slack, QuickBooks or Temporal; suppression markers always
  * kept; at most 1,500 characters.

@@ -1,5 +1,5 @@
 /**
- * The handoff mapping of product.md §2: for every case type, where the handoff lands and who owns
+ * The handoff mapping of docs/product.md §2: for every case type, where the handoff lands and who owns
  * the next step. Checked before launch: the worker refuses to start, naming what is missing.
  */
 import { CASE_TYPES, type CaseType, type Urgency } from '../domain/case';
@@ -17,7 +17,7 @@ export type HandoffOwner =
 /** Where the record URL of the handoff points. */
 export type HandoffRecordUrl = 'zendesk_ticket' | 'quickbooks_record' | 'hubspot_record' | 'slack_message';
 
-/** One case type's handoff: every field is required (product.md §2). */
+/** One case type's handoff: every field is required (docs/product.md §2). */
 export interface HandoffSpec {
   /** The system and object the case acts on. */
   destinationObject: { system: RecordRef['system']; object: string };
@@ -113,7 +113,7 @@ const REQUIRED_FIELDS = ['destinationObject', 'owner', 'status', 'urgency', 'nex
 /** Thrown at start-up when the mapping is incomplete; the message names every gap. */
 export class HandoffMappingError extends Error {
   constructor(public readonly missing: string[]) {
-    super(`Handoff mapping incomplete (product.md §2), missing: ${missing.join(', ')}`);
+    super(`Handoff mapping incomplete (docs/product.md §2), missing: ${missing.join(', ')}`);
     this.name = 'HandoffMappingError';
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The rules checked immediately before money moves (product.md §7), whatever happened during the
+ * The rules checked immediately before money moves (docs/product.md §7), whatever happened during the
  * wait: the invoice still belongs to the caller's customer, what all cases together refunded or
  * credited on it stays within what was paid, the currency is the customer's, and the authority the
  * case acts on (the automation policy, or the approvals) still holds under the worker's policy as

@@ -1,5 +1,5 @@
 /**
- * Refund automation (product.md §4 `refund_request`): a refund runs without a person only when
+ * Refund automation (docs/product.md §4 `refund_request`): a refund runs without a person only when
  * every rule allows it. Each failed rule is named, so the Slack request and the audit trail say
  * why a person was asked.
  */

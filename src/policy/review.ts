@@ -1,5 +1,5 @@
 /**
- * Which requests need a person (product.md §5): low-confidence matches, sensitive requests,
+ * Which requests need a person (docs/product.md §5): low-confidence matches, sensitive requests,
  * high-value (VIP) customers, and anything that changes money, access, legal terms or customer
  * commitments, unless an explicit automation policy allows it.
  */

@@ -1,5 +1,5 @@
 /**
- * Approval thresholds (product.md §5), per currency: an amount is compared only with a limit in its
+ * Approval thresholds (docs/product.md §5), per currency: an amount is compared only with a limit in its
  * own currency's minor units, never across currencies. Pure: the worker's gate and money activities
  * and the workflows call them with the policy the worker has now.
  */

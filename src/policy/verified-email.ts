@@ -1,5 +1,5 @@
 /**
- * The verified-email rule (product.md §4): invoices, receipts and follow-ups go only to an email
+ * The verified-email rule (docs/product.md §4): invoices, receipts and follow-ups go only to an email
  * already on file (invoice BillEmail, QuickBooks customer, HubSpot contact). A caller asking for
  * another address is not refused outright: the request goes to review.
  */

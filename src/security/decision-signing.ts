@@ -1,5 +1,5 @@
 /**
- * Decision proofs (product.md §5): a decision counts only when it arrived through an authenticated
+ * Decision proofs (docs/product.md §5): a decision counts only when it arrived through an authenticated
  * path. The API, after checking Slack's signature (or the operator API token), signs the decision
  * with the decision key; the worker's gate activity verifies it before the workflow counts it and
  * the money path verifies every vote again before money moves. The key lives in the API's and the

@@ -1,5 +1,5 @@
 /**
- * The shared approval machinery (product.md §5). One request at a time per case: its own id
+ * The shared approval machinery (docs/product.md §5). One request at a time per case: its own id
  * (uuid4, generated in the workflow, so it is the same on replay), the eligible approvers, the
  * distinct approvals it needs, reminders at an interval, escalation to a second tier after a
  * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update

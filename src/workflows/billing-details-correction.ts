@@ -1,5 +1,5 @@
 /**
- * `billing_details_correction` (product.md §4): a billing address change is always reviewed (it
+ * `billing_details_correction` (docs/product.md §4): a billing address change is always reviewed (it
  * changes legal and tax records); Slack shows old vs new; on approval a sparse QuickBooks Customer
  * update, which re-reads and retries on a stale SyncToken. Tax identifiers are never taken from a
  * call: tax details live in QuickBooks only.

@@ -1,7 +1,7 @@
 /**
  * What a case has learned and done, and the notes made from it: the key facts, the records it
  * touched in other systems, its Zendesk ticket and KYA token, the billing note per destination
- * (product.md §2) and the links shown in Slack. Pure bookkeeping: no I/O, no Temporal commands.
+ * (docs/product.md §2) and the links shown in Slack. Pure bookkeeping: no I/O, no Temporal commands.
  */
 import type { CaseInput } from '../domain/case';
 import type { CaseState, RecordRef } from '../domain/case-state';
@@ -26,7 +26,7 @@ export class CaseLedger {
     state.records.push(ref);
   }
 
-  /** The billing note for one destination (product.md §2). */
+  /** The billing note for one destination (docs/product.md §2). */
   note(destination: NoteDestination, state: CaseState): string {
     const { fields, call } = this.input;
     const h = state.handoff;

@@ -286,7 +286,7 @@ export class CaseRuntime {
    */
   moneyOutcome?: string;
 
-  /** The billing note for one destination (product.md §2). */
+  /** The billing note for one destination (docs/product.md §2). */
   note(destination: NoteDestination, override: NoteOverride = {}): string {
     if (override.status === undefined && override.nextStep === undefined) return this.ledger.note(destination, this.state);
     const status = override.status ?? this.state.status;

@@ -1,5 +1,5 @@
 /**
- * `charge_dispute` (product.md §4): a customer-facing Zendesk ticket; evidence (invoice PDF,
+ * `charge_dispute` (docs/product.md §4): a customer-facing Zendesk ticket; evidence (invoice PDF,
  * transcript link) gathered to Drive; a Slack escalation to finance with Accept / Contest / Need
  * info, with reminders and escalation until decided. Accept leads into the refund path (two
  * people above the two-person threshold, as for any refund); Need info asks the customer and opens

@@ -1,5 +1,5 @@
 /**
- * `collections` (product.md §4): careful notes. A compliant note (no sensitive data: amount,
+ * `collections` (docs/product.md §4): careful notes. A compliant note (no sensitive data: amount,
  * status, promised next step, follow-up deadline) to Zendesk and HubSpot; a promise-to-pay timer;
  * unpaid at the deadline, a task for the account owner.
  */

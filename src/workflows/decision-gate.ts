@@ -1,5 +1,5 @@
 /**
- * The decision gate, workflow side (product.md §5): the `decide` update and the `decideSignal`
+ * The decision gate, workflow side (docs/product.md §5): the `decide` update and the `decideSignal`
  * signal, one set of rules for both.
  *
  * 1. The update's validator refuses what the workflow can tell by itself (closed case, stale

@@ -1,5 +1,5 @@
 /**
- * `invoice_resend` (product.md §4): find the invoice in QuickBooks; send it only to an email on
+ * `invoice_resend` (docs/product.md §4): find the invoice in QuickBooks; send it only to an email on
  * file (invoice BillEmail, QuickBooks customer, HubSpot contact); an address not on file goes to
  * review; archive the PDF in Drive; note in Zendesk.
  */

@@ -1,5 +1,5 @@
 /**
- * `payment_blocker` (product.md §4): a VIP customer cannot pay. Immediate Slack alert to finance
+ * `payment_blocker` (docs/product.md §4): a VIP customer cannot pay. Immediate Slack alert to finance
  * mentioning the account owner, with the Skyfire wallet balance and open invoices; an urgent
  * Zendesk ticket; an acknowledgement ("I'm on it") is expected within the SLA, else escalation.
  */

@@ -1,5 +1,5 @@
 /**
- * `receipt_request` (product.md §4): send the payment receipt only to a verified email (as for
+ * `receipt_request` (docs/product.md §4): send the payment receipt only to a verified email (as for
  * invoices); an address not on file goes to review; note the ticket.
  */
 import type { RecipientApproval } from '../activities/contract';

@@ -1,5 +1,5 @@
 /**
- * `refund_request` (product.md §4): automate only inside policy; otherwise Slack approval (two
+ * `refund_request` (docs/product.md §4): automate only inside policy; otherwise Slack approval (two
  * distinct approvers above the two-person threshold); on approval record the refund (QuickBooks
  * RefundReceipt, or CreditMemo for a credit; through Skyfire for accounts that pay through it);
  * confirm to the customer. The final timeout fails closed: no money moves.

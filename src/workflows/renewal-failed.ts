@@ -1,5 +1,5 @@
 /**
- * `renewal_failed` (product.md §4): gather renewal context (HubSpot deal and owner, QuickBooks
+ * `renewal_failed` (docs/product.md §4): gather renewal context (HubSpot deal and owner, QuickBooks
  * balance, Skyfire wallet balance where the account pays through Skyfire); send the approved
  * follow-up by Gmail to a verified email; wait until the follow-up deadline; still unpaid,
  * escalate to the owner.

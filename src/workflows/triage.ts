@@ -1,5 +1,5 @@
 /**
- * `triage` (product.md §4): low-confidence or unclear intent. Slack asks a person which case this
+ * `triage` (docs/product.md §4): low-confidence or unclear intent. Slack asks a person which case this
  * is (or "not billing"); the chosen case then starts as its own workflow, with the id the intake
  * would have given it, so a repeated choice or webhook finds the same case.
  */

@@ -41,7 +41,7 @@ describe('case workflows', function () {
       assert.equal(env.fake.callsOf('archiveDocument', h.workflowId)[0].input.kind, 'invoice_pdf');
       assert.equal(env.fake.callsOf('postApprovalRequest', h.workflowId).length, 0);
       assert.deepEqual(s.handoff.destinationObject?.id, '1001');
-      // The handoff of product.md §2: record, owner, next step, status and the record URL (the ticket, per the mapping).
+      // The handoff of docs/product.md §2: record, owner, next step, status and the record URL (the ticket, per the mapping).
       assert.equal(s.handoff.owner, 'support');
       assert.equal(s.handoff.status, 'completed');
       assert.equal(s.handoff.recordUrl, s.records.find((r) => r.system === 'zendesk')?.url);
