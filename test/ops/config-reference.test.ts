@@ -92,9 +92,7 @@ describe('configuration reference (docs/configuration.md)', () => {
     for (const name of ['APPROVERS', 'SECOND_TIER_APPROVERS', 'SLACK_FINANCE_CHANNEL', 'API_TOKEN', 'CODEC_KEYS', 'DECISION_SIGNING_KEY'])
       assert.ok(required.includes(name), `${name} is required in production`);
     const doc = fs.readFileSync(REFERENCE, 'utf8');
-    const unmarked = required.filter(
-      (name) => !new RegExp(`^\\| \`${name}\` \\|[^\\n]*\\*\\*Required in production\\*\\*`, 'm').test(doc),
-    );
+    const unmarked = required.filter((name) => !new RegExp(`^\\| \`${name}\` \\|[^\\n]*\\*\\*Required in production\\*\\*`, 'm').test(doc));
     assert.deepEqual(unmarked, [], 'docs/configuration.md marks these **Required in production**');
   });
 });
