@@ -20,7 +20,7 @@ export const boolEnv = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transfor
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveSeconds = z.coerce.number().positive();
 
-/** Every environment variable the service reads, with its default. README's reference mirrors this. */
+/** Every environment variable the service reads, with its default. docs/configuration.md mirrors this. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,7 +68,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^(off|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464 or 0.0.0.0:9464) or off')
     .default('127.0.0.1:9464'),
-  /** OTLP/HTTP base URL of a trace collector (traces go to `<url>/v1/traces`); unset = no tracing (README, Operating it: Traces). */
+  /** OTLP/HTTP base URL of a trace collector (traces go to `<url>/v1/traces`); unset = no tracing (docs/production.md, Traces). */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** `service.name` of this process's spans; default `billing-api`, `billing-worker` or `billing-handoffs` (npm start). */
   OTEL_SERVICE_NAME: z

@@ -77,7 +77,7 @@ export async function createCaseWorker(opts: CaseWorkerOptions): Promise<Worker>
     ...(opts.identity ? { identity: opts.identity } : {}),
     shutdownGraceTime: opts.shutdownGraceMs ?? 10_000,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-    // Per-system attempt, failure, retry and money-action counters (README, Metrics); activity spans when tracing.
+    // Per-system attempt, failure, retry and money-action counters (docs/production.md, Metrics); activity spans when tracing.
     interceptors: { activity: [activityMetricsInterceptor, ...(opts.tracing ?? TRACING_OFF).activityInterceptors] },
     // Always: the bundle's workflow interceptors (src/workflows/tracing.ts) export a traced case's spans here.
     sinks: (opts.tracing ?? TRACING_OFF).workflowSinks,
@@ -195,7 +195,7 @@ export function warnIfUntunedHeap(logger: Logger): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')}`,
       },
-      'worker started without its memory settings: V8 lets garbage grow to 4x the live heap; start it with `npm run worker` or as docker-compose.yml does (README, Going to production)',
+      'worker started without its memory settings: V8 lets garbage grow to 4x the live heap; start it with `npm run worker` or as docker-compose.yml does (docs/production.md, Worker memory)',
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * One OpenTelemetry client span per call to an external system (README, Operating it: Traces),
+ * One OpenTelemetry client span per call to an external system (docs/production.md, Traces),
  * through the OpenTelemetry API only: with tracing off (src/observability/tracing.ts registers
  * nothing) the API's no-op tracer makes this a pass-through. Attributes: method, host, port,
  * route template (ids replaced by `{id}`, never the query string), status code and the system.

@@ -5,7 +5,7 @@
  * WEBHOOK_MAX_CALL_AGE (default 7 days, always shorter than the retention: loadConfig refuses
  * otherwise, and the API compares it with the namespace's actual retention at start-up) is refused
  * with 422 `stale_call` and counted, whatever its signature. DialNexa retries a failed delivery
- * within hours, far inside the window (README, "DialNexa webhook").
+ * within hours, far inside the window (docs/production.md, "Freshness and DialNexa's retries").
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Client } from '@temporalio/client';

@@ -1,5 +1,5 @@
 /**
- * A server span around one route's handler (README, Operating it: Traces), through the
+ * A server span around one route's handler (docs/production.md, Traces), through the
  * OpenTelemetry API only, so it is a no-op while tracing is off. Started in the handler, after the
  * body parser, so everything the handler awaits runs inside the span's context (a span started in
  * a middleware before the parser would lose it to the request stream's callbacks). Each request

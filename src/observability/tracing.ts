@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry traces (README, Operating it: Traces). One trace per webhook delivery: the intake's
+ * OpenTelemetry traces (docs/production.md, Traces). One trace per webhook delivery: the intake's
  * span, `StartWorkflow` (the Temporal client interceptor, which puts the trace context into the
  * start request's headers), then on the worker `RunWorkflow`, `StartActivity`/`RunActivity` and each
  * connector's HTTP client span (src/connectors/spans.ts), all from `@temporalio/interceptors-opentelemetry`.

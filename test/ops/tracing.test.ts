@@ -1,5 +1,5 @@
 /**
- * Traces (README, Operating it: Traces): cases posted through the signed webhook of the real API,
+ * Traces (docs/production.md, Traces): cases posted through the signed webhook of the real API,
  * run by a real worker with the real activities against the sandbox, on the run's dev server,
  * with tracing installed over an in-memory exporter (behind the same allowlist as OTLP). Checked:
  * one trace per case, from the webhook's span through StartWorkflow, RunWorkflow, the activities
