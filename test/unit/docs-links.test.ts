@@ -107,6 +107,13 @@ describe('the docs are a map', () => {
     assert.ok(lines <= README_MAX_LINES, `README.md has ${lines} lines: move detail into docs/ and link it`);
   });
 
+  it('the README keeps its two commands, the test command being the one CI runs', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /^npm ci && npm start {5}# runs the service end to end/m);
+    assert.match(readme, /^npm ci && npm test {6}# installs what is missing, then runs every test/m);
+    assert.match(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8'), /^npm test$/m);
+  });
+
   it('the README links every document in docs/', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const linked = new Set(links(readme).map((l) => l.target.split('#')[0]));
