@@ -153,6 +153,8 @@ export const envSchema = z.object({
   /** How often a case looks at the pay token's charges while it waits. */
   SKYFIRE_CHARGE_POLL_INTERVAL: z.string().default('1m'),
   QBO_API_BASE_URL: z.url().default('https://quickbooks.api.intuit.com'),
+  /** QuickBooks Payments API host (Intuit's SDK: api.intuit.com; sandbox companies: https://sandbox.api.intuit.com). */
+  QBO_PAYMENTS_API_BASE_URL: z.url().default('https://api.intuit.com'),
   QBO_REALM_ID: z.string().default('9130350000000001'),
   /** Static access token (expires after about 1 h; development only). Production uses the refresh set below. */
   QBO_ACCESS_TOKEN: z.string().min(1).optional(),
@@ -314,7 +316,14 @@ export interface ConnectorsConfig {
     chargeGraceMs: number;
     chargePollMs: number;
   };
-  quickbooks: ConnectorConfig & { realmId: string; refundDepositAccountId: string; refundItemId: string; maxConcurrentRequests: number };
+  quickbooks: ConnectorConfig & {
+    realmId: string;
+    refundDepositAccountId: string;
+    refundItemId: string;
+    maxConcurrentRequests: number;
+    /** QuickBooks Payments API base (host only; the client adds /quickbooks/v4/payments). */
+    paymentsBaseUrl: string;
+  };
   hubspot: ConnectorConfig & { portalId?: string };
   gmail: ConnectorConfig & { sender: string };
   slack: ConnectorConfig & { signingSecret?: string };
@@ -649,13 +658,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         chargePollMs,
       };
     })(),
-    quickbooks: {
-      ...conn('quickbooks', e.QBO_API_BASE_URL),
+    quickbooks: (() => {
+      const c = conn('quickbooks', e.QBO_API_BASE_URL);
+      return {
+        ...c,
+        // Same credential, its own host; the sandbox serves it under /quickbooks-payments.
+        paymentsBaseUrl: c.sandbox ? c.baseUrl.replace(/\/quickbooks$/, '/quickbooks-payments') : e.QBO_PAYMENTS_API_BASE_URL.replace(/\/$/, ''),
       realmId: e.QBO_REALM_ID,
       refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
       refundItemId: e.QBO_REFUND_ITEM_ID,
-      maxConcurrentRequests: e.QBO_MAX_CONCURRENT_REQUESTS,
-    },
+        maxConcurrentRequests: e.QBO_MAX_CONCURRENT_REQUESTS,
+      };
+    })(),
     hubspot: { ...conn('hubspot', e.HUBSPOT_API_BASE_URL), ...(e.HUBSPOT_PORTAL_ID ? { portalId: e.HUBSPOT_PORTAL_ID } : {}) },
     gmail: { ...conn('gmail', e.GMAIL_API_BASE_URL), sender: e.GMAIL_SENDER },
     // Slack's base URL keeps its trailing slash (…/api/ + method name).

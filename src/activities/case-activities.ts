@@ -38,6 +38,7 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
     ...createMoneyActivities({
       quickbooks: c.quickbooks,
       skyfire: c.skyfire,
+      quickbooksPayments: c.quickbooksPayments,
       ledger: a.ledger,
       policy: a.policy,
       decisionKey: a.decisionKey,

@@ -5,6 +5,7 @@
 import type { Config } from '../config';
 import { SkyfireClient } from '../connectors/skyfire';
 import { QuickBooksClient } from '../connectors/quickbooks';
+import { QuickBooksPaymentsClient } from '../connectors/quickbooks-payments';
 import { HubSpotClient } from '../connectors/hubspot';
 import { GmailClient } from '../connectors/gmail';
 import { ZendeskClient } from '../connectors/zendesk';
@@ -19,6 +20,8 @@ import type { CodecKeyring } from '../temporal/codec';
 export interface ConnectorClients {
   skyfire: SkyfireClient;
   quickbooks: QuickBooksClient;
+  /** Refunds of card charges made through QuickBooks Payments (same Intuit credential). */
+  quickbooksPayments: QuickBooksPaymentsClient;
   hubspot: HubSpotClient;
   gmail: GmailClient;
   zendesk: ZendeskClient;
@@ -47,9 +50,12 @@ export function createConnectors(connectors: Config['connectors'], opts: Connect
     const source = new RefreshingTokenSource(system, store, oauthSeed(oauth), mint, Date.now, opts.onTokenRefreshed);
     return { timeoutMs, fetch: authorizedFetch(source) };
   };
+  // One token source for both Intuit APIs: a refresh rotates the refresh token, so two sources would race.
+  const intuitAuth = withAuth('quickbooks', connectors.quickbooks);
   return {
     skyfire: new SkyfireClient(connectors.skyfire, { timeoutMs }),
-    quickbooks: new QuickBooksClient(connectors.quickbooks, withAuth('quickbooks', connectors.quickbooks)),
+    quickbooks: new QuickBooksClient(connectors.quickbooks, intuitAuth),
+    quickbooksPayments: new QuickBooksPaymentsClient(connectors.quickbooks, intuitAuth),
     hubspot: new HubSpotClient(connectors.hubspot, { timeoutMs }),
     gmail: new GmailClient(connectors.gmail, withAuth('gmail', connectors.gmail)),
     zendesk: new ZendeskClient(connectors.zendesk, { timeoutMs }),

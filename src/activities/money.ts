@@ -27,8 +27,16 @@ import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
-import { qboRequestId, type QboCustomer, type QboInvoice, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
+import { qboRequestId, type QboCustomer, type QboInvoice, type QboPayment, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
 import type { SkyfireClient } from '../connectors/skyfire';
+import {
+  REFUND_DECLINED_STATUS,
+  REFUND_RETURNED_STATUSES,
+  type PaymentsRefund,
+  type QuickBooksPaymentsClient,
+} from '../connectors/quickbooks-payments';
+import { stableKey } from '../connectors/http';
+import { randomUUID } from 'node:crypto';
 import { ConnectorError, ValidationError } from '../connectors/errors';
 import type { Ledger, LedgerEntry, LedgerTotals } from '../ledger/store';
 import { currentCase, log, requirePositive, toDecimal, toMinor, toMinorFloor } from './support';
@@ -46,6 +54,12 @@ export interface MoneyOrder {
   invoiceNumber?: string;
   /** How the money leaves (decided from the systems of record at the first reservation, kept for retries and resets). */
   route?: 'quickbooks' | 'skyfire';
+  /**
+   * A refund on the `quickbooks` route returns the money through QuickBooks Payments when a card
+   * charge made there paid the invoice (the entry's route becomes `qb_payments`). Cases started
+   * before that leg do not ask (their histories record only the accounting record).
+   */
+  refundCharges?: boolean;
   authority: MoneyAuthorityInput;
 }
 
@@ -82,7 +96,17 @@ export interface MoneyEntryView {
   tokenStage: LedgerEntry['tokenStage'];
   record?: { object: 'RefundReceipt' | 'CreditMemo'; id: string };
   evidence?: string;
+  /** qb_payments: the charge refunded, Intuit's refund id and its last status. */
+  chargeId?: string;
+  refundId?: string;
+  refundStatus?: string;
 }
+
+/** Where a QuickBooks Payments refund stands: money on its way back, declined (reservation released), refused, or not final yet. */
+export type RefundChargeResult =
+  | { state: 'returned'; refundId: string; status: string; chargeId: string; refunded: Money }
+  | { state: 'declined'; refundId?: string; evidence: string }
+  | { state: 'pending'; refundId: string; status: string; chargeId: string };
 
 export type ReserveMoneyResult =
   | { status: 'reserved'; entry: MoneyEntryView; existed: boolean; policyVersion: string; totals: MoneyTotalsView }
@@ -123,6 +147,12 @@ export interface MoneyActivities {
   reserveMoney(input: MoneyOrder): Promise<ReserveMoneyResult>;
   recordMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
   settlePayToken(input: { step: string; currency: string }): Promise<SettlePayTokenResult>;
+  /**
+   * The QuickBooks Payments leg of a `qb_payments` entry: refunds the charge (Request-Id derived
+   * from the entry, so every retry, worker and reset sends the same one), or reads the refund it
+   * made; settles the entry when the refund is issued, releases it when declined or refused.
+   */
+  refundCharge(input: { step: string }): Promise<RefundChargeResult>;
   /** Cases from before the ledger: the lock is the ledger's own transaction now (nothing to take). */
   lockMoney(input: { step: string; customerId: string; invoiceNumber?: string }): Promise<MoneyLockRef>;
   unlockMoney(input: MoneyLockRef): Promise<void>;
@@ -135,6 +165,7 @@ export interface MoneyActivities {
 export interface MoneyActivityDeps {
   quickbooks: QuickBooksClient;
   skyfire: SkyfireClient;
+  quickbooksPayments: QuickBooksPaymentsClient;
   ledger: Ledger;
   /** The worker's policy now (read at every call, so a configuration change applies to waiting cases). */
   policy: () => MoneyPolicy;
@@ -157,7 +188,26 @@ export function entryView(e: LedgerEntry): MoneyEntryView {
     tokenStage: e.tokenStage,
     ...(e.recordId ? { record: { object: e.recordEntity as 'RefundReceipt' | 'CreditMemo', id: e.recordId } } : {}),
     ...(e.evidence ? { evidence: e.evidence } : {}),
+    ...(e.chargeId ? { chargeId: e.chargeId } : {}),
+    ...(e.refundId ? { refundId: e.refundId } : {}),
+    ...(e.refundStatus ? { refundStatus: e.refundStatus } : {}),
   };
+}
+
+/**
+ * The Request-Id of an entry's QuickBooks Payments refund: derived from the entry key alone, so a
+ * retried activity, another worker or a reset of the case sends the same one and Intuit answers
+ * the first refund instead of making a second (UUID-shaped, as Intuit's SDK generates them).
+ */
+export function paymentsRefundRequestId(entryKeyValue: string): string {
+  const h = stableKey(['qb-payments-refund', entryKeyValue], 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The QuickBooks Payments charge of a Payment: `CreditCardPayment.CreditChargeResponse.CCTransId` (none: paid another way). */
+export function chargeOfPayment(p: { CreditCardPayment?: { CreditChargeResponse?: { CCTransId?: string } } }): string | undefined {
+  const id = p.CreditCardPayment?.CreditChargeResponse?.CCTransId;
+  return typeof id === 'string' && id.trim() ? id.trim() : undefined;
 }
 
 const totalsView = (t: LedgerTotals): MoneyTotalsView => ({
@@ -300,6 +350,17 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const check = checkMoneyMove(baseFacts(), authority, policy);
       if (!check.ok) return refuse(check.code, check.reason);
     }
+    // A refund of an invoice a QuickBooks Payments charge paid goes back to that card: the latest
+    // such charge that covers the amount (a duplicate charge is the later one), else the largest.
+    let chargeId: string | undefined;
+    if (order.refundCharges && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks' && invoice && customer) {
+      const charged = (await qbo.paymentsForInvoice(customer.Id, invoice.Id))
+        .map((p) => ({ p, charge: chargeOfPayment(p) }))
+        .filter((x): x is { p: QboPayment; charge: string } => x.charge !== undefined)
+        .sort((a, b) => (a.p.TxnDate ?? '').localeCompare(b.p.TxnDate ?? '') || Number(a.p.Id) - Number(b.p.Id));
+      const covering = charged.filter((x) => toMinor(x.p.TotalAmt, currencyOf(invoice.CurrencyRef)) >= order.amount.amountMinor);
+      chargeId = (covering.at(-1) ?? [...charged].sort((a, b) => a.p.TotalAmt - b.p.TotalAmt).at(-1))?.charge;
+    }
     const res = await ledger.reserve(
       {
         key,
@@ -310,7 +371,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         caseId: workflowId,
         step: order.step.replace(/\.pay$/, '.record'),
         kind: order.kind,
-        route: order.route ?? 'quickbooks',
+        route: chargeId ? 'qb_payments' : (order.route ?? 'quickbooks'),
+        ...(chargeId ? { chargeId } : {}),
         currency: order.amount.currency,
         amountMinor: order.amount.amountMinor,
         refundableMinor: invoiceFacts ? invoiceFacts.paidMinor : null,
@@ -395,6 +457,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         `ledger entry ${entry.ref} is ${entry.state}: a Skyfire refund is recorded only after Skyfire shows its charge`,
         'LedgerNotSettled',
       );
+    if (entry.route === 'qb_payments' && entry.state !== 'settled')
+      throw ApplicationFailure.nonRetryable(
+        `ledger entry ${entry.ref} is ${entry.state}: a card refund is recorded only after QuickBooks Payments issued it`,
+        'LedgerNotSettled',
+      );
     const amountMinor = entry.state === 'settled' ? entry.settledMinor : entry.amountMinor;
     const settleOrAttach = async (t: QboTxn, how: string) => {
       const rec = { entity, id: t.Id };
@@ -427,7 +494,9 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       DocNumber: entry.ref,
       Line: [line],
       // QuickBooks caps PrivateNote at 4000 characters.
-      PrivateNote: `${order.privateNote.slice(0, 3960)}\nLedger entry ${entry.ref}`,
+      PrivateNote: `${order.privateNote.slice(0, entry.refundId ? 3880 : 3960)}${
+        entry.refundId ? `\nQuickBooks Payments refund ${entry.refundId} (${entry.refundStatus ?? ''}) on charge ${entry.chargeId ?? ''}` : ''
+      }\nLedger entry ${entry.ref}`,
       ...(entity === 'RefundReceipt' ? { DepositToAccountRef: { value: qbo.refundDepositAccountId } } : {}),
     };
     let created: QboTxn;
@@ -494,6 +563,67 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         return { state: 'released', evidence };
       }
       return settleOnCharges(ledger, deps.skyfire, e);
+    },
+
+    async refundCharge({ step }) {
+      const { workflowId } = currentCase();
+      const key = entryKey(workflowId, step);
+      let e = await ledger.get(key);
+      if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
+      if (e.route !== 'qb_payments' || !e.chargeId)
+        throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not a QuickBooks Payments refund`, 'LedgerConflict');
+      const chargeId = e.chargeId;
+      if (e.state === 'released') return { state: 'declined', ...(e.refundId ? { refundId: e.refundId } : {}), evidence: e.evidence ?? 'released' };
+      if (e.state === 'settled')
+        return {
+          state: 'returned',
+          refundId: e.refundId ?? '',
+          status: e.refundStatus ?? '',
+          chargeId,
+          refunded: { amountMinor: e.settledMinor, currency: e.currency },
+        };
+      let r: PaymentsRefund;
+      if (e.refundId) {
+        // The refund exists and was not final: read it (a read gets a Request-Id of its own).
+        r = await deps.quickbooksPayments.getRefund(chargeId, e.refundId, randomUUID());
+      } else {
+        try {
+          r = await deps.quickbooksPayments.refundCharge(
+            chargeId,
+            {
+              amount: toDecimal(e.amountMinor, e.currency),
+              description: `Refund${e.invoiceDoc ? ` for invoice ${e.invoiceDoc}` : ''}`,
+            },
+            paymentsRefundRequestId(key),
+          );
+        } catch (err) {
+          // Intuit answered no (4xx other than auth: the amount, the charge): nothing was refunded.
+          // A timeout or a 5xx proves nothing; Temporal retries with the same Request-Id.
+          if (err instanceof ConnectorError && err.type !== 'AuthError' && err.nonRetryable) {
+            const evidence = `QuickBooks Payments refused the refund of charge ${chargeId} (${err.status ?? 400}): ${err.message.slice(0, 300)}; no money moved`;
+            await ledger.release(key, evidence);
+            return { state: 'declined', evidence };
+          }
+          throw err;
+        }
+      }
+      e = await ledger.paymentsRefundSeen(key, { refundId: r.id, status: r.status });
+      const status = String(r.status ?? '').toUpperCase();
+      if (REFUND_RETURNED_STATUSES.has(status)) {
+        const refundedMinor = Math.min(toMinor(r.amount, e.currency), e.amountMinor);
+        await ledger.settle(key, {
+          settledMinor: refundedMinor,
+          evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
+        });
+        log('card refund issued', { ref: e.ref, refundId: r.id, status });
+        return { state: 'returned', refundId: r.id, status, chargeId, refunded: { amountMinor: refundedMinor, currency: e.currency } };
+      }
+      if (status === REFUND_DECLINED_STATUS) {
+        const evidence = `QuickBooks Payments declined refund ${r.id} of ${r.amount} ${e.currency} on charge ${chargeId}: no money moved`;
+        await ledger.release(key, evidence);
+        return { state: 'declined', refundId: r.id, evidence };
+      }
+      return { state: 'pending', refundId: r.id, status, chargeId };
     },
 
     async lockMoney({ step }) {

@@ -47,6 +47,8 @@ export const ACTIVITY_SYSTEM_OF = {
   reserveMoney: 'quickbooks',
   recordMoney: 'quickbooks',
   settlePayToken: 'skyfire',
+  // The QuickBooks Payments API (same Intuit company and credential as the Accounting API).
+  refundCharge: 'quickbooks',
   // Reads QuickBooks (every refund and credit) and Skyfire (token charges); named for the first.
   reconcileLedger: 'quickbooks',
 } as const satisfies Record<keyof CaseActivities, ActivitySystem>;
@@ -55,4 +57,9 @@ export const ACTIVITY_SYSTEM_OF = {
  * The activities whose success moves money: a RefundReceipt or CreditMemo written (`moveMoney`,
  * unless it answers `refused`), a Skyfire pay token created (it reserves wallet funds).
  */
-export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>(['moveMoney', 'recordMoney', 'createPayToken']);
+export const MONEY_MOVING_ACTIVITIES: ReadonlySet<string> = new Set<keyof CaseActivities>([
+  'moveMoney',
+  'recordMoney',
+  'createPayToken',
+  'refundCharge',
+]);

@@ -59,6 +59,8 @@ export interface QboPayment {
   TotalAmt: number;
   CurrencyRef?: QboRef;
   Line?: { Amount: number; LinkedTxn?: { TxnId: string; TxnType: string }[] }[];
+  /** A card payment processed by QuickBooks Payments: `CCTransId` is the Payments API charge id. */
+  CreditCardPayment?: { CreditChargeResponse?: { CCTransId?: string } };
 }
 export interface QboLine {
   Amount: number;

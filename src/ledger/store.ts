@@ -22,7 +22,12 @@ import { Pool, type PoolClient } from 'pg';
 
 export type EntryState = 'pending' | 'settled' | 'released';
 export type EntryKind = 'refund_receipt' | 'credit_memo';
-export type EntryRoute = 'quickbooks' | 'skyfire';
+/**
+ * How the money leaves: `skyfire` (a pay token the seller charges), `qb_payments` (a refund of the
+ * card charge through the QuickBooks Payments API), or `quickbooks` (the accounting record only:
+ * credit memos, and cases from before the Payments leg).
+ */
+export type EntryRoute = 'quickbooks' | 'skyfire' | 'qb_payments';
 /** How far a Skyfire pay token got: `creating` = a create may have reached Skyfire. */
 export type TokenStage = 'none' | 'creating' | 'created';
 
@@ -56,6 +61,11 @@ export interface LedgerEntry {
   recordEntity: string | null;
   recordId: string | null;
   evidence: string | null;
+  /** qb_payments: the QuickBooks Payments charge refunded (the Payment's CCTransId). */
+  chargeId: string | null;
+  /** qb_payments: Intuit's refund id and its last status seen (ISSUED, DECLINED, ...). */
+  refundId: string | null;
+  refundStatus: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -94,6 +104,8 @@ export interface ReserveRequest {
   step: string;
   kind: EntryKind;
   route: EntryRoute;
+  /** qb_payments: the charge to refund. */
+  chargeId?: string | null;
   currency: string;
   amountMinor: number;
   /** Paid on the invoice now (read from QuickBooks just before): the bound. Null without an invoice. */
@@ -133,7 +145,7 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger_entries (
   case_id text NOT NULL,
   step text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('refund_receipt', 'credit_memo')),
-  route text NOT NULL CHECK (route IN ('quickbooks', 'skyfire')),
+  route text NOT NULL,
   currency text NOT NULL,
   amount_minor bigint NOT NULL CHECK (amount_minor > 0),
   refundable_minor bigint,
@@ -171,6 +183,17 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger_holds (
   clear_note text);
 CREATE UNIQUE INDEX IF NOT EXISTS ledger_holds_open ON ${s}.ledger_holds (realm, customer_id, finding) WHERE cleared_at IS NULL;
 ALTER TABLE ${s}.ledger_holds ADD COLUMN IF NOT EXISTS alerted_at timestamptz;
+ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS charge_id text;
+ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS refund_id text;
+ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS refund_status text;
+DO $$ BEGIN
+  -- Tables made before the QuickBooks Payments leg check for two routes: widen it once.
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.ledger_entries'::regclass
+                   AND conname = 'ledger_entries_route_check' AND pg_get_constraintdef(oid) LIKE '%qb_payments%') THEN
+    ALTER TABLE ${s}.ledger_entries DROP CONSTRAINT IF EXISTS ledger_entries_route_check;
+    ALTER TABLE ${s}.ledger_entries ADD CONSTRAINT ledger_entries_route_check CHECK (route IN ('quickbooks', 'skyfire', 'qb_payments'));
+  END IF;
+END $$;
 `;
 
 type Row = Record<string, unknown>;
@@ -201,6 +224,9 @@ function toEntry(r: Row): LedgerEntry {
     recordEntity: (r.record_entity as string | null) ?? null,
     recordId: (r.record_id as string | null) ?? null,
     evidence: (r.evidence as string | null) ?? null,
+    chargeId: (r.charge_id as string | null | undefined) ?? null,
+    refundId: (r.refund_id as string | null | undefined) ?? null,
+    refundStatus: (r.refund_status as string | null | undefined) ?? null,
     createdAt: iso(r.created_at) ?? '',
     updatedAt: iso(r.updated_at) ?? '',
   };
@@ -368,8 +394,8 @@ export class Ledger {
       if (refusal) return { status: 'refused', ...refusal, totals };
       const ins = await c.query(
         `INSERT INTO ${this.s}.ledger_entries
-           (key, ref, realm, customer_id, invoice_id, invoice_doc, case_id, step, kind, route, currency, amount_minor, refundable_minor, state, evidence)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14) RETURNING *`,
+           (key, ref, realm, customer_id, invoice_id, invoice_doc, case_id, step, kind, route, currency, amount_minor, refundable_minor, state, evidence, charge_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14,$15) RETURNING *`,
         [
           req.key,
           ledgerRef(req.key),
@@ -385,6 +411,7 @@ export class Ledger {
           req.amountMinor,
           req.refundableMinor,
           'reserved after the money rules held',
+          req.chargeId ?? null,
         ],
       );
       await this.event(c, req.key, 'reserve', 'pending', 0, 'reserved after the money rules held');
@@ -524,6 +551,26 @@ export class Ledger {
       );
       await this.event(c, key, 'token-created', e.state, e.settledMinor, t.tokenId);
       return toEntry(r.rows[0]);
+    });
+  }
+
+  /**
+   * What the QuickBooks Payments API answered for the entry's refund (its id and status), kept as
+   * evidence whatever the status; the caller settles or releases on a final one. A second refund id
+   * for the same entry is a conflict: the Request-Id is the entry's, so Intuit answers one refund.
+   */
+  async paymentsRefundSeen(key: string, r: { refundId: string; status: string }): Promise<LedgerEntry> {
+    return this.tx(async (c) => {
+      const e = await this.locked(c, key);
+      if (e.refundId && e.refundId !== r.refundId)
+        throw new LedgerConflictError(`entry ${key} already has QuickBooks Payments refund ${e.refundId}, not ${r.refundId}`);
+      if (e.refundId === r.refundId && e.refundStatus === r.status) return e;
+      const u = await c.query(
+        `UPDATE ${this.s}.ledger_entries SET refund_id = $2, refund_status = $3, updated_at = now() WHERE key = $1 RETURNING *`,
+        [key, r.refundId, r.status],
+      );
+      await this.event(c, key, 'payments-refund', e.state, e.settledMinor, `refund ${r.refundId} ${r.status} on charge ${e.chargeId ?? '?'}`);
+      return toEntry(u.rows[0]);
     });
   }
 

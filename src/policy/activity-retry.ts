@@ -167,6 +167,7 @@ export const ACTIVITY_GROUP_OF = {
   reserveMoney: 'money',
   recordMoney: 'money',
   settlePayToken: 'write',
+  refundCharge: 'money',
   updateBillingAddress: 'write',
   openTicket: 'write',
   addTicketNote: 'write',

@@ -16,7 +16,11 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 
 /** The APIs, and the vendors' OAuth token endpoints in front of QuickBooks, Gmail and Drive. */
-export type SystemName = 'skyfire' | 'quickbooks' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'intuit-oauth' | 'google-oauth';
+export type SystemName =
+  | 'skyfire'
+  | 'quickbooks'
+  | 'quickbooks-payments'
+  | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'intuit-oauth' | 'google-oauth';
 
 export interface RecordedRequest {
   seq: number;
@@ -108,6 +112,9 @@ export const VENDOR_HOSTS: Record<string, SystemName> = {
   'api.skyfire.xyz': 'skyfire',
   'quickbooks.api.intuit.com': 'quickbooks',
   'sandbox-quickbooks.api.intuit.com': 'quickbooks',
+  // The Payments API's hosts (Intuit's Java SDK, payments-api payment.properties).
+  'api.intuit.com': 'quickbooks-payments',
+  'sandbox.api.intuit.com': 'quickbooks-payments',
   'api.hubapi.com': 'hubspot',
   'gmail.googleapis.com': 'gmail',
   'www.googleapis.com': 'drive',

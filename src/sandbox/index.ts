@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { createSandboxApp, SandboxState, type SandboxControlAccess, type SandboxSystem, type SystemName } from './core';
 import { createSkyfireSystem } from './systems/skyfire';
 import { createQuickBooksSystem } from './systems/quickbooks';
+import { createQuickBooksPaymentsSystem } from './systems/quickbooks-payments';
 import { createHubSpotSystem } from './systems/hubspot';
 import { createGmailSystem } from './systems/gmail';
 import { createZendeskSystem } from './systems/zendesk';
@@ -21,6 +22,7 @@ export { SandboxState } from './core';
 export const SYSTEM_FACTORIES: (() => SandboxSystem)[] = [
   createSkyfireSystem,
   createQuickBooksSystem,
+  createQuickBooksPaymentsSystem,
   createHubSpotSystem,
   createGmailSystem,
   createZendeskSystem,

@@ -310,7 +310,7 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       [['quickbooks'], createQuickBooksActivities({ quickbooks: stub, hubspot: stub, approvals: stub })],
       [
         ['quickbooks', 'skyfire', 'internal'],
-        createMoneyActivities({ quickbooks: stub, skyfire: stub, ledger: stub, policy: stub, decisionKey: 'k' }),
+        createMoneyActivities({ quickbooks: stub, skyfire: stub, quickbooksPayments: stub, ledger: stub, policy: stub, decisionKey: 'k' }),
       ],
       [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
       [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],

@@ -335,6 +335,10 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       record('settlePayToken', input);
       return { state: 'settled' as const, settled: usd(0), chargeIds: [], partial: false };
     },
+    async refundCharge(input) {
+      record('refundCharge', input);
+      throw new Error('QuickBooks Payments refunds are not faked: test them against the sandbox and the real ledger');
+    },
     async reconcileLedger(input) {
       record('reconcileLedger', input);
       throw new Error('the reconciliation is not faked: test it against the real ledger (test/workflows/reconcile.test.ts)');

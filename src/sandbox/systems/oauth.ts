@@ -245,6 +245,15 @@ const GATED: Record<string, { issuer: Issuer; credential: string; unauthorized: 
           time: new Date().toISOString(),
         }),
   },
+  // The Payments API takes the same Intuit token as the Accounting API (one connection, both scopes).
+  'quickbooks-payments': {
+    issuer: 'intuit',
+    credential: SANDBOX_CREDENTIALS.quickbooks,
+    unauthorized: (res, detail) =>
+      res
+        .status(401)
+        .json({ errors: [{ code: 'AuthenticationFailed', type: 'SYSTEM_ERROR', message: 'Authentication failed', detail }] }),
+  },
   gmail: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },
   drive: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },
 };

@@ -5,6 +5,7 @@
  * PDFs. Every write honours `requestid`: a repeat replays the first response and creates nothing.
  * Errors use the real `Fault` envelope.
  */
+import { SEED_CHARGES } from './quickbooks-payments';
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
 import { SANDBOX_CREDENTIALS, amountToMinor, bodyHash, minorToAmount, uuid } from '../support';
@@ -196,6 +197,8 @@ function seed(): Map<string, Map<string, Json>> {
     const inv = db.get('Invoice')!.get(invoiceId)!;
     addPayment(db, inv, paymentId, applied, date, meta());
   }
+  // Payments received through QuickBooks Payments carry their charge (src/sandbox/systems/quickbooks-payments.ts).
+  for (const c of SEED_CHARGES) chargeOn(db.get('Payment')!.get(c.paymentId)!, c.id);
   return db;
 }
 
@@ -224,6 +227,11 @@ function addPayment(
     MetaData: metaData,
   });
   inv.LinkedTxn = [...((inv.LinkedTxn as Json[] | undefined) ?? []), { TxnId: paymentId, TxnType: 'Payment' }];
+}
+
+/** A card payment processed by QuickBooks Payments: the charge id as `CreditCardPayment.CreditChargeResponse.CCTransId`. */
+function chargeOn(payment: Json, chargeId: string): void {
+  payment.CreditCardPayment = { CreditChargeResponse: { CCTransId: chargeId } };
 }
 
 /** QuickBooks' answer to an injected 5xx: a SystemFault in the usual envelope. */
@@ -874,6 +882,8 @@ export function createQuickBooksSystem(): SandboxSystem {
           totalMinor?: number;
           /** The invoice was paid twice (a second payment of its total): the evidence of a duplicate charge. */
           duplicatePayment?: boolean;
+          /** The payment was a QuickBooks Payments charge (made first under /_sandbox/quickbooks-payments/charges). */
+          ccTransId?: string;
         };
         const cust = b.accountId
           ? [...db.get('Customer')!.values()].find((c) => c.Notes === `account_id:${b.accountId}`)
@@ -919,6 +929,7 @@ export function createQuickBooksSystem(): SandboxSystem {
           CurrencyRef: cust.CurrencyRef,
           MetaData: { CreateTime: time(), LastUpdatedTime: time() },
         });
+        if (b.ccTransId) chargeOn(db.get('Payment')!.get(paymentId)!, b.ccTransId);
         const duplicateId = b.duplicatePayment ? String(++nextId) : undefined;
         if (duplicateId)
           addPayment(db, db.get('Invoice')!.get(Id)!, duplicateId, b.totalMinor as number, time().slice(0, 10), {
