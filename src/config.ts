@@ -663,10 +663,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return {
         ...c,
         // Same credential, its own host; the sandbox serves it under /quickbooks-payments.
-        paymentsBaseUrl: c.sandbox ? c.baseUrl.replace(/\/quickbooks$/, '/quickbooks-payments') : e.QBO_PAYMENTS_API_BASE_URL.replace(/\/$/, ''),
-      realmId: e.QBO_REALM_ID,
-      refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
-      refundItemId: e.QBO_REFUND_ITEM_ID,
+        paymentsBaseUrl: c.sandbox
+          ? c.baseUrl.replace(/\/quickbooks$/, '/quickbooks-payments')
+          : e.QBO_PAYMENTS_API_BASE_URL.replace(/\/$/, ''),
+        realmId: e.QBO_REALM_ID,
+        refundDepositAccountId: e.QBO_REFUND_DEPOSIT_ACCOUNT_ID,
+        refundItemId: e.QBO_REFUND_ITEM_ID,
         maxConcurrentRequests: e.QBO_MAX_CONCURRENT_REQUESTS,
       };
     })(),

@@ -27,7 +27,14 @@ import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
-import { qboRequestId, type QboCustomer, type QboInvoice, type QboPayment, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
+import {
+  qboRequestId,
+  type QboCustomer,
+  type QboInvoice,
+  type QboPayment,
+  type QboTxn,
+  type QuickBooksClient,
+} from '../connectors/quickbooks';
 import type { SkyfireClient } from '../connectors/skyfire';
 import {
   REFUND_DECLINED_STATUS,
@@ -495,7 +502,9 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       Line: [line],
       // QuickBooks caps PrivateNote at 4000 characters.
       PrivateNote: `${order.privateNote.slice(0, entry.refundId ? 3880 : 3960)}${
-        entry.refundId ? `\nQuickBooks Payments refund ${entry.refundId} (${entry.refundStatus ?? ''}) on charge ${entry.chargeId ?? ''}` : ''
+        entry.refundId
+          ? `\nQuickBooks Payments refund ${entry.refundId} (${entry.refundStatus ?? ''}) on charge ${entry.chargeId ?? ''}`
+          : ''
       }\nLedger entry ${entry.ref}`,
       ...(entity === 'RefundReceipt' ? { DepositToAccountRef: { value: qbo.refundDepositAccountId } } : {}),
     };
@@ -573,7 +582,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       if (e.route !== 'qb_payments' || !e.chargeId)
         throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not a QuickBooks Payments refund`, 'LedgerConflict');
       const chargeId = e.chargeId;
-      if (e.state === 'released') return { state: 'declined', ...(e.refundId ? { refundId: e.refundId } : {}), evidence: e.evidence ?? 'released' };
+      if (e.state === 'released')
+        return { state: 'declined', ...(e.refundId ? { refundId: e.refundId } : {}), evidence: e.evidence ?? 'released' };
       if (e.state === 'settled')
         return {
           state: 'returned',

@@ -36,7 +36,7 @@ export const LEDGER_OPEN_HOLDS_METRIC = 'billing_ledger_open_holds';
 export const LEDGER_RECONCILED_METRIC = 'billing_ledger_reconciled';
 
 /** What a finding is about (the metric's `kind` label; the prefix of the hold's `finding`). */
-export type FindingKind = 'unattributed_record' | 'difference' | 'token_outcome_unknown' | 'unrecorded_charge';
+export type FindingKind = 'unattributed_record' | 'difference' | 'token_outcome_unknown' | 'unrecorded_charge' | 'card_refund_unknown';
 
 export interface ReconcileFinding {
   kind: FindingKind;
@@ -104,6 +104,7 @@ const KIND_TITLE: Record<FindingKind, string> = {
   difference: 'the ledger and QuickBooks differ',
   token_outcome_unknown: 'a Skyfire pay token may exist that nobody can see',
   unrecorded_charge: 'money moved on Skyfire with no QuickBooks record',
+  card_refund_unknown: 'a card refund through QuickBooks Payments whose outcome nobody saw',
 };
 
 export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivities {
@@ -261,6 +262,25 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
             await ledger.release(e.key, evidence);
             report.released.push({ ref: e.ref, evidence });
           }
+          continue;
+        }
+        if (e.route === 'qb_payments') {
+          // A card refund may have been issued (its answer lost) while the case could no longer say
+          // so: never released here; a person checks QuickBooks Payments for the entry's refund.
+          if (!t && idle(e) && (await caseClosed(e.caseId)))
+            raise(
+              'card_refund_unknown',
+              e.ref,
+              e.customerId,
+              `ledger entry ${e.ref} (${formatMoney(e.amountMinor, e.currency)}, case ${e.caseId}) is pending on QuickBooks Payments charge ${e.chargeId ?? '?'}${e.refundId ? ` (refund ${e.refundId} ${e.refundStatus ?? ''})` : ''} and its case is closed: check the charge's refunds in QuickBooks Payments`,
+            );
+          else if (t)
+            raise(
+              'difference',
+              `${e.ref}:${entity}:${t.Id}`,
+              e.customerId,
+              `${describe(entity, t)} records pending ledger entry ${e.ref} before QuickBooks Payments issued its refund`,
+            );
           continue;
         }
         // Pending, Skyfire route.

@@ -67,7 +67,11 @@ export class QuickBooksPaymentsClient {
       headers: { 'request-id': requestId },
       // A decimal string keeps the minor units exact (Intuit's answers carry them so; its sample request
       // shows a number, which the sandbox accepts too).
-      body: { amount: input.amount, ...(input.description ? { description: input.description.slice(0, 4000) } : {}), context: { recurring: false } },
+      body: {
+        amount: input.amount,
+        ...(input.description ? { description: input.description.slice(0, 4000) } : {}),
+        context: { recurring: false },
+      },
     });
     return res.body;
   }

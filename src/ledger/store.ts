@@ -569,7 +569,14 @@ export class Ledger {
         `UPDATE ${this.s}.ledger_entries SET refund_id = $2, refund_status = $3, updated_at = now() WHERE key = $1 RETURNING *`,
         [key, r.refundId, r.status],
       );
-      await this.event(c, key, 'payments-refund', e.state, e.settledMinor, `refund ${r.refundId} ${r.status} on charge ${e.chargeId ?? '?'}`);
+      await this.event(
+        c,
+        key,
+        'payments-refund',
+        e.state,
+        e.settledMinor,
+        `refund ${r.refundId} ${r.status} on charge ${e.chargeId ?? '?'}`,
+      );
       return toEntry(u.rows[0]);
     });
   }

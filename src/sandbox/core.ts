@@ -17,10 +17,7 @@ import express, { type Express, type Request, type Response, type NextFunction, 
 
 /** The APIs, and the vendors' OAuth token endpoints in front of QuickBooks, Gmail and Drive. */
 export type SystemName =
-  | 'skyfire'
-  | 'quickbooks'
-  | 'quickbooks-payments'
-  | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'intuit-oauth' | 'google-oauth';
+  'skyfire' | 'quickbooks' | 'quickbooks-payments' | 'hubspot' | 'gmail' | 'slack' | 'zendesk' | 'drive' | 'intuit-oauth' | 'google-oauth';
 
 export interface RecordedRequest {
   seq: number;

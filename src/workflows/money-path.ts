@@ -4,8 +4,9 @@
  * the worker's policy now and writes a pending ledger entry (docs/workflows.md, "The money
  * ledger"); from then on nothing interrupts the path (an operator's cancel included) until the
  * ledger has the evidence of what happened: the Skyfire leg for accounts that pay through Skyfire
- * (settled on the token's charges, or released when it expired uncharged), then the QuickBooks
- * record. A refusal before the reservation ends the case with the reason; nothing moved.
+ * (settled on the token's charges, or released when it expired uncharged), or the QuickBooks
+ * Payments leg for an invoice a card charge made there paid (the refund issued on that charge,
+ * src/workflows/card-refund.ts), then the QuickBooks record. A refusal before the reservation ends the case with the reason; nothing moved.
  *
  * Cases that started before the ledger (no `money-ledger` marker in their history) replay the
  * earlier lock-based path, whose activities now run on the ledger too.
@@ -19,6 +20,7 @@ import { moneyRefusalText } from '../policy/wording';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
+import { refundThroughPayments, type CardRefund } from './card-refund';
 import { needsAttention, noteTicket } from './steps';
 
 /** A refund or credit a case wants to make, with the authority it acts on. */
@@ -39,12 +41,11 @@ export interface RefundOrder {
 
 type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
 
+/** What moved: the record, and (`card`) the QuickBooks Payments refund when the money went back to the card. */
+export type MoneyMoved = { record: RefundRecord; card?: CardRefund };
+
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
-export async function moveMoney(
-  rt: CaseRuntime,
-  order: RefundOrder,
-  stepPrefix = 'refund',
-): Promise<{ record: RefundRecord } | { state: CaseState }> {
+export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<MoneyMoved | { state: CaseState }> {
   if (!patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
   const { reserveMoney, recordMoney } = rt.acts;
   rt.setStatus(CaseStatus.Executing);
@@ -61,6 +62,9 @@ export async function moveMoney(
     // only ever an accounting record, whoever the customer pays through.
     route: order.paysThroughSkyfire && order.kind === 'refund_receipt' ? ('skyfire' as const) : ('quickbooks' as const),
     authority: order.authority,
+    // A refund paid by a QuickBooks Payments card charge goes back to the card (cases that reserved
+    // before this leg existed replay without asking: their entries are the record-only route).
+    ...(order.kind === 'refund_receipt' && !order.paysThroughSkyfire && patched('qb-payments-refund') ? { refundCharges: true } : {}),
   };
   const reserved = await reserveMoney(base);
   if (reserved.status === 'refused') return { state: await refusedEnding(rt, reserved, shown) };
@@ -72,28 +76,33 @@ export async function moveMoney(
   // From the reservation on, money may leave: an operator's cancel waits until the ledger knows
   // what happened (settled or released), so the case can say it truthfully.
   let partial: Money | undefined;
-  const outcome = await CancellationScope.nonCancellable(
-    async (): Promise<{ record: RefundRecord } | { state: CaseState } | { refused: Refused }> => {
-      let payTokenId = entry.payTokenId;
-      if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
-        const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
-        if ('state' in paid) return paid;
-        payTokenId = paid.payTokenId;
-        partial = paid.partial ? paid.settled : undefined;
-      }
-      const res = await recordMoney({
-        ...base,
-        // The record is the refund done: its note says so, not the "being carried out" of this moment.
-        privateNote:
-          rt.note('quickbooks', {
-            status: CaseStatus.Completed,
-            nextStep: `Confirm the ${order.kind === 'credit_memo' ? 'credit' : 'refund'} to the customer`,
-          }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
-      });
-      if (res.status === 'refused') return { refused: res };
-      return { record: res.record };
-    },
-  );
+  const outcome = await CancellationScope.nonCancellable(async (): Promise<MoneyMoved | { state: CaseState } | { refused: Refused }> => {
+    let payTokenId = entry.payTokenId;
+    let card: CardRefund | undefined;
+    // Also when the entry is settled already (a reset): the ledger answers, Intuit is not asked again.
+    if (entry.route === 'qb_payments' && entry.state !== 'released') {
+      const refunded = await refundThroughPayments(rt, order, stepPrefix, entry);
+      if ('state' in refunded) return refunded;
+      card = refunded;
+    }
+    if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
+      const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
+      if ('state' in paid) return paid;
+      payTokenId = paid.payTokenId;
+      partial = paid.partial ? paid.settled : undefined;
+    }
+    const res = await recordMoney({
+      ...base,
+      // The record is the refund done: its note says so, not the "being carried out" of this moment.
+      privateNote:
+        rt.note('quickbooks', {
+          status: CaseStatus.Completed,
+          nextStep: `Confirm the ${order.kind === 'credit_memo' ? 'credit' : 'refund'} to the customer`,
+        }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+    });
+    if (res.status === 'refused') return { refused: res };
+    return { record: res.record, ...(card ? { card } : {}) };
+  });
   if ('state' in outcome) {
     rt.moneyOutcome = `${shown}: ${outcome.state.reason ?? outcome.state.status} (ledger entry ${entry.ref})`;
     return outcome;
@@ -109,6 +118,10 @@ export async function moveMoney(
     `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)}; ledger entry ${entry.ref} settled`,
   );
   rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
+  if (outcome.card) {
+    rt.moneyOutcome = `${formatMoney(outcome.card.refunded.amountMinor, outcome.card.refunded.currency)} refunded to the card (QuickBooks Payments refund ${outcome.card.refundId} ${outcome.card.status}), ${r.object} ${r.id} recorded (ledger entry ${entry.ref} settled); the customer may not have been told`;
+    return { record: r, card: outcome.card };
+  }
   if (partial) {
     const got = formatMoney(partial.amountMinor, partial.currency);
     return {

@@ -226,7 +226,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     });
     if ('state' in result) return result.state;
 
-    const what = fields.creditRequest ? `A credit of ${shown} has been added to your account` : `Your refund of ${shown} has been issued`;
+    // Said only of what happened: money back on the card once QuickBooks Payments issued the refund.
+    const card = 'card' in result ? result.card : undefined;
+    const what = fields.creditRequest
+      ? `A credit of ${shown} has been added to your account`
+      : card
+        ? `We refunded ${formatMoney(card.refunded.amountMinor, card.refunded.currency)} to your card (QuickBooks Payments)`
+        : `Your refund of ${shown} has been issued`;
     // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
     // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
     const onInvoice = fields.invoiceNumber ? ` for invoice ${fields.invoiceNumber}` : '';
@@ -246,7 +252,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     }
     rt.setHandoff({ nextStep: 'None: refund recorded and confirmed' });
     await showOutcome(rt, {
-      text: `${fields.creditRequest ? 'Credit' : 'Refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
+      text: `${card ? `Refunded to the card through QuickBooks Payments (refund ${card.refundId} ${card.status}) and recorded` : `${fields.creditRequest ? 'Credit' : 'Refund'} recorded`} in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
       status: CaseStatus.Completed,
       nextStep: 'None: refund recorded and confirmed',
     });

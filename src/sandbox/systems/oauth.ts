@@ -250,9 +250,7 @@ const GATED: Record<string, { issuer: Issuer; credential: string; unauthorized: 
     issuer: 'intuit',
     credential: SANDBOX_CREDENTIALS.quickbooks,
     unauthorized: (res, detail) =>
-      res
-        .status(401)
-        .json({ errors: [{ code: 'AuthenticationFailed', type: 'SYSTEM_ERROR', message: 'Authentication failed', detail }] }),
+      res.status(401).json({ errors: [{ code: 'AuthenticationFailed', type: 'SYSTEM_ERROR', message: 'Authentication failed', detail }] }),
   },
   gmail: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },
   drive: { issuer: 'google', credential: SANDBOX_CREDENTIALS.google, unauthorized: (res, detail) => googleUnauthorized(res, detail) },

@@ -83,7 +83,20 @@ function refundBody(r: Refund): Json {
 }
 
 function error(res: Response, status: number, code: string, type: string, message: string, detail = message, moreInfo?: string) {
-  res.status(status).json({ errors: [{ code, type, message, detail, ...(moreInfo ? { moreInfo } : {}), infoLink: 'https://developer.intuit.com/v2/docs?redirectID=PayErrors' }] });
+  res
+    .status(status)
+    .json({
+      errors: [
+        {
+          code,
+          type,
+          message,
+          detail,
+          ...(moreInfo ? { moreInfo } : {}),
+          infoLink: 'https://developer.intuit.com/v2/docs?redirectID=PayErrors',
+        },
+      ],
+    });
 }
 
 export function createQuickBooksPaymentsSystem(): SandboxSystem {
@@ -144,14 +157,35 @@ export function createQuickBooksPaymentsSystem(): SandboxSystem {
       const c = charges.get(req.params.id);
       if (!c) {
         return answer(404, {
-          errors: [{ code: 'PMT-4000', type: 'invalid_request', message: 'charge not found', detail: `no charge ${req.params.id}`, moreInfo: 'id' }],
+          errors: [
+            {
+              code: 'PMT-4000',
+              type: 'invalid_request',
+              message: 'charge not found',
+              detail: `no charge ${req.params.id}`,
+              moreInfo: 'id',
+            },
+          ],
         });
       }
       const b = (req.body ?? {}) as { amount?: unknown; description?: unknown; context?: unknown };
       const amount = typeof b.amount === 'string' ? Number(b.amount) : b.amount;
-      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0 || Math.round(amount * 100) !== Number((amount * 100).toFixed(6)))
+      if (
+        typeof amount !== 'number' ||
+        !Number.isFinite(amount) ||
+        amount <= 0 ||
+        Math.round(amount * 100) !== Number((amount * 100).toFixed(6))
+      )
         return answer(400, {
-          errors: [{ code: 'PMT-4000', type: 'invalid_request', message: 'amount is invalid', detail: 'amount must be a positive decimal with at most 2 places', moreInfo: 'amount' }],
+          errors: [
+            {
+              code: 'PMT-4000',
+              type: 'invalid_request',
+              message: 'amount is invalid',
+              detail: 'amount must be a positive decimal with at most 2 places',
+              moreInfo: 'amount',
+            },
+          ],
         });
       const minor = Math.round(amount * 100);
       if (refunded(c) + minor > c.amountMinor)
@@ -183,7 +217,15 @@ export function createQuickBooksPaymentsSystem(): SandboxSystem {
       if (!auth(req, res)) return;
       const c = charges.get(req.params.id);
       const refund = c?.refunds.find((x) => x.id === req.params.refundId);
-      if (!c || !refund) return error(res, 404, 'PMT-4000', 'invalid_request', 'refund not found', `no refund ${req.params.refundId} on charge ${req.params.id}`);
+      if (!c || !refund)
+        return error(
+          res,
+          404,
+          'PMT-4000',
+          'invalid_request',
+          'refund not found',
+          `no refund ${req.params.refundId} on charge ${req.params.id}`,
+        );
       refund.reads++;
       if (refund.status === 'PENDING' && refund.reads >= c.pendingReads) refund.status = 'ISSUED';
       res.json(refundBody(refund));
@@ -207,14 +249,29 @@ export function createQuickBooksPaymentsSystem(): SandboxSystem {
       const r = express.Router();
       r.use(express.json());
       r.get('/charges', (_req, res) =>
-        res.json([...charges.values()].map((c) => ({ id: c.id, amountMinor: c.amountMinor, currency: c.currency, refunds: c.refunds.map(refundBody) }))),
+        res.json(
+          [...charges.values()].map((c) => ({
+            id: c.id,
+            amountMinor: c.amountMinor,
+            currency: c.currency,
+            refunds: c.refunds.map(refundBody),
+          })),
+        ),
       );
       // Tests: a charge of their own (then seed a paid invoice whose Payment carries it as CCTransId).
       r.post('/charges', (req, res) => {
         const b = (req.body ?? {}) as { id?: string; amountMinor?: number; currency?: string };
-        if (!Number.isInteger(b.amountMinor) || (b.amountMinor as number) <= 0) return void res.status(400).json({ error: 'amountMinor must be a positive integer' });
+        if (!Number.isInteger(b.amountMinor) || (b.amountMinor as number) <= 0)
+          return void res.status(400).json({ error: 'amountMinor must be a positive integer' });
         const id = b.id ?? `EMU${Date.now()}${Math.floor(Math.random() * 1000)}`;
-        charges.set(id, { id, amountMinor: b.amountMinor as number, currency: b.currency ?? 'USD', created: new Date().toISOString(), refunds: [], pendingReads: 2 });
+        charges.set(id, {
+          id,
+          amountMinor: b.amountMinor as number,
+          currency: b.currency ?? 'USD',
+          created: new Date().toISOString(),
+          refunds: [],
+          pendingReads: 2,
+        });
         res.json({ id });
       });
       // Tests: the charge's next refunds are declined, or not final until read `pendingReads` times.
