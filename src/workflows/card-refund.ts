@@ -16,7 +16,7 @@ import type { RefundOrder } from './money-path';
 import { noteTicket } from './steps';
 
 /** First wait before reading a refund that is not final again; it doubles up to `MAX_POLL_MS`. */
-const FIRST_POLL_MS = 30_000;
+const FIRST_POLL_MS = 15_000;
 const MAX_POLL_MS = 30 * 60_000;
 /** A refund still not final after this long goes to a person (the reservation is kept). */
 const GIVE_UP_MS = 3 * 24 * 3_600_000;
@@ -66,7 +66,8 @@ export async function refundThroughPayments(
       rt.facts.push(
         `QuickBooks Payments refund ${r.refundId} ${r.status}: ${formatMoney(r.refunded.amountMinor, r.refunded.currency)} back to the card of charge ${r.chargeId}`,
       );
-      return r;
+      // Without the activity's `state` field: `{ state }` is how the money path says the case ended.
+      return { refundId: r.refundId, status: r.status, chargeId: r.chargeId, refunded: r.refunded };
     }
     if (r.state === 'declined') {
       rt.moneyOutcome = `nothing moved: ${r.evidence} (ledger entry ${entry.ref} released)`;

@@ -1,0 +1,171 @@
+/**
+ * Issue 24, finding 4: a refund returns money. For an invoice a QuickBooks Payments card charge
+ * paid (Acme's INV-1002: payments 3001 and 3003 are charges), the case refunds the charge through
+ * the Payments API before it records the RefundReceipt, and tells the customer only then. Against
+ * the real worker, the real ledger and the sandbox's Payments API; each test reads what Intuit's
+ * side received and holds (the charge's refunds), never what the code meant.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
+import { DecisionAction } from '../../src/domain/decision';
+import type { CaseState } from '../../src/workflows/messages';
+import { paymentsRefundRequestId } from '../../src/activities/money';
+import { startSandbox, type TestSandbox } from '../connectors/helpers';
+import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
+import { truncateTestLedger } from '../support/ledger';
+import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, waitForState } from './helpers';
+
+interface ChargeView {
+  id: string;
+  amountMinor: number;
+  refunds: { id: string; status: string; amount: string }[];
+}
+
+/** The duplicate charge on INV-1002 (payment 3003, USD 450.00): the one a refund of the duplicate goes back to. */
+const DUPLICATE_CHARGE = 'EMU441923003';
+
+const acmeDuplicateRefund = (): CaseInput =>
+  caseInput('refund_request', {
+    accountId: 'ACME-001',
+    invoiceNumber: 'INV-1002',
+    amount: { amountMinor: 45000, currency: 'USD' },
+    refundReason: 'duplicate_charge',
+  });
+
+describe('a refund paid by a QuickBooks Payments charge goes back to the card before it is recorded (issue 24, finding 4)', function () {
+  this.timeout(180_000);
+  let sb: TestSandbox;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startServiceWorker>>;
+  before(async () => {
+    sb = await startSandbox();
+    client = await testClient();
+    worker = await startServiceWorker(sb.clients, { identity: 'card-refund' });
+  });
+  beforeEach(async () => {
+    await sb.reset();
+    await truncateTestLedger(worker.ledger);
+  });
+  after(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await sb?.close();
+  });
+
+  const start = (input: CaseInput): Promise<WorkflowHandle> =>
+    client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+      args: [input],
+      taskQueue: worker.taskQueue,
+      workflowId: `case-${input.caseType}-${randomUUID()}`,
+    });
+  const isFinal = (s: string) => ['completed', 'rejected', 'needs_attention', 'cancelled', 'failed'].includes(s);
+  const settle = async (h: WorkflowHandle): Promise<CaseState> => {
+    const s = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined || isFinal(st.status), 60_000);
+    if (!isFinal(s.status) && s.pendingApproval) {
+      const { requestId, required } = s.pendingApproval;
+      await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+      if (required > 1) await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
+    }
+    return result(h);
+  };
+  const charge = async (id = DUPLICATE_CHARGE) =>
+    ((await sb.control('/quickbooks-payments/charges')) as ChargeView[]).find((c) => c.id === id)!;
+  const receipts = async () =>
+    (await sb.control('/quickbooks/entities/RefundReceipt')) as {
+      Id: string;
+      TotalAmt: number;
+      DocNumber?: string;
+      PrivateNote?: string;
+    }[];
+  const refundPosts = () => sb.records('quickbooks-payments', (r) => r.method === 'POST' && /\/refunds$/.test(r.path));
+  const entries = () => worker.ledger.entries(sb.clients.quickbooks.realmId);
+  const publicWords = async () => JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
+  const mails = async () =>
+    JSON.stringify(((await sb.control('/gmail/sent')) as { subject: string; text: string }[]).map((m) => [m.subject, m.text]));
+
+  it('refunds the charge through QuickBooks Payments (Request-Id from the ledger entry), then records the RefundReceipt, then tells the customer', async () => {
+    const h = await start(acmeDuplicateRefund());
+    const s = await settle(h);
+    assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+    const c = await charge();
+    assert.deepEqual(
+      c.refunds.map((r) => [r.status, r.amount]),
+      [['ISSUED', '450.00']],
+      'one refund of USD 450.00 on the duplicate charge',
+    );
+    const [post] = await refundPosts();
+    assert.equal(post.path, `/quickbooks/v4/payments/charges/${DUPLICATE_CHARGE}/refunds`);
+    assert.deepEqual((post.body as { amount: unknown }).amount, '450.00');
+    const [entry] = await entries();
+    assert.equal(entry.route, 'qb_payments');
+    assert.equal(entry.state, 'settled');
+    assert.equal(entry.refundId, c.refunds[0].id, 'the ledger keeps the refund as evidence');
+    assert.equal(post.headers['request-id'], paymentsRefundRequestId(entry.key), 'the Request-Id is the ledger entry’s');
+    // The RefundReceipt comes after the refund and names it.
+    const [receipt] = await receipts();
+    assert.equal(receipt.TotalAmt, 450);
+    assert.equal(receipt.DocNumber, entry.ref);
+    assert.match(receipt.PrivateNote ?? '', new RegExp(`QuickBooks Payments refund ${c.refunds[0].id} \\(ISSUED\\)`));
+    const qboWrite = (await sb.records('quickbooks', (r) => r.method === 'POST' && /refundreceipt$/.test(r.path)))[0];
+    assert.ok(qboWrite.seq > post.seq, 'the RefundReceipt is written after the card refund');
+    assert.match(await publicWords(), /We refunded USD 450\.00 to your card \(QuickBooks Payments\)/);
+    assert.doesNotMatch(await publicWords(), /has been issued/);
+    assert.match(await mails(), /We refunded USD 450\.00 to your card/);
+  });
+
+  it('a lost answer (the refund made, its answer dropped) is retried with the same Request-Id: one refund, one RefundReceipt', async () => {
+    await sb.faults('quickbooks-payments', { dropNext: 1 });
+    const s = await settle(await start(acmeDuplicateRefund()));
+    assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+    const posts = await refundPosts();
+    assert.ok(posts.length >= 2, `the refund was sent again after its answer was lost (${posts.length} POSTs)`);
+    assert.equal(new Set(posts.map((p) => p.headers['request-id'])).size, 1, 'every attempt sent the same Request-Id');
+    assert.equal((await charge()).refunds.length, 1, 'Intuit made one refund');
+    assert.equal((await receipts()).length, 1);
+  });
+
+  it('a reset of the completed case refunds nothing twice', async () => {
+    const h = await start(acmeDuplicateRefund());
+    assert.equal((await settle(h)).status, 'completed');
+    const history = await h.fetchHistory();
+    const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes);
+    const desc = await h.describe();
+    const reset = await client.workflowService.resetWorkflowExecution({
+      namespace: NAMESPACE,
+      workflowExecution: { workflowId: h.workflowId, runId: desc.runId },
+      reason: 'test: operator repairs a bad deploy',
+      workflowTaskFinishEventId: firstTask!.eventId,
+      requestId: randomUUID(),
+    });
+    const again = await settle(client.workflow.getHandle(h.workflowId, reset.runId ?? undefined));
+    assert.equal(again.status, 'completed', JSON.stringify(again.reason));
+    assert.equal((await charge()).refunds.length, 1, 'one card refund across both runs');
+    assert.equal((await receipts()).length, 1, 'one RefundReceipt across both runs');
+    assert.ok((await refundPosts()).length <= 1, 'the reset run asked the ledger, not Intuit');
+  });
+
+  it('a declined refund releases the reservation, records nothing and tells nobody it was issued', async () => {
+    await sb.control(`/quickbooks-payments/charges/${DUPLICATE_CHARGE}/behaviour`, { nextRefundStatus: 'DECLINED' });
+    const s = await settle(await start(acmeDuplicateRefund()));
+    assert.equal(s.status, 'needs_attention');
+    assert.match(s.reason ?? '', /declined .*no money moved/);
+    const [entry] = await entries();
+    assert.equal(entry.state, 'released');
+    assert.equal((await receipts()).length, 0);
+    assert.doesNotMatch(await publicWords(), /We refunded|has been issued/);
+    assert.doesNotMatch(await mails(), /We refunded|has been issued/);
+  });
+
+  it('a refund that is not final yet is read again until it is, then recorded', async () => {
+    await sb.control(`/quickbooks-payments/charges/${DUPLICATE_CHARGE}/behaviour`, { nextRefundStatus: 'PENDING', pendingReads: 1 });
+    const s = await settle(await start(acmeDuplicateRefund()));
+    assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+    const reads = await sb.records('quickbooks-payments', (r) => r.method === 'GET' && /\/refunds\/[^/]+$/.test(r.path));
+    assert.ok(reads.length >= 1, 'the refund was read again');
+    assert.equal((await charge()).refunds[0].status, 'ISSUED');
+    assert.equal((await receipts()).length, 1);
+    assert.equal((await refundPosts()).length, 1, 'read, never refunded again');
+  });
+});
