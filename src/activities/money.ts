@@ -60,7 +60,7 @@ export interface MoneyOrder {
   /** The invoice's DocNumber (display; cases from before the ledger name only this). */
   invoiceNumber?: string;
   /** How the money leaves (decided from the systems of record at the first reservation, kept for retries and resets). */
-  route?: 'quickbooks' | 'skyfire';
+  route?: 'quickbooks' | 'skyfire' | 'owned';
   /**
    * A refund on the `quickbooks` route returns the money through QuickBooks Payments when a card
    * charge made there paid the invoice (the entry's route becomes `qb_payments`). Cases started
@@ -160,6 +160,16 @@ export interface MoneyActivities {
    * made; settles the entry when the refund is issued, releases it when declined or refused.
    */
   refundCharge(input: { step: string }): Promise<RefundChargeResult>;
+  /**
+   * The owned leg: settles an `owned` entry on a person's "Money returned" decision, its proof and
+   * subject (kind `refund_returned`, this amount and invoice) verified again here.
+   */
+  confirmReturned(input: {
+    step: string;
+    platform: string;
+    requestId: string;
+    votes: ApprovalVote[];
+  }): Promise<{ state: 'settled'; confirmedBy: string } | { state: 'refused'; reason: string }>;
   /** Cases from before the ledger: the lock is the ledger's own transaction now (nothing to take). */
   lockMoney(input: { step: string; customerId: string; invoiceNumber?: string }): Promise<MoneyLockRef>;
   unlockMoney(input: MoneyLockRef): Promise<void>;
@@ -464,6 +474,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         `ledger entry ${entry.ref} is ${entry.state}: a Skyfire refund is recorded only after Skyfire shows its charge`,
         'LedgerNotSettled',
       );
+    if (entry.route === 'owned' && entry.state !== 'settled')
+      throw ApplicationFailure.nonRetryable(
+        `ledger entry ${entry.ref} is ${entry.state}: money returned by a person is recorded only after it was confirmed`,
+        'LedgerNotSettled',
+      );
     if (entry.route === 'qb_payments' && entry.state !== 'settled')
       throw ApplicationFailure.nonRetryable(
         `ledger entry ${entry.ref} is ${entry.state}: a card refund is recorded only after QuickBooks Payments issued it`,
@@ -634,6 +649,40 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         return { state: 'declined', refundId: r.id, evidence };
       }
       return { state: 'pending', refundId: r.id, status, chargeId };
+    },
+
+    async confirmReturned({ step, platform, requestId, votes }) {
+      const { workflowId } = currentCase();
+      const key = entryKey(workflowId, step);
+      const e = await ledger.get(key);
+      if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
+      if (e.route !== 'owned') throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not an owned return`, 'LedgerConflict');
+      if (e.state === 'settled') return { state: 'settled', confirmedBy: e.evidence ?? 'confirmed earlier' };
+      if (e.state === 'released') return { state: 'refused', reason: e.evidence ?? 'the reservation was released' };
+      const subject = {
+        amountMinor: e.amountMinor,
+        currency: e.currency,
+        ...(e.invoiceId ? { invoiceId: e.invoiceId } : {}),
+        kind: 'refund_returned',
+      };
+      const policy = deps.policy();
+      const confirmed = votes.filter(
+        (v) =>
+          v.action === 'approve' &&
+          policy.approvers.concat(policy.secondTierApprovers).includes(v.actor.id) &&
+          verifyDecision(deps.decisionKey, workflowId, voteAsDecision(requestId, v)).ok &&
+          sameSubject(v.subject, subject),
+      );
+      if (confirmed.length === 0) {
+        log('money path: "money returned" without a valid proof, approver or subject', { requestId, ref: e.ref });
+        return { state: 'refused', reason: 'no confirmation by a finance approver with a valid proof for this amount and invoice' };
+      }
+      const who = confirmed.map((v) => v.actor.name ?? v.actor.id).join(', ');
+      await ledger.settle(key, {
+        settledMinor: e.amountMinor,
+        evidence: `returned through ${platform.slice(0, 100)} outside the service: confirmed by ${who} (decision request ${requestId})`,
+      });
+      return { state: 'settled', confirmedBy: who };
     },
 
     async lockMoney({ step }) {

@@ -49,6 +49,8 @@ export const ACTIVITY_SYSTEM_OF = {
   settlePayToken: 'skyfire',
   // The QuickBooks Payments API (same Intuit company and credential as the Accounting API).
   refundCharge: 'quickbooks',
+  // The worker's own check of the "Money returned" decision, then the ledger.
+  confirmReturned: 'internal',
   // Reads QuickBooks (every refund and credit) and Skyfire (token charges); named for the first.
   reconcileLedger: 'quickbooks',
 } as const satisfies Record<keyof CaseActivities, ActivitySystem>;

@@ -24,10 +24,11 @@ export type EntryState = 'pending' | 'settled' | 'released';
 export type EntryKind = 'refund_receipt' | 'credit_memo';
 /**
  * How the money leaves: `skyfire` (a pay token the seller charges), `qb_payments` (a refund of the
- * card charge through the QuickBooks Payments API), or `quickbooks` (the accounting record only:
+ * card charge through the QuickBooks Payments API), `owned` (a person returns it where the customer
+ * paid and confirms it with a signed decision), or `quickbooks` (the accounting record only:
  * credit memos, and cases from before the Payments leg).
  */
-export type EntryRoute = 'quickbooks' | 'skyfire' | 'qb_payments';
+export type EntryRoute = 'quickbooks' | 'skyfire' | 'qb_payments' | 'owned';
 /** How far a Skyfire pay token got: `creating` = a create may have reached Skyfire. */
 export type TokenStage = 'none' | 'creating' | 'created';
 
@@ -187,11 +188,11 @@ ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS charge_id text;
 ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS refund_id text;
 ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS refund_status text;
 DO $$ BEGIN
-  -- Tables made before the QuickBooks Payments leg check for two routes: widen it once.
+  -- Tables made before the QuickBooks Payments and owned legs check for two routes: widen it once.
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.ledger_entries'::regclass
-                   AND conname = 'ledger_entries_route_check' AND pg_get_constraintdef(oid) LIKE '%qb_payments%') THEN
+                   AND conname = 'ledger_entries_route_check' AND pg_get_constraintdef(oid) LIKE '%owned%') THEN
     ALTER TABLE ${s}.ledger_entries DROP CONSTRAINT IF EXISTS ledger_entries_route_check;
-    ALTER TABLE ${s}.ledger_entries ADD CONSTRAINT ledger_entries_route_check CHECK (route IN ('quickbooks', 'skyfire', 'qb_payments'));
+    ALTER TABLE ${s}.ledger_entries ADD CONSTRAINT ledger_entries_route_check CHECK (route IN ('quickbooks', 'skyfire', 'qb_payments', 'owned'));
   END IF;
 END $$;
 `;

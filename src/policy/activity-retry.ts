@@ -168,6 +168,7 @@ export const ACTIVITY_GROUP_OF = {
   recordMoney: 'money',
   settlePayToken: 'write',
   refundCharge: 'money',
+  confirmReturned: 'money',
   updateBillingAddress: 'write',
   openTicket: 'write',
   addTicketNote: 'write',

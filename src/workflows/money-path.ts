@@ -21,6 +21,7 @@ import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
 import { refundThroughPayments, type CardRefund } from './card-refund';
+import { returnByOwner, type OwnedReturn } from './owned-return';
 import { needsAttention, noteTicket } from './steps';
 
 /** A refund or credit a case wants to make, with the authority it acts on. */
@@ -33,6 +34,12 @@ export interface RefundOrder {
   /** CreditMemo when the caller asked for credit. */
   kind: 'refund_receipt' | 'credit_memo';
   paysThroughSkyfire: boolean;
+  /** Where the customer pays, as the CRM says (`payment_platform`): another platform than QuickBooks or Skyfire means a person returns the money there. */
+  paymentPlatform?: string;
+  /** The account owner (HubSpot owner id, Slack user id, name): owns a return the service cannot make. */
+  owner?: { id: string; slackUserId?: string; name?: string };
+  /** HubSpot contact the owner's task is associated with. */
+  contactId?: string;
   /** Slack user ids to mention when finance must step in. */
   mentions: string[];
   /** The automation policy, or the approvals (with their proofs; verified again by the activity). */
@@ -41,8 +48,14 @@ export interface RefundOrder {
 
 type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
 
-/** What moved: the record, and (`card`) the QuickBooks Payments refund when the money went back to the card. */
-export type MoneyMoved = { record: RefundRecord; card?: CardRefund };
+/**
+ * What moved: the record, and how the money went back: `card` (the QuickBooks Payments refund) or
+ * `returned` (a person returned it on another platform and confirmed it).
+ */
+export type MoneyMoved = { record: RefundRecord; card?: CardRefund; returned?: OwnedReturn };
+
+/** Platforms the service returns money through itself (or, for QuickBooks, records and refunds the card). */
+const SERVICE_PLATFORMS = new Set(['', 'quickbooks', 'skyfire']);
 
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
 export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<MoneyMoved | { state: CaseState }> {
@@ -51,6 +64,12 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
   rt.setStatus(CaseStatus.Executing);
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
   const step = `${stepPrefix}.record`;
+  // A refund goes back where the customer paid: a QuickBooks Payments card charge is refunded through
+  // its API; another platform (the CRM's payment_platform) is returned by a person who confirms it.
+  // Cases that reserved before these legs replay without asking (their entries record only).
+  const returnLegs = order.kind === 'refund_receipt' && !order.paysThroughSkyfire && patched('qb-payments-refund');
+  const platform = (order.paymentPlatform ?? '').trim().toLowerCase();
+  const owned = returnLegs && !SERVICE_PLATFORMS.has(platform);
   const base = {
     step,
     kind: order.kind,
@@ -60,11 +79,13 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
     ...(order.invoiceNumber ? { invoiceNumber: order.invoiceNumber } : {}),
     // Skyfire returns money (a pay token the seller charges); a credit memo returns none, so it is
     // only ever an accounting record, whoever the customer pays through.
-    route: order.paysThroughSkyfire && order.kind === 'refund_receipt' ? ('skyfire' as const) : ('quickbooks' as const),
+    route: owned
+      ? ('owned' as const)
+      : order.paysThroughSkyfire && order.kind === 'refund_receipt'
+        ? ('skyfire' as const)
+        : ('quickbooks' as const),
     authority: order.authority,
-    // A refund paid by a QuickBooks Payments card charge goes back to the card (cases that reserved
-    // before this leg existed replay without asking: their entries are the record-only route).
-    ...(order.kind === 'refund_receipt' && !order.paysThroughSkyfire && patched('qb-payments-refund') ? { refundCharges: true } : {}),
+    ...(returnLegs && !owned ? { refundCharges: true } : {}),
   };
   const reserved = await reserveMoney(base);
   if (reserved.status === 'refused') return { state: await refusedEnding(rt, reserved, shown) };
@@ -79,6 +100,12 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
   const outcome = await CancellationScope.nonCancellable(async (): Promise<MoneyMoved | { state: CaseState } | { refused: Refused }> => {
     let payTokenId = entry.payTokenId;
     let card: CardRefund | undefined;
+    let returned: OwnedReturn | undefined;
+    if (entry.route === 'owned' && entry.state === 'pending') {
+      const r = await returnByOwner(rt, order, stepPrefix, entry);
+      if ('state' in r) return r;
+      returned = r;
+    }
     // Also when the entry is settled already (a reset): the ledger answers, Intuit is not asked again.
     if (entry.route === 'qb_payments' && entry.state !== 'released') {
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry);
@@ -101,7 +128,7 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
         }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
     });
     if (res.status === 'refused') return { refused: res };
-    return { record: res.record, ...(card ? { card } : {}) };
+    return { record: res.record, ...(card ? { card } : {}), ...(returned ? { returned } : {}) };
   });
   if ('state' in outcome) {
     rt.moneyOutcome = `${shown}: ${outcome.state.reason ?? outcome.state.status} (ledger entry ${entry.ref})`;
@@ -118,6 +145,10 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
     `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)}; ledger entry ${entry.ref} settled`,
   );
   rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
+  if (outcome.returned) {
+    rt.moneyOutcome = `${shown} returned through ${outcome.returned.platform} (confirmed by ${outcome.returned.confirmedBy}), ${r.object} ${r.id} recorded (ledger entry ${entry.ref} settled); the customer may not have been told`;
+    return { record: r, returned: outcome.returned };
+  }
   if (outcome.card) {
     rt.moneyOutcome = `${formatMoney(outcome.card.refunded.amountMinor, outcome.card.refunded.currency)} refunded to the card (QuickBooks Payments refund ${outcome.card.refundId} ${outcome.card.status}), ${r.object} ${r.id} recorded (ledger entry ${entry.ref} settled); the customer may not have been told`;
     return { record: r, card: outcome.card };

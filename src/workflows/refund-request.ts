@@ -221,6 +221,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           : {}),
       kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
       paysThroughSkyfire: account.paysThroughSkyfire,
+      ...(account.contact?.paymentPlatform ? { paymentPlatform: account.contact.paymentPlatform } : {}),
+      ...(account.owner ? { owner: account.owner } : {}),
+      ...(account.contact ? { contactId: account.contact.id } : {}),
       mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
       authority,
     });
@@ -228,11 +231,14 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
 
     // Said only of what happened: money back on the card once QuickBooks Payments issued the refund.
     const card = 'card' in result ? result.card : undefined;
+    const returned = 'returned' in result ? result.returned : undefined;
     const what = fields.creditRequest
       ? `A credit of ${shown} has been added to your account`
       : card
         ? `We refunded ${formatMoney(card.refunded.amountMinor, card.refunded.currency)} to your card (QuickBooks Payments)`
-        : `Your refund of ${shown} has been issued`;
+        : returned
+          ? `We returned ${shown} to you through ${returned.platform}`
+          : `Your refund of ${shown} has been issued`;
     // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
     // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
     const onInvoice = fields.invoiceNumber ? ` for invoice ${fields.invoiceNumber}` : '';
@@ -252,7 +258,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     }
     rt.setHandoff({ nextStep: 'None: refund recorded and confirmed' });
     await showOutcome(rt, {
-      text: `${card ? `Refunded to the card through QuickBooks Payments (refund ${card.refundId} ${card.status}) and recorded` : `${fields.creditRequest ? 'Credit' : 'Refund'} recorded`} in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
+      text: `${
+        card
+          ? `Refunded to the card through QuickBooks Payments (refund ${card.refundId} ${card.status}) and recorded`
+          : returned
+            ? `Returned through ${returned.platform} (confirmed by ${returned.confirmedBy}) and recorded`
+            : `${fields.creditRequest ? 'Credit' : 'Refund'} recorded`
+      } in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
       status: CaseStatus.Completed,
       nextStep: 'None: refund recorded and confirmed',
     });

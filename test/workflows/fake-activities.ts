@@ -335,6 +335,10 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       record('settlePayToken', input);
       return { state: 'settled' as const, settled: usd(0), chargeIds: [], partial: false };
     },
+    async confirmReturned(input) {
+      record('confirmReturned', input);
+      throw new Error('owned returns are not faked: test them against the real ledger');
+    },
     async refundCharge(input) {
       record('refundCharge', input);
       throw new Error('QuickBooks Payments refunds are not faked: test them against the sandbox and the real ledger');

@@ -1,0 +1,105 @@
+/**
+ * The owned leg of a refund for customers who pay outside QuickBooks Payments and Skyfire (a card
+ * processor elsewhere, a bank transfer, a check: the CRM's `payment_platform`). The service cannot
+ * return that money itself, so a person owns it: a HubSpot task for the account owner with a due
+ * date, and a finance message with a "Money returned" button. The button is a decision like an
+ * approval (signed by the API, checked by the gate against the finance approvers and against this
+ * request's subject, kind `refund_returned`, so a click meant for another case, request or amount
+ * is refused). Until it is clicked the ledger entry stays pending (money may be leaving); the case
+ * waits durably with the approvals' reminders and escalation. Confirmed -> the entry settles on the
+ * confirmation and the RefundReceipt is recorded; nobody confirms in time -> needs attention, the
+ * reservation kept.
+ */
+import { CaseStatus } from '../domain/case';
+import { DecisionAction } from '../domain/decision';
+import type { MoneyEntryView } from '../activities/money';
+import type { RecordRef } from '../domain/case-state';
+import { financeReview, requestApproval } from './approval';
+import { formatMoney, type CaseRuntime } from './case-runtime';
+import type { CaseState } from './messages';
+import type { RefundOrder } from './money-path';
+import { noteTicket } from './steps';
+
+/** The money a person returned outside the service, and who confirmed it. */
+export interface OwnedReturn {
+  platform: string;
+  confirmedBy: string;
+  task?: RecordRef;
+}
+
+export async function returnByOwner(
+  rt: CaseRuntime,
+  order: RefundOrder,
+  stepPrefix: string,
+  entry: MoneyEntryView,
+): Promise<OwnedReturn | { state: CaseState }> {
+  const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
+  const platform = order.paymentPlatform ?? 'another platform';
+  const policy = await rt.policy();
+  const review = financeReview(policy, rt.input.policy);
+  const dueAt = new Date(Date.now() + review.timeoutMs).toISOString();
+  const ownerName = order.owner?.name ?? (order.owner ? `HubSpot owner ${order.owner.id}` : 'finance');
+  let task: RecordRef | undefined;
+  if (order.owner) {
+    task = await rt.acts.createOwnerTask({
+      step: `${stepPrefix}.return.task`,
+      ownerId: order.owner.id,
+      ...(order.contactId ? { contactId: order.contactId } : {}),
+      subject: `Return ${shown} to the customer through ${platform}`.slice(0, 250),
+      body: `An approved refund of ${shown}${order.invoiceNumber ? ` on invoice ${order.invoiceNumber}` : ''} must be returned through ${platform}, where the customer paid. Then click "Money returned" on the finance message; until then the customer is not told and ledger entry ${entry.ref} stays reserved.`,
+      dueAt,
+    });
+    rt.addRecord(task);
+  }
+  rt.facts.push(`Refund of ${shown} to be returned through ${platform}: owned by ${ownerName}, due ${dueAt}`);
+  await noteTicket(
+    rt,
+    `${stepPrefix}.return.note`,
+    `Refund of ${shown} approved; the customer paid through ${platform}, so ${ownerName} returns it there (due ${dueAt}). The customer is told once finance confirms the money was returned.`,
+  );
+  const closure = await requestApproval(rt, {
+    kind: 'refund_returned',
+    step: `${stepPrefix}.return`,
+    title: `Return ${shown} to the customer through ${platform}`,
+    fields: [
+      { label: 'Amount', value: shown },
+      ...(order.invoiceNumber ? [{ label: 'Invoice', value: order.invoiceNumber }] : []),
+      { label: 'Paid through', value: platform },
+      { label: 'Owner', value: ownerName },
+      ...(task ? [{ label: 'HubSpot task', value: task.url ?? task.id }] : []),
+      { label: 'Ledger entry', value: entry.ref },
+    ],
+    actions: [{ action: DecisionAction.Approve, label: 'Money returned', style: 'primary' }],
+    countingAction: DecisionAction.Approve,
+    nextStepAfterApproval: 'Record the refund in QuickBooks and tell the customer',
+    ...review,
+    required: 1,
+    // Bound like an approval: a click carries this subject, and only this request's subject counts.
+    subject: {
+      amountMinor: order.amount.amountMinor,
+      currency: order.amount.currency,
+      ...(order.invoiceId ? { invoiceId: order.invoiceId } : {}),
+      kind: 'refund_returned',
+    },
+    urgency: 'high',
+    mentions: [...(order.owner?.slackUserId ? [order.owner.slackUserId] : [])],
+  });
+  if (closure.kind !== 'approved') {
+    const reason = `refund of ${shown} through ${platform} is owned by ${ownerName}${task ? ` (HubSpot task ${task.id})` : ''} and was not confirmed returned; ledger entry ${entry.ref} stays reserved`;
+    rt.moneyOutcome = `${shown}: ${reason}`;
+    await noteTicket(rt, `${stepPrefix}.return.unconfirmed`, `${reason}. The customer was not told it was issued.`);
+    return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
+  }
+  const r = await rt.acts.confirmReturned({
+    step: `${stepPrefix}.record`,
+    platform,
+    requestId: closure.requestId,
+    votes: closure.votes,
+  });
+  if (r.state !== 'settled') {
+    const reason = `the "Money returned" confirmation for ${shown} was not accepted: ${r.reason}; ledger entry ${entry.ref} stays reserved`;
+    return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
+  }
+  rt.facts.push(`Money returned through ${platform}: confirmed by ${r.confirmedBy}`);
+  return { platform, confirmedBy: r.confirmedBy, ...(task ? { task } : {}) };
+}
