@@ -15,7 +15,20 @@ import { paymentsRefundRequestId } from '../../src/activities/money';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
 import { truncateTestLedger } from '../support/ledger';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, waitForState } from './helpers';
+import { seedPaidInvoice } from '../../bench/lib/calls';
+import { DecisionRejection } from '../../src/domain/decision';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  NOT_APPROVER,
+  assertRefused,
+  caseInput,
+  decide,
+  decision,
+  result,
+  testPolicy,
+  waitForState,
+} from './helpers';
 
 interface ChargeView {
   id: string;
@@ -167,5 +180,96 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     assert.equal((await charge()).refunds[0].status, 'ISSUED');
     assert.equal((await receipts()).length, 1);
     assert.equal((await refundPosts()).length, 1, 'read, never refunded again');
+  });
+
+  describe('another payment platform: a person owns the return and confirms it', () => {
+    const hooliRefund = (): CaseInput =>
+      caseInput(
+        'refund_request',
+        {
+          accountId: 'HOOLI-005',
+          invoiceNumber: 'INV-H900',
+          amount: { amountMinor: 20000, currency: 'USD' },
+          refundReason: 'customer_request',
+        },
+        { policy: testPolicy({ approvalTimeoutMs: 8000, reminderIntervalMs: 60_000, escalateAfterMs: 60_000 }) },
+      );
+    beforeEach(async () => {
+      // Hooli pays by bank transfer (the CRM says so); its invoice was paid outside QuickBooks Payments.
+      await sb.control('/hubspot/contacts/505/properties', { payment_platform: 'bank_transfer' });
+      await seedPaidInvoice(sb.url, { docNumber: 'INV-H900', accountId: 'HOOLI-005', totalMinor: 20000 });
+    });
+    const approveRefund = async (h: WorkflowHandle) => {
+      const s = await waitForState(
+        h,
+        (st) => st.pendingApproval?.kind === 'refund' && st.pendingApproval.slackMessage !== undefined,
+        60_000,
+      );
+      await decide(h, decision(s.pendingApproval!.requestId, APPROVER_1, DecisionAction.Approve));
+      return waitForState(
+        h,
+        (st) => st.pendingApproval?.kind === 'refund_returned' && st.pendingApproval.slackMessage !== undefined,
+        60_000,
+      );
+    };
+    const tasks = async () =>
+      (await sb.control('/hubspot/objects/tasks')) as { properties: Record<string, string>; associations?: Record<string, string[]> }[];
+
+    it('creates a HubSpot task for the owner with a due date and a "Money returned" button; nothing is recorded or said until an approver confirms', async () => {
+      const h = await start(hooliRefund());
+      const waiting = await approveRefund(h);
+      const [task] = await tasks();
+      assert.equal(task?.properties.hubspot_owner_id, '9001', 'owned by the account owner');
+      assert.ok(Date.parse(task.properties.hs_timestamp) > Date.now(), 'with a due date ahead');
+      assert.match(task.properties.hs_task_subject, /Return USD 200\.00 .*bank_transfer/);
+      const posted = JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage')));
+      assert.match(posted, /Money returned/);
+      const [entry] = await entries();
+      assert.deepEqual([entry.route, entry.state], ['owned', 'pending'], 'money may be leaving: the reservation stands');
+      assert.equal((await receipts()).length, 0);
+      assert.doesNotMatch(await publicWords(), /We returned|has been issued/);
+      const requestId = waiting.pendingApproval!.requestId;
+      // Someone who is not an approver, and a click carrying the refund approval's subject, count for nothing.
+      await assertRefused(decide(h, decision(requestId, NOT_APPROVER, DecisionAction.Approve)), DecisionRejection.NotAuthorized);
+      await assertRefused(
+        decide(
+          h,
+          decision(requestId, APPROVER_2, DecisionAction.Approve, {
+            subject: {
+              amountMinor: 20000,
+              currency: 'USD',
+              invoiceId: waiting.pendingApproval!.subject?.invoiceId,
+              kind: 'refund_receipt',
+            },
+          }),
+        ),
+        DecisionRejection.StaleRequest,
+      );
+      assert.equal((await entries())[0].state, 'pending');
+      await decide(h, decision(requestId, APPROVER_2, DecisionAction.Approve));
+      const s = await result(h);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      const [settled] = await entries();
+      assert.equal(settled.state, 'settled');
+      assert.match(settled.evidence ?? '', /confirmed by Sam Ledger/);
+      assert.deepEqual(
+        (await receipts()).map((r) => r.TotalAmt),
+        [200],
+      );
+      assert.match(await publicWords(), /We returned USD 200\.00 to you through bank_transfer/);
+      assert.equal(((await sb.control('/quickbooks-payments/charges')) as ChargeView[]).flatMap((c) => c.refunds).length, 0);
+    });
+
+    it('nobody confirms in time: needs attention naming the owner, the reservation kept, the customer not told', async () => {
+      const h = await start(hooliRefund());
+      await approveRefund(h);
+      const s = await result(h);
+      assert.equal(s.status, 'needs_attention');
+      assert.match(s.reason ?? '', /owned by Olivia Owner .*not confirmed returned/);
+      const [entry] = await entries();
+      assert.equal(entry.state, 'pending');
+      assert.equal((await receipts()).length, 0);
+      assert.doesNotMatch(await publicWords(), /We returned|has been issued/);
+    });
   });
 });

@@ -404,6 +404,14 @@ export function createHubSpotSystem(): SandboxSystem {
         searchLagMs = Math.max(0, Number((req.body as { ms?: number }).ms ?? 0));
         res.json({ searchLagMs });
       });
+      // Tests: someone edits a contact in the HubSpot UI (e.g. its payment_platform).
+      r.post('/contacts/:id/properties', (req, res) => {
+        const c = objects.contacts?.get(req.params.id) as { properties: Record<string, unknown>; updatedAt?: string } | undefined;
+        if (!c) return void res.status(404).json({ error: 'no such contact' });
+        Object.assign(c.properties, req.body as Record<string, unknown>);
+        c.updatedAt = new Date().toISOString();
+        res.json(c);
+      });
       return r;
     },
   };
