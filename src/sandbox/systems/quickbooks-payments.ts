@@ -83,20 +83,18 @@ function refundBody(r: Refund): Json {
 }
 
 function error(res: Response, status: number, code: string, type: string, message: string, detail = message, moreInfo?: string) {
-  res
-    .status(status)
-    .json({
-      errors: [
-        {
-          code,
-          type,
-          message,
-          detail,
-          ...(moreInfo ? { moreInfo } : {}),
-          infoLink: 'https://developer.intuit.com/v2/docs?redirectID=PayErrors',
-        },
-      ],
-    });
+  res.status(status).json({
+    errors: [
+      {
+        code,
+        type,
+        message,
+        detail,
+        ...(moreInfo ? { moreInfo } : {}),
+        infoLink: 'https://developer.intuit.com/v2/docs?redirectID=PayErrors',
+      },
+    ],
+  });
 }
 
 export function createQuickBooksPaymentsSystem(): SandboxSystem {
