@@ -166,6 +166,17 @@ describe('only true sentences: what each case says, checked against what it reco
     const said = publicComments(t).at(-1)!;
     assert.match(said, new RegExp(`USD ${mine[0].TotalAmt.toFixed(2)}`), 'the amount QuickBooks recorded');
     assert.match(said, /INV-1002/);
+    // "Refunded to your card" only because QuickBooks Payments issued that refund (issue 24, finding 4).
+    const cardRefunds = (
+      (await sb.control('/quickbooks-payments/charges')) as { refunds: { id: string; status: string; amount: string }[] }[]
+    ).flatMap((c) => c.refunds);
+    assert.deepEqual(
+      cardRefunds.map((r) => [r.status, r.amount]),
+      [['ISSUED', mine[0].TotalAmt.toFixed(2)]],
+      'the card refund QuickBooks Payments issued, for what QuickBooks recorded',
+    );
+    assert.match(said, new RegExp(`We refunded USD ${mine[0].TotalAmt.toFixed(2)} to your card \\(QuickBooks Payments\\)`));
+    assert.ok(!said.includes(cardRefunds[0].id), 'no Payments refund id to the customer');
     const mail = ((await sb.control('/gmail/sent')) as { to: string; subject: string; text: string }[]).filter((m) =>
       m.text.includes(`ticket #${t.id}`),
     );
