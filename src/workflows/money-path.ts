@@ -66,8 +66,10 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
   const step = `${stepPrefix}.record`;
   // A refund goes back where the customer paid: a QuickBooks Payments card charge is refunded through
   // its API; another platform (the CRM's payment_platform) is returned by a person who confirms it.
-  // Cases that reserved before these legs replay without asking (their entries record only).
-  const returnLegs = order.kind === 'refund_receipt' && !order.paysThroughSkyfire && patched('qb-payments-refund');
+  // No patch marker: old and new code part only on the reservation's route, which history holds
+  // (entries reserved before these legs are `quickbooks` or `skyfire`, so their cases replay as
+  // they ran), and a marker on every refund would cost an upsert (docs/workflows.md).
+  const returnLegs = order.kind === 'refund_receipt' && !order.paysThroughSkyfire;
   const platform = (order.paymentPlatform ?? '').trim().toLowerCase();
   const owned = returnLegs && !SERVICE_PLATFORMS.has(platform);
   const base = {
