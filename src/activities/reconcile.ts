@@ -104,7 +104,7 @@ const KIND_TITLE: Record<FindingKind, string> = {
   difference: 'the ledger and QuickBooks differ',
   token_outcome_unknown: 'a Skyfire pay token may exist that nobody can see',
   unrecorded_charge: 'money moved on Skyfire with no QuickBooks record',
-  card_refund_unknown: 'a card refund through QuickBooks Payments whose outcome nobody saw',
+  card_refund_unknown: 'a refund returned by card or by a person whose outcome nobody saw',
 };
 
 export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivities {
@@ -264,22 +264,25 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
           }
           continue;
         }
-        if (e.route === 'qb_payments') {
-          // A card refund may have been issued (its answer lost) while the case could no longer say
-          // so: never released here; a person checks QuickBooks Payments for the entry's refund.
+        if (e.route === 'qb_payments' || e.route === 'owned') {
+          // A card refund may have been issued (its answer lost), or a person may have returned the
+          // money without confirming it, while the case could no longer say so: never released
+          // here; a person checks where the money went.
           if (!t && idle(e) && (await caseClosed(e.caseId)))
             raise(
               'card_refund_unknown',
               e.ref,
               e.customerId,
-              `ledger entry ${e.ref} (${formatMoney(e.amountMinor, e.currency)}, case ${e.caseId}) is pending on QuickBooks Payments charge ${e.chargeId ?? '?'}${e.refundId ? ` (refund ${e.refundId} ${e.refundStatus ?? ''})` : ''} and its case is closed: check the charge's refunds in QuickBooks Payments`,
+              e.route === 'owned'
+                ? `ledger entry ${e.ref} (${formatMoney(e.amountMinor, e.currency)}, case ${e.caseId}) was to be returned by a person on the customer's payment platform and nobody confirmed it before the case closed: check whether the money was returned`
+                : `ledger entry ${e.ref} (${formatMoney(e.amountMinor, e.currency)}, case ${e.caseId}) is pending on QuickBooks Payments charge ${e.chargeId ?? '?'}${e.refundId ? ` (refund ${e.refundId} ${e.refundStatus ?? ''})` : ''} and its case is closed: check the charge's refunds in QuickBooks Payments`,
             );
           else if (t)
             raise(
               'difference',
               `${e.ref}:${entity}:${t.Id}`,
               e.customerId,
-              `${describe(entity, t)} records pending ledger entry ${e.ref} before QuickBooks Payments issued its refund`,
+              `${describe(entity, t)} records pending ledger entry ${e.ref} before its money was seen returned`,
             );
           continue;
         }

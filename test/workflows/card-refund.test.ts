@@ -14,7 +14,10 @@ import type { CaseState } from '../../src/workflows/messages';
 import { paymentsRefundRequestId } from '../../src/activities/money';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
-import { truncateTestLedger } from '../support/ledger';
+import { Client as PgClient } from 'pg';
+import type { ReconcileReport } from '../../src/activities/reconcile';
+import { RECONCILE_WORKFLOW_TYPE } from '../../src/temporal/reconcile-schedule';
+import { testLedgerUrl, truncateTestLedger } from '../support/ledger';
 import { seedPaidInvoice } from '../../bench/lib/calls';
 import { DecisionRejection } from '../../src/domain/decision';
 import {
@@ -270,6 +273,27 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       assert.equal(entry.state, 'pending');
       assert.equal((await receipts()).length, 0);
       assert.doesNotMatch(await publicWords(), /We returned|has been issued/);
+      // The reconciliation never releases it (the person may have returned the money): a finding once it is stuck.
+      const pg = new PgClient({ connectionString: testLedgerUrl() });
+      await pg.connect();
+      try {
+        await pg.query(`UPDATE ${worker.ledger.schema}.ledger_entries SET updated_at = now() - interval '31 minutes' WHERE key = $1`, [
+          entry.key,
+        ]);
+      } finally {
+        await pg.end();
+      }
+      const report = (await client.workflow.execute(RECONCILE_WORKFLOW_TYPE, {
+        args: [],
+        taskQueue: worker.taskQueue,
+        workflowId: `ledger-reconciliation-test-${randomUUID()}`,
+      })) as ReconcileReport;
+      assert.deepEqual(report.released, []);
+      assert.deepEqual(
+        report.findings.map((f) => [f.kind, f.customerId]),
+        [['card_refund_unknown', '105']],
+      );
+      assert.equal((await worker.ledger.get(entry.key))!.state, 'pending');
     });
   });
 });
