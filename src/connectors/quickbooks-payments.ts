@@ -13,7 +13,9 @@
  *   ("Identify charge transactions": both go to `charges/{id}/refunds`).
  * - A `Request-Id` header on every request (the SDK's `HttpRequestClient` sends
  *   `RequestContext.getRequestId()`); a repeated Request-Id returns the first result instead of a
- *   second refund, so a retry, a new worker or a reset that sends the same one refunds once.
+ *   second refund, so a retry, a new worker or a reset that sends the same one refunds once (as
+ *   Intuit documents `requestid`: "the service sends the same response as it did for the original
+ *   request", at most 50 characters; Intuit Developer blog, 2015; not re-read for Payments).
  * - `GET /charges/{id}/refunds/{refundId}` (the SDK's `ChargeService.getRefund`).
  * - Errors: `{"errors":[{"code","type","message","detail","moreInfo","infoLink"}]}` (the SDK's
  *   `Errors` / `Error`); classified by HTTP status (4xx = Intuit said no, 5xx / timeout = unknown).
