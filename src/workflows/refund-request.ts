@@ -258,13 +258,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     }
     rt.setHandoff({ nextStep: 'None: refund recorded and confirmed' });
     await showOutcome(rt, {
-      text: `${
+      text: `${fields.creditRequest ? 'Credit' : 'Refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}${
         card
-          ? `Refunded to the card through QuickBooks Payments (refund ${card.refundId} ${card.status}) and recorded`
+          ? `, after QuickBooks Payments refunded the card (refund ${card.refundId} ${card.status})`
           : returned
-            ? `Returned through ${returned.platform} (confirmed by ${returned.confirmedBy}) and recorded`
-            : `${fields.creditRequest ? 'Credit' : 'Refund'} recorded`
-      } in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
+            ? `, after the return through ${returned.platform} was confirmed by ${returned.confirmedBy}`
+            : ''
+      }; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
       status: CaseStatus.Completed,
       nextStep: 'None: refund recorded and confirmed',
     });
