@@ -135,6 +135,8 @@ const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
   invoice_of_another_customer: 'The invoice belongs to another customer',
   already_refunded: 'Everything paid on the invoice was already refunded or credited',
   exceeds_amount_paid: 'More than what is left to refund on the invoice',
+  balance_already_credited: 'The open balance of the invoice was already credited',
+  exceeds_open_balance: 'More than what is left open to credit on the invoice',
   not_automatable: 'The automation policy no longer allows it',
   approvals_insufficient: 'The approvals no longer satisfy the policy',
   released: 'The write did not happen, so the reservation was released',
