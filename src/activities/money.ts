@@ -28,7 +28,14 @@ import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal
 import { disputeSubject, type DisputePlan } from '../policy/dispute-plan';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
-import { qboRequestId, type QboCustomer, type QboInvoice, type QboPayment, type QboTxn, type QuickBooksClient } from '../connectors/quickbooks';
+import {
+  qboRequestId,
+  type QboCustomer,
+  type QboInvoice,
+  type QboPayment,
+  type QboTxn,
+  type QuickBooksClient,
+} from '../connectors/quickbooks';
 import type { SkyfireClient } from '../connectors/skyfire';
 import { ConnectorError, ValidationError } from '../connectors/errors';
 import type { Ledger, LedgerEntry, LedgerTotals } from '../ledger/store';
@@ -494,10 +501,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       Amount: Number(toDecimal(amountMinor, currency)),
       DetailType: 'SalesItemLineDetail',
       SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
-      Description: `${kindWord(entry.kind)}${entry.invoiceDoc ? ` ${entry.kind === 'balance_credit' ? 'of' : 'for'} invoice ${entry.invoiceDoc}` : ''}`.slice(
-        0,
-        4000,
-      ),
+      Description:
+        `${kindWord(entry.kind)}${entry.invoiceDoc ? ` ${entry.kind === 'balance_credit' ? 'of' : 'for'} invoice ${entry.invoiceDoc}` : ''}`.slice(
+          0,
+          4000,
+        ),
     };
     const body = {
       CustomerRef: { value: entry.customerId },

@@ -392,7 +392,12 @@ export class Ledger {
       let openBalanceMinor: number | null = null;
       if (req.kind === 'balance_credit') {
         if (!req.invoiceId || req.openBalanceMinor === null || req.openBalanceMinor === undefined)
-          return { status: 'refused', code: 'invoice_not_found', reason: 'a balance credit needs the invoice and its open balance', totals };
+          return {
+            status: 'refused',
+            code: 'invoice_not_found',
+            reason: 'a balance credit needs the invoice and its open balance',
+            totals,
+          };
         openBalanceMinor = req.openBalanceMinor + totals.invoiceBalanceCreditSettledMinor;
         if (totals.invoiceBalanceCreditMinor + req.amountMinor > openBalanceMinor) {
           const left = Math.max(0, openBalanceMinor - totals.invoiceBalanceCreditMinor);

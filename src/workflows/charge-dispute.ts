@@ -119,16 +119,27 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         `Paid on ${invoice.docNumber}: ${formatMoney(paid, cur)} of ${formatMoney(invoice.total.amountMinor, cur)}; ${formatMoney(Math.max(0, open), cur)} still owed`,
       );
     }
-    // Only a plan with a credit differs from what Accept did before (a refund of the amount).
-    const credits = plan !== undefined && plan.creditMinor > 0 && patched('dispute-credits-balance');
-    if (plan && credits) {
+    // Only a plan with a credit, or with nothing to credit or refund, differs from what Accept did
+    // before (a refund of the amount, which the ledger refused as "already refunded" on an unpaid invoice).
+    const nothing = plan !== undefined && plan.creditMinor === 0 && plan.refundMinor === 0;
+    const credits = plan !== undefined && (plan.creditMinor > 0 || nothing) && patched('dispute-credits-balance');
+    if (plan && credits && nothing) {
+      rt.facts.push(
+        `Accept: nothing to credit or refund (nothing is owed on the invoice, and what was paid was already refunded or credited)`,
+      );
+    } else if (plan && credits) {
       rt.facts.push(`Accept: ${planText(plan, amount.currency)}`);
       if (plan.uncoveredMinor > 0)
         rt.facts.push(
           `${formatMoney(plan.uncoveredMinor, amount.currency)} of the disputed amount is neither owed nor paid-and-unrefunded on the invoice: nothing is done with it`,
         );
     } else if (plan) rt.facts.push(`Accept: ${fields.creditRequest ? 'credit the customer' : 'refund'} ${shown} of what was paid`);
-    const acceptText = plan && credits ? planText(plan, amount.currency) : `${fields.creditRequest ? 'credits the customer' : 'refunds'} ${shown}`;
+    const acceptText =
+      plan && credits
+        ? nothing
+          ? 'credits and refunds nothing: nothing is owed on the invoice, and what was paid was already refunded or credited'
+          : planText(plan, amount.currency)
+        : `${fields.creditRequest ? 'credits the customer' : 'refunds'} ${shown}`;
     let acceptance: { requestId: string; escalated: boolean; votes: ApprovalVote[] } | undefined;
     for (let round = 1; ; round++) {
       rt.setHandoff({ owner: 'finance', nextStep: 'Decide: accept, contest or ask for information' });
@@ -170,7 +181,14 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         actions: [
           {
             action: DecisionAction.Accept,
-            label: plan && credits ? (plan.refundMinor > 0 ? 'Accept (credit and refund)' : 'Accept (credit)') : 'Accept (refund)',
+            label:
+              plan && credits
+                ? nothing
+                  ? 'Accept (nothing to pay back)'
+                  : plan.refundMinor > 0
+                    ? 'Accept (credit and refund)'
+                    : 'Accept (credit)'
+                : 'Accept (refund)',
             style: 'primary',
           },
           { action: DecisionAction.Contest, label: 'Contest', style: 'danger' },
@@ -184,7 +202,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         amount,
         ...(running > 0 ? { tierAmount: tier } : {}),
         subject:
-          plan && credits && invoice
+          plan && credits && !nothing && invoice
             ? disputeSubject(plan, amount.currency, invoice.id)
             : {
                 amountMinor: amount.amountMinor,
@@ -240,6 +258,21 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     if (!account.customer)
       return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
     if (!acceptance) throw new Error('dispute loop ended without an acceptance');
+    if (plan && credits && nothing && invoice) {
+      // Nothing owed, nothing paid left to refund: say so, and move nothing.
+      rt.setHandoff({ nextStep: 'None: nothing was owed or left to refund on the invoice' });
+      await noteTicket(
+        rt,
+        'dispute.accepted.nothing.public',
+        `We accepted your dispute. Invoice ${invoice.docNumber} has nothing owed on it, and what was paid on it has already been refunded or credited, so no further credit or refund was made. Reply to this ticket if you think this is wrong.`,
+        true,
+      );
+      await doneNote(rt, 'dispute.accepted.note');
+      return rt.finish(
+        CaseStatus.Completed,
+        `dispute accepted, but nothing is owed or left to refund on ${invoice.docNumber}: nothing credited or refunded`,
+      );
+    }
     if (plan && credits && invoice)
       return acceptWithCredit(rt, {
         plan,
@@ -330,7 +363,16 @@ async function acceptWithCredit(
   let refund: RefundRecord | undefined;
   if (plan.refundMinor > 0) {
     const r = await moveMoneyLeg(rt, { ...common, amount: money(plan.refundMinor), kind: plan.refundKind }, 'dispute.refund');
-    if ('state' in r) return r.state;
+    if ('state' in r) {
+      // The case ended needing a person on the refund (its reason is in the case); the credit happened.
+      await noteTicket(
+        rt,
+        'dispute.accepted.partial.public',
+        `We accepted your dispute and ${creditText}. The refund of ${formatMoney(plan.refundMinor, a.currency)} of what was paid could not be completed automatically; our finance team has it and will confirm it on this ticket.`,
+        true,
+      );
+      return r.state;
+    }
     if ('refused' in r) {
       const wanted = formatMoney(plan.refundMinor, a.currency);
       await noteTicket(
@@ -351,7 +393,12 @@ async function acceptWithCredit(
     ? `${plan.refundKind === 'credit_memo' ? 'credited your account with' : 'refunded'} ${refunded} of what was paid`
     : undefined;
   rt.setHandoff({ nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}` });
-  await noteTicket(rt, 'dispute.accepted.public', `We accepted your dispute and ${creditText}${refundText ? `, and ${refundText}` : ''}.`, true);
+  await noteTicket(
+    rt,
+    'dispute.accepted.public',
+    `We accepted your dispute and ${creditText}${refundText ? `, and ${refundText}` : ''}.`,
+    true,
+  );
   await doneNote(rt, 'dispute.accepted.note');
   const link = (r: RefundRecord) => recordLink(`${r.object} ${r.id}`, r.url);
   await showOutcome(rt, {
@@ -359,5 +406,8 @@ async function acceptWithCredit(
     status: CaseStatus.Completed,
     nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}`,
   });
-  return rt.finish(CaseStatus.Completed, `dispute accepted: ${credited} credited against the balance${refund ? `, ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited' : 'refunded'}` : ''}`);
+  return rt.finish(
+    CaseStatus.Completed,
+    `dispute accepted: ${credited} credited against the balance${refund ? `, ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited' : 'refunded'}` : ''}`,
+  );
 }

@@ -50,7 +50,8 @@ export async function moveMoney(
 ): Promise<{ record: RefundRecord } | { state: CaseState }> {
   if (!patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
   const out = await moveMoneyLeg(rt, order, stepPrefix);
-  if ('refused' in out) return { state: await refusedEnding(rt, out.refused, formatMoney(order.amount.amountMinor, order.amount.currency), order.kind) };
+  if ('refused' in out)
+    return { state: await refusedEnding(rt, out.refused, formatMoney(order.amount.amountMinor, order.amount.currency), order.kind) };
   return out;
 }
 
@@ -210,7 +211,12 @@ function publicRefusal(code: MoneyRefusal, kind: RefundOrder['kind']): string {
   }
 }
 
-async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string, kind: RefundOrder['kind'] = 'refund_receipt'): Promise<CaseState> {
+async function refusedEnding(
+  rt: CaseRuntime,
+  refused: Refused,
+  shown: string,
+  kind: RefundOrder['kind'] = 'refund_receipt',
+): Promise<CaseState> {
   const credit = kind === 'balance_credit';
   const why = `${moneyRefusalText(refused.code)}: ${refused.reason}`;
   const reason = `not ${credit ? 'credited' : 'refunded'}: ${refused.reason} (money path, policy ${refused.policyVersion})`;
@@ -219,7 +225,9 @@ async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string, k
   await noteTicket(
     rt,
     'money.refused.note',
-    credit ? `Credit of ${shown} against the invoice not given. ${why}.\nNothing changed in QuickBooks.` : `Refund of ${shown} not issued. ${why}.\nNo money moved.`,
+    credit
+      ? `Credit of ${shown} against the invoice not given. ${why}.\nNothing changed in QuickBooks.`
+      : `Refund of ${shown} not issued. ${why}.\nNo money moved.`,
   );
   await noteTicket(rt, 'money.refused.public', publicRefusal(refused.code, kind), true);
   const message = rt.current?.pending.slackMessage;

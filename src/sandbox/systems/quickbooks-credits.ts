@@ -35,7 +35,10 @@ const bump = (row: Json, at: string) => {
 };
 
 /** Records the payment, applies it to the invoice, and links both sides (as QuickBooks shows them). */
-function applyPayment(ctx: CreditContext, p: { customer: Json; totalMinor: number; lines: { row: Json; entity: string; minor: number }[]; extra?: Json }): Json {
+function applyPayment(
+  ctx: CreditContext,
+  p: { customer: Json; totalMinor: number; lines: { row: Json; entity: string; minor: number }[]; extra?: Json },
+): Json {
   const at = ctx.time();
   const cur = curOf(p.customer);
   const Id = ctx.newId();
@@ -73,7 +76,15 @@ export function registerCreditRoutes(company: Router, ctx: CreditContext): void 
     const db = ctx.db();
     const customer = db.get('Customer')!.get(String((b.CustomerRef as Json | undefined)?.value ?? ''));
     if (!customer)
-      return ctx.fault(res, 400, 'ValidationFault', '2500', 'Invalid Reference Id', 'Invalid Reference Id : Names element id not found', 'CustomerRef');
+      return ctx.fault(
+        res,
+        400,
+        'ValidationFault',
+        '2500',
+        'Invalid Reference Id',
+        'Invalid Reference Id : Names element id not found',
+        'CustomerRef',
+      );
     if (typeof b.TotalAmt !== 'number' || b.TotalAmt < 0)
       return ctx.fault(
         res,
@@ -89,10 +100,26 @@ export function registerCreditRoutes(company: Router, ctx: CreditContext): void 
     for (const l of Array.isArray(b.Line) ? (b.Line as Json[]) : []) {
       const links = Array.isArray(l.LinkedTxn) ? (l.LinkedTxn as Json[]) : [];
       if (typeof l.Amount !== 'number' || l.Amount <= 0 || links.length !== 1)
-        return ctx.fault(res, 400, 'ValidationFault', '2020', 'Required param missing', 'Each Line needs a positive Amount and one LinkedTxn', 'Line');
+        return ctx.fault(
+          res,
+          400,
+          'ValidationFault',
+          '2020',
+          'Required param missing',
+          'Each Line needs a positive Amount and one LinkedTxn',
+          'Line',
+        );
       const entity = String(links[0].TxnType);
       if (entity !== 'Invoice' && entity !== 'CreditMemo')
-        return ctx.fault(res, 400, 'ValidationFault', '2500', 'Invalid Reference Id', `LinkedTxn TxnType ${entity} cannot be paid here`, 'LinkedTxn');
+        return ctx.fault(
+          res,
+          400,
+          'ValidationFault',
+          '2500',
+          'Invalid Reference Id',
+          `LinkedTxn TxnType ${entity} cannot be paid here`,
+          'LinkedTxn',
+        );
       const row = db.get(entity)!.get(String(links[0].TxnId));
       if (!row || (row.CustomerRef as Json | undefined)?.value !== customer.Id)
         return ctx.fault(
@@ -143,7 +170,14 @@ export function registerCreditRoutes(company: Router, ctx: CreditContext): void 
     const row = ctx.db().get('Invoice')!.get(String(b.Id));
     if (!row) return ctx.fault(res, 400, 'ValidationFault', '610', 'Object Not Found', `Invoice ${String(b.Id)} is not found`);
     if (String(b.SyncToken) !== row.SyncToken)
-      return ctx.fault(res, 400, 'ValidationFault', '5010', 'Stale Object Error', `Stale Object Error : SyncToken ${String(b.SyncToken)} is stale`);
+      return ctx.fault(
+        res,
+        400,
+        'ValidationFault',
+        '5010',
+        'Stale Object Error',
+        `Stale Object Error : SyncToken ${String(b.SyncToken)} is stale`,
+      );
     row.Line = ((row.Line as Json[] | undefined) ?? []).map((l) => ({ ...l, Amount: 0 }));
     row.TotalAmt = 0;
     row.Balance = 0;
