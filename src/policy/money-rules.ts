@@ -21,6 +21,8 @@ export const MoneyRefusal = {
   InvoiceOfAnotherCustomer: 'invoice_of_another_customer',
   /** Everything paid on the invoice has been refunded or credited already (by this or another case). */
   AlreadyRefunded: 'already_refunded',
+  /** Nothing was paid on the invoice: there is no money to give back (a credit against its balance is another kind). */
+  NothingPaid: 'nothing_paid',
   ExceedsAmountPaid: 'exceeds_amount_paid',
   /** A credit against the unpaid balance: everything open on the invoice was credited already (by this or another case). */
   BalanceAlreadyCredited: 'balance_already_credited',
@@ -125,6 +127,8 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
     }
     // The paid bound is for money that was paid; a balance credit has its own, above.
     const left = invoice.paidMinor - facts.refundedMinor;
+    if (!facts.balance && invoice.paidMinor <= 0)
+      return refuse(MoneyRefusal.NothingPaid, `nothing has been paid on ${invoice.docNumber}, so there is no payment to refund`);
     if (!facts.balance && left <= 0) {
       return refuse(
         MoneyRefusal.AlreadyRefunded,

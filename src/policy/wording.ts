@@ -134,6 +134,7 @@ const REFUSAL_TEXT: Record<MoneyRefusal, string> = {
   invoice_not_found: 'The invoice named on the call was not found',
   invoice_of_another_customer: 'The invoice belongs to another customer',
   already_refunded: 'Everything paid on the invoice was already refunded or credited',
+  nothing_paid: 'Nothing was paid on the invoice',
   exceeds_amount_paid: 'More than what is left to refund on the invoice',
   balance_already_credited: 'The open balance of the invoice was already credited',
   exceeds_open_balance: 'More than what is left open to credit on the invoice',

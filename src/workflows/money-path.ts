@@ -203,6 +203,8 @@ function publicRefusal(code: MoneyRefusal, kind: RefundOrder['kind']): string {
       ? 'We checked this request against our records: the open balance of the invoice has already been credited or paid (in full or in part), so no further credit was given for this request. Reply to this ticket if you think this is wrong.'
       : 'We could not credit the invoice after checking our records, and nothing was changed on it. Reply to this ticket if you have questions.';
   switch (code) {
+    case MoneyRefusal.NothingPaid:
+      return 'We checked this request against our records: nothing has been paid on this invoice, so there was no payment to refund and no refund was issued. Reply to this ticket if you think this is wrong.';
     case MoneyRefusal.AlreadyRefunded:
     case MoneyRefusal.ExceedsAmountPaid:
       return 'We checked this request against our records: the payment has already been refunded (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
