@@ -103,6 +103,8 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     const refundKind = fields.creditRequest ? ('credit_memo' as const) : ('refund_receipt' as const);
     const t = ledger?.totals;
     let plan: DisputePlan | undefined;
+    /** What the approver reads of the invoice: paid (not counting our own credits), credited by us, still open. */
+    let paidLine: string | undefined;
     if (invoice && t && !notCallers && t.currency === amount.currency && invoice.total.currency === amount.currency) {
       const cur = amount.currency;
       const balance = invoice.balance.amountMinor;
@@ -115,9 +117,8 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         { openMinor: open, refundableMinor: invoice.total.amountMinor - balance - t.invoiceCommittedMinor },
         refundKind,
       );
-      rt.facts.push(
-        `Paid on ${invoice.docNumber}: ${formatMoney(paid, cur)} of ${formatMoney(invoice.total.amountMinor, cur)}; ${formatMoney(Math.max(0, open), cur)} still owed`,
-      );
+      paidLine = `${formatMoney(paid, cur)} of ${formatMoney(invoice.total.amountMinor, cur)} paid, ${creditsSettled > 0 ? `${formatMoney(creditsSettled, cur)} credited, ` : ''}${formatMoney(balance, cur)} open`;
+      rt.facts.push(`Paid on ${invoice.docNumber}: ${paidLine}`);
     }
     // Only a plan with a credit, or with nothing to credit or refund, differs from what Accept did
     // before (a refund of the amount, which the ledger refused as "already refunded" on an unpaid invoice).
@@ -151,14 +152,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { label: 'Amount', value: shown },
           { label: 'Account', value: fields.accountId },
           ...(fields.disputeReason ? [{ label: 'Reason', value: callerReasonText(fields.disputeReason) }] : []),
-          ...(plan && invoice
-            ? [
-                {
-                  label: 'Paid',
-                  value: `${formatMoney(invoice.total.amountMinor - invoice.balance.amountMinor, amount.currency)} of ${formatMoney(invoice.total.amountMinor, amount.currency)} paid, ${formatMoney(invoice.balance.amountMinor, amount.currency)} open`,
-                },
-              ]
-            : []),
+          ...(paidLine ? [{ label: 'Paid', value: paidLine }] : []),
           { label: 'Accept', value: `${acceptText}; ${required > 1 ? 'needs two approvers' : 'needs one approver'}` },
           ...(plan && credits && plan.uncoveredMinor > 0
             ? [

@@ -262,6 +262,7 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
     const h = await dispute();
     const posted = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined).then(() => slackOf(h));
     assert.match(posted, /credits and refunds nothing: nothing is owed on the invoice/);
+    assert.match(posted, /USD 0\.00 of USD 2,400\.00 paid, USD 2,400\.00 credited, USD 0\.00 open/, 'our own credit is not shown as paid');
     await accept(h);
     const s = await result(h);
     assert.equal(s.status, 'completed', s.reason);
