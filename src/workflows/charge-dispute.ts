@@ -154,6 +154,14 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           ...(fields.disputeReason ? [{ label: 'Reason', value: callerReasonText(fields.disputeReason) }] : []),
           ...(paidLine ? [{ label: 'Paid', value: paidLine }] : []),
           { label: 'Accept', value: `${acceptText}; ${required > 1 ? 'needs two approvers' : 'needs one approver'}` },
+          ...(plan && !credits && plan.uncoveredMinor > 0
+            ? [
+                {
+                  label: 'Warning',
+                  value: `only ${formatMoney(plan.refundMinor, amount.currency)} paid on the invoice is left to refund: accepting ${shown} will be refused by the money path`,
+                },
+              ]
+            : []),
           ...(plan && credits && plan.uncoveredMinor > 0
             ? [
                 {

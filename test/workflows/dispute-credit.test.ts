@@ -132,6 +132,17 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
     assert.match((await publicOf(s)).join('\n'), /We accepted your dispute and refunded USD 450\.00 on invoice INV-1002\./);
   });
 
+  it('a paid invoice disputed for more than was paid: the approver is warned, and Accept refunds nothing and says why', async () => {
+    const h = await dispute({ accountId: 'ACME-001', invoiceNumber: 'INV-1002', amount: { amountMinor: 50000, currency: 'USD' } });
+    await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined);
+    assert.match(await slackOf(h), /only USD 450\.00 paid on the invoice is left to refund: accepting USD 500\.00 will be refused/);
+    await accept(h);
+    const s = await result(h);
+    assert.equal(s.status, 'rejected', s.reason);
+    assert.match(s.reason ?? '', /USD 500\.00 is more than what is left to refund on INV-1002/);
+    assert.equal((await entities('RefundReceipt')).length, 0);
+  });
+
   it('a part-paid invoice: the unpaid part is credited against the balance and the paid part refunded, with the amounts QuickBooks recorded', async () => {
     // Acme pays through QuickBooks: 50.00 of INV-1001 (120.00) paid, 70.00 open.
     await sb.control('/quickbooks/invoices/1001/pay', { amountMinor: 5000 });
