@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
-import { DecisionAction } from '../../src/domain/decision';
-import type { CaseState } from '../../src/workflows/messages';
+import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
+import { statusQuery, type CaseState } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
 import { truncateTestLedger } from '../support/ledger';
-import { APPROVER_1, APPROVER_2, attested, caseInput, decide, decision, result, waitForState } from './helpers';
+import { APPROVER_1, APPROVER_2, assertRefused, attested, caseInput, decide, decision, result, waitForState } from './helpers';
 
 interface QboTxn {
   Id: string;
@@ -175,6 +175,26 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
       ['dispute.credit.record', 'balance_credit', 'settled', 7000],
       ['dispute.refund.record', 'refund_receipt', 'settled', 5000],
     ]);
+  });
+
+  it("an Accept signed for a refund, or for another split, does not approve the dispute's credit: the gate refuses it", async () => {
+    await sb.control('/quickbooks/invoices/1001/pay', { amountMinor: 5000 });
+    const h = await dispute({ accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 12000, currency: 'USD' } });
+    const s = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined);
+    const shown = s.pendingApproval!.subject!;
+    for (const other of [
+      { ...shown, kind: 'refund_receipt' },
+      { ...shown, kind: 'balance_credit' },
+      { ...shown, kind: 'balance_credit:2000+refund_receipt:10000' },
+    ]) {
+      await assertRefused(
+        decide(h, decision(s.pendingApproval!.requestId, APPROVER_1, DecisionAction.Accept, { subject: other })),
+        DecisionRejection.StaleRequest,
+      );
+    }
+    assert.equal((await h.query(statusQuery)).status, 'awaiting_approval');
+    assert.equal((await entities('CreditMemo')).length + (await entities('RefundReceipt')).length, 0, 'nothing moved');
+    await h.terminate('test done');
   });
 
   it('two disputes of one unpaid invoice, both accepted at once: one credit, never more than the balance; the other says truthfully that nothing more was credited', async () => {
