@@ -25,6 +25,7 @@ import type { MoneyPolicy } from '../domain/policy';
 import type { RecordRef } from '../domain/case-state';
 import type { RefundRecord } from './contract';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts, type MoneyRefusal } from '../policy/money-rules';
+import { disputeSubject, type DisputePlan } from '../policy/dispute-plan';
 import { verifyDecision, voteAsDecision } from '../security/decision-signing';
 import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
 import {
@@ -52,7 +53,8 @@ import { currentCase, log, requirePositive, toDecimal, toMinor, toMinorFloor } f
 export interface MoneyOrder {
   /** Unique within the case: the ledger entry, the idempotency key and the QuickBooks DocNumber derive from it. */
   step: string;
-  kind: 'refund_receipt' | 'credit_memo';
+  /** `balance_credit`: a CreditMemo applied to the invoice's unpaid balance (src/ledger/store.ts). */
+  kind: 'refund_receipt' | 'credit_memo' | 'balance_credit';
   customerId: string;
   amount: Money;
   /** QuickBooks Invoice.Id: the ledger's key. */
@@ -68,6 +70,12 @@ export interface MoneyOrder {
    */
   refundCharges?: boolean;
   authority: MoneyAuthorityInput;
+  /**
+   * An accepted dispute carried out in two legs (credit the unpaid part, refund the paid part): the
+   * whole of what was approved. The approvals' signed subject names both amounts
+   * (`disputeSubject`), and this leg's amount must be its part of it.
+   */
+  plan?: DisputePlan;
 }
 
 /** The authority as the workflow states it; approvals are verified here, not believed. */
@@ -122,6 +130,12 @@ export type ReserveMoneyResult =
 export interface MoneyTotalsView {
   currency: string;
   invoiceCommittedMinor: number;
+  /**
+   * Balance credits on the invoice, settled or pending; and settled (applied, so out of its
+   * QuickBooks Balance). Absent in results recorded before balance credits (read as 0).
+   */
+  invoiceBalanceCreditMinor?: number;
+  invoiceBalanceCreditSettledMinor?: number;
   invoiceWindowMinor: number;
   invoiceWindowCount: number;
   customerWindowMinor: number;
@@ -230,6 +244,8 @@ export function chargeOfPayment(p: { CreditCardPayment?: { CreditChargeResponse?
 const totalsView = (t: LedgerTotals): MoneyTotalsView => ({
   currency: t.currency,
   invoiceCommittedMinor: t.invoiceCommittedMinor,
+  invoiceBalanceCreditMinor: t.invoiceBalanceCreditMinor,
+  invoiceBalanceCreditSettledMinor: t.invoiceBalanceCreditSettledMinor,
   invoiceWindowMinor: t.invoiceWindowMinor,
   invoiceWindowCount: t.invoiceWindowCount,
   customerWindowMinor: t.customerWindowMinor,
@@ -242,6 +258,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
   const { ledger } = deps;
   const currencyOf = (ref?: { value: string }) => ref?.value ?? 'USD';
   const entityOf = (kind: MoneyOrder['kind']) => (kind === 'refund_receipt' ? 'RefundReceipt' : 'CreditMemo');
+  const kindWord = (kind: MoneyOrder['kind']) =>
+    kind === 'refund_receipt' ? 'Refund' : kind === 'balance_credit' ? 'Credit against the balance' : 'Credit';
 
   /** The invoice by its QuickBooks id; cases from before the ledger name only the DocNumber. */
   async function readInvoice(order: Pick<MoneyOrder, 'invoiceId' | 'invoiceNumber'>): Promise<QboInvoice | null | undefined> {
@@ -266,12 +284,22 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       }
       return { kind: 'automation', input: a.input, vip: a.vip };
     }
-    const subject = {
-      amountMinor: order.amount.amountMinor,
-      currency: order.amount.currency,
-      ...(invoiceId ? { invoiceId } : {}),
-      kind: order.kind,
-    };
+    // A leg of an accepted dispute is covered by the dispute's whole subject (both legs, signed),
+    // and only when its amount is its own part of it.
+    const plan = order.plan;
+    const legOfPlan =
+      !plan ||
+      (order.kind === 'balance_credit' ? plan.creditMinor : order.kind === plan.refundKind ? plan.refundMinor : -1) ===
+        order.amount.amountMinor;
+    const subject = plan
+      ? disputeSubject(plan, order.amount.currency, invoiceId ?? undefined)
+      : {
+          amountMinor: order.amount.amountMinor,
+          currency: order.amount.currency,
+          ...(invoiceId ? { invoiceId } : {}),
+          kind: order.kind,
+        };
+    if (!legOfPlan) log('money path: a leg that is not its part of the approved dispute plan', { step: order.step, kind: order.kind });
     const verifiedActors = a.votes
       .filter((v) => v.action === a.countingAction)
       .filter((v) => {
@@ -280,7 +308,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
           log('money path: vote without a valid proof ignored', { requestId: a.requestId, actorId: v.actor.id, reason: check.reason });
         // A signed subject approves that amount, currency, invoice and kind, and nothing else. (Votes
         // recorded before subjects were signed carry none; their proof binds the case and request.)
-        const covers = !v.subject || sameSubject(v.subject, subject);
+        const covers = legOfPlan && (!v.subject || sameSubject(v.subject, subject));
         if (check.ok && !covers)
           log('money path: vote for another amount, invoice or kind ignored', { requestId: a.requestId, actorId: v.actor.id });
         return check.ok && covers;
@@ -352,8 +380,17 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
             paidMinor:
               toMinor(invoice.TotalAmt, currencyOf(invoice.CurrencyRef)) - toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)),
           };
+    const balanceCredit = order.kind === 'balance_credit';
     const baseFacts = (t?: LedgerTotals): MoneyFacts => ({
       amount: order.amount,
+      ...(balanceCredit && invoice
+        ? {
+            balance: {
+              openMinor: toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)) + (t?.invoiceBalanceCreditSettledMinor ?? 0),
+              creditedMinor: t?.invoiceBalanceCreditMinor ?? 0,
+            },
+          }
+        : {}),
       customer: customer ? { id: customer.Id, currency: currencyOf(customer.CurrencyRef) } : null,
       ...(invoice !== undefined ? { invoice: invoiceFacts } : {}),
       refundedMinor: t?.invoiceCommittedMinor ?? 0,
@@ -367,6 +404,8 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const check = checkMoneyMove(baseFacts(), authority, policy);
       if (!check.ok) return refuse(check.code, check.reason);
     }
+    // A credit against the balance is of an invoice, or nothing.
+    if (balanceCredit && !invoice) return refuse('invoice_not_found', 'a credit against the balance needs the invoice, and none was found');
     // A refund of an invoice a QuickBooks Payments charge paid goes back to that card: the latest
     // such charge that covers the amount (a duplicate charge is the later one), else the largest.
     let chargeId: string | undefined;
@@ -392,7 +431,9 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         ...(chargeId ? { chargeId } : {}),
         currency: order.amount.currency,
         amountMinor: order.amount.amountMinor,
-        refundableMinor: invoiceFacts ? invoiceFacts.paidMinor : null,
+        // Each kind has its bound: what was paid (refunds, customer credits), or what is open (balance credits).
+        refundableMinor: invoiceFacts && !balanceCredit ? invoiceFacts.paidMinor : null,
+        openBalanceMinor: balanceCredit && invoice ? toMinor(invoice.Balance, currencyOf(invoice.CurrencyRef)) : null,
         windowMs: policy.runningTotalWindowMs,
       },
       (totals) => {
@@ -487,11 +528,50 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const amountMinor = entry.state === 'settled' ? entry.settledMinor : entry.amountMinor;
     const settleOrAttach = async (t: QboTxn, how: string) => {
       const rec = { entity, id: t.Id };
+      // A balance credit settles once it is applied: until then the invoice's Balance still shows it owed.
+      if (entry!.kind === 'balance_credit' && entry!.state === 'pending') {
+        entry = await ledger.settle(key, { settledMinor: amountMinor, evidence: await applyToInvoice(t, how), record: rec });
+        return recordOf(entity, t, currency);
+      }
       entry =
         entry!.state === 'settled'
           ? await ledger.attachRecord(key, rec)
           : await ledger.settle(key, { settledMinor: amountMinor, evidence: `QuickBooks ${entity} ${t.Id} ${how}`, record: rec });
       return recordOf(entity, t, currency);
+    };
+    /**
+     * Applies the entry's CreditMemo to its invoice (a Payment of 0 linking both, with the step's
+     * requestid) unless it already was: its remaining credit is then 0. The evidence to settle on.
+     */
+    const applyToInvoice = async (t: QboTxn, how: string): Promise<string> => {
+      const remainingMinor = toMinor(t.RemainingCredit ?? t.Balance ?? t.TotalAmt, currency);
+      const doc = entry!.invoiceDoc ?? entry!.invoiceId;
+      if (remainingMinor <= 0) return `QuickBooks CreditMemo ${t.Id} ${how}, found applied to invoice ${doc} (no credit remaining)`;
+      let payment: QboPayment;
+      try {
+        payment = await qbo.applyCreditMemo(
+          {
+            customerId: entry!.customerId,
+            currency,
+            invoiceId: entry!.invoiceId!,
+            creditMemoId: t.Id,
+            amount: Number(toDecimal(remainingMinor, currency)),
+            privateNote: `Applies credit memo ${entry!.ref} to invoice ${doc}\nLedger entry ${entry!.ref}`,
+          },
+          qboRequestId(workflowId, order.step, ['apply']),
+        );
+      } catch (err) {
+        // QuickBooks refused to apply it (the invoice was paid or changed meanwhile): the memo exists
+        // and the ledger keeps it pending; a person applies or removes it (the reconciliation flags it).
+        if (err instanceof ValidationError)
+          throw ApplicationFailure.nonRetryable(
+            `QuickBooks CreditMemo ${t.Id} (${entry!.ref}) was written but QuickBooks refused to apply it to invoice ${doc}: ${err.message.slice(0, 300)}`,
+            'CreditNotApplied',
+          );
+        throw err;
+      }
+      log('credit applied', { creditMemo: t.Id, payment: payment.Id, ref: entry!.ref });
+      return `QuickBooks CreditMemo ${t.Id} ${how}, applied to invoice ${doc} by Payment ${payment.Id}`;
     };
     // A lost answer, a crashed worker or a reset: the record may exist already.
     const own = await findOwnRecord(entity, entry.ref);
@@ -504,7 +584,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       DetailType: 'SalesItemLineDetail',
       SalesItemLineDetail: { ItemRef: { value: qbo.refundItemId } },
       Description:
-        `${entry.kind === 'refund_receipt' ? 'Refund' : 'Credit'}${entry.invoiceDoc ? ` for invoice ${entry.invoiceDoc}` : ''}`.slice(
+        `${kindWord(entry.kind)}${entry.invoiceDoc ? ` ${entry.kind === 'balance_credit' ? 'of' : 'for'} invoice ${entry.invoiceDoc}` : ''}`.slice(
           0,
           4000,
         ),

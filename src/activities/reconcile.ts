@@ -3,7 +3,8 @@
  * systems of record, run by the `reconcileLedger` workflow that the Temporal Schedule
  * `ledger-reconciliation` starts every LEDGER_RECONCILE_INTERVAL.
  *
- * - **QuickBooks.** Every RefundReceipt and CreditMemo of the realm (all pages) is attributed to a
+ * - **QuickBooks.** Every RefundReceipt and CreditMemo of the realm (all pages; a balance credit's
+ *   CreditMemo included, which settles its pending entry only once applied to the invoice) is attributed to a
  *   ledger entry through its DocNumber, which the money path writes as the entry's `ref` (a
  *   structured field, never free text). A record no entry names is a finding (a refund recorded
  *   by hand, or by anything but the ledger); a settled entry whose record is gone or whose amount,
@@ -250,7 +251,18 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
               );
               continue;
             }
-            const evidence = `QuickBooks ${entity} ${t.Id} found by DocNumber ${e.ref} (reconciliation)`;
+            // A credit against an invoice's balance counts once applied to it (no credit remaining on the memo).
+            if (e.kind === 'balance_credit' && toMinor(t.RemainingCredit ?? t.Balance ?? 0, e.currency) > 0) {
+              if (idle(e) && (await caseClosed(e.caseId)))
+                raise(
+                  'difference',
+                  `${e.ref}:unapplied`,
+                  e.customerId,
+                  `${describe(entity, t)} was written for ledger entry ${e.ref} to credit invoice ${e.invoiceDoc ?? e.invoiceId ?? '?'}, but it is not applied to the invoice and case ${e.caseId} is closed: apply it to the invoice (a payment of 0 linking both) or delete it`,
+                );
+              continue;
+            }
+            const evidence = `QuickBooks ${entity} ${t.Id} found by DocNumber ${e.ref}${e.kind === 'balance_credit' ? ', applied' : ''} (reconciliation)`;
             await ledger.settle(e.key, { settledMinor: e.amountMinor, evidence, record: { entity, id: t.Id } });
             report.settled.push({ ref: e.ref, evidence });
             continue;

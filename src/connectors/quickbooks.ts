@@ -77,6 +77,9 @@ export interface QboTxn {
   PrivateNote?: string;
   CurrencyRef?: QboRef;
   Line?: QboLine[];
+  /** CreditMemo: the credit not yet applied (goes down as Payments apply it to invoices). */
+  Balance?: number;
+  RemainingCredit?: number;
 }
 
 /** Entities we read, send or create, with their URL segment. */
@@ -324,6 +327,33 @@ export class QuickBooksClient {
       body: quickbooksBody(body),
     });
     return res.body[entity];
+  }
+
+  /**
+   * Applies a credit memo to an invoice, as Intuit documents it: a Payment of TotalAmt 0 whose one
+   * line links the invoice and another the credit memo, each with the amount applied. The invoice's
+   * Balance and the memo's remaining credit go down by it.
+   */
+  async applyCreditMemo(
+    p: { customerId: string; currency: string; invoiceId: string; creditMemoId: string; amount: number; privateNote?: string },
+    requestId: string,
+  ): Promise<QboPayment> {
+    const res = await this.request<{ Payment: QboPayment }>({
+      method: 'POST',
+      path: '/payment',
+      query: { requestid: requestId, minorversion: QBO_MINOR_VERSION },
+      body: quickbooksBody({
+        CustomerRef: { value: p.customerId },
+        CurrencyRef: { value: p.currency },
+        TotalAmt: 0,
+        Line: [
+          { Amount: p.amount, LinkedTxn: [{ TxnId: p.invoiceId, TxnType: 'Invoice' }] },
+          { Amount: p.amount, LinkedTxn: [{ TxnId: p.creditMemoId, TxnType: 'CreditMemo' }] },
+        ],
+        ...(p.privateNote ? { PrivateNote: p.privateNote.slice(0, 4000) } : {}),
+      }),
+    });
+    return res.body.Payment;
   }
 
   /** Sparse update: only the given fields change. A stale SyncToken throws StaleSyncTokenError (5010). */

@@ -4,7 +4,10 @@
  * (TigerBeetle's pending / post / void transfers are the model):
  *
  * - `reserve` writes a **pending** entry, atomically with the check that the invoice still has room
- *   for it: settled + pending + this <= what was paid on the invoice (QuickBooks `Invoice.Id`), per
+ *   for it: settled + pending + this <= what was paid on the invoice (QuickBooks `Invoice.Id`) for
+ *   a refund or a customer credit; for a credit applied against the invoice's unpaid balance
+ *   (`balance_credit`), settled + pending balance credits + this <= the balance open when it is
+ *   reserved (QuickBooks `Balance` plus the balance credits of this ledger already applied). Per
  *   customer (QuickBooks `Customer.Id`), under a row lock on the customer, so two cases, two
  *   workers or two processes can never both take the last of an invoice;
  * - an entry becomes **settled** (with what moved and the record ids) or **released** only on
@@ -21,12 +24,16 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 
 export type EntryState = 'pending' | 'settled' | 'released';
-export type EntryKind = 'refund_receipt' | 'credit_memo';
+/**
+ * `refund_receipt` and `credit_memo` return (or credit) money that was paid; `balance_credit` is a
+ * CreditMemo applied to the invoice's unpaid balance (a Payment of 0 linking both), so less is owed.
+ */
+export type EntryKind = 'refund_receipt' | 'credit_memo' | 'balance_credit';
 /**
  * How the money leaves: `skyfire` (a pay token the seller charges), `qb_payments` (a refund of the
  * card charge through the QuickBooks Payments API), `owned` (a person returns it where the customer
  * paid and confirms it with a signed decision), or `quickbooks` (the accounting record only:
- * credit memos, and cases from before the Payments leg).
+ * credit memos, balance credits, and cases from before the Payments leg).
  */
 export type EntryRoute = 'quickbooks' | 'skyfire' | 'qb_payments' | 'owned';
 /** How far a Skyfire pay token got: `creating` = a create may have reached Skyfire. */
@@ -51,6 +58,8 @@ export interface LedgerEntry {
   amountMinor: number;
   /** What was paid on the invoice when the entry was reserved (the bound it was checked against). */
   refundableMinor: number | null;
+  /** Balance credits: what was open on the invoice when reserved (the bound it was checked against). */
+  openBalanceMinor: number | null;
   state: EntryState;
   /** What actually moved (a partial Skyfire charge settles less than `amountMinor`). */
   settledMinor: number;
@@ -73,8 +82,15 @@ export interface LedgerEntry {
 
 export interface LedgerTotals {
   currency: string;
-  /** Settled + pending on the invoice, all time (what the bound applies to). */
+  /**
+   * Settled + pending on the invoice, all time, every kind (what the paid bound applies to: a
+   * balance credit applied in QuickBooks shows there as paid, so it counts against it too).
+   */
   invoiceCommittedMinor: number;
+  /** Settled + pending balance credits on the invoice, all time (what the balance bound applies to). */
+  invoiceBalanceCreditMinor: number;
+  /** Of those, settled (applied in QuickBooks, so already out of its Balance). */
+  invoiceBalanceCreditSettledMinor: number;
   /** Settled + pending on the invoice within the window, and how many entries. */
   invoiceWindowMinor: number;
   invoiceWindowCount: number;
@@ -111,6 +127,8 @@ export interface ReserveRequest {
   amountMinor: number;
   /** Paid on the invoice now (read from QuickBooks just before): the bound. Null without an invoice. */
   refundableMinor: number | null;
+  /** Balance credits: the invoice's QuickBooks Balance now (read just before). Null for other kinds. */
+  openBalanceMinor?: number | null;
   /** The window for running totals (approval tiers), ms. */
   windowMs: number;
 }
@@ -145,7 +163,7 @@ CREATE TABLE IF NOT EXISTS ${s}.ledger_entries (
   invoice_doc text,
   case_id text NOT NULL,
   step text NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('refund_receipt', 'credit_memo')),
+  kind text NOT NULL CHECK (kind IN ('refund_receipt', 'credit_memo', 'balance_credit')),
   route text NOT NULL,
   currency text NOT NULL,
   amount_minor bigint NOT NULL CHECK (amount_minor > 0),
@@ -195,6 +213,16 @@ DO $$ BEGIN
     ALTER TABLE ${s}.ledger_entries ADD CONSTRAINT ledger_entries_route_check CHECK (route IN ('quickbooks', 'skyfire', 'qb_payments', 'owned'));
   END IF;
 END $$;
+-- Balance credits (issue 24): a ledger made before them gets the column and the wider kind check.
+ALTER TABLE ${s}.ledger_entries ADD COLUMN IF NOT EXISTS open_balance_minor bigint;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.ledger_entries'::regclass
+                 AND conname = 'ledger_entries_kind_check' AND pg_get_constraintdef(oid) LIKE '%balance_credit%') THEN
+    ALTER TABLE ${s}.ledger_entries DROP CONSTRAINT IF EXISTS ledger_entries_kind_check;
+    ALTER TABLE ${s}.ledger_entries ADD CONSTRAINT ledger_entries_kind_check
+      CHECK (kind IN ('refund_receipt', 'credit_memo', 'balance_credit'));
+  END IF;
+END $$;
 `;
 
 type Row = Record<string, unknown>;
@@ -216,6 +244,7 @@ function toEntry(r: Row): LedgerEntry {
     currency: String(r.currency),
     amountMinor: num(r.amount_minor),
     refundableMinor: r.refundable_minor === null ? null : num(r.refundable_minor),
+    openBalanceMinor: r.open_balance_minor === null || r.open_balance_minor === undefined ? null : num(r.open_balance_minor),
     state: r.state as EntryState,
     settledMinor: num(r.settled_minor),
     tokenStage: r.token_stage as TokenStage,
@@ -322,13 +351,15 @@ export class Ledger {
       ? (
           await c.query(
             `SELECT COALESCE(SUM(${committed}), 0) AS all_time,
+                    COALESCE(SUM(${committed}) FILTER (WHERE kind = 'balance_credit'), 0) AS credits,
+                    COALESCE(SUM(settled_minor) FILTER (WHERE kind = 'balance_credit' AND state = 'settled'), 0) AS credits_settled,
                     COALESCE(SUM(${committed}) FILTER (WHERE created_at >= $4), 0) AS win,
                     COUNT(*) FILTER (WHERE created_at >= $4 AND state <> 'released') AS n
                FROM ${this.s}.ledger_entries WHERE realm = $1 AND invoice_id = $2 AND currency = $3`,
             [q.realm, q.invoiceId, q.currency, since],
           )
         ).rows[0]
-      : { all_time: 0, win: 0, n: 0 };
+      : { all_time: 0, credits: 0, credits_settled: 0, win: 0, n: 0 };
     const cust = (
       await c.query(
         `SELECT COALESCE(SUM(${committed}), 0) AS win, COUNT(*) FILTER (WHERE state <> 'released') AS n
@@ -345,6 +376,8 @@ export class Ledger {
     return {
       currency: q.currency,
       invoiceCommittedMinor: num(inv.all_time),
+      invoiceBalanceCreditMinor: num(inv.credits),
+      invoiceBalanceCreditSettledMinor: num(inv.credits_settled),
       invoiceWindowMinor: num(inv.win),
       invoiceWindowCount: num(inv.n),
       customerWindowMinor: num(cust.win),
@@ -382,6 +415,27 @@ export class Ledger {
       const totals = await this.totalsIn(c, req);
       const found = await c.query(`SELECT * FROM ${this.s}.ledger_entries WHERE key = $1`, [req.key]);
       if (found.rows[0]) return { status: 'reserved', entry: toEntry(found.rows[0]), existed: true, totals };
+      // Balance credits: the balance open before this ledger's own applied credits is the bound.
+      let openBalanceMinor: number | null = null;
+      if (req.kind === 'balance_credit') {
+        if (!req.invoiceId || req.openBalanceMinor === null || req.openBalanceMinor === undefined)
+          return {
+            status: 'refused',
+            code: 'invoice_not_found',
+            reason: 'a balance credit needs the invoice and its open balance',
+            totals,
+          };
+        openBalanceMinor = req.openBalanceMinor + totals.invoiceBalanceCreditSettledMinor;
+        if (totals.invoiceBalanceCreditMinor + req.amountMinor > openBalanceMinor) {
+          const left = Math.max(0, openBalanceMinor - totals.invoiceBalanceCreditMinor);
+          return {
+            status: 'refused',
+            code: left === 0 ? 'balance_already_credited' : 'exceeds_open_balance',
+            reason: `settled and pending credits on the invoice leave ${left} of ${openBalanceMinor} (minor units) open to credit`,
+            totals,
+          };
+        }
+      }
       if (req.refundableMinor !== null && totals.invoiceCommittedMinor + req.amountMinor > req.refundableMinor) {
         const left = Math.max(0, req.refundableMinor - totals.invoiceCommittedMinor);
         return {
@@ -395,8 +449,8 @@ export class Ledger {
       if (refusal) return { status: 'refused', ...refusal, totals };
       const ins = await c.query(
         `INSERT INTO ${this.s}.ledger_entries
-           (key, ref, realm, customer_id, invoice_id, invoice_doc, case_id, step, kind, route, currency, amount_minor, refundable_minor, state, evidence, charge_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14,$15) RETURNING *`,
+           (key, ref, realm, customer_id, invoice_id, invoice_doc, case_id, step, kind, route, currency, amount_minor, refundable_minor, state, evidence, charge_id, open_balance_minor)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14,$15,$16) RETURNING *`,
         [
           req.key,
           ledgerRef(req.key),
@@ -413,6 +467,7 @@ export class Ledger {
           req.refundableMinor,
           'reserved after the money rules held',
           req.chargeId ?? null,
+          openBalanceMinor,
         ],
       );
       await this.event(c, req.key, 'reserve', 'pending', 0, 'reserved after the money rules held');
@@ -424,6 +479,7 @@ export class Ledger {
         totals: {
           ...totals,
           invoiceCommittedMinor: totals.invoiceCommittedMinor + req.amountMinor,
+          invoiceBalanceCreditMinor: totals.invoiceBalanceCreditMinor + (req.kind === 'balance_credit' ? req.amountMinor : 0),
           invoiceWindowMinor: totals.invoiceWindowMinor + (req.invoiceId ? req.amountMinor : 0),
           invoiceWindowCount: totals.invoiceWindowCount + (req.invoiceId ? 1 : 0),
           customerWindowMinor: totals.customerWindowMinor + req.amountMinor,

@@ -21,7 +21,12 @@ export const MoneyRefusal = {
   InvoiceOfAnotherCustomer: 'invoice_of_another_customer',
   /** Everything paid on the invoice has been refunded or credited already (by this or another case). */
   AlreadyRefunded: 'already_refunded',
+  /** Nothing was paid on the invoice: there is no money to give back (a credit against its balance is another kind). */
+  NothingPaid: 'nothing_paid',
   ExceedsAmountPaid: 'exceeds_amount_paid',
+  /** A credit against the unpaid balance: everything open on the invoice was credited already (by this or another case). */
+  BalanceAlreadyCredited: 'balance_already_credited',
+  ExceedsOpenBalance: 'exceeds_open_balance',
   /** The automation policy no longer allows this refund unattended. */
   NotAutomatable: 'not_automatable',
   /** The approvals do not satisfy the policy as it is now (an approver removed, a threshold changed, a proof invalid). */
@@ -62,6 +67,12 @@ export interface MoneyFacts {
   customer: { id: string; currency: string } | null;
   /** undefined = no invoice named; null = named but not found. */
   invoice?: { docNumber: string; customerId: string; currency: string; paidMinor: number } | null;
+  /**
+   * A credit against the invoice's unpaid balance (`balance_credit`): what was open on it before this
+   * ledger's own applied credits, and the credits against it settled or pending. When present, this
+   * bound applies instead of the paid one.
+   */
+  balance?: { openMinor: number; creditedMinor: number };
   /** Refunded or credited on the invoice by other cases or steps, settled or pending in the ledger (minor units of the invoice's currency). */
   refundedMinor: number;
   /**
@@ -101,14 +112,30 @@ export function checkMoneyMove(facts: MoneyFacts, authority: MoneyAuthority, pol
         MoneyRefusal.CurrencyMismatch,
         `invoice ${invoice.docNumber} is in ${invoice.currency}, the amount in ${amount.currency}`,
       );
+    if (facts.balance) {
+      const open = facts.balance.openMinor - facts.balance.creditedMinor;
+      if (open <= 0)
+        return refuse(
+          MoneyRefusal.BalanceAlreadyCredited,
+          `nothing is open to credit on ${invoice.docNumber}: its balance (${formatMoney(facts.balance.openMinor, invoice.currency)}) has already been credited or paid`,
+        );
+      if (amount.amountMinor > open)
+        return refuse(
+          MoneyRefusal.ExceedsOpenBalance,
+          `${formatMoney(amount.amountMinor, amount.currency)} is more than what is left open to credit on ${invoice.docNumber} (${formatMoney(open, invoice.currency)} of ${formatMoney(facts.balance.openMinor, invoice.currency)} open)`,
+        );
+    }
+    // The paid bound is for money that was paid; a balance credit has its own, above.
     const left = invoice.paidMinor - facts.refundedMinor;
-    if (left <= 0) {
+    if (!facts.balance && invoice.paidMinor <= 0)
+      return refuse(MoneyRefusal.NothingPaid, `nothing has been paid on ${invoice.docNumber}, so there is no payment to refund`);
+    if (!facts.balance && left <= 0) {
       return refuse(
         MoneyRefusal.AlreadyRefunded,
         `everything paid on ${invoice.docNumber} (${formatMoney(invoice.paidMinor, invoice.currency)}) has already been refunded or credited`,
       );
     }
-    if (amount.amountMinor > left) {
+    if (!facts.balance && amount.amountMinor > left) {
       return refuse(
         MoneyRefusal.ExceedsAmountPaid,
         `${formatMoney(amount.amountMinor, amount.currency)} is more than what is left to refund on ${invoice.docNumber} (${formatMoney(left, invoice.currency)} of ${formatMoney(invoice.paidMinor, invoice.currency)} paid)`,

@@ -26,7 +26,8 @@ export const buttonValueSchema = z.object({
       m: z.number().int().positive(),
       c: z.string().regex(/^[A-Z]{3}$/),
       i: z.string().min(1).max(100).optional(),
-      k: z.string().min(1).max(40),
+      // A dispute credited and refunded names both amounts: `balance_credit:<minor>+refund_receipt:<minor>`.
+      k: z.string().min(1).max(80),
     })
     .optional(),
 });

@@ -1,9 +1,13 @@
 /**
  * `charge_dispute` (docs/product.md §4): a customer-facing Zendesk ticket; evidence (invoice PDF,
  * transcript link) gathered to Drive; a Slack escalation to finance with Accept / Contest / Need
- * info, with reminders and escalation until decided. Accept leads into the refund path (two
- * people above the two-person threshold, as for any refund); Need info asks the customer and opens
- * a new request, so clicks on the old one change nothing.
+ * info, with reminders and escalation until decided. Accept follows the money that was paid
+ * (src/policy/dispute-plan.ts): the part still owed on the invoice is credited against its balance
+ * (a CreditMemo applied to it), the part paid is refunded, both through the money path and its
+ * ledger (two people above the two-person threshold, as for any refund). Need info asks the
+ * customer and opens a new request, so clicks on the old one change nothing.
+ *
+ * Cases started before balance credits (no `dispute-credits-balance` marker) refund as they did.
  */
 import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
@@ -14,7 +18,9 @@ import { callerReasonText } from '../policy/wording';
 import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
-import { moveMoney } from './money-path';
+import { moveMoney, moveMoneyLeg } from './money-path';
+import { disputeSubject, planDispute, planText, type DisputePlan } from '../policy/dispute-plan';
+import type { RefundRecord } from '../activities/contract';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 import { humanDate } from '../policy/dates';
 
@@ -91,6 +97,50 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       );
     const notCallers = invoice && account.customer && invoice.customerId !== account.customer.id;
     if (notCallers) rt.facts.push(`Invoice ${invoice.docNumber} belongs to another customer than account ${fields.accountId}`);
+    // What was paid on the invoice and what Accept will do with the disputed amount: the unpaid part
+    // is credited against the balance, the paid part refunded (the ledger's own credits and refunds
+    // on the invoice taken out of both).
+    const refundKind = fields.creditRequest ? ('credit_memo' as const) : ('refund_receipt' as const);
+    const t = ledger?.totals;
+    let plan: DisputePlan | undefined;
+    /** What the approver reads of the invoice: paid (not counting our own credits), credited by us, still open. */
+    let paidLine: string | undefined;
+    if (invoice && t && !notCallers && t.currency === amount.currency && invoice.total.currency === amount.currency) {
+      const cur = amount.currency;
+      const balance = invoice.balance.amountMinor;
+      // Results recorded before balance credits have no credit totals: there were none.
+      const creditsSettled = t.invoiceBalanceCreditSettledMinor ?? 0;
+      const paid = invoice.total.amountMinor - balance - creditsSettled;
+      const open = balance - ((t.invoiceBalanceCreditMinor ?? 0) - creditsSettled);
+      plan = planDispute(
+        amount.amountMinor,
+        { openMinor: open, refundableMinor: invoice.total.amountMinor - balance - t.invoiceCommittedMinor },
+        refundKind,
+      );
+      paidLine = `${formatMoney(paid, cur)} of ${formatMoney(invoice.total.amountMinor, cur)} paid, ${creditsSettled > 0 ? `${formatMoney(creditsSettled, cur)} credited, ` : ''}${formatMoney(balance, cur)} open`;
+      rt.facts.push(`Paid on ${invoice.docNumber}: ${paidLine}`);
+    }
+    // Only a plan with a credit, or with nothing to credit or refund, differs from what Accept did
+    // before (a refund of the amount, which the ledger refused as "already refunded" on an unpaid invoice).
+    const nothing = plan !== undefined && plan.creditMinor === 0 && plan.refundMinor === 0;
+    const credits = plan !== undefined && (plan.creditMinor > 0 || nothing) && patched('dispute-credits-balance');
+    if (plan && credits && nothing) {
+      rt.facts.push(
+        `Accept: nothing to credit or refund (nothing is owed on the invoice, and what was paid was already refunded or credited)`,
+      );
+    } else if (plan && credits) {
+      rt.facts.push(`Accept: ${planText(plan, amount.currency)}`);
+      if (plan.uncoveredMinor > 0)
+        rt.facts.push(
+          `${formatMoney(plan.uncoveredMinor, amount.currency)} of the disputed amount is neither owed nor paid-and-unrefunded on the invoice: nothing is done with it`,
+        );
+    } else if (plan) rt.facts.push(`Accept: ${fields.creditRequest ? 'credit the customer' : 'refund'} ${shown} of what was paid`);
+    const acceptText =
+      plan && credits
+        ? nothing
+          ? 'credits and refunds nothing: nothing is owed on the invoice, and what was paid was already refunded or credited'
+          : planText(plan, amount.currency)
+        : `${fields.creditRequest ? 'credits the customer' : 'refunds'} ${shown}`;
     let acceptance: { requestId: string; escalated: boolean; votes: ApprovalVote[] } | undefined;
     for (let round = 1; ; round++) {
       rt.setHandoff({ owner: 'finance', nextStep: 'Decide: accept, contest or ask for information' });
@@ -102,7 +152,24 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           { label: 'Amount', value: shown },
           { label: 'Account', value: fields.accountId },
           ...(fields.disputeReason ? [{ label: 'Reason', value: callerReasonText(fields.disputeReason) }] : []),
-          { label: 'Accepting refunds it', value: required > 1 ? 'needs two approvers' : 'needs one approver' },
+          ...(paidLine ? [{ label: 'Paid', value: paidLine }] : []),
+          { label: 'Accept', value: `${acceptText}; ${required > 1 ? 'needs two approvers' : 'needs one approver'}` },
+          ...(plan && !credits && plan.uncoveredMinor > 0
+            ? [
+                {
+                  label: 'Warning',
+                  value: `only ${formatMoney(plan.refundMinor, amount.currency)} paid on the invoice is left to refund: accepting ${shown} will be refused by the money path`,
+                },
+              ]
+            : []),
+          ...(plan && credits && plan.uncoveredMinor > 0
+            ? [
+                {
+                  label: 'Warning',
+                  value: `${formatMoney(plan.uncoveredMinor, amount.currency)} of the disputed amount is neither owed nor paid on the invoice: accepting does nothing with it`,
+                },
+              ]
+            : []),
           ...(notCallers
             ? [
                 {
@@ -114,22 +181,37 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
           ...(round > 1 ? [{ label: 'Round', value: `${round} (after a request for information)` }] : []),
         ],
         actions: [
-          { action: DecisionAction.Accept, label: 'Accept (refund)', style: 'primary' },
+          {
+            action: DecisionAction.Accept,
+            label:
+              plan && credits
+                ? nothing
+                  ? 'Accept (nothing to pay back)'
+                  : plan.refundMinor > 0
+                    ? 'Accept (credit and refund)'
+                    : 'Accept (credit)'
+                : 'Accept (refund)',
+            style: 'primary',
+          },
           { action: DecisionAction.Contest, label: 'Contest', style: 'danger' },
           { action: DecisionAction.NeedInfo, label: 'Need info' },
         ],
         countingAction: DecisionAction.Accept,
-        nextStepAfterApproval: `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
+        nextStepAfterApproval:
+          plan && credits ? 'Credit the invoice in QuickBooks' : `Record the ${fields.creditRequest ? 'credit' : 'refund'} in QuickBooks`,
         ...financeReview(money, policy),
         required,
         amount,
         ...(running > 0 ? { tierAmount: tier } : {}),
-        subject: {
-          amountMinor: amount.amountMinor,
-          currency: amount.currency,
-          ...(invoice ? { invoiceId: invoice.id } : {}),
-          kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
-        },
+        subject:
+          plan && credits && !nothing && invoice
+            ? disputeSubject(plan, amount.currency, invoice.id)
+            : {
+                amountMinor: amount.amountMinor,
+                currency: amount.currency,
+                ...(invoice ? { invoiceId: invoice.id } : {}),
+                kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+              },
         urgency: 'high',
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
@@ -178,6 +260,37 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     if (!account.customer)
       return needsAttention(rt, `dispute accepted but account ${fields.accountId} not found in QuickBooks: refund not recorded`);
     if (!acceptance) throw new Error('dispute loop ended without an acceptance');
+    if (plan && credits && nothing && invoice) {
+      // Nothing owed, nothing paid left to refund: say so, and move nothing.
+      rt.setHandoff({ nextStep: 'None: nothing was owed or left to refund on the invoice' });
+      await noteTicket(
+        rt,
+        'dispute.accepted.nothing.public',
+        `We accepted your dispute. Invoice ${invoice.docNumber} has nothing owed on it, and what was paid on it has already been refunded or credited, so no further credit or refund was made. Reply to this ticket if you think this is wrong.`,
+        true,
+      );
+      await doneNote(rt, 'dispute.accepted.note');
+      return rt.finish(
+        CaseStatus.Completed,
+        `dispute accepted, but nothing is owed or left to refund on ${invoice.docNumber}: nothing credited or refunded`,
+      );
+    }
+    if (plan && credits && invoice)
+      return acceptWithCredit(rt, {
+        plan,
+        invoice: { id: invoice.id, docNumber: invoice.docNumber },
+        customerId: account.customer.id,
+        currency: amount.currency,
+        paysThroughSkyfire: account.paysThroughSkyfire,
+        mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+        authority: {
+          kind: 'approval',
+          requestId: acceptance.requestId,
+          countingAction: DecisionAction.Accept,
+          escalated: acceptance.escalated,
+          votes: acceptance.votes,
+        },
+      });
     const result = await moveMoney(
       rt,
       {
@@ -214,4 +327,89 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     });
     return rt.finish(CaseStatus.Completed, 'dispute accepted: refunded');
   });
+}
+
+/**
+ * Accept on an invoice that is still owed (in full or in part): the owed part is credited against
+ * its balance first (`dispute.credit`: a CreditMemo applied to the invoice), then the paid part is
+ * refunded (`dispute.refund`, as a plain accepted dispute), each its own ledger entry with its own
+ * bound. The customer is told what QuickBooks recorded, and nothing else.
+ */
+async function acceptWithCredit(
+  rt: CaseRuntime,
+  a: {
+    plan: DisputePlan;
+    invoice: { id: string; docNumber: string };
+    customerId: string;
+    currency: string;
+    paysThroughSkyfire: boolean;
+    mentions: string[];
+    authority: Parameters<typeof moveMoney>[1]['authority'];
+  },
+): Promise<CaseState> {
+  const { plan, invoice } = a;
+  const money = (minor: number) => ({ amountMinor: minor, currency: a.currency });
+  const common = {
+    customerId: a.customerId,
+    invoiceId: invoice.id,
+    invoiceNumber: invoice.docNumber,
+    paysThroughSkyfire: a.paysThroughSkyfire,
+    mentions: a.mentions,
+    authority: a.authority,
+    plan,
+  };
+  const credit = await moveMoney(rt, { ...common, amount: money(plan.creditMinor), kind: 'balance_credit' }, 'dispute.credit');
+  if ('state' in credit) return credit.state;
+  const credited = formatMoney(credit.record.amount.amountMinor, credit.record.amount.currency);
+  const creditText = `credited ${credited} against invoice ${invoice.docNumber}, so that amount is no longer owed`;
+  let refund: RefundRecord | undefined;
+  if (plan.refundMinor > 0) {
+    const r = await moveMoneyLeg(rt, { ...common, amount: money(plan.refundMinor), kind: plan.refundKind }, 'dispute.refund');
+    if ('state' in r) {
+      // The case ended needing a person on the refund (its reason is in the case); the credit happened.
+      await noteTicket(
+        rt,
+        'dispute.accepted.partial.public',
+        `We accepted your dispute and ${creditText}. The refund of ${formatMoney(plan.refundMinor, a.currency)} of what was paid could not be completed automatically; our finance team has it and will confirm it on this ticket.`,
+        true,
+      );
+      return r.state;
+    }
+    if ('refused' in r) {
+      const wanted = formatMoney(plan.refundMinor, a.currency);
+      await noteTicket(
+        rt,
+        'dispute.accepted.partial.public',
+        `We accepted your dispute and ${creditText}. The ${plan.refundKind === 'credit_memo' ? 'credit' : 'refund'} of ${wanted} of what was paid was not issued after checking our records. Reply to this ticket if you have questions.`,
+        true,
+      );
+      return needsAttention(
+        rt,
+        `dispute accepted: ${credited} credited against ${invoice.docNumber}, but the ${plan.refundKind === 'credit_memo' ? 'credit' : 'refund'} of ${wanted} paid was refused by the money path (${r.refused.reason}); nothing else moved`,
+      );
+    }
+    refund = r.record;
+  }
+  const refunded = refund ? formatMoney(refund.amount.amountMinor, refund.amount.currency) : undefined;
+  const refundText = refund
+    ? `${plan.refundKind === 'credit_memo' ? 'credited your account with' : 'refunded'} ${refunded} of what was paid`
+    : undefined;
+  rt.setHandoff({ nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}` });
+  await noteTicket(
+    rt,
+    'dispute.accepted.public',
+    `We accepted your dispute and ${creditText}${refundText ? `, and ${refundText}` : ''}.`,
+    true,
+  );
+  await doneNote(rt, 'dispute.accepted.note');
+  const link = (r: RefundRecord) => recordLink(`${r.object} ${r.id}`, r.url);
+  await showOutcome(rt, {
+    text: `Dispute accepted: ${credited} credited against ${invoice.docNumber} in QuickBooks (${link(credit.record)}, applied to the invoice)${refund ? `; ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited to the customer' : 'refunded'} (${link(refund)})` : ''}; the customer was told on the ticket`,
+    status: CaseStatus.Completed,
+    nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}`,
+  });
+  return rt.finish(
+    CaseStatus.Completed,
+    `dispute accepted: ${credited} credited against the balance${refund ? `, ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited' : 'refunded'}` : ''}`,
+  );
 }

@@ -23,6 +23,7 @@ import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
 import { refundThroughPayments, type CardRefund } from './card-refund';
 import { returnByOwner, type OwnedReturn } from './owned-return';
 import { needsAttention, noteTicket } from './steps';
+import type { DisputePlan } from '../policy/dispute-plan';
 
 /** A refund or credit a case wants to make, with the authority it acts on. */
 export interface RefundOrder {
@@ -31,8 +32,8 @@ export interface RefundOrder {
   /** QuickBooks Invoice.Id (the ledger's key); the DocNumber beside it is for people. */
   invoiceId?: string;
   invoiceNumber?: string;
-  /** CreditMemo when the caller asked for credit. */
-  kind: 'refund_receipt' | 'credit_memo';
+  /** CreditMemo when the caller asked for credit; `balance_credit` = a CreditMemo applied to the invoice's unpaid balance. */
+  kind: 'refund_receipt' | 'credit_memo' | 'balance_credit';
   paysThroughSkyfire: boolean;
   /** Where the customer pays, as the CRM says (`payment_platform`): another platform than QuickBooks or Skyfire means a person returns the money there. */
   paymentPlatform?: string;
@@ -44,9 +45,11 @@ export interface RefundOrder {
   mentions: string[];
   /** The automation policy, or the approvals (with their proofs; verified again by the activity). */
   authority: MoneyAuthorityInput;
+  /** An accepted dispute's two-leg plan (what its approvals signed); each leg is its part of it. */
+  plan?: DisputePlan;
 }
 
-type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
+export type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
 
 /**
  * What moved: the record, and how the money went back: `card` (the QuickBooks Payments refund) or
@@ -60,6 +63,21 @@ const SERVICE_PLATFORMS = new Set(['', 'quickbooks', 'skyfire']);
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
 export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<MoneyMoved | { state: CaseState }> {
   if (!patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
+  const out = await moveMoneyLeg(rt, order, stepPrefix);
+  if ('refused' in out)
+    return { state: await refusedEnding(rt, out.refused, formatMoney(order.amount.amountMinor, order.amount.currency), order.kind) };
+  return out;
+}
+
+/**
+ * `moveMoney` on the ledger, but a refusal is returned (`{ refused }`, nothing moved) instead of
+ * ending the case: for the second leg of a dispute, whose first leg already moved and must be told.
+ */
+export async function moveMoneyLeg(
+  rt: CaseRuntime,
+  order: RefundOrder,
+  stepPrefix: string,
+): Promise<MoneyMoved | { state: CaseState } | { refused: Refused }> {
   const { reserveMoney, recordMoney } = rt.acts;
   rt.setStatus(CaseStatus.Executing);
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
@@ -88,9 +106,10 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
         : ('quickbooks' as const),
     authority: order.authority,
     ...(returnLegs && !owned ? { refundCharges: true } : {}),
+    ...(order.plan ? { plan: order.plan } : {}),
   };
   const reserved = await reserveMoney(base);
-  if (reserved.status === 'refused') return { state: await refusedEnding(rt, reserved, shown) };
+  if (reserved.status === 'refused') return { refused: reserved };
   const entry = reserved.entry;
   rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;
   rt.facts.push(
@@ -126,7 +145,7 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
       privateNote:
         rt.note('quickbooks', {
           status: CaseStatus.Completed,
-          nextStep: `Confirm the ${order.kind === 'credit_memo' ? 'credit' : 'refund'} to the customer`,
+          nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
         }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
     });
     if (res.status === 'refused') return { refused: res };
@@ -138,7 +157,7 @@ export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix 
   }
   if ('refused' in outcome) {
     rt.moneyOutcome = `nothing moved: ${outcome.refused.reason} (ledger entry ${entry.ref} released)`;
-    return { state: await refusedEnding(rt, outcome.refused, shown) };
+    return outcome;
   }
   const r = outcome.record;
   rt.moneyOutcome = `${r.object} ${r.id} recorded for ${formatMoney(r.amount.amountMinor, r.amount.currency)} (ledger entry ${entry.ref} settled); the customer may not have been told`;
@@ -224,8 +243,14 @@ async function moveMoneyUnderLock(
 }
 
 /** What the customer reads when the money path refused: no internal detail beyond what is theirs. */
-function publicRefusal(code: MoneyRefusal): string {
+function publicRefusal(code: MoneyRefusal, kind: RefundOrder['kind']): string {
+  if (kind === 'balance_credit')
+    return code === MoneyRefusal.BalanceAlreadyCredited || code === MoneyRefusal.ExceedsOpenBalance
+      ? 'We checked this request against our records: the open balance of the invoice has already been credited or paid (in full or in part), so no further credit was given for this request. Reply to this ticket if you think this is wrong.'
+      : 'We could not credit the invoice after checking our records, and nothing was changed on it. Reply to this ticket if you have questions.';
   switch (code) {
+    case MoneyRefusal.NothingPaid:
+      return 'We checked this request against our records: nothing has been paid on this invoice, so there was no payment to refund and no refund was issued. Reply to this ticket if you think this is wrong.';
     case MoneyRefusal.AlreadyRefunded:
     case MoneyRefusal.ExceedsAmountPaid:
       return 'We checked this request against our records: the payment has already been refunded (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
@@ -234,20 +259,32 @@ function publicRefusal(code: MoneyRefusal): string {
   }
 }
 
-async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): Promise<CaseState> {
+async function refusedEnding(
+  rt: CaseRuntime,
+  refused: Refused,
+  shown: string,
+  kind: RefundOrder['kind'] = 'refund_receipt',
+): Promise<CaseState> {
+  const credit = kind === 'balance_credit';
   const why = `${moneyRefusalText(refused.code)}: ${refused.reason}`;
-  const reason = `not refunded: ${refused.reason} (money path, policy ${refused.policyVersion})`;
+  const reason = `not ${credit ? 'credited' : 'refunded'}: ${refused.reason} (money path, policy ${refused.policyVersion})`;
   rt.facts.push(`Money path refused ${shown}: ${why}`);
-  rt.setHandoff({ nextStep: 'None: nothing was refunded; a person may follow up with the customer' });
-  await noteTicket(rt, 'money.refused.note', `Refund of ${shown} not issued. ${why}.\nNo money moved.`);
-  await noteTicket(rt, 'money.refused.public', publicRefusal(refused.code), true);
+  rt.setHandoff({ nextStep: `None: nothing was ${credit ? 'credited' : 'refunded'}; a person may follow up with the customer` });
+  await noteTicket(
+    rt,
+    'money.refused.note',
+    credit
+      ? `Credit of ${shown} against the invoice not given. ${why}.\nNothing changed in QuickBooks.`
+      : `Refund of ${shown} not issued. ${why}.\nNo money moved.`,
+  );
+  await noteTicket(rt, 'money.refused.public', publicRefusal(refused.code, kind), true);
   const message = rt.current?.pending.slackMessage;
   const policy = await rt.policy();
   if (message) {
     await rt.acts.postApprovalReminder({
       step: 'money.refused.slack',
       message,
-      text: `Not refunded: ${refused.reason}. No money moved.`,
+      text: credit ? `Not credited: ${refused.reason}. Nothing changed in QuickBooks.` : `Not refunded: ${refused.reason}. No money moved.`,
       mentions: [],
     });
   } else {
@@ -256,7 +293,7 @@ async function refusedEnding(rt: CaseRuntime, refused: Refused, shown: string): 
       channel: policy.financeChannel,
       view: {
         workflowId: rt.workflowId,
-        title: `Refund not issued: ${shown}`,
+        title: `${credit ? 'Credit not given' : 'Refund not issued'}: ${shown}`,
         urgency: 'normal',
         noteLines: rt.note('slack').split('\n'),
         fields: [{ label: 'Why', value: why }],

@@ -260,6 +260,47 @@ describe('only true sentences: what each case says, checked against what it reco
     assert.equal(s.handoff.destinationObject?.id, String(t.id));
   });
 
+  it('charge_dispute accepted on an unpaid invoice (issue 24, finding 3): Slack says what was paid; the customer reads the credit QuickBooks applied, not a refund', async () => {
+    const id = await post('charge_dispute');
+    const requestId = await waitForApprovalRequest(handle(id));
+    const posted = JSON.stringify(
+      (await sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith('/chat.postMessage'))).find((r) =>
+        JSON.stringify(r.body).includes(id),
+      )?.body ?? {},
+    );
+    const before = ((await sb.control('/quickbooks/entities/Invoice')) as { Id: string; TotalAmt: number; Balance: number }[]).find(
+      (i) => i.Id === '2001',
+    )!;
+    const usd = (n: number) => `USD ${n.toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+    assert.match(
+      posted,
+      new RegExp(`${usd(before.TotalAmt - before.Balance)} of ${usd(before.TotalAmt)} paid, ${usd(before.Balance)} open`),
+    );
+    assert.match(posted, new RegExp(`credit the unpaid ${usd(before.Balance)} against the invoice`));
+    await decide(handle(id), requestId, APPROVER_1, 'accept');
+    await decide(handle(id), requestId, APPROVER_2, 'accept');
+    const s = await result(id);
+    assert.equal(s.status, 'completed', s.reason);
+    const memos = (await sb.control('/quickbooks/entities/CreditMemo')) as { TotalAmt: number; RemainingCredit: number }[];
+    assert.equal(memos.length, 1);
+    assert.equal(memos[0].RemainingCredit, 0, 'applied to the invoice');
+    assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as unknown[]).length, 0);
+    const after = ((await sb.control('/quickbooks/entities/Invoice')) as { Id: string; Balance: number }[]).find((i) => i.Id === '2001')!;
+    assert.equal(after.Balance, before.Balance - memos[0].TotalAmt);
+    const t = await ticketOf(s);
+    const said = publicComments(t).at(-1)!;
+    assert.equal(
+      said,
+      `We accepted your dispute and credited ${usd(memos[0].TotalAmt)} against invoice INV-2001, so that amount is no longer owed.`,
+    );
+    assert.doesNotMatch(publicComments(t).join('\n'), /refund/i);
+    // Only this case wrote to Slack since the sandbox was reset: its message, updates and thread.
+    const thread = JSON.stringify(await sb.records('slack', (r) => r.method === 'POST'));
+    assert.doesNotMatch(thread, /already been refunded|Not refunded/);
+    assert.match(thread, new RegExp(`Dispute accepted: ${usd(memos[0].TotalAmt)} credited against INV-2001 in QuickBooks`));
+    assertFinalNote(lastInternal(t), /Status: Completed/, /Owner: /);
+  });
+
   it("payment_blocker: the wallet in the alert is the service's own, as Skyfire holds it; the ticket goes to who acknowledged", async () => {
     const id = await post('payment_blocker');
     const requestId = await waitForApprovalRequest(handle(id));

@@ -43,6 +43,22 @@ describe('Slack Block Kit builders', () => {
     assert.equal(new Set(buttons.map((b) => b.action_id)).size, buttons.length, 'action ids are unique within the message');
   });
 
+  it("a dispute's Accept button carries its whole plan (credit and refund, large amounts) and the route reads it back", () => {
+    const subject = {
+      amountMinor: 99_999_999_999_99,
+      currency: 'USD',
+      invoiceId: '123456789012',
+      kind: 'balance_credit:99999999999900+refund_receipt:99',
+    };
+    const blocks = approvalBlocks(
+      view({ caseType: 'charge_dispute', actions: [{ action: 'accept', label: 'Accept (credit and refund)', style: 'primary', subject }] }),
+    ) as AnyBlock[];
+    const accept = (blocks.find((b) => b.type === 'actions')?.elements ?? [])
+      .map((e) => decodeButtonValue(e.value))
+      .find((v) => v?.a === 'accept');
+    assert.deepEqual(accept?.s, { m: subject.amountMinor, c: 'USD', i: subject.invoiceId, k: subject.kind });
+  });
+
   it('removes the buttons once decided and says who approved when, with the count', () => {
     const blocks = approvalBlocks(
       view({

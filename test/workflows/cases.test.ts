@@ -228,7 +228,7 @@ describe('case workflows', function () {
     const dispute = () =>
       caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1001', disputeReason: 'not_recognized' });
 
-    it('gathers evidence, and Accept leads into the refund path', async () => {
+    it('gathers evidence, and Accept on the unpaid INV-1001 leads into the money path as a credit of its balance', async () => {
       env = await caseEnv();
       const h = await env.start(dispute());
       const requestId = await waitForRequest(h);
@@ -239,10 +239,25 @@ describe('case workflows', function () {
       await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
       const s = await result(h);
       assert.equal(s.status, 'completed');
+      const credit = env.fake.callsOf('recordMoney', h.workflowId);
+      assert.deepEqual(
+        [credit.length, credit[0].input.step, credit[0].input.kind, (credit[0].input.amount as { amountMinor: number }).amountMinor],
+        [1, 'dispute.credit.record', 'balance_credit', 12000],
+      );
+    });
+
+    it('Accept on the paid INV-1002 leads into the refund path', async () => {
+      env = await caseEnv();
+      const h = await env.start(
+        caseInput('charge_dispute', { accountId: 'ACME-001', invoiceNumber: 'INV-1002', disputeReason: 'not_recognized' }),
+      );
+      await decide(h, decision(await waitForRequest(h), APPROVER_1, DecisionAction.Accept));
+      const s = await result(h);
+      assert.equal(s.status, 'completed');
       const refund = env.fake.callsOf('recordMoney', h.workflowId);
       assert.deepEqual(
-        [refund.length, refund[0].input.step, (refund[0].input.amount as { amountMinor: number }).amountMinor],
-        [1, 'dispute.refund.record', 12000],
+        [refund.length, refund[0].input.step, refund[0].input.kind, (refund[0].input.amount as { amountMinor: number }).amountMinor],
+        [1, 'dispute.refund.record', 'refund_receipt', 45000],
       );
     });
 

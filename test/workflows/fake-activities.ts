@@ -44,6 +44,8 @@ export interface FakeOptions {
   brokenInvoiceRead?: boolean;
   /** moveMoney refuses with this code (the money path's answer when a rule no longer holds). */
   moneyRefusal?: MoneyRefusal;
+  /** findInvoice: this much (minor units) of each named invoice was paid (a part-paid invoice). */
+  paidOn?: Record<string, number>;
 }
 
 const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
@@ -156,7 +158,7 @@ export function createFakeActivities(opts: FakeOptions = {}) {
             docNumber: input.invoiceNumber,
             customerId: inv.customer,
             total: usd(inv.total),
-            balance: usd(inv.balance),
+            balance: usd(inv.balance - (opts.paidOn?.[input.invoiceNumber] ?? 0)),
             dueDate: inv.due,
             billEmail: inv.email,
           }
@@ -204,7 +206,20 @@ export function createFakeActivities(opts: FakeOptions = {}) {
       record('invoiceLedger', input);
       return opts.earlierRefund
         ? { refundedMinor: 1000, records: [{ system: 'quickbooks', object: 'RefundReceipt', id: '77' }] }
-        : { refundedMinor: 0, records: [] };
+        : {
+            refundedMinor: 0,
+            records: [],
+            // As the real activity answers for an invoice with nothing in the ledger (the shape from before balance credits).
+            totals: {
+              currency: input.currency ?? 'USD',
+              invoiceCommittedMinor: 0,
+              invoiceWindowMinor: 0,
+              invoiceWindowCount: 0,
+              customerWindowMinor: 0,
+              customerWindowCount: 0,
+              holds: [],
+            },
+          };
     },
     async findContact(input) {
       record('findContact', input);

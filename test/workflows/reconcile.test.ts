@@ -20,7 +20,8 @@ import { ensureReconcileSchedule, RECONCILE_WORKFLOW_TYPE } from '../../src/temp
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { testLedgerUrl, truncateTestLedger } from '../support/ledger';
 import { runtimeMetricsUrl, startServiceWorker, testClient } from '../support/temporal';
-import { attested, caseInput, result, skyfireRefund, waitForRequest } from './helpers';
+import { APPROVER_1, attested, caseInput, decide, decision, result, skyfireRefund, waitForRequest } from './helpers';
+import { DecisionAction } from '../../src/domain/decision';
 
 const ROOT = path.join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -324,6 +325,62 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
     assert.equal(sb2.evidence, `QuickBooks has no record ${eb.ref} and case ${b.workflowId} is closed`);
     assert.deepEqual(second.released, [{ ref: eb.ref, evidence: sb2.evidence }]);
     assert.deepEqual(second.findings, []);
+  });
+
+  it('a dispute credit whose credit memo was written but never applied to the invoice: pending until applied, a finding once its case is closed, settled when a person applies it', async () => {
+    // QuickBooks writes the CreditMemo, then is down for every attempt to apply it; the case is terminated.
+    await sb.faults('quickbooks', { failNext: 1000, nextMatch: '"TxnType":"CreditMemo"' });
+    const h = await start(
+      caseInput('charge_dispute', {
+        accountId: 'ACME-001',
+        invoiceNumber: 'INV-1001',
+        amount: { amountMinor: 12000, currency: 'USD' },
+        disputeReason: 'not_recognized',
+      }),
+    );
+    const requestId = await waitForRequest(h);
+    await decide(h, decision(requestId, APPROVER_1, DecisionAction.Accept));
+    const e = await entryOf(h, (x) => x.kind === 'balance_credit');
+    const memo = await waitFor('the credit memo written', async () =>
+      ((await sb.control('/quickbooks/entities/CreditMemo')) as { Id: string; DocNumber: string }[]).find((m) => m.DocNumber === e.ref),
+    );
+    await h.terminate('test: the case dies before its credit is applied');
+    await sb.faults('quickbooks', {});
+
+    const first = await reconcile();
+    assert.equal((await worker.ledger.get(e.key))!.state, 'pending', 'a credit memo not applied is not a credit of the invoice');
+    assert.deepEqual(first.settled, []);
+    assert.deepEqual(first.findings, []);
+    const pg = new PgClient({ connectionString: testLedgerUrl() });
+    await pg.connect();
+    try {
+      await pg.query(`UPDATE ${worker.ledger.schema}.ledger_entries SET updated_at = now() - interval '31 minutes' WHERE key = $1`, [
+        e.key,
+      ]);
+    } finally {
+      await pg.end();
+    }
+    const second = await reconcile();
+    assert.deepEqual(
+      second.findings.map((f) => f.finding),
+      [`difference:${e.ref}:unapplied`],
+    );
+    assert.match(second.findings[0].detail, /not applied to the invoice/);
+    assert.equal((await worker.ledger.get(e.key))!.state, 'pending', 'never released: the memo exists');
+
+    // A person applies it in QuickBooks (a payment of 0 linking both): the next run settles the entry on it.
+    await sb.clients.quickbooks.applyCreditMemo(
+      { customerId: '101', currency: 'USD', invoiceId: '1001', creditMemoId: memo.Id, amount: 120 },
+      `test-apply-${randomUUID()}`.slice(0, 40),
+    );
+    const third = await reconcile();
+    const settled = (await worker.ledger.get(e.key))!;
+    assert.equal(settled.state, 'settled');
+    assert.match(settled.evidence ?? '', /found by DocNumber .*, applied \(reconciliation\)/);
+    assert.deepEqual(
+      third.settled.map((x) => x.ref),
+      [e.ref],
+    );
   });
 
   it('a record edited or deleted in QuickBooks after its entry settled is a difference', async () => {

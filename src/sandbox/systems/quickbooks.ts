@@ -2,6 +2,7 @@
  * QuickBooks Online Accounting API v3 stand-in, under `/v3/company/:realm/...`: read invoice,
  * customer, payment; query; send invoice / payment / refund receipt / credit memo by email;
  * create, sparse-update and delete RefundReceipt and CreditMemo; sparse Customer update with SyncToken (5010 when stale);
+ * Payments applying credit memos to invoices and invoice void (quickbooks-credits.ts);
  * PDFs. Every write honours `requestid`: a repeat replays the first response and creates nothing.
  * Errors use the real `Fault` envelope.
  */
@@ -9,6 +10,7 @@ import { SEED_CHARGES } from './quickbooks-payments';
 import express, { type Request, type Response } from 'express';
 import type { SandboxSystem } from '../core';
 import { SANDBOX_CREDENTIALS, amountToMinor, bodyHash, minorToAmount, uuid } from '../support';
+import { registerCreditControls, registerCreditRoutes, type CreditContext } from './quickbooks-credits';
 
 export const QBO_REALM = '9130350000000001';
 
@@ -495,6 +497,7 @@ export function createQuickBooksSystem(): SandboxSystem {
     outbox = [];
     nextId = 9000;
   };
+  const credits: CreditContext = { db: () => db, newId: () => String(++nextId), time, fault };
 
   const router = () => {
     const r = express.Router();
@@ -755,6 +758,8 @@ export function createQuickBooksSystem(): SandboxSystem {
       db.get(e)!.set(Id, row);
       res.json({ [e]: row, time: time() });
     };
+    // Payments that apply credit memos, invoice void (quickbooks-credits.ts).
+    registerCreditRoutes(company, credits);
     company.post('/refundreceipt', createTxn('RefundReceipt'));
     company.post('/creditmemo', createTxn('CreditMemo'));
 
@@ -840,6 +845,7 @@ export function createQuickBooksSystem(): SandboxSystem {
       const r = express.Router();
       r.use(express.json());
       r.get('/outbox', (_req, res) => res.json(outbox));
+      registerCreditControls(r, credits);
       r.get('/entities/:entity', (req, res) => res.json([...(db.get(String(req.params.entity)) ?? new Map()).values()]));
       // Tests: a company with many customers (paging), each with an account id in Notes.
       r.post('/customers/bulk', (req, res) => {

@@ -33,6 +33,33 @@ describe('money rules, checked immediately before money moves', () => {
     assert.equal(!r.ok && r.code, MoneyRefusal.AlreadyRefunded);
   });
 
+  it('refuses a refund on an invoice nothing was paid on, and says so (not "already refunded")', () => {
+    const r = checkMoneyMove(
+      facts({ invoice: { docNumber: 'INV-2001', customerId: '104', currency: 'USD', paidMinor: 0 } }),
+      approvedBy('U0FIN0001'),
+      policy,
+    );
+    assert.equal(!r.ok && r.code, MoneyRefusal.NothingPaid);
+    assert.match(!r.ok ? r.reason : '', /nothing has been paid on INV-2001/);
+  });
+
+  it('a credit against the unpaid balance is bounded by what is open, not by what was paid', () => {
+    const unpaid = { docNumber: 'INV-2001', customerId: '104', currency: 'USD', paidMinor: 0 };
+    const credit = (amountMinor: number, creditedMinor: number) =>
+      checkMoneyMove(
+        facts({ amount: usd(amountMinor), invoice: unpaid, balance: { openMinor: 240000, creditedMinor } }),
+        approvedBy('U0FIN0001', 'U0FIN0002'),
+        policy,
+      );
+    assert.ok(credit(240000, 0).ok, 'the whole open balance, nothing paid');
+    assert.ok(credit(40000, 200000).ok, 'the last of it');
+    const over = credit(40001, 200000);
+    assert.equal(!over.ok && over.code, MoneyRefusal.ExceedsOpenBalance);
+    const none = credit(1, 240000);
+    assert.equal(!none.ok && none.code, MoneyRefusal.BalanceAlreadyCredited);
+    assert.match(!none.ok ? none.reason : '', /nothing is open to credit on INV-2001/);
+  });
+
   it('allows partial refunds while their sum stays within what was paid, and refuses the one that would exceed it', () => {
     assert.ok(checkMoneyMove(facts({ amount: usd(1500), refundedMinor: 2500 }), approvedBy('U0FIN0001'), policy).ok);
     const r = checkMoneyMove(facts({ amount: usd(1501), refundedMinor: 2500 }), approvedBy('U0FIN0001'), policy);
