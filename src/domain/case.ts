@@ -191,4 +191,17 @@ export interface CaseInput {
    * for any automated decision (the case is flagged, counted, and a person decides).
    */
   attestation?: CaseAttestation;
+  /**
+   * The workflow-code release the starter knows the workers run (CASE_CODE_RELEASE when it
+   * started the case): the case takes every patch of that release or older without asking
+   * `patched()`, so it records no patch marker and no `TemporalChangeVersion` upsert for them
+   * (src/workflows/patches.ts). Absent on cases started before it existed: they ask `patched()`.
+   */
+  release?: number;
 }
+
+/**
+ * The release of the case workflows' code that starters stamp into new cases (`CaseInput.release`).
+ * Raised together with the patch table (src/workflows/patches.ts) when a change adds patches.
+ */
+export const CASE_CODE_RELEASE = 1;

@@ -17,6 +17,7 @@ import { composeInterceptors } from '../temporal/sdk-helpers';
 import type { DataConverter, SearchAttributePair } from '@temporalio/common';
 import type { CaseTimings } from '../domain/policy';
 import {
+  CASE_CODE_RELEASE,
   Urgency,
   WORKFLOW_TYPE,
   type BillingFields,
@@ -71,6 +72,8 @@ export function buildCaseInputs(args: {
     receivedAt: args.receivedAt,
     policy: args.policy,
     ...(args.intake ? { intake: args.intake } : {}),
+    // The workers run this release (deployed before the intake): the case takes its patches without markers.
+    release: CASE_CODE_RELEASE,
   }));
 }
 

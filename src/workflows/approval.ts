@@ -5,7 +5,7 @@
  * deadline, and a final timeout that fails closed. Decisions arrive through the runtime's update
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
-import { CancelledFailure, condition, patched, uuid4 } from '@temporalio/workflow';
+import { CancelledFailure, condition, uuid4 } from '@temporalio/workflow';
 import type {
   ApprovalActionView,
   ApprovalFieldView,
@@ -239,7 +239,7 @@ export async function showOutcome(rt: CaseRuntime, outcome: ApprovalOutcome): Pr
   const message = req?.pending.slackMessage;
   if (!req?.closure || req.closure.kind !== 'approved' || !message || !req.render || !req.step) return;
   // One more activity than cases started before this change recorded: they replay without it.
-  if (!patched('approval-outcome-message')) return;
+  if (!rt.patched('approval-outcome-message')) return;
   await req.finalUpdate;
   await rt.acts.updateApprovalMessage({ step: `${req.step}.done`, message, view: req.render('approved', outcome) });
 }

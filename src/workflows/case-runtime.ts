@@ -13,7 +13,6 @@ import {
   allHandlersFinished,
   condition,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -40,6 +39,7 @@ import {
   type RecordRef,
 } from './messages';
 import { CaseVisibility, initialSearchAttributes } from './visibility';
+import { casePatched } from './patches';
 
 /** Statuses after which nothing more happens on the case. */
 const TERMINAL: ReadonlySet<CaseStatus> = new Set([
@@ -225,6 +225,11 @@ export class CaseRuntime {
     return this.input.call.callId;
   }
 
+  /** `patched(id)` for this case: true without a marker when its stamped release includes the patch (patches.ts). */
+  patched(patchId: string): boolean {
+    return casePatched(this.input, patchId);
+  }
+
   /** The next approval request's ordinal: step names stay stable across replays. */
   nextRequestNumber(): number {
     this.requestCount += 1;
@@ -345,7 +350,7 @@ export class CaseRuntime {
     );
     // The ticket ends as the case does: the final note, a status and an assignee (one more activity:
     // cases started before this change replay without it).
-    if (this.ticket && patched(FINAL_TICKET_PATCH)) await this.settleTicket(status);
+    if (this.ticket && this.patched(FINAL_TICKET_PATCH)) await this.settleTicket(status);
     this.flush();
     await condition(allHandlersFinished);
     return this.state;

@@ -9,7 +9,6 @@
  *
  * Cases started before balance credits (no `dispute-credits-balance` marker) refund as they did.
  */
-import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
@@ -80,7 +79,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     // As for a refund, the tier counts what the customer had refunded or credited within the window
     // (settled or pending in the ledger), so a dispute is not the way around the two-person rule.
     const ledger =
-      invoice && patched('dispute-running-total')
+      invoice && rt.patched('dispute-running-total')
         ? await rt.acts.invoiceLedger({
             customerId: invoice.customerId,
             invoiceNumber: invoice.docNumber,

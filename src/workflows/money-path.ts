@@ -11,7 +11,7 @@
  * Cases that started before the ledger (no `money-ledger` marker in their history) replay the
  * earlier lock-based path, whose activities now run on the ledger too.
  */
-import { CancellationScope, patched } from '@temporalio/workflow';
+import { CancellationScope } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/contract';
 import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
 import { CaseStatus, type Money } from '../domain/case';
@@ -62,7 +62,7 @@ const SERVICE_PLATFORMS = new Set(['', 'quickbooks', 'skyfire']);
 
 /** Moves the money at most once; `{ record }` when it moved, `{ state }` when the case ended without it. */
 export async function moveMoney(rt: CaseRuntime, order: RefundOrder, stepPrefix = 'refund'): Promise<MoneyMoved | { state: CaseState }> {
-  if (!patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
+  if (!rt.patched('money-ledger')) return moveMoneyUnderLock(rt, order, stepPrefix);
   const out = await moveMoneyLeg(rt, order, stepPrefix);
   if ('refused' in out)
     return { state: await refusedEnding(rt, out.refused, formatMoney(order.amount.amountMinor, order.amount.currency), order.kind) };

@@ -4,7 +4,6 @@
  * RefundReceipt, or CreditMemo for a credit; through Skyfire for accounts that pay through it);
  * confirm to the customer. The final timeout fails closed: no money moves.
  */
-import { patched } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
@@ -34,7 +33,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     const { findInvoice, invoiceLedger, sendCustomerEmail } = rt.acts;
     // Issue 21: the facts must be the ones the intake signed, and the reason must show in QuickBooks,
     // before anything is automated. Cases that decided before keep their decision on replay.
-    const signedFactsRule = patched('refund-signed-facts-evidence');
+    const signedFactsRule = rt.patched('refund-signed-facts-evidence');
     const factsCheck = signedFactsRule ? await rt.acts.verifyCaseInput({ input }) : undefined;
     if (factsCheck && !factsCheck.ok) rt.facts.push(unverifiedFactsText(factsCheck.reason));
     const [account, invoice, money] = await Promise.all([
@@ -102,7 +101,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         ...(invoice && payments ? { invoicePayments: { total: invoice.total, payments: payments.payments } } : {}),
       },
       // Cases that already decided without the no-invoice rule keep their decision on replay.
-      { invoiceRequired: invoicePaid !== undefined || patched('refund-automation-needs-invoice'), evidenceRequired: signedFactsRule },
+      { invoiceRequired: invoicePaid !== undefined || rt.patched('refund-automation-needs-invoice'), evidenceRequired: signedFactsRule },
     );
     let authority: RefundAuthority;
     if (policyDecision.automate) {

@@ -4,7 +4,7 @@
  * follow-up by Gmail to a verified email; wait until the follow-up deadline; still unpaid,
  * escalate to the owner.
  */
-import { patched, sleep } from '@temporalio/workflow';
+import { sleep } from '@temporalio/workflow';
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { CaseRuntime, formatMoney } from './case-runtime';
@@ -45,7 +45,7 @@ export async function renewalFailed(input: CaseInput): Promise<CaseState> {
     const due = followUpDelayMs(rt, account);
     const { deadline, delayMs } = due;
     // Patched: cases started before this change sent the email whatever the date (docs/workflows.md).
-    const pastOnArrival = due.pastOnArrival && patched('follow-up-deadline-past-on-arrival');
+    const pastOnArrival = due.pastOnArrival && rt.patched('follow-up-deadline-past-on-arrival');
     rt.setHandoff({ nextStep: 'Check the renewal is paid by the follow-up deadline', nextStepDeadline: deadline });
     // A deadline already past when the call came in is the owner's to settle, not the customer's to meet (issue 24 §7).
     if (pastOnArrival)

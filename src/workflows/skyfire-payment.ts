@@ -7,7 +7,7 @@
  * case in needs-attention saying no money moved. Called only from the money path, after the invoice
  * was re-checked under its lock and before the QuickBooks record is written.
  */
-import { patched, sleep } from '@temporalio/workflow';
+import { sleep } from '@temporalio/workflow';
 import { CaseStatus } from '../domain/case';
 import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
@@ -90,7 +90,7 @@ export async function payThroughSkyfire(
   }
   rt.addRecord({ system: 'skyfire', object: 'pay_token', id: pay.tokenId });
   // Cases that created their token before this release go on as they did (their history has no charge reads).
-  if (!patched('skyfire-wait-for-charge')) return { payTokenId: pay.tokenId, moneyMoved: false, chargeIds: [] };
+  if (!rt.patched('skyfire-wait-for-charge')) return { payTokenId: pay.tokenId, moneyMoved: false, chargeIds: [] };
   rt.facts.push(
     `Skyfire pay token ${pay.tokenId} for ${shown} ${pay.handedOver ? 'handed to the seller service' : '(hand-over to the seller service unconfirmed)'}`,
   );

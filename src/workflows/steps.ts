@@ -9,7 +9,6 @@ import {
   TemporalFailure,
   isCancellation,
   log,
-  patched,
 } from '@temporalio/workflow';
 import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../activities/contract';
 import { CaseStatus } from '../domain/case';
@@ -52,7 +51,7 @@ export async function loadAccount(rt: CaseRuntime, opts: { owner?: boolean; cust
   const said = (fields.paymentPlatform ?? '').trim().toLowerCase();
   const oldRoute = (fields.paymentPlatform ?? contact?.paymentPlatform ?? '').toLowerCase() === 'skyfire';
   const newRoute = recorded === 'skyfire';
-  const skyfire = oldRoute === newRoute || patched('payment-route-from-crm') ? newRoute : oldRoute;
+  const skyfire = oldRoute === newRoute || rt.patched('payment-route-from-crm') ? newRoute : oldRoute;
   if (said && said !== recorded)
     rt.facts.push(
       `The caller said they pay through ${fields.paymentPlatform}; the CRM says ${recorded || 'nothing'}, and its route is used`,
@@ -161,7 +160,7 @@ export async function noteTicket(rt: CaseRuntime, step: string, body: string, is
  * so it never shows the status it had while the last step ran.
  */
 export async function doneNote(rt: CaseRuntime, step: string): Promise<void> {
-  if (patched(FINAL_TICKET_PATCH)) return;
+  if (rt.patched(FINAL_TICKET_PATCH)) return;
   await noteTicket(rt, step, rt.note('zendesk'));
 }
 
@@ -177,7 +176,7 @@ export async function finalCrmNote(
   status: CaseStatus,
   dealId?: string,
 ): Promise<void> {
-  if (!contactId || !patched('final-crm-note')) return;
+  if (!contactId || !rt.patched('final-crm-note')) return;
   rt.addRecord(await rt.acts.addCrmNote({ step, contactId, ...(dealId ? { dealId } : {}), body: rt.note('hubspot', { status }) }));
 }
 

@@ -4,7 +4,7 @@
  * would have given it, so a repeated choice or webhook finds the same case.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } from '../domain/case';
 import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { humanDuration, requestApproval, financeReview } from './approval';
@@ -88,7 +88,7 @@ export async function triage(input: CaseInput): Promise<CaseState> {
     // The person settled the intent; what they did not settle (unreadable fields, shared ones) the case still reviews.
     const childNotes = notesAfterTriage(input.intake);
     let childInput: CaseInput = { ...input, caseType: chosen, candidateCaseTypes: undefined, intake: childNotes };
-    if (patched('triage-attests-chosen-case')) {
+    if (rt.patched('triage-attests-chosen-case')) {
       // The chosen case's facts are triage's, under another workflow id: the worker attests them for
       // it, once triage's own attestation and the signed choice verify. Otherwise it runs unsigned
       // (nothing automated on it, flagged), never with triage's attestation.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../src/activities';
-import { WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
+import { CASE_CODE_RELEASE, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
 import type { CaseTimings } from '../../src/domain/policy';
 import { TEST_DECISION_KEY } from '../support/policy';
 import { signDecision } from '../../src/security/decision-signing';
@@ -56,6 +56,8 @@ export function caseInput(caseType: CaseType, fields: BillingFields, over: Parti
     suppressed: [],
     receivedAt: '2026-11-26T12:00:00Z',
     policy: testPolicy(),
+    // Stamped as the intake stamps (src/workflows/patches.ts); `{ release: undefined }` starts a case as before the stamp.
+    release: CASE_CODE_RELEASE,
     ...over,
   };
 }
