@@ -4,6 +4,8 @@
  * and a case type whose workflow is missing or broken is reported as unavailable instead of
  * hanging the later phases.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { decideUpdate, statusQuery, type CaseState, type Decision, type SignedDecision } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
@@ -44,6 +46,9 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
 
 async function historyCost(client: Client, workflowId: string): Promise<ExecutionCost> {
   const h = await client.workflow.getHandle(workflowId).fetchHistory();
+  // BENCH_COST_HISTORY_DIR: each counted history as JSON, to see which events the actions are.
+  const dir = process.env.BENCH_COST_HISTORY_DIR;
+  if (dir) await writeFile(join(dir, `${workflowId}.json`), JSON.stringify(h.events ?? [], null, 1));
   return costOf(h.events ?? []);
 }
 
