@@ -220,6 +220,13 @@ export interface TicketRef extends RecordRef {
   refusedTicketId?: string;
 }
 
+/** A Zendesk comment a case writes under its own step (idempotency key from the case and the step). */
+export interface TicketComment {
+  step: string;
+  body: string;
+  public: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The activities
 // ---------------------------------------------------------------------------------------------
@@ -315,10 +322,18 @@ export interface CaseActivities extends GateActivities, MoneyActivities, Reconci
    * Zendesk: the case's last word on its ticket: the final billing note (internal), the status the
    * ticket is left in and the agent who owns what is left, found by the Slack user's email (the
    * email stays in the activity). An assignee who is no Zendesk agent leaves the ticket
-   * unassigned, and the note says so.
+   * unassigned, and the note says so. `comment`: a comment the case kept for its last word (the
+   * refund's public confirmation), written first, once, under its own step's key, as
+   * `addTicketNote` would have written it: one activity instead of two.
    */
   settleTicket(
-    input: StepInput & { ticketId: string; status: 'open' | 'pending' | 'solved'; note: string; assigneeSlackUserId?: string },
+    input: StepInput & {
+      ticketId: string;
+      status: 'open' | 'pending' | 'solved';
+      note: string;
+      assigneeSlackUserId?: string;
+      comment?: TicketComment;
+    },
   ): Promise<{ ticketId: string; status: string; assignee?: string }>;
 
   // --- HubSpot (writes) ---

@@ -129,8 +129,16 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
       };
     },
 
-    async settleTicket({ step, ticketId, status, note, assigneeSlackUserId }) {
+    async settleTicket({ step, ticketId, status, note, assigneeSlackUserId, comment }) {
       if (!/^\d+$/.test(ticketId)) throw new ValidationError({ system: 'zendesk' }, 'ticketId must be numeric');
+      // The comment the case kept for its last word first, under its own step's key: a retry after
+      // it landed finds it and does not write it twice (as addTicketNote with that step).
+      if (comment?.body.trim())
+        await zd.addCommentOnce(
+          ticketId,
+          { body: zendeskText(comment.body), public: comment.public },
+          marker(stepKey('zendesk', comment.step)),
+        );
       const user = assigneeSlackUserId && deps.slackUser ? await deps.slackUser(assigneeSlackUserId) : undefined;
       const name = user?.realName || user?.name;
       // Assign first: an assignee Zendesk refuses (not an agent) must not cost the note or the status.

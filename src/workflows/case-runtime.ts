@@ -18,10 +18,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApprovalRequestView, ApprovalViewState, CaseActivities } from '../activities/contract';
+import type { ApprovalRequestView, ApprovalViewState, CaseActivities, TicketComment } from '../activities/contract';
 import { CaseStatus, type CaseInput } from '../domain/case';
 import type { MoneyPolicy } from '../domain/policy';
-import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
+import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, LOCAL_MONEY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
 import { scrubContactDetails, type NoteDestination } from '../policy/billing-note';
 import { caseStatusText } from '../policy/wording';
 import { HANDOFF_MAPPING } from '../policy/handoff';
@@ -126,7 +126,13 @@ function failedWriteOutcome(err: unknown): WriteOutcome {
   return /OUTCOME_UNKNOWN/.test(cause.message) ? 'unknown' : 'refused';
 }
 
-function proxies(onWrite: (name: string, step: string) => (outcome: WriteOutcome) => void, beforeCall: () => void): CaseActivities {
+/** Money writes that new cases run as local activities (LOCAL_MONEY_OPTIONS), counted and flushed like their ordinary twins. */
+export type LocalMoneyActivities = Pick<CaseActivities, 'reserveMoney'>;
+
+function proxies(
+  onWrite: (name: string, step: string) => (outcome: WriteOutcome) => void,
+  beforeCall: () => void,
+): CaseActivities & { local: LocalMoneyActivities } {
   const groups: Record<ActivityGroup, CaseActivities> = {
     // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
     read: proxyLocalActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
@@ -136,6 +142,7 @@ function proxies(onWrite: (name: string, step: string) => (outcome: WriteOutcome
     notify: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.notify),
     reconcile: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.reconcile),
   };
+  const localMoney = proxyLocalActivities<LocalMoneyActivities>(LOCAL_MONEY_OPTIONS);
   const out: Partial<Record<keyof CaseActivities, unknown>> = {};
   for (const [name, group] of Object.entries(ACTIVITY_GROUP_OF) as [keyof CaseActivities, ActivityGroup][]) {
     const fn = groups[group][name] as (input: { step?: string }) => Promise<unknown>;
@@ -163,13 +170,31 @@ function proxies(onWrite: (name: string, step: string) => (outcome: WriteOutcome
               );
             };
   }
-  return out as CaseActivities;
+  // The local twin is a write like the ordinary one: in `writes` before the call, and the staged
+  // search attributes go out first (in the same workflow task as its marker, so no extra upsert).
+  const reserveMoney: LocalMoneyActivities['reserveMoney'] = (input) => {
+    const settle = onWrite('reserveMoney', input.step);
+    beforeCall();
+    return localMoney.reserveMoney(input).then(
+      (r) => {
+        settle('done');
+        return r;
+      },
+      (err: unknown) => {
+        settle(failedWriteOutcome(err));
+        throw err;
+      },
+    );
+  };
+  return Object.assign(out as CaseActivities, { local: { reserveMoney } });
 }
 
 export class CaseRuntime {
   readonly state: CaseState;
   readonly workflowId: string;
   readonly acts: CaseActivities;
+  /** Money writes as local activities, for cases that take `reserve-money-local` (money-path.ts). */
+  readonly localActs: LocalMoneyActivities;
   /** Facts, records, the ticket and the notes made from them (case-ledger.ts). */
   readonly ledger: CaseLedger;
   /** Steps that wrote (or may have written) to an outside system, in order. */
@@ -189,16 +214,16 @@ export class CaseRuntime {
   constructor(readonly input: CaseInput) {
     this.workflowId = workflowInfo().workflowId;
     this.ledger = new CaseLedger(input);
-    this.acts = proxies(
+    const acts = proxies(
       (_name, step) => {
         this.writes.push(step);
         this.writeOutcomes.set(step, 'running');
         return (outcome) => this.writeOutcomes.set(step, outcome);
       },
-      () => {
-        if (!this.startingBackground) this.flush();
-      },
+      () => this.flushBeforeActivity(),
     );
+    this.acts = acts;
+    this.localActs = acts.local;
     const spec = HANDOFF_MAPPING[input.caseType];
     this.state = {
       caseType: input.caseType,
@@ -291,6 +316,9 @@ export class CaseRuntime {
    */
   moneyOutcome?: string;
 
+  /** A comment kept for the final ticket update (steps.ts `noteTicketAtEnd`); written by `settleTicket` or `cancel()`. */
+  endComment?: TicketComment;
+
   /** The billing note for one destination (docs/product.md §2). */
   note(destination: NoteDestination, override: NoteOverride = {}): string {
     if (override.status === undefined && override.nextStep === undefined) return this.ledger.note(destination, this.state);
@@ -380,6 +408,7 @@ export class CaseRuntime {
         status: ticketStatus,
         note: this.note('zendesk'),
         ...(assignee ? { assigneeSlackUserId: assignee } : {}),
+        ...(this.endComment ? { comment: this.endComment } : {}),
       });
     } catch (err) {
       // The case's outcome stands when its last note cannot be written (a ticket closed meanwhile,
@@ -485,6 +514,10 @@ export class CaseRuntime {
     if (open && message && req.render) {
       await this.acts.updateApprovalMessage({ step: `cancel.${req.pending.requestId}`, message, view: req.render('cancelled') });
     }
+    // Cancelled after the money moved, before the final ticket update: the confirmation it kept still goes out.
+    const kept = this.endComment;
+    if (kept && this.ticket)
+      await this.acts.addTicketNote({ step: kept.step, ticketId: this.ticket.id, body: kept.body, public: kept.public });
     await this.settleBackground().catch(() => undefined);
   }
 
@@ -522,6 +555,20 @@ export class CaseRuntime {
   /** The case's outside writes by how they ended, in order (for the needs-attention note and alert). */
   writesBy(outcome: WriteOutcome): string[] {
     return [...new Set(this.writes)].filter((step) => this.writeOutcomes.get(step) === outcome);
+  }
+
+  /**
+   * Before an ordinary activity: the staged changes go out, except while the case is `gathering`
+   * (reading and opening its ticket, about a second): that status is transitional and no audit
+   * query or waiting list looks for it, so it goes out with the next change that matters (waiting
+   * on someone, executing, the ending) instead of as an upsert of its own. Timers, waits and
+   * endings flush whatever the status. Cases from before this change replay with their upsert
+   * (patch `gathering-not-flushed`).
+   */
+  private flushBeforeActivity(): void {
+    if (this.startingBackground) return;
+    if (this.state.status === CaseStatus.Gathering && this.patched('gathering-not-flushed')) return;
+    this.flush();
   }
 
   /** Sends the staged search-attribute changes as one upsert (see CaseVisibility.flush for when). */

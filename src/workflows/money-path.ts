@@ -108,7 +108,9 @@ export async function moveMoneyLeg(
     ...(returnLegs && !owned ? { refundCharges: true } : {}),
     ...(order.plan ? { plan: order.plan } : {}),
   };
-  const reserved = await reserveMoney(base);
+  // A local activity for new cases (LOCAL_MONEY_OPTIONS says why that keeps the guarantees); cases
+  // that scheduled it as an activity task replay with one.
+  const reserved = await (rt.patched('reserve-money-local') ? rt.localActs.reserveMoney(base) : reserveMoney(base));
   if (reserved.status === 'refused') return { refused: reserved };
   const entry = reserved.entry;
   rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;

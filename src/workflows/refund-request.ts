@@ -15,7 +15,7 @@ import { moveMoney } from './money-path';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type CaseState } from './messages';
 import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
-import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
+import { loadAccount, needsAttention, noteTicket, noteTicketAtEnd, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
 
@@ -241,7 +241,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
     // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
     const onInvoice = fields.invoiceNumber ? ` for invoice ${fields.invoiceNumber}` : '';
-    await noteTicket(rt, 'refund.confirm.public', `${what}${onInvoice}.`, true);
+    // Written with the final ticket update, one Zendesk activity for both (older cases: at once).
+    await noteTicketAtEnd(rt, 'refund.confirm.public', `${what}${onInvoice}.`, true);
     const to = recipientFor(rt, account, invoice);
     if (to.status === 'verified') {
       const email = await sendCustomerEmail({

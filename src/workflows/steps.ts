@@ -2,14 +2,7 @@
  * Business steps several case workflows share: loading the account, the case's Zendesk ticket,
  * the needs-attention ending, and the case body's endings (runCase).
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  TemporalFailure,
-  isCancellation,
-  log,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, TemporalFailure, isCancellation, log } from '@temporalio/workflow';
 import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../activities/contract';
 import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
@@ -152,6 +145,19 @@ export async function noteTicket(rt: CaseRuntime, step: string, body: string, is
     return;
   }
   await rt.acts.addTicketNote({ step, ticketId: rt.ticket.id, body, public: isPublic });
+}
+
+/**
+ * A ticket comment the case's ending may carry (the refund's confirmation to the customer): kept
+ * for the final ticket update (`finish()`'s `settleTicket`, or `cancel()`), which writes it under
+ * this step's key: one Zendesk activity instead of two. Cases started before this change wrote it
+ * at once with `addTicketNote` and replay that way (patch `ticket-final-public-comment`).
+ */
+export async function noteTicketAtEnd(rt: CaseRuntime, step: string, body: string, isPublic = false): Promise<void> {
+  if (!rt.ticket) return;
+  if (!rt.patched(FINAL_TICKET_PATCH) || !rt.patched('ticket-final-public-comment')) return noteTicket(rt, step, body, isPublic);
+  const keptInternal = isPublic && internalOnly.has(rt);
+  rt.endComment = { step, body: keptInternal ? `${KEPT_INTERNAL_PREFIX}\n${body}` : body, public: isPublic && !keptInternal };
 }
 
 /**
