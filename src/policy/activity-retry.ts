@@ -143,15 +143,21 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
  * `reserveMoney` for new cases (patch `reserve-money-local`, src/workflows/money-path.ts): a local
  * activity in the workflow task the decision arrived in, instead of an activity task of its own.
  * It moves no money: it re-reads QuickBooks and writes the ledger's pending entry, keyed by the case
- * step, so a repeat (a retry, the workflow task retried after a worker crash, a reset) finds its
- * entry and decides nothing again: the guarantee the ordinary activity had, without the round trip
- * through the server (one billable action and 50-150 ms between the decision and the refund).
- * The money group's timeouts and retries; backoffs over 10 s become a server timer, so a
- * QuickBooks or ledger outage does not pin the workflow task.
+ * step, so a repeat (a retry, the workflow task retried after a worker crash, a reset, an attempt
+ * cut off while its transaction still ran) finds its entry and decides nothing again: the
+ * guarantee the ordinary activity had, without the round trip through the server (one billable
+ * action and a workflow task between the decision and the refund).
+ *
+ * The price: the decision's update is answered with that workflow task, so the Slack click waits
+ * for the first attempt (the route's budget is 2.5 s). Hence a short attempt (2 s; a QuickBooks read
+ * is well under a second) and every retry backoff as a server timer (threshold below the money
+ * group's first 5 s backoff): a QuickBooks or ledger outage ends the task at once, the click is
+ * answered, and the retries go on as the money group's do, for 30 minutes.
  */
 export const LOCAL_MONEY_OPTIONS: LocalActivityOptions = {
   ...ACTIVITY_OPTIONS.money,
-  localRetryThreshold: '10 seconds',
+  startToCloseTimeout: '2 seconds',
+  localRetryThreshold: '100 milliseconds',
 };
 
 /** Which group each CaseActivities method belongs to (activities/contract.ts checks, at compile time, that the two lists are the same). */

@@ -233,6 +233,45 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       await rejectsWithType(runOnce(acts.addTicketNote, { step: 'n', ticketId: 'abc', body: 'x', public: false }), 'ValidationError');
     });
 
+    it('the final ticket update carries a kept public comment: each comment once, the status set, whichever answer is lost', async () => {
+      // settleTicket writes the comment, the note and the status in three writes: lose the first one, two, then all three answers.
+      for (const drop of [1, 2, 3]) {
+        sb.reset();
+        await sb.faults('zendesk', { dropNext: drop });
+        const workflowId = `wf-zd-settle-${drop}`;
+        const { attempts } = await runWithRetries(
+          acts.settleTicket,
+          {
+            step: 'ticket.final',
+            ticketId: '9001',
+            status: 'solved' as const,
+            note: 'Billing note: refund recorded',
+            comment: { step: 'refund.confirm.public', body: 'Your refund of USD 25.00 has been issued.', public: true },
+          },
+          workflowId,
+          drop + 2,
+        );
+        assert.ok(attempts > 1, `drop ${drop}: a lost answer made it retry`);
+        const comments = await sb.clients.zendesk.listComments(9001);
+        const confirmations = comments.filter((c) => c.body.startsWith('Your refund of USD 25.00'));
+        assert.deepEqual(
+          confirmations.map((c) => c.public),
+          [true],
+          `drop ${drop}: one public confirmation`,
+        );
+        assert.equal(comments.filter((c) => c.body.startsWith('Billing note: refund recorded')).length, 1, `drop ${drop}: one note`);
+        const tickets = (await sb.control('/zendesk/tickets')) as { id: number; status: string }[];
+        assert.equal(tickets.find((t) => t.id === 9001)?.status, 'solved');
+        // The same step through addTicketNote (a case that wrote it before this change) is the same comment: not written again.
+        await runOnce(
+          acts.addTicketNote,
+          { step: 'refund.confirm.public', ticketId: '9001', body: 'Your refund of USD 25.00 has been issued.', public: true },
+          workflowId,
+        );
+        assert.equal((await sb.clients.zendesk.listComments(9001)).filter((c) => c.body.startsWith('Your refund of USD 25.00')).length, 1);
+      }
+    });
+
     it("never writes into a caller-named ticket Zendesk says is another customer's: opens its own and says so (issue 22)", async () => {
       const before = (await sb.clients.zendesk.listComments(9001)).length;
       const globex = { accountId: 'GLOBEX-002', emails: ['ap@globex.example'] };

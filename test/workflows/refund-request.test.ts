@@ -61,11 +61,15 @@ describe('refundRequest workflow', function () {
     assert.match(String(recorded[0].input.privateNote), /Automated inside policy/);
     assert.equal(env.fake.callsOf('postApprovalRequest', h.workflowId).length, 0);
     assert.equal(env.fake.callsOf('sendCustomerEmail', h.workflowId)[0].input.to, 'billing@acme.example');
-    assert.ok(
-      env.fake
-        .callsOf('addTicketNote', h.workflowId)
-        .some((c) => c.input.public === true && /refund of USD 25\.00 has been issued/.test(String(c.input.body))),
-    );
+    // The customer's confirmation goes with the final ticket update (one Zendesk activity), public, under its own step.
+    const settled = env.fake.callsOf('settleTicket', h.workflowId);
+    assert.equal(settled.length, 1);
+    assert.deepEqual(settled[0].input.comment, {
+      step: 'refund.confirm.public',
+      body: 'Your refund of USD 25.00 has been issued for invoice INV-1002.',
+      public: true,
+    });
+    assert.equal(env.fake.callsOf('addTicketNote', h.workflowId).filter((c) => c.input.public === true).length, 0);
     assert.deepEqual(s.decisions, []);
   });
 
