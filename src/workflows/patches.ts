@@ -23,8 +23,9 @@
  * - What it needs from deployment: a stamped case must only ever run on workers that know its
  *   release. An older worker would ignore the stamp and record the markers, which the newer code
  *   then does not expect (non-determinism). With Worker Versioning a case is pinned to the build
- *   that was current when it started, and the intake is deployed after the workers (docs/workflows.md,
- *   "Deploying a changed workflow"); unversioned, deploy the workers before the intake.
+ *   that was current when it started and only ever replayed by it (docs/workflows.md, "Deploying a
+ *   changed workflow"); unversioned, deploy the workers before the intake and never roll workers
+ *   back below a release the intake stamps.
  *
  * Adding a patch from now on: give it the next release here, raise CASE_CODE_RELEASE to it in the
  * same change, and ask it with `rt.patched(id)`. Cases stamped with an older release still ask
