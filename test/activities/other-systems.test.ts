@@ -233,10 +233,10 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       await rejectsWithType(runOnce(acts.addTicketNote, { step: 'n', ticketId: 'abc', body: 'x', public: false }), 'ValidationError');
     });
 
-    it('the final ticket update carries a kept public comment: each comment once, the status set, whichever answer is lost', async () => {
+    it('the final ticket update carries a kept public comment: each comment once, the status set, however many answers are lost', async () => {
       // settleTicket writes the comment, the note and the status in three writes: lose the first one, two, then all three answers.
       for (const drop of [1, 2, 3]) {
-        sb.reset();
+        await sb.reset();
         await sb.faults('zendesk', { dropNext: drop });
         const workflowId = `wf-zd-settle-${drop}`;
         const { attempts } = await runWithRetries(
