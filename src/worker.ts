@@ -48,8 +48,12 @@ export interface CaseWorkerOptions {
  * cached case holds ~0.15-0.2 MiB of the workflow thread's heap (its own copy of the bundle's
  * modules and its state; BENCHMARKS.md), so the cache, not the number of waiting cases, sets RSS. Past this size waiting cases are evicted and
  * replayed from history when their decision arrives (tens of ms for a case's history).
+ * 400 since issue 21's ledger (600 before): each cached case grew with the ledger's code and
+ * facts, and at 600 the worker held 606 MiB with 10,000 waiting. With thousands waiting nearly
+ * every decision replays whatever the size (600 cached of 10,000 is a 6% hit rate, 400 is 4%);
+ * the cases that run at once (tens) stay cached either way.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 600;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
 
 /**
  * How a worker process is started (package.json `worker`/`start`, docker-compose.yml, Dockerfile,
