@@ -122,7 +122,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     // Only a plan with a credit, or with nothing to credit or refund, differs from what Accept did
     // before (a refund of the amount, which the ledger refused as "already refunded" on an unpaid invoice).
     const nothing = plan !== undefined && plan.creditMinor === 0 && plan.refundMinor === 0;
-    const credits = plan !== undefined && (plan.creditMinor > 0 || nothing) && patched('dispute-credits-balance');
+    const credits = plan !== undefined && (plan.creditMinor > 0 || nothing) && rt.patched('dispute-credits-balance');
     if (plan && credits && nothing) {
       rt.facts.push(
         `Accept: nothing to credit or refund (nothing is owed on the invoice, and what was paid was already refunded or credited)`,

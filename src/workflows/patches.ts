@@ -47,6 +47,7 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'final-crm-note': 1,
   'dispute-running-total': 1,
   'follow-up-deadline-past-on-arrival': 1,
+  'dispute-credits-balance': 1,
   // Issue 21 "Safety without slowness": the refund's confirmation comment goes with the final
   // ticket update, the reservation runs as a local activity, and `gathering` waits for the next flush.
   'ticket-final-public-comment': 1,
