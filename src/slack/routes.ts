@@ -17,6 +17,7 @@
  * response_url, so the answer there is the tab itself, published again with a notice (home-tab.ts);
  * every recorded decision also publishes the decider's tab and those of whom the case now waits on.
  */
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateStage, type Client, type WorkflowUpdateHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -140,9 +141,16 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     // Signed only here, after the Slack signature was verified: the actor is Slack's `user`, the source is this route.
     const decision = signDecision(deps.decisionKey, target.w, { ...claims, source: 'slack' });
     const ids = { workflowId: target.w, requestId: target.r, action: target.a, userId: decision.actor.id };
-    // One update id per (request, person, action): a double click or a retried delivery is the same
-    // update, which Temporal records once.
-    const updateId = `slack:${target.r}:${decision.actor.id}:${target.a}${target.c ? `:${target.c}` : ''}`;
+    // One update id per (request, person, action, what the click says): a double click or a retried
+    // delivery is the same update, which Temporal records once, refusal included. What the click
+    // says (the approved subject, the hand-off target, the reason, the chosen case) is in the id,
+    // so a refused click (an altered button, a hand-off to someone who may not decide) never
+    // answers for the person's later, different click on the same request.
+    const said = createHash('sha256')
+      .update(JSON.stringify([claims.subject ?? null, claims.handTo ?? null, claims.reason ?? null, claims.caseType ?? null]))
+      .digest('base64url')
+      .slice(0, 16);
+    const updateId = `slack:${target.r}:${decision.actor.id}:${target.a}${target.c ? `:${target.c}` : ''}:${said}`;
     // A click in the Home tab has no response_url: the answer is the tab, published again with a notice.
     const tellHome = (text: string) => {
       if (fromHome) void deps.homeTab?.publish(decision.actor.id, { notice: text, alsoCheck: [target.w] });

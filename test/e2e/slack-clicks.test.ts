@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { encodeButtonValue } from '../../src/slack/interactions';
+import { decodeButtonValue, encodeButtonValue } from '../../src/slack/interactions';
 import { statusQuery } from '../../src/workflows/messages';
 import { eventually, messagesOf, startHarness, type Harness, type SandboxSlackMessage } from './harness';
 
@@ -104,5 +104,34 @@ describe('Slack clicks on the real refund workflow (signed interactions -> the c
     const done = await h.client.workflow.getHandle(workflowId).result();
     assert.equal((done as { status: string }).status, 'completed');
     assert.equal((await h.sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/refundreceipt'))).length, 1);
+  });
+  it("a refused click (an altered amount on the button) never answers for the same approver's real click", async () => {
+    const { workflowId, message } = await twoPersonRefund();
+    const real = message.blocks
+      .flatMap((b) => (b as { elements?: { action_id?: string; value?: string }[] }).elements ?? [])
+      .find((e) => e.action_id === 'billing_approve')?.value;
+    const value = decodeButtonValue(real);
+    assert.ok(value?.s, 'the Approve button carries its subject');
+    // Same request, same person, same action: only the amount differs (someone replays the click with an edited value).
+    const altered = encodeButtonValue({ ...value, s: { ...value.s, m: value.s.m + 100_00 } });
+    const res = (await h.sb.control('/slack/click', {
+      user: 'U0FIN0001',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: 'billing_approve',
+      value: altered,
+    })) as { status: number };
+    assert.equal(res.status, 200);
+    await eventually('the private refusal', async () => (await ephemerals()).find((e) => e.user === 'U0FIN0001'));
+    assert.deepEqual(await votes(workflowId), []);
+    // The approver's real click on the same request counts (before the fix Temporal answered it with
+    // the refusal recorded under the same update id).
+    assert.equal((await h.click('U0FIN0001', message, 'billing_approve')).status, 200);
+    await eventually('the real vote', async () => ((await votes(workflowId)).length > 0 ? true : undefined));
+    assert.deepEqual(
+      (await votes(workflowId)).map((v) => v.actor.id),
+      ['U0FIN0001'],
+    );
+    await h.client.workflow.getHandle(workflowId).terminate('test done');
   });
 });
