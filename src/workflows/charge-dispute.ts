@@ -320,11 +320,12 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       'dispute.refund',
     );
     if ('state' in result) return result.state;
+    const onInvoice = invoice ? ` on invoice ${invoice.docNumber}` : '';
     rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
     await noteTicket(
       rt,
       'dispute.accepted.public',
-      `We accepted your dispute and ${fields.creditRequest ? `credited your account with ${shown}` : refundedText(shown, result)}${invoice ? ` on invoice ${invoice.docNumber}` : ''}.`,
+      `We accepted your dispute and ${fields.creditRequest ? `credited your account with ${shown}${onInvoice}` : refundedText(shown, result, onInvoice)}.`,
       true,
     );
     await doneNote(rt, 'dispute.accepted.note');
@@ -407,7 +408,7 @@ async function acceptWithCredit(
   const refundText = refund
     ? plan.refundKind === 'credit_memo'
       ? `credited your account with ${refunded} of what was paid`
-      : `${refundedText(refunded!, moved!)} of what was paid`
+      : refundedText(refunded!, moved!, ' of what was paid')
     : undefined;
   rt.setHandoff({ nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}` });
   await noteTicket(
@@ -433,14 +434,14 @@ async function acceptWithCredit(
 type ReturnTo = Pick<RefundOrder, 'paymentPlatform' | 'owner' | 'contactId'>;
 
 /** What the customer reads of a refund: only what happened (the card refunded, or the return a person confirmed). */
-function refundedText(shown: string, moved: MoneyMoved): string {
+function refundedText(shown: string, moved: MoneyMoved, ofWhat = ''): string {
   if (moved.card)
-    return `refunded ${formatMoney(moved.card.refunded.amountMinor, moved.card.refunded.currency)} to your card (QuickBooks Payments)`;
+    return `refunded ${formatMoney(moved.card.refunded.amountMinor, moved.card.refunded.currency)}${ofWhat} to your card (QuickBooks Payments)`;
   if (moved.returned)
     return moved.returned.named
-      ? `returned ${shown} to you through ${moved.returned.platform}, as our finance team confirmed`
-      : `returned ${shown} to you the way you paid, as our finance team confirmed`;
-  return `refunded ${shown}`;
+      ? `returned ${shown}${ofWhat} to you through ${moved.returned.platform}, as our finance team confirmed`
+      : `returned ${shown}${ofWhat} to you the way you paid, as our finance team confirmed`;
+  return `refunded ${shown}${ofWhat}`;
 }
 
 /** For finance: how the money went back, after the record. */
