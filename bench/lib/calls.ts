@@ -71,28 +71,53 @@ export function benchInvoiceNumber(callId: string): string {
 }
 
 /**
- * Creates that invoice in the sandbox's QuickBooks, paid twice by Acme (harness set-up: one local
- * request): an automated refund of a duplicate charge needs QuickBooks to show the second payment.
+ * Creates that invoice in the sandbox's QuickBooks, paid twice by Acme (harness set-up: local
+ * requests): an automated refund of a duplicate charge needs QuickBooks to show the second payment.
+ * The first payment is a QuickBooks Payments charge, so the refund goes back to the card and
+ * completes unattended (a payment QuickBooks only recorded would wait for finance's confirmation).
  */
-export function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
-  return seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor, duplicatePayment: true });
+export async function seedBenchInvoice(sandboxUrl: string, callId: string, totalMinor = 2000): Promise<void> {
+  await seedPaidInvoice(sandboxUrl, { docNumber: benchInvoiceNumber(callId), customerId: '101', totalMinor, duplicatePayment: true });
 }
 
 /**
  * A paid invoice (with its payment) in the sandbox's QuickBooks, for a seed customer or account id.
  * `duplicatePayment`: paid twice (a second payment of its total), the evidence a refund of a
  * duplicate charge is automated on; without it a person decides such a refund.
+ * `paidBy`: `card` (the default) makes the payment a QuickBooks Payments charge of the total (the
+ * charge is created in the sandbox's Payments API first, and the Payment carries it as its
+ * CCTransId), so a refund of it goes back to the card and completes on its own; `recorded` is a
+ * payment QuickBooks only recorded (a check, a bank transfer), whose refund a person owns and
+ * finance confirms ("Money returned") before the customer is told.
  */
 export async function seedPaidInvoice(
   sandboxUrl: string,
-  invoice: { docNumber: string; totalMinor: number; duplicatePayment?: boolean } & ({ customerId: string } | { accountId: string }),
-): Promise<void> {
+  invoice: { docNumber: string; totalMinor: number; duplicatePayment?: boolean; paidBy?: 'card' | 'recorded'; currency?: string } & (
+    { customerId: string } | { accountId: string }
+  ),
+): Promise<{ ccTransId?: string }> {
+  const { paidBy = 'card', currency, ...body } = invoice;
+  let ccTransId: string | undefined;
+  if (paidBy === 'card') {
+    const charge = await fetch(`${sandboxUrl}/_sandbox/quickbooks-payments/charges`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: `CH${invoice.docNumber.replace(/[^A-Za-z0-9]/g, '')}`,
+        amountMinor: invoice.totalMinor,
+        currency: currency ?? 'USD',
+      }),
+    });
+    if (!charge.ok) throw new Error(`seeding the charge of ${invoice.docNumber}: ${charge.status} ${await charge.text()}`);
+    ccTransId = ((await charge.json()) as { id: string }).id;
+  }
   const res = await fetch(`${sandboxUrl}/_sandbox/quickbooks/invoices`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(invoice),
+    body: JSON.stringify({ ...body, ...(ccTransId ? { ccTransId } : {}) }),
   });
   if (!res.ok) throw new Error(`seeding ${invoice.docNumber}: ${res.status} ${await res.text()}`);
+  return ccTransId ? { ccTransId } : {};
 }
 
 export interface Accepted {

@@ -65,8 +65,9 @@ export interface MoneyOrder {
   route?: 'quickbooks' | 'skyfire' | 'owned';
   /**
    * A refund on the `quickbooks` route returns the money through QuickBooks Payments when a card
-   * charge made there paid the invoice (the entry's route becomes `qb_payments`). Cases started
-   * before that leg do not ask (their histories record only the accounting record).
+   * charge made there paid the invoice (the entry's route becomes `qb_payments`), else a person
+   * returns it (`owned`). Cases started before these legs do not ask (their histories record only
+   * the accounting record).
    */
   refundCharges?: boolean;
   authority: MoneyAuthorityInput;
@@ -408,8 +409,12 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     if (balanceCredit && !invoice) return refuse('invoice_not_found', 'a credit against the balance needs the invoice, and none was found');
     // A refund of an invoice a QuickBooks Payments charge paid goes back to that card: the latest
     // such charge that covers the amount (a duplicate charge is the later one), else the largest.
+    // None (paid by check, bank transfer, anything QuickBooks only recorded, or no invoice): nothing
+    // the service holds returns the money, so a person owns it (`owned`: the entry waits for a
+    // signed "Money returned" before it settles). A RefundReceipt alone would say "refunded" untrue.
     let chargeId: string | undefined;
-    if (order.refundCharges && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks' && invoice && customer) {
+    const returnLeg = order.refundCharges === true && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks';
+    if (returnLeg && invoice && customer) {
       const charged = (await qbo.paymentsForInvoice(customer.Id, invoice.Id))
         .map((p) => ({ p, charge: chargeOfPayment(p) }))
         .filter((x): x is { p: QboPayment; charge: string } => x.charge !== undefined)
@@ -427,7 +432,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         caseId: workflowId,
         step: order.step.replace(/\.pay$/, '.record'),
         kind: order.kind,
-        route: chargeId ? 'qb_payments' : (order.route ?? 'quickbooks'),
+        route: chargeId ? 'qb_payments' : returnLeg ? 'owned' : (order.route ?? 'quickbooks'),
         ...(chargeId ? { chargeId } : {}),
         currency: order.amount.currency,
         amountMinor: order.amount.amountMinor,

@@ -17,7 +17,7 @@ import { callerReasonText } from '../policy/wording';
 import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
-import { moveMoney, moveMoneyLeg } from './money-path';
+import { moveMoney, moveMoneyLeg, type MoneyMoved, type RefundOrder } from './money-path';
 import { disputeSubject, planDispute, planText, type DisputePlan } from '../policy/dispute-plan';
 import type { RefundRecord } from '../activities/contract';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
@@ -274,6 +274,13 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         `dispute accepted, but nothing is owed or left to refund on ${invoice.docNumber}: nothing credited or refunded`,
       );
     }
+    // Where the money goes back, as for a refund_request: the card a QuickBooks Payments charge paid
+    // with, or a person (the account owner) on the customer's platform or the way they paid.
+    const returnTo: ReturnTo = {
+      ...(account.contact?.paymentPlatform ? { paymentPlatform: account.contact.paymentPlatform } : {}),
+      ...(account.owner ? { owner: account.owner } : {}),
+      ...(account.contact ? { contactId: account.contact.id } : {}),
+    };
     if (plan && credits && invoice)
       return acceptWithCredit(rt, {
         plan,
@@ -281,6 +288,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         customerId: account.customer.id,
         currency: amount.currency,
         paysThroughSkyfire: account.paysThroughSkyfire,
+        ...returnTo,
         mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
         authority: {
           kind: 'approval',
@@ -298,6 +306,7 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
         ...(invoice ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber } : {}),
         kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
         paysThroughSkyfire: account.paysThroughSkyfire,
+        ...returnTo,
         mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
         // The accepted dispute is the authority: its Accept votes, verified again before money moves.
         authority: {
@@ -311,16 +320,17 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
       'dispute.refund',
     );
     if ('state' in result) return result.state;
+    const onInvoice = invoice ? ` on invoice ${invoice.docNumber}` : '';
     rt.setHandoff({ nextStep: 'None: dispute accepted and refunded' });
     await noteTicket(
       rt,
       'dispute.accepted.public',
-      `We accepted your dispute and refunded ${shown}${invoice ? ` on invoice ${invoice.docNumber}` : ''}.`,
+      `We accepted your dispute and ${fields.creditRequest ? `credited your account with ${shown}${onInvoice}` : refundedText(shown, result, onInvoice)}.`,
       true,
     );
     await doneNote(rt, 'dispute.accepted.note');
     await showOutcome(rt, {
-      text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}; the customer was told on the ticket`,
+      text: `Dispute accepted: ${fields.creditRequest ? 'credit' : 'refund'} recorded in QuickBooks, ${recordLink(`${result.record.object} ${result.record.id}`, result.record.url)}${returnedNote(result)}; the customer was told on the ticket`,
       status: CaseStatus.Completed,
       nextStep: 'None: dispute accepted and refunded',
     });
@@ -344,7 +354,7 @@ async function acceptWithCredit(
     paysThroughSkyfire: boolean;
     mentions: string[];
     authority: Parameters<typeof moveMoney>[1]['authority'];
-  },
+  } & ReturnTo,
 ): Promise<CaseState> {
   const { plan, invoice } = a;
   const money = (minor: number) => ({ amountMinor: minor, currency: a.currency });
@@ -353,6 +363,9 @@ async function acceptWithCredit(
     invoiceId: invoice.id,
     invoiceNumber: invoice.docNumber,
     paysThroughSkyfire: a.paysThroughSkyfire,
+    ...(a.paymentPlatform ? { paymentPlatform: a.paymentPlatform } : {}),
+    ...(a.owner ? { owner: a.owner } : {}),
+    ...(a.contactId ? { contactId: a.contactId } : {}),
     mentions: a.mentions,
     authority: a.authority,
     plan,
@@ -362,6 +375,7 @@ async function acceptWithCredit(
   const credited = formatMoney(credit.record.amount.amountMinor, credit.record.amount.currency);
   const creditText = `credited ${credited} against invoice ${invoice.docNumber}, so that amount is no longer owed`;
   let refund: RefundRecord | undefined;
+  let moved: MoneyMoved | undefined;
   if (plan.refundMinor > 0) {
     const r = await moveMoneyLeg(rt, { ...common, amount: money(plan.refundMinor), kind: plan.refundKind }, 'dispute.refund');
     if ('state' in r) {
@@ -388,10 +402,13 @@ async function acceptWithCredit(
       );
     }
     refund = r.record;
+    moved = r;
   }
   const refunded = refund ? formatMoney(refund.amount.amountMinor, refund.amount.currency) : undefined;
   const refundText = refund
-    ? `${plan.refundKind === 'credit_memo' ? 'credited your account with' : 'refunded'} ${refunded} of what was paid`
+    ? plan.refundKind === 'credit_memo'
+      ? `credited your account with ${refunded} of what was paid`
+      : refundedText(refunded!, moved!, ' of what was paid')
     : undefined;
   rt.setHandoff({ nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}` });
   await noteTicket(
@@ -403,7 +420,7 @@ async function acceptWithCredit(
   await doneNote(rt, 'dispute.accepted.note');
   const link = (r: RefundRecord) => recordLink(`${r.object} ${r.id}`, r.url);
   await showOutcome(rt, {
-    text: `Dispute accepted: ${credited} credited against ${invoice.docNumber} in QuickBooks (${link(credit.record)}, applied to the invoice)${refund ? `; ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited to the customer' : 'refunded'} (${link(refund)})` : ''}; the customer was told on the ticket`,
+    text: `Dispute accepted: ${credited} credited against ${invoice.docNumber} in QuickBooks (${link(credit.record)}, applied to the invoice)${refund ? `; ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited to the customer' : 'refunded'} (${link(refund)}${moved ? returnedNote(moved) : ''})` : ''}; the customer was told on the ticket`,
     status: CaseStatus.Completed,
     nextStep: `None: dispute accepted, ${refund ? 'credited and refunded' : 'credited'}`,
   });
@@ -411,4 +428,26 @@ async function acceptWithCredit(
     CaseStatus.Completed,
     `dispute accepted: ${credited} credited against the balance${refund ? `, ${refunded} ${plan.refundKind === 'credit_memo' ? 'credited' : 'refunded'}` : ''}`,
   );
+}
+
+/** Where an accepted dispute's refund goes back (see `RefundOrder`). */
+type ReturnTo = Pick<RefundOrder, 'paymentPlatform' | 'owner' | 'contactId'>;
+
+/** What the customer reads of a refund: only what happened (the card refunded, or the return a person confirmed). */
+function refundedText(shown: string, moved: MoneyMoved, ofWhat = ''): string {
+  if (moved.card)
+    return `refunded ${formatMoney(moved.card.refunded.amountMinor, moved.card.refunded.currency)}${ofWhat} to your card (QuickBooks Payments)`;
+  if (moved.returned)
+    return moved.returned.named
+      ? `returned ${shown}${ofWhat} to you through ${moved.returned.platform}, as our finance team confirmed`
+      : `returned ${shown}${ofWhat} to you the way you paid, as our finance team confirmed`;
+  return `refunded ${shown}${ofWhat}`;
+}
+
+/** For finance: how the money went back, after the record. */
+function returnedNote(moved: MoneyMoved): string {
+  if (moved.card) return `, after QuickBooks Payments refunded the card (refund ${moved.card.refundId} ${moved.card.status})`;
+  if (moved.returned)
+    return `, after the return ${moved.returned.named ? `through ${moved.returned.platform}` : 'the way the customer paid'} was confirmed by ${moved.returned.confirmedBy}`;
+  return '';
 }

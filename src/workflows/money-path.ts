@@ -83,10 +83,11 @@ export async function moveMoneyLeg(
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
   const step = `${stepPrefix}.record`;
   // A refund goes back where the customer paid: a QuickBooks Payments card charge is refunded through
-  // its API; another platform (the CRM's payment_platform) is returned by a person who confirms it.
-  // No patch marker: old and new code part only on the reservation's route, which history holds
-  // (entries reserved before these legs are `quickbooks` or `skyfire`, so their cases replay as
-  // they ran), and a marker on every refund would cost an upsert (docs/workflows.md).
+  // its API; another platform (the CRM's payment_platform), or an invoice no such charge paid (a
+  // check, a transfer: the reservation finds no charge and answers `owned`), is returned by a person
+  // who confirms it. No patch marker: old and new code part only on the reservation's route, which
+  // history holds (entries reserved before these legs are `quickbooks` or `skyfire`, so their cases
+  // replay as they ran), and a marker on every refund would cost an upsert (docs/workflows.md).
   const returnLegs = order.kind === 'refund_receipt' && !order.paysThroughSkyfire;
   const platform = (order.paymentPlatform ?? '').trim().toLowerCase();
   const owned = returnLegs && !SERVICE_PLATFORMS.has(platform);
@@ -169,7 +170,7 @@ export async function moveMoneyLeg(
   );
   rt.setHandoff({ destinationObject: r, ...(r.url ? { recordUrl: r.url } : {}) });
   if (outcome.returned) {
-    rt.moneyOutcome = `${shown} returned through ${outcome.returned.platform} (confirmed by ${outcome.returned.confirmedBy}), ${r.object} ${r.id} recorded (ledger entry ${entry.ref} settled); the customer may not have been told`;
+    rt.moneyOutcome = `${shown} returned ${outcome.returned.named ? `through ${outcome.returned.platform}` : 'the way the customer paid'} (confirmed by ${outcome.returned.confirmedBy}), ${r.object} ${r.id} recorded (ledger entry ${entry.ref} settled); the customer may not have been told`;
     return { record: r, returned: outcome.returned };
   }
   if (outcome.card) {

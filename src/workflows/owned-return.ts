@@ -9,6 +9,11 @@
  * waits durably with the approvals' reminders and escalation. Confirmed -> the entry settles on the
  * confirmation and the RefundReceipt is recorded; nobody confirms in time -> needs attention, the
  * reservation kept.
+ *
+ * A customer who pays through QuickBooks (or whom the CRM names no platform for) gets this leg too
+ * when no QuickBooks Payments charge paid the invoice (a check, a bank transfer: QuickBooks only
+ * recorded the payment): the money went nowhere the service can send it back from, so the texts say
+ * "the way the customer paid" instead of naming a platform.
  */
 import { CaseStatus } from '../domain/case';
 import { DecisionAction } from '../domain/decision';
@@ -22,7 +27,10 @@ import { noteTicket } from './steps';
 
 /** The money a person returned outside the service, and who confirmed it. */
 export interface OwnedReturn {
+  /** The CRM's payment platform, or a description of the way the invoice was paid (`named` false). */
   platform: string;
+  /** False when the CRM names QuickBooks or nothing: the invoice was paid outside QuickBooks Payments. */
+  named: boolean;
   confirmedBy: string;
   task?: RecordRef;
 }
@@ -34,7 +42,12 @@ export async function returnByOwner(
   entry: MoneyEntryView,
 ): Promise<OwnedReturn | { state: CaseState }> {
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
-  const platform = order.paymentPlatform ?? 'another platform';
+  const crm = (order.paymentPlatform ?? '').trim();
+  // QuickBooks or nothing in the CRM: the reservation found no QuickBooks Payments charge on the invoice.
+  const named = !['', 'quickbooks'].includes(crm.toLowerCase());
+  const platform = named ? (order.paymentPlatform ?? 'another platform') : 'the way the customer paid the invoice';
+  // The named texts are the ones cases on another platform have always written (kept word for word).
+  const through = named ? `through ${platform}` : 'the way the customer paid (no QuickBooks Payments charge paid the invoice)';
   const policy = await rt.policy();
   const review = financeReview(policy, rt.input.policy);
   const dueAt = new Date(Date.now() + review.timeoutMs).toISOString();
@@ -45,26 +58,28 @@ export async function returnByOwner(
       step: `${stepPrefix}.return.task`,
       ownerId: order.owner.id,
       ...(order.contactId ? { contactId: order.contactId } : {}),
-      subject: `Return ${shown} to the customer through ${platform}`.slice(0, 250),
-      body: `An approved refund of ${shown}${order.invoiceNumber ? ` on invoice ${order.invoiceNumber}` : ''} must be returned through ${platform}, where the customer paid. Then click "Money returned" on the finance message; until then the customer is not told and ledger entry ${entry.ref} stays reserved.`,
+      subject: `Return ${shown} to the customer ${through}`.slice(0, 250),
+      body: `An approved refund of ${shown}${order.invoiceNumber ? ` on invoice ${order.invoiceNumber}` : ''} must be returned ${named ? `through ${platform}, where the customer paid` : 'the way the customer paid: no QuickBooks Payments card charge paid the invoice (a check, a bank transfer or another payment QuickBooks only recorded), so nothing the service holds returns it'}. Then click "Money returned" on the finance message; until then the customer is not told and ledger entry ${entry.ref} stays reserved.`,
       dueAt,
     });
     rt.addRecord(task);
   }
-  rt.facts.push(`Refund of ${shown} to be returned through ${platform}: owned by ${ownerName}, due ${dueAt}`);
+  rt.facts.push(`Refund of ${shown} to be returned ${through}: owned by ${ownerName}, due ${dueAt}`);
   await noteTicket(
     rt,
     `${stepPrefix}.return.note`,
-    `Refund of ${shown} approved; the customer paid through ${platform}, so ${ownerName} returns it there (due ${dueAt}). The customer is told once finance confirms the money was returned.`,
+    named
+      ? `Refund of ${shown} approved; the customer paid through ${platform}, so ${ownerName} returns it there (due ${dueAt}). The customer is told once finance confirms the money was returned.`
+      : `Refund of ${shown} approved; no QuickBooks Payments charge paid the invoice (a check, a bank transfer or another payment QuickBooks only recorded), so ${ownerName} returns it the way the customer paid (due ${dueAt}). The customer is told once finance confirms the money was returned.`,
   );
   const closure = await requestApproval(rt, {
     kind: 'refund_returned',
     step: `${stepPrefix}.return`,
-    title: `Return ${shown} to the customer through ${platform}`,
+    title: `Return ${shown} to the customer ${through}`,
     fields: [
       { label: 'Amount', value: shown },
       ...(order.invoiceNumber ? [{ label: 'Invoice', value: order.invoiceNumber }] : []),
-      { label: 'Paid through', value: platform },
+      { label: 'Paid through', value: named ? platform : 'QuickBooks, not by a QuickBooks Payments charge (check, transfer or other)' },
       { label: 'Owner', value: ownerName },
       ...(task ? [{ label: 'HubSpot task', value: task.url ?? task.id }] : []),
       { label: 'Ledger entry', value: entry.ref },
@@ -85,7 +100,7 @@ export async function returnByOwner(
     mentions: [...(order.owner?.slackUserId ? [order.owner.slackUserId] : [])],
   });
   if (closure.kind !== 'approved') {
-    const reason = `refund of ${shown} through ${platform} is owned by ${ownerName}${task ? ` (HubSpot task ${task.id})` : ''} and was not confirmed returned; ledger entry ${entry.ref} stays reserved`;
+    const reason = `refund of ${shown} ${through} is owned by ${ownerName}${task ? ` (HubSpot task ${task.id})` : ''} and was not confirmed returned; ledger entry ${entry.ref} stays reserved`;
     rt.moneyOutcome = `${shown}: ${reason}`;
     await noteTicket(rt, `${stepPrefix}.return.unconfirmed`, `${reason}. The customer was not told it was issued.`);
     return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
@@ -100,6 +115,6 @@ export async function returnByOwner(
     const reason = `the "Money returned" confirmation for ${shown} was not accepted: ${r.reason}; ledger entry ${entry.ref} stays reserved`;
     return { state: await rt.finish(CaseStatus.NeedsAttention, reason) };
   }
-  rt.facts.push(`Money returned through ${platform}: confirmed by ${r.confirmedBy}`);
-  return { platform, confirmedBy: r.confirmedBy, ...(task ? { task } : {}) };
+  rt.facts.push(`Money returned ${through}: confirmed by ${r.confirmedBy}`);
+  return { platform, named, confirmedBy: r.confirmedBy, ...(task ? { task } : {}) };
 }

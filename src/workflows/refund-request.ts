@@ -236,7 +236,9 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       : card
         ? `We refunded ${formatMoney(card.refunded.amountMinor, card.refunded.currency)} to your card (QuickBooks Payments)`
         : returned
-          ? `We returned ${shown} to you through ${returned.platform}`
+          ? returned.named
+            ? `We returned ${shown} to you through ${returned.platform}`
+            : `We returned ${shown} to you the way you paid, as our finance team confirmed`
           : `Your refund of ${shown} has been issued`;
     // What the customer reads names only what is theirs: the amount, their invoice and their ticket.
     // QuickBooks record ids and the DialNexa call id are ours; they stay in the internal notes.
@@ -262,7 +264,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         card
           ? `, after QuickBooks Payments refunded the card (refund ${card.refundId} ${card.status})`
           : returned
-            ? `, after the return through ${returned.platform} was confirmed by ${returned.confirmedBy}`
+            ? `, after the return ${returned.named ? `through ${returned.platform}` : 'the way the customer paid'} was confirmed by ${returned.confirmedBy}`
             : ''
       }; the customer was told on the ticket${to.status === 'verified' ? ' and by email' : ''}`,
       status: CaseStatus.Completed,

@@ -62,8 +62,12 @@ export async function seedRefundInvoices(sandboxUrl: string, bodies: (Json | str
       accountId: String(pca.account_id),
       totalMinor: Math.round(Number(pca.amount) * 100),
       // Paid twice: the refunds are for a duplicate charge and are expected to be automated, which
-      // needs QuickBooks to show the second payment (src/policy/refund.ts REASON_EVIDENCE).
+      // needs QuickBooks to show the second payment (src/policy/refund.ts REASON_EVIDENCE). The first
+      // payment is a QuickBooks Payments charge (the helper's default), so the refund goes back to the
+      // card and completes unattended; paid any other way it would wait for finance's "Money returned".
       duplicatePayment: true,
+      paidBy: 'card',
+      ...(typeof pca.currency === 'string' ? { currency: pca.currency } : {}),
     });
   }
 }

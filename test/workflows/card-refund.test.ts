@@ -25,7 +25,9 @@ import {
   APPROVER_2,
   NOT_APPROVER,
   assertRefused,
+  attested,
   caseInput,
+  confirmMoneyReturned,
   decide,
   decision,
   result,
@@ -200,7 +202,7 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     beforeEach(async () => {
       // Hooli pays by bank transfer (the CRM says so); its invoice was paid outside QuickBooks Payments.
       await sb.control('/hubspot/contacts/505/properties', { payment_platform: 'bank_transfer' });
-      await seedPaidInvoice(sb.url, { docNumber: 'INV-H900', accountId: 'HOOLI-005', totalMinor: 20000 });
+      await seedPaidInvoice(sb.url, { docNumber: 'INV-H900', accountId: 'HOOLI-005', totalMinor: 20000, paidBy: 'recorded' });
     });
     const approveRefund = async (h: WorkflowHandle) => {
       const s = await waitForState(
@@ -294,6 +296,137 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
         [['card_refund_unknown', '105']],
       );
       assert.equal((await worker.ledger.get(entry.key))!.state, 'pending');
+    });
+  });
+  describe('a QuickBooks customer whose invoice no card charge paid: the money is owned, not "issued" (issue 24, finding 4)', () => {
+    const DOC = 'INV-CHK1';
+    beforeEach(async () => {
+      // Acme pays through QuickBooks (the CRM says so), but this invoice was paid by check: QuickBooks
+      // recorded the payment (twice, the duplicate the automation needs) and no Payments charge exists.
+      await seedPaidInvoice(sb.url, {
+        docNumber: DOC,
+        accountId: 'ACME-001',
+        totalMinor: 2000,
+        duplicatePayment: true,
+        paidBy: 'recorded',
+      });
+    });
+    const startAttested = (input: CaseInput): Promise<WorkflowHandle> => {
+      const workflowId = `case-${input.caseType}-${randomUUID()}`;
+      return client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+        args: [attested(input, workflowId)],
+        taskQueue: worker.taskQueue,
+        workflowId,
+      });
+    };
+    const checkRefund = (fields: Partial<CaseInput['fields']> = {}) =>
+      caseInput('refund_request', {
+        accountId: 'ACME-001',
+        invoiceNumber: DOC,
+        amount: { amountMinor: 2000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+        ...fields,
+      });
+
+    it('an automated refund asks nobody to approve, but waits for finance\'s "Money returned" before anything is recorded or said', async () => {
+      const h = await startAttested(checkRefund());
+      const waiting = await waitForState(h, (st) => st.pendingApproval !== undefined || isFinal(st.status), 60_000);
+      assert.equal(
+        waiting.pendingApproval?.kind,
+        'refund_returned',
+        `automated, so the only request is the return: ${JSON.stringify(waiting)}`,
+      );
+      assert.equal(waiting.decisions.length, 0, 'automated: nobody approved the refund itself');
+      const [entry] = await entries();
+      assert.deepEqual([entry.route, entry.state], ['owned', 'pending'], 'no charge found: a person owns the return');
+      assert.equal((await receipts()).length, 0, 'no RefundReceipt before the money is back');
+      assert.doesNotMatch(await publicWords(), /We returned|has been issued|refunded/);
+      const tasks = (await sb.control('/hubspot/objects/tasks')) as { properties: Record<string, string> }[];
+      assert.equal(tasks.length, 1);
+      assert.equal(tasks[0].properties.hubspot_owner_id, '9001', "Acme's account owner owns it");
+      assert.match(tasks[0].properties.hs_task_subject, /Return USD 20\.00 to the customer the way the customer paid/);
+      assert.doesNotMatch(tasks[0].properties.hs_task_subject, /through quickbooks/i);
+      // A click by someone who is not a finance approver moves nothing.
+      await assertRefused(
+        decide(h, decision(waiting.pendingApproval!.requestId, NOT_APPROVER, DecisionAction.Approve)),
+        DecisionRejection.NotAuthorized,
+      );
+      assert.equal((await entries())[0].state, 'pending');
+      await confirmMoneyReturned(h, APPROVER_2);
+      const s = await result(h);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.deepEqual(
+        (await receipts()).map((r) => r.TotalAmt),
+        [20],
+      );
+      const [settled] = await entries();
+      assert.equal(settled.state, 'settled');
+      assert.match(settled.evidence ?? '', /confirmed by Sam Ledger/);
+      const words = await publicWords();
+      assert.match(words, /We returned USD 20\.00 to you the way you paid, as our finance team confirmed/);
+      assert.doesNotMatch(words, /has been issued|to your card/);
+      assert.equal((await refundPosts()).length, 0, 'no QuickBooks Payments refund was attempted');
+    });
+
+    it('a credit memo on the same invoice returns no money: the QuickBooks record alone, no return asked', async () => {
+      const h = await start(checkRefund({ creditRequest: true, refundReason: 'customer_request' }));
+      const s = await settle(h);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      const [entry] = await entries();
+      assert.deepEqual([entry.kind, entry.route, entry.state], ['credit_memo', 'quickbooks', 'settled']);
+      assert.equal(((await sb.control('/hubspot/objects/tasks')) as unknown[]).length, 0);
+      assert.match(await publicWords(), /A credit of USD 20\.00 has been added to your account/);
+    });
+
+    it('an accepted dispute of it is returned by the owner and confirmed, and the customer reads that, not "refunded"', async () => {
+      const h = await start(
+        caseInput('charge_dispute', {
+          accountId: 'ACME-001',
+          invoiceNumber: DOC,
+          amount: { amountMinor: 2000, currency: 'USD' },
+          disputeReason: 'duplicate',
+        }),
+      );
+      const s1 = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined, 60_000);
+      await decide(h, decision(s1.pendingApproval!.requestId, APPROVER_1, DecisionAction.Accept));
+      const waiting = await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned' || isFinal(st.status), 60_000);
+      assert.equal(waiting.pendingApproval?.kind, 'refund_returned', JSON.stringify(waiting.reason));
+      const [entry] = await entries();
+      assert.deepEqual([entry.route, entry.state], ['owned', 'pending']);
+      assert.doesNotMatch(await publicWords(), /We accepted your dispute/);
+      const tasks = (await sb.control('/hubspot/objects/tasks')) as { properties: Record<string, string> }[];
+      assert.equal(tasks[0]?.properties.hubspot_owner_id, '9001', 'the dispute hands the account owner to the money path');
+      await confirmMoneyReturned(h);
+      const s = await result(h);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.match(
+        await publicWords(),
+        /We accepted your dispute and returned USD 20\.00 on invoice INV-CHK1 to you the way you paid, as our finance team confirmed\./,
+      );
+      assert.equal((await receipts()).length, 1);
+    });
+
+    it('an accepted dispute of an invoice a card charge paid is refunded to the card, and says so', async () => {
+      const h = await start(
+        caseInput('charge_dispute', {
+          accountId: 'ACME-001',
+          invoiceNumber: 'INV-1002',
+          amount: { amountMinor: 45000, currency: 'USD' },
+          disputeReason: 'duplicate',
+        }),
+      );
+      const s1 = await waitForState(h, (st) => st.pendingApproval?.slackMessage !== undefined, 60_000);
+      await decide(h, decision(s1.pendingApproval!.requestId, APPROVER_1, DecisionAction.Accept));
+      const s = await result(h);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.deepEqual(
+        (await charge()).refunds.map((r) => [r.status, r.amount]),
+        [['ISSUED', '450.00']],
+      );
+      assert.match(
+        await publicWords(),
+        /We accepted your dispute and refunded USD 450\.00 on invoice INV-1002 to your card \(QuickBooks Payments\)\./,
+      );
     });
   });
 });

@@ -15,7 +15,18 @@ import { statusQuery, type CaseState } from '../../src/workflows/messages';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
 import { truncateTestLedger } from '../support/ledger';
-import { APPROVER_1, APPROVER_2, assertRefused, attested, caseInput, decide, decision, result, waitForState } from './helpers';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  assertRefused,
+  attested,
+  caseInput,
+  confirmMoneyReturned,
+  decide,
+  decision,
+  result,
+  waitForState,
+} from './helpers';
 
 interface QboTxn {
   Id: string;
@@ -129,7 +140,10 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
       [450],
     );
     assert.equal((await entities('CreditMemo')).length, 0);
-    assert.match((await publicOf(s)).join('\n'), /We accepted your dispute and refunded USD 450\.00 on invoice INV-1002\./);
+    assert.match(
+      (await publicOf(s)).join('\n'),
+      /We accepted your dispute and refunded USD 450\.00 on invoice INV-1002 to your card \(QuickBooks Payments\)\./,
+    );
   });
 
   it('a paid invoice disputed for more than was paid: the approver is warned, and Accept refunds nothing and says why', async () => {
@@ -145,6 +159,8 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
 
   it('a part-paid invoice: the unpaid part is credited against the balance and the paid part refunded, with the amounts QuickBooks recorded', async () => {
     // Acme pays through QuickBooks: 50.00 of INV-1001 (120.00) paid, 70.00 open.
+    // The payment is one QuickBooks only recorded (no QuickBooks Payments charge): the refund leg is
+    // returned by the account owner and confirmed by finance before the customer is told.
     await sb.control('/quickbooks/invoices/1001/pay', { amountMinor: 5000 });
     assert.equal((await invoice('1001')).Balance, 70);
     const h = await dispute({ accountId: 'ACME-001', invoiceNumber: 'INV-1001', amount: { amountMinor: 12000, currency: 'USD' } });
@@ -154,6 +170,7 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
     assert.match(posted, /USD 50\.00 of USD 120\.00 paid, USD 70\.00 open/);
     assert.match(posted, /credit the unpaid USD 70\.00 against the invoice, and refund USD 50\.00 of what was paid/);
     await accept(h);
+    await confirmMoneyReturned(h);
     const s = await result(h);
     assert.equal(s.status, 'completed', s.reason);
     const memos = await entities('CreditMemo');
@@ -168,7 +185,7 @@ describe('disputes follow the money that was paid (issue 24, finding 3)', functi
     assert.equal((await invoice('1001')).Balance, 0);
     assert.match(
       (await publicOf(s)).join('\n'),
-      /credited USD 70\.00 against invoice INV-1001, so that amount is no longer owed, and refunded USD 50\.00 of what was paid\./,
+      /credited USD 70\.00 against invoice INV-1001, so that amount is no longer owed, and returned USD 50\.00 of what was paid to you the way you paid, as our finance team confirmed\./,
     );
     const kinds = (await worker.ledger.entries(sb.clients.quickbooks.realmId)).map((e) => [e.step, e.kind, e.state, e.amountMinor]).sort();
     assert.deepEqual(kinds, [

@@ -132,6 +132,21 @@ export async function waitForRequest(handle: WorkflowHandle, notRequestId?: stri
   return s.pendingApproval!.requestId;
 }
 
+/**
+ * A refund no card charge paid (a check, a transfer) is an owned return: waits for its "Money
+ * returned" request and confirms it as a finance approver (the signed decision, as the API makes it).
+ * Returns the request's id.
+ */
+export async function confirmMoneyReturned(handle: WorkflowHandle, approver = APPROVER_1, timeoutMs = 60_000): Promise<string> {
+  const s = await waitForState(
+    handle,
+    (st) => st.pendingApproval?.kind === 'refund_returned' && st.pendingApproval.slackMessage !== undefined,
+    timeoutMs,
+  );
+  await decide(handle, decision(s.pendingApproval!.requestId, approver, DecisionAction.Approve));
+  return s.pendingApproval!.requestId;
+}
+
 export function decision(requestId: string, actorId: string, action: DecisionAction, extra: Partial<Decision> = {}): Decision {
   return {
     requestId,

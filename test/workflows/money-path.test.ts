@@ -13,7 +13,18 @@ import { DecisionAction, statusQuery, type CaseState } from '../../src/workflows
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
-import { APPROVER_1, APPROVER_2, caseInput, decide, decision, mutablePolicy, result, waitForRequest, attested } from './helpers';
+import {
+  APPROVER_1,
+  APPROVER_2,
+  caseInput,
+  confirmMoneyReturned,
+  decide,
+  decision,
+  mutablePolicy,
+  result,
+  waitForRequest,
+  attested,
+} from './helpers';
 
 interface QboRecord {
   Id: string;
@@ -80,8 +91,10 @@ describe('the money path against the sandbox (real activities, real lock)', func
     const receipts = (await sb.control('/quickbooks/entities/RefundReceipt')) as QboRecord[];
     assert.equal(receipts.length, 0, 'nothing refunded without a person');
     assert.match(await slackText(cases[0]), /No invoice was named, so what was paid cannot be checked/);
-    // A person may still approve one: it is recorded, once.
+    // A person may still approve one. No invoice, so no card charge to refund: a person returns the
+    // money and finance confirms it; only then is it recorded, once.
     await decide(cases[0], decision(requests[0], APPROVER_1, DecisionAction.Approve));
+    await confirmMoneyReturned(cases[0]);
     assert.equal((await result(cases[0])).status, 'completed');
     assert.equal(((await sb.control('/quickbooks/entities/RefundReceipt')) as QboRecord[]).length, 1);
     await Promise.all(cases.slice(1).map((h) => h.terminate('test over')));
@@ -188,7 +201,9 @@ describe('the money path against the sandbox (real activities, real lock)', func
 
   it('JPY (0 decimals) and KWD (3 decimals): the QuickBooks amount, the Slack text and the thresholds are in the currency own units', async () => {
     // 5000 JPY is at the JPY automation limit: automated; QuickBooks receives 5000, not 50.00.
+    // INV-6001 was paid by no QuickBooks Payments charge: finance confirms the money returned first.
     const jpy = await start(refund({ accountId: 'SAKURA-006', invoiceNumber: 'INV-6001', amount: { amountMinor: 5000, currency: 'JPY' } }));
+    await confirmMoneyReturned(jpy);
     const sj = await result(jpy);
     assert.equal(sj.status, 'completed', sj.reason);
     const rj = await records('RefundReceipt', 'INV-6001');
@@ -207,6 +222,7 @@ describe('the money path against the sandbox (real activities, real lock)', func
     assert.match(JSON.stringify(await sb.records('slack', (r) => r.path.endsWith('/chat.postMessage'))), /KWD 4\.999/);
     await decide(kwd, decision(rk, APPROVER_1, DecisionAction.Approve));
     await decide(kwd, decision(rk, APPROVER_2, DecisionAction.Approve));
+    await confirmMoneyReturned(kwd);
     assert.equal((await result(kwd)).status, 'completed');
     assert.deepEqual(
       (await records('RefundReceipt', 'INV-7001')).map((r) => [r.TotalAmt, r.CurrencyRef?.value]),

@@ -7,6 +7,7 @@
  * released on QuickBooks' records and Skyfire's token charges; the Temporal Schedule is made sure of.
  */
 import assert from 'node:assert/strict';
+import { seedPaidInvoice } from '../../bench/lib/calls';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -64,9 +65,13 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
       taskQueue: worker.taskQueue,
       workflowId: `ledger-reconciliation-test-${randomUUID()}`,
     }) as Promise<ReconcileReport>;
-  /** A USD invoice of ACME-001 (pays through QuickBooks) paid twice: the evidence an automated duplicate-charge refund needs. */
+  /**
+   * A USD invoice of ACME-001 (pays through QuickBooks) paid twice: the evidence an automated
+   * duplicate-charge refund needs. The first payment is a QuickBooks Payments charge, so the refund
+   * goes back to the card and completes unattended (paid another way it waits for "Money returned").
+   */
   const paidInvoice = async (docNumber: string, totalMinor: number) => {
-    await sb.control('/quickbooks/invoices', { docNumber, accountId: 'ACME-001', totalMinor, duplicatePayment: true });
+    await seedPaidInvoice(sb.url, { docNumber, accountId: 'ACME-001', totalMinor, duplicatePayment: true });
   };
   const automatableRefund = (invoiceNumber: string, amountMinor: number) =>
     caseInput('refund_request', {
@@ -199,7 +204,8 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
     assert.equal(third.records, 2);
     assert.equal(await metricValue('billing_ledger_open_holds', `realm="${realm}"`), 0);
     const entries = await ledgerCli('entries');
-    assert.match(entries.stdout, /settled\s+quickbooks\s+customer 101\s+invoice INV-REC-2/);
+    // Paid by a QuickBooks Payments charge: refunded to the card, then recorded.
+    assert.match(entries.stdout, /settled\s+qb_payments\s+customer 101\s+invoice INV-REC-2/);
   });
 
   it('a Skyfire refund whose case was terminated while it waited: settled on the token charge the seller made afterwards (and, with no record, a finding)', async () => {
@@ -278,19 +284,25 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
   it('QuickBooks-route entries of terminated cases: settled when the record exists, released only once its case is closed and the money activity could no longer write', async () => {
     await paidInvoice('INV-REC-3', 4000);
     await paidInvoice('INV-REC-4', 4000);
+    // Credits: a refund of a paid invoice now goes back the way it was paid (card or owned) before its
+    // record, so the entries the QuickBooks route still holds are credit memos (and older refunds).
+    const automatableCredit = (invoiceNumber: string, amountMinor: number) => {
+      const input = automatableRefund(invoiceNumber, amountMinor);
+      return { ...input, fields: { ...input.fields, creditRequest: true } };
+    };
     // Case A: QuickBooks applies the write and never answers; the case is terminated while it waits.
     await sb.faults('quickbooks', { hangNext: 1, nextMatch: 'INV-REC-3' });
-    const a = await start(automatableRefund('INV-REC-3', 4000));
+    const a = await start(automatableCredit('INV-REC-3', 4000));
     const ea = await entryOf(a, (x) => x.state === 'pending');
     await waitFor('the record written', async () =>
-      ((await sb.control('/quickbooks/entities/RefundReceipt')) as { DocNumber: string }[]).some((r) => r.DocNumber === ea.ref)
+      ((await sb.control('/quickbooks/entities/CreditMemo')) as { DocNumber: string }[]).some((r) => r.DocNumber === ea.ref)
         ? true
         : undefined,
     );
     await a.terminate('test: the case dies before it settles');
     // Case B: every write fails; terminated while it retries. No record exists.
     await sb.faults('quickbooks', { failNext: 100, nextMatch: 'INV-REC-4' });
-    const b = await start(automatableRefund('INV-REC-4', 4000));
+    const b = await start(automatableCredit('INV-REC-4', 4000));
     const eb = await entryOf(b, (x) => x.state === 'pending');
     await waitFor('a refused write', async () =>
       (await sb.records('quickbooks', (r) => r.method === 'POST' && JSON.stringify(r.body).includes('INV-REC-4'))).length > 0
@@ -304,7 +316,7 @@ describe('ledger reconciliation against QuickBooks and Skyfire (real server, san
     const sa = (await worker.ledger.get(ea.key))!;
     assert.equal(sa.state, 'settled');
     assert.equal(sa.settledMinor, 4000);
-    assert.match(sa.evidence ?? '', new RegExp(`^QuickBooks RefundReceipt \\d+ found by DocNumber ${ea.ref} \\(reconciliation\\)$`));
+    assert.match(sa.evidence ?? '', new RegExp(`^QuickBooks CreditMemo \\d+ found by DocNumber ${ea.ref} \\(reconciliation\\)$`));
     assert.ok(sa.recordId);
     assert.equal((await worker.ledger.get(eb.key))!.state, 'pending', 'an attempt may still be running: not released yet');
     assert.deepEqual(first.findings, []);
