@@ -20,6 +20,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { CaseInput, Money } from '../domain/case';
+import { currencyExponent } from '../domain/money';
 import { sameSubject, type ApprovalVote, type DecisionAction } from '../domain/decision';
 import type { MoneyPolicy } from '../domain/policy';
 import type { RecordRef } from '../domain/case-state';
@@ -412,9 +413,12 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     // None (paid by check, bank transfer, anything QuickBooks only recorded, or no invoice): nothing
     // the service holds returns the money, so a person owns it (`owned`: the entry waits for a
     // signed "Money returned" before it settles). A RefundReceipt alone would say "refunded" untrue.
+    // The Payments API takes and answers amounts as two-decimal strings (its charges are in the
+    // merchant's USD): a JPY or KWD amount would be read at another scale (attack F4: KWD 12.500 sent,
+    // 12.50 refunded, 12.500 settled). Other scales go to a person, as an owned return.
     let chargeId: string | undefined;
     const returnLeg = order.refundCharges === true && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks';
-    if (returnLeg && invoice && customer) {
+    if (returnLeg && invoice && customer && currencyExponent(order.amount.currency) === 2) {
       const charged = (await qbo.paymentsForInvoice(customer.Id, invoice.Id))
         .map((p) => ({ p, charge: chargeOfPayment(p) }))
         .filter((x): x is { p: QboPayment; charge: string } => x.charge !== undefined)

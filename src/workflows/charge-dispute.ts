@@ -13,7 +13,7 @@ import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
-import { callerReasonText } from '../policy/wording';
+import { callerReasonText, unverifiedFactsText } from '../policy/wording';
 import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
@@ -33,6 +33,11 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
     if (!fields.accountId) rt.invalidInput('a charge dispute needs the account_id');
     if (!fields.invoiceNumber && !fields.amount) rt.invalidInput('a charge dispute needs the invoice_number or the amount');
     rt.setStatus(CaseStatus.Gathering);
+    // As for a refund (docs/security.md §7): a dispute whose facts did not come signed from the call
+    // intake (started by hand in the namespace, or altered since) is flagged, and the approvers are
+    // told to check it against the call before accepting; nothing here is automated either way.
+    const factsCheck = rt.patched('dispute-signed-facts') ? await rt.acts.verifyCaseInput({ input }) : undefined;
+    if (factsCheck && !factsCheck.ok) rt.facts.push(unverifiedFactsText(factsCheck.reason));
     const account = await loadAccount(rt, { owner: true });
     const invoice = fields.invoiceNumber ? await rt.acts.findInvoice({ invoiceNumber: fields.invoiceNumber }) : null;
     const amount = fields.amount ?? invoice?.total;
@@ -174,6 +179,15 @@ export async function chargeDispute(input: CaseInput): Promise<CaseState> {
                 {
                   label: 'Warning',
                   value: `invoice ${invoice.docNumber} belongs to ANOTHER customer than account ${fields.accountId}: accepting will not refund it`,
+                },
+              ]
+            : []),
+          ...(factsCheck && !factsCheck.ok
+            ? [
+                {
+                  label: 'Warning',
+                  value:
+                    'this dispute did not come signed from the call intake, or was changed after it: check the amount, invoice and account against the call before accepting',
                 },
               ]
             : []),

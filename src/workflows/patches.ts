@@ -53,6 +53,8 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'ticket-final-public-comment': 1,
   'reserve-money-local': 1,
   'gathering-not-flushed': 1,
+  // A dispute verifies its signed facts as a refund does (an unsigned one warns its approvers).
+  'dispute-signed-facts': 2,
 };
 
 /** `patched(id)`, unless the case's stamped release already includes the patch (then true, and no marker). */

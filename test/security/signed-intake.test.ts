@@ -155,6 +155,29 @@ describe('signed intake: automation only on attested facts and on evidence in Qu
     assert.equal(await countedSince('unsigned', before, 1), 1, 'counted once');
   });
 
+  it('a charge dispute started with the Temporal client and made-up facts warns its approvers and is flagged and counted (attack F3)', async () => {
+    const before = await factsCounted('unsigned');
+    const forged = caseInput('charge_dispute', {
+      accountId: 'ACME-001',
+      invoiceNumber: 'INV-1003',
+      amount: { amountMinor: 250000, currency: 'USD' },
+      disputeReason: 'not_received',
+    });
+    const h = await startDirect(forged);
+    const s = await waitForCaseState(h, (st) => st.pendingApproval?.slackMessage !== undefined);
+    const posted = await approvalPosted(h);
+    assert.match(posted, /dispute did not come signed from the call intake/, 'the approvers see it before accepting');
+    assert.match(await note(s), /not signed by the call intake/);
+    assert.equal(await countedSince('unsigned', before, 1), 1, 'counted once');
+  });
+
+  it('a charge dispute that came through the signed webhook carries no such warning', async () => {
+    const h = await post({ account_id: 'ACME-001', invoice_number: 'INV-1003' }, 'charge_dispute');
+    running.push(h);
+    await waitForCaseState(h, (st) => st.pendingApproval?.slackMessage !== undefined);
+    assert.doesNotMatch(await approvalPosted(h), /did not come signed/);
+  });
+
   it('an attestation copied to another workflow, or facts altered under a valid-looking one, is refused', async () => {
     const before = await factsCounted('bad_mac');
     // A real attestation, made by the API for the case it started (as in that case's history).

@@ -133,6 +133,27 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     assert.match(await mails(), /We refunded USD 450\.00 to your card/);
   });
 
+  it('a KWD (3-decimal) invoice a card charge paid is not sent to the Payments API (two-decimal amounts): a person owns the return (attack F4)', async () => {
+    await seedPaidInvoice(sb.url, { docNumber: 'INV-KWD1', accountId: 'GULF-007', totalMinor: 12500, currency: 'KWD' });
+    const h = await start(
+      caseInput('refund_request', {
+        accountId: 'GULF-007',
+        invoiceNumber: 'INV-KWD1',
+        amount: { amountMinor: 12500, currency: 'KWD' },
+        refundReason: 'customer_request',
+      }),
+    );
+    const s = await waitForState(h, (st) => st.pendingApproval !== undefined || isFinal(st.status), 60_000);
+    const first = s.pendingApproval!;
+    await decide(h, decision(first.requestId, APPROVER_1, DecisionAction.Approve));
+    if (first.required > 1) await decide(h, decision(first.requestId, APPROVER_2, DecisionAction.Approve));
+    await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned' || isFinal(st.status), 60_000);
+    const [entry] = await entries();
+    assert.deepEqual([entry.route, entry.state, entry.amountMinor], ['owned', 'pending', 12500]);
+    assert.equal((await refundPosts()).length, 0, 'no Payments refund at a scale it does not speak');
+    await h.terminate('test done');
+  });
+
   it('a lost answer (the refund made, its answer dropped) is retried with the same Request-Id: one refund, one RefundReceipt', async () => {
     await sb.faults('quickbooks-payments', { dropNext: 1 });
     const s = await settle(await start(acmeDuplicateRefund()));
