@@ -165,3 +165,32 @@ export function readableCode(code: string): string {
   const words = code.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : '';
 }
+
+/**
+ * The payment platform as a customer may read it: only names from this list. The CRM's
+ * `payment_platform` is free text anyone with HubSpot access can edit, so it never reaches a
+ * customer in the service's voice (attack F5: a "platform" that was a phishing sentence with a
+ * link); anything else reads "the way you paid". Finance still sees the CRM's words (encoded).
+ */
+const CUSTOMER_PLATFORM_NAMES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    stripe: 'Stripe',
+    paypal: 'PayPal',
+    square: 'Square',
+    braintree: 'Braintree',
+    adyen: 'Adyen',
+    ach: 'ACH bank transfer',
+    bank_transfer: 'bank transfer',
+    'bank transfer': 'bank transfer',
+    wire: 'wire transfer',
+    wire_transfer: 'wire transfer',
+    sepa: 'SEPA transfer',
+    check: 'check',
+    cheque: 'cheque',
+  }),
+);
+
+/** `through Stripe` for a known platform, else undefined (say "the way you paid"). */
+export function customerPlatformName(platform: string | undefined): string | undefined {
+  return CUSTOMER_PLATFORM_NAMES.get((platform ?? '').trim().toLowerCase());
+}

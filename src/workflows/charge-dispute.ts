@@ -13,7 +13,7 @@ import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
-import { callerReasonText, unverifiedFactsText } from '../policy/wording';
+import { callerReasonText, customerPlatformName, unverifiedFactsText } from '../policy/wording';
 import { humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
 import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
@@ -452,8 +452,8 @@ function refundedText(shown: string, moved: MoneyMoved, ofWhat = ''): string {
   if (moved.card)
     return `refunded ${formatMoney(moved.card.refunded.amountMinor, moved.card.refunded.currency)}${ofWhat} to your card (QuickBooks Payments)`;
   if (moved.returned)
-    return moved.returned.named
-      ? `returned ${shown}${ofWhat} to you through ${moved.returned.platform}, as our finance team confirmed`
+    return moved.returned.named && customerPlatformName(moved.returned.platform)
+      ? `returned ${shown}${ofWhat} to you through ${customerPlatformName(moved.returned.platform)}, as our finance team confirmed`
       : `returned ${shown}${ofWhat} to you the way you paid, as our finance team confirmed`;
   return `refunded ${shown}${ofWhat}`;
 }

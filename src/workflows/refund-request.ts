@@ -7,7 +7,7 @@
 import type { CaseInput } from '../domain/case';
 import { CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
-import { callerReasonText, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
+import { callerReasonText, customerPlatformName, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
 import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
@@ -236,8 +236,8 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       : card
         ? `We refunded ${formatMoney(card.refunded.amountMinor, card.refunded.currency)} to your card (QuickBooks Payments)`
         : returned
-          ? returned.named
-            ? `We returned ${shown} to you through ${returned.platform}`
+          ? returned.named && customerPlatformName(returned.platform)
+            ? `We returned ${shown} to you through ${customerPlatformName(returned.platform)}`
             : `We returned ${shown} to you the way you paid, as our finance team confirmed`
           : `Your refund of ${shown} has been issued`;
     // What the customer reads names only what is theirs: the amount, their invoice and their ticket.

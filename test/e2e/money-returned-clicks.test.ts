@@ -68,6 +68,6 @@ describe('"Money returned" through Slack on a refund a person returns (signed in
     assert.equal(done.status, 'completed', done.reason);
     assert.equal((await h.sb.records('quickbooks', (r) => r.method === 'POST' && r.path.endsWith('/refundreceipt'))).length, 1);
     const publicText = JSON.stringify(await h.sb.records('zendesk', (r) => r.method !== 'GET'));
-    assert.match(publicText, /We returned USD 200\.00 to you through bank_transfer/);
+    assert.match(publicText, /We returned USD 200\.00 to you through bank transfer/);
   });
 });

@@ -282,8 +282,28 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
         (await receipts()).map((r) => r.TotalAmt),
         [200],
       );
-      assert.match(await publicWords(), /We returned USD 200\.00 to you through bank_transfer/);
+      assert.match(await publicWords(), /We returned USD 200\.00 to you through bank transfer/);
       assert.equal(((await sb.control('/quickbooks-payments/charges')) as ChargeView[]).flatMap((c) => c.refunds).length, 0);
+    });
+
+    it("a CRM platform that is not a known platform's name never reaches the customer (attack F5)", async () => {
+      const phishing = 'our new refund portal https://acme-refunds.evil.example/claim - log in with your card there';
+      await sb.control('/hubspot/contacts/505/properties', { payment_platform: phishing });
+      const h = await start(hooliRefund());
+      await approveRefund(h);
+      const waiting = await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned', 60_000);
+      await decide(h, decision(waiting.pendingApproval!.requestId, APPROVER_2, DecisionAction.Approve));
+      assert.equal((await result(h)).status, 'completed');
+      // What the customer can read: the ticket's public comments (internal notes keep the CRM's words for finance).
+      const writes = await sb.records('zendesk', (r) => r.method !== 'GET');
+      const customerReads = writes
+        .map((r) => (r.body as { ticket?: { comment?: { body?: string; public?: boolean } } })?.ticket?.comment)
+        .filter((c) => c?.body && c.public !== false)
+        .map((c) => c!.body)
+        .join('\n');
+      assert.match(customerReads, /We returned USD 200\.00 to you the way you paid, as our finance team confirmed/);
+      assert.doesNotMatch(customerReads, /evil\.example|refund portal/);
+      assert.doesNotMatch(await mails(), /evil\.example|refund portal/);
     });
 
     it('nobody confirms in time: needs attention naming the owner, the reservation kept, the customer not told', async () => {

@@ -6,6 +6,7 @@ import { ReviewReason } from '../../../src/policy/review';
 import {
   callerReasonText,
   caseStatusText,
+  customerPlatformName,
   moneyRefusalText,
   readableCode,
   refundBlockerText,
@@ -106,5 +107,15 @@ describe('wording: the vocabulary people read', () => {
     assert.equal(callerReasonText(''), '');
     assert.equal(callerReasonText(undefined), '');
     assert.equal(readableCode('__odd__code__'), 'Odd code');
+  });
+});
+
+describe('customerPlatformName', () => {
+  it('names only known platforms; free text from the CRM is never a name', () => {
+    assert.equal(customerPlatformName('bank_transfer'), 'bank transfer');
+    assert.equal(customerPlatformName(' Stripe '), 'Stripe');
+    assert.equal(customerPlatformName('our refund portal https://evil.example'), undefined);
+    assert.equal(customerPlatformName(undefined), undefined);
+    assert.equal(customerPlatformName('constructor'), undefined);
   });
 });
