@@ -13,7 +13,7 @@
  * `billing_decisions_refused`. A signal cannot be refused to its sender, so for signals the log and
  * the metric are all that happens.
  */
-import { ApplicationFailure, log, metricMeter, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, log, metricMeter, setHandler } from '@temporalio/workflow';
 import { CASE_TYPES } from '../domain/case';
 import {
   DECISION_REJECTED_ERROR_TYPE,
@@ -113,18 +113,28 @@ function refused(r: Refusal, d: SignedDecision | undefined, via: 'update' | 'sig
 async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutcome> {
   const req = rt.current;
   if (!req) throw ApplicationFailure.nonRetryable(`${DecisionRejection.StaleRequest}: no open request`, DECISION_REJECTED_ERROR_TYPE);
-  const auth = await rt.acts.authorizeDecision({
-    decision: d,
-    request: {
-      requestId: req.pending.requestId,
-      kind: req.pending.kind,
-      escalated: req.pending.escalated,
-      ...(req.alsoEligible ? { alsoEligible: req.alsoEligible } : {}),
-      allowedActions: [...req.allowedActions, DecisionAction.HandOff],
-      ...(req.pending.amount ? { amount: req.pending.tierAmount ?? req.pending.amount } : { fixedRequired: req.fixedRequired }),
-      ...(req.pending.subject ? { subject: req.pending.subject, countingAction: req.countingAction } : {}),
-    },
-  });
+  const authorize = () =>
+    rt.acts.authorizeDecision({
+      decision: d,
+      request: {
+        requestId: req.pending.requestId,
+        kind: req.pending.kind,
+        escalated: req.pending.escalated,
+        ...(req.alsoEligible ? { alsoEligible: req.alsoEligible } : {}),
+        allowedActions: [...req.allowedActions, DecisionAction.HandOff],
+        ...(req.pending.amount ? { amount: req.pending.tierAmount ?? req.pending.amount } : { fixedRequired: req.fixedRequired }),
+        ...(req.pending.subject ? { subject: req.pending.subject, countingAction: req.countingAction } : {}),
+      },
+    });
+  // After an operator's cancel the handler's scope is cancelled, and an activity started in it
+  // fails at once; but a request can still be open inside a non-cancellable part of the case (the
+  // "Money returned" a reserved refund waits for): its decisions must still be heard, or money a
+  // person returned could never be recorded (outside review, G1). The gate only verifies; what a
+  // decision does is up to the code that waits for it. Patched: older histories refused it.
+  const auth =
+    CancellationScope.current().consideredCancelled && rt.patched('gate-after-cancel')
+      ? await CancellationScope.nonCancellable(authorize)
+      : await authorize();
   if (!auth.ok) throw ApplicationFailure.nonRetryable(`${auth.code}: ${auth.message}`, DECISION_REJECTED_ERROR_TYPE);
   // The world may have moved while the gate answered (another vote closed the request): check again
   // with the verified claims.

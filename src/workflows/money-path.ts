@@ -21,7 +21,7 @@ import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
 import { refundThroughPayments, type CardRefund } from './card-refund';
-import { returnByOwner, type OwnedReturn } from './owned-return';
+import { returnByOwner, returnedEarlier, type OwnedReturn } from './owned-return';
 import { needsAttention, noteTicket } from './steps';
 import type { DisputePlan } from '../policy/dispute-plan';
 
@@ -129,7 +129,7 @@ export async function moveMoneyLeg(
       const r = await returnByOwner(rt, order, stepPrefix, entry);
       if ('state' in r) return r;
       returned = r;
-    }
+    } else if (entry.route === 'owned' && entry.state === 'settled') returned = returnedEarlier(order, entry);
     // Also when the entry is settled already (a reset): the ledger answers, Intuit is not asked again.
     if (entry.route === 'qb_payments' && entry.state !== 'released') {
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry);

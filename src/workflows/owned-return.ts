@@ -35,6 +35,21 @@ export interface OwnedReturn {
   task?: RecordRef;
 }
 
+/**
+ * The return as the ledger already holds it (settled on an earlier confirmation): a reset or a
+ * retried step of a case whose money was confirmed returned says so again, never "issued".
+ */
+export function returnedEarlier(order: RefundOrder, entry: MoneyEntryView): OwnedReturn {
+  const crm = (order.paymentPlatform ?? '').trim();
+  const named = !['', 'quickbooks'].includes(crm.toLowerCase());
+  const by = /confirmed by ([^;,(]+)/.exec(entry.evidence ?? '')?.[1]?.trim();
+  return {
+    platform: named ? (order.paymentPlatform ?? 'another platform') : 'the way the customer paid the invoice',
+    named,
+    confirmedBy: by ?? 'finance (confirmed earlier)',
+  };
+}
+
 export async function returnByOwner(
   rt: CaseRuntime,
   order: RefundOrder,

@@ -55,6 +55,8 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'gathering-not-flushed': 1,
   // A dispute verifies its signed facts as a refund does (an unsigned one warns its approvers).
   'dispute-signed-facts': 2,
+  // A decision sent after an operator's cancel reaches a request that is still open (decision-gate.ts).
+  'gate-after-cancel': 2,
 };
 
 /** `patched(id)`, unless the case's stamped release already includes the patch (then true, and no marker). */

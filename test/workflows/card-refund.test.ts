@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { DecisionAction } from '../../src/domain/decision';
-import type { CaseState } from '../../src/workflows/messages';
+import { statusQuery, type CaseState } from '../../src/workflows/messages';
 import { paymentsRefundRequestId } from '../../src/activities/money';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';
@@ -304,6 +304,63 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       assert.match(customerReads, /We returned USD 200\.00 to you the way you paid, as our finance team confirmed/);
       assert.doesNotMatch(customerReads, /evil\.example|refund portal/);
       assert.doesNotMatch(await mails(), /evil\.example|refund portal/);
+    });
+
+    it('cancelled by an operator while it waits for "Money returned": the confirmation is still heard, the money recorded, the case ends cancelled saying so (outside review G1)', async () => {
+      const h = await start(hooliRefund());
+      await approveRefund(h);
+      const waiting = await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned', 60_000);
+      await h.cancel();
+      await decide(h, decision(waiting.pendingApproval!.requestId, APPROVER_2, DecisionAction.Approve));
+      // The execution ends cancelled (Temporal's status); the case's own state says what happened.
+      await assert.rejects(h.result(), /cancelled/i);
+      const s = await h.query(statusQuery);
+      assert.equal(s.status, 'cancelled', JSON.stringify(s.reason));
+      const [entry] = await entries();
+      assert.deepEqual([entry.route, entry.state], ['owned', 'settled'], 'the return a person made is in the ledger');
+      assert.deepEqual(
+        (await receipts()).map((r) => r.TotalAmt),
+        [200],
+      );
+      assert.match(JSON.stringify(s.reason), /returned|RefundReceipt|recorded/i, 'the ending says what happened to the money');
+    });
+
+    it('a reset of a case whose return was confirmed records nothing twice and still says "returned", never "issued" (outside review G2)', async () => {
+      const h = await start(hooliRefund());
+      await approveRefund(h);
+      const waiting = await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned', 60_000);
+      await decide(h, decision(waiting.pendingApproval!.requestId, APPROVER_2, DecisionAction.Approve));
+      assert.equal((await result(h)).status, 'completed');
+      const history = await h.fetchHistory();
+      const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes);
+      const reset = await client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
+        reason: 'test: operator repairs a bad deploy',
+        workflowTaskFinishEventId: firstTask!.eventId,
+        requestId: randomUUID(),
+      });
+      // The reset run asks again (the server may reapply some decisions after the reset point):
+      // answer whatever it waits for until it ends.
+      const again = client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
+      const answered = new Set<string>();
+      for (;;) {
+        const st = await waitForState(
+          again,
+          (x) => isFinal(x.status) || (!!x.pendingApproval?.slackMessage && !answered.has(x.pendingApproval.requestId)),
+          60_000,
+        );
+        if (isFinal(st.status)) break;
+        answered.add(st.pendingApproval!.requestId);
+        await decide(again, decision(st.pendingApproval!.requestId, APPROVER_2, DecisionAction.Approve)).catch(() => undefined);
+      }
+      const s = await result(again);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.equal((await receipts()).length, 1, 'one RefundReceipt across both runs');
+      const words = await publicWords();
+      assert.doesNotMatch(words, /has been issued/);
+      // The reset run writes the same sentence under the same step (the ticket keeps one copy), never another.
+      assert.match(words, /We returned USD 200\.00 to you through bank transfer/);
     });
 
     it('nobody confirms in time: needs attention naming the owner, the reservation kept, the customer not told', async () => {
