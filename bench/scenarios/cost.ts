@@ -7,9 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { decideUpdate, statusQuery, type CaseState, type Decision, type SignedDecision } from '../../src/workflows/messages';
+import { decideUpdate, statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
+import type { Decision, SignedDecision, DecisionSubject } from '../../src/domain/decision';
 import { signDecision } from '../../src/security/decision-signing';
-import type { DecisionSubject } from '../../src/domain/decision';
 import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import type { BenchContext } from '../lib/context';
 import { costOf, type ExecutionCost } from '../lib/cost';

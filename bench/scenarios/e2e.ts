@@ -3,7 +3,7 @@
  * (sandbox latency zero), beside a workflow with the same number of no-op activities started by a
  * bare client, interleaved. Cases per second and completion-time percentiles at each concurrency.
  */
-import type { CaseState } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import { sliceMeter, type BenchContext, type CpuShare } from '../lib/context';
 import { runInterleaved, type LoadResult } from '../lib/load';

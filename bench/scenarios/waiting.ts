@@ -12,8 +12,9 @@
 import { randomInt } from 'node:crypto';
 import { CaseStatusKey } from '../../src/temporal/search-attributes';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { decideUpdate, DecisionAction, type CaseState } from '../../src/workflows/messages';
-import type { DecisionSubject } from '../../src/domain/decision';
+import { decideUpdate } from '../../src/workflows/messages';
+import { DecisionAction, type DecisionSubject } from '../../src/domain/decision';
+import type { CaseState } from '../../src/domain/case-state';
 import { decodeButtonValue } from '../../src/slack/interactions';
 import { temporal } from '@temporalio/proto';
 import { refundCaseInput, startLikeIntake } from '../lib/start-request';

@@ -3,7 +3,8 @@
  * system. The compiler checks the composition covers the whole contract.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ACTIVITY_GROUP_OF, type CaseActivities } from './contract';
+import { ACTIVITY_GROUP_OF } from '../temporal/activity-retry';
+import type { CaseActivities } from './contract';
 import type { Client } from '@temporalio/client';
 import type { MoneyPolicy } from '../domain/policy';
 import type { Ledger } from '../ledger/store';

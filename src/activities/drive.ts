@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
-import type { RecordRef } from '../workflows/messages';
+import type { RecordRef } from '../domain/case-state';
 import type { DriveClient } from '../connectors/drive';
 import type { QuickBooksClient } from '../connectors/quickbooks';
 import { NotFoundError, ValidationError } from '../connectors/errors';

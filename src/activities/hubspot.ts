@@ -4,8 +4,9 @@
  * marker and a retry looks for it before writing.
  */
 import { fromHubSpotTimeZone } from '../policy/dates';
-import type { CaseActivities, ContactSummary, DealSummary, OwnerSummary } from './contract';
-import type { RecordRef } from '../workflows/messages';
+import type { CaseActivities } from './contract';
+import type { ContactSummary, DealSummary, OwnerSummary } from '../domain/records';
+import type { RecordRef } from '../domain/case-state';
 import { HUBSPOT_ASSOCIATION, type HubSpotClient, type HubSpotObject } from '../connectors/hubspot';
 import { NotFoundError, ValidationError } from '../connectors/errors';
 import { log, stepKey, toMinor } from './support';

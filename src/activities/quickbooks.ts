@@ -5,7 +5,8 @@
  * write carries a `requestid` derived from the case and step, so a retry replays instead of
  * writing again.
  */
-import type { CaseActivities, CustomerSummary, InvoiceSummary, PaymentSummary } from './contract';
+import type { CaseActivities } from './contract';
+import type { CustomerSummary, InvoiceSummary, PaymentSummary, RecipientApproval } from '../domain/records';
 import type { PostalAddress } from '../domain/case';
 import {
   qboRequestId,
@@ -18,7 +19,6 @@ import {
 import type { HubSpotClient } from '../connectors/hubspot';
 import { accountIdOf, CustomerAccountIndex } from '../connectors/quickbooks-accounts';
 import { UnverifiedRecipientError, ValidationError } from '../connectors/errors';
-import type { RecipientApproval } from './contract';
 import type { ApprovalVerifier } from './authority';
 import { currentCase, log, sameEmail, toMinor } from './support';
 

@@ -26,9 +26,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QboTxn, QuickBooksClient } from '../connectors/quickbooks';
 import type { SkyfireClient } from '../connectors/skyfire';
 import type { Ledger, LedgerEntry, LedgerHold } from '../ledger/store';
-import { ACTIVITY_OPTIONS } from '../policy/activity-retry';
+import { ACTIVITY_OPTIONS } from '../temporal/activity-retry';
 import { formatMoney } from '../domain/money';
-import type { CaseActivities } from './contract';
+import type { StepInput } from '../domain/records';
+import type { FinanceAlertView, SlackMessageRef } from '../domain/views';
 import { settleOnCharges } from './money';
 import { log, toMinor } from './support';
 
@@ -79,7 +80,7 @@ export interface ReconcileDeps {
   /** The finance channel (the worker's policy now). */
   financeChannel: () => string;
   /** The Slack path every finance alert takes (src/activities/slack.ts). */
-  postFinanceAlert: CaseActivities['postFinanceAlert'];
+  postFinanceAlert: (input: StepInput & { channel: string; view: FinanceAlertView }) => Promise<SlackMessageRef>;
   now?: () => number;
 }
 

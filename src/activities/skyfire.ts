@@ -11,7 +11,8 @@
  * The JWT is a bearer credential: it never enters workflow history, heartbeats or logs.
  */
 import { Context } from '@temporalio/activity';
-import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from './contract';
+import type { CaseActivities } from './contract';
+import type { PayTokenRef, SkyfireTokenRef } from '../domain/records';
 import type { SkyfireClient, SkyfireToken } from '../connectors/skyfire';
 import {
   BusinessRuleError,

@@ -8,7 +8,8 @@
  * lost) and returns that instead of posting twice.
  */
 import { Context } from '@temporalio/activity';
-import type { CaseActivities, SlackMessageRef } from './contract';
+import type { CaseActivities } from './contract';
+import type { SlackMessageRef } from '../domain/views';
 import type { SlackApi } from '../connectors/slack';
 import { approvalBlocks, fallbackText, financeAlertBlocks, mention, mrkdwn } from '../slack/blocks';
 import { fitMrkdwn, SLACK_LIMITS } from '../slack/text';

@@ -4,7 +4,8 @@
  * an `external_id` lookup (keys expire after 2 h); comments carry a `[ref:<key>]` marker and are
  * looked up before adding, because updates accept no key.
  */
-import type { CaseActivities, TicketRef } from './contract';
+import type { CaseActivities } from './contract';
+import type { TicketRef } from '../domain/records';
 import type { ZendeskClient } from '../connectors/zendesk';
 import { NotFoundError, ValidationError } from '../connectors/errors';
 import { zendeskText } from '../connectors/encoding';

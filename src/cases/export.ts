@@ -12,7 +12,9 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { formatMoney } from '../domain/money';
-import { DECISION_VERB, statusQuery, type CaseState, type DecisionAction, type RecordRef } from '../workflows/messages';
+import { DECISION_VERB, type DecisionAction } from '../domain/decision';
+import { statusQuery } from '../workflows/messages';
+import type { CaseState, RecordRef } from '../domain/case-state';
 import { decodeAtIndex, optionalTsToDate } from '../temporal/sdk-helpers';
 import { AccountIdKey, AmountMinorKey, CaseTypeKey, CurrencyKey } from '../temporal/search-attributes';
 

@@ -9,7 +9,8 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { CASE_TYPES, CaseStatus, type CaseType } from '../domain/case';
-import { statusQuery, type CaseState } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
+import type { CaseState } from '../domain/case-state';
 import { exportRows, parseBound, writeExport } from './export';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey, UrgencyKey } from '../temporal/search-attributes';
 

@@ -4,7 +4,6 @@
  * the workflow sandbox), and how refusals are named. Pure types and constants.
  */
 import type { CaseType, Money } from './case';
-import type { ApprovalActionView } from './views';
 
 export const DecisionAction = {
   Approve: 'approve',
@@ -152,6 +151,17 @@ export interface ApprovalVote {
   /** HandOff: to whom (part of what was signed). */
   handTo?: string;
   /** Money requests: what was approved (part of what was signed). */
+  subject?: DecisionSubject;
+}
+
+/** A button on an approval request. Its Slack `value` carries workflowId + requestId + action (+ caseType). */
+export interface ApprovalActionView {
+  action: DecisionAction;
+  label: string;
+  style?: 'primary' | 'danger';
+  /** For `choose_case` buttons (triage): which case the click chooses. */
+  caseType?: CaseType;
+  /** Money requests' counting button: what a click approves (carried in the button, signed by the API). */
   subject?: DecisionSubject;
 }
 

@@ -4,23 +4,12 @@
  * into Block Kit, and the edge. Pure types.
  */
 import type { CaseType, Urgency } from './case';
-import type { DecisionAction, DecisionSubject } from './decision';
+import type { ApprovalActionView, DecisionAction } from './decision';
 
 /** A Slack message (channel + ts identify it). */
 export interface SlackMessageRef {
   channel: string;
   ts: string;
-}
-
-/** A button on an approval request. Its Slack `value` carries workflowId + requestId + action (+ caseType). */
-export interface ApprovalActionView {
-  action: DecisionAction;
-  label: string;
-  style?: 'primary' | 'danger';
-  /** For `choose_case` buttons (triage): which case the click chooses. */
-  caseType?: CaseType;
-  /** Money requests' counting button: what a click approves (carried in the button, signed by the API). */
-  subject?: DecisionSubject;
 }
 
 /** One labelled fact on the request; `previous` shows old vs new (address changes). */

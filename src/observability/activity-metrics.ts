@@ -1,7 +1,7 @@
 /**
  * Per-system activity metrics, counted by a worker interceptor around every activity attempt:
  * `billing_activity_attempts` with labels `system` (quickbooks, skyfire, ..., temporal, internal),
- * `group` (the retry group of src/policy/activity-retry.ts), `moves_money` (`true` for the
+ * `group` (the retry group of src/temporal/activity-retry.ts), `moves_money` (`true` for the
  * activities that move money, src/activities/systems.ts), `outcome` (`ok`, `refused` when the
  * activity answered `{ status: 'refused' }` (the money path's re-check said no), `retryable_error`,
  * `non_retryable_error`) and `retry` (`true` from the second attempt on). Money actions are the
@@ -16,7 +16,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { ACTIVITY_GROUP_OF } from '../policy/activity-retry';
+import { ACTIVITY_GROUP_OF } from '../temporal/activity-retry';
 import { ACTIVITY_SYSTEM_OF, MONEY_MOVING_ACTIVITIES } from '../activities/systems';
 
 export const ACTIVITY_ATTEMPTS_METRIC = 'billing_activity_attempts';

@@ -5,7 +5,8 @@
  * not answer in time still lists, with the request time unknown.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { statusQuery, type PendingApproval } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
+import type { PendingApproval } from '../domain/decision';
 import { formatMoney } from '../domain/money';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey, WaitingOnKey } from '../temporal/search-attributes';
 

@@ -1,7 +1,5 @@
 /** Display formats for amounts and durations in notes and messages people read. Pure. */
 
-export { formatMoney } from '../domain/money';
-
 /** `3 days`, `4 hours`, `15 minutes`, `2 seconds`: for messages people read. */
 export function humanDuration(ms: number): string {
   const units: [number, string][] = [

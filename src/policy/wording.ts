@@ -4,10 +4,9 @@
  * One vocabulary, so Slack, Zendesk notes and the billing note say the same thing. Pure; codes stay
  * the machine's language in history, search attributes and metrics.
  */
-// Types only: money-rules words its refusals with this module, so a value import would be a cycle.
 import type { CaseStatus, Money } from '../domain/case';
 import { formatMoney } from '../domain/money';
-import type { MoneyRefusal } from './money-rules';
+import type { MoneyRefusal } from './money-refusal';
 import type { RefundBlocker } from './refund';
 import type { ReviewReason } from './review';
 

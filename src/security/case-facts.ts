@@ -22,8 +22,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CaseAttestation, CaseInput } from '../domain/case';
 
-export type { CaseAttestation } from '../domain/case';
-
 const FORMAT = 'dialnexa-billing-case-facts';
 const VERSION = 1;
 

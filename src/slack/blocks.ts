@@ -4,14 +4,8 @@
  * Text shown here has already been suppressed at intake (no card numbers, bank or tax details).
  */
 import type { CaseType, Urgency } from '../domain/case';
-import type {
-  ApprovalActionView,
-  ApprovalFieldView,
-  ApprovalRequestView,
-  ApprovalVoteView,
-  FinanceAlertView,
-} from '../activities/contract';
-import { DECISION_VERB, DecisionAction } from '../workflows/messages';
+import { type ApprovalActionView, DECISION_VERB, DecisionAction } from '../domain/decision';
+import type { ApprovalFieldView, ApprovalRequestView, ApprovalVoteView, FinanceAlertView } from '../domain/views';
 import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL, subjectButtonValue } from './interactions';
 import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './text';
 

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { CASE_TYPES, type CaseType } from '../domain/case';
-import type { DecisionSubject } from '../domain/decision';
-import { DecisionAction } from '../workflows/messages';
+import { type DecisionSubject, DecisionAction } from '../domain/decision';
 
 const decisionActions = Object.values(DecisionAction) as [DecisionAction, ...DecisionAction[]];
 

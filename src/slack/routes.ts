@@ -27,14 +27,14 @@ import {
   DECISION_REJECTED_ERROR_TYPE,
   DecisionAction,
   DecisionRejection,
-  decideUpdate,
   type Decision,
   type DecisionOutcome,
-} from '../workflows/messages';
+  MAX_DECISION_REASON,
+} from '../domain/decision';
+import { decideUpdate } from '../workflows/messages';
 import { rawBodyOf, slackSigned } from './signed-request';
 import { suppressText } from '../intake/suppression';
 import { signDecision } from '../security/decision-signing';
-import { MAX_DECISION_REASON } from '../domain/decision';
 import { handOffModal, reasonModal } from './blocks';
 import type { HomeTab } from './home-tab';
 import {

@@ -20,8 +20,6 @@
 
 import { stripInvisible, truncate } from '../domain/text';
 
-export { stripInvisible };
-
 /** Slack's limits (Block Kit reference). */
 export const SLACK_LIMITS = {
   /** Section text, context element text. */

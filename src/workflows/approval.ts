@@ -18,13 +18,10 @@ import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain
 import { humanDuration } from '../policy/format';
 import { slackDate } from '../policy/dates';
 import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
-import { type ApprovalOutcome, type CaseRuntime, type NoteOverride, type OpenRequest, type RequestClosure } from './case-runtime';
-import type { ApprovalVote } from '../domain/decision';
+import type { ApprovalOutcome, CaseRuntime, NoteOverride, OpenRequest, RequestClosure } from './case-runtime';
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;
-import { DECISION_VERB, DecisionAction, handOffs, waitingOn, type PendingApproval } from './messages';
-import type { DecisionSubject } from '../domain/decision';
 
 /** What to ask, of whom, and how long to wait. */
 export interface ApprovalSpec {
@@ -372,8 +369,6 @@ function approvalsOf(req: OpenRequest): number {
 function unique(ids: string[]): string[] {
   return [...new Set(ids.filter(Boolean))];
 }
-
-export { humanDuration } from '../policy/format';
 
 /** The two-button approval most money and record changes use. */
 export const APPROVE_REJECT: ApprovalActionView[] = [

@@ -4,13 +4,13 @@
  * update, which re-reads and retries on a stale SyncToken. Tax identifiers are never taken from a
  * call: tax details live in QuickBooks only.
  */
-import type { CaseInput, PostalAddress } from '../domain/case';
-import { CaseStatus } from '../domain/case';
+import { type CaseInput, type PostalAddress, CaseStatus } from '../domain/case';
 import { reviewReasons } from '../policy/review';
 import { reviewReasonsText } from '../policy/wording';
-import { APPROVE_REJECT, humanDuration, requestApproval, financeReview } from './approval';
+import { APPROVE_REJECT, requestApproval, financeReview } from './approval';
+import { humanDuration } from '../policy/format';
 import { CaseRuntime } from './case-runtime';
-import type { CaseState } from './messages';
+import type { CaseState } from '../domain/case-state';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 
 /** One line per address, for the old-vs-new view (a business address, not a personal contact detail). */

@@ -11,7 +11,7 @@ import { sleep } from '@temporalio/workflow';
 import { CaseStatus, type Money } from '../domain/case';
 import type { MoneyEntryView } from '../activities/money';
 import { formatMoney, type CaseRuntime } from './case-runtime';
-import type { CaseState } from './messages';
+import type { CaseState } from '../domain/case-state';
 import type { RefundOrder } from './money-path';
 import { noteTicket } from './steps';
 

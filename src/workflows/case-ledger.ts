@@ -6,7 +6,7 @@
 import type { CaseInput } from '../domain/case';
 import type { CaseState, RecordRef } from '../domain/case-state';
 import { buildBillingNote, type NoteDestination } from '../policy/billing-note';
-import { formatMoney } from '../policy/format';
+import { formatMoney } from '../domain/money';
 import { callerReasonText } from '../policy/wording';
 
 export class CaseLedger {

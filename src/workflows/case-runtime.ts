@@ -28,16 +28,9 @@ import { HANDOFF_MAPPING } from '../policy/handoff';
 import { recordCaseEvent } from './case-metrics';
 import { CaseLedger, describeRequest } from './case-ledger';
 import { installDecisionGate } from './decision-gate';
-import {
-  statusQuery,
-  type ApprovalVote,
-  type CaseState,
-  type DecisionAction,
-  type Decision,
-  type Handoff,
-  type PendingApproval,
-  type RecordRef,
-} from './messages';
+import { statusQuery } from './messages';
+import type { ApprovalVote, DecisionAction, Decision, PendingApproval } from '../domain/decision';
+import type { CaseState, Handoff, RecordRef } from '../domain/case-state';
 import { CaseVisibility, initialSearchAttributes } from './visibility';
 import { casePatched } from './patches';
 
@@ -134,7 +127,7 @@ function proxies(
   beforeCall: () => void,
 ): CaseActivities & { local: LocalMoneyActivities } {
   const groups: Record<ActivityGroup, CaseActivities> = {
-    // Lookups run as local activities (why: ACTIVITY_OPTIONS in policy/activity-retry.ts).
+    // Lookups run as local activities (why: ACTIVITY_OPTIONS in temporal/activity-retry.ts).
     read: proxyLocalActivities<CaseActivities>(ACTIVITY_OPTIONS.read),
     write: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.write),
     money: proxyActivities<CaseActivities>(ACTIVITY_OPTIONS.money),
@@ -590,8 +583,6 @@ export class CaseRuntime {
 }
 
 export { describeRequest };
-
-export { formatMoney } from '../policy/format';
 
 /** The patch that added the final ticket update (`settleTicket` at `finish()`) and dropped the cases' own "done" notes. */
 export const FINAL_TICKET_PATCH = 'ticket-final-status';

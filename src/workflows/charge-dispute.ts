@@ -19,7 +19,7 @@ import { CaseRuntime, formatMoney } from './case-runtime';
 import { DecisionAction, type ApprovalVote, type CaseState } from './messages';
 import { moveMoney, moveMoneyLeg, type MoneyMoved, type RefundOrder } from './money-path';
 import { disputeSubject, planDispute, planText, type DisputePlan } from '../policy/dispute-plan';
-import type { RefundRecord } from '../activities/contract';
+import type { RefundRecord } from '../domain/records';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 import { humanDate } from '../policy/dates';
 

@@ -4,11 +4,11 @@
  * unpaid at the deadline, a task for the account owner.
  */
 import { sleep } from '@temporalio/workflow';
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
-import type { OpenBalance } from '../activities/contract';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import type { CaseState } from './messages';
+import { type CaseInput, CaseStatus } from '../domain/case';
+import type { OpenBalance } from '../domain/records';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseState } from '../domain/case-state';
 import { finalCrmNote, followUpDelayMs, loadAccount, needsAttention, noteTicket, openCaseTicket, runCase } from './steps';
 
 /** Still owed: the named invoice's balance, or the whole open balance. */

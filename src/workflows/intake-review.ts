@@ -8,9 +8,11 @@
  */
 import { CaseStatus } from '../domain/case';
 import { intakeReviewLines } from '../policy/intake-review';
-import { APPROVE_REJECT, financeReview, humanDuration, requestApproval } from './approval';
+import { APPROVE_REJECT, financeReview, requestApproval } from './approval';
+import { humanDuration } from '../policy/format';
 import type { CaseRuntime } from './case-runtime';
-import { DecisionAction, type CaseState } from './messages';
+import { DecisionAction } from '../domain/decision';
+import type { CaseState } from '../domain/case-state';
 
 /** Asks a person about what the intake could not read; the case's final state when they stopped it, else undefined. */
 export async function reviewIntake(rt: CaseRuntime): Promise<CaseState | undefined> {

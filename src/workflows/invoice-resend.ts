@@ -3,12 +3,12 @@
  * file (invoice BillEmail, QuickBooks customer, HubSpot contact); an address not on file goes to
  * review; archive the PDF in Drive; note in Zendesk.
  */
-import type { RecipientApproval } from '../activities/contract';
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
-import { humanDuration } from './approval';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import type { CaseState } from './messages';
+import type { RecipientApproval } from '../domain/records';
+import { type CaseInput, CaseStatus } from '../domain/case';
+import { humanDuration } from '../policy/format';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseState } from '../domain/case-state';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 import { reviewRecipient, sentToText } from './recipient-review';
 import { humanDate } from '../policy/dates';

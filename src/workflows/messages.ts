@@ -1,14 +1,10 @@
 /**
  * The update, signal and query a case workflow defines, shared with its callers (the API's Slack
- * route, the operator API, tests). The vocabulary they carry lives in src/domain; it is re-exported
- * here for callers that already import it from this module.
+ * route, the operator API, tests). The vocabulary they carry lives in src/domain (import it from there).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseState } from '../domain/case-state';
 import type { DecisionOutcome, SignedDecision } from '../domain/decision';
-
-export * from '../domain/decision';
-export * from '../domain/case-state';
 
 /** Decide on the current approval request. An update, not a signal: the clicker must learn whether it counted. */
 export const decideUpdate = defineUpdate<DecisionOutcome, [SignedDecision]>('decide');

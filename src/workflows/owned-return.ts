@@ -18,10 +18,9 @@
 import { CaseStatus } from '../domain/case';
 import { DecisionAction } from '../domain/decision';
 import type { MoneyEntryView } from '../activities/money';
-import type { RecordRef } from '../domain/case-state';
+import type { RecordRef, CaseState } from '../domain/case-state';
 import { financeReview, requestApproval } from './approval';
 import { formatMoney, type CaseRuntime } from './case-runtime';
-import type { CaseState } from './messages';
 import type { RefundOrder } from './money-path';
 import { noteTicket } from './steps';
 

@@ -3,11 +3,13 @@
  * mentioning the account owner, with the Skyfire wallet balance and open invoices; an urgent
  * Zendesk ticket; an acknowledgement ("I'm on it") is expected within the SLA, else escalation.
  */
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
-import { humanDuration, requestApproval } from './approval';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import { DecisionAction, type CaseState } from './messages';
+import { type CaseInput, CaseStatus } from '../domain/case';
+import { humanDuration } from '../policy/format';
+import { requestApproval } from './approval';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import { DecisionAction } from '../domain/decision';
+import type { CaseState } from '../domain/case-state';
 import { loadAccount, noteTicket, openCaseTicket, runCase, doneNote } from './steps';
 import { humanDate } from '../policy/dates';
 

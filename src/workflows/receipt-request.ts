@@ -2,12 +2,12 @@
  * `receipt_request` (docs/product.md §4): send the payment receipt only to a verified email (as for
  * invoices); an address not on file goes to review; note the ticket.
  */
-import type { RecipientApproval } from '../activities/contract';
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
-import { humanDuration } from './approval';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import type { CaseState } from './messages';
+import type { RecipientApproval } from '../domain/records';
+import { type CaseInput, CaseStatus } from '../domain/case';
+import { humanDuration } from '../policy/format';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseState } from '../domain/case-state';
 import { reviewRecipient, sentToText } from './recipient-review';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 

@@ -7,7 +7,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReconcileActivities, ReconcileReport } from '../activities/reconcile';
-import { ACTIVITY_OPTIONS } from '../policy/activity-retry';
+import { ACTIVITY_OPTIONS } from '../temporal/activity-retry';
 
 const { reconcileLedger: reconcile } = proxyActivities<ReconcileActivities>(ACTIVITY_OPTIONS.reconcile);
 

@@ -10,10 +10,13 @@ import { refundAutomation } from '../policy/refund';
 import { callerReasonText, customerPlatformName, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
-import { APPROVE_REJECT, humanDuration, recordLink, requestApproval, financeReview, showOutcome } from './approval';
+import { APPROVE_REJECT, recordLink, requestApproval, financeReview, showOutcome } from './approval';
+import { humanDuration } from '../policy/format';
 import { moveMoney } from './money-path';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import { DecisionAction, type CaseState } from './messages';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import { DecisionAction } from '../domain/decision';
+import type { CaseState } from '../domain/case-state';
 import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
 import { loadAccount, needsAttention, noteTicket, noteTicketAtEnd, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 

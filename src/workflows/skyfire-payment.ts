@@ -14,7 +14,6 @@ import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { activityErrorType, noteTicket } from './steps';
 import type { RefundOrder } from './money-path';
-import type { Money } from '../domain/case';
 import type { MoneyEntryView, SettlePayTokenResult } from '../activities/money';
 
 /** Longest wait between two looks at the token's charges (the interval doubles up to this). */

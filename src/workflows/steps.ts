@@ -9,7 +9,7 @@ import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';
 import { FINAL_TICKET_PATCH, INVALID_CASE_INPUT_ERROR_TYPE, type CaseRuntime } from './case-runtime';
 import { deadlineInstant, humanDate } from '../policy/dates';
-import type { CaseState, RecordRef } from './messages';
+import type { CaseState, RecordRef } from '../domain/case-state';
 import { reviewIntake } from './intake-review';
 
 /** What the systems of record say about the caller's account. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { activitiesOver, logger, runOnce, runWithRetries } from './helpers';
-import { ACTIVITY_GROUP_OF } from '../../src/activities/contract';
+import { ACTIVITY_GROUP_OF } from '../../src/temporal/activity-retry';
 
 describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
   let sb: TestSandbox;

@@ -5,7 +5,7 @@ import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
 import { attested, caseInput } from '../workflows/helpers';
 import { WORKFLOW_TYPE } from '../../src/domain/case';
-import type { CaseState } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 
 describe('real activities on a real worker against the sandbox', function () {
   this.timeout(90_000);

@@ -22,7 +22,7 @@ import { exportRows, csvField, parseBound, type ExportRow } from '../../src/case
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServerOnFreePort, type DevServer } from '../../src/temporal/dev-server';
 import { caseActivities, createCaseWorker } from '../../src/worker';
-import type { Decision, DecisionAction } from '../../src/workflows/messages';
+import type { Decision, DecisionAction } from '../../src/domain/decision';
 import type { CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { APPROVER_NAMES, FIXTURES, decideSigned, postFixture, waitForApprovalRequest, waitForCaseState } from '../support/signed-cases';

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CaseInput } from '../../src/domain/case';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { statusQuery, type CaseState } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import { eventually, messagesOf, messageText, startHarness, type Harness, type SandboxSlackMessage } from './harness';
 
 type Json = Record<string, unknown>;

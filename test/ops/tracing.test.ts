@@ -24,7 +24,7 @@ import { caseActivities, createCaseWorker } from '../../src/worker';
 import { installTracing, TRACING_OFF, SAFE_ATTRIBUTES, type Tracing } from '../../src/observability/tracing';
 import { urlTemplate } from '../../src/connectors/spans';
 import { TRACE_HEADER as WORKFLOW_TRACE_HEADER } from '../../src/workflows/tracing';
-import type { CaseState } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import type { CallFixture } from '../../scripts/call-fixture';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { FIXTURES, postFixture } from '../support/signed-cases';

@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { temporalAddress } from '../support/temporal';
 import { ServiceHarness } from '../support/service';
-import { decideUpdate, statusQuery, type CaseState } from '../../src/workflows/messages';
+import { decideUpdate, statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 
 /** A size from the environment (scripts/reliability.ts sets the full ones), else the CI default. */
 export function size(name: string, ciDefault: number): number {

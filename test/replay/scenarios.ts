@@ -5,7 +5,8 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseType } from '../../src/domain/case';
-import { DecisionAction, decideSignal, statusQuery } from '../../src/workflows/messages';
+import { DecisionAction } from '../../src/domain/decision';
+import { decideSignal, statusQuery } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
 import {
   APPROVER_1,

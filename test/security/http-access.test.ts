@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logger';
 import { CODEC_SESSION_COOKIE } from '../../src/security/codec-routes';
 import { clientKey } from '../../src/security/rate-limit';
 import { AccountIdKey, AmountMinorKey, CaseStatusKey, CaseTypeKey, CurrencyKey } from '../../src/temporal/search-attributes';
-import type { CaseState } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import type { CaseDetail, CaseSummary } from '../../src/cases/routes';
 import { NAMESPACE, startTestWorker, temporalAddress, testClient, testDataConverter, uniqueTaskQueue } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';

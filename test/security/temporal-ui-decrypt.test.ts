@@ -17,7 +17,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../../src/api';
 import { loadConfig, type Config } from '../../src/config';
-import { temporalUiUrl } from '../../src/intake/start-cases';
+import { temporalUiUrl } from '../../src/temporal/workflow-ids';
 import { CODEC_SESSION_COOKIE } from '../../src/security/codec-routes';
 import { createActivities } from '../../src/activities';
 import { createLogger } from '../../src/logger';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { ApprovalRequestView } from '../../src/activities/contract';
+import type { ApprovalRequestView } from '../../src/domain/views';
 import { createSlackActivities, SLACK_MESSAGE_EVENT_TYPE } from '../../src/activities/slack';
 import { createSlackApi } from '../../src/connectors/slack';
 import { createSandboxApp } from '../../src/sandbox/core';

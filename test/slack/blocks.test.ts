@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ApprovalRequestView } from '../../src/activities/contract';
+import type { ApprovalRequestView } from '../../src/domain/views';
 import { approvalBlocks, fallbackText, financeAlertBlocks, mention, reasonModal } from '../../src/slack/blocks';
 import { fitMrkdwn, fitPlain, slackLink, slackQuote, slackText } from '../../src/slack/text';
 import { decodeButtonValue, decodeModalMetadata, REASON_MODAL } from '../../src/slack/interactions';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { CaseState, PendingApproval } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
+import type { PendingApproval } from '../../src/domain/decision';
 import { createHomeTab } from '../../src/slack/home-tab';
 import { createLogger } from '../../src/logger';
 import { AccountIdKey, WaitingOnKey } from '../../src/temporal/search-attributes';

@@ -9,7 +9,9 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { signDecision } from '../../src/security/decision-signing';
-import { decideUpdate, statusQuery, type CaseState, type Decision, type DecisionAction } from '../../src/workflows/messages';
+import { decideUpdate, statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
+import type { Decision, DecisionAction } from '../../src/domain/decision';
 import { freshDelivery, withCallId, type CallFixture } from '../../scripts/call-fixture';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'calls');

@@ -19,7 +19,6 @@ import type { ReconcileReport } from '../../src/activities/reconcile';
 import { RECONCILE_WORKFLOW_TYPE } from '../../src/temporal/reconcile-schedule';
 import { testLedgerUrl, truncateTestLedger } from '../support/ledger';
 import { seedPaidInvoice } from '../../bench/lib/calls';
-import { DecisionRejection } from '../../src/domain/decision';
 import {
   APPROVER_1,
   APPROVER_2,

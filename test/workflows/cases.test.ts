@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ApprovalRequestView, FinanceAlertView } from '../../src/activities/contract';
+import type { ApprovalRequestView, FinanceAlertView } from '../../src/domain/views';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { WORKFLOW_TYPE } from '../../src/domain/case';
-import { DecisionAction, DecisionRejection, statusQuery, type CaseState } from '../../src/workflows/messages';
+import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
+import { statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import {
   APPROVER_1,
   APPROVER_2,

@@ -6,12 +6,13 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CaseActivities, PayTokenRef, SkyfireTokenRef } from '../../src/activities/contract';
-import { ActivityErrorType } from '../../src/policy/activity-retry';
+import type { CaseActivities } from '../../src/activities/contract';
+import type { PayTokenRef, SkyfireTokenRef } from '../../src/domain/records';
+import { ActivityErrorType } from '../../src/temporal/activity-retry';
 import type { Money } from '../../src/domain/case';
-import type { RecordRef } from '../../src/workflows/messages';
+import type { RecordRef } from '../../src/domain/case-state';
 import type { MoneyPolicy } from '../../src/domain/policy';
-import type { MoneyRefusal } from '../../src/policy/money-rules';
+import type { MoneyRefusal } from '../../src/policy/money-refusal';
 import { createGateActivities } from '../../src/activities/gate';
 import { testMoneyPolicy } from '../support/policy';
 

@@ -6,11 +6,12 @@
  * answered, by a non-approver, with the target changed after signing, as a second approval.
  */
 import assert from 'node:assert/strict';
-import type { ApprovalRequestView } from '../../src/activities/contract';
+import type { ApprovalRequestView } from '../../src/domain/views';
 import { approvalBlocks } from '../../src/slack/blocks';
 import { signDecision } from '../../src/security/decision-signing';
 import { WaitingOnKey } from '../../src/temporal/search-attributes';
-import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
+import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
+import { decideSignal, statusQuery } from '../../src/workflows/messages';
 import {
   APPROVER_1,
   APPROVER_2,

@@ -9,25 +9,23 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import type { Activities } from '../../src/activities';
 import { CASE_CODE_RELEASE, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
 import type { CaseTimings } from '../../src/domain/policy';
-import { TEST_DECISION_KEY } from '../support/policy';
+import { TEST_DECISION_KEY, APPROVER_1, APPROVER_2 } from '../support/policy';
 import { signDecision } from '../../src/security/decision-signing';
 import { attestCaseFacts } from '../../src/security/case-facts';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import {
   DECISION_REJECTED_ERROR_TYPE,
-  decideUpdate,
-  statusQuery,
-  type CaseState,
   type Decision,
   DecisionAction,
   type DecisionRejection,
   type SignedDecision,
-} from '../../src/workflows/messages';
+} from '../../src/domain/decision';
+import { decideUpdate, statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import { startTestWorker, testClient } from '../support/temporal';
 import { createFakeActivities, type FakeActivities, type FakeOptions } from './fake-activities';
 
 export { APPROVER_1, APPROVER_2, CFO, NOT_APPROVER } from '../support/policy';
-import { APPROVER_1, APPROVER_2 } from '../support/policy';
 
 /** Durations long enough that nothing expires by accident. */
 export function testPolicy(over: Partial<CaseTimings> = {}): CaseTimings {

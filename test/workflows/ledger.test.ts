@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowFailedError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
-import { statusQuery, type CaseState } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/messages';
+import type { CaseState } from '../../src/domain/case-state';
 import { seedPaidInvoice } from '../../bench/lib/calls';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient, NAMESPACE } from '../support/temporal';

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ApprovalRequestView } from '../../src/activities/contract';
+import type { ApprovalRequestView } from '../../src/domain/views';
 import { approvalBlocks } from '../../src/slack/blocks';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
-import { DecisionAction, DecisionRejection, decideSignal, statusQuery } from '../../src/workflows/messages';
+import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
+import { decideSignal, statusQuery } from '../../src/workflows/messages';
 import { signDecision } from '../../src/security/decision-signing';
 import {
   APPROVER_1,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
-import { DecisionAction } from '../../src/workflows/messages';
+import { DecisionAction } from '../../src/domain/decision';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { startServiceWorker, testClient } from '../support/temporal';
 import { APPROVER_1, APPROVER_2, caseInput, decide, decision, result, skyfireRefund, waitForRequest, attested } from './helpers';

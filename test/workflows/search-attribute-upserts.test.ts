@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { SCENARIOS } from '../replay/scenarios';
 import { APPROVER_1, APPROVER_2, caseEnv, caseInput, decide, decision, result, testPolicy, waitForRequest, type CaseEnv } from './helpers';
-import { DecisionAction } from '../../src/workflows/messages';
+import { DecisionAction } from '../../src/domain/decision';
 
 const E = temporal.api.enums.v1.EventType;
 

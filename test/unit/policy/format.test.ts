@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatMoney, humanDuration } from '../../../src/policy/format';
+import { formatMoney } from '../../../src/domain/money';
+import { humanDuration } from '../../../src/policy/format';
 
 describe('display formats', () => {
   it('formats minor units exactly, without floats', () => {

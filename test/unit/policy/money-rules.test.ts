@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkMoneyMove, MoneyRefusal, type MoneyAuthority, type MoneyFacts } from '../../../src/policy/money-rules';
+import { checkMoneyMove, type MoneyAuthority, type MoneyFacts } from '../../../src/policy/money-rules';
+import { MoneyRefusal } from '../../../src/policy/money-refusal';
 import { buildMoneyPolicy } from '../../../src/config';
 import { policy, refundInput } from './fixtures';
 

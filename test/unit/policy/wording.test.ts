@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { CaseStatus } from '../../../src/domain/case';
-import { checkMoneyMove, MoneyRefusal } from '../../../src/policy/money-rules';
+import { checkMoneyMove } from '../../../src/policy/money-rules';
+import { MoneyRefusal } from '../../../src/policy/money-refusal';
 import { refundAutomation, RefundBlocker } from '../../../src/policy/refund';
 import { ReviewReason } from '../../../src/policy/review';
 import {
