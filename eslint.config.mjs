@@ -52,7 +52,7 @@ export default defineConfig(
           patterns: [
             sdkInternals,
             {
-              group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config'],
+              group: ['../connectors/*', '../connectors', '../sandbox/*', '../intake/*', '../config', '../config/*'],
               message: 'Workflows talk to the world only through activities.',
             },
             {
@@ -66,11 +66,11 @@ export default defineConfig(
     },
   },
   {
-    // Configuration is read once, validated, at the edge (src/config.ts); nothing else reads the environment.
+    // Configuration is read once, validated, at the edge (src/config/); nothing else reads the environment.
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts', 'src/sandbox/**'],
+    ignores: ['src/config/**', 'src/sandbox/**'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.ts.' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config/load.ts.' }],
     },
   },
   {
@@ -84,6 +84,7 @@ export default defineConfig(
             {
               group: [
                 '**/config',
+                '**/config/**',
                 '**/connectors/**',
                 '**/workflows/**',
                 '**/activities/**',

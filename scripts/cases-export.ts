@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { loadConfig, ConfigError } from '../src/config';
+import { loadConfig, ConfigError } from '../src/config/load';
 import { connectClient } from '../src/api';
 import { exportRows, parseBound, writeExport } from '../src/cases/export';
 

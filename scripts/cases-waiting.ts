@@ -7,9 +7,9 @@
  *
  * Connects like the service does (TEMPORAL_ADDRESS or the local dev server, with the payload codec).
  */
-import { loadConfig, ConfigError } from '../src/config';
+import { loadConfig, ConfigError } from '../src/config/load';
 import { connectClient } from '../src/api';
-import { formatWaitingCases, listWaitingCases } from '../src/observability/waiting-cases';
+import { formatWaitingCases, listWaitingCases } from '../src/cases/waiting';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

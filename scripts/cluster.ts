@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/config/load';
 import { PROJECT_ROOT } from '../src/temporal/cli';
 import { ensureClusterTools } from '../src/temporal/cluster-tools';
 import { clusterPorts, startCluster } from '../src/temporal/cluster';

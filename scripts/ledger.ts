@@ -10,7 +10,8 @@
  * (started for the command, and stopped after, when `npm start` is not running).
  */
 import { Client as PgClient } from 'pg';
-import { loadConfig, ConfigError, type Config } from '../src/config';
+import { loadConfig, ConfigError } from '../src/config/load';
+import type { Config } from '../src/config/types';
 import { startEmbeddedPostgres } from '../src/ledger/embedded-postgres';
 import { Ledger, type LedgerEntry, type LedgerHold } from '../src/ledger/store';
 

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/config/load';
 import { devSecret } from '../src/dev-secrets';
 import { signDialNexaBody } from '../src/intake/signature';
 import { freshDelivery, withCallId, type CallFixture } from './call-fixture';

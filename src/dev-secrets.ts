@@ -2,7 +2,7 @@
  * Local secrets for the embedded default only. When a webhook or signing secret is not configured
  * and NODE_ENV is not production, the service creates a random one on first run under DATA_DIR
  * (git-ignored, mode 0600) and reuses it, so the sandbox and `npm run call` can sign requests.
- * Production refuses to start without real secrets (see config.ts).
+ * Production refuses to start without real secrets (see src/config/checks.ts).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

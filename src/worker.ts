@@ -9,7 +9,8 @@ import v8 from 'node:v8';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { loadConfig, type Config } from './config';
+import { loadConfig } from './config/load';
+import type { Config } from './config/types';
 import { createActivities, createConnectors, type Activities, type ConnectorClients } from './activities';
 import { resolveDecisionKey } from './dev-secrets';
 import { prebuiltBundlePath } from './temporal/bundle';
@@ -19,7 +20,7 @@ import { openLedger } from './ledger/connect';
 import type { Ledger } from './ledger/store';
 import { validateHandoffMapping } from './policy/handoff';
 import { installTemporalRuntime } from './observability/temporal-runtime';
-import { activityMetricsInterceptor } from './observability/activity-metrics';
+import { activityMetricsInterceptor } from './activities/metrics';
 import { refreshTokenExpiryObserver } from './observability/credential-expiry';
 import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
 import { ensureReconcileSchedule } from './temporal/reconcile-schedule';
@@ -57,7 +58,7 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
 
 /**
  * How a worker process is started (package.json `worker`/`start`, docker-compose.yml, Dockerfile,
- * and the bench's worker). Both are read when the process starts, so src/config.ts cannot set them.
+ * and the bench's worker). Both are read when the process starts, so src/config/ cannot set them.
  * - `--max-old-space-size=1024`: V8 lets a heap grow to 4x its live size before a full GC when the
  *   limit is 2 GiB or more (Node's default is ~4 GiB with >= 16 GiB of RAM), ~1.6x at 1 GiB. Each
  *   isolate gets the limit: the main thread (live ~65-120 MiB) and the workflow thread (~30 MiB +

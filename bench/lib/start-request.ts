@@ -6,7 +6,7 @@
  * start request" (Temporal server + codec) and "the API in front of it".
  */
 import type { Client } from '@temporalio/client';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import type { CaseInput } from '../../src/domain/case';
 import { readEnvelope } from '../../src/intake/envelope';
 import { callSchema } from '../../src/intake/schema';

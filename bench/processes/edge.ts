@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
 import { createSlackSystem } from '../../src/sandbox/systems/slack';

@@ -10,7 +10,7 @@ import { openLedger } from '../../src/ledger/connect';
 import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { caseActivities, createCaseWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';

@@ -10,7 +10,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { decideUpdate, statusQuery } from '../../src/workflows/messages';
 import type { CaseState } from '../../src/domain/case-state';
 import type { Decision, SignedDecision, DecisionSubject } from '../../src/domain/decision';
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import { buildCall, CallKind, postCall, seedBenchInvoice } from '../lib/calls';
 import type { BenchContext } from '../lib/context';
 import { costOf, type ExecutionCost } from '../lib/cost';

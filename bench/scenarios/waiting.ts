@@ -15,7 +15,7 @@ import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { decideUpdate } from '../../src/workflows/messages';
 import { DecisionAction, type DecisionSubject } from '../../src/domain/decision';
 import type { CaseState } from '../../src/domain/case-state';
-import { decodeButtonValue } from '../../src/slack/interactions';
+import { decodeButtonValue } from '../../src/connectors/slack-buttons';
 import { temporal } from '@temporalio/proto';
 import { refundCaseInput, startLikeIntake } from '../lib/start-request';
 import { seedBenchInvoice } from '../lib/calls';

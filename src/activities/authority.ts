@@ -7,7 +7,7 @@
  */
 import { DecisionAction, type ApprovalVote } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
-import { verifyDecision, voteAsDecision } from '../security/decision-signing';
+import { verifyDecision, voteAsDecision } from '../proofs/decision-proof';
 
 export interface ApprovalVerifier {
   /** Distinct eligible approvers whose `action` vote on `requestId` carries a valid proof for `workflowId`. */

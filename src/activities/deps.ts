@@ -2,7 +2,7 @@
  * Builds every connector client from configuration, in one place (the worker and the embedded
  * default call this; tests build clients against the in-process sandbox the same way).
  */
-import type { Config } from '../config';
+import type { Config, ConnectorConfig } from '../config/types';
 import { SkyfireClient } from '../connectors/skyfire';
 import { QuickBooksClient } from '../connectors/quickbooks';
 import { QuickBooksPaymentsClient } from '../connectors/quickbooks-payments';
@@ -13,7 +13,6 @@ import { DriveClient } from '../connectors/drive';
 import { createSlackApi, type SlackApi } from '../connectors/slack';
 import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource, type RefreshObserver } from '../connectors/oauth';
 import { TokenStore } from '../connectors/token-store';
-import type { ConnectorConfig } from '../config';
 import type { CodecKeyring } from '../temporal/codec';
 
 /** The connector clients the business-step activities use. */

@@ -10,7 +10,7 @@
  *   `source` and `actor` of the result come from the verified claims. A refusal is logged with ids
  *   only and counted in `billing_decisions_refused{reason}`.
  * - `verifyCaseInput`: whether the case's facts are the ones the intake attested for this workflow
- *   (src/security/case-facts.ts). Unsigned or altered facts are logged with ids only and counted in
+ *   (src/proofs/case-facts.ts). Unsigned or altered facts are logged with ids only and counted in
  *   `billing_case_facts_unverified_total{reason,case_type}`; the case then automates nothing.
  * - `attestChosenCase`: triage's chosen case, attested by the worker for the child's workflow id,
  *   only after triage's own facts and the signed `choose_case` vote verified.
@@ -29,8 +29,8 @@ import {
 } from '../domain/decision';
 import { eligibleApprovers, type MoneyPolicy } from '../domain/policy';
 import { requiredApprovals } from '../policy/thresholds';
-import { DECISION_PROOF_MAX_AGE_MS, verifyDecision, voteAsDecision } from '../security/decision-signing';
-import { attestCaseFacts, verifyCaseFacts, type CaseFactsRefusal } from '../security/case-facts';
+import { DECISION_PROOF_MAX_AGE_MS, verifyDecision, voteAsDecision } from '../proofs/decision-proof';
+import { attestCaseFacts, verifyCaseFacts, type CaseFactsRefusal } from '../proofs/case-facts';
 import { caseWorkflowId } from '../temporal/workflow-ids';
 import { currentCase } from './support';
 

@@ -28,8 +28,8 @@ import type { RefundRecord } from '../domain/records';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts } from '../policy/money-rules';
 import type { MoneyRefusal } from '../policy/money-refusal';
 import { disputeSubject, type DisputePlan } from '../policy/dispute-plan';
-import { verifyDecision, voteAsDecision } from '../security/decision-signing';
-import { verifyCaseFacts, type CaseFacts } from '../security/case-facts';
+import { verifyDecision, voteAsDecision } from '../proofs/decision-proof';
+import { verifyCaseFacts, type CaseFacts } from '../proofs/case-facts';
 import {
   qboRequestId,
   type QboCustomer,

@@ -1,7 +1,7 @@
 /**
  * Slack activities: post approval requests and finance alerts, keep the message in step with the
  * case (votes, reminders, escalation, decision: buttons removed). Block Kit comes from
- * src/slack/blocks.ts; the Slack client from src/connectors/slack.ts.
+ * src/connectors/slack-blocks.ts; the Slack client from src/connectors/slack.ts.
  *
  * Slack has no idempotency keys, so every post carries message metadata naming the case and step;
  * a retried attempt first looks for the message an earlier attempt may have created (its response
@@ -11,8 +11,8 @@ import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
 import type { SlackMessageRef } from '../domain/views';
 import type { SlackApi } from '../connectors/slack';
-import { approvalBlocks, fallbackText, financeAlertBlocks, mention, mrkdwn } from '../slack/blocks';
-import { fitMrkdwn, SLACK_LIMITS } from '../slack/text';
+import { approvalBlocks, fallbackText, financeAlertBlocks, mention, mrkdwn } from '../connectors/slack-blocks';
+import { fitMrkdwn, SLACK_LIMITS } from '../connectors/slack-text';
 
 /** Metadata event type on every message this service posts. */
 export const SLACK_MESSAGE_EVENT_TYPE = 'billing_case_message';

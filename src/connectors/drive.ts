@@ -4,7 +4,7 @@
  * across retries; a create that already happened answers 409, and we fetch the existing file.
  */
 import { randomBytes } from 'node:crypto';
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient } from './http';
 import { describeGoogleError } from './gmail';
 import { driveDescription, driveFileName } from './encoding';

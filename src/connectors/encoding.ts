@@ -1,5 +1,5 @@
 /**
- * Output encoding for the systems other than Slack (Slack's is src/slack/text.ts): one function
+ * Output encoding for the systems other than Slack (Slack's is src/connectors/slack-text.ts): one function
  * per destination and field, applied by the connector or activity that writes it, to every value
  * that may carry words from a call or a person. What each does and why: docs/security.md,
  * "Output encoding by destination".

@@ -8,7 +8,7 @@
  * draft (a draft sends once: afterwards its id is gone), and the body carries a unique reference
  * that a Sent search finds when the draft id was lost.
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient, type ErrorDescription } from './http';
 import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from './errors';
 import { encodeUnstructuredHeader } from './encoding';

@@ -5,7 +5,7 @@
  * endpoints. The tests drive the sandbox with the official client to check the emulation.
  * HubSpot has no idempotency keys: writes carry a `[ref:<key>]` marker and are looked up first.
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient, type ErrorDescription } from './http';
 import type { ErrorKind } from './errors';
 

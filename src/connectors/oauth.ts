@@ -15,9 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { gaxios, JWT, UserRefreshClient } from 'google-auth-library';
-import type { OAuthConfig } from '../config';
-import { AuthError, ConnectorError, RateLimitedError, TransientError, type ConnectorSystem } from './errors';
-import { parseRetryAfter } from './errors';
+import type { OAuthConfig } from '../config/types';
+import { AuthError, ConnectorError, RateLimitedError, TransientError, type ConnectorSystem, parseRetryAfter } from './errors';
 import type { StoredToken, TokenStore } from './token-store';
 
 /** Where a connector's bearer token comes from. */

@@ -5,7 +5,7 @@
  * `requestid` (<= 50 chars) so QuickBooks replays the first response instead of writing twice.
  * Errors come in the `Fault` envelope and are classified by Fault code.
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { quickbooksBody } from './encoding';
 import { HttpClient, stableKey, type ErrorDescription, type HttpRequest, type HttpResponse } from './http';
 import { NotFoundError, ValidationError, type ErrorKind } from './errors';

@@ -6,10 +6,9 @@
  * and then watches its charges. Skyfire has no idempotency key and documents no token listing, so
  * a lost create answer cannot be reconciled here: the activity fails safe instead (activities/skyfire.ts).
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient, type ErrorDescription } from './http';
-import type { ErrorKind } from './errors';
-import { TransientError, ValidationError } from './errors';
+import { type ErrorKind, TransientError, ValidationError } from './errors';
 
 /** Token types. The combined type is spelled `kya+pay` by Skyfire's skills repo and clients (`kya-pay` in some docs). */
 export type SkyfireTokenType = 'kya' | 'pay' | 'kya+pay';

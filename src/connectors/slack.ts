@@ -15,7 +15,7 @@ import {
   WebAPIRequestError,
   type WebAPICallResult,
 } from '@slack/web-api';
-import type { Block } from '../slack/blocks';
+import type { Block } from './slack-blocks';
 import { AuthError, NotFoundError, RateLimitedError, TransientError, ValidationError } from './errors';
 import { withClientSpan } from './spans';
 

@@ -6,7 +6,7 @@
  * (every page, cursor-paged) before adding, because updates accept no key. A 409 (another update
  * of the same ticket won the race) is retryable: `addCommentOnce` re-reads and tries again.
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient, type ErrorDescription } from './http';
 import { TransientError, type ErrorKind } from './errors';
 

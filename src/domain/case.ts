@@ -156,7 +156,7 @@ export interface IntakeNotes {
 }
 
 /**
- * The intake's signature over the facts a case acts on (src/security/case-facts.ts): an HMAC with a
+ * The intake's signature over the facts a case acts on (src/proofs/case-facts.ts): an HMAC with a
  * key only the API and the worker hold, bound to the case's workflow id. Not a secret itself.
  */
 export interface CaseAttestation {

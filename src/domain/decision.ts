@@ -84,7 +84,7 @@ export type DecisionSource = 'slack' | 'operator';
 /**
  * Proof that a decision came through an authenticated path: an HMAC-SHA256, made by the API with
  * the decision key that only the API and the worker hold, over the case's workflow id and every
- * field of the decision (src/security/decision-signing.ts). The workflow cannot check it (the key
+ * field of the decision (src/proofs/decision-proof.ts). The workflow cannot check it (the key
  * never enters history); the worker's gate activity does, outside the workflow sandbox.
  */
 export interface DecisionProof {

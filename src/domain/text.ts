@@ -3,7 +3,7 @@
  * and isolates (U+202A-U+202E, U+2066-U+2069; they make `invoice\u202Efdp.exe` read as
  * `invoiceexe.pdf`), zero-width and joiner characters, the BOM, soft hyphen, line/paragraph
  * separators and the other C0/C1 control characters. Pure; shared by every destination's encoder
- * (src/slack/text.ts, src/connectors/encoding.ts).
+ * (src/connectors/slack-text.ts, src/connectors/encoding.ts).
  */
 const INVISIBLE =
   // eslint-disable-next-line no-control-regex

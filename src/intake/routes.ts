@@ -6,9 +6,8 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { trace } from '@opentelemetry/api';
-import type { Client } from '@temporalio/client';
-import { isGrpcServiceError } from '@temporalio/client';
-import type { Config } from '../config';
+import { type Client, isGrpcServiceError } from '@temporalio/client';
+import type { Config } from '../config/types';
 import type { Logger } from '../logger';
 import { tracedRoute } from '../observability/server-span';
 import { classifyCall } from './classify';
@@ -32,7 +31,7 @@ export interface DialNexaRouteDeps {
   client: Client;
   logger: Logger;
   webhookSecret: string;
-  /** Attests every case's facts (DECISION_SIGNING_KEY: only the API and the worker hold it; src/security/case-facts.ts). */
+  /** Attests every case's facts (DECISION_SIGNING_KEY: only the API and the worker hold it; src/proofs/case-facts.ts). */
   factsKey: string;
   /** For tests: the arrival time stamped on cases. */
   now?: () => Date;

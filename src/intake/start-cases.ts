@@ -39,7 +39,7 @@ import {
   UrgencyKey,
 } from '../temporal/search-attributes';
 import type { SuppressedCall } from './suppression';
-import { attestCaseFacts } from '../security/case-facts';
+import { attestCaseFacts } from '../proofs/case-facts';
 
 /** One case in the webhook's answer. */
 export interface CaseStartResult {
@@ -181,7 +181,7 @@ export interface CaseStarterOptions {
 
 /**
  * The case input as it is started: with the intake's attestation of its facts, bound to the
- * workflow id it runs under (src/security/case-facts.ts). The MAC goes into history; the key does not.
+ * workflow id it runs under (src/proofs/case-facts.ts). The MAC goes into history; the key does not.
  */
 export function attestCaseInput(key: string, input: CaseInput, now: Date = new Date()): CaseInput {
   const workflowId = caseWorkflowId(input.call.callId, input.caseType);

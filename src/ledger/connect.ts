@@ -1,9 +1,9 @@
 /**
- * Where the ledger lives: LEDGER_DATABASE_URL when set (production requires it: src/config.ts),
+ * Where the ledger lives: LEDGER_DATABASE_URL when set (production requires it: src/config/checks.ts),
  * otherwise a private PostgreSQL under DATA_DIR/ledger that this process starts (the embedded
  * default; never in production, so a missing database is an error there, not a silent default).
  */
-import type { Config } from '../config';
+import type { Config } from '../config/types';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { Ledger } from './store';
 

@@ -39,7 +39,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import type { Config } from '../config';
+import type { Config } from '../config/types';
 
 /**
  * Span attributes that may leave the process. Everything else is dropped at export, so a new

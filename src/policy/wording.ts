@@ -53,7 +53,7 @@ const UNVERIFIED_FACTS_TEXT: Record<string, string> = {
   bad_mac: 'changed after the call intake signed them',
 };
 
-/** The case's facts did not verify (src/security/case-facts.ts), as the fact a person reads. */
+/** The case's facts did not verify (src/proofs/case-facts.ts), as the fact a person reads. */
 export function unverifiedFactsText(reason: string): string {
   return `Request facts ${UNVERIFIED_FACTS_TEXT[reason] ?? readableCode(reason).toLowerCase()}: nothing is automated on them`;
 }

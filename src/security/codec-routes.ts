@@ -18,7 +18,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { bearerToken, secretsEqual, sendUnauthorized } from './auth';
-import { isLoopbackHost, loopbackAliases } from './loopback';
+import { isLoopbackHost, loopbackAliases } from '../config/loopback';
 import { rateLimit } from './rate-limit';
 
 export const CODEC_SESSION_COOKIE = 'codec_session';

@@ -7,7 +7,7 @@
 import type { Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { Config } from '../config';
+import type { Config } from '../config/types';
 import { accessGate } from './auth';
 import { bodyLimit, securityHeaders } from './headers';
 import { rateLimit } from './rate-limit';

@@ -4,7 +4,7 @@
  * machine (NODE_ENV=development) only; anywhere else (SANDBOX_SYSTEMS in a staging set-up, or
  * NODE_ENV=test) they need the API token as a bearer token.
  */
-import type { Config } from '../config';
+import type { Config } from '../config/types';
 import { resolveSecrets } from '../dev-secrets';
 import type { SandboxControlAccess } from '../sandbox';
 

@@ -18,7 +18,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger';
 import type { SlackApi } from '../connectors/slack';
 import { waitingOn } from '../domain/decision';
-import { listWaitingCases, readWaitingCase, type WaitingCase } from '../observability/waiting-cases';
+import { listWaitingCases, readWaitingCase, type WaitingCase } from '../cases/waiting';
 import { temporalUiUrl } from '../temporal/workflow-ids';
 import { statusQuery } from '../workflows/messages';
 import { homeView, type HomeCase } from './home';

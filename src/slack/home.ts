@@ -11,9 +11,9 @@ import type { Money } from '../domain/case';
 import { DecisionAction, handOffs, waitingOn, type PendingApproval } from '../domain/decision';
 import { formatMoney } from '../domain/money';
 import { approvalKindText } from '../policy/wording';
-import { formatAge } from '../observability/waiting-cases';
-import { decisionButtons, mention, mrkdwn, plain, slackTime, type Block } from './blocks';
-import { slackLink, slackText } from './text';
+import { formatAge } from '../cases/waiting';
+import { decisionButtons, mention, mrkdwn, plain, slackTime, type Block } from '../connectors/slack-blocks';
+import { slackLink, slackText } from '../connectors/slack-text';
 
 /** Slack's limit for a Home tab view. */
 export const HOME_MAX_BLOCKS = 100;

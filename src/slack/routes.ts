@@ -34,21 +34,17 @@ import {
 import { decideUpdate } from '../workflows/messages';
 import { rawBodyOf, slackSigned } from './signed-request';
 import { suppressText } from '../intake/suppression';
-import { signDecision } from '../security/decision-signing';
-import { handOffModal, reasonModal } from './blocks';
+import { signDecision } from '../proofs/decision-proof';
+import { handOffModal, reasonModal } from '../connectors/slack-blocks';
 import type { HomeTab } from './home-tab';
+import { HAND_OFF_MODAL, REASON_MODAL, decodeModalMetadata, type ButtonValue, type ModalMetadata } from '../connectors/slack-buttons';
 import {
-  HAND_OFF_MODAL,
-  REASON_MODAL,
   actionTarget,
   handOffTarget,
   slackActor,
   blockActionsPayloadSchema,
-  decodeModalMetadata,
   needsReason,
   viewSubmissionPayloadSchema,
-  type ButtonValue,
-  type ModalMetadata,
   type ViewSubmissionPayload,
 } from './interactions';
 

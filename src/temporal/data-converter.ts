@@ -4,7 +4,7 @@
  * production, from a local key created on first run under DATA_DIR.
  */
 import type { DataConverter } from '@temporalio/common';
-import type { Config } from '../config';
+import type { Config } from '../config/types';
 import { devSecret } from '../dev-secrets';
 import { AesGcmPayloadCodec, CodecKeyError, createKeyring, keyFingerprint, parseKeyringSpec, type CodecKeyring } from './codec';
 

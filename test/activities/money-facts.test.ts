@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { activitiesOver, runOnce } from './helpers';
-import { attestCaseFacts } from '../../src/security/case-facts';
+import { attestCaseFacts } from '../../src/proofs/case-facts';
 import { TEST_DECISION_KEY } from '../support/policy';
 import type { MoneyOrder } from '../../src/activities/money';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
 import { activitiesOver, runOnce, runWithRetries } from './helpers';
 import type { QboCustomer } from '../../src/connectors/quickbooks';
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import { TEST_DECISION_KEY } from '../support/policy';
 
 describe('QuickBooks activities', () => {

@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createConnectors } from '../../src/activities';
 import { createSandbox } from '../../src/sandbox';

@@ -4,7 +4,7 @@
  * which signs the decision for the worker's gate).
  */
 import { randomBytes } from 'node:crypto';
-import { encodeButtonValue, subjectButtonValue } from '../../src/slack/interactions';
+import { encodeButtonValue, subjectButtonValue } from '../../src/connectors/slack-buttons';
 import type { DecisionSubject } from '../../src/domain/decision';
 import { request, type ServiceHarness } from '../support/service';
 import { refundWorkflowId } from '../reliability/helpers';

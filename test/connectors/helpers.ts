@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createSandbox, type Sandbox } from '../../src/sandbox';
 import type { FaultSettings, RecordedRequest, SystemName } from '../../src/sandbox/core';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/types';
 import { createConnectors, type ConnectorClients } from '../../src/activities/deps';
 
 export interface TestSandbox {

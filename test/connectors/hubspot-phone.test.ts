@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type TestSandbox } from './helpers';
 import { HubSpotClient } from '../../src/connectors/hubspot';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 
 describe('HubSpot phone search, record links, dependencies', () => {
   let sb: TestSandbox;

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { caseActivities } from '../../src/worker';
 import { createLogger } from '../../src/logger';
 import { createServiceMetrics } from '../../src/observability/metrics';

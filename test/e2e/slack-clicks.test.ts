@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
-import { decodeButtonValue, encodeButtonValue } from '../../src/slack/interactions';
+import { decodeButtonValue, encodeButtonValue } from '../../src/connectors/slack-buttons';
 import { statusQuery } from '../../src/workflows/messages';
 import { eventually, messagesOf, startHarness, type Harness, type SandboxSlackMessage } from './harness';
 

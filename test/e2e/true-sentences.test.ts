@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { caseActivities, createCaseWorker } from '../../src/worker';
 import type { CaseState } from '../../src/domain/case-state';

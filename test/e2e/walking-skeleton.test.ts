@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createActivities } from '../../src/activities';
 import { createLogger } from '../../src/logger';
 import { startTestWorker, testClient, temporalAddress } from '../support/temporal';

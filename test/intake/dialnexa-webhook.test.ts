@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeArray } from '../../src/temporal/sdk-helpers';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { CASE_TYPES, type CaseInput } from '../../src/domain/case';
 import { signDialNexaBody } from '../../src/intake/signature';

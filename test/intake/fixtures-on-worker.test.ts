@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { CASE_TYPES } from '../../src/domain/case';
 import { signDialNexaBody } from '../../src/intake/signature';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/load';
 import { createApp } from '../../src/api';
 import { createLogger } from '../../src/logger';
 import { signDialNexaBody } from '../../src/intake/signature';

@@ -13,7 +13,7 @@ import {
   CurrencyKey,
   WaitingOnKey,
 } from '../../src/temporal/search-attributes';
-import { formatWaitingCases, listWaitingCases, waitingCasesQuery } from '../../src/observability/waiting-cases';
+import { formatWaitingCases, listWaitingCases, waitingCasesQuery } from '../../src/cases/waiting';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
 
 /** The example queries of docs/audit.md: each ```sql block whose first line is `-- <name>`. */

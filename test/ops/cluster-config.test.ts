@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/load';
 import { POSTGRES_MAJOR, readServerEnv, TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../src/temporal/cluster-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 

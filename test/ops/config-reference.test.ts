@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, envSchema, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/load';
+import { envSchema } from '../../src/config/schema';
 
 /** The configuration reference (the README links to it). */
 const REFERENCE = path.join(__dirname, '..', '..', 'docs', 'configuration.md');

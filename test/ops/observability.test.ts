@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger, type Logger } from '../../src/logger';
 import { createServiceMetrics } from '../../src/observability/metrics';
 import { PinoTemporalLogger, assertMetricsAddressFree } from '../../src/observability/temporal-runtime';

@@ -18,7 +18,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { caseActivities, createCaseWorker } from '../../src/worker';
 import { installTracing, TRACING_OFF, SAFE_ATTRIBUTES, type Tracing } from '../../src/observability/tracing';

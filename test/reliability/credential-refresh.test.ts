@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GOOGLE_SCOPES } from '../../src/config';
+import { GOOGLE_SCOPES } from '../../src/config/oauth';
 import { ServiceHarness } from '../support/service';
 import { temporalAddress } from '../support/temporal';
 import { refundCall, runTag, seedRefundInvoices } from './calls';

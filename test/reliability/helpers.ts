@@ -2,7 +2,7 @@
  * Shared steps of the reliability tests: sizes (CI defaults, full sizes from scripts/reliability.ts),
  * waiting for cases, listing what the server holds, and approving cases like an operator.
  */
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import type { Client } from '@temporalio/client';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import { temporalAddress } from '../support/temporal';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { encodeButtonValue, subjectButtonValue } from '../../src/slack/interactions';
+import { encodeButtonValue, subjectButtonValue } from '../../src/connectors/slack-buttons';
 import type { DecisionSubject } from '../../src/domain/decision';
 import { NAMESPACE } from '../support/temporal';
 import { ServiceHarness, request } from '../support/service';

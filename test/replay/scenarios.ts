@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { CaseType } from '../../src/domain/case';
 import { DecisionAction } from '../../src/domain/decision';
 import { decideSignal, statusQuery } from '../../src/workflows/messages';
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import {
   APPROVER_1,
   APPROVER_2,

@@ -10,7 +10,8 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
-import { ConfigError, loadConfig, type Config } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/types';
 import { createLogger } from '../../src/logger';
 import { NAMESPACE, temporalAddress, testClient } from '../support/temporal';
 

@@ -11,7 +11,7 @@ import {
   parseKeyringSpec,
 } from '../../src/temporal/codec';
 import { resolveCodecKeyring } from '../../src/temporal/data-converter';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/load';
 import { TokenBucketLimiter } from '../../src/security/rate-limit';
 
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);

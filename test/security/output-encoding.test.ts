@@ -16,7 +16,7 @@ import type { Server } from 'node:http';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../src/api';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { caseActivities, createCaseWorker } from '../../src/worker';
 import type { RecordedRequest } from '../../src/sandbox/core';

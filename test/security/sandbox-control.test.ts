@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { startSandboxServer } from '../../src/sandbox';
 import { sandboxControlAccess } from '../../src/security/sandbox-control';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ApprovalRequestView } from '../../src/domain/views';
-import { approvalBlocks, fallbackText, financeAlertBlocks, mention, reasonModal } from '../../src/slack/blocks';
-import { fitMrkdwn, fitPlain, slackLink, slackQuote, slackText } from '../../src/slack/text';
-import { decodeButtonValue, decodeModalMetadata, REASON_MODAL } from '../../src/slack/interactions';
+import { approvalBlocks, fallbackText, financeAlertBlocks, mention, reasonModal } from '../../src/connectors/slack-blocks';
+import { fitMrkdwn, fitPlain, slackLink, slackQuote, slackText } from '../../src/connectors/slack-text';
+import { decodeButtonValue, decodeModalMetadata, REASON_MODAL } from '../../src/connectors/slack-buttons';
 
 const view = (over: Partial<ApprovalRequestView> = {}): ApprovalRequestView => ({
   workflowId: 'case-refund_request-call-1',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ApprovalVote, PendingApproval } from '../../src/domain/decision';
 import { HOME_MAX_BLOCKS, homeView, type HomeCase } from '../../src/slack/home';
-import { decodeButtonValue } from '../../src/slack/interactions';
+import { decodeButtonValue } from '../../src/connectors/slack-buttons';
 
 const DANA = 'U0FIN0001';
 const SAM = 'U0FIN0002';

@@ -1,8 +1,8 @@
 /**
- * The worker-side policy and decision key the tests run with: the defaults of src/config.ts, built
+ * The worker-side policy and decision key the tests run with: the defaults of src/config/, built
  * by the same function, so a test's policy has a real version hash.
  */
-import { buildMoneyPolicy } from '../../src/config';
+import { buildMoneyPolicy } from '../../src/config/money-policy';
 import type { MoneyPolicy } from '../../src/domain/policy';
 
 export const APPROVER_1 = 'U0FIN0001';

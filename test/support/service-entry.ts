@@ -1,7 +1,7 @@
 /**
  * Child-process entry for the reliability harness (test/support/service.ts): runs ONE part of the
  * service (`sandbox`, `api` or `worker`) the way production wires it, so a test can SIGKILL and
- * restart that part alone. Configuration comes from the environment through src/config.ts, exactly
+ * restart that part alone. Configuration comes from the environment through src/config/, exactly
  * as in production; the only extra input is the workflow bundle path (argv) for the worker, built
  * once per test run instead of `npm run build`.
  *
@@ -12,7 +12,7 @@
 import { openLedger } from '../../src/ledger/connect';
 import type { Server } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
 import { createSlackSystem } from '../../src/sandbox/systems/slack';

@@ -4,7 +4,7 @@
  * Every child's stdout/stderr is captured so the PII scan can read the service's own logs.
  *
  * Each harness gets its own task queue, ports, data dir, secrets and codec key, all handed to the
- * children through the same environment variables production uses (src/config.ts).
+ * children through the same environment variables production uses (src/config/).
  */
 import { newLedgerSchema } from './ledger';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,8 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { type Client, Client as TemporalClient, Connection } from '@temporalio/client';
 import { freePort } from '../../src/temporal/dev-server';
 import type { RecordedRequest } from '../../src/sandbox/core';
 import { parseKeyringSpec } from '../../src/temporal/codec';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { signDialNexaBody } from '../../src/intake/signature';
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import { decideUpdate, statusQuery } from '../../src/workflows/messages';
 import type { CaseState } from '../../src/domain/case-state';
 import type { Decision, DecisionAction } from '../../src/domain/decision';

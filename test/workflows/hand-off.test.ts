@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ApprovalRequestView } from '../../src/domain/views';
-import { approvalBlocks } from '../../src/slack/blocks';
-import { signDecision } from '../../src/security/decision-signing';
+import { approvalBlocks } from '../../src/connectors/slack-blocks';
+import { signDecision } from '../../src/proofs/decision-proof';
 import { WaitingOnKey } from '../../src/temporal/search-attributes';
 import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
 import { decideSignal, statusQuery } from '../../src/workflows/messages';

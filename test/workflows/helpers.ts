@@ -10,8 +10,8 @@ import type { Activities } from '../../src/activities';
 import { CASE_CODE_RELEASE, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
 import type { CaseTimings } from '../../src/domain/policy';
 import { TEST_DECISION_KEY, APPROVER_1, APPROVER_2 } from '../support/policy';
-import { signDecision } from '../../src/security/decision-signing';
-import { attestCaseFacts } from '../../src/security/case-facts';
+import { signDecision } from '../../src/proofs/decision-proof';
+import { attestCaseFacts } from '../../src/proofs/case-facts';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';
 import {
   DECISION_REJECTED_ERROR_TYPE,

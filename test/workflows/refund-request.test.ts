@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalRequestView } from '../../src/domain/views';
-import { approvalBlocks } from '../../src/slack/blocks';
+import { approvalBlocks } from '../../src/connectors/slack-blocks';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 import { DecisionAction, DecisionRejection } from '../../src/domain/decision';
 import { decideSignal, statusQuery } from '../../src/workflows/messages';
-import { signDecision } from '../../src/security/decision-signing';
+import { signDecision } from '../../src/proofs/decision-proof';
 import {
   APPROVER_1,
   APPROVER_2,

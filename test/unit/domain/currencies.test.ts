@@ -20,7 +20,7 @@ describe('accepted currency codes', () => {
   it("do not follow the running Node's ICU: with Intl listing only USD, EUR is still accepted and XYZ still refused (money policy and intake)", () => {
     const probe = `
       Intl.supportedValuesOf = () => ['USD'];
-      const { perCurrency } = require('./src/config.ts');
+      const { perCurrency } = require('./src/config/money-policy.ts');
       const { postCallAnalysisSchema } = require('./src/intake/schema.ts');
       const issues = [];
       const limits = perCurrency('PROBE', 'EUR:5000,XYZ:1', issues);

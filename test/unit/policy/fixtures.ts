@@ -1,6 +1,6 @@
 import type { CaseInput } from '../../../src/domain/case';
 import type { CaseTimings, MoneyPolicy } from '../../../src/domain/policy';
-import { buildMoneyPolicy } from '../../../src/config';
+import { buildMoneyPolicy } from '../../../src/config/money-policy';
 
 /** The worker's money policy: per-currency limits in each currency's own minor units (JPY 0 decimals, KWD 3). */
 export const policy: MoneyPolicy = buildMoneyPolicy({

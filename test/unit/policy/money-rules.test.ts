@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { checkMoneyMove, type MoneyAuthority, type MoneyFacts } from '../../../src/policy/money-rules';
 import { MoneyRefusal } from '../../../src/policy/money-refusal';
-import { buildMoneyPolicy } from '../../../src/config';
+import { buildMoneyPolicy } from '../../../src/config/money-policy';
 import { policy, refundInput } from './fixtures';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });

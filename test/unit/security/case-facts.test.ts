@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { attestCaseFacts, canonicalJson, verifyCaseFacts } from '../../../src/security/case-facts';
-import { signDecision } from '../../../src/security/decision-signing';
+import { attestCaseFacts, canonicalJson, verifyCaseFacts } from '../../../src/proofs/case-facts';
+import { signDecision } from '../../../src/proofs/decision-proof';
 import { attestCaseInput } from '../../../src/intake/start-cases';
 import type { CaseInput } from '../../../src/domain/case';
 import { caseWorkflowId } from '../../../src/temporal/workflow-ids';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { signDecision, verifyDecision, DECISION_PROOF_MAX_AGE_MS } from '../../../src/security/decision-signing';
+import { signDecision, verifyDecision, DECISION_PROOF_MAX_AGE_MS } from '../../../src/proofs/decision-proof';
 import type { Decision, SignedDecision } from '../../../src/domain/decision';
 
 const KEY = 'k'.repeat(40);

@@ -17,7 +17,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ACTIVITY_GROUP_OF } from '../temporal/activity-retry';
-import { ACTIVITY_SYSTEM_OF, MONEY_MOVING_ACTIVITIES } from '../activities/systems';
+import { ACTIVITY_SYSTEM_OF, MONEY_MOVING_ACTIVITIES } from './systems';
 
 export const ACTIVITY_ATTEMPTS_METRIC = 'billing_activity_attempts';
 

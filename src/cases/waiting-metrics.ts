@@ -11,7 +11,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Client } from '@temporalio/client';
 import { CASE_TYPES } from '../domain/case';
 import { CaseTypeKey } from '../temporal/search-attributes';
-import { waitingCasesQuery } from './waiting-cases';
+import { waitingCasesQuery } from './waiting';
 
 export const WAITING_METRIC = 'billing_cases_waiting';
 export const WAITING_OLDER_THAN_METRIC = 'billing_cases_waiting_older_than';

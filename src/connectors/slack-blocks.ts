@@ -6,8 +6,8 @@
 import type { CaseType, Urgency } from '../domain/case';
 import { type ApprovalActionView, DECISION_VERB, DecisionAction } from '../domain/decision';
 import type { ApprovalFieldView, ApprovalRequestView, ApprovalVoteView, FinanceAlertView } from '../domain/views';
-import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL, subjectButtonValue } from './interactions';
-import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './text';
+import { decisionActionId, encodeButtonValue, HAND_OFF_MODAL, REASON_MODAL, subjectButtonValue } from './slack-buttons';
+import { fitMrkdwn, fitPlain, isSlackUserId, SLACK_LIMITS, slackFallback, slackLink, slackQuote, slackText } from './slack-text';
 
 /** A Block Kit block; the shapes are Slack's, kept loose on purpose (Slack validates them). */
 export type Block = Record<string, unknown> & { type: string };
@@ -20,7 +20,7 @@ export const plain = (text: string, max: number = SLACK_LIMITS.headerText) => ({
 });
 /**
  * A mrkdwn text object (3000 characters at most in a section, 2000 in a field). Its text is ours:
- * every value from a call or a person in it went through slackText (src/slack/text.ts) first.
+ * every value from a call or a person in it went through slackText (src/connectors/slack-text.ts) first.
  */
 export const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({ type: 'mrkdwn', text: fitMrkdwn(text, max) });
 
