@@ -73,34 +73,5 @@ export default defineConfig(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config/load.ts.' }],
     },
   },
-  {
-    files: ['src/sandbox/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            sdkInternals,
-            {
-              group: [
-                '**/config',
-                '**/config/**',
-                '**/connectors/**',
-                '**/workflows/**',
-                '**/activities/**',
-                '**/intake/**',
-                '**/slack/**',
-                '**/policy/**',
-                '**/temporal/**',
-                '**/domain/**',
-                '**/api',
-                '**/worker',
-              ],
-              message: "The sandbox stands in for other companies' servers: it must not import service code.",
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The sandbox imports no service code: .dependency-cruiser.cjs (`sandbox-imports-no-service-code`), run by `npm run lint`.
 );

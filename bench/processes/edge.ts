@@ -12,7 +12,7 @@ import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
-import { createSlackSystem } from '../../src/sandbox/systems/slack';
+import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
 import { createKeyring } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import type { EdgeInit } from '../lib/ipc';

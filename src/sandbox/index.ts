@@ -12,7 +12,7 @@ import { createHubSpotSystem } from './systems/hubspot';
 import { createGmailSystem } from './systems/gmail';
 import { createZendeskSystem } from './systems/zendesk';
 import { createDriveSystem } from './systems/drive';
-import { createSlackSystem } from './systems/slack';
+import { createSlackSystem } from './systems/slack/system';
 import { createGoogleOAuthSystem, createIntuitOAuthSystem, OAuthRegistry, tokenGate } from './systems/oauth';
 
 export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings, SandboxControlAccess } from './core';

@@ -18,7 +18,8 @@ import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain
 import { humanDuration } from '../policy/format';
 import { slackDate } from '../policy/dates';
 import { recordCaseEvent, recordDecisionLatency } from './case-metrics';
-import type { ApprovalOutcome, CaseRuntime, NoteOverride, OpenRequest, RequestClosure } from './case-runtime';
+import type { ApprovalOutcome, OpenRequest, RequestClosure } from './approval-request';
+import type { CaseRuntime, NoteOverride } from './case-runtime';
 
 /** How a request ended, as the case sees it. */
 export type ApprovalClosure = Exclude<RequestClosure, { kind: 'cancelled' }>;

@@ -18,7 +18,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApprovalRequestView, ApprovalViewState, CaseActivities, TicketComment } from '../activities/contract';
+import type { CaseActivities, TicketComment } from '../activities/contract';
 import { CaseStatus, type CaseInput } from '../domain/case';
 import type { MoneyPolicy } from '../domain/policy';
 import { ACTIVITY_GROUP_OF, ACTIVITY_OPTIONS, LOCAL_MONEY_OPTIONS, type ActivityGroup } from '../policy/activity-retry';
@@ -28,8 +28,8 @@ import { HANDOFF_MAPPING } from '../policy/handoff';
 import { recordCaseEvent } from './case-metrics';
 import { CaseLedger, describeRequest } from './case-ledger';
 import { installDecisionGate } from './decision-gate';
+import type { OpenRequest } from './approval-request';
 import { statusQuery } from './messages';
-import type { ApprovalVote, DecisionAction, Decision, PendingApproval } from '../domain/decision';
 import type { CaseState, Handoff, RecordRef } from '../domain/case-state';
 import { CaseVisibility, initialSearchAttributes } from './visibility';
 import { casePatched } from './patches';
@@ -43,45 +43,6 @@ const TERMINAL: ReadonlySet<CaseStatus> = new Set([
   CaseStatus.Failed,
   CaseStatus.Cancelled,
 ]);
-
-/** How an open approval request ended. */
-export type RequestClosure =
-  | { kind: 'approved'; votes: ApprovalVote[]; requestId: string; escalated: boolean }
-  /** A closing action other than the counting one (reject, contest, choose_case, ...). */
-  | { kind: 'decided'; action: DecisionAction; vote: ApprovalVote; caseType?: Decision['caseType'] }
-  | { kind: 'expired' }
-  /** The case was cancelled while the request was open. */
-  | { kind: 'cancelled' };
-
-/** An approval request the runtime is waiting on (at most one at a time per case). */
-export interface OpenRequest {
-  pending: PendingApproval;
-  /** Actions the request's buttons offer; anything else is refused. */
-  allowedActions: DecisionAction[];
-  /** The action that counts towards `required` (approve; accept for disputes). Others close at once. */
-  countingAction: DecisionAction;
-  closure?: RequestClosure;
-  /** Votes changed and the Slack message has not been updated yet. */
-  dirty: boolean;
-  /** Requests that are not about an amount: the distinct approvals they need. */
-  fixedRequired?: number;
-  /** Acknowledgement requests: who may decide besides the policy's approvers (the account owner). */
-  alsoEligible?: string[];
-  /** The request's Slack message in a given state (set by requestApproval once it is posted). */
-  render?: (state: ApprovalViewState, outcome?: ApprovalOutcome) => ApprovalRequestView;
-  /** Step prefix of the request's Slack writes (`refund.approval.1`). */
-  step?: string;
-  /** The update that took the buttons off; a later update waits for it so Slack shows the newest state last. */
-  finalUpdate?: Promise<unknown>;
-}
-
-/** What happened after the decision, for the request's last Slack update (e.g. the record written). */
-export interface ApprovalOutcome {
-  /** The status line ("Refund recorded in QuickBooks, RefundReceipt 9004"). */
-  text: string;
-  status: CaseStatus;
-  nextStep: string;
-}
 
 /** Parts of the case's state a note may be built with ahead of the state itself (the decided Slack message). */
 export interface NoteOverride {

@@ -25,7 +25,9 @@ import {
   type DecisionOutcome,
   type SignedDecision,
 } from '../domain/decision';
-import type { CaseRuntime } from './case-runtime';
+import type { CaseActivities } from '../activities/contract';
+import type { CaseState } from '../domain/case-state';
+import type { OpenRequest } from './approval-request';
 import { decideSignal, decideUpdate } from './messages';
 
 /** The same counter the gate activity adds to (forged attempts the workflow refuses by itself). */
@@ -33,7 +35,16 @@ const DECISIONS_REFUSED_METRIC = 'billing_decisions_refused';
 
 type Refusal = { code: DecisionRejection; message: string };
 
-export function installDecisionGate(rt: CaseRuntime): void {
+/** What the gate needs of the case's runtime (CaseRuntime is one; the gate is installed by it). */
+export interface DecisionGateHost {
+  readonly state: CaseState;
+  readonly acts: Pick<CaseActivities, 'authorizeDecision'>;
+  readonly current?: OpenRequest;
+  isClosed(): boolean;
+  refresh(): void;
+}
+
+export function installDecisionGate(rt: DecisionGateHost): void {
   setHandler(decideUpdate, async (d) => receive(rt, d), {
     validator: (d) => {
       const refusal = precheck(rt, d);
@@ -60,7 +71,7 @@ export function installDecisionGate(rt: CaseRuntime): void {
 }
 
 /** What the workflow can check without the worker: shape, open request, not counted yet, has a proof. */
-function precheck(rt: CaseRuntime, d: SignedDecision): Refusal | undefined {
+function precheck(rt: DecisionGateHost, d: SignedDecision): Refusal | undefined {
   if (!d || typeof d.requestId !== 'string' || !d.actor || typeof d.actor.id !== 'string' || typeof d.action !== 'string') {
     return { code: DecisionRejection.InvalidAction, message: 'a decision needs requestId, actor.id and action' };
   }
@@ -110,7 +121,7 @@ function refused(r: Refusal, d: SignedDecision | undefined, via: 'update' | 'sig
     .add(1, { reason: r.code });
 }
 
-async function receive(rt: CaseRuntime, d: SignedDecision): Promise<DecisionOutcome> {
+async function receive(rt: DecisionGateHost, d: SignedDecision): Promise<DecisionOutcome> {
   const req = rt.current;
   if (!req) throw ApplicationFailure.nonRetryable(`${DecisionRejection.StaleRequest}: no open request`, DECISION_REJECTED_ERROR_TYPE);
   const authorize = () =>

@@ -21,7 +21,7 @@ import {
 import { startSandboxServer } from '../../src/sandbox';
 import { QBO_REALM } from '../../src/sandbox/systems/quickbooks';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/support';
-import { SANDBOX_SLACK_BOT_TOKEN, SLACK_SEED } from '../../src/sandbox/systems/slack';
+import { SANDBOX_SLACK_BOT_TOKEN, SLACK_SEED } from '../../src/sandbox/systems/slack/seed';
 import type { SystemName } from '../../src/sandbox/core';
 
 type Started = Awaited<ReturnType<typeof startSandboxServer>>;

@@ -10,7 +10,8 @@ import type { ApprovalRequestView } from '../../src/domain/views';
 import { createSlackActivities, SLACK_MESSAGE_EVENT_TYPE } from '../../src/activities/slack';
 import { createSlackApi } from '../../src/connectors/slack';
 import { createSandboxApp } from '../../src/sandbox/core';
-import { createSlackSystem, SANDBOX_SLACK_BOT_TOKEN } from '../../src/sandbox/systems/slack';
+import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
+import { SANDBOX_SLACK_BOT_TOKEN } from '../../src/sandbox/systems/slack/seed';
 
 const view = (over: Partial<ApprovalRequestView> = {}): ApprovalRequestView => ({
   workflowId: 'case-refund_request-call-act',

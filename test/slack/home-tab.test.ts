@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import { decodeButtonValue } from '../../src/connectors/slack-buttons';
-import type { SandboxHomeView } from '../../src/sandbox/systems/slack';
+import type { SandboxHomeView } from '../../src/sandbox/systems/slack/state';
 import { statusQuery } from '../../src/workflows/messages';
 import type { CaseState } from '../../src/domain/case-state';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';

@@ -14,7 +14,7 @@ import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandboxApp } from '../../src/sandbox/core';
-import { createSlackSystem } from '../../src/sandbox/systems/slack';
+import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
 import { createSlackApi } from '../../src/connectors/slack';
 import { createSlackActivities } from '../../src/activities/slack';
 import { computeSlackSignature } from '../../src/slack/signing';

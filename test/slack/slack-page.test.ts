@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { renderMrkdwn, renderSlackPage } from '../../src/sandbox/pages/slack-page';
-import { SLACK_SEED, createSlackSystem } from '../../src/sandbox/systems/slack';
+import { SLACK_SEED } from '../../src/sandbox/systems/slack/seed';
+import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
 
 describe('sandbox Slack page rendering', () => {
   it('renders mentions, dates, links, bold and quotes the way a Slack client shows them', () => {

@@ -15,7 +15,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
-import { createSlackSystem } from '../../src/sandbox/systems/slack';
+import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
 import { connectClient, createApp } from '../../src/api';
 import { resolveSecrets } from '../../src/dev-secrets';
 import { caseActivities, createCaseWorker, installRuntime } from '../../src/worker';

@@ -7,7 +7,7 @@
  * that send `block_actions` from the view; opening it sends `app_home_opened`.
  * Server-rendered HTML plus a little script; no service code.
  */
-import type { SlackSandboxState } from '../systems/slack';
+import type { SlackSandboxState } from '../systems/slack/state';
 
 interface SeedUser {
   id: string;
