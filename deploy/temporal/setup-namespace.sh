@@ -1,7 +1,7 @@
 #!/bin/sh
 # Registers the service's namespace and its custom search attributes on a Temporal server, once it
 # answers. Run by docker-compose.yml (the `temporal-namespace` one-shot, in the admin-tools image)
-# and by src/temporal/cluster.ts: the same steps everywhere. Idempotent.
+# and by src/devtools/cluster.ts: the same steps everywhere. Idempotent.
 #
 # Environment: TEMPORAL_CLI (the `temporal` CLI), TEMPORAL_ADDRESS, NAMESPACE, RETENTION (e.g. 720h).
 set -eu

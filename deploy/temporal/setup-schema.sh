@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates (if missing) and migrates Temporal's two PostgreSQL databases to the schema the server
 # version expects. Run by docker-compose.yml (the `temporal-schema` one-shot, in the admin-tools
-# image) and by src/temporal/cluster.ts (`npm run cluster`, the cluster tests): the same steps
+# image) and by src/devtools/cluster.ts (`npm run cluster`, the cluster tests): the same steps
 # everywhere. Idempotent: on an up-to-date database every step is a no-op.
 #
 # Environment: SQL_TOOL (temporal-sql-tool), SCHEMA_DIR (the server's schema/ directory),

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ensurePostgres } from '../temporal/cluster-tools';
+import { ensurePostgres } from '../devtools/cluster-tools';
 
 export interface EmbeddedPostgres {
   url: string;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { PROJECT_ROOT } from './cli';
+import { PROJECT_ROOT } from '../devtools/temporal-cli';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Workflow interceptor modules: a prebuilt bundle must carry them (a worker ignores `interceptors.workflowModules` then). */

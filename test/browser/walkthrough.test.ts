@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../src/temporal/cli';
+import { PROJECT_ROOT } from '../../src/devtools/temporal-cli';
 import { buildOnce } from '../support/build';
 import { embedded, waitFor, type Embedded, type Running } from '../support/embedded';
 

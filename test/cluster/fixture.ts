@@ -1,6 +1,6 @@
 /**
  * Mocha global fixture of `npm run test:cluster`: the project's own Temporal cluster
- * (src/temporal/cluster.ts: PostgreSQL 15, temporal-server 1.32.1 with 4 history shards and SQL
+ * (src/devtools/cluster.ts: PostgreSQL 15, temporal-server 1.32.1 with 4 history shards and SQL
  * visibility, the Web UI) in a temporary directory, on a block of ports in 17000-17999 (the dev
  * server tests use ephemeral ports, so the two never collide). Tests that use the shared test
  * helpers (test/support/temporal.ts, e.g. test/ops/audit.test.ts) run against it unchanged.
@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster, type Cluster } from '../../src/temporal/cluster';
+import { CLUSTER_PORT_COUNT, clusterPorts, freePortBlock, startCluster, type Cluster } from '../../src/devtools/cluster';
 import { startTestServer, stopTestServer, NAMESPACE } from '../support/temporal';
 
 /** Ports per test run: the cluster's, then the sandbox and the API processes. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { PROJECT_ROOT } from '../../src/temporal/cli';
+import { PROJECT_ROOT } from '../../src/devtools/temporal-cli';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { buildOnce } from '../support/build';
 import { embedded, waitFor, type Embedded } from '../support/embedded';

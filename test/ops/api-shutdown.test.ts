@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/devtools/dev-server';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { refundCall, runTag } from '../reliability/calls';
 import { startCollector } from '../support/otlp-collector';

@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml and the project's own cluster (src/temporal/cluster.ts) run the same Temporal:
+ * docker-compose.yml and the project's own cluster (src/devtools/cluster.ts) run the same Temporal:
  * the same server, admin-tools and UI releases, the same server env file and dynamic config, the
  * same schema and namespace scripts, the same PostgreSQL major version, and the namespace script
  * registers exactly the search attributes the code uses. A change on one side fails here.
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load';
-import { POSTGRES_MAJOR, readServerEnv, TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../src/temporal/cluster-tools';
+import { POSTGRES_MAJOR, readServerEnv, TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../src/devtools/cluster-tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -61,7 +61,7 @@ describe('docker-compose.yml and the project cluster share their Temporal', () =
     assert.match(ns, /- \.\/deploy\/temporal\/setup-namespace\.sh:\/etc\/temporal\/setup-namespace\.sh:ro/);
     assert.match(ns, /entrypoint: \["sh", "\/etc\/temporal\/setup-namespace\.sh"\]/);
     assert.equal(envValue(ns, 'RETENTION'), '720h', '30 days of history for audit');
-    const cluster = read('src/temporal/cluster.ts');
+    const cluster = read('src/devtools/cluster.ts');
     assert.match(cluster, /runScript\(\s*'setup-schema\.sh'/);
     assert.match(cluster, /runScript\(\s*'setup-namespace\.sh'/);
     // The server waits for its schema, the service for its namespace.

@@ -15,7 +15,7 @@ import { CONNECTOR_SYSTEMS } from '../../src/config/credentials';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { createApp } from '../../src/api';
 import { createLogger } from '../../src/logger';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/devtools/dev-server';
 import { temporalAddress } from '../support/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');

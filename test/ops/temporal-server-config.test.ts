@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ensureTemporalCli } from '../../src/temporal/cli';
-import { DEV_SERVER_DYNAMIC_CONFIG, freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { ensureTemporalCli } from '../../src/devtools/temporal-cli';
+import { DEV_SERVER_DYNAMIC_CONFIG, freePort, startDevServer, type DevServer } from '../../src/devtools/dev-server';
 import { CaseStatusKey, WaitingOnKey } from '../../src/temporal/search-attributes';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { CASE_TYPES } from '../../src/domain/case';
-import { ensureTemporalCli } from '../../src/temporal/cli';
+import { ensureTemporalCli } from '../../src/devtools/temporal-cli';
 import { NAMESPACE, startTestServer, stopTestServer, temporalAddress } from '../support/temporal';
 import { caseEnv } from '../workflows/helpers';
 import { SCENARIOS } from './scenarios';

@@ -3,7 +3,7 @@
  * compiled main and its workflow bundle) share one build instead of compiling twice.
  */
 import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../../src/temporal/cli';
+import { PROJECT_ROOT } from '../../src/devtools/temporal-cli';
 
 let built: Promise<void> | undefined;
 

@@ -8,8 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureTemporalCli, PROJECT_ROOT } from '../../src/temporal/cli';
-import { freePort } from '../../src/temporal/dev-server';
+import { ensureTemporalCli, PROJECT_ROOT } from '../../src/devtools/temporal-cli';
+import { freePort } from '../../src/devtools/dev-server';
 
 export interface Running {
   proc: ChildProcess;

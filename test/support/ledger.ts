@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/ledger/embedded-postgres';
 import { Client as PgClient } from 'pg';
 import { Ledger } from '../../src/ledger/store';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/devtools/dev-server';
 
 let pg: EmbeddedPostgres | undefined;
 let dir: string | undefined;

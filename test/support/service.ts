@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Client, Client as TemporalClient, Connection } from '@temporalio/client';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/devtools/dev-server';
 import type { RecordedRequest } from '../../src/sandbox/core';
 import { parseKeyringSpec } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';

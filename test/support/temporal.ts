@@ -13,8 +13,8 @@ import {
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { ensureTemporalCli } from '../../src/temporal/cli';
-import { freePort, prepareNamespace, startDevServerOnFreePort, type DevServer } from '../../src/temporal/dev-server';
+import { ensureTemporalCli } from '../../src/devtools/temporal-cli';
+import { freePort, prepareNamespace, startDevServerOnFreePort, type DevServer } from '../../src/devtools/dev-server';
 import { buildWorkflowBundle } from '../../src/temporal/bundle';
 import { createCaseWorker } from '../../src/worker';
 import { createActivities, type ConnectorClients } from '../../src/activities';

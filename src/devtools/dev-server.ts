@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { daysToDuration } from './sdk-helpers';
+import { daysToDuration } from '../temporal/sdk-helpers';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 const indexedTypeOf: Record<string, temporal.api.enums.v1.IndexedValueType> = {

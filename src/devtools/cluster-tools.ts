@@ -1,13 +1,13 @@
 /**
  * The binaries of the project's own Temporal cluster, found in `.tools/bin` or built there from
- * their Go modules (as src/temporal/cli.ts does for the CLI): temporal-server, temporal-sql-tool
+ * their Go modules (as src/devtools/temporal-cli.ts does for the CLI): temporal-server, temporal-sql-tool
  * and the Web UI server, plus PostgreSQL (Debian's package, apt-installed when missing and root).
  * Versions are pinned here; docker-compose.yml uses the same ones (test/ops/cluster-config.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findGo, PROJECT_ROOT, TOOLS_BIN } from './cli';
+import { findGo, PROJECT_ROOT, TOOLS_BIN } from './temporal-cli';
 
 /** Newest server release whose go.mod the Go here accepts (v1.32.2 and later need a newer Go). */
 export const TEMPORAL_SERVER_VERSION = 'v1.32.1';

@@ -16,8 +16,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DEPLOY_TEMPORAL_DIR, ensureClusterTools, readServerEnv, type ClusterTools } from './cluster-tools';
-import { ensureTemporalCli } from './cli';
-import { ALL_SEARCH_ATTRIBUTES, CaseStatusKey } from './search-attributes';
+import { ensureTemporalCli } from './temporal-cli';
+import { ALL_SEARCH_ATTRIBUTES, CaseStatusKey } from '../temporal/search-attributes';
 
 /** Ports of one cluster: `base` and the next 10 (PostgreSQL, the four services' gRPC and membership ports, UI). */
 export interface ClusterPorts {
