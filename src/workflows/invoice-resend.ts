@@ -3,14 +3,12 @@
  * file (invoice BillEmail, QuickBooks customer, HubSpot contact); an address not on file goes to
  * review; archive the PDF in Drive; note in Zendesk.
  */
-import type { RecipientApproval } from '../domain/records';
 import { type CaseInput, CaseStatus } from '../domain/case';
-import { humanDuration } from '../policy/format';
 import { CaseRuntime } from './case-runtime';
 import { formatMoney } from '../domain/money';
 import type { CaseState } from '../domain/case-state';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
-import { reviewRecipient, sentToText } from './recipient-review';
+import { decideRecipient, sentToText } from './recipient-review';
 import { humanDate } from '../policy/dates';
 
 export async function invoiceResend(input: CaseInput): Promise<CaseState> {
@@ -41,43 +39,15 @@ export async function invoiceResend(input: CaseInput): Promise<CaseState> {
     );
     if (!invoice || !account) return needsAttention(rt, `invoice ${fields.invoiceNumber} not found in QuickBooks`);
 
-    const check = recipientFor(rt, account, invoice);
-    let to: string;
-    let approval: RecipientApproval | undefined;
-    if (check.status === 'verified') {
-      to = check.to;
-    } else if (check.status === 'none') {
-      return needsAttention(rt, 'no email on file for this invoice and none given: nothing sent');
-    } else {
-      const review = await reviewRecipient(rt, `Invoice ${invoice.docNumber}`);
-      if (review.kind === 'expired') {
-        await noteTicket(
-          rt,
-          'recipient.expired.public',
-          'We could not verify the address you gave in time, so the invoice was not sent. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
-          true,
-        );
-        return rt.finish(
-          CaseStatus.Expired,
-          `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`,
-        );
-      }
-      if (review.kind === 'decided') {
-        await noteTicket(
-          rt,
-          'recipient.rejected.public',
-          'For your security we only send invoices to the billing email on file. Please contact us from that address or update it with our billing team.',
-          true,
-        );
-        return rt.finish(
-          CaseStatus.Rejected,
-          `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`,
-        );
-      }
-      to = check.requested;
-      // The approval is the authority the activity checks (its proofs) before it sends off file.
-      approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };
-    }
+    const recipient = await decideRecipient(rt, recipientFor(rt, account, invoice), {
+      what: `Invoice ${invoice.docNumber}`,
+      document: 'invoice',
+      noneOnFile: 'no email on file for this invoice and none given: nothing sent',
+      rejectedPublic:
+        'For your security we only send invoices to the billing email on file. Please contact us from that address or update it with our billing team.',
+    });
+    if ('ended' in recipient) return recipient.ended;
+    const { to, approval } = recipient;
 
     rt.setStatus(CaseStatus.Executing);
     const sent = await rt.acts.sendInvoice({ step: 'invoice.send', invoiceId: invoice.id, to, ...(approval ? { approval } : {}) });

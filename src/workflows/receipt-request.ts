@@ -2,13 +2,11 @@
  * `receipt_request` (docs/product.md §4): send the payment receipt only to a verified email (as for
  * invoices); an address not on file goes to review; note the ticket.
  */
-import type { RecipientApproval } from '../domain/records';
 import { type CaseInput, CaseStatus } from '../domain/case';
-import { humanDuration } from '../policy/format';
 import { CaseRuntime } from './case-runtime';
 import { formatMoney } from '../domain/money';
 import type { CaseState } from '../domain/case-state';
-import { reviewRecipient, sentToText } from './recipient-review';
+import { decideRecipient, sentToText } from './recipient-review';
 import { loadAccount, needsAttention, noteTicket, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 export async function receiptRequest(input: CaseInput): Promise<CaseState> {
@@ -40,42 +38,14 @@ export async function receiptRequest(input: CaseInput): Promise<CaseState> {
         `no payment found for ${fields.paymentId ? `payment ${fields.paymentId}` : `invoice ${fields.invoiceNumber}`}: nothing sent`,
       );
 
-    const check = recipientFor(rt, account, invoice);
-    let to: string;
-    let approval: RecipientApproval | undefined;
-    if (check.status === 'verified') {
-      to = check.to;
-    } else if (check.status === 'none') {
-      return needsAttention(rt, 'no email on file for this customer and none given: nothing sent');
-    } else {
-      const review = await reviewRecipient(rt, `Receipt for payment ${payment.id}`);
-      if (review.kind === 'expired') {
-        await noteTicket(
-          rt,
-          'recipient.expired.public',
-          'We could not verify the address you gave in time, so the receipt was not sent. Your request stays open on this ticket, assigned to a member of our finance team, who will reply here.',
-          true,
-        );
-        return rt.finish(
-          CaseStatus.Expired,
-          `no decision within ${humanDuration(input.policy.approvalTimeoutMs)} on an address not on file: nothing sent`,
-        );
-      }
-      if (review.kind === 'decided') {
-        await noteTicket(
-          rt,
-          'recipient.rejected.public',
-          'For your security we only send receipts to the billing email on file. Please contact us from that address.',
-          true,
-        );
-        return rt.finish(
-          CaseStatus.Rejected,
-          `address not on file rejected by ${review.vote.actor.name ?? review.vote.actor.id}: nothing sent`,
-        );
-      }
-      to = check.requested;
-      approval = { requestId: review.requestId, escalated: review.escalated, votes: review.votes };
-    }
+    const recipient = await decideRecipient(rt, recipientFor(rt, account, invoice), {
+      what: `Receipt for payment ${payment.id}`,
+      document: 'receipt',
+      noneOnFile: 'no email on file for this customer and none given: nothing sent',
+      rejectedPublic: 'For your security we only send receipts to the billing email on file. Please contact us from that address.',
+    });
+    if ('ended' in recipient) return recipient.ended;
+    const { to, approval } = recipient;
     rt.setStatus(CaseStatus.Executing);
     const sent = await sendReceipt({ step: 'receipt.send', paymentId: payment.id, to, ...(approval ? { approval } : {}) });
     rt.facts.push(
