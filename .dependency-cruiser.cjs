@@ -64,16 +64,18 @@ module.exports = {
       WORKFLOWS,
       [DOMAIN, POLICY, '^src/temporal/', ACTIVITIES, WORKFLOWS],
     ),
-    layer('edge-stays-below-entry-points', 'The edge (intake, Slack routes, case API, security) is wired by the entry points, never the reverse.', EDGE, [
-      DOMAIN,
-      POLICY,
-      PLUMBING,
-      ACTIVITIES,
-      WORKFLOWS,
+    layer(
+      'edge-stays-below-entry-points',
+      'The edge (intake, Slack routes, case API, security) is wired by the entry points, never the reverse.',
       EDGE,
+      [DOMAIN, POLICY, PLUMBING, ACTIVITIES, WORKFLOWS, EDGE, SANDBOX],
+    ),
+    layer(
+      'sandbox-imports-no-service-code',
+      "The sandbox stands in for other companies' servers: it must not import service code.",
       SANDBOX,
-    ]),
-    layer('sandbox-imports-no-service-code', "The sandbox stands in for other companies' servers: it must not import service code.", SANDBOX, [SANDBOX]),
+      [SANDBOX],
+    ),
     {
       name: 'only-the-edge-knows-the-sandbox',
       comment: 'Service code below the edge must not depend on the stand-in servers (the entry points start them in development).',

@@ -70,7 +70,10 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/sandbox/**'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config/load.ts.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through src/config/load.ts.' },
+      ],
     },
   },
   // The sandbox imports no service code: .dependency-cruiser.cjs (`sandbox-imports-no-service-code`), run by `npm run lint`.

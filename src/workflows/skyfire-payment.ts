@@ -13,11 +13,17 @@ import { ActivityErrorType } from '../policy/activity-retry';
 import { formatMoney, type CaseRuntime } from './case-runtime';
 import type { CaseState } from './messages';
 import { activityErrorType, noteTicket } from './steps';
-import type { RefundOrder } from './money-path';
 import type { MoneyEntryView, SettlePayTokenResult } from '../activities/money';
 
 /** Longest wait between two looks at the token's charges (the interval doubles up to this). */
 const MAX_POLL_MS = 30 * 60_000;
+
+/** What the Skyfire path needs of a refund order (money-path's RefundOrder is one): how much, and whom to mention. */
+export interface SkyfireOrder {
+  amount: Money;
+  /** Slack user ids to mention when finance must step in. */
+  mentions: string[];
+}
 
 export interface SkyfirePaid {
   payTokenId: string;
@@ -30,7 +36,7 @@ export interface SkyfirePaid {
 /** Pays through Skyfire; `{ state }` when the case had to stop (no money moved, or not all of it, and it says so). */
 export async function payThroughSkyfire(
   rt: CaseRuntime,
-  order: RefundOrder,
+  order: SkyfireOrder,
   stepPrefix: string,
 ): Promise<SkyfirePaid | { state: CaseState }> {
   const { getWalletBalance, createKyaToken, createPayToken, getPayTokenCharges, postFinanceAlert } = rt.acts;
@@ -151,7 +157,7 @@ export interface SkyfireSettled {
  */
 export async function payThroughSkyfireLedger(
   rt: CaseRuntime,
-  order: RefundOrder,
+  order: SkyfireOrder,
   stepPrefix: string,
   entry: MoneyEntryView,
 ): Promise<SkyfireSettled | { state: CaseState }> {
