@@ -1,5 +1,5 @@
 /**
- * Why the money path refused to move money (product.md §7): the codes the money rules return, the
+ * Why the money path refused to move money (docs/product.md §7): the codes the money rules return, the
  * money activity records and the workflows branch on. Their words for people are in ./wording.
  */
 export const MoneyRefusal = {

@@ -149,7 +149,7 @@ describe('Slack Block Kit builders', () => {
   });
 });
 
-describe('Slack output encoding (src/slack/text.ts, issue 22)', () => {
+describe('Slack output encoding (src/connectors/slack-text.ts, issue 22)', () => {
   it('escapes &, <, > and defuses formatting; keeps snake_case ids; removes invisible characters', () => {
     assert.equal(
       slackText('Duplicate charge <!channel>\n*Why review* <https://evil.example|Open> & _x_ ~y~ `z` duplicate_charge a\u202Eb\u200Bc'),
