@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { MUST_CATCH, MUST_PASS } from './suppression-corpus';
-import {
-  abaValid,
-  CARD_DATA_MARKERS,
-  ibanValid,
-  luhnValid,
-  MARKERS,
-  suppressCall,
-  suppressText,
-  TRANSCRIPT_MAX_CHARS,
-} from '../../../src/intake/suppression';
+import { abaValid, ibanValid, luhnValid } from '../../../src/intake/number-checks';
+import { CARD_DATA_MARKERS, MARKERS, suppressCall, suppressText, TRANSCRIPT_MAX_CHARS } from '../../../src/intake/suppression';
 import { callSchema } from '../../../src/intake/schema';
 
 const digitsOf = (s: string) => s.replace(/[^0-9A-Za-z]/g, '');
