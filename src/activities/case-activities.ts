@@ -8,7 +8,7 @@ import type { CaseActivities } from './contract';
 import type { Client } from '@temporalio/client';
 import type { MoneyPolicy } from '../domain/policy';
 import type { Ledger } from '../ledger/store';
-import type { ConnectorClients } from './deps';
+import type { ConnectorClients } from '../connectors/clients';
 import { createApprovalVerifier } from './authority';
 import { createGateActivities } from './gate';
 import { createMoneyActivities } from './money';

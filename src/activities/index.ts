@@ -4,11 +4,7 @@
  */
 import { createSelfTestActivities } from './self-test';
 import { createCaseActivities, unconfiguredCaseActivities, type AuthorityDeps } from './case-activities';
-import type { ConnectorClients } from './deps';
-
-export type { AuthorityDeps } from './case-activities';
-
-export { createConnectors, type ConnectorClients } from './deps';
+import type { ConnectorClients } from '../connectors/clients';
 
 export interface ActivityDeps {
   workerIdentity: string;

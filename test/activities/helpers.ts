@@ -7,7 +7,8 @@ import { newTestLedger } from '../support/ledger';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { createActivities, type ConnectorClients } from '../../src/activities';
+import { createActivities } from '../../src/activities/index';
+import type { ConnectorClients } from '../../src/connectors/clients';
 import type { MoneyPolicy } from '../../src/domain/policy';
 import { TEST_DECISION_KEY, testMoneyPolicy } from '../support/policy';
 

@@ -18,7 +18,7 @@ import type { Payload } from '@temporalio/common';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
-import { createConnectors } from '../../src/activities';
+import { createConnectors } from '../../src/connectors/clients';
 import { createSandbox } from '../../src/sandbox';
 import { signDialNexaBody } from '../../src/intake/signature';
 import { caseWorkflowId } from '../../src/temporal/workflow-ids';

@@ -8,7 +8,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox';
 import type { FaultSettings, RecordedRequest, SystemName } from '../../src/sandbox/core';
 import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
-import { createConnectors, type ConnectorClients } from '../../src/activities/deps';
+import { createConnectors, type ConnectorClients } from '../../src/connectors/clients';
 
 export interface TestSandbox {
   sandbox: Sandbox;

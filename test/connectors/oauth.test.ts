@@ -13,7 +13,7 @@ import path from 'node:path';
 import OAuthClient from 'intuit-oauth';
 import { JWT, UserRefreshClient, gaxios } from 'google-auth-library';
 import { loadConfig } from '../../src/config/load';
-import { createConnectors } from '../../src/activities/deps';
+import { createConnectors } from '../../src/connectors/clients';
 import { createKeyring } from '../../src/temporal/codec';
 import { TokenStore } from '../../src/connectors/token-store';
 import { intuitMinter, RefreshingTokenSource, authorizedFetch } from '../../src/connectors/oauth';

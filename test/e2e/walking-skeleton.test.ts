@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
-import { createActivities } from '../../src/activities';
+import { createActivities } from '../../src/activities/index';
 import { createLogger } from '../../src/logger';
 import { startTestWorker, testClient, temporalAddress } from '../support/temporal';
 import { TEST_DECISION_KEY } from '../support/policy';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { createActivities } from '../../src/activities';
+import { createActivities } from '../../src/activities/index';
 import { createKeyring, ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { NAMESPACE, startTestWorker, temporalAddress, testClient, uniqueTaskQueue } from '../support/temporal';

@@ -7,7 +7,7 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { createApp } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
-import { createActivities } from '../../src/activities';
+import { createActivities } from '../../src/activities/index';
 import { createLogger } from '../../src/logger';
 import { CODEC_SESSION_COOKIE } from '../../src/security/codec-routes';
 import { clientKey } from '../../src/security/rate-limit';

@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
 import { temporalUiUrl } from '../../src/temporal/workflow-ids';
 import { CODEC_SESSION_COOKIE } from '../../src/security/codec-routes';
-import { createActivities } from '../../src/activities';
+import { createActivities } from '../../src/activities/index';
 import { createLogger } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/devtools/temporal-cli';
 import { freePort, startDevServer, type DevServer } from '../../src/devtools/dev-server';

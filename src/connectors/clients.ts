@@ -3,16 +3,16 @@
  * default call this; tests build clients against the in-process sandbox the same way).
  */
 import type { Config, ConnectorConfig } from '../config/types';
-import { SkyfireClient } from '../connectors/skyfire';
-import { QuickBooksClient } from '../connectors/quickbooks';
-import { QuickBooksPaymentsClient } from '../connectors/quickbooks-payments';
-import { HubSpotClient } from '../connectors/hubspot';
-import { GmailClient } from '../connectors/gmail';
-import { ZendeskClient } from '../connectors/zendesk';
-import { DriveClient } from '../connectors/drive';
-import { createSlackApi, type SlackApi } from '../connectors/slack';
-import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource, type RefreshObserver } from '../connectors/oauth';
-import { TokenStore } from '../connectors/token-store';
+import { SkyfireClient } from './skyfire';
+import { QuickBooksClient } from './quickbooks';
+import { QuickBooksPaymentsClient } from './quickbooks-payments';
+import { HubSpotClient } from './hubspot';
+import { GmailClient } from './gmail';
+import { ZendeskClient } from './zendesk';
+import { DriveClient } from './drive';
+import { createSlackApi, type SlackApi } from './slack';
+import { authorizedFetch, googleMinter, intuitMinter, oauthSeed, RefreshingTokenSource, type RefreshObserver } from './oauth';
+import { TokenStore } from './token-store';
 import type { CodecKeyring } from '../temporal/codec';
 
 /** The connector clients the business-step activities use. */
