@@ -15,9 +15,6 @@ import { createDriveSystem } from './systems/drive';
 import { createSlackSystem } from './systems/slack/system';
 import { createGoogleOAuthSystem, createIntuitOAuthSystem, OAuthRegistry, tokenGate } from './systems/oauth';
 
-export type { SandboxSystem, SystemName, RecordedRequest, FaultSettings, SandboxControlAccess } from './core';
-export { SandboxState } from './core';
-
 /** One factory per emulated API. Add a system with one line here. */
 export const SYSTEM_FACTORIES: (() => SandboxSystem)[] = [
   createSkyfireSystem,

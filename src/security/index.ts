@@ -13,8 +13,6 @@ import { bodyLimit, securityHeaders } from './headers';
 import { rateLimit } from './rate-limit';
 import { createCodecRouter, originOf } from './codec-routes';
 
-export { PUBLIC_ROUTES, requireBearer } from './auth';
-
 /** Public endpoints the rate limit guards (the signed webhooks). */
 export const RATE_LIMITED_PREFIXES = ['/webhooks', '/slack'];
 

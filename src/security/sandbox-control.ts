@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/types';
 import { resolveSecrets } from '../dev-secrets';
-import type { SandboxControlAccess } from '../sandbox';
+import type { SandboxControlAccess } from '../sandbox/core';
 
 export function sandboxControlAccess(config: Config): SandboxControlAccess {
   if (config.env === 'development') return 'open';

@@ -1,4 +1,8 @@
-/** Every workflow the worker registers. One file per case type; shared machinery beside them. */
+/**
+ * Every workflow the worker registers (the workflow bundle's entry, `workflowsPath`): the one place
+ * that re-exports, because Temporal registers exactly what this module exports. One file per case
+ * type; shared machinery beside them.
+ */
 export * from './self-test';
 export * from './refund-request';
 export * from './invoice-resend';
