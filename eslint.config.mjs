@@ -76,5 +76,18 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // Import a thing from the module that defines it: a re-export hides where it lives (issue 23).
+    // The workflow bundle's entry is the exception: Temporal registers what it exports.
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/index.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'Import from the module that defines it instead of re-exporting.' },
+        { selector: 'ExportNamedDeclaration[source]', message: 'Import from the module that defines it instead of re-exporting.' },
+      ],
+    },
+  },
   // The sandbox imports no service code: .dependency-cruiser.cjs (`sandbox-imports-no-service-code`), run by `npm run lint`.
 );

@@ -33,6 +33,7 @@ import type {
   RecipientApproval,
   SkyfireTokenRef,
   StepInput,
+  TicketComment,
   TicketRef,
   WalletBalance,
 } from '../domain/records';
@@ -41,22 +42,6 @@ import { ACTIVITY_GROUP_OF, type ActivityGroup } from '../temporal/activity-retr
 import type { GateActivities } from './gate';
 import type { MoneyActivities } from './money';
 import type { ReconcileActivities } from './reconcile';
-
-export {
-  ActivityErrorType,
-  NON_RETRYABLE_ERROR_TYPES,
-  ACTIVITY_GROUP_OF,
-  ACTIVITY_OPTIONS,
-  activityOptionsFor,
-  type ActivityGroup,
-} from '../temporal/activity-retry';
-
-/** A Zendesk comment a case writes under its own step (idempotency key from the case and the step). */
-export interface TicketComment {
-  step: string;
-  body: string;
-  public: boolean;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The activities

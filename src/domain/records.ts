@@ -190,3 +190,10 @@ export interface TicketRef extends RecordRef {
   /** The ticket the caller named, when Zendesk says it belongs to someone else (or does not exist): not written to. */
   refusedTicketId?: string;
 }
+
+/** A Zendesk comment a case writes under its own step (idempotency key from the case and the step). */
+export interface TicketComment {
+  step: string;
+  body: string;
+  public: boolean;
+}
