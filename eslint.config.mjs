@@ -86,6 +86,10 @@ export default defineConfig(
         'error',
         { selector: 'ExportAllDeclaration', message: 'Import from the module that defines it instead of re-exporting.' },
         { selector: 'ExportNamedDeclaration[source]', message: 'Import from the module that defines it instead of re-exporting.' },
+        {
+          selector: 'ExportNamedDeclaration[source=null][declaration=null]',
+          message: 'Export where it is declared (export const / function / type); import what others define from where they define it.',
+        },
       ],
     },
   },

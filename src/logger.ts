@@ -2,10 +2,11 @@
  * Structured logs (pino). PII never belongs in a log line: the redaction list is a second line of
  * defence behind the rule that code logs ids, not people.
  */
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { requestLogFields } from './observability/request-context';
 
-export type { Logger };
+/** The service's logger: pino's (the project names it here so callers need not know the library). */
+export type Logger = pino.Logger;
 
 // Personal fields, redacted at the top level and up to two levels down (e.g. `input.fields.customerEmail`).
 const PII_KEYS = [

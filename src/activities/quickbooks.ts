@@ -42,8 +42,6 @@ type QuickBooksActivities = Pick<
   | 'updateBillingAddress'
 >;
 
-export { accountIdOf };
-
 function toAddress(a: QboAddress | undefined): PostalAddress | undefined {
   if (!a?.Line1) return undefined;
   return {

@@ -18,7 +18,7 @@ import { Counter, type Registry } from 'prom-client';
 import { SENSITIVE_CATEGORIES, type CaseType, type IntakeNotes } from '../domain/case';
 import { salvageCall } from './salvage';
 import { sharedFields } from './shared-fields';
-import { type FieldError } from './schema';
+import type { FieldError } from './schema';
 import { verifyDialNexaSignature } from './signature';
 import { buildCaseInputs, CaseStarter, CaseStartTimeoutError, type CaseStartResult } from './start-cases';
 import { suppressCall, suppressText } from './suppression';

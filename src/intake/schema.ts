@@ -107,7 +107,6 @@ const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '
 const AMOUNT_RE = /^(?:([A-Za-z]{3})\s*)?([$€£¥])?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z]{3})?$/;
 
 /** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3): ISO 4217, from src/domain/money. */
-export { currencyExponent };
 
 /** An amount as DialNexa's extraction wrote it: digits, an optional currency code or symbol. */
 export interface SpokenAmount {

@@ -107,7 +107,6 @@ export function searchAttributesFor(input: CaseInput): SearchAttributePair[] {
 }
 
 /** Minor units for people, the one way the service writes money: 12050 USD → "USD 120.50". */
-export { formatMoney };
 
 /** The one line the Temporal Web UI shows for the case. Ids, amounts and flags; no PII. */
 export function staticSummaryFor(input: CaseInput): string {
@@ -122,7 +121,6 @@ export function staticSummaryFor(input: CaseInput): string {
 }
 
 /** Links a workflow in the Temporal Web UI (defined next to the workflow ids; the Home tab links cases the same way). */
-export { temporalUiUrl };
 
 /** gRPC ALREADY_EXISTS: with REJECT_DUPLICATE, the case already ran to completion. */
 const GRPC_ALREADY_EXISTS = 6;

@@ -448,8 +448,6 @@ export class CaseRuntime {
   }
 }
 
-export { describeRequest };
-
 /** The patch that added the final ticket update (`settleTicket` at `finish()`) and dropped the cases' own "done" notes. */
 export const FINAL_TICKET_PATCH = 'ticket-final-status';
 

@@ -9,7 +9,8 @@ import { CASE_TYPES, CaseStatus, WORKFLOW_TYPE, type CaseInput, type CaseType } 
 import { CASE_ID_REUSE_POLICY, caseWorkflowId } from '../temporal/workflow-ids';
 import { humanDuration } from '../policy/format';
 import { requestApproval, financeReview } from './approval';
-import { CaseRuntime, describeRequest } from './case-runtime';
+import { CaseRuntime } from './case-runtime';
+import { describeRequest } from './case-ledger';
 import { DecisionAction } from '../domain/decision';
 import type { CaseState } from '../domain/case-state';
 import { runCase } from './steps';
