@@ -79,6 +79,60 @@ describe('case workflows', function () {
       const sent = env.fake.callsOf('sendReceipt', h.workflowId);
       assert.deepEqual([sent.length, sent[0].input.paymentId, sent[0].input.to], [1, '3001', 'billing@acme.example']);
     });
+
+    // The recipient review invoice_resend and receipt_request share (workflows/recipient-review.ts),
+    // from the receipt's side: each way it can end, and what the customer is told.
+    const offFile = () =>
+      caseInput('receipt_request', { accountId: 'ACME-001', paymentId: '3001', customerEmail: 'someone@elsewhere.example' });
+    const publicNotes = (e: CaseEnv, workflowId: string) =>
+      e.fake
+        .callsOf('addTicketNote', workflowId)
+        .filter((c) => c.input.public === true)
+        .map((c) => String(c.input.body));
+
+    it('an address not on file, approved: the receipt goes there once, with the approval the activity verifies', async () => {
+      env = await caseEnv();
+      const h = await env.start(offFile());
+      const requestId = await waitForRequest(h);
+      assert.equal(env.fake.callsOf('sendReceipt', h.workflowId).length, 0, 'nothing is sent before the decision');
+      await decide(h, decision(requestId, APPROVER_1, DecisionAction.Approve));
+      const s = await result(h);
+      assert.equal(s.status, 'completed');
+      const sent = env.fake.callsOf('sendReceipt', h.workflowId);
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].input.to, 'someone@elsewhere.example');
+      const approval = sent[0].input.approval as { requestId: string; votes: { actor: { id: string } }[] };
+      assert.equal(approval.requestId, requestId);
+      assert.deepEqual(
+        approval.votes.map((v) => v.actor.id),
+        [APPROVER_1],
+      );
+    });
+
+    it('an address not on file, rejected: nothing is sent and the customer is told why, in words about receipts', async () => {
+      env = await caseEnv();
+      const h = await env.start(offFile());
+      await decide(h, decision(await waitForRequest(h), APPROVER_2, DecisionAction.Reject, { reason: 'not the customer' }));
+      const s = await result(h);
+      assert.equal(s.status, 'rejected');
+      assert.match(s.reason ?? '', /address not on file rejected by .*: nothing sent/);
+      assert.equal(env.fake.callsOf('sendReceipt', h.workflowId).length, 0);
+      assert.deepEqual(
+        publicNotes(env, h.workflowId).filter((b) => /only send/.test(b)),
+        ['For your security we only send receipts to the billing email on file. Please contact us from that address.'],
+      );
+    });
+
+    it('an address not on file, no decision in time: expires with nothing sent, and the ticket says so', async () => {
+      env = await caseEnv();
+      const policy = testPolicy({ reminderIntervalMs: 1000, escalateAfterMs: 1500, approvalTimeoutMs: 2500 });
+      const h = await env.start(caseInput('receipt_request', offFile().fields, { policy }));
+      const s = await result(h);
+      assert.equal(s.status, 'expired');
+      assert.match(s.reason ?? '', /^no decision within .* on an address not on file: nothing sent$/);
+      assert.equal(env.fake.callsOf('sendReceipt', h.workflowId).length, 0);
+      assert.ok(publicNotes(env, h.workflowId).some((b) => /so the receipt was not sent/.test(b)));
+    });
   });
 
   describe('billingDetailsCorrection', () => {
