@@ -23,7 +23,7 @@
  * The charge of a QuickBooks Payment is its `CreditCardPayment.CreditChargeResponse.CCTransId`
  * (Accounting API Payment entity), read by the money activities.
  */
-import type { ConnectorsConfig } from '../config';
+import type { ConnectorsConfig } from '../config/types';
 import { HttpClient, type ErrorDescription } from './http';
 import { ValidationError } from './errors';
 

@@ -10,7 +10,8 @@
 import { sleep } from '@temporalio/workflow';
 import { CaseStatus, type Money } from '../domain/case';
 import type { MoneyEntryView } from '../activities/money';
-import { formatMoney, type CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';
 import type { RefundOrder } from './money-path';
 import { noteTicket } from './steps';

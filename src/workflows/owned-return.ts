@@ -20,7 +20,8 @@ import { DecisionAction } from '../domain/decision';
 import type { MoneyEntryView } from '../activities/money';
 import type { RecordRef, CaseState } from '../domain/case-state';
 import { financeReview, requestApproval } from './approval';
-import { formatMoney, type CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseRuntime } from './case-runtime';
 import type { RefundOrder } from './money-path';
 import { noteTicket } from './steps';
 
