@@ -6,13 +6,17 @@
  * and signal handlers; this module waits for them and keeps the Slack message current.
  */
 import { CancelledFailure, condition, uuid4 } from '@temporalio/workflow';
-import type {
-  ApprovalActionView,
-  ApprovalFieldView,
-  ApprovalRequestView,
-  ApprovalViewState,
-  SlackMessageRef,
-} from '../activities/contract';
+import {
+  DECISION_VERB,
+  DecisionAction,
+  handOffs,
+  waitingOn,
+  type ApprovalActionView,
+  type ApprovalVote,
+  type DecisionSubject,
+  type PendingApproval,
+} from '../domain/decision';
+import type { ApprovalFieldView, ApprovalRequestView, ApprovalViewState, SlackMessageRef } from '../domain/views';
 import { CaseStatus, type Money, type Urgency } from '../domain/case';
 import { eligibleApprovers, type CaseTimings, type MoneyPolicy } from '../domain/policy';
 import { humanDuration } from '../policy/format';

@@ -7,16 +7,9 @@
  * One `CaseRuntime` per workflow execution, created first thing in the workflow function, so the
  * handlers exist before any decision can arrive.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { CaseActivities, TicketComment } from '../activities/contract';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities/contract';
+import type { TicketComment } from '../domain/records';
 import { CaseStatus, type CaseInput } from '../domain/case';
 import type { MoneyPolicy } from '../domain/policy';
 import { scrubContactDetails, type NoteDestination } from '../policy/billing-note';

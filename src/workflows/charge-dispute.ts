@@ -9,8 +9,7 @@
  *
  * Cases started before balance credits (no `dispute-credits-balance` marker) refund as they did.
  */
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
+import { type CaseInput, CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
 import { tierAmount } from '../policy/money-rules';
 import { callerReasonText, customerPlatformName, unverifiedFactsText } from '../policy/wording';

@@ -12,7 +12,7 @@
  * earlier lock-based path, whose activities now run on the ledger too.
  */
 import { CancellationScope } from '@temporalio/workflow';
-import type { RefundRecord } from '../activities/contract';
+import type { RefundRecord } from '../domain/records';
 import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-refusal';

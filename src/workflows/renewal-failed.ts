@@ -5,10 +5,10 @@
  * escalate to the owner.
  */
 import { sleep } from '@temporalio/workflow';
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
-import { CaseRuntime, formatMoney } from './case-runtime';
-import type { CaseState } from './messages';
+import { type CaseInput, CaseStatus } from '../domain/case';
+import { CaseRuntime } from './case-runtime';
+import { formatMoney } from '../domain/money';
+import type { CaseState } from '../domain/case-state';
 import { finalCrmNote, followUpDelayMs, loadAccount, needsAttention, recipientFor, runCase } from './steps';
 
 /** The approved follow-up template (finance signed off on its wording; no amounts beyond what is owed). */

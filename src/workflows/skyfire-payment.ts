@@ -8,10 +8,11 @@
  * was re-checked under its lock and before the QuickBooks record is written.
  */
 import { sleep } from '@temporalio/workflow';
-import { CaseStatus } from '../domain/case';
-import { ActivityErrorType } from '../policy/activity-retry';
-import { formatMoney, type CaseRuntime } from './case-runtime';
-import type { CaseState } from './messages';
+import { CaseStatus, type Money } from '../domain/case';
+import { ActivityErrorType } from '../temporal/activity-retry';
+import { formatMoney } from '../domain/money';
+import type { CaseRuntime } from './case-runtime';
+import type { CaseState } from '../domain/case-state';
 import { activityErrorType, noteTicket } from './steps';
 import type { MoneyEntryView, SettlePayTokenResult } from '../activities/money';
 

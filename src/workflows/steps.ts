@@ -3,7 +3,7 @@
  * the needs-attention ending, and the case body's endings (runCase).
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, TemporalFailure, isCancellation, log } from '@temporalio/workflow';
-import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../activities/contract';
+import type { ContactSummary, CustomerSummary, InvoiceSummary, OwnerSummary } from '../domain/records';
 import { CaseStatus } from '../domain/case';
 import { isVip } from '../policy/refund';
 import { checkRecipient } from '../policy/verified-email';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { Activities } from '../../src/activities';
+import type { Activities } from '../../src/activities/index';
 import { CASE_CODE_RELEASE, WORKFLOW_TYPE, type BillingFields, type CaseInput, type CaseType } from '../../src/domain/case';
 import type { CaseTimings } from '../../src/domain/policy';
 import { TEST_DECISION_KEY, APPROVER_1, APPROVER_2 } from '../support/policy';
