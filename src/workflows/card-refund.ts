@@ -13,7 +13,7 @@ import type { MoneyEntryView } from '../activities/money';
 import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';
-import type { RefundOrder } from './money-path';
+import type { RefundOrder } from './refund-order';
 import { noteTicket } from './steps';
 
 /** First wait before reading a refund that is not final again; it doubles up to `MAX_POLL_MS`. */

@@ -13,7 +13,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { RefundRecord } from '../domain/records';
-import type { MoneyAuthorityInput, MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
+import type { MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-refusal';
 import { moneyRefusalText } from '../policy/wording';
@@ -24,31 +24,7 @@ import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
 import { refundThroughPayments, type CardRefund } from './card-refund';
 import { returnByOwner, returnedEarlier, type OwnedReturn } from './owned-return';
 import { needsAttention, noteTicket } from './steps';
-import type { DisputePlan } from '../policy/dispute-plan';
-
-/** A refund or credit a case wants to make, with the authority it acts on. */
-export interface RefundOrder {
-  customerId: string;
-  amount: Money;
-  /** QuickBooks Invoice.Id (the ledger's key); the DocNumber beside it is for people. */
-  invoiceId?: string;
-  invoiceNumber?: string;
-  /** CreditMemo when the caller asked for credit; `balance_credit` = a CreditMemo applied to the invoice's unpaid balance. */
-  kind: 'refund_receipt' | 'credit_memo' | 'balance_credit';
-  paysThroughSkyfire: boolean;
-  /** Where the customer pays, as the CRM says (`payment_platform`): another platform than QuickBooks or Skyfire means a person returns the money there. */
-  paymentPlatform?: string;
-  /** The account owner (HubSpot owner id, Slack user id, name): owns a return the service cannot make. */
-  owner?: { id: string; slackUserId?: string; name?: string };
-  /** HubSpot contact the owner's task is associated with. */
-  contactId?: string;
-  /** Slack user ids to mention when finance must step in. */
-  mentions: string[];
-  /** The automation policy, or the approvals (with their proofs; verified again by the activity). */
-  authority: MoneyAuthorityInput;
-  /** An accepted dispute's two-leg plan (what its approvals signed); each leg is its part of it. */
-  plan?: DisputePlan;
-}
+import type { RefundOrder } from './refund-order';
 
 export type Refused = Extract<MoneyResult | MoneyCheckResult | ReserveMoneyResult, { status: 'refused' }>;
 

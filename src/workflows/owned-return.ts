@@ -22,7 +22,7 @@ import type { RecordRef, CaseState } from '../domain/case-state';
 import { financeReview, requestApproval } from './approval';
 import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
-import type { RefundOrder } from './money-path';
+import type { RefundOrder } from './refund-order';
 import { noteTicket } from './steps';
 
 /** The money a person returned outside the service, and who confirmed it. */
