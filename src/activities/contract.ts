@@ -40,7 +40,7 @@ import type {
 import type { ApprovalRequestView, FinanceAlertView, SlackMessageRef } from '../domain/views';
 import { ACTIVITY_GROUP_OF, type ActivityGroup } from '../temporal/activity-retry';
 import type { GateActivities } from './gate';
-import type { MoneyActivities } from './money';
+import type { MoneyActivities } from './money-contract';
 import type { ReconcileActivities } from './reconcile';
 
 // ---------------------------------------------------------------------------------------------

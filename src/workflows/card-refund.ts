@@ -9,7 +9,7 @@
  */
 import { sleep } from '@temporalio/workflow';
 import { CaseStatus, type Money } from '../domain/case';
-import type { MoneyEntryView } from '../activities/money';
+import type { MoneyEntryView } from '../activities/money-contract';
 import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';

@@ -13,7 +13,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { RefundRecord } from '../domain/records';
-import type { MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money';
+import type { MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money-contract';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-refusal';
 import { moneyRefusalText } from '../policy/wording';

@@ -17,7 +17,7 @@
  */
 import { CaseStatus } from '../domain/case';
 import { DecisionAction } from '../domain/decision';
-import type { MoneyEntryView } from '../activities/money';
+import type { MoneyEntryView } from '../activities/money-contract';
 import type { RecordRef, CaseState } from '../domain/case-state';
 import { financeReview, requestApproval } from './approval';
 import { formatMoney } from '../domain/money';

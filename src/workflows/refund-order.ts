@@ -3,7 +3,7 @@
  * invoice, how it goes back, who to mention, and on what authority. Shared by the money path
  * (./money-path.ts) and its legs (./skyfire-payment.ts, ./card-refund.ts, ./owned-return.ts). Types only.
  */
-import type { MoneyAuthorityInput } from '../activities/money';
+import type { MoneyAuthorityInput } from '../activities/money-contract';
 import type { Money } from '../domain/case';
 import type { DisputePlan } from '../policy/dispute-plan';
 

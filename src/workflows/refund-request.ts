@@ -4,8 +4,7 @@
  * RefundReceipt, or CreditMemo for a credit; through Skyfire for accounts that pay through it);
  * confirm to the customer. The final timeout fails closed: no money moves.
  */
-import type { CaseInput } from '../domain/case';
-import { CaseStatus } from '../domain/case';
+import { type CaseInput, CaseStatus } from '../domain/case';
 import { refundAutomation } from '../policy/refund';
 import { callerReasonText, customerPlatformName, invoicePaymentsText, refundBlockersText, unverifiedFactsText } from '../policy/wording';
 import { requiredApprovals } from '../policy/thresholds';
@@ -17,7 +16,7 @@ import { CaseRuntime } from './case-runtime';
 import { formatMoney } from '../domain/money';
 import { DecisionAction } from '../domain/decision';
 import type { CaseState } from '../domain/case-state';
-import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money';
+import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money-contract';
 import { loadAccount, needsAttention, noteTicket, noteTicketAtEnd, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);

@@ -14,7 +14,7 @@ import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';
 import { activityErrorType, noteTicket } from './steps';
-import type { MoneyEntryView, SettlePayTokenResult } from '../activities/money';
+import type { MoneyEntryView, SettlePayTokenResult } from '../activities/money-contract';
 
 /** Longest wait between two looks at the token's charges (the interval doubles up to this). */
 const MAX_POLL_MS = 30 * 60_000;

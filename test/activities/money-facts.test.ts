@@ -9,7 +9,7 @@ import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { activitiesOver, runOnce } from './helpers';
 import { attestCaseFacts } from '../../src/proofs/case-facts';
 import { TEST_DECISION_KEY } from '../support/policy';
-import type { MoneyOrder } from '../../src/activities/money';
+import type { MoneyOrder } from '../../src/activities/money-contract';
 
 describe('the money activity verifies the signed facts again before automated money moves', () => {
   let sb: TestSandbox;
