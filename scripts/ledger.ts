@@ -13,7 +13,8 @@ import { Client as PgClient } from 'pg';
 import { loadConfig, ConfigError } from '../src/config/load';
 import type { Config } from '../src/config/types';
 import { startEmbeddedPostgres } from '../src/ledger/embedded-postgres';
-import { Ledger, type LedgerEntry, type LedgerHold } from '../src/ledger/store';
+import { Ledger } from '../src/ledger/store';
+import type { LedgerEntry, LedgerHold } from '../src/ledger/entries';
 
 const USAGE = `usage:
   npm run ledger -- holds [--json]

@@ -10,7 +10,7 @@ import type { RefundRecord } from '../domain/records';
 import type { MoneyRefusal } from '../policy/money-refusal';
 import type { DisputePlan } from '../policy/dispute-plan';
 import type { CaseFacts } from '../proofs/case-facts';
-import type { LedgerEntry } from '../ledger/store';
+import type { LedgerEntry } from '../ledger/entries';
 
 /** What the workflow asks the money path to do. */
 export interface MoneyOrder {

@@ -53,7 +53,8 @@ import {
 import { stableKey } from '../connectors/http';
 import { randomUUID } from 'node:crypto';
 import { ConnectorError, ValidationError } from '../connectors/errors';
-import type { Ledger, LedgerEntry, LedgerTotals } from '../ledger/store';
+import type { Ledger } from '../ledger/store';
+import type { LedgerEntry, LedgerTotals } from '../ledger/entries';
 import { currentCase, log, requirePositive, toDecimal, toMinor, toMinorFloor } from './support';
 import type {
   MoneyOrder,

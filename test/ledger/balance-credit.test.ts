@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Client as PgClient } from 'pg';
-import type { ReserveRequest } from '../../src/ledger/store';
+import type { ReserveRequest } from '../../src/ledger/entries';
 import { newLedgerSchema, newTestLedger, testLedgerUrl } from '../support/ledger';
 
 const base = (over: Partial<ReserveRequest>): ReserveRequest => ({

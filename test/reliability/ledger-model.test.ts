@@ -12,7 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LedgerConflictError, type Ledger, type LedgerEntry } from '../../src/ledger/store';
+import { LedgerConflictError, type LedgerEntry } from '../../src/ledger/entries';
+import type { Ledger } from '../../src/ledger/store';
 import { newTestLedger, truncateTestLedger } from '../support/ledger';
 
 const REALM = 'model-realm';

@@ -16,7 +16,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
 import type { ReconcileReport } from '../../src/activities/reconcile';
-import type { LedgerEntry } from '../../src/ledger/store';
+import type { LedgerEntry } from '../../src/ledger/entries';
 import { ensureReconcileSchedule, RECONCILE_WORKFLOW_TYPE } from '../../src/temporal/reconcile-schedule';
 import { startSandbox, type TestSandbox } from '../connectors/helpers';
 import { testLedgerUrl, truncateTestLedger } from '../support/ledger';
