@@ -6,7 +6,7 @@
 import type { Express } from 'express';
 import { createSandboxApp, SandboxState, type SandboxControlAccess, type SandboxSystem, type SystemName } from './core';
 import { createSkyfireSystem } from './systems/skyfire';
-import { createQuickBooksSystem } from './systems/quickbooks';
+import { createQuickBooksSystem } from './systems/quickbooks/system';
 import { createQuickBooksPaymentsSystem } from './systems/quickbooks-payments';
 import { createHubSpotSystem } from './systems/hubspot';
 import { createGmailSystem } from './systems/gmail';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from './helpers';
 import { describeQuickBooksError, QuickBooksClient, type QboCustomer } from '../../src/connectors/quickbooks';
 import { createQuickBooksActivities } from '../../src/activities/quickbooks';
-import { QBO_REALM } from '../../src/sandbox/systems/quickbooks';
+import { QBO_REALM } from '../../src/sandbox/systems/quickbooks/seed';
 
 describe('QuickBooks paging, faults and concurrency', () => {
   let sb: TestSandbox;

@@ -19,7 +19,7 @@ import {
   FilterOperatorEnum as TaskFilterOperator,
 } from '@hubspot/api-client/lib/codegen/crm/objects/tasks';
 import { startSandboxServer } from '../../src/sandbox';
-import { QBO_REALM } from '../../src/sandbox/systems/quickbooks';
+import { QBO_REALM } from '../../src/sandbox/systems/quickbooks/seed';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/support';
 import { SANDBOX_SLACK_BOT_TOKEN, SLACK_SEED } from '../../src/sandbox/systems/slack/seed';
 import type { SystemName } from '../../src/sandbox/core';

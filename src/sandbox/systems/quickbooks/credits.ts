@@ -17,7 +17,7 @@
  * line above its remaining credit (QuickBooks' UI and API keep both at or above 0).
  */
 import type { Request, Response, Router } from 'express';
-import { amountToMinor, minorToAmount } from '../support';
+import { amountToMinor, minorToAmount } from '../../support';
 
 type Json = Record<string, unknown>;
 
