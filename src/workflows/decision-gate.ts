@@ -42,6 +42,8 @@ export interface DecisionGateHost {
   readonly current?: OpenRequest;
   isClosed(): boolean;
   refresh(): void;
+  /** `patched(id)` for this case (stamped releases take their patches without markers). */
+  patched(patchId: string): boolean;
 }
 
 export function installDecisionGate(rt: DecisionGateHost): void {
