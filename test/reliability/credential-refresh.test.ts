@@ -59,6 +59,8 @@ describe('reliability: credentials that expire every 3 s, two worker processes',
     );
     Object.assign(env, {
       QBO_API_BASE_URL: `${svc.sandboxUrl}/quickbooks`,
+      // The card refunds' host (the same Intuit credential): without it the worker would call api.intuit.com.
+      QBO_PAYMENTS_API_BASE_URL: `${svc.sandboxUrl}/quickbooks-payments`,
       QBO_CLIENT_ID: clientId,
       QBO_CLIENT_SECRET: clientSecret,
       QBO_REFRESH_TOKEN: refresh_token,
