@@ -17,7 +17,7 @@
  *   no marker: false), and a new execution records the marker and takes the new path.
  * - The stamp can only select the branch a new execution takes anyway (`patched()` is true for
  *   every new execution), never the old one. So it is not part of the signed case facts
- *   (src/security/case-facts.ts): whoever starts a case with a made-up stamp gets exactly the code
+ *   (src/proofs/case-facts.ts): whoever starts a case with a made-up stamp gets exactly the code
  *   a fresh `patched()` gives them, the newest and strictest, and a stamp too high for the worker
  *   changes nothing either (only the ids listed here are affected).
  * - What it needs from deployment: a stamped case must only ever run on workers that know its
