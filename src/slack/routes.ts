@@ -68,7 +68,8 @@ export interface SlackRouteDeps {
 export const REFUSAL_TEXT: Record<DecisionRejection, string> = {
   not_authorized: 'You are not authorized to decide on this request. Nothing changed.',
   already_counted: 'Already decided: your decision on this request was already recorded. Nothing changed.',
-  stale_request: 'This request was replaced by a newer one. Nothing changed; please use the latest message.',
+  stale_request:
+    'This request was replaced by a newer one, or the button did not match what it asks (amount, invoice, kind). Nothing changed; please use the latest message.',
   case_closed: 'Already decided: this case is closed. Nothing changed.',
   invalid_action: 'That action does not apply to this request. Nothing changed.',
   unauthenticated: 'This decision could not be verified as coming from Slack. Nothing changed.',

@@ -233,7 +233,7 @@ function publicRefusal(code: MoneyRefusal, kind: RefundOrder['kind']): string {
       return 'We checked this request against our records: nothing has been paid on this invoice, so there was no payment to refund and no refund was issued. Reply to this ticket if you think this is wrong.';
     case MoneyRefusal.AlreadyRefunded:
     case MoneyRefusal.ExceedsAmountPaid:
-      return 'We checked this request against our records: the payment has already been refunded (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
+      return 'We checked this request against our records: the payment has already been refunded, or a refund of it is under way (in full or in part), so no further refund was issued for this request. Reply to this ticket if you think this is wrong.';
     default:
       return 'We could not issue this refund after checking our records, and no money has moved. Reply to this ticket if you have questions.';
   }

@@ -20,7 +20,7 @@ import { DecisionAction } from '../domain/decision';
 import type { MoneyEntryView } from '../activities/money-contract';
 import type { RecordRef, CaseState } from '../domain/case-state';
 import { financeReview, requestApproval } from './approval';
-import { formatMoney } from '../domain/money';
+import { currencyExponent, formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { RefundOrder } from './refund-order';
 import { noteTicket } from './steps';
@@ -62,7 +62,22 @@ export async function returnByOwner(
   const named = !['', 'quickbooks'].includes(crm.toLowerCase());
   const platform = named ? (order.paymentPlatform ?? 'another platform') : 'the way the customer paid the invoice';
   // The named texts are the ones cases on another platform have always written (kept word for word).
-  const through = named ? `through ${platform}` : 'the way the customer paid (no QuickBooks Payments charge paid the invoice)';
+  // Why the service cannot send it back itself: no card charge paid the invoice, or one did in a
+  // currency the Payments API does not take (two-decimal amounts only; money.ts reserveMoney).
+  const cur = order.amount.currency;
+  const why =
+    currencyExponent(cur) === 2
+      ? {
+          short: 'no QuickBooks Payments charge paid the invoice',
+          long: 'no QuickBooks Payments card charge paid the invoice (a check, a bank transfer or another payment QuickBooks only recorded)',
+          field: 'QuickBooks, not by a QuickBooks Payments charge (check, transfer or other)',
+        }
+      : {
+          short: `the service does not refund ${cur} through QuickBooks Payments`,
+          long: `the service does not refund ${cur} through QuickBooks Payments (it takes two-decimal amounts), whichever way the customer paid`,
+          field: `QuickBooks (${cur}: not refunded through QuickBooks Payments by the service)`,
+        };
+  const through = named ? `through ${platform}` : `the way the customer paid (${why.short})`;
   const policy = await rt.policy();
   const review = financeReview(policy, rt.input.policy);
   const dueAt = new Date(Date.now() + review.timeoutMs).toISOString();
@@ -74,7 +89,7 @@ export async function returnByOwner(
       ownerId: order.owner.id,
       ...(order.contactId ? { contactId: order.contactId } : {}),
       subject: `Return ${shown} to the customer ${through}`.slice(0, 250),
-      body: `An approved refund of ${shown}${order.invoiceNumber ? ` on invoice ${order.invoiceNumber}` : ''} must be returned ${named ? `through ${platform}, where the customer paid` : 'the way the customer paid: no QuickBooks Payments card charge paid the invoice (a check, a bank transfer or another payment QuickBooks only recorded), so nothing the service holds returns it'}. Then click "Money returned" on the finance message; until then the customer is not told and ledger entry ${entry.ref} stays reserved.`,
+      body: `An approved refund of ${shown}${order.invoiceNumber ? ` on invoice ${order.invoiceNumber}` : ''} must be returned ${named ? `through ${platform}, where the customer paid` : `the way the customer paid: ${why.long}, so nothing the service holds returns it`}. Then click "Money returned" on the finance message; until then the customer is not told and ledger entry ${entry.ref} stays reserved.`,
       dueAt,
     });
     rt.addRecord(task);
@@ -85,7 +100,7 @@ export async function returnByOwner(
     `${stepPrefix}.return.note`,
     named
       ? `Refund of ${shown} approved; the customer paid through ${platform}, so ${ownerName} returns it there (due ${dueAt}). The customer is told once finance confirms the money was returned.`
-      : `Refund of ${shown} approved; no QuickBooks Payments charge paid the invoice (a check, a bank transfer or another payment QuickBooks only recorded), so ${ownerName} returns it the way the customer paid (due ${dueAt}). The customer is told once finance confirms the money was returned.`,
+      : `Refund of ${shown} approved; ${why.long}, so ${ownerName} returns it the way the customer paid (due ${dueAt}). The customer is told once finance confirms the money was returned.`,
   );
   const closure = await requestApproval(rt, {
     kind: 'refund_returned',
@@ -94,7 +109,7 @@ export async function returnByOwner(
     fields: [
       { label: 'Amount', value: shown },
       ...(order.invoiceNumber ? [{ label: 'Invoice', value: order.invoiceNumber }] : []),
-      { label: 'Paid through', value: named ? platform : 'QuickBooks, not by a QuickBooks Payments charge (check, transfer or other)' },
+      { label: 'Paid through', value: named ? platform : why.field },
       { label: 'Owner', value: ownerName },
       ...(task ? [{ label: 'HubSpot task', value: task.url ?? task.id }] : []),
       { label: 'Ledger entry', value: entry.ref },

@@ -151,6 +151,10 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     const [entry] = await entries();
     assert.deepEqual([entry.route, entry.state, entry.amountMinor], ['owned', 'pending', 12500]);
     assert.equal((await refundPosts()).length, 0, 'no Payments refund at a scale it does not speak');
+    // Finance is told why (a card did pay it): not "no QuickBooks Payments charge paid the invoice".
+    const slack = JSON.stringify(await sb.records('slack', (r) => r.method === 'POST' && r.path.endsWith('/chat.postMessage')));
+    assert.match(slack, /does not refund KWD through QuickBooks Payments/);
+    assert.doesNotMatch(slack, /no QuickBooks Payments (card )?charge paid/);
     await h.terminate('test done');
   });
 
