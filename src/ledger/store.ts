@@ -19,6 +19,9 @@
  * second one. The ledger lives in PostgreSQL, outside Temporal: nobody with only namespace access
  * (terminate, reset, signal) can make it forget a reservation. Every transition is also appended to
  * `ledger_events`, never updated.
+ *
+ * Why one file of about 470 lines: the `Ledger` class is the one place that holds each transition
+ * and its transaction together (its rows, schema and entry types are in the files beside it).
  */
 import { Pool, type PoolClient } from 'pg';
 import {

@@ -8,6 +8,10 @@
  * customer and opens a new request, so clicks on the old one change nothing.
  *
  * Cases started before balance credits (no `dispute-credits-balance` marker) refund as they did.
+ *
+ * Why one file of about 470 lines: it is one workflow's story (gather, ask, then follow the money
+ * with the words that match what moved); its plan and wording already live in src/policy, and its
+ * legs in money-path.ts.
  */
 import { type CaseInput, CaseStatus } from '../domain/case';
 import { requiredApprovals } from '../policy/thresholds';
