@@ -57,8 +57,19 @@ export type MoneyAuthorityInput =
   | { kind: 'approval'; requestId: string; countingAction: DecisionAction; escalated: boolean; votes: ApprovalVote[] };
 
 export type MoneyResult =
-  | { status: 'moved'; record: RefundRecord; policyVersion: string; reused: boolean }
-  | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
+  /** `card`: the QuickBooks Payments refund the entry settled on (a card-paid invoice). */
+  | { status: 'moved'; record: RefundRecord; policyVersion: string; reused: boolean; card?: CardRefundView }
+  | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string }
+  /** A card-paid invoice whose refund is not final yet, or was declined: nothing recorded (yet). */
+  | { status: 'card'; card: Exclude<RefundChargeResult, { state: 'returned' }>; policyVersion: string };
+
+/** Money on its way back to the card of a QuickBooks Payments charge. */
+export interface CardRefundView {
+  refundId: string;
+  status: string;
+  chargeId: string;
+  refunded: Money;
+}
 
 export type MoneyCheckResult =
   { status: 'allowed'; policyVersion: string } | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string };
@@ -130,6 +141,11 @@ export interface MoneyActivities {
   /** The ledger on the invoice and the customer (read; the reservation reads it again in its transaction). */
   invoiceLedger(input: { customerId: string; invoiceNumber: string; invoiceId?: string; currency?: string }): Promise<InvoiceLedger>;
   reserveMoney(input: MoneyOrder): Promise<ReserveMoneyResult>;
+  /**
+   * The QuickBooks record, with the entry's ref as DocNumber; for a pending `qb_payments` entry the
+   * card refund first, in the same attempt (`refundCharge`'s leg), answered `card` when it is not
+   * final or was declined.
+   */
   recordMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
   settlePayToken(input: { step: string; currency: string }): Promise<SettlePayTokenResult>;
   /**

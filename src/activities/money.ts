@@ -13,7 +13,9 @@
  *    uncharged.
  * 3. `recordMoney`: the QuickBooks record, with the entry's ref as DocNumber (the structured link
  *    the reconciliation follows) and the case step's requestid; the entry settles on it, or is
- *    released when QuickBooks refused the write.
+ *    released when QuickBooks refused the write. For a card-paid invoice (`qb_payments`) it first
+ *    refunds the charge through QuickBooks Payments (`refundOnCharge`, Request-Id from the entry)
+ *    and records only once the refund is issued; `refundCharge` reads a refund that was not final.
  *
  * `lockMoney`, `checkMoney`, `moveMoney` and `unlockMoney` remain for cases that started before the
  * ledger (their histories schedule them): they run on the ledger too.
@@ -65,6 +67,8 @@ import type {
   MoneyTotalsView,
   SettlePayTokenResult,
   MoneyActivities,
+  RefundChargeResult,
+  CardRefundView,
 } from './money-contract';
 
 export interface MoneyActivityDeps {
@@ -352,6 +356,90 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     amount: { amountMinor: toMinor(t.TotalAmt, currency), currency },
   });
 
+  /**
+   * The QuickBooks Payments leg of a `qb_payments` entry (RefundChargeResult says what each answer
+   * means): `recordMoney` runs it before the record, `refundCharge` alone when a refund was not final.
+   */
+  async function refundOnCharge(step: string): Promise<RefundChargeResult> {
+    const { workflowId } = currentCase();
+    const key = entryKey(workflowId, step);
+    let e = await ledger.get(key);
+    if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
+    if (e.route !== 'qb_payments' || !e.chargeId)
+      throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not a QuickBooks Payments refund`, 'LedgerConflict');
+    const chargeId = e.chargeId;
+    if (e.state === 'released')
+      return { state: 'declined', ...(e.refundId ? { refundId: e.refundId } : {}), evidence: e.evidence ?? 'released' };
+    if (e.state === 'settled')
+      return {
+        state: 'returned',
+        refundId: e.refundId ?? '',
+        status: e.refundStatus ?? '',
+        chargeId,
+        refunded: { amountMinor: e.settledMinor, currency: e.currency },
+      };
+    let r: PaymentsRefund;
+    if (e.refundId) {
+      // The refund exists and was not final: read it (a read gets a Request-Id of its own).
+      r = await deps.quickbooksPayments.getRefund(chargeId, e.refundId, randomUUID());
+    } else {
+      try {
+        r = await deps.quickbooksPayments.refundCharge(
+          chargeId,
+          {
+            amount: toDecimal(e.amountMinor, e.currency),
+            description: `Refund${e.invoiceDoc ? ` for invoice ${e.invoiceDoc}` : ''}`,
+          },
+          paymentsRefundRequestId(key),
+        );
+      } catch (err) {
+        // Intuit answered no (4xx other than auth: the amount, the charge): nothing was refunded.
+        // A timeout or a 5xx proves nothing; Temporal retries with the same Request-Id.
+        if (err instanceof ConnectorError && err.type !== 'AuthError' && err.nonRetryable) {
+          const evidence = `QuickBooks Payments refused the refund of charge ${chargeId} (${err.status ?? 400}): ${err.message.slice(0, 300)}; no money moved`;
+          await ledger.release(key, evidence);
+          return { state: 'declined', evidence };
+        }
+        throw err;
+      }
+    }
+    e = await ledger.paymentsRefundSeen(key, { refundId: r.id, status: r.status });
+    const status = String(r.status ?? '').toUpperCase();
+    if (REFUND_RETURNED_STATUSES.has(status)) {
+      const refundedMinor = Math.min(toMinor(r.amount, e.currency), e.amountMinor);
+      await ledger.settle(key, {
+        settledMinor: refundedMinor,
+        evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
+      });
+      log('card refund issued', { ref: e.ref, refundId: r.id, status });
+      return { state: 'returned', refundId: r.id, status, chargeId, refunded: { amountMinor: refundedMinor, currency: e.currency } };
+    }
+    if (status === REFUND_DECLINED_STATUS) {
+      const evidence = `QuickBooks Payments declined refund ${r.id} of ${r.amount} ${e.currency} on charge ${chargeId}: no money moved`;
+      await ledger.release(key, evidence);
+      return { state: 'declined', refundId: r.id, evidence };
+    }
+    return { state: 'pending', refundId: r.id, status, chargeId };
+  }
+
+  /** The card refund a settled `qb_payments` entry holds (the evidence the case reports with the record). */
+  const cardOf = (e: LedgerEntry | undefined): CardRefundView | undefined =>
+    e?.route === 'qb_payments' && e.state === 'settled' && e.refundId && e.chargeId
+      ? {
+          refundId: e.refundId,
+          status: e.refundStatus ?? '',
+          chargeId: e.chargeId,
+          refunded: { amountMinor: e.settledMinor, currency: e.currency },
+        }
+      : undefined;
+
+  async function recordWithCard(order: MoneyOrder & { privateNote: string }): Promise<MoneyResult> {
+    const res = await record(order);
+    if (res.status !== 'moved') return res;
+    const card = cardOf(await ledger.get(entryKey(currentCase().workflowId, order.step)));
+    return card ? { ...res, card } : res;
+  }
+
   async function record(order: MoneyOrder & { privateNote: string }): Promise<MoneyResult> {
     validate(order);
     const { workflowId } = currentCase();
@@ -364,6 +452,17 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       // Cases from before the ledger reach the record step without a reservation: reserve now.
       const r = await reserve(order);
       if (r.status === 'refused') return r;
+      entry = (await ledger.get(key))!;
+    }
+    // A card-paid invoice: the money goes back to the card first, in this same attempt (issue 21: the
+    // card refund and its record are one activity, one billable action and one workflow task fewer
+    // between the decision and the record). Both writes are keyed by the entry (the Payments
+    // Request-Id, the QuickBooks DocNumber), so a retry after either resumes where the last stopped.
+    // A refund not final yet, or declined, is answered as such: the case waits, or stops, as
+    // src/workflows/card-refund.ts says.
+    if (entry.route === 'qb_payments' && entry.state === 'pending' && !entry.recordId) {
+      const card = await refundOnCharge(order.step);
+      if (card.state !== 'returned') return { status: 'card', card, policyVersion: policy.version };
       entry = (await ledger.get(key))!;
     }
     const entity = entityOf(entry.kind);
@@ -534,7 +633,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     },
 
     reserveMoney: reserve,
-    recordMoney: record,
+    recordMoney: recordWithCard,
 
     async settlePayToken({ step }) {
       const { workflowId } = currentCase();
@@ -550,67 +649,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       return settleOnCharges(ledger, deps.skyfire, e);
     },
 
-    async refundCharge({ step }) {
-      const { workflowId } = currentCase();
-      const key = entryKey(workflowId, step);
-      let e = await ledger.get(key);
-      if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
-      if (e.route !== 'qb_payments' || !e.chargeId)
-        throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not a QuickBooks Payments refund`, 'LedgerConflict');
-      const chargeId = e.chargeId;
-      if (e.state === 'released')
-        return { state: 'declined', ...(e.refundId ? { refundId: e.refundId } : {}), evidence: e.evidence ?? 'released' };
-      if (e.state === 'settled')
-        return {
-          state: 'returned',
-          refundId: e.refundId ?? '',
-          status: e.refundStatus ?? '',
-          chargeId,
-          refunded: { amountMinor: e.settledMinor, currency: e.currency },
-        };
-      let r: PaymentsRefund;
-      if (e.refundId) {
-        // The refund exists and was not final: read it (a read gets a Request-Id of its own).
-        r = await deps.quickbooksPayments.getRefund(chargeId, e.refundId, randomUUID());
-      } else {
-        try {
-          r = await deps.quickbooksPayments.refundCharge(
-            chargeId,
-            {
-              amount: toDecimal(e.amountMinor, e.currency),
-              description: `Refund${e.invoiceDoc ? ` for invoice ${e.invoiceDoc}` : ''}`,
-            },
-            paymentsRefundRequestId(key),
-          );
-        } catch (err) {
-          // Intuit answered no (4xx other than auth: the amount, the charge): nothing was refunded.
-          // A timeout or a 5xx proves nothing; Temporal retries with the same Request-Id.
-          if (err instanceof ConnectorError && err.type !== 'AuthError' && err.nonRetryable) {
-            const evidence = `QuickBooks Payments refused the refund of charge ${chargeId} (${err.status ?? 400}): ${err.message.slice(0, 300)}; no money moved`;
-            await ledger.release(key, evidence);
-            return { state: 'declined', evidence };
-          }
-          throw err;
-        }
-      }
-      e = await ledger.paymentsRefundSeen(key, { refundId: r.id, status: r.status });
-      const status = String(r.status ?? '').toUpperCase();
-      if (REFUND_RETURNED_STATUSES.has(status)) {
-        const refundedMinor = Math.min(toMinor(r.amount, e.currency), e.amountMinor);
-        await ledger.settle(key, {
-          settledMinor: refundedMinor,
-          evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
-        });
-        log('card refund issued', { ref: e.ref, refundId: r.id, status });
-        return { state: 'returned', refundId: r.id, status, chargeId, refunded: { amountMinor: refundedMinor, currency: e.currency } };
-      }
-      if (status === REFUND_DECLINED_STATUS) {
-        const evidence = `QuickBooks Payments declined refund ${r.id} of ${r.amount} ${e.currency} on charge ${chargeId}: no money moved`;
-        await ledger.release(key, evidence);
-        return { state: 'declined', refundId: r.id, evidence };
-      }
-      return { state: 'pending', refundId: r.id, status, chargeId };
-    },
+    refundCharge: ({ step }) => refundOnCharge(step),
 
     async confirmReturned({ step, platform, requestId, votes }) {
       const { workflowId } = currentCase();

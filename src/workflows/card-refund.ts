@@ -2,14 +2,16 @@
  * The QuickBooks Payments leg of a refund (docs/workflows.md, "The money ledger"): for an invoice a
  * card charge made through QuickBooks Payments paid, the money goes back to that card through the
  * Payments API before the RefundReceipt is recorded (Intuit, "Refund charges"). The ledger entry is
- * reserved already; `refundCharge` sends the refund with a Request-Id derived from the entry, so a
- * retried attempt, a new worker or a `temporal workflow reset` gets Intuit's first answer, never a
- * second refund. A refund not final yet is read again, durably, until it is; a declined one
+ * reserved already; the refund is sent with a Request-Id derived from the entry, so a retried
+ * attempt, a new worker or a `temporal workflow reset` gets Intuit's first answer, never a second
+ * refund. New cases send it from `recordMoney`, which writes the RefundReceipt in the same attempt
+ * once the refund is issued (patch `card-refund-in-record`); this leg takes over when it was not:
+ * cases from before that patch call `refundCharge` here first. A refund not final yet is read again, durably, until it is; a declined one
  * releases the reservation and the case says no money moved.
  */
 import { sleep } from '@temporalio/workflow';
-import { CaseStatus, type Money } from '../domain/case';
-import type { MoneyEntryView } from '../activities/money-contract';
+import { CaseStatus } from '../domain/case';
+import type { CardRefundView, MoneyEntryView, RefundChargeResult } from '../activities/money-contract';
 import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';
@@ -23,11 +25,15 @@ const MAX_POLL_MS = 30 * 60_000;
 const GIVE_UP_MS = 3 * 24 * 3_600_000;
 
 /** Money on its way back to the customer's card. */
-export interface CardRefund {
-  refundId: string;
-  status: string;
-  chargeId: string;
-  refunded: Money;
+export type CardRefund = CardRefundView;
+
+/** The case's record and fact of a card refund Intuit issued. */
+export function noteCardRefund(rt: CaseRuntime, r: CardRefund): CardRefund {
+  rt.addRecord({ system: 'quickbooks', object: 'payments_refund', id: r.refundId });
+  rt.facts.push(
+    `QuickBooks Payments refund ${r.refundId} ${r.status}: ${formatMoney(r.refunded.amountMinor, r.refunded.currency)} back to the card of charge ${r.chargeId}`,
+  );
+  return r;
 }
 
 export async function refundThroughPayments(
@@ -35,6 +41,8 @@ export async function refundThroughPayments(
   order: RefundOrder,
   stepPrefix: string,
   entry: MoneyEntryView,
+  /** What `recordMoney` answered when it tried the card first and the refund was not issued. */
+  first?: RefundChargeResult,
 ): Promise<CardRefund | { state: CaseState }> {
   const shown = formatMoney(order.amount.amountMinor, order.amount.currency);
   const stop = async (title: string, reason: string, noteExtra: string) => {
@@ -61,14 +69,11 @@ export async function refundThroughPayments(
   const started = Date.now();
   let interval = FIRST_POLL_MS;
   for (;;) {
-    const r = await rt.acts.refundCharge({ step: `${stepPrefix}.record` });
+    const r = first ?? (await rt.acts.refundCharge({ step: `${stepPrefix}.record` }));
+    first = undefined;
     if (r.state === 'returned') {
-      rt.addRecord({ system: 'quickbooks', object: 'payments_refund', id: r.refundId });
-      rt.facts.push(
-        `QuickBooks Payments refund ${r.refundId} ${r.status}: ${formatMoney(r.refunded.amountMinor, r.refunded.currency)} back to the card of charge ${r.chargeId}`,
-      );
       // Without the activity's `state` field: `{ state }` is how the money path says the case ended.
-      return { refundId: r.refundId, status: r.status, chargeId: r.chargeId, refunded: r.refunded };
+      return noteCardRefund(rt, { refundId: r.refundId, status: r.status, chargeId: r.chargeId, refunded: r.refunded });
     }
     if (r.state === 'declined') {
       rt.moneyOutcome = `nothing moved: ${r.evidence} (ledger entry ${entry.ref} released)`;

@@ -21,7 +21,7 @@ import { formatMoney } from '../domain/money';
 import type { CaseRuntime } from './case-runtime';
 import type { CaseState } from '../domain/case-state';
 import { payThroughSkyfire, payThroughSkyfireLedger } from './skyfire-payment';
-import { refundThroughPayments, type CardRefund } from './card-refund';
+import { noteCardRefund, refundThroughPayments, type CardRefund } from './card-refund';
 import { returnByOwner, returnedEarlier, type OwnedReturn } from './owned-return';
 import { needsAttention, noteTicket } from './steps';
 import type { RefundOrder } from './refund-order';
@@ -107,8 +107,12 @@ export async function moveMoneyLeg(
       if ('state' in r) return r;
       returned = r;
     } else if (entry.route === 'owned' && entry.state === 'settled') returned = returnedEarlier(order, entry);
-    // Also when the entry is settled already (a reset): the ledger answers, Intuit is not asked again.
-    if (entry.route === 'qb_payments' && entry.state !== 'released') {
+    // A card-paid invoice: new cases refund the card inside `recordMoney` (one activity, patch
+    // `card-refund-in-record`; asked only on this route, so no other case pays for its marker). Cases
+    // from before it refund first here; also when the entry is settled already (a reset): the
+    // ledger answers, Intuit is not asked again.
+    const cardInRecord = entry.route === 'qb_payments' && rt.patched('card-refund-in-record');
+    if (entry.route === 'qb_payments' && entry.state !== 'released' && !cardInRecord) {
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry);
       if ('state' in refunded) return refunded;
       card = refunded;
@@ -119,16 +123,28 @@ export async function moveMoneyLeg(
       payTokenId = paid.payTokenId;
       partial = paid.partial ? paid.settled : undefined;
     }
-    const res = await recordMoney({
-      ...base,
-      // The record is the refund done: its note says so, not the "being carried out" of this moment.
-      privateNote:
-        rt.note('quickbooks', {
-          status: CaseStatus.Completed,
-          nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
-        }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
-    });
+    const recordIt = () =>
+      recordMoney({
+        ...base,
+        // The record is the refund done: its note says so, not the "being carried out" of this moment.
+        privateNote:
+          rt.note('quickbooks', {
+            status: CaseStatus.Completed,
+            nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
+          }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
+      });
+    let res = await recordIt();
+    if (res.status === 'card') {
+      // The card refund is not final yet (read again until it is, then recorded) or was declined.
+      const refunded = await refundThroughPayments(rt, order, stepPrefix, entry, res.card);
+      if ('state' in refunded) return refunded;
+      card = refunded;
+      res = await recordIt();
+    }
+    if (res.status === 'card')
+      throw new Error(`ledger entry ${entry.ref}: the card refund was issued but the record step found it ${res.card.state}`);
     if (res.status === 'refused') return { refused: res };
+    if (res.card && !card) card = noteCardRefund(rt, res.card);
     return { record: res.record, ...(card ? { card } : {}), ...(returned ? { returned } : {}) };
   });
   if ('state' in outcome) {
@@ -207,6 +223,8 @@ async function moveMoneyUnderLock(
         privateNote: rt.note('quickbooks') + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
       });
       if (res.status === 'refused') return { refused: res };
+      // Cases from before the ledger never take the card route (their orders do not ask for it).
+      if (res.status === 'card') throw new Error('a case from before the ledger met a card refund');
       return { record: res.record, policyVersion: res.policyVersion };
     })();
   } finally {

@@ -57,6 +57,8 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'dispute-signed-facts': 2,
   // A decision sent after an operator's cancel reaches a request that is still open (decision-gate.ts).
   'gate-after-cancel': 2,
+  // Issue 21: a card-paid refund's QuickBooks Payments refund is sent by `recordMoney` (one activity, not two).
+  'card-refund-in-record': 3,
 };
 
 /** `patched(id)`, unless the case's stamped release already includes the patch (then true, and no marker). */

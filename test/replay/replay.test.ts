@@ -117,6 +117,18 @@ describe('replay of recorded case histories', function () {
         workflowId: 'refund_request-stamp',
         history: loadHistory(path.join(HISTORIES_DIR, 'refund_request.json'), (j) => editInput(j, (input) => delete input.release)),
       },
+      // The card refund recorded by release 2 (`refundCharge`, then `recordMoney`) replayed as if its
+      // case knew release 3 (`card-refund-in-record`: the card refund inside `recordMoney`): the
+      // patch is what keeps it replaying.
+      {
+        workflowId: 'refund_request.card-refund-activity+release3',
+        history: loadHistory(path.join(HISTORIES_DIR, 'refund_request.card-refund-activity.json'), (j) =>
+          editInput(j, (input) => {
+            assert.equal(input.release, 2, 'recorded by release 2');
+            input.release = 3;
+          }),
+        ),
+      },
       // Control: the same edit that changes nothing replays (the editing itself breaks nothing).
       {
         workflowId: 'refund_request.control',
@@ -129,6 +141,7 @@ describe('replay of recorded case histories', function () {
     assert.match(outcome['refund_request.patch-markers+stamp'], /^DeterminismViolationError:.*patch marker/s);
     // Without its stamp the code asks patched(), finds no marker, takes the old path and meets results it did not ask for.
     assert.match(outcome['refund_request-stamp'], /^(DeterminismViolationError|ReplayError):/);
+    assert.match(outcome['refund_request.card-refund-activity+release3'], /^(DeterminismViolationError|ReplayError):/);
     assert.equal(outcome['refund_request.control'], 'ok');
   });
 });

@@ -131,6 +131,18 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     assert.match(await publicWords(), /We refunded USD 450\.00 to your card \(QuickBooks Payments\)/);
     assert.doesNotMatch(await publicWords(), /has been issued/);
     assert.match(await mails(), /We refunded USD 450\.00 to your card/);
+    // Issue 21: the card refund and its record are one activity (`recordMoney`), not two.
+    const scheduled = ((await h.fetchHistory()).events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    assert.deepEqual(
+      scheduled.filter((n) => n === 'recordMoney' || n === 'refundCharge'),
+      ['recordMoney'],
+    );
+    assert.ok(
+      s.records.some((r) => r.object === 'payments_refund' && r.id === c.refunds[0].id),
+      'the case names the card refund',
+    );
   });
 
   it('a KWD (3-decimal) invoice a card charge paid is not sent to the Payments API (two-decimal amounts): a person owns the return (attack F4)', async () => {
