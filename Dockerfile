@@ -13,7 +13,8 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-trixie-slim
 ENV NODE_ENV=production
 # glibc reads this at process start: two malloc arenas instead of up to 8 per core for the SDK
-# core's threads (worker RSS, docs/production.md). The worker's command also sets --max-old-space-size=1024.
+# core's threads (worker RSS, docs/production.md). The worker's command also sets the V8 heap flags
+# (src/worker.ts WORKER_NODE_FLAGS).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -135,11 +135,24 @@ export interface InvoiceLedger {
   refundedMinor: number;
   records: RecordRef[];
   totals?: MoneyTotalsView;
+  /**
+   * This case's own entry for `ownStep`, when it has one: a reset (or a rerun) of a case whose
+   * money step was reserved already goes on from it instead of deciding again (its money may have
+   * moved; the entry counts in the totals above as any other).
+   */
+  own?: MoneyEntryView;
 }
 
 export interface MoneyActivities {
   /** The ledger on the invoice and the customer (read; the reservation reads it again in its transaction). */
-  invoiceLedger(input: { customerId: string; invoiceNumber: string; invoiceId?: string; currency?: string }): Promise<InvoiceLedger>;
+  invoiceLedger(input: {
+    customerId: string;
+    invoiceNumber: string;
+    invoiceId?: string;
+    currency?: string;
+    /** The case's money step (`refund.record`): its entry is answered as `own`. */
+    ownStep?: string;
+  }): Promise<InvoiceLedger>;
   reserveMoney(input: MoneyOrder): Promise<ReserveMoneyResult>;
   /**
    * The QuickBooks record, with the entry's ref as DocNumber; for a pending `qb_payments` entry the

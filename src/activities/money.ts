@@ -604,9 +604,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
   }
 
   return {
-    async invoiceLedger({ customerId, invoiceNumber, invoiceId, currency }) {
+    async invoiceLedger({ customerId, invoiceNumber, invoiceId, currency, ownStep }) {
+      const ownEntry = ownStep ? await ledger.get(entryKey(currentCase().workflowId, ownStep)) : undefined;
+      const own = ownEntry ? { own: entryView(ownEntry) } : {};
       const inv = invoiceId ? await qbo.find<QboInvoice>('Invoice', invoiceId) : await qbo.findInvoiceByDocNumber(invoiceNumber);
-      if (!inv) return { refundedMinor: 0, records: [] };
+      if (!inv) return { refundedMinor: 0, records: [], ...own };
       const cur = currency ?? currencyOf(inv.CurrencyRef);
       const policy = deps.policy();
       const owner = inv.CustomerRef.value ?? customerId;
@@ -629,7 +631,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
               }
             : { system: 'quickbooks', object: `pending ${e.kind === 'refund_receipt' ? 'refund' : 'credit'} (ledger)`, id: e.ref },
         );
-      return { refundedMinor: totals.invoiceCommittedMinor, records, totals: totalsView(totals) };
+      return { refundedMinor: totals.invoiceCommittedMinor, records, totals: totalsView(totals), ...own };
     },
 
     reserveMoney: reserve,

@@ -106,7 +106,7 @@ const KIND_TITLE: Record<FindingKind, string> = {
   unattributed_record: 'a QuickBooks record nobody can attribute',
   difference: 'the ledger and QuickBooks differ',
   token_outcome_unknown: 'a Skyfire pay token may exist that nobody can see',
-  unrecorded_charge: 'money moved on Skyfire with no QuickBooks record',
+  unrecorded_charge: 'money moved (Skyfire, a card refund, a confirmed return) with no QuickBooks record',
   card_refund_unknown: 'a refund returned by card or by a person whose outcome nobody saw',
 };
 
@@ -208,12 +208,19 @@ export function createReconcileActivities(deps: ReconcileDeps): ReconcileActivit
                   e.customerId,
                   `ledger entry ${e.ref} settled ${formatMoney(e.settledMinor, e.currency)} with QuickBooks ${entity} ${e.recordId}, which QuickBooks no longer has`,
                 );
-            } else if (e.route === 'skyfire' && (await caseClosed(e.caseId)) && !(await recordedNow(entity, e.ref)))
+            } else if (e.route !== 'quickbooks' && (await caseClosed(e.caseId)) && !(await recordedNow(entity, e.ref)))
+              // Money left outside QuickBooks (settled on its evidence) and the case that was to record it is closed.
               raise(
                 'unrecorded_charge',
                 e.ref,
                 e.customerId,
-                `ledger entry ${e.ref} settled ${formatMoney(e.settledMinor, e.currency)} on Skyfire pay token ${e.payTokenId ?? '?'} (${e.evidence ?? ''}), and case ${e.caseId} is closed without a QuickBooks record: record the ${entity} by hand with DocNumber ${e.ref}`,
+                `ledger entry ${e.ref} settled ${formatMoney(e.settledMinor, e.currency)} ${
+                  e.route === 'skyfire'
+                    ? `on Skyfire pay token ${e.payTokenId ?? '?'}`
+                    : e.route === 'qb_payments'
+                      ? `on QuickBooks Payments refund ${e.refundId ?? '?'} of charge ${e.chargeId ?? '?'}`
+                      : 'on a confirmed return outside the service'
+                } (${e.evidence ?? ''}), and case ${e.caseId} is closed without a QuickBooks record: record the ${entity} by hand with DocNumber ${e.ref}`,
               );
             continue;
           }

@@ -133,7 +133,17 @@ export async function moveMoneyLeg(
             nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
           }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
       });
-    let res = await recordIt();
+    let res: MoneyResult;
+    try {
+      res = await recordIt();
+    } catch (err) {
+      // The record step failed (QuickBooks refused the RefundReceipt, or was down for longer than
+      // the step may retry) after the card refund in the same step may have been issued: the case
+      // must say the money went back before it says the record was not written. The ledger
+      // answers (Intuit is asked only if the refund never reached it).
+      if (cardInRecord && !card) await cardRefundAfterFailure(rt, stepPrefix, shown, entry.ref);
+      throw err;
+    }
     if (res.status === 'card') {
       // The card refund is not final yet (read again until it is, then recorded) or was declined.
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry, res.card);
@@ -180,6 +190,28 @@ export async function moveMoneyLeg(
     };
   }
   return { record: r };
+}
+
+/** What the ledger says of an entry's card refund once its record step failed: noted as a fact when it was issued. */
+async function cardRefundAfterFailure(rt: CaseRuntime, stepPrefix: string, shown: string, ref: string): Promise<CardRefund | undefined> {
+  const step = `${stepPrefix}.record`;
+  // The record step's own outcome (refused, unknown) stays what the needs-attention note lists;
+  // the card refund is listed apart, as done, when the ledger shows it issued.
+  const recordOutcome = rt.writeOutcomes.get(step);
+  try {
+    const r = await rt.acts.refundCharge({ step });
+    if (recordOutcome) rt.writeOutcomes.set(step, recordOutcome);
+    if (r.state !== 'returned') return undefined;
+    rt.writes.push(`${stepPrefix}.card-refund`);
+    rt.writeOutcomes.set(`${stepPrefix}.card-refund`, 'done');
+    const card = noteCardRefund(rt, { refundId: r.refundId, status: r.status, chargeId: r.chargeId, refunded: r.refunded });
+    rt.moneyOutcome = `${formatMoney(card.refunded.amountMinor, card.refunded.currency)} refunded to the card (QuickBooks Payments refund ${card.refundId} ${card.status}, ledger entry ${ref} settled), but the RefundReceipt was not recorded: record it by hand with DocNumber ${ref}`;
+    return card;
+  } catch {
+    if (recordOutcome) rt.writeOutcomes.set(step, recordOutcome);
+    rt.moneyOutcome = `${shown}: the card refund's outcome is unknown (ledger entry ${ref}); check the charge's refunds in QuickBooks Payments`;
+    return undefined;
+  }
 }
 
 /** The path of cases that started before the ledger (their histories take a lock first). */

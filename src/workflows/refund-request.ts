@@ -21,6 +21,9 @@ import { loadAccount, needsAttention, noteTicket, noteTicketAtEnd, openCaseTicke
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
 
+/** The refund's money steps (`refund.record`: its ledger entry's key, DocNumber and idempotency keys derive from it). */
+const MONEY_PREFIX = 'refund';
+
 export async function refundRequest(input: CaseInput): Promise<CaseState> {
   const rt: CaseRuntime = new CaseRuntime(input); // annotated: lets `never`-returning checks narrow
   return runCase(rt, async () => {
@@ -51,6 +54,7 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
             invoiceNumber: fields.invoiceNumber,
             invoiceId: invoice.id,
             currency: invoice.total.currency,
+            ownStep: `${MONEY_PREFIX}.record`,
           })
         : ({ refundedMinor: 0, records: [] } as InvoiceLedger),
       // The evidence a duplicate charge needs: the payments QuickBooks shows applied to the invoice.
@@ -105,9 +109,20 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       // Cases that already decided without the no-invoice rule keep their decision on replay.
       { invoiceRequired: invoicePaid !== undefined || rt.patched('refund-automation-needs-invoice'), evidenceRequired: signedFactsRule },
     );
+    // This case reserved its money already (an operator reset it, or it ran again after a crash
+    // before it recorded the decision): the money may have moved, so the case goes on from the
+    // ledger entry (reserveMoney finds it and decides nothing again) instead of asking anyone
+    // again, or telling the customer "not able to issue" about money that is on its way back.
+    const own = ledger.own && ledger.own.state !== 'released' ? ledger.own : undefined;
     let authority: RefundAuthority;
-    if (policyDecision.automate) {
-      rt.facts.push(`Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`);
+    if (policyDecision.automate || own) {
+      rt.facts.push(
+        own
+          ? `This case's ${fields.creditRequest ? 'credit' : 'refund'} is in the money ledger already (entry ${own.ref}, ${own.state}): carried on from it, not decided again`
+          : `Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`,
+      );
+      // For an entry that exists the authority is not used (the reservation finds the entry); were
+      // it released meanwhile, automation's checks apply in full and refuse what policy does not allow.
       authority = {
         kind: 'automation',
         input: {
@@ -212,22 +227,26 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
       };
     }
 
-    const result = await moveMoney(rt, {
-      customerId: account.customer.id,
-      amount,
-      ...(invoice
-        ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
-        : fields.invoiceNumber
-          ? { invoiceNumber: fields.invoiceNumber }
-          : {}),
-      kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
-      paysThroughSkyfire: account.paysThroughSkyfire,
-      ...(account.contact?.paymentPlatform ? { paymentPlatform: account.contact.paymentPlatform } : {}),
-      ...(account.owner ? { owner: account.owner } : {}),
-      ...(account.contact ? { contactId: account.contact.id } : {}),
-      mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
-      authority,
-    });
+    const result = await moveMoney(
+      rt,
+      {
+        customerId: account.customer.id,
+        amount,
+        ...(invoice
+          ? { invoiceId: invoice.id, invoiceNumber: invoice.docNumber }
+          : fields.invoiceNumber
+            ? { invoiceNumber: fields.invoiceNumber }
+            : {}),
+        kind: fields.creditRequest ? 'credit_memo' : 'refund_receipt',
+        paysThroughSkyfire: account.paysThroughSkyfire,
+        ...(account.contact?.paymentPlatform ? { paymentPlatform: account.contact.paymentPlatform } : {}),
+        ...(account.owner ? { owner: account.owner } : {}),
+        ...(account.contact ? { contactId: account.contact.id } : {}),
+        mentions: [...money.approvers, ...(account.owner?.slackUserId ? [account.owner.slackUserId] : [])],
+        authority,
+      },
+      MONEY_PREFIX,
+    );
     if ('state' in result) return result.state;
 
     // Said only of what happened: money back on the card once QuickBooks Payments issued the refund.

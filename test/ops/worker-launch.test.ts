@@ -20,7 +20,7 @@ describe('worker launch settings', () => {
       [scripts[name], ...[...scripts[name].matchAll(/npm run ([\w:-]+)/g)].map((m) => launch(m[1]))].join('\n');
     for (const name of ['worker', 'start']) {
       const text = launch(name);
-      for (const flag of WORKER_NODE_FLAGS) assert.ok(text.includes(`node ${flag}`), `${name}: ${flag}`);
+      assert.ok(text.includes(`node ${WORKER_NODE_FLAGS.join(' ')}`), `${name}: ${WORKER_NODE_FLAGS.join(' ')}`);
       for (const [k, v] of envPairs) assert.ok(text.includes(`${k}=${v} node`), `${name}: ${k}=${v}`);
     }
   });

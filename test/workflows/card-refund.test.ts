@@ -224,6 +224,120 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     assert.equal((await refundPosts()).length, 1, 'read, never refunded again');
   });
 
+  describe('what the case says after its card refund (outside review, stop 27)', () => {
+    const DOC = 'INV-CR27';
+    beforeEach(async () => {
+      // A card charge paid it twice (the duplicate automation needs): USD 20.00, automated.
+      await seedPaidInvoice(sb.url, { docNumber: DOC, accountId: 'ACME-001', totalMinor: 2000, duplicatePayment: true });
+    });
+    const startAttested = (): Promise<WorkflowHandle> => {
+      const input = caseInput('refund_request', {
+        accountId: 'ACME-001',
+        invoiceNumber: DOC,
+        amount: { amountMinor: 2000, currency: 'USD' },
+        refundReason: 'duplicate_charge',
+      });
+      const workflowId = `case-${input.caseType}-${randomUUID()}`;
+      return client.workflow.start(WORKFLOW_TYPE[input.caseType], {
+        args: [attested(input, workflowId)],
+        taskQueue: worker.taskQueue,
+        workflowId,
+      });
+    };
+    const chargeOf = async () =>
+      ((await sb.control('/quickbooks-payments/charges')) as ChargeView[]).find((c) => c.id === `CH${DOC.replace(/-/g, '')}`)!;
+    const setCustomerCurrency = async (currency: string) => {
+      const c = await sb.clients.quickbooks.find<{ Id: string; SyncToken: string }>('Customer', '101');
+      await sb.clients.quickbooks.sparseUpdateCustomer('101', c!.SyncToken, { CurrencyRef: { value: currency } } as never, randomUUID());
+    };
+    const resetToStart = async (h: WorkflowHandle) => {
+      const first = (await h.fetchHistory()).events?.find((e) => e.workflowTaskCompletedEventAttributes);
+      const reset = await client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
+        reason: 'test: an operator runs the case again',
+        workflowTaskFinishEventId: first!.eventId,
+        requestId: randomUUID(),
+      });
+      return client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
+    };
+
+    it('QuickBooks refuses the RefundReceipt after the card was refunded: the case says the card was refunded and the record not written, and the reconciliation flags it (F1)', async () => {
+      await sb.faults('quickbooks-payments', { latencyMs: 3000 });
+      try {
+        const h = await startAttested();
+        for (let i = 0; i < 200 && (await refundPosts()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal((await refundPosts()).length, 1, 'the card refund reached Intuit');
+        // A QuickBooks user edits the customer while Intuit answers: QuickBooks now refuses the RefundReceipt.
+        await setCustomerCurrency('EUR');
+        const s = await result(h);
+        assert.equal(s.status, 'needs_attention', JSON.stringify(s.reason));
+        const card = await chargeOf();
+        assert.deepEqual(
+          card.refunds.map((r) => r.status),
+          ['ISSUED'],
+        );
+        assert.equal((await receipts()).length, 0, 'QuickBooks refused the RefundReceipt');
+        const internal = JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
+        assert.match(internal, new RegExp(`QuickBooks Payments refund ${card.refunds[0].id} ISSUED: USD 20\\.00 back to the card`));
+        assert.match(internal, /Already done outside: [^"]*refund\.card-refund/);
+        assert.match(internal, /Refused by the system \(not done\): [^"]*refund\.record/);
+        assert.doesNotMatch(await publicWords(), /We refunded|has been issued|not able to issue/);
+        assert.ok(s.records.some((r) => r.object === 'payments_refund'));
+        // The case is closed and QuickBooks has no record of money that moved: the reconciliation says so.
+        const report = (await client.workflow.execute(RECONCILE_WORKFLOW_TYPE, {
+          args: [],
+          taskQueue: worker.taskQueue,
+          workflowId: `ledger-reconciliation-test-${randomUUID()}`,
+        })) as ReconcileReport;
+        const finding = report.findings.find((f) => f.kind === 'unrecorded_charge');
+        assert.ok(finding, JSON.stringify(report.findings));
+        assert.match(finding.detail, new RegExp(`QuickBooks Payments refund ${card.refunds[0].id} of charge ${card.id}`));
+      } finally {
+        await sb.faults('quickbooks-payments', {});
+        await setCustomerCurrency('USD');
+      }
+    });
+
+    it('an operator resets a completed automated card refund: the case goes on from its ledger entry, asks nobody and never says "not able to issue" (F2)', async () => {
+      const h = await startAttested();
+      assert.equal((await result(h)).status, 'completed');
+      const again = await resetToStart(h);
+      const s = await waitForState(again, (st) => st.pendingApproval !== undefined || isFinal(st.status), 60_000);
+      assert.equal(s.pendingApproval, undefined, `no approval asked for the refund it made: ${JSON.stringify(s.pendingApproval)}`);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.equal((await chargeOf()).refunds.length, 1, 'one card refund across both runs');
+      assert.equal((await receipts()).length, 1, 'one RefundReceipt across both runs');
+      const words = await publicWords();
+      assert.doesNotMatch(words, /not able to issue|could not issue|already been refunded/);
+      assert.match(words, /We refunded USD 20\.00 to your card/);
+    });
+
+    it('reset while its card refund is PENDING: the case reads the refund until it is final, then records it; nobody is asked (F3)', async () => {
+      await sb.control(`/quickbooks-payments/charges/CH${DOC.replace(/-/g, '')}/behaviour`, {
+        nextRefundStatus: 'PENDING',
+        pendingReads: 1,
+      });
+      const h = await startAttested();
+      // Reset once Intuit answered PENDING and the ledger holds the refund (the case waits to read it again).
+      for (let i = 0; i < 200 && !(await entries())[0]?.refundId; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await entries())[0]?.refundStatus, 'PENDING');
+      const again = await resetToStart(h);
+      const s = await waitForState(again, (st) => st.pendingApproval !== undefined || isFinal(st.status), 90_000);
+      assert.equal(s.pendingApproval, undefined, 'no approval asked');
+      const done = await result(again);
+      assert.equal(done.status, 'completed', JSON.stringify(done.reason));
+      const card = await chargeOf();
+      assert.deepEqual(
+        card.refunds.map((r) => r.status),
+        ['ISSUED'],
+        'the same refund, read until final',
+      );
+      assert.equal((await receipts()).length, 1);
+      assert.doesNotMatch(await publicWords(), /not able to issue|could not issue/);
+    });
+  });
+
   describe('another payment platform: a person owns the return and confirms it', () => {
     const hooliRefund = (): CaseInput =>
       caseInput(
