@@ -47,15 +47,16 @@ export interface CaseWorkerOptions {
 
 /**
  * Sticky-cache size. The SDK's default grows with the heap limit (about 2,300 on a 4 GiB heap) and a
- * cached case holds ~0.15-0.2 MiB of the workflow thread's heap (its own copy of the bundle's
+ * cached case holds ~0.3 MiB of the workflow thread's heap (its own copy of the bundle's
  * modules and its state; BENCHMARKS.md), so the cache, not the number of waiting cases, sets RSS. Past this size waiting cases are evicted and
  * replayed from history when their decision arrives (tens of ms for a case's history).
- * 400 since issue 21's ledger (600 before): each cached case grew with the ledger's code and
- * facts, and at 600 the worker held 606 MiB with 10,000 waiting. With thousands waiting nearly
- * every decision replays whatever the size (600 cached of 10,000 is a 6% hit rate, 400 is 4%);
- * the cases that run at once (tens) stay cached either way.
+ * 300 since issue 21's ledger (600 before it, then 400): each cached case grew with the code it
+ * evaluates (about 0.3 MiB each now, measured at 200 and 400 cached), and at 600 the worker held
+ * 606 MiB with 10,000 waiting. With thousands waiting nearly every decision replays whatever the
+ * size (600 cached of 10,000 is a 6% hit rate, 300 is 3%); the cases that run at once (tens)
+ * stay cached either way.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 300;
 
 /**
  * How a worker process is started (package.json `worker`/`start`, docker-compose.yml, Dockerfile,
@@ -63,7 +64,7 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
  * - `--max-old-space-size=1024`: V8 lets a heap grow to 4x its live size before a full GC when the
  *   limit is 2 GiB or more (Node's default is ~4 GiB with >= 16 GiB of RAM), ~1.6x at 1 GiB. Each
  *   isolate gets the limit: the main thread (live ~65-120 MiB) and the workflow thread (~30 MiB +
- *   ~0.15-0.2 MiB per cached case). Measured: the main heap peaked at 163 MiB instead of 300.
+ *   ~0.3 MiB per cached case). Measured: the main heap peaked at 163 MiB instead of 300.
  * - `--max-semi-space-size=16`: Node 24's V8 sizes the young generation from the machine's memory,
  *   two 64 MiB semi-spaces per isolate on a 16 GiB+ machine (128 MiB committed as soon as the
  *   allocation rate fills it), for the main thread and the workflow thread alike. 16 MiB keeps each

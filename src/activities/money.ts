@@ -240,8 +240,16 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       });
       return { status: 'reserved', entry: entryView(existing), existed: true, policyVersion: policy.version, totals: totalsView(totals) };
     }
-    const customer = await qbo.find<QboCustomer>('Customer', order.customerId);
-    const invoice = await readInvoice(order);
+    // A refund that may go back to a card needs the invoice's payments too: the three reads are
+    // independent when the order names the invoice's Id (every case since the ledger), so they go
+    // together; the click's answer waits for this reservation (LOCAL_MONEY_OPTIONS).
+    const returnLeg = order.refundCharges === true && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks';
+    const chargeScale = currencyExponent(order.amount.currency) === 2;
+    const [customer, invoice, earlyPayments] = await Promise.all([
+      qbo.find<QboCustomer>('Customer', order.customerId),
+      readInvoice(order),
+      returnLeg && chargeScale && order.invoiceId ? qbo.paymentsForInvoice(order.customerId, order.invoiceId) : undefined,
+    ]);
     const refuse = (code: MoneyRefusal, reason: string): ReserveMoneyResult => ({
       status: 'refused',
       code,
@@ -293,9 +301,9 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     // merchant's USD): a JPY or KWD amount would be read at another scale (attack F4: KWD 12.500 sent,
     // 12.50 refunded, 12.500 settled). Other scales go to a person, as an owned return.
     let chargeId: string | undefined;
-    const returnLeg = order.refundCharges === true && order.kind === 'refund_receipt' && (order.route ?? 'quickbooks') === 'quickbooks';
-    if (returnLeg && invoice && customer && currencyExponent(order.amount.currency) === 2) {
-      const charged = (await qbo.paymentsForInvoice(customer.Id, invoice.Id))
+    if (returnLeg && invoice && customer && chargeScale) {
+      const read = earlyPayments && customer.Id === order.customerId && invoice.Id === order.invoiceId;
+      const charged = (read ? earlyPayments : await qbo.paymentsForInvoice(customer.Id, invoice.Id))
         .map((p) => ({ p, charge: chargeOfPayment(p) }))
         .filter((x): x is { p: QboPayment; charge: string } => x.charge !== undefined)
         .sort((a, b) => (a.p.TxnDate ?? '').localeCompare(b.p.TxnDate ?? '') || Number(a.p.Id) - Number(b.p.Id));
