@@ -39,8 +39,8 @@ export const envSchema = z.object({
   /** Seconds the worker waits for in-flight activities on shutdown. */
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveSeconds.default(10),
   /** Cases the worker keeps in its sticky cache; past it, a waiting case is evicted and replayed on its next event (BENCHMARKS.md). */
-  // DEFAULT_MAX_CACHED_WORKFLOWS (src/worker.ts) says why 400.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(400),
+  // DEFAULT_MAX_CACHED_WORKFLOWS (src/worker.ts) says why 300.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(300),
   /**
    * Worker Versioning (docs/workflows.md, "Deploying a changed workflow"): the worker deployment
    * this worker belongs to and its build id. Both set: cases are pinned to the build they started
