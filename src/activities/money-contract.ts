@@ -154,6 +154,8 @@ export interface MoneyActivities {
     ownStep?: string;
   }): Promise<InvoiceLedger>;
   reserveMoney(input: MoneyOrder): Promise<ReserveMoneyResult>;
+  /** This case's ledger entry for a money step, if it has one (a read: what a reset case already reserved). */
+  caseMoneyEntry(input: { step: string }): Promise<MoneyEntryView | null>;
   /**
    * The QuickBooks record, with the entry's ref as DocNumber; for a pending `qb_payments` entry the
    * card refund first, in the same attempt (`refundCharge`'s leg), answered `card` when it is not

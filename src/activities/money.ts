@@ -645,6 +645,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     reserveMoney: reserve,
     recordMoney: recordWithCard,
 
+    async caseMoneyEntry({ step }) {
+      const e = await ledger.get(entryKey(currentCase().workflowId, step));
+      return e ? entryView(e) : null;
+    },
+
     async settlePayToken({ step }) {
       const { workflowId } = currentCase();
       const e = await ledger.get(entryKey(workflowId, step));

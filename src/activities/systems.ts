@@ -14,6 +14,7 @@ export const ACTIVITY_SYSTEM_OF = {
   getOpenBalance: 'quickbooks',
   findPayment: 'quickbooks',
   invoiceLedger: 'quickbooks',
+  caseMoneyEntry: 'internal',
   checkMoney: 'quickbooks',
   moveMoney: 'quickbooks',
   lockMoney: 'internal',

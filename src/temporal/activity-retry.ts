@@ -167,6 +167,7 @@ export const ACTIVITY_GROUP_OF = {
   getOpenBalance: 'read',
   findPayment: 'read',
   invoiceLedger: 'read',
+  caseMoneyEntry: 'read',
   loadPolicy: 'read',
   authorizeDecision: 'read',
   verifyCaseInput: 'read',

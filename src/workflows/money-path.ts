@@ -133,23 +133,27 @@ export async function moveMoneyLeg(
             nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
           }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
       });
-    let res: MoneyResult;
-    try {
-      res = await recordIt();
-    } catch (err) {
-      // The record step failed (QuickBooks refused the RefundReceipt, or was down for longer than
-      // the step may retry) after the card refund in the same step may have been issued: the case
-      // must say the money went back before it says the record was not written. The ledger
-      // answers (Intuit is asked only if the refund never reached it).
-      if (cardInRecord && !card) await cardRefundAfterFailure(rt, stepPrefix, shown, entry.ref);
-      throw err;
-    }
+    const recordOrSay = async (): Promise<MoneyResult> => {
+      try {
+        return await recordIt();
+      } catch (err) {
+        // The record step failed (QuickBooks refused the RefundReceipt, or was down for longer than
+        // the step may retry) after the card refund may have been issued (in this step, or by an
+        // earlier read): the case must say the money went back before it says the record was not
+        // written. Unknown to the case yet, the ledger answers (Intuit is asked only if the refund
+        // never reached it).
+        if (card) markCardRefundDone(rt, stepPrefix);
+        else if (cardInRecord) await cardRefundAfterFailure(rt, stepPrefix, shown, entry.ref);
+        throw err;
+      }
+    };
+    let res = await recordOrSay();
     if (res.status === 'card') {
       // The card refund is not final yet (read again until it is, then recorded) or was declined.
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry, res.card);
       if ('state' in refunded) return refunded;
       card = refunded;
-      res = await recordIt();
+      res = await recordOrSay();
     }
     if (res.status === 'card')
       throw new Error(`ledger entry ${entry.ref}: the card refund was issued but the record step found it ${res.card.state}`);
@@ -192,6 +196,12 @@ export async function moveMoneyLeg(
   return { record: r };
 }
 
+/** The card refund as a write of its own, done, for the needs-attention note beside a record step that failed. */
+function markCardRefundDone(rt: CaseRuntime, stepPrefix: string): void {
+  rt.writes.push(`${stepPrefix}.card-refund`);
+  rt.writeOutcomes.set(`${stepPrefix}.card-refund`, 'done');
+}
+
 /** What the ledger says of an entry's card refund once its record step failed: noted as a fact when it was issued. */
 async function cardRefundAfterFailure(rt: CaseRuntime, stepPrefix: string, shown: string, ref: string): Promise<CardRefund | undefined> {
   const step = `${stepPrefix}.record`;
@@ -202,8 +212,7 @@ async function cardRefundAfterFailure(rt: CaseRuntime, stepPrefix: string, shown
     const r = await rt.acts.refundCharge({ step });
     if (recordOutcome) rt.writeOutcomes.set(step, recordOutcome);
     if (r.state !== 'returned') return undefined;
-    rt.writes.push(`${stepPrefix}.card-refund`);
-    rt.writeOutcomes.set(`${stepPrefix}.card-refund`, 'done');
+    markCardRefundDone(rt, stepPrefix);
     const card = noteCardRefund(rt, { refundId: r.refundId, status: r.status, chargeId: r.chargeId, refunded: r.refunded });
     rt.moneyOutcome = `${formatMoney(card.refunded.amountMinor, card.refunded.currency)} refunded to the card (QuickBooks Payments refund ${card.refundId} ${card.status}, ledger entry ${ref} settled), but the RefundReceipt was not recorded: record it by hand with DocNumber ${ref}`;
     return card;

@@ -59,6 +59,8 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'gate-after-cancel': 2,
   // Issue 21: a card-paid refund's QuickBooks Payments refund is sent by `recordMoney` (one activity, not two).
   'card-refund-in-record': 3,
+  // A refund's rejection or expiry first asks the ledger whether this case reserved its money already (a reset case).
+  'closure-reads-own-entry': 4,
 };
 
 /** `patched(id)`, unless the case's stamped release already includes the patch (then true, and no marker). */

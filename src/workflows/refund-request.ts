@@ -16,7 +16,7 @@ import { CaseRuntime } from './case-runtime';
 import { formatMoney } from '../domain/money';
 import { DecisionAction } from '../domain/decision';
 import type { CaseState } from '../domain/case-state';
-import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority } from '../activities/money-contract';
+import type { InvoiceLedger, MoneyAuthorityInput as RefundAuthority, MoneyEntryView } from '../activities/money-contract';
 import { loadAccount, needsAttention, noteTicket, noteTicketAtEnd, openCaseTicket, recipientFor, runCase, doneNote } from './steps';
 
 const ordinal = (n: number) => (n === 1 ? 'First' : n === 2 ? 'Second' : n === 3 ? 'Third' : `${n}th`);
@@ -114,27 +114,31 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     // ledger entry (reserveMoney finds it and decides nothing again) instead of asking anyone
     // again, or telling the customer "not able to issue" about money that is on its way back.
     const own = ledger.own && ledger.own.state !== 'released' ? ledger.own : undefined;
+    const moneyWord = fields.creditRequest ? 'credit' : 'refund';
+    const carriedOn = (entry: MoneyEntryView) =>
+      `This case's ${moneyWord} is in the money ledger already (entry ${entry.ref}, ${entry.state}): carried on from it, not decided again`;
+    // For an entry that exists the authority is not used (the reservation finds the entry); were
+    // it released meanwhile, automation's checks apply in full and refuse what policy does not allow.
+    const automation: RefundAuthority = {
+      kind: 'automation',
+      input: {
+        fields,
+        intentConfidence: input.intentConfidence,
+        suppressed: input.suppressed,
+        // The signed facts go with it: the money activity verifies them again before money moves.
+        ...(signedFactsRule ? { caseType: input.caseType, call: { callId: input.call.callId }, factsRequired: true } : {}),
+        ...(signedFactsRule && input.attestation ? { attestation: input.attestation } : {}),
+      },
+      vip: account.vip,
+    };
     let authority: RefundAuthority;
     if (policyDecision.automate || own) {
       rt.facts.push(
         own
-          ? `This case's ${fields.creditRequest ? 'credit' : 'refund'} is in the money ledger already (entry ${own.ref}, ${own.state}): carried on from it, not decided again`
+          ? carriedOn(own)
           : `Automated inside policy ${money.version} (limit ${formatMoney(policyDecision.limitMinor ?? 0, amount.currency)})`,
       );
-      // For an entry that exists the authority is not used (the reservation finds the entry); were
-      // it released meanwhile, automation's checks apply in full and refuse what policy does not allow.
-      authority = {
-        kind: 'automation',
-        input: {
-          fields,
-          intentConfidence: input.intentConfidence,
-          suppressed: input.suppressed,
-          // The signed facts go with it: the money activity verifies them again before money moves.
-          ...(signedFactsRule ? { caseType: input.caseType, call: { callId: input.call.callId }, factsRequired: true } : {}),
-          ...(signedFactsRule && input.attestation ? { attestation: input.attestation } : {}),
-        },
-        vip: account.vip,
-      };
+      authority = automation;
     } else {
       // The tier counts what this customer already had refunded or credited within the window
       // (settled or pending), so three small requests never need fewer approvers than one large one.
@@ -195,7 +199,20 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
         urgency: account.vip ? 'high' : rt.state.handoff.urgency,
         mentions: account.owner?.slackUserId ? [account.owner.slackUserId] : [],
       });
-      if (closure.kind === 'expired') {
+      // A rejection or an expiry of a case reset after its money step (to a point after its ledger
+      // read, or with no invoice to read it by): the ledger says whether this case reserved the
+      // money already. If so it may have moved, so the case goes on from the entry and never tells
+      // the customer "not able to issue" about it (outside review, stop 27).
+      const mine =
+        closure.kind !== 'approved' && rt.patched('closure-reads-own-entry')
+          ? await rt.acts.caseMoneyEntry({ step: `${MONEY_PREFIX}.record` })
+          : null;
+      if (mine && mine.state !== 'released') {
+        rt.facts.push(
+          `${carriedOn(mine)}; the ${closure.kind === 'expired' ? 'expired request' : 'rejection'} was of a request asked again after that`,
+        );
+        authority = automation;
+      } else if (closure.kind === 'expired') {
         const reason = `no decision within ${humanDuration(policy.approvalTimeoutMs)}: failed closed, no money moved`;
         await noteTicket(rt, 'refund.expired.note', `Refund not approved in time (${reason}).`);
         await noteTicket(
@@ -205,26 +222,26 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
           true,
         );
         return rt.finish(CaseStatus.Expired, reason);
-      }
-      if (closure.kind === 'decided') {
+      } else if (closure.kind === 'decided') {
         const reason = `rejected by ${closure.vote.actor.name ?? closure.vote.actor.id}${closure.vote.reason ? `: ${closure.vote.reason}` : ''}`;
         await noteTicket(rt, 'refund.rejected.note', `Refund ${reason}.`);
         await noteTicket(
           rt,
           'refund.rejected.public',
-          'After review, we are not able to issue this refund. Reply to this ticket if you have questions.',
+          `After review, we are not able to issue this ${moneyWord}. Reply to this ticket if you have questions.`,
           true,
         );
         return rt.finish(CaseStatus.Rejected, reason);
+      } else {
+        rt.facts.push(`Approved by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
+        authority = {
+          kind: 'approval',
+          requestId: closure.requestId,
+          countingAction: DecisionAction.Approve,
+          escalated: closure.escalated,
+          votes: closure.votes,
+        };
       }
-      rt.facts.push(`Approved by ${closure.votes.map((v) => v.actor.name ?? v.actor.id).join(' and ')}`);
-      authority = {
-        kind: 'approval',
-        requestId: closure.requestId,
-        countingAction: DecisionAction.Approve,
-        escalated: closure.escalated,
-        votes: closure.votes,
-      };
     }
 
     const result = await moveMoney(

@@ -299,6 +299,31 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       }
     });
 
+    it('a card refund PENDING first, ISSUED on the next read, then the RefundReceipt refused: the note lists the card refund as done (second review, N3)', async () => {
+      await sb.control(`/quickbooks-payments/charges/CH${DOC.replace(/-/g, '')}/behaviour`, {
+        nextRefundStatus: 'PENDING',
+        pendingReads: 1,
+      });
+      try {
+        const h = await startAttested();
+        for (let i = 0; i < 200 && !(await entries())[0]?.refundId; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal((await entries())[0]?.refundStatus, 'PENDING');
+        // While the case waits to read the refund again, the customer is edited: the RefundReceipt will be refused.
+        await setCustomerCurrency('EUR');
+        const s = await result(h);
+        assert.equal(s.status, 'needs_attention', JSON.stringify(s.reason));
+        assert.deepEqual(
+          (await chargeOf()).refunds.map((r) => r.status),
+          ['ISSUED'],
+        );
+        const internal = JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
+        assert.match(internal, /Already done outside: [^"]*refund\.card-refund/);
+        assert.match(internal, /Refused by the system \(not done\): [^"]*refund\.record/);
+      } finally {
+        await setCustomerCurrency('USD');
+      }
+    });
+
     it('an operator resets a completed automated card refund: the case goes on from its ledger entry, asks nobody and never says "not able to issue" (F2)', async () => {
       const h = await startAttested();
       assert.equal((await result(h)).status, 'completed');
@@ -311,6 +336,58 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       const words = await publicWords();
       assert.doesNotMatch(words, /not able to issue|could not issue|already been refunded/);
       assert.match(words, /We refunded USD 20\.00 to your card/);
+    });
+
+    it('reset to after its ledger read: the approval asked again is rejected, yet the case goes on from its entry and never says "not able to issue" (second review, N2)', async () => {
+      const h = await start(acmeDuplicateRefund());
+      assert.equal((await settle(h)).status, 'completed');
+      const events = (await h.fetchHistory()).events ?? [];
+      // The last workflow task before the approval request was posted: the ledger read is behind it.
+      const post = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'postApprovalRequest')!;
+      const point = [...events].reverse().find((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < Number(post.eventId))!;
+      const reset = await client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
+        reason: 'test: an operator resets to a later point',
+        workflowTaskFinishEventId: point.eventId,
+        requestId: randomUUID(),
+      });
+      const again = client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
+      const asked = await waitForState(again, (st) => st.pendingApproval?.slackMessage !== undefined || isFinal(st.status), 60_000);
+      if (asked.pendingApproval)
+        await decide(
+          again,
+          decision(asked.pendingApproval.requestId, APPROVER_1, DecisionAction.Reject, { reason: 'looks refunded already' }),
+        );
+      const s = await result(again);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.equal((await charge()).refunds.length, 1, 'one card refund across both runs');
+      assert.equal((await receipts()).length, 1, 'one RefundReceipt across both runs');
+      assert.doesNotMatch(await publicWords(), /not able to issue|could not issue/);
+    });
+
+    it('a credit with no invoice, reset after it was recorded: the approval asked again is rejected, yet nothing is said untrue and nothing is credited twice (second review, N1)', async () => {
+      const h = await start(
+        caseInput('refund_request', {
+          accountId: 'ACME-001',
+          amount: { amountMinor: 3000, currency: 'USD' },
+          refundReason: 'customer_request',
+          creditRequest: true,
+        }),
+      );
+      assert.equal((await settle(h)).status, 'completed');
+      const memos = async () => (await sb.control('/quickbooks/entities/CreditMemo')) as { Id: string }[];
+      const before = (await memos()).length;
+      const again = await resetToStart(h);
+      const asked = await waitForState(again, (st) => st.pendingApproval?.slackMessage !== undefined || isFinal(st.status), 60_000);
+      if (asked.pendingApproval)
+        await decide(again, decision(asked.pendingApproval.requestId, APPROVER_1, DecisionAction.Reject, { reason: 'already credited?' }));
+      const s = await result(again);
+      assert.equal(s.status, 'completed', JSON.stringify(s.reason));
+      assert.equal((await memos()).length, before, 'no second CreditMemo');
+      const words = await publicWords();
+      assert.doesNotMatch(words, /not able to issue/);
+      assert.match(words, /A credit of USD 30\.00 has been added to your account/);
     });
 
     it('reset while its card refund is PENDING: the case reads the refund until it is final, then records it; nobody is asked (F3)', async () => {

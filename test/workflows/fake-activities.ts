@@ -203,6 +203,11 @@ export function createFakeActivities(opts: FakeOptions = {}) {
         payments: (PAYMENTS[input.invoiceId] ?? []).map((p) => ({ id: p.id, applied: usd(p.applied) })),
       };
     },
+    async caseMoneyEntry(input) {
+      record('caseMoneyEntry', input);
+      // The fakes keep no ledger: a case never finds an entry of its own here.
+      return null;
+    },
     async invoiceLedger(input) {
       record('invoiceLedger', input);
       return opts.earlierRefund
