@@ -34,6 +34,12 @@ export interface ApiDeps {
   metrics?: ServiceMetrics;
 }
 
+/** Waits for the work an app still does after answering (a Slack decision's outcome, the Home tab). */
+export function drainBackground(app: Express): Promise<void> {
+  const drain = app.locals.drainBackground as (() => Promise<void>) | undefined;
+  return drain ? drain() : Promise.resolve();
+}
+
 export function createApp(deps: ApiDeps): Express {
   const { client, config, logger } = deps;
   void deps.secrets;
@@ -97,17 +103,17 @@ export function createApp(deps: ApiDeps): Express {
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     taskQueue: config.temporal.taskQueue,
   });
-  app.use(
-    '/slack',
-    createSlackInteractionsRouter({
-      client,
-      logger,
-      signingSecret: deps.secrets.slackSigningSecret,
-      decisionKey: deps.secrets.decisionKey,
-      slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
-      homeTab,
-    }),
-  );
+  const slackInteractions = createSlackInteractionsRouter({
+    client,
+    logger,
+    signingSecret: deps.secrets.slackSigningSecret,
+    decisionKey: deps.secrets.decisionKey,
+    slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
+    homeTab,
+  });
+  app.use('/slack', slackInteractions);
+  // What a shutdown waits for before it closes the Temporal client (`drainBackground`).
+  app.locals.drainBackground = () => slackInteractions.drain();
   app.use('/slack', createSlackEventsRouter({ logger, signingSecret: deps.secrets.slackSigningSecret, homeTab }));
 
   app.use((_req: Request, res: Response) => {
@@ -147,9 +153,8 @@ if (require.main === module) {
     .then(async (client) => {
       // The freshness window must be shorter than the retention Temporal actually has (src/intake/freshness.ts).
       await assertWindowWithinRetention(client, config.temporal.namespace, config.dialnexa.maxCallAgeMs, (m) => logger.warn(m));
-      const server = createApp({ config, client, logger, secrets: resolveSecrets(config) }).listen(config.http.port, () =>
-        logger.info({ port: config.http.port }, 'API listening'),
-      );
+      const app = createApp({ config, client, logger, secrets: resolveSecrets(config) });
+      const server = app.listen(config.http.port, () => logger.info({ port: config.http.port }, 'API listening'));
       // A deploy or scale-in sends SIGTERM: stop taking requests, let those in flight answer (a
       // webhook cut mid-start would be redelivered, but a Slack click would be lost to the person),
       // then send the last spans before exiting.
@@ -160,8 +165,8 @@ if (require.main === module) {
         logger.info({ signal }, 'API stopping: finishing requests in flight');
         setTimeout(() => process.exit(0), API_SHUTDOWN_GRACE_MS).unref();
         server.close(() => {
-          void tracing
-            .shutdown()
+          void drainBackground(app)
+            .then(() => tracing.shutdown())
             .catch((err: Error) => logger.warn({ err: err.message }, 'traces not flushed'))
             .then(() => client.connection.close())
             .finally(() => process.exit(0));

@@ -20,7 +20,7 @@ import { prebuiltBundlePath } from './temporal/bundle';
 import { caseActivities, createCaseWorker, installRuntime, startReconciliationSchedule } from './worker';
 import { startSandboxServer } from './sandbox';
 import { sandboxControlAccess } from './security/sandbox-control';
-import { connectClient, createApp } from './api';
+import { connectClient, createApp, drainBackground } from './api';
 import { assertWindowWithinRetention } from './intake/freshness';
 import { resolveSecrets } from './dev-secrets';
 import { createDataConverter, resolveCodecKeyring } from './temporal/data-converter';
@@ -206,6 +206,9 @@ async function main(): Promise<void> {
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.http.port, () => resolve(s));
     });
+    // Run in reverse: the server stops taking requests, then what it still does after answering
+    // (a Slack decision's outcome) finishes, then the client closes.
+    cleanups.push(() => drainBackground(app));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     const lines = [

@@ -112,11 +112,22 @@ function answerModal(res: Response, result: 'accepted' | 'unavailable', blockId:
   else res.json({ response_action: 'errors', errors: { [blockId]: `Could not record the ${what} right now. Please submit again.` } });
 }
 
-export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
+/** The router, and what it still does after answering Slack (a decision's outcome, the Home tab). */
+export type SlackInteractionsRouter = Router & { drain(): Promise<void> };
+
+export function createSlackInteractionsRouter(deps: SlackRouteDeps): SlackInteractionsRouter {
   const { client, logger } = deps;
   const budget = deps.acceptBudgetMs ?? 2500;
   const respond = deps.respond ?? postToResponseUrl;
   const router = express.Router();
+  // Work that goes on after Slack got its answer, on the Temporal client: a shutdown waits for it
+  // before closing the client (a call cut by the close would be retried on a closed channel).
+  const background = new Set<Promise<unknown>>();
+  const inBackground = (p: Promise<unknown> | undefined): void => {
+    if (!p) return;
+    const tracked = p.catch(() => undefined).finally(() => background.delete(tracked));
+    background.add(tracked);
+  };
 
   const tellClicker = (responseUrl: string | undefined, text: string, ids: Record<string, string>) => {
     if (!responseUrl) return;
@@ -150,7 +161,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     const updateId = `slack:${target.r}:${decision.actor.id}:${target.a}${target.c ? `:${target.c}` : ''}:${said}`;
     // A click in the Home tab has no response_url: the answer is the tab, published again with a notice.
     const tellHome = (text: string) => {
-      if (fromHome) void deps.homeTab?.publish(decision.actor.id, { notice: text, alsoCheck: [target.w] });
+      if (fromHome) inBackground(deps.homeTab?.publish(decision.actor.id, { notice: text, alsoCheck: [target.w] }));
     };
     let handle: WorkflowUpdateHandle<DecisionOutcome>;
     try {
@@ -171,23 +182,27 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     }
     // Accepted or refused is now known to Temporal. A refusal leaves no history, so it is logged here.
     // The outcome only feeds a private confirmation; stop waiting for it after 30 s.
-    void client
-      .withAbortSignal(AbortSignal.timeout(30_000), () => handle.result())
-      .then((outcome) => {
-        tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids);
-        // The decider's tab, and the tabs of whom the case waits on now, no longer show the old state.
-        void deps.homeTab?.afterDecision(target.w, decision.actor.id, fromHome ? { notice: `Recorded: ${outcome.message}` } : {});
-      })
-      .catch((err: unknown) => {
-        const code = refusalCode(err);
-        if (code) {
-          logger.info({ ...ids, updateId, code }, 'slack decision refused');
-          tellClicker(responseUrl, REFUSAL_TEXT[code], ids);
-          tellHome(REFUSAL_TEXT[code]);
-        } else {
-          logger.warn({ ...ids, updateId, err: (err as Error).message }, 'slack decision failed after acceptance');
-        }
-      });
+    inBackground(
+      client
+        .withAbortSignal(AbortSignal.timeout(30_000), () => handle.result())
+        .then((outcome) => {
+          tellClicker(responseUrl, `Recorded: ${outcome.message}`, ids);
+          // The decider's tab, and the tabs of whom the case waits on now, no longer show the old state.
+          inBackground(
+            deps.homeTab?.afterDecision(target.w, decision.actor.id, fromHome ? { notice: `Recorded: ${outcome.message}` } : {}),
+          );
+        })
+        .catch((err: unknown) => {
+          const code = refusalCode(err);
+          if (code) {
+            logger.info({ ...ids, updateId, code }, 'slack decision refused');
+            tellClicker(responseUrl, REFUSAL_TEXT[code], ids);
+            tellHome(REFUSAL_TEXT[code]);
+          } else {
+            logger.warn({ ...ids, updateId, err: (err as Error).message }, 'slack decision failed after acceptance');
+          }
+        }),
+    );
     return 'accepted';
   }
 
@@ -228,7 +243,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
       } catch (err) {
         logger.warn({ ...ids, err: (err as Error).message }, 'could not open the reason modal');
         tellClicker(p.response_url, 'Could not open the form. Please click again.', ids);
-        if (fromHome) void deps.homeTab?.publish(p.user.id, { notice: 'Could not open the form. Please click again.' });
+        if (fromHome) inBackground(deps.homeTab?.publish(p.user.id, { notice: 'Could not open the form. Please click again.' }));
       }
       res.status(200).end();
       return;
@@ -334,7 +349,11 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
     res.status(200).end();
   });
 
-  return router;
+  return Object.assign(router, {
+    async drain(): Promise<void> {
+      while (background.size > 0) await Promise.all([...background]);
+    },
+  });
 }
 
 /** The money subject a button carried (what the approver saw), as the decision signs it. */

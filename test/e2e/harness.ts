@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from '../../src/api';
+import { createApp, drainBackground } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { caseActivities } from '../../src/worker';
 import { createLogger } from '../../src/logger';
@@ -115,6 +115,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      // A click's outcome is still awaited after Slack got its answer: closing the client under it
+      // leaves a retry on a closed channel, thrown into whichever test runs next.
+      await drainBackground(app);
       await worker.stop();
       await connection.close();
       await client.connection.close();
