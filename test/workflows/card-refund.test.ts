@@ -102,6 +102,27 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
   const publicWords = async () => JSON.stringify(await sb.records('zendesk', (r) => r.method !== 'GET'));
   const mails = async () =>
     JSON.stringify(((await sb.control('/gmail/sent')) as { subject: string; text: string }[]).map((m) => [m.subject, m.text]));
+  /**
+   * An operator's `temporal workflow reset` of the case's current run: to the end of the workflow
+   * task `point` picks (default: the first), as the Web UI offers it. The new run's handle.
+   */
+  const resetCase = async (
+    h: WorkflowHandle,
+    reason: string,
+    point: (events: NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>) => { eventId?: unknown } | undefined = (
+      events,
+    ) => events.find((e) => e.workflowTaskCompletedEventAttributes),
+  ): Promise<WorkflowHandle> => {
+    const to = point((await h.fetchHistory()).events ?? []);
+    const reset = await client.workflowService.resetWorkflowExecution({
+      namespace: NAMESPACE,
+      workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
+      reason: `test: ${reason}`,
+      workflowTaskFinishEventId: to!.eventId as never,
+      requestId: randomUUID(),
+    });
+    return client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
+  };
 
   it('refunds the charge through QuickBooks Payments (Request-Id from the ledger entry), then records the RefundReceipt, then tells the customer', async () => {
     const h = await start(acmeDuplicateRefund());
@@ -184,17 +205,7 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
   it('a reset of the completed case refunds nothing twice', async () => {
     const h = await start(acmeDuplicateRefund());
     assert.equal((await settle(h)).status, 'completed');
-    const history = await h.fetchHistory();
-    const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes);
-    const desc = await h.describe();
-    const reset = await client.workflowService.resetWorkflowExecution({
-      namespace: NAMESPACE,
-      workflowExecution: { workflowId: h.workflowId, runId: desc.runId },
-      reason: 'test: operator repairs a bad deploy',
-      workflowTaskFinishEventId: firstTask!.eventId,
-      requestId: randomUUID(),
-    });
-    const again = await settle(client.workflow.getHandle(h.workflowId, reset.runId ?? undefined));
+    const again = await settle(await resetCase(h, 'operator repairs a bad deploy'));
     assert.equal(again.status, 'completed', JSON.stringify(again.reason));
     assert.equal((await charge()).refunds.length, 1, 'one card refund across both runs');
     assert.equal((await receipts()).length, 1, 'one RefundReceipt across both runs');
@@ -250,17 +261,7 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       const c = await sb.clients.quickbooks.find<{ Id: string; SyncToken: string }>('Customer', '101');
       await sb.clients.quickbooks.sparseUpdateCustomer('101', c!.SyncToken, { CurrencyRef: { value: currency } } as never, randomUUID());
     };
-    const resetToStart = async (h: WorkflowHandle) => {
-      const first = (await h.fetchHistory()).events?.find((e) => e.workflowTaskCompletedEventAttributes);
-      const reset = await client.workflowService.resetWorkflowExecution({
-        namespace: NAMESPACE,
-        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
-        reason: 'test: an operator runs the case again',
-        workflowTaskFinishEventId: first!.eventId,
-        requestId: randomUUID(),
-      });
-      return client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
-    };
+    const resetToStart = (h: WorkflowHandle) => resetCase(h, 'an operator runs the case again');
 
     it('QuickBooks refuses the RefundReceipt after the card was refunded: the case says the card was refunded and the record not written, and the reconciliation flags it (F1)', async () => {
       await sb.faults('quickbooks-payments', { latencyMs: 3000 });
@@ -341,18 +342,11 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
     it('reset to after its ledger read: the approval asked again is rejected, yet the case goes on from its entry and never says "not able to issue" (second review, N2)', async () => {
       const h = await start(acmeDuplicateRefund());
       assert.equal((await settle(h)).status, 'completed');
-      const events = (await h.fetchHistory()).events ?? [];
       // The last workflow task before the approval request was posted: the ledger read is behind it.
-      const post = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'postApprovalRequest')!;
-      const point = [...events].reverse().find((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < Number(post.eventId))!;
-      const reset = await client.workflowService.resetWorkflowExecution({
-        namespace: NAMESPACE,
-        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
-        reason: 'test: an operator resets to a later point',
-        workflowTaskFinishEventId: point.eventId,
-        requestId: randomUUID(),
+      const again = await resetCase(h, 'an operator resets to a later point', (events) => {
+        const post = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'postApprovalRequest')!;
+        return [...events].reverse().find((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < Number(post.eventId));
       });
-      const again = client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
       const asked = await waitForState(again, (st) => st.pendingApproval?.slackMessage !== undefined || isFinal(st.status), 60_000);
       if (asked.pendingApproval)
         await decide(
@@ -538,18 +532,9 @@ describe('a refund paid by a QuickBooks Payments charge goes back to the card be
       const waiting = await waitForState(h, (st) => st.pendingApproval?.kind === 'refund_returned', 60_000);
       await decide(h, decision(waiting.pendingApproval!.requestId, APPROVER_2, DecisionAction.Approve));
       assert.equal((await result(h)).status, 'completed');
-      const history = await h.fetchHistory();
-      const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes);
-      const reset = await client.workflowService.resetWorkflowExecution({
-        namespace: NAMESPACE,
-        workflowExecution: { workflowId: h.workflowId, runId: (await h.describe()).runId },
-        reason: 'test: operator repairs a bad deploy',
-        workflowTaskFinishEventId: firstTask!.eventId,
-        requestId: randomUUID(),
-      });
       // The reset run asks again (the server may reapply some decisions after the reset point):
       // answer whatever it waits for until it ends.
-      const again = client.workflow.getHandle(h.workflowId, reset.runId ?? undefined);
+      const again = await resetCase(h, 'operator repairs a bad deploy');
       const answered = new Set<string>();
       for (;;) {
         const st = await waitForState(
