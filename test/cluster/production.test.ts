@@ -40,6 +40,9 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
   this.timeout(20 * 60_000);
   const tag = runTag();
   const planned: Planned[] = [];
+  // Skyfire cases the worker kill left on an unknown pay token: they end needs_attention with no
+  // record (by design, see the crash scenario), so the totals below leave them out.
+  const stoppedSafely = new Set<string>();
   let svc: ServiceHarness;
   let client: Client;
 
@@ -271,7 +274,7 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
       plan.map((p) => p.callId),
       6 * 60_000,
     );
-    const stoppedSafely = stoppedOnUnknownPayToken(plan, results);
+    for (const id of stoppedOnUnknownPayToken(plan, results)) stoppedSafely.add(id);
     assert.deepEqual(
       [...results.entries()]
         .filter(([id, st]) => st.status !== 'completed' && !stoppedSafely.has(id))
@@ -380,8 +383,19 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     );
     assert.deepEqual(sum.duplicates, [], '0 duplicates');
     assert.equal(sum.unattributed, 0);
-    assert.deepEqual([...casesWith(effects, 'refund_receipt')].sort(), [...ids].sort(), 'every case has its refund receipt: 0 lost');
-    assert.equal(sum.byKind.pay_token, planned.filter((p) => p.skyfire).length);
+    const recorded = ids.filter((id) => !stoppedSafely.has(id));
+    assert.deepEqual([...casesWith(effects, 'refund_receipt')].sort(), recorded.sort(), 'every case has its refund receipt: 0 lost');
+    // A stopped Skyfire case may or may not have made its token (that is why it stopped).
+    const tokens = casesWith(effects, 'pay_token');
+    assert.deepEqual(
+      planned.filter((p) => p.skyfire && !stoppedSafely.has(p.callId) && !tokens.has(p.callId)).map((p) => p.callId),
+      [],
+      'one pay token per completed Skyfire refund',
+    );
+    assert.ok(
+      [...tokens].every((id) => planned.some((p) => p.callId === id && p.skyfire)),
+      'pay tokens only for Skyfire-paid cases',
+    );
     assert.deepEqual(onServer.sort(), ids.map(refundWorkflowId).sort());
   });
 
@@ -404,11 +418,13 @@ describe('cluster: the service in production mode, two APIs and two workers', fu
     // Visibility is written asynchronously (transfer tasks): wait for the last closes to land.
     for (let i = 0; i < 40; i++) {
       rows = cluster.sql('temporal_visibility', query).sort();
-      if (rows.length === planned.length && rows.every((r) => r.endsWith('|2|completed'))) break;
+      if (rows.length === planned.length && rows.every((r) => /\|2\|(completed|needs_attention)$/.test(r))) break;
       await sleep(500);
     }
-    // status 2 = WORKFLOW_EXECUTION_STATUS_COMPLETED
-    assert.deepEqual(rows, planned.map((p) => `${refundWorkflowId(p.callId)}|2|completed`).sort());
+    // status 2 = WORKFLOW_EXECUTION_STATUS_COMPLETED; a case stopped on an unknown pay token
+    // completes its workflow with the case status needs_attention.
+    const expected = planned.map((p) => `${refundWorkflowId(p.callId)}|2|${stoppedSafely.has(p.callId) ? 'needs_attention' : 'completed'}`);
+    assert.deepEqual(rows, expected.sort());
     const byCall = cluster.sql(
       'temporal_visibility',
       `SELECT workflow_id FROM executions_visibility WHERE search_attributes->>'${callField}' = '${planned[0]?.callId}'`,
