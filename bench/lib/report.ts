@@ -211,6 +211,18 @@ export function markdown(r: BenchReport): string {
     L.push(
       `- ${a.count} random approvals (${a.errors} errors): decision -> refund recorded p50 ${a.toRefund.p50} / p95 ${a.toRefund.p95} / p99 ${a.toRefund.p99} ms; -> update answered p99 ${a.toUpdateAnswer.p99} ms; -> case completed p99 ${a.toCompleted.p99} ms.`,
     );
+    if (a.stages)
+      L.push(
+        `- where the decision's time goes (p50 / p99 ms): ${Object.entries(a.stages)
+          .map(([k, v]) => `${k} ${v.p50} / ${v.p99}`)
+          .join('; ')}.`,
+      );
+    if (a.inTask)
+      L.push(
+        `- inside the decision's workflow task (p50 / p99 ms): ${Object.entries(a.inTask)
+          .map(([k, v]) => `${k} ${v.p50} / ${v.p99}`)
+          .join('; ')}.`,
+      );
   }
   if (r.cost) {
     L.push(

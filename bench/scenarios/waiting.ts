@@ -64,8 +64,27 @@ export interface WaitingResult {
     toUpdateAnswer: LatencySummary;
     /** Decision sent -> case workflow completed (refund, customer confirmation, notes). */
     toCompleted: LatencySummary;
+    /**
+     * Where decision -> refund recorded goes, from the case's own history (server event times):
+     * sent -> the decision's workflow task scheduled; scheduled -> a worker started it; started ->
+     * completed (loading the case, a replay when it was not cached, the update, the reservation);
+     * completed (recordMoney scheduled in that task) -> recordMoney completed.
+     */
+    stages?: Record<'toTaskScheduled' | 'taskQueued' | 'taskRun' | 'recordRun', LatencySummary>;
+    /**
+     * Inside that workflow task: started -> authorizeDecision scheduled (fetching and replaying the
+     * case when it was not cached, the update's validator); -> the task completed (the decision's
+     * check, the case going on, the reservation).
+     */
+    inTask?: Record<'loadAndReplay' | 'decideAndReserve', LatencySummary>;
     cpu: CpuShare;
   };
+}
+
+/** The data payload of a local activity's marker (written by the SDK's core as plain JSON). */
+interface LocalMarker {
+  activity_type: string;
+  original_schedule_time?: { seconds: number; nanos: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,6 +243,10 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const toRefund: number[] = [];
   const toUpdate: number[] = [];
   const toCompleted: number[] = [];
+  const stageNames = ['toTaskScheduled', 'taskQueued', 'taskRun', 'recordRun'] as const;
+  const stages = Object.fromEntries(stageNames.map((k) => [k, [] as number[]])) as Record<(typeof stageNames)[number], number[]>;
+  const taskNames = ['loadAndReplay', 'decideAndReserve'] as const;
+  const task = Object.fromEntries(taskNames.map((k) => [k, [] as number[]])) as Record<(typeof taskNames)[number], number[]>;
   cpu = cpuMeter(ctx);
   const run = await runBatch(
     picked.length,
@@ -257,8 +280,38 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
             e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
             String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
         );
-      if (completed?.eventTime)
-        toRefund.push(Number(completed.eventTime.seconds) * 1000 + Math.floor((completed.eventTime.nanos ?? 0) / 1e6) - sentAt);
+      const ms = (e?: (typeof events)[number]) =>
+        e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : undefined;
+      if (completed?.eventTime) toRefund.push((ms(completed) as number) - sentAt);
+      // The decision's workflow task: the last one before the update was accepted.
+      const accepted = events.findIndex((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+      const before = (t: (typeof E)[keyof typeof E]) =>
+        events
+          .slice(0, accepted)
+          .reverse()
+          .find((e) => e.eventType === t);
+      const t = [
+        sentAt,
+        ms(before(E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)),
+        ms(before(E.EVENT_TYPE_WORKFLOW_TASK_STARTED)),
+        ms(before(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)),
+        ms(completed),
+      ];
+      // Inside that task: when the update's first local activity (authorizeDecision) was scheduled,
+      // from its marker (the SDK's core writes that time from the worker's clock, as plain JSON; its
+      // complete_time is the task's workflow time, so it cannot time the activity itself).
+      const authorizeAt = events
+        .slice(accepted)
+        .map((e) => e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data)
+        .map((d) => (d ? (JSON.parse(Buffer.from(d).toString('utf8')) as LocalMarker) : undefined))
+        .find((m) => m?.activity_type === 'authorizeDecision')?.original_schedule_time;
+      if (authorizeAt && t[2] !== undefined && t[3] !== undefined) {
+        const at = authorizeAt.seconds * 1000 + Math.floor(authorizeAt.nanos / 1e6);
+        task.loadAndReplay.push(at - t[2]);
+        task.decideAndReserve.push(t[3] - at);
+      }
+      if (accepted > 0 && t.every((x) => x !== undefined))
+        stageNames.forEach((k, j) => stages[k].push((t[j + 1] as number) - (t[j] as number)));
     },
     (done) => ctx.progress(`  approved ${done}/${picked.length}`),
   );
@@ -288,6 +341,12 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       toRefund: summarize(toRefund, 0, window),
       toUpdateAnswer: summarize(toUpdate, 0, window),
       toCompleted: summarize(toCompleted, run.errors.length, window),
+      stages: Object.fromEntries(stageNames.map((k) => [k, summarize(stages[k], 0, window)])) as NonNullable<
+        WaitingResult['approvals']['stages']
+      >,
+      inTask: Object.fromEntries(taskNames.map((k) => [k, summarize(task[k], 0, window)])) as NonNullable<
+        WaitingResult['approvals']['inTask']
+      >,
       cpu: approvalCpu,
     },
   };

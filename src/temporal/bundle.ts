@@ -16,6 +16,8 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    // Runs in the shared sandbox before the SDK freezes it: sets the stack depth (see that file).
+    preloadModules: [require.resolve('../workflows/stack-depth')],
     logger: quietBundlerLogger,
   });
 }
