@@ -10,6 +10,7 @@ import type { RecordRef } from '../domain/case-state';
 import type { DriveClient } from '../connectors/drive';
 import type { QuickBooksClient } from '../connectors/quickbooks';
 import { NotFoundError, ValidationError } from '../connectors/errors';
+import { driveText } from '../connectors/encoding';
 import { currentCase, log, stepKey } from './support';
 
 export interface DriveActivityDeps {
@@ -45,7 +46,8 @@ export function createDriveActivities(deps: DriveActivityDeps): DriveActivities 
       }
       case 'evidence':
         if (!input.text?.trim()) throw new ValidationError({ system: 'drive' }, 'text is required for evidence');
-        return { data: Buffer.from(input.text, 'utf8'), mimeType: 'text/plain' };
+        // It carries a caller's words: encoded as every other destination's text is (encoding.ts).
+        return { data: Buffer.from(driveText(input.text), 'utf8'), mimeType: 'text/plain' };
       default:
         throw new ValidationError({ system: 'drive' }, `unknown document kind ${String(input.kind)}`);
     }

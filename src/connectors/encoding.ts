@@ -12,7 +12,8 @@
  * - QuickBooks: PrivateNote / memo fields are plain text with Intuit's length limits; control and
  *   invisible characters removed.
  * - Drive: a file name is one line without `/`, bidi or control characters (a name cannot pose as
- *   another extension), at most 255 characters; a description is plain text, cut.
+ *   another extension), at most 255 characters; a description is plain text, cut; an evidence
+ *   file's text has no invisible or control characters.
  */
 import { oneLine, stripInvisible, truncate } from '../domain/text';
 
@@ -55,6 +56,14 @@ export function driveFileName(value: string): string {
 /** A Drive file description: plain text, cut (Drive allows far more; people read the first lines). */
 export function driveDescription(value: string, max = 4000): string {
   return truncate(stripInvisible(value).trim(), max);
+}
+
+/**
+ * The text of an evidence file (text/plain): invisible and control characters removed, lines kept.
+ * A bidi override in a caller's words would make the file read differently from what it holds.
+ */
+export function driveText(value: string): string {
+  return stripInvisible(value).replace(/\n{3,}/g, '\n\n');
 }
 
 /** An email header value from a call or a person: one line, no control characters (no header can be added). */

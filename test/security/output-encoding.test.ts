@@ -237,7 +237,7 @@ describe('output encoding by destination and ticket ownership, through webhook -
       }
     }
     await waitForCaseState(handle('dispute'), (s) => s.records.some((r) => r.system === 'drive'), 60_000);
-    const files = (await sb.control('/drive/files')) as { name: string; description?: string }[];
+    const files = (await sb.control('/drive/files')) as { id: string; name: string; mimeType: string; description?: string }[];
     assert.ok(files.length >= 2, 'the case folder and the evidence');
     for (const f of files) {
       assert.ok(f.name.length > 0 && f.name.length <= 255, f.name);
@@ -245,6 +245,16 @@ describe('output encoding by destination and ticket ownership, through webhook -
       assert.doesNotMatch(f.name, /[/\\\r\n]/);
       if (f.description) assert.doesNotMatch(f.description, INVISIBLE);
     }
+    // The evidence file's own text carries the caller's words (the summary with the bidi string).
+    const texts = await Promise.all(
+      files.filter((f) => f.mimeType === 'text/plain').map(async (f) => (await fetch(`${sb.url}/_sandbox/drive/files/${f.id}`)).text()),
+    );
+    assert.ok(texts.length >= 1, 'an evidence text file');
+    assert.ok(
+      texts.some((t) => t.includes('Priya') && t.includes('Raman')),
+      `the caller's words are in it: ${texts.join('\n---\n')}`,
+    );
+    for (const t of texts) assert.doesNotMatch(t, INVISIBLE);
   });
 
   it("never writes into a caller-named ticket of another customer: Globex's case opens its own and finance is told", async () => {
