@@ -2,7 +2,7 @@
  * What replaying one waiting refund costs the worker (BENCHMARKS.md, "Stop 28"): the part of a
  * decision on a case the worker no longer caches that is the SDK replaying the case's history
  * before the decision's own work. Replays the recorded history of an approved card refund
- * (test/replay/histories/refund_request.verify-with-reads.json), cut where the case waits for its
+ * (test/replay/histories/refund_request.card-refund.json), cut where the case waits for its
  * approval, N times with the service's workflow bundle, in this process (the SDK's replay worker
  * runs workflows on its own thread pool only for live workers), and prints the time per replay.
  * No server: the replay needs none. To compare stack depths, change WORKFLOW_STACK_FRAMES
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { buildWorkflowBundle } from '../src/temporal/bundle';
 
-const HISTORY = path.join(__dirname, '..', 'test', 'replay', 'histories', 'refund_request.verify-with-reads.json');
+const HISTORY = path.join(__dirname, '..', 'test', 'replay', 'histories', 'refund_request.card-refund.json');
 
 interface HistoryJson {
   events: { eventType: string }[];

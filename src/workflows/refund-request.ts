@@ -39,21 +39,13 @@ export async function refundRequest(input: CaseInput): Promise<CaseState> {
     // Issue 21: the facts must be the ones the intake signed, and the reason must show in QuickBooks,
     // before anything is automated. Cases that decided before keep their decision on replay.
     const signedFactsRule = rt.patched('refund-signed-facts-evidence');
-    // The check runs in the same round of local activities as the first reads: it only decides what
-    // may be automated (its answer is a fact and a policy input, below), and the reads change
-    // nothing. One round fewer for every start, and for every replay of a case the worker evicted
-    // while it waited. No patch: sdk-core matches local-activity markers by sequence number, and the
-    // order they are scheduled in is unchanged, so histories recorded with the check alone
-    // (test/replay/histories/refund_request.card-refund.json and older) replay as they are.
-    const factsAt = rt.facts.length;
-    const [factsCheck, account, invoice, money] = await Promise.all([
-      signedFactsRule ? rt.acts.verifyCaseInput({ input }) : undefined,
+    const factsCheck = signedFactsRule ? await rt.acts.verifyCaseInput({ input }) : undefined;
+    if (factsCheck && !factsCheck.ok) rt.facts.push(unverifiedFactsText(factsCheck.reason));
+    const [account, invoice, money] = await Promise.all([
       loadAccount(rt, { owner: true }),
       fields.invoiceNumber ? findInvoice({ invoiceNumber: fields.invoiceNumber }) : null,
       rt.policy(),
     ]);
-    // Its fact comes first, as it did when the check ran alone (the reads add facts of their own).
-    if (factsCheck && !factsCheck.ok) rt.facts.splice(factsAt, 0, unverifiedFactsText(factsCheck.reason));
     // What all cases refunded on the invoice so far (the invoice owner's records); re-read under the lock before money moves.
     const [ledger, payments] = await Promise.all([
       invoice && fields.invoiceNumber

@@ -5,7 +5,8 @@
  * creates (it serves the stack-trace query), and that cost grows with the depth. It is the largest
  * single cost of replaying a case that fell out of the worker's cache, which is what nearly every
  * decision on a case that waited a while pays first (BENCHMARKS.md, "Stop 28"). Measured on a
- * waiting refund's replay: 19.2 ms at 10 frames, 17.7 at 5, 15.6 at 3.
+ * waiting refund's replay (bench/replay-cost.ts): 19.2 ms at 10 frames, 17.7 at 5, 15.6 at 3 (wall
+ * time); interleaved, 27 against 24 ms of CPU at 10 and 3.
  *
  * What it costs: the Web UI's stack trace still names where a case waits (our own frame,
  * e.g. `requestApproval (approval.ts)`), with fewer SDK frames around it; an error thrown in
