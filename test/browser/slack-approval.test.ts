@@ -15,7 +15,7 @@ import type { Express } from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { createApp } from '../../src/api';
+import { createApp, drainBackground } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createConnectors } from '../../src/connectors/clients';
@@ -69,6 +69,7 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
   let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   let sandbox: { server: Server; url: string };
   let api: { server: Server; url: string };
+  let app: Express | undefined;
   const sb = createSandbox();
 
   before(async function () {
@@ -84,7 +85,7 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
     });
     client = await testClient();
     worker = await startServiceWorker(createConnectors(config.connectors), { identity: 'browser-test-worker', taskQueue });
-    const app = createApp({
+    app = createApp({
       config,
       client,
       logger: createLogger({ level: 'silent' }),
@@ -113,6 +114,8 @@ describe('browser: Slack approvals end to end (Chromium)', function () {
   after(async () => {
     await browser?.close();
     api?.server.close();
+    // What a click still does after Slack's answer (its outcome, the Home tab) ends before the client closes.
+    if (app) await drainBackground(app);
     sandbox?.server.close();
     await worker?.stop();
     await client?.connection.close();

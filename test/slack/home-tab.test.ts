@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createApp } from '../../src/api';
+import type { Express } from 'express';
+import { createApp, drainBackground } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { WORKFLOW_TYPE, type CaseInput } from '../../src/domain/case';
@@ -41,6 +42,7 @@ describe('Slack Home tab: "Waiting on you" against Temporal and the sandbox', fu
   let client: Client;
   let worker: Awaited<ReturnType<typeof startServiceWorker>>;
   let api: { server: Server; url: string };
+  let app: Express | undefined;
   const started: WorkflowHandle[] = [];
 
   const slackState = async () => (await sb.control('/slack/state')) as { homes: Record<string, SandboxHomeView> };
@@ -87,7 +89,7 @@ describe('Slack Home tab: "Waiting on you" against Temporal and the sandbox', fu
       LOG_LEVEL: 'silent',
       SANDBOX_URL: sb.url,
     });
-    const app = createApp({
+    const created = createApp({
       config,
       client,
       logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }),
@@ -97,8 +99,9 @@ describe('Slack Home tab: "Waiting on you" against Temporal and the sandbox', fu
         slackSigningSecret: SIGNING_SECRET,
       },
     });
+    app = created;
     api = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve({ server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` }));
+      const s = created.listen(0, '127.0.0.1', () => resolve({ server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` }));
     });
     await sb.control('/slack/config', {
       interactionsUrl: `${api.url}/slack/interactions`,
@@ -110,6 +113,8 @@ describe('Slack Home tab: "Waiting on you" against Temporal and the sandbox', fu
   after(async () => {
     for (const h of started) await h.terminate('test done').catch(() => undefined);
     api?.server.close();
+    // What a click still does after Slack's answer (its outcome, the Home tab) ends before the client closes.
+    if (app) await drainBackground(app);
     await worker?.stop();
     await client?.connection.close();
     await sb?.close();

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api';
+import type { Express } from 'express';
+import { createApp, drainBackground } from '../../src/api';
 import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandboxApp } from '../../src/sandbox/core';
@@ -50,6 +51,7 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
   const sandboxApp = createSandboxApp([slackSystem]).app;
   let sandbox: { server: Server; url: string };
   let api: { server: Server; url: string };
+  let app: Express | undefined;
   let client: Client;
   let worker: Worker;
   let workerDone: Promise<void>;
@@ -78,7 +80,7 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
       LOG_LEVEL: 'silent',
       SANDBOX_URL: sandbox.url,
     });
-    const app = createApp({
+    app = createApp({
       config,
       client,
       logger: createLogger({ level: process.env.SLACK_TEST_LOG_LEVEL ?? 'silent' }),
@@ -96,6 +98,8 @@ describe('Slack interactions: POST /slack/interactions -> Temporal update', func
 
   after(async () => {
     api?.server.close();
+    // What a click still does after Slack's answer (its outcome, the Home tab) ends before the client closes.
+    if (app) await drainBackground(app);
     sandbox?.server.close();
     worker?.shutdown();
     await workerDone;

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { createSandbox, SYSTEM_FACTORIES } from '../../src/sandbox';
 import { createSlackSystem } from '../../src/sandbox/systems/slack/system';
-import { connectClient, createApp } from '../../src/api';
+import { connectClient, createApp, drainBackground } from '../../src/api';
 import { resolveSecrets } from '../../src/dev-secrets';
 import { caseActivities, createCaseWorker, installRuntime } from '../../src/worker';
 import { createDataConverter, resolveCodecKeyring } from '../../src/temporal/data-converter';
@@ -48,7 +48,10 @@ async function runApi(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.http.port, '127.0.0.1', () => resolve(s));
   });
-  process.once('SIGTERM', () => server.close(() => void client.connection.close().finally(() => process.exit(0))));
+  // As the API's own SIGTERM: what a click still does after answering ends before the client closes.
+  process.once('SIGTERM', () =>
+    server.close(() => void drainBackground(app).finally(() => void client.connection.close().finally(() => process.exit(0)))),
+  );
   ready({ port: config.http.port });
 }
 
