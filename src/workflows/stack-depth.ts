@@ -11,7 +11,7 @@
  * What it costs: the Web UI's stack trace still names where a case waits (our own frame,
  * e.g. `requestApproval (approval.ts)`), with fewer SDK frames around it; an error thrown in
  * workflow code carries its top three frames. Activity errors are untouched (they are made
- * outside the sandbox). test/workflows/stack-trace.test.ts holds both.
+ * outside the sandbox). test/workflows/stack-trace.test.ts checks the stack trace a waiting case shows.
  *
  * Loaded through the bundle's `preloadModules` (src/temporal/bundle.ts): the SDK freezes the
  * sandbox's globals after preloading, so this is the one place the limit can be set.
