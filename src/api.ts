@@ -21,6 +21,7 @@ import { registerWaitingMetrics } from './cases/waiting-metrics';
 import { installTracing, TRACING_OFF, type Tracing } from './observability/tracing';
 import { createSlackInteractionsRouter } from './slack/routes';
 import { createSlackEventsRouter } from './slack/events';
+import { createBackground } from './slack/background';
 import { createHomeTab } from './slack/home-tab';
 import { createSlackApi } from './connectors/slack';
 
@@ -103,6 +104,9 @@ export function createApp(deps: ApiDeps): Express {
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     taskQueue: config.temporal.taskQueue,
   });
+  // What the Slack routes still do after answering; a shutdown waits for it (`drainBackground`).
+  const background = createBackground();
+  app.locals.drainBackground = () => background.drain();
   const slackInteractions = createSlackInteractionsRouter({
     client,
     logger,
@@ -110,11 +114,10 @@ export function createApp(deps: ApiDeps): Express {
     decisionKey: deps.secrets.decisionKey,
     slack: createSlackApi({ baseUrl: config.connectors.slack.baseUrl, token: config.connectors.slack.token, timeoutMs: 2000 }),
     homeTab,
+    background,
   });
   app.use('/slack', slackInteractions);
-  // What a shutdown waits for before it closes the Temporal client (`drainBackground`).
-  app.locals.drainBackground = () => slackInteractions.drain();
-  app.use('/slack', createSlackEventsRouter({ logger, signingSecret: deps.secrets.slackSigningSecret, homeTab }));
+  app.use('/slack', createSlackEventsRouter({ logger, signingSecret: deps.secrets.slackSigningSecret, homeTab, background }));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint.' });

@@ -20,9 +20,14 @@ import { oneLine, stripInvisible, truncate } from '../domain/text';
 /** Zendesk's comment body limit is 64 KB; stay well inside it (UTF-8 may take 4 bytes a character). */
 export const ZENDESK_COMMENT_MAX = 16_000;
 
+/** Plain text that keeps its lines: invisible and control characters removed, at most one blank line in a row. */
+function plainLines(value: string): string {
+  return stripInvisible(value).replace(/\n{3,}/g, '\n\n');
+}
+
 /** A Zendesk comment body (plain text) or, with `max` 150, a subject line. */
 export function zendeskText(value: string, max: number = ZENDESK_COMMENT_MAX): string {
-  const text = max <= 250 ? oneLine(value) : stripInvisible(value).replace(/\n{3,}/g, '\n\n');
+  const text = max <= 250 ? oneLine(value) : plainLines(value);
   return truncate(text, max);
 }
 
@@ -31,12 +36,7 @@ export const QBO_LIMITS = { privateNote: 4000, customerMemo: 1000, description: 
 
 /** A QuickBooks note or memo: plain text, controls and invisible characters removed, within Intuit's limit. */
 export function quickbooksNote(value: string, max: number = QBO_LIMITS.privateNote): string {
-  return truncate(
-    stripInvisible(value)
-      .replace(/\n{3,}/g, '\n\n')
-      .trim(),
-    max,
-  );
+  return truncate(plainLines(value).trim(), max);
 }
 
 /** A Drive file name: one line, no path separator or bidi trick, at most 255 characters; never empty. */
@@ -63,7 +63,7 @@ export function driveDescription(value: string, max = 4000): string {
  * A bidi override in a caller's words would make the file read differently from what it holds.
  */
 export function driveText(value: string): string {
-  return stripInvisible(value).replace(/\n{3,}/g, '\n\n');
+  return plainLines(value);
 }
 
 /** An email header value from a call or a person: one line, no control characters (no header can be added). */

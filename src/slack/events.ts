@@ -14,12 +14,15 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { HomeTab } from './home-tab';
+import { createBackground, type Background } from './background';
 import { rawBodyOf, slackSigned } from './signed-request';
 
 export interface SlackEventsDeps {
   signingSecret: string;
   logger: Logger;
   homeTab: Pick<HomeTab, 'publish'>;
+  /** Where the Home tab's publish after the answer is tracked for a shutdown (the app's; unset: its own). */
+  background?: Background;
   /** How long an event id is remembered against retries (Slack's last retry comes after ~5 min). */
   dedupeMs?: number;
 }
@@ -49,6 +52,7 @@ const MAX_REMEMBERED_EVENTS = 5000;
 
 export function createSlackEventsRouter(deps: SlackEventsDeps): Router {
   const { logger } = deps;
+  const background = deps.background ?? createBackground();
   const dedupeMs = deps.dedupeMs ?? 10 * 60_000;
   const seen = new Map<string, number>();
   const firstTime = (eventId: string): boolean => {
@@ -119,7 +123,9 @@ export function createSlackEventsRouter(deps: SlackEventsDeps): Router {
     // Answer first: Slack retries what it has not seen a 2xx for within 3 s.
     res.status(200).end();
     const userId = opened.data.user;
-    void deps.homeTab.publish(userId).catch((err: Error) => logger.warn({ eventId, userId, err: err.message }, 'home tab publish failed'));
+    background.track(
+      deps.homeTab.publish(userId).catch((err: Error) => logger.warn({ eventId, userId, err: err.message }, 'home tab publish failed')),
+    );
   });
   return router;
 }

@@ -37,6 +37,7 @@ import { suppressText } from '../intake/suppression';
 import { signDecision } from '../proofs/decision-proof';
 import { handOffModal, reasonModal } from '../connectors/slack-blocks';
 import type { HomeTab } from './home-tab';
+import { createBackground, type Background } from './background';
 import { HAND_OFF_MODAL, REASON_MODAL, decodeModalMetadata, type ButtonValue, type ModalMetadata } from '../connectors/slack-buttons';
 import {
   actionTarget,
@@ -62,6 +63,8 @@ export interface SlackRouteDeps {
   respond?: (responseUrl: string, body: Record<string, unknown>) => Promise<void>;
   /** Publishes Home tabs again once a decision landed (unset: no Home tab). */
   homeTab?: Pick<HomeTab, 'publish' | 'afterDecision'>;
+  /** Where the work after Slack's answer is tracked for a shutdown (the app's; unset: a tracker of its own). */
+  background?: Background;
 }
 
 /** What the clicker reads when a decision did not count. */
@@ -112,22 +115,14 @@ function answerModal(res: Response, result: 'accepted' | 'unavailable', blockId:
   else res.json({ response_action: 'errors', errors: { [blockId]: `Could not record the ${what} right now. Please submit again.` } });
 }
 
-/** The router, and what it still does after answering Slack (a decision's outcome, the Home tab). */
-export type SlackInteractionsRouter = Router & { drain(): Promise<void> };
-
-export function createSlackInteractionsRouter(deps: SlackRouteDeps): SlackInteractionsRouter {
+export function createSlackInteractionsRouter(deps: SlackRouteDeps): Router {
   const { client, logger } = deps;
   const budget = deps.acceptBudgetMs ?? 2500;
   const respond = deps.respond ?? postToResponseUrl;
   const router = express.Router();
-  // Work that goes on after Slack got its answer, on the Temporal client: a shutdown waits for it
-  // before closing the client (a call cut by the close would be retried on a closed channel).
-  const background = new Set<Promise<unknown>>();
-  const inBackground = (p: Promise<unknown> | undefined): void => {
-    if (!p) return;
-    const tracked = p.catch(() => undefined).finally(() => background.delete(tracked));
-    background.add(tracked);
-  };
+  // Work that goes on after Slack got its answer, on the Temporal client (src/slack/background.ts).
+  const background = deps.background ?? createBackground();
+  const inBackground = (p: Promise<unknown> | undefined): void => background.track(p);
 
   const tellClicker = (responseUrl: string | undefined, text: string, ids: Record<string, string>) => {
     if (!responseUrl) return;
@@ -349,11 +344,7 @@ export function createSlackInteractionsRouter(deps: SlackRouteDeps): SlackIntera
     res.status(200).end();
   });
 
-  return Object.assign(router, {
-    async drain(): Promise<void> {
-      while (background.size > 0) await Promise.all([...background]);
-    },
-  });
+  return router;
 }
 
 /** The money subject a button carried (what the approver saw), as the decision signs it. */
