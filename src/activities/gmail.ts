@@ -22,6 +22,12 @@ export interface GmailActivityDeps {
 
 type GmailActivities = Pick<CaseActivities, 'sendCustomerEmail'>;
 
+/** What a sendCustomerEmail attempt leaves the next one (heartbeat details). */
+interface EmailProgress {
+  onFile?: boolean;
+  draftId?: string;
+}
+
 /** Attempts during which a vanished draft that Sent does not show yet is retried, not escalated. */
 const SENT_INDEX_ATTEMPTS = 4;
 
@@ -39,19 +45,25 @@ export function createGmailActivities(deps: GmailActivityDeps): GmailActivities 
     async sendCustomerEmail({ step, to, subject, body }) {
       if (!to?.trim() || !subject?.trim() || !body?.trim())
         throw new ValidationError({ system: 'gmail' }, 'to, subject and body are required');
-      if (!(await onFile(to.trim()))) throw new UnverifiedRecipientError({ system: 'gmail' }, 'recipient is not an email on file');
+      const ctx = Context.current();
+      // What an earlier attempt established: the recipient is on file (the same input, minutes
+      // ago), and the draft it made. A retry through a faulty API then makes two requests, not six.
+      const kept: EmailProgress = { ...((ctx.info.heartbeatDetails as EmailProgress | undefined) ?? {}) };
+      if (!kept.onFile) {
+        if (!(await onFile(to.trim()))) throw new UnverifiedRecipientError({ system: 'gmail' }, 'recipient is not an email on file');
+        kept.onFile = true;
+        ctx.heartbeat(kept);
+      }
       const domain = deps.gmail.sender.split('@')[1] ?? 'localhost';
       const messageId = `${stepKey('gmail', step, 32)}@${domain}`;
       const reference = `DN-${stepKey('gmail', step, 20)}`;
-      const ctx = Context.current();
-      const kept = ctx.info.heartbeatDetails as { draftId?: string } | undefined;
       const sent = await deps.gmail.sendOnce(
         { to: to.trim(), subject, text: body, messageId },
         // A few attempts give Gmail's search time to show a just-sent message before a person is asked.
         {
           reference,
           ...(kept?.draftId ? { draftId: kept.draftId } : {}),
-          onDraft: (draftId) => ctx.heartbeat({ draftId }),
+          onDraft: (draftId) => ctx.heartbeat({ ...kept, draftId }),
           awaitSentIndex: ctx.info.attempt < SENT_INDEX_ATTEMPTS,
         },
       );

@@ -4,6 +4,7 @@
  * an `external_id` lookup (keys expire after 2 h); comments carry a `[ref:<key>]` marker and are
  * looked up before adding, because updates accept no key.
  */
+import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
 import type { TicketRef } from '../domain/records';
 import type { ZendeskClient } from '../connectors/zendesk';
@@ -18,6 +19,29 @@ export interface ZendeskActivityDeps {
 }
 
 type ZendeskActivities = Pick<CaseActivities, 'openTicket' | 'addTicketNote' | 'settleTicket'>;
+
+interface Assignment {
+  /** The last note's closing line: who the ticket was left with. */
+  line: string;
+  assignee?: string;
+}
+
+/** What an openTicket attempt settled: the ticket (the caller's, or ours), and whether the caller's ticket has its public comment. */
+interface OpenProgress {
+  ticketId?: number;
+  /** `ticketId` is the caller's own ticket (Zendesk said it is theirs). */
+  callers?: boolean;
+  refusedTicketId?: string;
+  publicComments?: boolean;
+  publicAdded?: boolean;
+}
+
+/** What a settleTicket attempt finished, for the next attempt (heartbeat details; no personal data beyond the agent's name). */
+interface SettleProgress {
+  commented?: boolean;
+  assigned?: Assignment;
+  noted?: boolean;
+}
 
 const marker = (key: string) => `[ref:${key}]`;
 
@@ -59,6 +83,29 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
     return false;
   }
 
+  /**
+   * Assigns the ticket to the Zendesk agent with the Slack user's email; the line the ticket's last
+   * note ends with. An assignee Zendesk refuses (not an agent) must not cost the note or the status.
+   */
+  async function assign(ticketId: string, status: string, slackUserId: string | undefined, step: string): Promise<Assignment> {
+    const user = slackUserId && deps.slackUser ? await deps.slackUser(slackUserId) : undefined;
+    const name = user?.realName || user?.name;
+    let assignee: string | undefined;
+    if (user?.email) {
+      try {
+        await zd.updateTicket(ticketId, { assignee_email: user.email });
+        assignee = name ?? 'the assigned agent';
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        log('zendesk assignee refused', { ticketId, step });
+      }
+    }
+    const line = assignee
+      ? `Ticket left ${status}, assigned to ${assignee}.`
+      : `Ticket left ${status}, unassigned${slackUserId ? ` (${name ?? 'the owner'} is not a Zendesk agent)` : ''}.`;
+    return { line, ...(assignee ? { assignee } : {}) };
+  }
+
   return {
     async openTicket({
       step,
@@ -73,25 +120,33 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
     }): Promise<TicketRef> {
       if (!subject?.trim() || !publicComment?.trim())
         throw new ValidationError({ system: 'zendesk' }, 'subject and publicComment are required');
-      let ticketId: number | undefined;
-      let refusedTicketId: string | undefined;
-      let publicComments = true;
-      if (existingTicketId) {
+      // A retry resumes after what an earlier attempt finished (heartbeat details, as settleTicket):
+      // the ticket it chose or created, and whether its comments landed.
+      const ctx = Context.current();
+      const done: OpenProgress = { ...((ctx.info.heartbeatDetails as OpenProgress | undefined) ?? {}) };
+      const remember = () => ctx.heartbeat(done);
+      let ticketId: number | undefined = done.ticketId;
+      let refusedTicketId: string | undefined = done.refusedTicketId;
+      let publicComments = done.publicComments ?? true;
+      if (existingTicketId && ticketId === undefined && refusedTicketId === undefined) {
         if (!/^\d+$/.test(existingTicketId)) throw new ValidationError({ system: 'zendesk' }, 'existingTicketId must be numeric');
         // A ticket the caller named is written to only when Zendesk says it is this customer's: a
         // public comment there is mailed to that ticket's requester, who may be another customer.
         if (await belongsTo(Number(existingTicketId), owner)) {
-          ticketId = Number(existingTicketId);
-          await zd.addCommentOnce(
-            ticketId,
-            { body: zendeskText(publicComment), public: true },
-            marker(stepKey('zendesk', `${step}#public`)),
-          );
-          if (tags?.length) await zd.updateTicket(ticketId, { additional_tags: tags });
+          ticketId = done.ticketId = Number(existingTicketId);
+          done.callers = true;
+          remember();
         } else {
-          refusedTicketId = existingTicketId;
+          refusedTicketId = done.refusedTicketId = existingTicketId;
+          remember();
           log("zendesk ticket named by the caller is not the customer's; opening our own", { step });
         }
+      }
+      if (done.callers && ticketId !== undefined && !done.publicAdded) {
+        await zd.addCommentOnce(ticketId, { body: zendeskText(publicComment), public: true }, marker(stepKey('zendesk', `${step}#public`)));
+        if (tags?.length) await zd.updateTicket(ticketId, { additional_tags: tags });
+        done.publicAdded = true;
+        remember();
       }
       if (ticketId === undefined) {
         const key = stepKey('zendesk', step, 40);
@@ -118,6 +173,8 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
           ticketId = created.ticket.id;
           log('zendesk ticket', { ticketId, replayed: created.replayed, step });
         }
+        Object.assign(done, { ticketId, publicComments });
+        remember();
       }
       await zd.addCommentOnce(ticketId, { body: zendeskText(internalNote), public: false }, marker(stepKey('zendesk', `${step}#internal`)));
       return {
@@ -132,35 +189,39 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
 
     async settleTicket({ step, ticketId, status, note, assigneeSlackUserId, comment }) {
       if (!/^\d+$/.test(ticketId)) throw new ValidationError({ system: 'zendesk' }, 'ticketId must be numeric');
+      // Up to seven requests in four steps. A retry resumes after the steps an earlier attempt
+      // finished (the heartbeat details; Temporal keeps the last ones with a failure): through an
+      // API failing one request in five, a retry that redid them all rarely got through (issue 7).
+      // Each step is idempotent anyway, so details lost with a crashed worker only cost requests.
+      const ctx = Context.current();
+      const done: SettleProgress = { ...((ctx.info.heartbeatDetails as SettleProgress | undefined) ?? {}) };
+      const remember = () => ctx.heartbeat(done);
       // The comment the case kept for its last word first, under its own step's key: a retry after
       // it landed finds it and does not write it twice (as addTicketNote with that step).
-      if (comment?.body.trim())
+      if (comment?.body.trim() && !done.commented) {
         await zd.addCommentOnce(
           ticketId,
           { body: zendeskText(comment.body), public: comment.public },
           marker(stepKey('zendesk', comment.step)),
         );
-      const user = assigneeSlackUserId && deps.slackUser ? await deps.slackUser(assigneeSlackUserId) : undefined;
-      const name = user?.realName || user?.name;
-      // Assign first: an assignee Zendesk refuses (not an agent) must not cost the note or the status.
-      let assignee: string | undefined;
-      if (user?.email) {
-        try {
-          await zd.updateTicket(ticketId, { assignee_email: user.email });
-          assignee = name ?? 'the assigned agent';
-        } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          log('zendesk assignee refused', { ticketId, step });
-        }
+        done.commented = true;
+        remember();
       }
-      const line = assignee
-        ? `Ticket left ${status}, assigned to ${assignee}.`
-        : `Ticket left ${status}, unassigned${assigneeSlackUserId ? ` (${name ?? 'the owner'} is not a Zendesk agent)` : ''}.`;
-      const { added } = await zd.addCommentOnce(
-        ticketId,
-        { body: zendeskText(`${note}\n${line}`), public: false },
-        marker(stepKey('zendesk', step)),
-      );
+      if (!done.assigned) {
+        done.assigned = await assign(ticketId, status, assigneeSlackUserId, step);
+        remember();
+      }
+      const { line, assignee } = done.assigned;
+      let added = false;
+      if (!done.noted) {
+        ({ added } = await zd.addCommentOnce(
+          ticketId,
+          { body: zendeskText(`${note}\n${line}`), public: false },
+          marker(stepKey('zendesk', step)),
+        ));
+        done.noted = true;
+        remember();
+      }
       await zd.updateTicket(ticketId, { status });
       log('zendesk ticket settled', { ticketId, status, assigned: Boolean(assignee), added, step });
       return { ticketId, status, ...(assignee ? { assignee } : {}) };

@@ -95,6 +95,16 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
     }
   });
 
+  it('a retry does not look the recipient up again: the first attempt found it on file', async () => {
+    // drafts.send fails twice; attempts 2 and 3 search Sent and send the kept draft, nothing more.
+    await sb.faults('gmail', { failNext: 2, nextMatch: '"id":' });
+    const { attempts } = await runWithRetries(acts.sendCustomerEmail, input('followup.4'), 'wf-gm-6', 3);
+    assert.equal(attempts, 3);
+    assert.equal((await sb.records('hubspot')).length, 1, 'one contact look-up across three attempts');
+    assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'one draft');
+    assert.equal((await sent()).length, 1);
+  });
+
   it('two steps of one case are two emails; the same step in another case is another email', async () => {
     await runOnce(acts.sendCustomerEmail, input('a'), 'wf-gm-3');
     await runOnce(acts.sendCustomerEmail, input('a'), 'wf-gm-3');

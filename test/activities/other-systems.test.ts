@@ -272,6 +272,54 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       }
     });
 
+    it("a retried ticket open resumes from the ticket an earlier attempt settled on: the ownership check and the caller's public comment run once", async () => {
+      const acme = { accountId: 'ACME-001', emails: ['billing@acme.example'] };
+      // The internal note's write fails twice: attempts 2 and 3 write only that note.
+      await sb.faults('zendesk', { failNext: 2, nextMatch: 'resume check' });
+      const { result, attempts } = await runWithRetries(
+        acts.openTicket,
+        { ...ticket, step: 'ticket.open.resume', internalNote: 'Billing note: resume check', existingTicketId: '9001', owner: acme },
+        'wf-zd-open-resume',
+        3,
+      );
+      assert.equal(attempts, 3);
+      assert.equal(result.id, '9001');
+      assert.equal(
+        (await sb.records('zendesk', (r) => r.method === 'GET' && r.path === '/api/v2/tickets/9001.json')).length,
+        1,
+        'ownership read once',
+      );
+      const comments = await sb.clients.zendesk.listComments(9001);
+      assert.equal(comments.filter((c) => c.public && c.body === ticket.publicComment).length, 1);
+      assert.equal(comments.filter((c) => c.body.startsWith('Billing note: resume check')).length, 1);
+    });
+
+    it('a retried final ticket update resumes after the steps an earlier attempt finished: it does not redo the comments or the assignment', async () => {
+      // The status write fails twice: attempts 2 and 3 should write the status only (through an API
+      // failing one request in five, redoing all seven requests each time left cases retrying for minutes).
+      await sb.faults('zendesk', { failNext: 2, nextMatch: '"status":"solved"' });
+      const { attempts } = await runWithRetries(
+        acts.settleTicket,
+        {
+          step: 'ticket.final.resume',
+          ticketId: '9001',
+          status: 'solved' as const,
+          note: 'Billing note: resumed',
+          comment: { step: 'refund.confirm.resume', body: 'Your refund of USD 7.00 has been issued.', public: true },
+        },
+        'wf-zd-settle-resume',
+        3,
+      );
+      assert.equal(attempts, 3);
+      const ticketRequests = await sb.records('zendesk', (r) => r.path.startsWith('/api/v2/tickets/9001'));
+      assert.equal(ticketRequests.filter((r) => r.method === 'GET').length, 2, 'the two comment look-ups ran once, in the first attempt');
+      assert.equal(ticketRequests.filter((r) => r.method === 'PUT').length, 2 + 3, 'two comments once, then the status three times');
+      const comments = await sb.clients.zendesk.listComments(9001);
+      assert.equal(comments.filter((c) => c.body.startsWith('Billing note: resumed')).length, 1);
+      const tickets = (await sb.control('/zendesk/tickets')) as { id: number; status: string }[];
+      assert.equal(tickets.find((t) => t.id === 9001)?.status, 'solved');
+    });
+
     it("never writes into a caller-named ticket Zendesk says is another customer's: opens its own and says so (issue 22)", async () => {
       const before = (await sb.clients.zendesk.listComments(9001)).length;
       const globex = { accountId: 'GLOBEX-002', emails: ['ap@globex.example'] };

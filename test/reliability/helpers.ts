@@ -49,6 +49,22 @@ export async function settleCases(
   return { results, open: callIds.filter((id) => !results.has(id)) };
 }
 
+/**
+ * What each open case is doing, for the failure message: its pending activities with their attempt
+ * and last failure (the tail of a fault run is a step retrying; this names which one and why).
+ */
+export async function describeOpen(client: Client, callIds: string[]): Promise<string[]> {
+  return Promise.all(
+    callIds.map(async (id) => {
+      const d = await client.workflow.getHandle(refundWorkflowId(id)).describe();
+      const pending = (d.raw.pendingActivities ?? []).map(
+        (a) => `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'} (${(a.lastFailure?.message ?? 'no failure').slice(0, 160)})`,
+      );
+      return `${id}: ${d.status.name}, history ${d.historyLength} events; ${pending.length ? pending.join('; ') : 'no pending activity'}`;
+    }),
+  );
+}
+
 /** Workflow ids the server holds on a task queue (visibility), any status. */
 export async function listWorkflowIds(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
