@@ -74,9 +74,9 @@ export interface WaitingResult {
     /**
      * Inside that workflow task: started -> authorizeDecision scheduled (fetching and replaying the
      * case when it was not cached, the update's validator); -> the task completed (the decision's
-     * check, the case going on, the reservation).
+     * check, the case going on, the reservation); and reserveMoney scheduled -> the task completed.
      */
-    inTask?: Record<'loadAndReplay' | 'decideAndReserve', LatencySummary>;
+    inTask?: Record<'loadAndReplay' | 'decideAndReserve' | 'reserve', LatencySummary>;
     cpu: CpuShare;
   };
 }
@@ -245,7 +245,7 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
   const toCompleted: number[] = [];
   const stageNames = ['toTaskScheduled', 'taskQueued', 'taskRun', 'recordRun'] as const;
   const stages = Object.fromEntries(stageNames.map((k) => [k, [] as number[]])) as Record<(typeof stageNames)[number], number[]>;
-  const taskNames = ['loadAndReplay', 'decideAndReserve'] as const;
+  const taskNames = ['loadAndReplay', 'decideAndReserve', 'reserve'] as const;
   const task = Object.fromEntries(taskNames.map((k) => [k, [] as number[]])) as Record<(typeof taskNames)[number], number[]>;
   cpu = cpuMeter(ctx);
   const run = await runBatch(
@@ -300,15 +300,21 @@ export async function runWaiting(ctx: BenchContext, budgetMs: number): Promise<W
       // Inside that task: when the update's first local activity (authorizeDecision) was scheduled,
       // from its marker (the SDK's core writes that time from the worker's clock, as plain JSON; its
       // complete_time is the task's workflow time, so it cannot time the activity itself).
-      const authorizeAt = events
+      const markers = events
         .slice(accepted)
         .map((e) => e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data)
-        .map((d) => (d ? (JSON.parse(Buffer.from(d).toString('utf8')) as LocalMarker) : undefined))
-        .find((m) => m?.activity_type === 'authorizeDecision')?.original_schedule_time;
-      if (authorizeAt && t[2] !== undefined && t[3] !== undefined) {
-        const at = authorizeAt.seconds * 1000 + Math.floor(authorizeAt.nanos / 1e6);
-        task.loadAndReplay.push(at - t[2]);
-        task.decideAndReserve.push(t[3] - at);
+        .map((d) => (d ? (JSON.parse(Buffer.from(d).toString('utf8')) as LocalMarker) : undefined));
+      const scheduledAt = (type: string) => {
+        const at = markers.find((m) => m?.activity_type === type)?.original_schedule_time;
+        return at ? at.seconds * 1000 + Math.floor(at.nanos / 1e6) : undefined;
+      };
+      const authorizeAt = scheduledAt('authorizeDecision');
+      if (authorizeAt !== undefined && t[2] !== undefined && t[3] !== undefined) {
+        task.loadAndReplay.push(authorizeAt - t[2]);
+        task.decideAndReserve.push(t[3] - authorizeAt);
+        // The reservation's share: its local activity scheduled -> the task completed (none when it runs in recordMoney).
+        const reserveAt = scheduledAt('reserveMoney');
+        if (reserveAt !== undefined) task.reserve.push(t[3] - reserveAt);
       }
       if (accepted > 0 && t.every((x) => x !== undefined))
         stageNames.forEach((k, j) => stages[k].push((t[j + 1] as number) - (t[j] as number)));

@@ -58,10 +58,35 @@ export type MoneyAuthorityInput =
 
 export type MoneyResult =
   /** `card`: the QuickBooks Payments refund the entry settled on (a card-paid invoice). */
-  | { status: 'moved'; record: RefundRecord; policyVersion: string; reused: boolean; card?: CardRefundView }
-  | { status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string }
+  | ({ status: 'moved'; record: RefundRecord; policyVersion: string; reused: boolean; card?: CardRefundView } & OwnEntry)
+  | ({ status: 'refused'; code: MoneyRefusal; reason: string; policyVersion: string } & OwnEntry)
   /** A card-paid invoice whose refund is not final yet, or was declined: nothing recorded (yet). */
-  | { status: 'card'; card: Exclude<RefundChargeResult, { state: 'returned' }>; policyVersion: string };
+  | ({ status: 'card'; card: Exclude<RefundChargeResult, { state: 'returned' }>; policyVersion: string } & OwnEntry)
+  /**
+   * `reserveFirst` orders only: the entry (reserved by this step, or found) needs its leg before a
+   * record (`owned`: a person returns the money; `skyfire`: the seller's charge). Nothing recorded.
+   */
+  | { status: 'reserved'; entry: MoneyEntryView; existed: boolean; policyVersion: string };
+
+/**
+ * `reserveFirst` orders: the case's entry after the step, and whether it was there before it (a
+ * retry, a reset). A refusal carries it only when the entry is the case's own, released.
+ */
+interface OwnEntry {
+  entry?: MoneyEntryView;
+  existed?: boolean;
+}
+
+/** The record step's input: the order, the record's note, and whether it may answer `reserved`. */
+export type RecordOrder = MoneyOrder & {
+  privateNote: string;
+  /**
+   * New cases on the QuickBooks routes (patch `reserve-in-record`): no `reserveMoney` before this
+   * step; it reserves when the case has no entry, and answers `reserved` when the entry needs its
+   * leg first instead of failing.
+   */
+  reserveFirst?: boolean;
+};
 
 /** Money on its way back to the card of a QuickBooks Payments charge. */
 export interface CardRefundView {
@@ -161,7 +186,7 @@ export interface MoneyActivities {
    * card refund first, in the same attempt (`refundCharge`'s leg), answered `card` when it is not
    * final or was declined.
    */
-  recordMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
+  recordMoney(input: RecordOrder): Promise<MoneyResult>;
   settlePayToken(input: { step: string; currency: string }): Promise<SettlePayTokenResult>;
   /**
    * The QuickBooks Payments leg of a `qb_payments` entry: refunds the charge (Request-Id derived
@@ -185,5 +210,5 @@ export interface MoneyActivities {
   /** Cases from before the ledger: the check before their Skyfire leg reserves, as `reserveMoney` does. */
   checkMoney(input: MoneyOrder): Promise<MoneyCheckResult>;
   /** Cases from before the ledger: reserve (when not yet) and record, as `recordMoney` does. */
-  moveMoney(input: MoneyOrder & { privateNote: string }): Promise<MoneyResult>;
+  moveMoney(input: RecordOrder): Promise<MoneyResult>;
 }

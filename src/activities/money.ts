@@ -62,6 +62,7 @@ import type {
   MoneyOrder,
   MoneyAuthorityInput,
   MoneyResult,
+  RecordOrder,
   MoneyEntryView,
   ReserveMoneyResult,
   MoneyTotalsView,
@@ -441,14 +442,22 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         }
       : undefined;
 
-  async function recordWithCard(order: MoneyOrder & { privateNote: string }): Promise<MoneyResult> {
-    const res = await record(order);
-    if (res.status !== 'moved') return res;
-    const card = cardOf(await ledger.get(entryKey(currentCase().workflowId, order.step)));
-    return card ? { ...res, card } : res;
+  async function recordWithCard(order: RecordOrder): Promise<MoneyResult> {
+    const seen = { reservedHere: false };
+    const res = await record(order, seen);
+    if (res.status === 'reserved' || (res.status !== 'moved' && !order.reserveFirst)) return res;
+    const e = await ledger.get(entryKey(currentCase().workflowId, order.step));
+    const card = res.status === 'moved' ? cardOf(e) : undefined;
+    // A case that reserved in this step learns its entry from the answer (a refusal before the
+    // reservation, or for another order's entry, has none of its own).
+    const own =
+      order.reserveFirst && e && !(res.status === 'refused' && res.code !== 'released')
+        ? { entry: entryView(e), existed: !seen.reservedHere }
+        : {};
+    return { ...res, ...(card ? { card } : {}), ...own } as MoneyResult;
   }
 
-  async function record(order: MoneyOrder & { privateNote: string }): Promise<MoneyResult> {
+  async function record(order: RecordOrder, seen: { reservedHere: boolean } = { reservedHere: false }): Promise<MoneyResult> {
     validate(order);
     const { workflowId } = currentCase();
     const policy = deps.policy();
@@ -456,12 +465,22 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     let entry = await ledger.get(key);
     const conflict = entry && conflictOf(entry, order);
     if (conflict) return { status: 'refused', code: 'ledger_conflict', reason: conflict, policyVersion: policy.version };
+    // Whether this attempt wrote the reservation: no record can carry the ref of an entry that did
+    // not exist before this attempt's transaction, so there is nothing of ours to look for.
+    let reservedHere = false;
     if (!entry) {
-      // Cases from before the ledger reach the record step without a reservation: reserve now.
+      // New cases on the QuickBooks routes reserve here (`reserveFirst`, issue 21: one local
+      // activity and one workflow activation fewer in the decision's task); cases from before the
+      // ledger reach the record step without a reservation too. The same reservation either way.
       const r = await reserve(order);
       if (r.status === 'refused') return r;
+      reservedHere = seen.reservedHere = !r.existed;
       entry = (await ledger.get(key))!;
     }
+    // The entry needs its leg before any record: a person returns the money (owned), or Skyfire
+    // shows the charge. The case takes that leg, then asks again.
+    if (order.reserveFirst && entry.state === 'pending' && (entry.route === 'owned' || entry.route === 'skyfire'))
+      return { status: 'reserved', entry: entryView(entry), existed: !reservedHere, policyVersion: policy.version };
     // A card-paid invoice: the money goes back to the card first, in this same attempt (issue 21: the
     // card refund and its record are one activity, one billable action and one workflow task fewer
     // between the decision and the record). Both writes are keyed by the entry (the Payments
@@ -562,7 +581,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       return `QuickBooks CreditMemo ${t.Id} ${how}, applied to invoice ${doc} by Payment ${payment.Id}`;
     };
     // A lost answer, a crashed worker or a reset: the record may exist already.
-    const own = await findOwnRecord(entity, entry.ref);
+    const own = reservedHere ? undefined : await findOwnRecord(entity, entry.ref);
     if (own) {
       log('money already recorded for this entry', { object: entity, id: own.Id, ref: entry.ref });
       return { status: 'moved', reused: true, policyVersion: policy.version, record: await settleOrAttach(own, 'found by DocNumber') };

@@ -204,4 +204,4 @@ export interface CaseInput {
  * The release of the case workflows' code that starters stamp into new cases (`CaseInput.release`).
  * Raised together with the patch table (src/workflows/patches.ts) when a change adds patches.
  */
-export const CASE_CODE_RELEASE = 4;
+export const CASE_CODE_RELEASE = 5;

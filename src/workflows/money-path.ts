@@ -13,7 +13,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { RefundRecord } from '../domain/records';
-import type { MoneyCheckResult, MoneyResult, ReserveMoneyResult } from '../activities/money-contract';
+import type { MoneyCheckResult, MoneyEntryView, MoneyResult, ReserveMoneyResult } from '../activities/money-contract';
 import { CaseStatus, type Money } from '../domain/case';
 import { MoneyRefusal } from '../policy/money-refusal';
 import { moneyRefusalText } from '../policy/wording';
@@ -86,10 +86,41 @@ export async function moveMoneyLeg(
     ...(returnLegs && !owned ? { refundCharges: true } : {}),
     ...(order.plan ? { plan: order.plan } : {}),
   };
-  // A local activity for new cases (LOCAL_MONEY_OPTIONS says why that keeps the guarantees); cases
-  // that scheduled it as an activity task replay with one.
-  const reserved = await (rt.patched('reserve-money-local') ? rt.localActs.reserveMoney(base) : reserveMoney(base));
-  if (reserved.status === 'refused') return { refused: reserved };
+  const note = (payTokenId?: string) =>
+    rt.note('quickbooks', {
+      // The record is the refund done: its note says so, not the "being carried out" of this moment.
+      status: CaseStatus.Completed,
+      nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
+    }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : '');
+  // New cases on the QuickBooks routes reserve in the record step itself (`reserveFirst`): the same
+  // reservation, written by the same code before any external effect, one local activity and one
+  // workflow activation fewer in the decision's task (issue 21). It answers `reserved` when the
+  // entry needs its leg first (a person returns the money), and the path goes on as below. Skyfire
+  // refunds and refunds a person returns on a named platform reserve first, as before.
+  let first: MoneyResult | undefined;
+  let reserved: { entry: MoneyEntryView; existed: boolean; policyVersion: string };
+  if (base.route === 'quickbooks' && rt.patched('reserve-in-record')) {
+    // Not cancellable: the step may reserve, and from the reservation on money may leave.
+    first = await CancellationScope.nonCancellable(async () => {
+      try {
+        return await recordMoney({ ...base, privateNote: note(), reserveFirst: true });
+      } catch (err) {
+        await afterReservingRecordFailed(rt, stepPrefix, shown);
+        throw err;
+      }
+    });
+    if (first.status === 'refused' && !first.entry) return { refused: first };
+    const entry = first.entry ?? (await CancellationScope.nonCancellable(() => rt.acts.caseMoneyEntry({ step })));
+    if (!entry) throw new Error(`the record step answered ${first.status} without this case's ledger entry`);
+    reserved = { entry, existed: first.existed ?? true, policyVersion: first.policyVersion };
+    if (first.status === 'reserved') first = undefined;
+  } else {
+    // A local activity for new cases (LOCAL_MONEY_OPTIONS says why that keeps the guarantees); cases
+    // that scheduled it as an activity task replay with one.
+    const r = await (rt.patched('reserve-money-local') ? rt.localActs.reserveMoney(base) : reserveMoney(base));
+    if (r.status === 'refused') return { refused: r };
+    reserved = r;
+  }
   const entry = reserved.entry;
   rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;
   rt.facts.push(
@@ -102,7 +133,9 @@ export async function moveMoneyLeg(
     let payTokenId = entry.payTokenId;
     let card: CardRefund | undefined;
     let returned: OwnedReturn | undefined;
-    if (entry.route === 'owned' && entry.state === 'pending') {
+    // The legs before the record, when the record step has not answered already (it answers only
+    // for entries it could record: its own card refund done, or nothing to wait for).
+    if (entry.route === 'owned' && entry.state === 'pending' && !first) {
       const r = await returnByOwner(rt, order, stepPrefix, entry);
       if ('state' in r) return r;
       returned = r;
@@ -112,27 +145,18 @@ export async function moveMoneyLeg(
     // from before it refund first here; also when the entry is settled already (a reset): the
     // ledger answers, Intuit is not asked again.
     const cardInRecord = entry.route === 'qb_payments' && rt.patched('card-refund-in-record');
-    if (entry.route === 'qb_payments' && entry.state !== 'released' && !cardInRecord) {
+    if (entry.route === 'qb_payments' && entry.state !== 'released' && !cardInRecord && !first) {
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry);
       if ('state' in refunded) return refunded;
       card = refunded;
     }
-    if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record) {
+    if (entry.route === 'skyfire' && entry.state !== 'released' && !entry.record && !first) {
       const paid = await payThroughSkyfireLedger(rt, order, stepPrefix, entry);
       if ('state' in paid) return paid;
       payTokenId = paid.payTokenId;
       partial = paid.partial ? paid.settled : undefined;
     }
-    const recordIt = () =>
-      recordMoney({
-        ...base,
-        // The record is the refund done: its note says so, not the "being carried out" of this moment.
-        privateNote:
-          rt.note('quickbooks', {
-            status: CaseStatus.Completed,
-            nextStep: `Confirm the ${order.kind === 'refund_receipt' ? 'refund' : 'credit'} to the customer`,
-          }) + (payTokenId ? `\nSkyfire pay token ${payTokenId}` : ''),
-      });
+    const recordIt = () => recordMoney({ ...base, privateNote: note(payTokenId) });
     const recordOrSay = async (): Promise<MoneyResult> => {
       try {
         return await recordIt();
@@ -147,7 +171,7 @@ export async function moveMoneyLeg(
         throw err;
       }
     };
-    let res = await recordOrSay();
+    let res = first ?? (await recordOrSay());
     if (res.status === 'card') {
       // The card refund is not final yet (read again until it is, then recorded) or was declined.
       const refunded = await refundThroughPayments(rt, order, stepPrefix, entry, res.card);
@@ -157,6 +181,8 @@ export async function moveMoneyLeg(
     }
     if (res.status === 'card')
       throw new Error(`ledger entry ${entry.ref}: the card refund was issued but the record step found it ${res.card.state}`);
+    // Only a `reserveFirst` order is answered `reserved`, and only the first call sends one.
+    if (res.status === 'reserved') throw new Error(`ledger entry ${entry.ref}: the record step answered reserved after its leg`);
     if (res.status === 'refused') return { refused: res };
     if (res.card && !card) card = noteCardRefund(rt, res.card);
     return { record: res.record, ...(card ? { card } : {}), ...(returned ? { returned } : {}) };
@@ -200,6 +226,18 @@ export async function moveMoneyLeg(
 function markCardRefundDone(rt: CaseRuntime, stepPrefix: string): void {
   rt.writes.push(`${stepPrefix}.card-refund`);
   rt.writeOutcomes.set(`${stepPrefix}.card-refund`, 'done');
+}
+
+/**
+ * A record step that reserves (`reserveFirst`) failed: whether it reserved is the ledger's to say.
+ * With an entry, the case says so (the reconciliation follows it), and a card refund the step may
+ * have issued is told first, as after any failed record step; without one nothing was reserved.
+ */
+async function afterReservingRecordFailed(rt: CaseRuntime, stepPrefix: string, shown: string): Promise<void> {
+  const entry = await rt.acts.caseMoneyEntry({ step: `${stepPrefix}.record` }).catch(() => null);
+  if (!entry) return;
+  rt.moneyOutcome = `${shown} reserved in the money ledger (entry ${entry.ref}); what happened to it is in the ledger and the ticket`;
+  if (entry.route === 'qb_payments') await cardRefundAfterFailure(rt, stepPrefix, shown, entry.ref);
 }
 
 /** What the ledger says of an entry's card refund once its record step failed: noted as a fact when it was issued. */
@@ -265,7 +303,7 @@ async function moveMoneyUnderLock(
       });
       if (res.status === 'refused') return { refused: res };
       // Cases from before the ledger never take the card route (their orders do not ask for it).
-      if (res.status === 'card') throw new Error('a case from before the ledger met a card refund');
+      if (res.status === 'card' || res.status === 'reserved') throw new Error(`a case from before the ledger met a ${res.status} answer`);
       return { record: res.record, policyVersion: res.policyVersion };
     })();
   } finally {

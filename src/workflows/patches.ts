@@ -61,6 +61,8 @@ export const PATCH_RELEASE: Readonly<Record<string, number>> = {
   'card-refund-in-record': 3,
   // A refund's rejection or expiry first asks the ledger whether this case reserved its money already (a reset case).
   'closure-reads-own-entry': 4,
+  // Issue 21: a refund or credit on the QuickBooks routes reserves in `recordMoney` (no `reserveMoney` before it).
+  'reserve-in-record': 5,
 };
 
 /** `patched(id)`, unless the case's stamped release already includes the patch (then true, and no marker). */

@@ -130,6 +130,7 @@ export function createFakeActivities(opts: FakeOptions = {}) {
         policyVersion: policy().version,
       };
     }
+    const { workflowId } = ctx();
     return write(name, input, () => ({
       status: 'moved' as const,
       reused: false,
@@ -140,6 +141,21 @@ export function createFakeActivities(opts: FakeOptions = {}) {
         object: input.kind === 'credit_memo' ? ('CreditMemo' as const) : ('RefundReceipt' as const),
         amount: input.amount,
       },
+      // A step that reserves answers with its entry (as money.ts does); settled by the record.
+      ...(input.reserveFirst
+        ? {
+            existed: false,
+            entry: {
+              key: `${workflowId}/${input.step}`,
+              ref: `L-${input.step}`,
+              state: 'settled' as const,
+              route: input.route ?? ('quickbooks' as const),
+              amount: input.amount,
+              settled: input.amount,
+              tokenStage: 'none' as const,
+            },
+          }
+        : {}),
     }));
   };
 
