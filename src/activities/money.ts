@@ -7,7 +7,10 @@
  *    and the customer, verify the approvals' proofs again, apply the worker's policy now with the
  *    ledger's running totals, and write a **pending** entry, all of it atomic with the invoice's
  *    bound (settled + pending <= paid) in the ledger's transaction. A retry or a reset of the same
- *    case step finds its entry and never decides or reserves again.
+ *    case step finds its entry and never decides or reserves again. New refunds and credits on the
+ *    QuickBooks routes run this same reservation as the first part of `recordMoney` (`reserveFirst`):
+ *    it is written before that step's first external write, and the step answers `reserved` when
+ *    the entry needs a leg before its record (a person's "Money returned").
  * 2. The Skyfire leg (src/activities/skyfire.ts) creates at most one pay token per entry;
  *    `settlePayToken` settles the entry on Skyfire's charges, or releases it once the token expired
  *    uncharged.

@@ -153,6 +153,10 @@ export const ACTIVITY_OPTIONS: { read: LocalActivityOptions } & Record<Exclude<A
  * is well under a second) and every retry backoff as a server timer (threshold below the money
  * group's first 5 s backoff): a QuickBooks or ledger outage ends the task at once, the click is
  * answered, and the retries go on as the money group's do, for 30 minutes.
+ *
+ * Since release 5 only Skyfire refunds and refunds a person returns on a named platform reserve
+ * here: the QuickBooks routes reserve in `recordMoney` (`reserveFirst`), which answers the click
+ * sooner still and spares the decision's task this local activity (money-path.ts).
  */
 export const LOCAL_MONEY_OPTIONS: LocalActivityOptions = {
   ...ACTIVITY_OPTIONS.money,

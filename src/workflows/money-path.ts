@@ -1,6 +1,7 @@
 /**
  * The money path, workflow side: the only way a case moves money (a refund, a credit, the refund
- * of an accepted dispute). `reserveMoney` re-checks everything against the systems of record and
+ * of an accepted dispute). The reservation (`reserveMoney`, or for new cases on the QuickBooks
+ * routes the first part of `recordMoney`) re-checks everything against the systems of record and
  * the worker's policy now and writes a pending ledger entry (docs/workflows.md, "The money
  * ledger"); from then on nothing interrupts the path (an operator's cancel included) until the
  * ledger has the evidence of what happened: the Skyfire leg for accounts that pay through Skyfire
