@@ -222,13 +222,17 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       : undefined;
   }
 
-  async function reserve(order: MoneyOrder): Promise<ReserveMoneyResult> {
+  /**
+   * `known.absent`: the caller read the entry a moment ago and there was none (the ledger's own
+   * transaction still finds one written since). `known.out` receives the entry as the ledger holds it.
+   */
+  async function reserve(order: MoneyOrder, known: { absent?: boolean; out?: { entry?: LedgerEntry } } = {}): Promise<ReserveMoneyResult> {
     validate(order);
     const { workflowId } = currentCase();
     const key = entryKey(workflowId, order.step);
     const policy = deps.policy();
     // A retry, a crashed worker's successor or a reset of this step: its entry stands as it is.
-    const existing = await ledger.get(key);
+    const existing = known.absent ? undefined : await ledger.get(key);
     const conflict = existing && conflictOf(existing, order);
     if (conflict) {
       log('money path: case step already in the ledger for another order', { key, ref: existing.ref });
@@ -345,6 +349,7 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       log('money path refused', { code: out.code, step: order.step, policyVersion: policy.version });
       return { status: 'refused', ...out, policyVersion: policy.version, totals: totalsView(res.totals) };
     }
+    if (known.out) known.out.entry = res.entry;
     log('money reserved', { key, ref: res.entry.ref, step: order.step, policyVersion: policy.version });
     return {
       status: 'reserved',
@@ -372,10 +377,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
    * The QuickBooks Payments leg of a `qb_payments` entry (RefundChargeResult says what each answer
    * means): `recordMoney` runs it before the record, `refundCharge` alone when a refund was not final.
    */
-  async function refundOnCharge(step: string): Promise<RefundChargeResult> {
+  async function refundOnCharge(step: string, known?: LedgerEntry, out?: { entry?: LedgerEntry }): Promise<RefundChargeResult> {
     const { workflowId } = currentCase();
     const key = entryKey(workflowId, step);
-    let e = await ledger.get(key);
+    let e = known ?? (await ledger.get(key));
     if (!e) throw ApplicationFailure.nonRetryable(`no ledger entry for ${step}`, 'LedgerNotReserved');
     if (e.route !== 'qb_payments' || !e.chargeId)
       throw ApplicationFailure.nonRetryable(`ledger entry ${e.ref} is not a QuickBooks Payments refund`, 'LedgerConflict');
@@ -419,10 +424,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     const status = String(r.status ?? '').toUpperCase();
     if (REFUND_RETURNED_STATUSES.has(status)) {
       const refundedMinor = Math.min(toMinor(r.amount, e.currency), e.amountMinor);
-      await ledger.settle(key, {
+      const settled = await ledger.settle(key, {
         settledMinor: refundedMinor,
         evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
       });
+      if (out) out.entry = settled;
       log('card refund issued', { ref: e.ref, refundId: r.id, status });
       return { state: 'returned', refundId: r.id, status, chargeId, refunded: { amountMinor: refundedMinor, currency: e.currency } };
     }
@@ -446,10 +452,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       : undefined;
 
   async function recordWithCard(order: RecordOrder): Promise<MoneyResult> {
-    const seen = { reservedHere: false };
+    const seen: RecordSeen = { reservedHere: false };
     const res = await record(order, seen);
     if (res.status === 'reserved' || (res.status !== 'moved' && !order.reserveFirst)) return res;
-    const e = await ledger.get(entryKey(currentCase().workflowId, order.step));
+    const e = (res.status === 'moved' && seen.entry) || (await ledger.get(entryKey(currentCase().workflowId, order.step)));
     const card = res.status === 'moved' ? cardOf(e) : undefined;
     // A case that reserved in this step learns its entry from the answer (a refusal before the
     // reservation, or for another order's entry, has none of its own).
@@ -460,7 +466,13 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     return { ...res, ...(card ? { card } : {}), ...own } as MoneyResult;
   }
 
-  async function record(order: RecordOrder, seen: { reservedHere: boolean } = { reservedHere: false }): Promise<MoneyResult> {
+  /** What `record` tells its caller besides its answer: whether it reserved, and the entry it moved money on. */
+  interface RecordSeen {
+    reservedHere: boolean;
+    entry?: LedgerEntry;
+  }
+
+  async function record(order: RecordOrder, seen: RecordSeen = { reservedHere: false }): Promise<MoneyResult> {
     validate(order);
     const { workflowId } = currentCase();
     const policy = deps.policy();
@@ -475,10 +487,11 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       // New cases on the QuickBooks routes reserve here (`reserveFirst`, issue 21: one local
       // activity and one workflow activation fewer in the decision's task); cases from before the
       // ledger reach the record step without a reservation too. The same reservation either way.
-      const r = await reserve(order);
+      const out: { entry?: LedgerEntry } = {};
+      const r = await reserve(order, { absent: true, out });
       if (r.status === 'refused') return r;
       reservedHere = seen.reservedHere = !r.existed;
-      entry = (await ledger.get(key))!;
+      entry = out.entry ?? (await ledger.get(key))!;
     }
     // The entry needs its leg before any record: a person returns the money (owned), or Skyfire
     // shows the charge. The case takes that leg, then asks again.
@@ -491,9 +504,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     // A refund not final yet, or declined, is answered as such: the case waits, or stops, as
     // src/workflows/card-refund.ts says.
     if (entry.route === 'qb_payments' && entry.state === 'pending' && !entry.recordId) {
-      const card = await refundOnCharge(order.step);
+      const settled: { entry?: LedgerEntry } = {};
+      const card = await refundOnCharge(order.step, entry, settled);
       if (card.state !== 'returned') return { status: 'card', card, policyVersion: policy.version };
-      entry = (await ledger.get(key))!;
+      entry = settled.entry ?? (await ledger.get(key))!;
     }
     const entity = entityOf(entry.kind);
     const currency = entry.currency;
@@ -540,10 +554,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       const rec = { entity, id: t.Id };
       // A balance credit settles once it is applied: until then the invoice's Balance still shows it owed.
       if (entry!.kind === 'balance_credit' && entry!.state === 'pending') {
-        entry = await ledger.settle(key, { settledMinor: amountMinor, evidence: await applyToInvoice(t, how), record: rec });
+        entry = seen.entry = await ledger.settle(key, { settledMinor: amountMinor, evidence: await applyToInvoice(t, how), record: rec });
         return recordOf(entity, t, currency);
       }
-      entry =
+      entry = seen.entry =
         entry!.state === 'settled'
           ? await ledger.attachRecord(key, rec)
           : await ledger.settle(key, { settledMinor: amountMinor, evidence: `QuickBooks ${entity} ${t.Id} ${how}`, record: rec });
