@@ -420,18 +420,26 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
         throw err;
       }
     }
-    e = await ledger.paymentsRefundSeen(key, { refundId: r.id, status: r.status });
     const status = String(r.status ?? '').toUpperCase();
     if (REFUND_RETURNED_STATUSES.has(status)) {
       const refundedMinor = Math.min(toMinor(r.amount, e.currency), e.amountMinor);
-      const settled = await ledger.settle(key, {
-        settledMinor: refundedMinor,
-        evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
-      });
+      // What Intuit answered and the settlement on it: one ledger transaction. Were the settlement
+      // refused (the entry changed meanwhile), Intuit's answer is still kept as evidence.
+      const seen = { refundId: r.id, status: r.status };
+      const settled = await ledger
+        .paymentsRefundSettled(key, seen, {
+          settledMinor: refundedMinor,
+          evidence: `QuickBooks Payments refund ${r.id} ${status} for ${r.amount} ${e.currency} on charge ${chargeId}`,
+        })
+        .catch(async (err: unknown) => {
+          await ledger.paymentsRefundSeen(key, seen);
+          throw err;
+        });
       if (out) out.entry = settled;
       log('card refund issued', { ref: e.ref, refundId: r.id, status });
       return { state: 'returned', refundId: r.id, status, chargeId, refunded: { amountMinor: refundedMinor, currency: e.currency } };
     }
+    e = await ledger.paymentsRefundSeen(key, { refundId: r.id, status: r.status });
     if (status === REFUND_DECLINED_STATUS) {
       const evidence = `QuickBooks Payments declined refund ${r.id} of ${r.amount} ${e.currency} on charge ${chargeId}: no money moved`;
       await ledger.release(key, evidence);

@@ -38,6 +38,11 @@ import {
 import { SCHEMA_SQL } from './schema';
 import { toEntry, toHold, num } from './rows';
 
+/** What a settlement rests on: the amount that moved, the evidence, and the record when there is one. */
+type SettleEvidence = { settledMinor: number; evidence: string; record?: { entity: string; id: string } };
+/** A QuickBooks Payments refund as Intuit answered it. */
+type PaymentsRefundSeen = { refundId: string; status: string };
+
 export class Ledger {
   private readonly pool: Pool;
   private readonly s: string;
@@ -290,27 +295,30 @@ export class Ledger {
    * released with it). Settling again with the same amount is a no-op; a released entry cannot be
    * settled, nor a settled one re-settled with another amount.
    */
-  async settle(key: string, ev: { settledMinor: number; evidence: string; record?: { entity: string; id: string } }): Promise<LedgerEntry> {
-    return this.tx(async (c) => {
-      const e = await this.locked(c, key);
-      if (!Number.isInteger(ev.settledMinor) || ev.settledMinor < 0 || ev.settledMinor > e.amountMinor)
-        throw new LedgerConflictError(`cannot settle ${ev.settledMinor} on ${key} (reserved ${e.amountMinor})`);
-      if (e.state === 'released') throw new LedgerConflictError(`entry ${key} was released (${e.evidence ?? ''}); it cannot be settled`);
-      if (e.state === 'settled') {
-        if (e.settledMinor !== ev.settledMinor)
-          throw new LedgerConflictError(`entry ${key} is settled at ${e.settledMinor}, not ${ev.settledMinor}`);
-        if (ev.record && !e.recordId) return this.attachIn(c, e, ev.record);
-        return e;
-      }
-      return this.writeWithEvent(
-        c,
-        `UPDATE ${this.s}.ledger_entries SET state = 'settled', settled_minor = $2, evidence = $3,
-           record_entity = COALESCE($4, record_entity), record_id = COALESCE($5, record_id), updated_at = now()
-         WHERE key = $1 RETURNING *`,
-        [key, ev.settledMinor, ev.evidence, ev.record?.entity ?? null, ev.record?.id ?? null],
-        { event: 'settle', state: 'settled', settledMinor: ev.settledMinor, evidence: ev.evidence },
-      );
-    });
+  async settle(key: string, ev: SettleEvidence): Promise<LedgerEntry> {
+    return this.tx(async (c) => this.settleIn(c, await this.locked(c, key), ev));
+  }
+
+  /** `settle` inside a transaction, on the entry as locked there. */
+  private async settleIn(c: PoolClient, e: LedgerEntry, ev: SettleEvidence): Promise<LedgerEntry> {
+    const key = e.key;
+    if (!Number.isInteger(ev.settledMinor) || ev.settledMinor < 0 || ev.settledMinor > e.amountMinor)
+      throw new LedgerConflictError(`cannot settle ${ev.settledMinor} on ${key} (reserved ${e.amountMinor})`);
+    if (e.state === 'released') throw new LedgerConflictError(`entry ${key} was released (${e.evidence ?? ''}); it cannot be settled`);
+    if (e.state === 'settled') {
+      if (e.settledMinor !== ev.settledMinor)
+        throw new LedgerConflictError(`entry ${key} is settled at ${e.settledMinor}, not ${ev.settledMinor}`);
+      if (ev.record && !e.recordId) return this.attachIn(c, e, ev.record);
+      return e;
+    }
+    return this.writeWithEvent(
+      c,
+      `UPDATE ${this.s}.ledger_entries SET state = 'settled', settled_minor = $2, evidence = $3,
+         record_entity = COALESCE($4, record_entity), record_id = COALESCE($5, record_id), updated_at = now()
+       WHERE key = $1 RETURNING *`,
+      [key, ev.settledMinor, ev.evidence, ev.record?.entity ?? null, ev.record?.id ?? null],
+      { event: 'settle', state: 'settled', settledMinor: ev.settledMinor, evidence: ev.evidence },
+    );
   }
 
   /** Pending -> released, on evidence that nothing moved. Releasing again is a no-op; a settled entry cannot be released. */
@@ -401,24 +409,33 @@ export class Ledger {
    * evidence whatever the status; the caller settles or releases on a final one. A second refund id
    * for the same entry is a conflict: the Request-Id is the entry's, so Intuit answers one refund.
    */
-  async paymentsRefundSeen(key: string, r: { refundId: string; status: string }): Promise<LedgerEntry> {
-    return this.tx(async (c) => {
-      const e = await this.locked(c, key);
-      if (e.refundId && e.refundId !== r.refundId)
-        throw new LedgerConflictError(`entry ${key} already has QuickBooks Payments refund ${e.refundId}, not ${r.refundId}`);
-      if (e.refundId === r.refundId && e.refundStatus === r.status) return e;
-      return this.writeWithEvent(
-        c,
-        `UPDATE ${this.s}.ledger_entries SET refund_id = $2, refund_status = $3, updated_at = now() WHERE key = $1 RETURNING *`,
-        [key, r.refundId, r.status],
-        {
-          event: 'payments-refund',
-          state: e.state,
-          settledMinor: e.settledMinor,
-          evidence: `refund ${r.refundId} ${r.status} on charge ${e.chargeId ?? '?'}`,
-        },
-      );
-    });
+  async paymentsRefundSeen(key: string, r: PaymentsRefundSeen): Promise<LedgerEntry> {
+    return this.tx(async (c) => this.refundSeenIn(c, await this.locked(c, key), r));
+  }
+
+  /**
+   * A final QuickBooks Payments refund (issued): what Intuit answered and the settlement on it, in
+   * one transaction (`paymentsRefundSeen` then `settle`, each with its event, one commit).
+   */
+  async paymentsRefundSettled(key: string, r: PaymentsRefundSeen, ev: SettleEvidence): Promise<LedgerEntry> {
+    return this.tx(async (c) => this.settleIn(c, await this.refundSeenIn(c, await this.locked(c, key), r), ev));
+  }
+
+  private async refundSeenIn(c: PoolClient, e: LedgerEntry, r: PaymentsRefundSeen): Promise<LedgerEntry> {
+    if (e.refundId && e.refundId !== r.refundId)
+      throw new LedgerConflictError(`entry ${e.key} already has QuickBooks Payments refund ${e.refundId}, not ${r.refundId}`);
+    if (e.refundId === r.refundId && e.refundStatus === r.status) return e;
+    return this.writeWithEvent(
+      c,
+      `UPDATE ${this.s}.ledger_entries SET refund_id = $2, refund_status = $3, updated_at = now() WHERE key = $1 RETURNING *`,
+      [e.key, r.refundId, r.status],
+      {
+        event: 'payments-refund',
+        state: e.state,
+        settledMinor: e.settledMinor,
+        evidence: `refund ${r.refundId} ${r.status} on charge ${e.chargeId ?? '?'}`,
+      },
+    );
   }
 
   /** Entries still pending (the reconciliation resolves those whose case can no longer). */
