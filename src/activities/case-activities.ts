@@ -47,9 +47,9 @@ export function createCaseActivities(c: ConnectorClients, a: AuthorityDeps): Cas
     ...createQuickBooksActivities({ quickbooks: c.quickbooks, hubspot: c.hubspot, approvals }),
     ...createHubSpotActivities({ hubspot: c.hubspot, lookupSlackUserId: (email) => c.slack.lookupUserIdByEmail(email) }),
     ...createSkyfireActivities({ skyfire: c.skyfire, refunds: c.skyfire.refunds, ledger: a.ledger }),
-    ...createZendeskActivities({ zendesk: c.zendesk, slackUser: (id) => c.slack.userInfo(id) }),
-    ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks }),
-    ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks }),
+    ...createZendeskActivities({ zendesk: c.zendesk, slackUser: (id) => c.slack.userInfo(id), progressKey: a.decisionKey }),
+    ...createGmailActivities({ gmail: c.gmail, hubspot: c.hubspot, quickbooks: c.quickbooks, progressKey: a.decisionKey }),
+    ...createDriveActivities({ drive: c.drive, quickbooks: c.quickbooks, progressKey: a.decisionKey }),
     ...slack,
     ...createReconcileActivities({
       quickbooks: c.quickbooks,

@@ -1,10 +1,10 @@
 /**
  * Drive business step: archive a document (invoice PDF, credit note PDF from QuickBooks, or an
  * evidence text) in the case's folder. Exactly-once through pre-generated ids: the id is taken
- * from an earlier attempt's heartbeat details when there is one, so the retried create hits 409 and
- * we return the file the first attempt made.
+ * from an earlier attempt's heartbeat details when there is one (signed by this worker for this
+ * case, activity and input: src/proofs/attempt-progress.ts), so the retried create hits 409 and we
+ * return the file the first attempt made.
  */
-import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
 import type { RecordRef } from '../domain/case-state';
 import type { DriveClient } from '../connectors/drive';
@@ -12,9 +12,12 @@ import type { QuickBooksClient } from '../connectors/quickbooks';
 import { NotFoundError, ValidationError } from '../connectors/errors';
 import { driveText } from '../connectors/encoding';
 import { currentCase, log, stepKey } from './support';
+import { attemptProgress } from './progress';
 
 export interface DriveActivityDeps {
   drive: DriveClient;
+  /** Signs what an attempt leaves the next one (src/proofs/attempt-progress.ts): the decision key. */
+  progressKey: string;
   /** Source of invoice / credit note PDFs. */
   quickbooks: QuickBooksClient;
 }
@@ -57,9 +60,10 @@ export function createDriveActivities(deps: DriveActivityDeps): DriveActivities 
     async archiveDocument(input): Promise<RecordRef> {
       if (!input.name?.trim() || input.name.length > 200)
         throw new ValidationError({ system: 'drive' }, 'name is required (at most 200 characters)');
-      const ctx = Context.current();
-      const progress: DriveProgress = { ...((ctx.info.heartbeatDetails as DriveProgress | undefined) ?? {}) };
-      const remember = () => ctx.heartbeat(progress);
+      // Signed for this case, activity and input: forged ids (another folder, another file) are ignored.
+      const kept = attemptProgress<DriveProgress>(deps.progressKey, input);
+      const progress = kept.done;
+      const remember = kept.save;
       const key = stepKey('drive', input.step, 32);
       const { data, mimeType } = await content(input);
 

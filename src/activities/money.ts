@@ -349,6 +349,13 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
       log('money path refused', { code: out.code, step: order.step, policyVersion: policy.version });
       return { status: 'refused', ...out, policyVersion: policy.version, totals: totalsView(res.totals) };
     }
+    // The ledger's transaction found an entry for this step written since this attempt's read (a
+    // racing attempt, a reset racing the old run): it stands only for the order it was reserved for.
+    const late = res.existed && conflictOf(res.entry, order);
+    if (late) {
+      log('money path: case step reserved meanwhile for another order', { key, ref: res.entry.ref });
+      return { status: 'refused', code: 'ledger_conflict', reason: late, policyVersion: policy.version };
+    }
     if (known.out) known.out.entry = res.entry;
     log('money reserved', { key, ref: res.entry.ref, step: order.step, policyVersion: policy.version });
     return {
@@ -513,7 +520,10 @@ export function createMoneyActivities(deps: MoneyActivityDeps): MoneyActivities 
     // src/workflows/card-refund.ts says.
     if (entry.route === 'qb_payments' && entry.state === 'pending' && !entry.recordId) {
       const settled: { entry?: LedgerEntry } = {};
-      const card = await refundOnCharge(order.step, entry, settled);
+      // The entry this attempt reserved is passed along; one found is read again just before the
+      // refund is sent (a racing attempt may have sent it meanwhile: the Request-Id makes a repeat
+      // harmless, the read makes it rarer).
+      const card = await refundOnCharge(order.step, reservedHere ? entry : undefined, settled);
       if (card.state !== 'returned') return { status: 'card', card, policyVersion: policy.version };
       entry = settled.entry ?? (await ledger.get(key))!;
     }

@@ -4,16 +4,18 @@
  * an `external_id` lookup (keys expire after 2 h); comments carry a `[ref:<key>]` marker and are
  * looked up before adding, because updates accept no key.
  */
-import { Context } from '@temporalio/activity';
 import type { CaseActivities } from './contract';
 import type { TicketRef } from '../domain/records';
 import type { ZendeskClient } from '../connectors/zendesk';
 import { NotFoundError, ValidationError } from '../connectors/errors';
 import { zendeskText } from '../connectors/encoding';
 import { log, stepKey } from './support';
+import { attemptProgress } from './progress';
 
 export interface ZendeskActivityDeps {
   zendesk: ZendeskClient;
+  /** Signs what an attempt leaves the next one (src/proofs/attempt-progress.ts): the decision key. */
+  progressKey: string;
   /** A Slack user's name and email (users.info): the ticket's assignee is the Zendesk agent with that email. */
   slackUser?: (userId: string) => Promise<{ realName?: string; name?: string; email?: string }>;
 }
@@ -107,24 +109,16 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
   }
 
   return {
-    async openTicket({
-      step,
-      subject,
-      publicComment,
-      internalNote,
-      priority,
-      requesterEmail,
-      existingTicketId,
-      owner,
-      tags,
-    }): Promise<TicketRef> {
+    async openTicket(input): Promise<TicketRef> {
+      const { step, subject, publicComment, internalNote, priority, requesterEmail, existingTicketId, owner, tags } = input;
       if (!subject?.trim() || !publicComment?.trim())
         throw new ValidationError({ system: 'zendesk' }, 'subject and publicComment are required');
-      // A retry resumes after what an earlier attempt finished (heartbeat details, as settleTicket):
-      // the ticket it chose or created, and whether its comments landed.
-      const ctx = Context.current();
-      const done: OpenProgress = { ...((ctx.info.heartbeatDetails as OpenProgress | undefined) ?? {}) };
-      const remember = () => ctx.heartbeat(done);
+      // A retry resumes after what an earlier attempt finished (signed heartbeat details, as
+      // settleTicket): the ticket it chose after the ownership check or created, and whether its
+      // comments landed. Details this worker did not sign for this input are ignored.
+      const progress = attemptProgress<OpenProgress>(deps.progressKey, input);
+      const done = progress.done;
+      const remember = progress.save;
       let ticketId: number | undefined = done.ticketId;
       let refusedTicketId: string | undefined = done.refusedTicketId;
       let publicComments = done.publicComments ?? true;
@@ -187,15 +181,16 @@ export function createZendeskActivities(deps: ZendeskActivityDeps): ZendeskActiv
       };
     },
 
-    async settleTicket({ step, ticketId, status, note, assigneeSlackUserId, comment }) {
+    async settleTicket(input) {
+      const { step, ticketId, status, note, assigneeSlackUserId, comment } = input;
       if (!/^\d+$/.test(ticketId)) throw new ValidationError({ system: 'zendesk' }, 'ticketId must be numeric');
       // Up to seven requests in four steps. A retry resumes after the steps an earlier attempt
       // finished (the heartbeat details; Temporal keeps the last ones with a failure): through an
       // API failing one request in five, a retry that redid them all rarely got through (issue 7).
       // Each step is idempotent anyway, so details lost with a crashed worker only cost requests.
-      const ctx = Context.current();
-      const done: SettleProgress = { ...((ctx.info.heartbeatDetails as SettleProgress | undefined) ?? {}) };
-      const remember = () => ctx.heartbeat(done);
+      const progress = attemptProgress<SettleProgress>(deps.progressKey, input);
+      const done = progress.done;
+      const remember = progress.save;
       // The comment the case kept for its last word first, under its own step's key: a retry after
       // it landed finds it and does not write it twice (as addTicketNote with that step).
       if (comment?.body.trim() && !done.commented) {

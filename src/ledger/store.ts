@@ -132,8 +132,8 @@ export class Ledger {
                    FROM ${this.s}.ledger_entries WHERE realm = $1 AND invoice_id = $2 AND currency = $3) i,
                 (SELECT COALESCE(SUM(${committed}), 0) AS win, COUNT(*) FILTER (WHERE state <> 'released') AS n
                    FROM ${this.s}.ledger_entries WHERE realm = $1 AND customer_id = $5 AND currency = $3 AND created_at >= $4) cu`,
-        // invoice_id = NULL matches nothing: no invoice, no invoice sums.
-        [q.realm, q.invoiceId, q.currency, since, q.customerId],
+        // invoice_id = NULL matches nothing: no invoice (null, or an empty id), no invoice sums.
+        [q.realm, q.invoiceId || null, q.currency, since, q.customerId],
       )
     ).rows[0];
     const inv = { all_time: sums.all_time, credits: sums.credits, credits_settled: sums.credits_settled, win: sums.inv_win, n: sums.inv_n };

@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/helpers';
-import { runOnce, runWithRetries } from './helpers';
+import { logger, runOnce, runWithRetries } from './helpers';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGmailActivities } from '../../src/activities/gmail';
+import { TEST_DECISION_KEY } from '../support/policy';
 
 describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
   let sb: TestSandbox;
@@ -20,7 +22,12 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
   const sent = async () => (await sb.control('/gmail/sent')) as { id: string; text: string }[];
   before(async () => {
     sb = await startSandbox();
-    acts = createGmailActivities({ gmail: sb.clients.gmail, hubspot: sb.clients.hubspot, quickbooks: sb.clients.quickbooks });
+    acts = createGmailActivities({
+      gmail: sb.clients.gmail,
+      hubspot: sb.clients.hubspot,
+      quickbooks: sb.clients.quickbooks,
+      progressKey: TEST_DECISION_KEY,
+    });
   });
   beforeEach(() => sb.reset());
   after(() => sb.close());
@@ -103,6 +110,31 @@ describe('sendCustomerEmail exactly once (Gmail drafts)', () => {
     assert.equal((await sb.records('hubspot')).length, 1, 'one contact look-up across three attempts');
     assert.equal((await sb.records('gmail', (r) => r.method === 'POST' && r.path.endsWith('/drafts'))).length, 1, 'one draft');
     assert.equal((await sent()).length, 1);
+  });
+
+  it("a forged draft id in the progress is ignored: the email goes out from this attempt's own draft, to the case's recipient", async () => {
+    // Someone with namespace access records heartbeat details naming a draft of theirs (to another address).
+    const other = await sb.clients.gmail.createDraft({
+      to: 'stranger@example.net',
+      subject: 'not ours',
+      text: 'x',
+      messageId: 'forged@example.net',
+    });
+    const env = new MockActivityEnvironment(
+      {
+        workflowExecution: { workflowId: 'wf-gm-forged', runId: 'run-1' },
+        attempt: 2,
+        heartbeatDetails: { onFile: true, draftId: other.draftId },
+        activityId: 'act-1',
+        activityType: 'sendCustomerEmail',
+      },
+      { logger },
+    );
+    await env.run(acts.sendCustomerEmail, input('forged'));
+    const out = (await sent()) as unknown as { to?: string; subject?: string }[];
+    assert.equal(out.length, 1);
+    assert.equal(out[0].subject, 'Your renewal', "the case's own email, not the forged draft");
+    assert.equal((await sb.records('hubspot')).length, 1, 'the recipient was looked up again, "on file" not believed');
   });
 
   it('two steps of one case are two emails; the same step in another case is another email', async () => {

@@ -25,7 +25,14 @@ export async function runWithRetries<I, O>(
   let lastErr: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const env = new MockActivityEnvironment(
-      { workflowExecution: { workflowId, runId: 'run-1' }, attempt, heartbeatDetails: details, activityId: `act-${attempt}` },
+      // One activity execution: Temporal keeps its activity id across attempts (progress is signed for it).
+      {
+        workflowExecution: { workflowId, runId: 'run-1' },
+        attempt,
+        heartbeatDetails: details,
+        activityId: 'act-1',
+        activityType: String(fn.name || 'activity'),
+      },
       { logger },
     );
     env.on('heartbeat', (d: unknown) => {

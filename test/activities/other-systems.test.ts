@@ -3,6 +3,7 @@ import { startSandbox, rejectsWithType, type TestSandbox } from '../connectors/h
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { activitiesOver, logger, runOnce, runWithRetries } from './helpers';
 import { ACTIVITY_GROUP_OF } from '../../src/temporal/activity-retry';
+import type { TicketRef } from '../../src/domain/records';
 
 describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
   let sb: TestSandbox;
@@ -292,6 +293,71 @@ describe('Skyfire, HubSpot, Zendesk, Gmail and Drive activities', () => {
       const comments = await sb.clients.zendesk.listComments(9001);
       assert.equal(comments.filter((c) => c.public && c.body === ticket.publicComment).length, 1);
       assert.equal(comments.filter((c) => c.body.startsWith('Billing note: resume check')).length, 1);
+    });
+
+    it("forged progress (heartbeat details anyone with namespace access can record) never skips the ownership check: another customer's ticket stays untouched (outside review, stop 29)", async () => {
+      const globex = { accountId: 'GLOBEX-002', emails: ['ap@globex.example'] };
+      const input = { ...ticket, step: 'ticket.forged', requesterEmail: 'ap@globex.example', existingTicketId: '9001', owner: globex };
+      const before = (await sb.clients.zendesk.listComments(9001)).length;
+      const attempt2 = (heartbeatDetails: unknown) =>
+        new MockActivityEnvironment(
+          {
+            workflowExecution: { workflowId: 'wf-zd-forged', runId: 'run-1' },
+            attempt: 2,
+            heartbeatDetails,
+            activityId: 'act-1',
+            activityType: 'openTicket',
+          },
+          { logger },
+        );
+      // Plain details, as the reviewer recorded them; then details in the signed shape with a made-up MAC.
+      for (const forged of [
+        { ticketId: 9001, callers: true },
+        { progress: { ticketId: 9001, callers: true }, mac: 'AAAA' },
+      ]) {
+        const r: TicketRef = await attempt2(forged).run(acts.openTicket, input);
+        assert.notEqual(r.id, '9001', JSON.stringify(forged));
+        assert.equal(r.refusedTicketId, '9001');
+      }
+      assert.equal((await sb.clients.zendesk.listComments(9001)).length, before, "nothing was written into Acme's ticket");
+      assert.ok(
+        (await sb.records('zendesk', (r) => r.method === 'GET' && r.path === '/api/v2/tickets/9001.json')).length >= 2,
+        'each attempt ran the ownership check',
+      );
+    });
+
+    it("progress signed for another input or another case is not this attempt's: ignored", async () => {
+      // Signed by the real worker for the first input: its own retry resumes; the same details
+      // offered to a changed input, or to another case, start over.
+      const heartbeats: unknown[] = [];
+      const acme = { accountId: 'ACME-001', emails: ['billing@acme.example'] };
+      const input = { ...ticket, step: 'ticket.bound', existingTicketId: '9001', owner: acme };
+      const first = new MockActivityEnvironment(
+        { workflowExecution: { workflowId: 'wf-zd-bound', runId: 'run-1' }, attempt: 1, activityId: 'act-1', activityType: 'openTicket' },
+        { logger },
+      );
+      first.on('heartbeat', (d: unknown) => heartbeats.push(d));
+      await first.run(acts.openTicket, input);
+      const signed = heartbeats.at(-1);
+      const ownershipReads = () => sb.records('zendesk', (r) => r.method === 'GET' && r.path === '/api/v2/tickets/9001.json');
+      const readsAfterFirst = (await ownershipReads()).length;
+      const again = (workflowId: string, i: typeof input) =>
+        new MockActivityEnvironment(
+          {
+            workflowExecution: { workflowId, runId: 'run-1' },
+            attempt: 2,
+            heartbeatDetails: signed,
+            activityId: 'act-1',
+            activityType: 'openTicket',
+          },
+          { logger },
+        ).run(acts.openTicket, i);
+      await again('wf-zd-bound', input);
+      assert.equal((await ownershipReads()).length, readsAfterFirst, 'its own retry resumed: no second ownership check');
+      await again('wf-zd-bound', { ...input, internalNote: 'another note' });
+      assert.equal((await ownershipReads()).length, readsAfterFirst + 1, 'another input: checked again');
+      await again('wf-zd-other-case', input);
+      assert.equal((await ownershipReads()).length, readsAfterFirst + 2, 'another case: checked again');
     });
 
     it('a retried final ticket update resumes after the steps an earlier attempt finished: it does not redo the comments or the assignment', async () => {

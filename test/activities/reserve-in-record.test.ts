@@ -96,6 +96,29 @@ describe('the record step that reserves (reserveFirst)', () => {
     assert.ok(again.status === 'reserved' && again.existed && again.entry.ref === (res.status === 'reserved' ? res.entry.ref : ''));
   });
 
+  it('two orders for one case step at the same moment (a reset racing the old attempt): one moves, the other is refused as a conflict, never told it moved', async () => {
+    // Outside review (stop 29): the entry the ledger's transaction found, written since the
+    // attempt's own read, was taken as this order's without comparing it.
+    for (const round of [1, 2, 3]) {
+      await sb.reset();
+      await truncateTestLedger(acts.ledger);
+      const workflowId = `case-refund_request-rir-race-${round}`;
+      const answers = await Promise.all(
+        [2500, 3000].map((a) => runOnce(acts.recordMoney, order(workflowId, '1002', 'INV-1002', a), workflowId)),
+      );
+      const moved = answers.filter((a) => a.status === 'moved');
+      assert.equal(moved.length, 1, `round ${round}: ${JSON.stringify(answers.map((a) => a.status))}`);
+      const other = answers.find((a) => a.status !== 'moved');
+      assert.ok(other?.status === 'refused' && other.code === 'ledger_conflict', JSON.stringify(other));
+      const record = moved[0].status === 'moved' ? moved[0].record : undefined;
+      assert.equal(
+        record?.amount.amountMinor,
+        moved[0].status === 'moved' ? moved[0].entry?.amount.amountMinor : -1,
+        'the answer that moved names its own amount',
+      );
+    }
+  });
+
   it('refused before the reservation (more than was paid): no entry, nothing written, and the answer names no entry', async () => {
     const workflowId = 'case-refund_request-rir-3';
     const res = await runOnce(acts.recordMoney, order(workflowId, '1002', 'INV-1002', 90000), workflowId);

@@ -145,5 +145,9 @@ describe('the ledger: each transition and its event, in one statement', () => {
     assert.equal(without.invoiceCommittedMinor, 0);
     assert.equal(without.invoiceWindowCount, 0);
     assert.equal(without.customerWindowMinor, 1300);
+    // An empty invoice id is no invoice either (outside review: it matched other customers' entries without one).
+    const empty = await ledger.totals({ realm: 'R', customerId: '555', invoiceId: '', currency: 'USD', windowMs: 86_400_000 });
+    assert.equal(empty.invoiceCommittedMinor, 0);
+    assert.equal(empty.invoiceWindowCount, 0);
   });
 });

@@ -315,9 +315,9 @@ describe('Grafana dashboard names only metrics the service exports', function ()
       [['internal'], createGateActivities({ policy: stub, decisionKey: 'k' })],
       [['hubspot'], createHubSpotActivities({ hubspot: stub, lookupSlackUserId: stub })],
       [['skyfire'], createSkyfireActivities({ skyfire: stub, refunds: stub, ledger: stub })],
-      [['zendesk'], createZendeskActivities({ zendesk: stub })],
-      [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub })],
-      [['drive'], createDriveActivities({ drive: stub, quickbooks: stub })],
+      [['zendesk'], createZendeskActivities({ zendesk: stub, progressKey: 'k' })],
+      [['gmail'], createGmailActivities({ gmail: stub, hubspot: stub, quickbooks: stub, progressKey: 'k' })],
+      [['drive'], createDriveActivities({ drive: stub, quickbooks: stub, progressKey: 'k' })],
       [['slack'], createSlackActivities({ slack: stub })],
       [
         ['quickbooks'],
