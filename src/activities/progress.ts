@@ -29,5 +29,7 @@ export function attemptProgress<T extends object>(key: string, input: unknown): 
   if (details !== undefined && kept === undefined)
     log('attempt progress ignored: not signed for this activity and input', { activityId: binding.activityId });
   const done: Partial<T> = { ...(kept ?? {}) };
-  return { done, save: () => ctx.heartbeat(signProgress(key, binding, done)) };
+  // A copy at each save: the SDK may serialize a heartbeat after the step has changed `done` again,
+  // and the MAC must match the details as sent.
+  return { done, save: () => ctx.heartbeat(signProgress(key, binding, structuredClone(done))) };
 }
